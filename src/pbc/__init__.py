@@ -1,0 +1,1 @@
+"""pbc: practice based commissioning."""

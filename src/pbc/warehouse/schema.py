@@ -1,0 +1,70 @@
+"""How a warehouse dataset is declared.
+
+Every dataset the warehouse holds is one `Dataset` made of `Field`s, declared once in
+`pbc.warehouse.datasets`. The generator writes files in this shape, the importer checks rows
+against it, and analytics reads columns by these names (NHS Data Dictionary names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FieldType = Literal["string", "int", "float", "decimal", "date", "bool"]
+
+# Money: DECIMAL(14, 2) everywhere, rounded half-up to the penny at the row.
+MONEY_PRECISION = 14
+MONEY_SCALE = 2
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a dataset.
+
+    - `required`: a missing value sends the row to quarantine.
+    - `codes`: the allowed values (code list); a value outside it sends the row to quarantine.
+    - `check`: a named validity check whose failure does NOT reject the row but sets a flag column
+      `<name>_valid` = false, because the row can be stored and is suspect for payment
+      (e.g. an NHS number that fails modulus 11). See `pbc.warehouse.datasets.CHECKS`.
+    """
+
+    name: str
+    type: FieldType
+    required: bool = False
+    codes: frozenset[str] | None = None
+    check: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A warehouse dataset: its fields and how it is partitioned.
+
+    - `period_field`: the date field whose month gives the `period` partition (YYYY-MM); None for
+      reference data that is partitioned by `period_from` / financial year or not at all.
+    - `partition_by_provider`: also partition by `provider_code`.
+    - `key`: the fields that identify a row (for idempotent re-imports and stable keys back from
+      the app database).
+    """
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...] = ()
+    period_field: str | None = None
+    partition_by_provider: bool = False
+    reference: bool = False
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no field {name!r}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def required_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
