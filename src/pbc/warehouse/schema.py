@@ -34,6 +34,10 @@ class Field:
     codes: frozenset[str] | None = None
     check: str | None = None
     description: str = ""
+    # DECIMAL fields only: total digits and digits after the point (money is 14, 2; a market
+    # forces factor is 6, 4).
+    precision: int = MONEY_PRECISION
+    scale: int = MONEY_SCALE
 
 
 @dataclass(frozen=True)

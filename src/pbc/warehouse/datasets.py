@@ -1,0 +1,617 @@
+"""The data contract: every warehouse dataset, declared once.
+
+The synthetic generator (`pbc.synth`) writes files in exactly these shapes, the importer
+(`pbc import`) checks rows against them, and analytics reads columns by these names. Field names
+follow the NHS Data Dictionary where it has one (`nhs_number`, `gp_practice_code`,
+`provider_code`, `treatment_function_code`, `admission_method`, `hrg_code`,
+`point_of_delivery`, ...). `docs/data.md` describes every dataset and field in prose, the tariff
+basis, the fault rules and the truth file.
+
+Conventions used below:
+
+- Dates are ISO `YYYY-MM-DD`. Monthly and quarterly data carry the first day of the month or
+  quarter (`month`, `quarter_start`).
+- Financial years are labelled `"2008/09"` (1 April 2008 to 31 March 2009).
+- `sex` is `"M"` or `"F"`.
+- Money is DECIMAL(14, 2), rounded half-up to the penny at the row. A market forces factor is
+  DECIMAL(6, 4).
+- Every activity row (`apc`, `op`, `ae`) carries both what happened (the activity fields and the
+  commissioner-side derivation `point_of_delivery` / `hrg_code`) and what the provider charged
+  (`commissioner_code`, `charged_point_of_delivery`, `charged_hrg_code`,
+  `charged_excess_bed_days`, `market_forces_factor`, `charged_price`), as a provider's monthly
+  invoice (SLAM) joined to SUS would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pbc import codes
+from pbc.warehouse.schema import Dataset, Field
+
+# --- code lists ------------------------------------------------------------------------------
+
+SEX_CODES = frozenset({"M", "F"})
+
+# NHS Data Dictionary ADMISSION METHOD (hospital provider spell).
+ELECTIVE_ADMISSION_METHODS = frozenset({"11", "12", "13"})
+EMERGENCY_ADMISSION_METHODS = frozenset({"21", "22", "23", "24", "28", "2A", "2B", "2C", "2D"})
+MATERNITY_ADMISSION_METHODS = frozenset({"31", "32"})
+OTHER_ADMISSION_METHODS = frozenset({"81", "82", "83"})
+ADMISSION_METHODS = (
+    ELECTIVE_ADMISSION_METHODS
+    | EMERGENCY_ADMISSION_METHODS
+    | MATERNITY_ADMISSION_METHODS
+    | OTHER_ADMISSION_METHODS
+)
+
+# NHS Data Dictionary PATIENT CLASSIFICATION: 1 ordinary admission, 2 day case, 3 regular day
+# admission, 4 regular night admission, 5 mothers and babies using delivery facilities only.
+PATIENT_CLASSIFICATIONS = frozenset({"1", "2", "3", "4", "5"})
+
+# NHS Data Dictionary DISCHARGE METHOD: 1 discharged on clinical advice, 2 self-discharged,
+# 3 discharged by court, 4 died, 5 stillbirth, 8 not applicable (still in hospital), 9 not known.
+DISCHARGE_METHODS = frozenset({"1", "2", "3", "4", "5", "8", "9"})
+
+# Points of delivery (PbR). Admitted care: EL elective inpatient, DC day case, NEL non-elective
+# (including maternity), NELST non-elective with the short-stay emergency adjustment applied.
+# Outpatients: OPFA first attendance, OPFUP follow-up, OPPROC outpatient procedure (priced by HRG).
+# A&E: AE.
+APC_POINTS_OF_DELIVERY = frozenset({"EL", "DC", "NEL", "NELST"})
+OP_POINTS_OF_DELIVERY = frozenset({"OPFA", "OPFUP", "OPPROC"})
+AE_POINTS_OF_DELIVERY = frozenset({"AE"})
+POINTS_OF_DELIVERY = APC_POINTS_OF_DELIVERY | OP_POINTS_OF_DELIVERY | AE_POINTS_OF_DELIVERY
+
+# NHS Data Dictionary FIRST ATTENDANCE: 1 first face to face, 2 follow-up face to face,
+# 3 first telephone, 4 follow-up telephone.
+FIRST_ATTENDANCE_CODES = frozenset({"1", "2", "3", "4"})
+FIRST_ATTENDANCES = frozenset({"1", "3"})
+
+# NHS Data Dictionary ATTENDED OR DID NOT ATTEND: 5 seen on time, 6 arrived late but seen,
+# 7 arrived late and not seen, 2 cancelled by patient, 3 did not attend, 4 cancelled by provider.
+ATTENDANCE_STATUS_CODES = frozenset({"2", "3", "4", "5", "6", "7"})
+ATTENDED = frozenset({"5", "6"})
+DID_NOT_ATTEND = frozenset({"3", "7"})
+
+# NHS Data Dictionary SOURCE OF REFERRAL FOR OUT-PATIENTS. 03 = GP; 05 = a consultant other than
+# in A&E (a consultant-to-consultant referral).
+OP_REFERRAL_SOURCES = frozenset(
+    {"01", "02", "03", "04", "05", "06", "07", "10", "11", "12", "13", "14", "15", "16", "17"}
+    | {"92", "93", "97"}
+)
+GP_REFERRAL_SOURCE = "03"
+CONSULTANT_REFERRAL_SOURCE = "05"
+
+# NHS Data Dictionary PRIORITY TYPE: 1 routine, 2 urgent, 3 two week wait (cancer).
+PRIORITY_TYPES = frozenset({"1", "2", "3"})
+
+# NHS Data Dictionary A&E DEPARTMENT TYPE: 01 consultant-led major, 02 single specialty,
+# 03 other A&E / minor injury unit, 04 NHS walk-in centre.
+AE_DEPARTMENT_TYPES = frozenset({"01", "02", "03", "04"})
+# A&E ATTENDANCE CATEGORY: 1 first, 2 planned follow-up, 3 unplanned follow-up.
+AE_ATTENDANCE_CATEGORIES = frozenset({"1", "2", "3"})
+# A&E ATTENDANCE DISPOSAL (subset): 01 admitted, 02 discharged with GP follow-up, 03 discharged
+# without follow-up, 04 referred to A&E clinic, 05 referred to fracture clinic, 07 transferred,
+# 10 died in department, 12 left before treatment, 14 other.
+AE_DISPOSALS = frozenset({"01", "02", "03", "04", "05", "06", "07", "10", "11", "12", "13", "14"})
+
+RTT_PATHWAY_TYPES = frozenset({"admitted", "non_admitted", "incomplete"})
+PLACES_OF_DEATH = frozenset({"home", "hospital", "care_home", "hospice", "other"})
+DEREGISTRATION_REASONS = frozenset({"moved_practice", "left_area", "died"})
+PROVIDER_KINDS = frozenset({"acute", "community", "mental_health", "independent"})
+WEIGHTINGS = frozenset({"astro_pu_2013", "hospital_activity"})
+
+# Five-year age bands used for list sizes and weighting (as the European Standard Population
+# 2013): 0-4, 5-9, ..., 85-89, 90+.
+AGE_BANDS: tuple[str, ...] = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
+
+# Validation rule ids used in the fault truth file (`faults.csv`) and by the validation rules
+# (issue 7). Each id is defined precisely in `pbc.synth.faults` and in docs/data.md.
+FAULT_RULE_IDS: tuple[str, ...] = (
+    "duplicate_spell",
+    "duplicate_first_attendance",
+    "not_registered_in_pct",
+    "invalid_nhs_number",
+    "follow_up_without_first",
+    "op_procedure_as_day_case",
+    "zero_day_elective_as_inpatient",
+    "unsupported_excess_bed_days",
+    "short_stay_not_applied",
+    "c2c_without_gp_approval",
+    "emergency_readmission_30d",
+    "over_cap_follow_up_ratio",
+    "high_cost_activity",
+)
+FAULT_ORIGINS = frozenset({"injected", "natural"})
+ACTIVITY_DATASETS = ("apc", "op", "ae")
+
+# --- named checks (failure flags the row, never rejects it) -----------------------------------
+
+_HRG_RE = re.compile(r"^[A-Z]{2}\d{2}[A-Z]$")  # HRG4 shape: HB12C
+_TF_RE = re.compile(r"^\d{3}$")  # treatment function: 110
+_ICD10_RE = re.compile(r"^[A-Z]\d{2}(\.?[0-9X]{1,2})?$")  # I21.9, J441, C50
+_BNF_RE = re.compile(r"^[0-9A-Z]{15}$")  # BNF presentation: 0212000B0AAAAAA
+
+
+def _matches(pattern: re.Pattern[str]) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        return isinstance(value, str) and bool(pattern.match(value))
+
+    return check
+
+
+CHECKS: dict[str, Callable[[object], bool]] = {
+    "nhs_number": codes.is_valid_nhs_number,
+    "gp_practice_code": codes.is_practice_code,
+    "provider_code": codes.is_provider_code,
+    "pct_code": codes.is_pct_code,
+    "hrg_code": _matches(_HRG_RE),
+    "treatment_function_code": _matches(_TF_RE),
+    "icd10_code": _matches(_ICD10_RE),
+    "bnf_code": _matches(_BNF_RE),
+}
+
+# --- shared field groups ---------------------------------------------------------------------
+
+
+def _f(name: str, type_: str, required: bool = False, **kw: object) -> Field:
+    return Field(name, type_, required, **kw)  # type: ignore[arg-type]
+
+
+def _money(name: str, required: bool = True, description: str = "") -> Field:
+    return Field(name, "decimal", required, description=description)
+
+
+_PRACTICE = _f(
+    "gp_practice_code",
+    "string",
+    True,
+    check="gp_practice_code",
+    description="ODS code of the GP practice the patient is registered with (as recorded).",
+)
+_NHS_NUMBER_ACTIVITY = _f(
+    "nhs_number",
+    "string",
+    False,
+    check="nhs_number",
+    description="Ten digits, no spaces. May be missing or invalid in provider data: stored and "
+    "flagged (nhs_number_valid = false), never rejected.",
+)
+_PROVIDER = _f("provider_code", "string", True, check="provider_code", description="ODS code.")
+_TF = _f(
+    "treatment_function_code",
+    "string",
+    True,
+    check="treatment_function_code",
+    description="NHS Data Dictionary TREATMENT FUNCTION CODE (110 trauma and orthopaedics...).",
+)
+
+
+def _charged(pods: frozenset[str]) -> tuple[Field, ...]:
+    return (
+        _f(
+            "commissioner_code",
+            "string",
+            True,
+            check="pct_code",
+            description="The PCT the provider invoiced (ODS code, 5P3).",
+        ),
+        _f("charged_point_of_delivery", "string", True, codes=pods),
+        _f("charged_hrg_code", "string", False, check="hrg_code"),
+        _f(
+            "charged_excess_bed_days",
+            "int",
+            True,
+            description="Excess bed days the provider charged (always 0 outside apc).",
+        ),
+        Field(
+            "market_forces_factor",
+            "decimal",
+            True,
+            precision=6,
+            scale=4,
+            description="MFF the provider applied.",
+        ),
+        _money("charged_price", description="What the provider charged for the row (GBP)."),
+    )
+
+
+# --- organisations and registers --------------------------------------------------------------
+
+PRACTICES = Dataset(
+    name="practices",
+    description="GP practices with their locality and primary care trust.",
+    reference=True,
+    key=("gp_practice_code",),
+    fields=(
+        _PRACTICE,
+        _f("practice_name", "string", True),
+        _f("locality_code", "string", True, description="Locality slug, e.g. dacorum."),
+        _f("locality_name", "string", True),
+        _f("pct_code", "string", True, check="pct_code"),
+        _f("pct_name", "string", True),
+    ),
+)
+
+PROVIDERS = Dataset(
+    name="providers",
+    description="Provider organisations (trusts and independent providers).",
+    reference=True,
+    key=("provider_code",),
+    fields=(
+        _PROVIDER,
+        _f("provider_name", "string", True),
+        _f("provider_kind", "string", True, codes=PROVIDER_KINDS),
+        _f("main_pct_code", "string", False, check="pct_code"),
+    ),
+)
+
+LIST_SIZES = Dataset(
+    name="list_sizes",
+    description="Registered patients per practice, quarter, sex and five-year age band "
+    "(counted on the first day of the quarter).",
+    key=("gp_practice_code", "quarter_start", "sex", "age_band"),
+    period_field="quarter_start",
+    fields=(
+        _PRACTICE,
+        _f("quarter_start", "date", True),
+        _f("sex", "string", True, codes=SEX_CODES),
+        _f("age_band", "string", True, codes=frozenset(AGE_BANDS)),
+        _f("registered_patients", "int", True),
+    ),
+)
+
+PATIENTS = Dataset(
+    name="patients",
+    description="Pseudonymous patient register: one row per registration with a practice. A "
+    "patient who moves practice has one row per practice; person attributes repeat on each row.",
+    key=("nhs_number", "registration_start_date"),
+    fields=(
+        _f("nhs_number", "string", True, check="nhs_number"),
+        _PRACTICE,
+        _f("registration_start_date", "date", True),
+        _f(
+            "registration_end_date",
+            "date",
+            False,
+            description="Last day registered (inclusive); empty while still registered.",
+        ),
+        _f("deregistration_reason", "string", False, codes=DEREGISTRATION_REASONS),
+        _f("date_of_birth", "date", True),
+        _f("sex", "string", True, codes=SEX_CODES),
+        _f(
+            "deprivation_quintile",
+            "int",
+            True,
+            description="IMD 2007 quintile of the patient's small area: 1 most deprived, "
+            "5 least deprived.",
+        ),
+        _f("diabetes_diagnosis_date", "date", False),
+        _f("copd_diagnosis_date", "date", False),
+        _f("heart_failure_diagnosis_date", "date", False),
+        _f("chd_diagnosis_date", "date", False),
+        _f("hypertension_diagnosis_date", "date", False),
+        _f("date_of_death", "date", False),
+    ),
+)
+
+DEATHS = Dataset(
+    name="deaths",
+    description="Registered deaths of patients (ONS style).",
+    key=("nhs_number",),
+    period_field="date_of_death",
+    fields=(
+        _f("nhs_number", "string", True, check="nhs_number"),
+        _PRACTICE,
+        _f("date_of_death", "date", True),
+        _f("age_at_death", "int", True),
+        _f("sex", "string", True, codes=SEX_CODES),
+        _f("deprivation_quintile", "int", True),
+        _f("place_of_death", "string", True, codes=PLACES_OF_DEATH),
+        _f("underlying_cause_code", "string", False, check="icd10_code"),
+    ),
+)
+
+# --- hospital activity -----------------------------------------------------------------------
+
+APC = Dataset(
+    name="apc",
+    description="Admitted patient care: one row per hospital provider spell, partitioned by "
+    "discharge month (the month it is invoiced) and provider.",
+    key=("spell_id",),
+    period_field="discharge_date",
+    partition_by_provider=True,
+    fields=(
+        _f("spell_id", "string", True, description="Stable row key (provider spell number)."),
+        _NHS_NUMBER_ACTIVITY,
+        _PRACTICE,
+        _PROVIDER,
+        _f("sex", "string", False, codes=SEX_CODES),
+        _f("age_on_admission", "int", False),
+        _f("admission_date", "date", True),
+        _f("discharge_date", "date", True),
+        _f("length_of_stay", "int", True, description="discharge_date - admission_date, days."),
+        _f("admission_method", "string", True, codes=ADMISSION_METHODS),
+        _f("patient_classification", "string", True, codes=PATIENT_CLASSIFICATIONS),
+        _TF,
+        _f("primary_diagnosis_code", "string", False, check="icd10_code"),
+        _f("procedure_flag", "bool", True, description="A significant procedure was performed."),
+        _f("discharge_method", "string", True, codes=DISCHARGE_METHODS),
+        _f(
+            "hrg_code",
+            "string",
+            True,
+            check="hrg_code",
+            description="HRG the commissioner derives from the clinical coding (SUS grouper).",
+        ),
+        _f(
+            "point_of_delivery",
+            "string",
+            True,
+            codes=APC_POINTS_OF_DELIVERY,
+            description="Point of delivery the activity fields imply under the PbR rules "
+            "(docs/data.md, 'Deriving the point of delivery').",
+        ),
+        *_charged(APC_POINTS_OF_DELIVERY),
+    ),
+)
+
+OP = Dataset(
+    name="op",
+    description="Outpatient attendances (and did-not-attends), partitioned by attendance month "
+    "and provider.",
+    key=("attendance_id",),
+    period_field="attendance_date",
+    partition_by_provider=True,
+    fields=(
+        _f("attendance_id", "string", True, description="Stable row key."),
+        _NHS_NUMBER_ACTIVITY,
+        _PRACTICE,
+        _PROVIDER,
+        _f("sex", "string", False, codes=SEX_CODES),
+        _f("age_at_attendance", "int", False),
+        _f("attendance_date", "date", True),
+        _f("first_attendance", "string", True, codes=FIRST_ATTENDANCE_CODES),
+        _f("attended_or_did_not_attend", "string", True, codes=ATTENDANCE_STATUS_CODES),
+        _TF,
+        _f("referral_source", "string", True, codes=OP_REFERRAL_SOURCES),
+        _f("priority_type", "string", True, codes=PRIORITY_TYPES),
+        _f(
+            "gp_approval",
+            "bool",
+            False,
+            description="Consultant-to-consultant referrals (referral_source 05) only: the GP "
+            "approved the onward referral under the PCT's protocol. Empty for other sources.",
+        ),
+        _f(
+            "referral_id",
+            "string",
+            False,
+            description="The GP referral (referrals.referral_id) that started this episode.",
+        ),
+        _f("procedure_flag", "bool", True),
+        _f("hrg_code", "string", False, check="hrg_code", description="Procedure HRG, if any."),
+        _f("point_of_delivery", "string", True, codes=OP_POINTS_OF_DELIVERY),
+        *_charged(OP_POINTS_OF_DELIVERY),
+    ),
+)
+
+AE = Dataset(
+    name="ae",
+    description="A&E attendances, partitioned by arrival month and provider.",
+    key=("attendance_id",),
+    period_field="arrival_date",
+    partition_by_provider=True,
+    fields=(
+        _f("attendance_id", "string", True, description="Stable row key."),
+        _NHS_NUMBER_ACTIVITY,
+        _PRACTICE,
+        _PROVIDER,
+        _f("sex", "string", False, codes=SEX_CODES),
+        _f("age_at_attendance", "int", False),
+        _f("arrival_date", "date", True),
+        _f("ae_department_type", "string", True, codes=AE_DEPARTMENT_TYPES),
+        _f("ae_attendance_category", "string", True, codes=AE_ATTENDANCE_CATEGORIES),
+        _f("ae_attendance_disposal", "string", True, codes=AE_DISPOSALS),
+        _f("hrg_code", "string", True, check="hrg_code"),
+        _f("point_of_delivery", "string", True, codes=AE_POINTS_OF_DELIVERY),
+        *_charged(AE_POINTS_OF_DELIVERY),
+    ),
+)
+
+REFERRALS = Dataset(
+    name="referrals",
+    description="GP referrals to secondary care, partitioned by referral month.",
+    key=("referral_id",),
+    period_field="referral_date",
+    fields=(
+        _f("referral_id", "string", True),
+        _f("nhs_number", "string", True, check="nhs_number"),
+        _PRACTICE,
+        _PROVIDER,
+        _f("referral_date", "date", True),
+        _TF,
+        _f("priority_type", "string", True, codes=PRIORITY_TYPES),
+        _f("choose_and_book", "bool", True, description="Booked through Choose and Book."),
+        _f("first_seen_date", "date", False, description="Date of the first attendance."),
+    ),
+)
+
+RTT = Dataset(
+    name="rtt",
+    description="Referral-to-treatment pathways (one row per pathway), partitioned by clock "
+    "start month. Incomplete pathways have no clock stop: they are open at the end of the data "
+    "(the census date is the last day of the generated period).",
+    key=("pathway_id",),
+    period_field="clock_start_date",
+    fields=(
+        _f("pathway_id", "string", True, description="Patient pathway identifier."),
+        _f("referral_id", "string", False),
+        _f("nhs_number", "string", True, check="nhs_number"),
+        _PRACTICE,
+        _PROVIDER,
+        _TF,
+        _f("clock_start_date", "date", True),
+        _f("clock_stop_date", "date", False),
+        _f("pathway_type", "string", True, codes=RTT_PATHWAY_TYPES),
+        _f(
+            "first_appointment_dna",
+            "bool",
+            True,
+            description="The patient did not attend the first appointment (clock nullified).",
+        ),
+    ),
+)
+
+PRESCRIBING = Dataset(
+    name="prescribing",
+    description="Practice prescribing (ePACT / PDPI style): practice x BNF presentation x month.",
+    key=("gp_practice_code", "bnf_code", "month"),
+    period_field="month",
+    fields=(
+        _PRACTICE,
+        _f("month", "date", True, description="First day of the dispensing month."),
+        _f("bnf_code", "string", True, check="bnf_code"),
+        _f("bnf_name", "string", True),
+        _f("items", "int", True),
+        _f("quantity", "float", True),
+        _money("net_ingredient_cost"),
+        _money("actual_cost"),
+    ),
+)
+
+# --- reference data --------------------------------------------------------------------------
+
+TARIFF = Dataset(
+    name="tariff",
+    description="Reference tariff per financial year (synthetic, realistic magnitudes). One row "
+    "per financial year x point of delivery x HRG (admitted care, OP procedures, A&E) or x "
+    "treatment function (OP first / follow-up). A row with point_of_delivery NELST is the "
+    "short-stay emergency price of that HRG: its presence makes the HRG eligible.",
+    reference=True,
+    key=("financial_year", "point_of_delivery", "hrg_code", "treatment_function_code"),
+    fields=(
+        _f("financial_year", "string", True, description="'2008/09'."),
+        _f("point_of_delivery", "string", True, codes=POINTS_OF_DELIVERY),
+        _f("hrg_code", "string", False, check="hrg_code"),
+        _f("treatment_function_code", "string", False, check="treatment_function_code"),
+        _f("hrg_description", "string", False),
+        _money("price", description="Base price before MFF (GBP)."),
+        _f("trim_point_days", "int", False, description="EL and NEL rows: spell trim point."),
+        _money("excess_bed_day_rate", required=False, description="Per day beyond trim point."),
+        _f(
+            "short_stay_max_los_days",
+            "int",
+            False,
+            description="NELST rows: the adjustment applies when length_of_stay <= this.",
+        ),
+        _f(
+            "short_stay_min_age",
+            "int",
+            False,
+            description="NELST rows: the adjustment applies from this age on admission.",
+        ),
+    ),
+)
+
+MARKET_FORCES_FACTORS = Dataset(
+    name="market_forces_factors",
+    description="Market forces factor per provider and financial year (part of the tariff).",
+    reference=True,
+    key=("financial_year", "provider_code"),
+    fields=(
+        _f("financial_year", "string", True),
+        _PROVIDER,
+        Field("market_forces_factor", "decimal", True, precision=6, scale=4),
+    ),
+)
+
+FOLLOW_UP_CAPS = Dataset(
+    name="follow_up_caps",
+    description="Locally agreed cap on the new-to-follow-up ratio (follow-ups per first "
+    "attendance) by treatment function and financial year, for every provider.",
+    reference=True,
+    key=("financial_year", "treatment_function_code"),
+    fields=(
+        _f("financial_year", "string", True),
+        _TF,
+        _f("follow_up_ratio_cap", "float", True),
+    ),
+)
+
+POPULATION_WEIGHTS = Dataset(
+    name="population_weights",
+    description="Age/sex weights per registered patient: 'astro_pu_2013' (prescribing, ASTRO-PU "
+    "2013 cost-based) and 'hospital_activity' (documented in docs/data.md). Given on the five-year "
+    "bands of list_sizes (a weight published for a wider band repeats on each band inside it).",
+    reference=True,
+    key=("weighting", "sex", "age_band"),
+    fields=(
+        _f("weighting", "string", True, codes=WEIGHTINGS),
+        _f("sex", "string", True, codes=SEX_CODES),
+        _f("age_band", "string", True, codes=frozenset(AGE_BANDS)),
+        _f("weight", "float", True),
+    ),
+)
+
+WEIGHTED_POPULATIONS = Dataset(
+    name="weighted_populations",
+    description="Weighted list size per practice, quarter and weighting: "
+    "sum over sex x age band of registered_patients x weight (one definition for indicators "
+    "and budgets; see pbc.synth.weights.weighted_populations).",
+    key=("gp_practice_code", "quarter_start", "weighting"),
+    period_field="quarter_start",
+    fields=(
+        _PRACTICE,
+        _f("quarter_start", "date", True),
+        _f("weighting", "string", True, codes=WEIGHTINGS),
+        _f("registered_patients", "int", True),
+        _f("weighted_population", "float", True),
+    ),
+)
+
+FAULTS = Dataset(
+    name="faults",
+    description="Truth file of the generator: every activity row a correct validation rule "
+    "must flag, injected or natural. One row per (rule, row); a row may appear under several "
+    "rules.",
+    key=("rule_id", "dataset", "row_id"),
+    fields=(
+        _f("rule_id", "string", True, codes=frozenset(FAULT_RULE_IDS)),
+        _f("dataset", "string", True, codes=frozenset(ACTIVITY_DATASETS)),
+        _f("row_id", "string", True, description="spell_id (apc) or attendance_id (op, ae)."),
+        _f("origin", "string", True, codes=FAULT_ORIGINS),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        PRACTICES,
+        PROVIDERS,
+        LIST_SIZES,
+        PATIENTS,
+        DEATHS,
+        APC,
+        OP,
+        AE,
+        REFERRALS,
+        RTT,
+        PRESCRIBING,
+        TARIFF,
+        MARKET_FORCES_FACTORS,
+        FOLLOW_UP_CAPS,
+        POPULATION_WEIGHTS,
+        WEIGHTED_POPULATIONS,
+        FAULTS,
+    )
+}
+
+
+def dataset(name: str) -> Dataset:
+    """The declared dataset called `name`; KeyError naming the known datasets otherwise."""
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}") from None
