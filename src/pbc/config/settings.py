@@ -1,0 +1,135 @@
+"""Django settings for pbc.
+
+Defaults give the embedded set-up: SQLite in the data directory (`PBC_DATA_DIR`, default
+`./var`) and the Parquet warehouse beside it. `DATABASE_URL` points the app database at
+PostgreSQL instead (e.g. `postgres://pbc:pbc@127.0.0.1:5432/pbc`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+import nhsuk_frontend_jinja
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/pbc
+REPO_DIR = PACKAGE_DIR.parent.parent
+DATA_DIR = Path(os.environ.get("PBC_DATA_DIR", "var")).resolve()
+WAREHOUSE_DIR = DATA_DIR / "warehouse"
+FRONTEND_DIR = Path(
+    os.environ.get("PBC_FRONTEND_DIR", REPO_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk")
+)
+NHSUK_FRONTEND_VERSION = "10.6.1"
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("PBC_SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("PBC_DEBUG", "") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", *os.environ.get("PBC_ALLOWED_HOSTS", "").split(",")]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "pbc.orgs",
+    "pbc.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pbc.config.urls"
+WSGI_APPLICATION = "pbc.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [
+            PACKAGE_DIR / "web" / "templates",
+            Path(nhsuk_frontend_jinja.__file__).parent / "templates",
+        ],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "pbc.web.jinja.environment", "autoescape": True},
+    },
+    {
+        # The Django admin keeps its own template engine.
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'pbc.sqlite3'}", conn_max_age=0
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = None  # static files are served from their sources (WHITENOISE_USE_FINDERS)
+STATICFILES_DIRS = [("pbc", PACKAGE_DIR / "web" / "static")]
+# Serve static files straight from their sources (no collectstatic step) and the NHS.UK
+# frontend's dist folder at the site root, because its CSS expects images under /assets/.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_ROOT = FRONTEND_DIR if FRONTEND_DIR.exists() else None
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+}

@@ -1,0 +1,25 @@
+"""URL configuration. Every view declares its access rule (see `pbc.web.rules`)."""
+
+from django.contrib import admin
+from django.urls import path
+
+from pbc.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.sign_in, name="login"),
+    path("accounts/logout/", views.sign_out, name="logout"),
+    path("pct/<slug:pct>/", views.pct_page, name="pct"),
+    path("localities/<slug:locality>/", views.locality_page, name="locality"),
+    path("localities/<slug:locality>/practices/new/", views.practice_new, name="practice_new"),
+    path("practices/<str:practice>/", views.practice_page, name="practice"),
+    path("providers/<str:provider>/", views.provider_page, name="provider"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("public/", views.public_home, name="public_home"),
+    path("about/", views.about, name="about"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "pbc.web.views.error_403"
+handler404 = "pbc.web.views.error_404"
+handler500 = "pbc.web.views.error_500"

@@ -1,0 +1,8 @@
+"""WSGI entry point: `pbc serve` runs this application under waitress."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbc.config.settings")
+application = get_wsgi_application()

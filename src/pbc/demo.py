@@ -1,0 +1,110 @@
+"""`pbc demo`: build the demo geography, users and (as later issues add them) data and plans.
+
+Every step is idempotent: running the demo twice leaves one copy of everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
+from pbc.orgs.roles import Role
+from pbc.synth import geography
+
+DEMO_PASSWORD = "pbc-demo-2009"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    role: Role
+    organisation: str  # PCT code, locality slug, practice code or provider code
+    staff: bool = False
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("analyst", "Alex Analyst", Role.PCT_ANALYST, "5P3", staff=True),
+    DemoUser("enh-analyst", "Erin Analyst", Role.PCT_ANALYST, "5P2"),
+    DemoUser("locality", "Lee Manager", Role.LOCALITY_MANAGER, "dacorum"),
+    DemoUser("board", "Bea Board", Role.BOARD_MEMBER, "dacorum"),
+    DemoUser("wh-locality", "Wyn Manager", Role.LOCALITY_MANAGER, "welwyn-hatfield"),
+    DemoUser("practice", "Dr Pat Practice", Role.PRACTICE_USER, geography.WEST_HERTS.localities[0].practices[0].code),
+    DemoUser("practice2", "Dr Sam Second", Role.PRACTICE_USER, geography.WEST_HERTS.localities[0].practices[1].code),
+    DemoUser("provider", "Pip Provider", Role.PROVIDER_USER, "RWG"),
+)
+
+
+@transaction.atomic
+def load_geography(scale: str = "full") -> None:
+    for pct_spec in geography.PCTS:
+        pct, _ = Pct.objects.update_or_create(
+            code=pct_spec.code, defaults={"slug": pct_spec.slug, "name": pct_spec.name}
+        )
+        for loc_spec in pct_spec.localities:
+            if scale == "test" and loc_spec.slug not in geography.TEST_SCALE_LOCALITIES:
+                continue
+            locality, _ = Locality.objects.update_or_create(
+                slug=loc_spec.slug, defaults={"pct": pct, "name": loc_spec.name}
+            )
+            for p in loc_spec.practices:
+                Practice.objects.update_or_create(
+                    code=p.code, defaults={"name": p.name, "locality": locality}
+                )
+    for spec in geography.PROVIDERS:
+        provider, _ = Provider.objects.update_or_create(
+            code=spec.code, defaults={"name": spec.name, "kind": spec.kind}
+        )
+        for year, value in spec.mff.items():
+            MarketForcesFactor.objects.update_or_create(
+                provider=provider, financial_year=year, defaults={"value": value}
+            )
+
+
+def _organisation_kwargs(user: DemoUser) -> dict[str, object]:
+    if user.role == Role.PCT_ANALYST:
+        return {"pct": Pct.objects.get(code=user.organisation)}
+    if user.role in (Role.LOCALITY_MANAGER, Role.BOARD_MEMBER):
+        return {"locality": Locality.objects.get(slug=user.organisation)}
+    if user.role == Role.PRACTICE_USER:
+        return {"practice": Practice.objects.get(code=user.organisation)}
+    return {"provider": Provider.objects.get(code=user.organisation)}
+
+
+@transaction.atomic
+def create_users() -> None:
+    User = get_user_model()
+    for spec in DEMO_USERS:
+        first, _, last = spec.full_name.rpartition(" ")
+        user, created = User.objects.get_or_create(
+            username=spec.username,
+            defaults={"first_name": first, "last_name": last, "is_staff": spec.staff, "is_superuser": spec.staff},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Membership.objects.get_or_create(user=user, role=spec.role.value, **_organisation_kwargs(spec))
+
+
+def is_loaded() -> bool:
+    User = get_user_model()
+    return User.objects.filter(username__in=[u.username for u in DEMO_USERS]).count() == len(DEMO_USERS)
+
+
+def logins_text() -> str:
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    for u in DEMO_USERS:
+        lines.append(f"  {u.username:<12} {u.role.label:<17} {u.organisation}")
+    return "\n".join(lines)
+
+
+def build(scale: str = "full", report: Callable[[str], None] = print) -> None:
+    """Build the demo. `scale` is "full" (make run) or "test" (the test suite)."""
+    load_geography(scale)
+    report("geography loaded")
+    create_users()
+    report("demo users ready")

@@ -1,0 +1,63 @@
+"""The Jinja2 environment for pbc's pages (NHS.UK frontend components)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import ChainableUndefined, Environment
+
+from pbc.orgs.access import has_permission, roles_of
+from pbc.orgs.roles import Permission
+from pbc.web import navigation
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def money(value: Decimal | int | float | None, pence: bool = False) -> str:
+    """£1,234 (or £1,234.56 with pence); negative amounts as -£1,234."""
+    if value is None:
+        return ""
+    amount = Decimal(value)
+    text = f"£{abs(amount):,.2f}" if pence else f"£{abs(amount):,.0f}"
+    return f"-{text}" if amount < 0 else text
+
+
+def number(value: int | float | Decimal | None, places: int = 0) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.{places}f}"
+
+
+def nice_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%-d %B %Y")
+
+
+def environment(**options: Any) -> Environment:
+    # The NHS.UK components read optional parameters as params.a.b: undefined must chain.
+    options["undefined"] = ChainableUndefined
+    env = Environment(**options)
+    env.globals.update(
+        {
+            "url": url,
+            "static": static,
+            "has_permission": has_permission,
+            "Permission": Permission,
+            "navigation_for": navigation.items_for,
+            "roles_of": roles_of,
+            "get_messages": messages.get_messages,
+            "nhsuk_version": settings.NHSUK_FRONTEND_VERSION,
+            "service_name": "Practice Based Commissioning",
+        }
+    )
+    env.filters.update({"money": money, "number": number, "nice_date": nice_date})
+    return env
