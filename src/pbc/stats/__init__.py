@@ -1,0 +1,60 @@
+"""Public-health statistics: intervals, standardisation, funnels, SPC, life expectancy.
+
+Pure functions with no Django or database dependency. Reference implementations:
+PHEindicatormethods (UKHSA) for intervals, DSR, ISR, funnels and life expectancy;
+NHSRplotthedots (NHS-R Community) for Making Data Count SPC. See ``docs/stats.md``.
+"""
+
+from pbc.stats.funnels import (
+    FunnelLimits,
+    FunnelSignificance,
+    funnel_limits,
+    funnel_significance,
+    poisson_funnel_mean,
+)
+from pbc.stats.intervals import Interval, RateInterval, count_ci, proportion_ci, rate_ci
+from pbc.stats.life_expectancy import STANDARD_START_AGES, LifeExpectancyBand, life_expectancy
+from pbc.stats.spc import SpcPoint, XmrChart, xmr
+from pbc.stats.standardised import (
+    IsrResult,
+    dsr,
+    esp2013_weights,
+    european_standard_population_2013,
+    isr,
+)
+from pbc.stats.suppression import (
+    HES_2018,
+    HES_BEFORE_2018,
+    DisclosureRule,
+    SuppressedTable,
+    suppress,
+)
+
+__all__ = [
+    "HES_2018",
+    "HES_BEFORE_2018",
+    "STANDARD_START_AGES",
+    "DisclosureRule",
+    "FunnelLimits",
+    "FunnelSignificance",
+    "Interval",
+    "IsrResult",
+    "LifeExpectancyBand",
+    "RateInterval",
+    "SpcPoint",
+    "SuppressedTable",
+    "XmrChart",
+    "count_ci",
+    "dsr",
+    "esp2013_weights",
+    "european_standard_population_2013",
+    "funnel_limits",
+    "funnel_significance",
+    "isr",
+    "life_expectancy",
+    "poisson_funnel_mean",
+    "proportion_ci",
+    "rate_ci",
+    "suppress",
+    "xmr",
+]

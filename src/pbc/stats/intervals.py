@@ -1,0 +1,152 @@
+"""Confidence intervals for proportions, counts and crude rates.
+
+These follow PHEindicatormethods (UKHSA, R package, version 2.x), the reference
+implementation behind Fingertips:
+
+* Wilson score interval for proportions (Wilson 1927; Newcombe & Altman 2000).
+* Byar's approximation to the Poisson interval for counts (Breslow & Day 1987).
+* Exact Poisson interval through the chi-square distribution (Armitage & Berry 2002).
+* Crude rates use the exact interval below 10 events and Byar's from 10.
+
+All functions are pure and take ``confidence`` as a fraction (0.95, 0.998).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy.stats import chi2, norm
+
+CountMethod = Literal["byars", "exact"]
+
+#: Below this many events a crude rate uses the exact interval (PHEindicatormethods).
+EXACT_BELOW_EVENTS = 10
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with its lower and upper confidence limits."""
+
+    value: float
+    lower: float
+    upper: float
+
+
+@dataclass(frozen=True)
+class RateInterval(Interval):
+    """An interval for a rate, naming the method used for the limits."""
+
+    method: CountMethod
+
+
+def z_score(confidence: float) -> float:
+    """Two-sided standard normal quantile: ``z = Φ⁻¹(c + (1 − c)/2)``."""
+    check_confidence(confidence)
+    return float(norm.ppf(confidence + (1 - confidence) / 2))
+
+
+def check_confidence(confidence: float) -> None:
+    """Reject confidence levels outside the open interval (0, 1)."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a fraction between 0 and 1, not {confidence!r}")
+
+
+def wilson_limits(x: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score limits for ``x`` successes out of ``n``.
+
+    ``(2x + z² ∓ z·√(z² + 4x(1 − x/n))) / (2(n + z²))``
+    """
+    if n <= 0:
+        raise ValueError("the denominator must be greater than zero")
+    if x < 0 or x > n:
+        raise ValueError("the numerator must be between zero and the denominator")
+    z = z_score(confidence)
+    root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
+    denominator = 2 * (n + z * z)
+    return (2 * x + z * z - root) / denominator, (2 * x + z * z + root) / denominator
+
+
+def byars_limits(x: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Byar's approximate Poisson limits for an observed count ``x``.
+
+    lower = ``x (1 − 1/(9x) − z/(3√x))³`` (0 when x is 0, and never below 0),
+    upper = ``(x + 1) (1 − 1/(9(x + 1)) + z/(3√(x + 1)))³``.
+
+    PHEindicatormethods returns NA where the lower formula goes negative (tiny counts at
+    high confidence); this function returns 0 there, the natural floor of a count.
+    """
+    if x < 0:
+        raise ValueError("the observed count must be zero or more")
+    z = z_score(confidence)
+    lower = 0.0 if x == 0 else x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
+    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
+    return max(lower, 0.0), upper
+
+
+def exact_limits(x: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact Poisson limits for an observed count ``x`` via the chi-square distribution.
+
+    lower = ``χ²⁻¹((1 − c)/2; 2x) / 2`` (0 when x is 0),
+    upper = ``χ²⁻¹(c + (1 − c)/2; 2x + 2) / 2``.
+    """
+    if x < 0:
+        raise ValueError("the observed count must be zero or more")
+    check_confidence(confidence)
+    alpha = 1 - confidence
+    lower = 0.0 if x == 0 else float(chi2.ppf(alpha / 2, 2 * x)) / 2
+    upper = float(chi2.ppf(1 - alpha / 2, 2 * x + 2)) / 2
+    return lower, upper
+
+
+def count_limits(x: float, confidence: float, method: CountMethod) -> tuple[float, float]:
+    """Poisson limits for a count by the named method."""
+    if method == "byars":
+        return byars_limits(x, confidence)
+    if method == "exact":
+        return exact_limits(x, confidence)
+    raise ValueError(f"method must be 'byars' or 'exact', not {method!r}")
+
+
+def rate_method(x: float) -> CountMethod:
+    """PHEindicatormethods' choice: exact below 10 events, Byar's from 10."""
+    return "exact" if x < EXACT_BELOW_EVENTS else "byars"
+
+
+def proportion_ci(x: float, n: float, confidence: float = 0.95) -> Interval:
+    """Proportion ``x/n`` with its Wilson score interval (a fraction, not a percentage).
+
+    Reference: PHEindicatormethods ``phe_proportion`` / ``wilson_lower`` / ``wilson_upper``.
+    """
+    lower, upper = wilson_limits(x, n, confidence)
+    return Interval(value=x / n, lower=lower, upper=upper)
+
+
+def count_ci(x: float, confidence: float = 0.95, method: CountMethod = "byars") -> Interval:
+    """A count with its Poisson interval, by Byar's method (default) or exactly.
+
+    Reference: PHEindicatormethods ``byars_lower`` / ``byars_upper`` and the exact
+    chi-square limits used inside ``phe_rate``.
+    """
+    lower, upper = count_limits(x, confidence, method)
+    return Interval(value=float(x), lower=lower, upper=upper)
+
+
+def rate_ci(
+    x: float, n: float, multiplier: float = 100_000, confidence: float = 0.95
+) -> RateInterval:
+    """Crude rate ``x/n × multiplier``: exact limits below 10 events, Byar's from 10.
+
+    Reference: PHEindicatormethods ``phe_rate`` / ``calculate_rate``.
+    """
+    if n <= 0:
+        raise ValueError("the denominator must be greater than zero")
+    method = rate_method(x)
+    lower, upper = count_limits(x, confidence, method)
+    return RateInterval(
+        value=x / n * multiplier,
+        lower=lower / n * multiplier,
+        upper=upper / n * multiplier,
+        method=method,
+    )
