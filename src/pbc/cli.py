@@ -27,8 +27,12 @@ def migrate(quiet: bool = True) -> None:
 
 @app.command()
 def demo(
-    scale: Annotated[str, typer.Option(help="full (make run) or test (a few thousand patients)")] = "full",
-    if_missing: Annotated[bool, typer.Option("--if-missing", help="do nothing when the demo is already loaded")] = False,
+    scale: Annotated[
+        str, typer.Option(help="full (make run) or test (a few thousand patients)")
+    ] = "full",
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="do nothing when the demo is already loaded")
+    ] = False,
 ) -> None:
     """Build the demo geography, users, data and plans (idempotent)."""
     if scale not in ("full", "test"):
@@ -41,6 +45,7 @@ def demo(
     if if_missing and demo_module.is_loaded():
         typer.echo("demo already loaded")
     else:
+
         def report(step: str) -> None:
             typer.echo(f"  {step} ({time.monotonic() - started:.1f}s)")
 

@@ -33,8 +33,18 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("locality", "Lee Manager", Role.LOCALITY_MANAGER, "dacorum"),
     DemoUser("board", "Bea Board", Role.BOARD_MEMBER, "dacorum"),
     DemoUser("wh-locality", "Wyn Manager", Role.LOCALITY_MANAGER, "welwyn-hatfield"),
-    DemoUser("practice", "Dr Pat Practice", Role.PRACTICE_USER, geography.WEST_HERTS.localities[0].practices[0].code),
-    DemoUser("practice2", "Dr Sam Second", Role.PRACTICE_USER, geography.WEST_HERTS.localities[0].practices[1].code),
+    DemoUser(
+        "practice",
+        "Dr Pat Practice",
+        Role.PRACTICE_USER,
+        geography.WEST_HERTS.localities[0].practices[0].code,
+    ),
+    DemoUser(
+        "practice2",
+        "Dr Sam Second",
+        Role.PRACTICE_USER,
+        geography.WEST_HERTS.localities[0].practices[1].code,
+    ),
     DemoUser("provider", "Pip Provider", Role.PROVIDER_USER, "RWG"),
 )
 
@@ -82,17 +92,26 @@ def create_users() -> None:
         first, _, last = spec.full_name.rpartition(" ")
         user, created = User.objects.get_or_create(
             username=spec.username,
-            defaults={"first_name": first, "last_name": last, "is_staff": spec.staff, "is_superuser": spec.staff},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "is_staff": spec.staff,
+                "is_superuser": spec.staff,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        Membership.objects.get_or_create(user=user, role=spec.role.value, **_organisation_kwargs(spec))
+        Membership.objects.get_or_create(
+            user=user, role=spec.role.value, **_organisation_kwargs(spec)
+        )
 
 
 def is_loaded() -> bool:
     User = get_user_model()
-    return User.objects.filter(username__in=[u.username for u in DEMO_USERS]).count() == len(DEMO_USERS)
+    return User.objects.filter(username__in=[u.username for u in DEMO_USERS]).count() == len(
+        DEMO_USERS
+    )
 
 
 def logins_text() -> str:

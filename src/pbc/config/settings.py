@@ -19,7 +19,9 @@ REPO_DIR = PACKAGE_DIR.parent.parent
 DATA_DIR = Path(os.environ.get("PBC_DATA_DIR", "var")).resolve()
 WAREHOUSE_DIR = DATA_DIR / "warehouse"
 FRONTEND_DIR = Path(
-    os.environ.get("PBC_FRONTEND_DIR", REPO_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk")
+    os.environ.get(
+        "PBC_FRONTEND_DIR", REPO_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
+    )
 )
 NHSUK_FRONTEND_VERSION = "10.6.1"
 
@@ -39,7 +41,12 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("PBC_DEBUG", "") == "1"
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", *os.environ.get("PBC_ALLOWED_HOSTS", "").split(",")]
+ALLOWED_HOSTS = [
+    "127.0.0.1",
+    "localhost",
+    "testserver",
+    *os.environ.get("PBC_ALLOWED_HOSTS", "").split(","),
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

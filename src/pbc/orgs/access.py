@@ -84,7 +84,9 @@ def roles_of(user: Any) -> list[Role]:
     return [Role(m.role) for m in memberships(user)]
 
 
-def visible_practices(user: Any, permission: Permission = Permission.VIEW_PRACTICE) -> list[Practice]:
+def visible_practices(
+    user: Any, permission: Permission = Permission.VIEW_PRACTICE
+) -> list[Practice]:
     """Every practice the user may see with `permission`: the scope for list queries."""
     found: dict[int, Practice] = {}
     for practice in Practice.objects.select_related("locality__pct"):

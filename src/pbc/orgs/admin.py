@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from pbc.orgs.models import AuditEvent, Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
+from pbc.orgs.models import (
+    AuditEvent,
+    Locality,
+    MarketForcesFactor,
+    Membership,
+    Pct,
+    Practice,
+    Provider,
+)
 
 admin.site.site_header = "Practice Based Commissioning administration"
 admin.site.register(Pct)

@@ -187,10 +187,13 @@ class Membership(models.Model):
                     )
                 ),
             ),
-            models.UniqueConstraint(
-                fields=["user", "role", "pct", "locality", "practice", "provider"],
-                name="membership_unique",
-                nulls_distinct=False,
+            *(
+                models.UniqueConstraint(
+                    fields=["user", "role", org],
+                    condition=Q(**{f"{org}__isnull": False}),
+                    name=f"one_membership_per_user_role_{org}",
+                )
+                for org in ("pct", "locality", "practice", "provider")
             ),
         ]
 

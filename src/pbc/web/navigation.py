@@ -30,7 +30,8 @@ def add(item: NavItem) -> None:
     ITEMS.append(item)
 
 
-def items_for(user: Any) -> list[dict[str, str]]:
+def items_for(user: Any, path: str = "") -> list[dict[str, Any]]:
+    """The NHS.UK header's navigation items for this user; the one for `path` marked active."""
     if not user.is_authenticated:
         return []
     result = []
@@ -39,7 +40,8 @@ def items_for(user: Any) -> list[dict[str, str]]:
             continue
         href = item.href(user)
         if href:
-            result.append({"label": item.label, "href": href})
+            active = path == href if href == "/" else path.startswith(href)
+            result.append({"text": item.label, "href": href, "active": active})
     return result
 
 
@@ -77,14 +79,18 @@ add(
 add(
     NavItem(
         "Practice",
-        lambda user: reverse("practice", args=[p.code]) if (p := _first(user, "practice")) else None,
+        lambda user: (
+            reverse("practice", args=[p.code]) if (p := _first(user, "practice")) else None
+        ),
         Permission.VIEW_PRACTICE,
     )
 )
 add(
     NavItem(
         "Provider",
-        lambda user: reverse("provider", args=[p.code]) if (p := _first(user, "provider")) else None,
+        lambda user: (
+            reverse("provider", args=[p.code]) if (p := _first(user, "provider")) else None
+        ),
         Permission.VIEW_PROVIDER,
     )
 )

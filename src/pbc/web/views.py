@@ -104,7 +104,10 @@ def practice_page(request: HttpRequest, practice: Practice) -> HttpResponse:
     breadcrumbs = [("Home", reverse("home"))]
     if has_permission(request.user, Permission.VIEW_LOCALITY, practice.locality):
         breadcrumbs.append(
-            (f"{practice.locality.name} locality", reverse("locality", args=[practice.locality.slug]))
+            (
+                f"{practice.locality.name} locality",
+                reverse("locality", args=[practice.locality.slug]),
+            )
         )
     return render(
         request,
@@ -184,7 +187,12 @@ def about(request: HttpRequest) -> HttpResponse:
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.jinja", {"title": "You cannot see this page", "code": 403, "message": str(exception or "")}, status=403)
+    return render(
+        request,
+        "web/error.jinja",
+        {"title": "You cannot see this page", "code": 403, "message": str(exception or "")},
+        status=403,
+    )
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -192,4 +200,9 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/error.jinja", {"title": "Sorry, there is a problem with the service", "code": 500}, status=500)
+    return render(
+        request,
+        "web/error.jinja",
+        {"title": "Sorry, there is a problem with the service", "code": 500},
+        status=500,
+    )

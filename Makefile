@@ -1,0 +1,89 @@
+# pbc: two entry points. `make run` sets up and serves the demo; `make test` checks everything.
+SHELL := /bin/bash
+PORT ?= 8000
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export PBC_DATA_DIR ?= $(CURDIR)/var
+PG_URL ?= postgres://pbc:pbc@127.0.0.1:5432/pbc
+export HYPOTHESIS_PROFILE ?= ci
+
+.PHONY: install install-test run test lint typecheck pytest pytest-postgres postgres chromium demo clean
+
+# Print how long each set-up step took.
+define timed
+	@start=$$(date +%s%N); $(2); status=$$?; tenths=$$(( ($$(date +%s%N) - start) / 100000000 )); \
+	printf '[make] %-30s %5d.%ds\n' "$(1)" $$((tenths / 10)) $$((tenths % 10)); exit $$status
+endef
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+# Runtime dependencies only (--inexact keeps test tools if they are there already).
+$(VENV)/.run-installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-dev --inexact --quiet
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(UV)
+	$(call timed,python dependencies,$(MAKE) --no-print-directory $(VENV)/.run-installed)
+	$(call timed,front-end assets,$(MAKE) --no-print-directory node_modules/.installed)
+
+# Everything the tests need: dev tools and the PySpark extra.
+$(VENV)/.test-installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --quiet
+	@touch $@ $(VENV)/.run-installed
+
+install-test: install
+	@$(MAKE) --no-print-directory $(VENV)/.test-installed
+
+run: install
+	$(call timed,migrations and demo data,$(BIN)/pbc demo --if-missing)
+	$(BIN)/pbc serve --port $(PORT)
+
+demo: install
+	$(BIN)/pbc demo
+
+chromium:
+	@test -x /usr/bin/chromium || { echo "[make] installing Debian chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+postgres:
+	@command -v pg_ctlcluster >/dev/null || { echo "[make] installing PostgreSQL"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@pg_lsclusters -h | awk '{print $$4}' | grep -q online || { \
+	  ver=$$(pg_lsclusters -h | awk 'NR==1{print $$1}'); name=$$(pg_lsclusters -h | awk 'NR==1{print $$2}'); \
+	  echo "[make] starting PostgreSQL $$ver/$$name"; pg_ctlcluster $$ver $$name start; }
+	@runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname='pbc'" | grep -q 1 || \
+	  runuser -u postgres -- psql -qc "CREATE ROLE pbc LOGIN PASSWORD 'pbc' CREATEDB"
+	@runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_database WHERE datname='pbc'" | grep -q 1 || \
+	  runuser -u postgres -- createdb -O pbc pbc
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck:
+	$(BIN)/mypy
+
+# Every test on SQLite; then the tests that touch the database again on PostgreSQL.
+pytest:
+	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
+
+pytest-postgres:
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m db --durations=15 $(PYTEST_ARGS)
+
+test: install-test chromium postgres
+	$(call timed,lint,$(MAKE) --no-print-directory lint)
+	$(call timed,typecheck,$(MAKE) --no-print-directory typecheck)
+	$(call timed,tests on SQLite,$(MAKE) --no-print-directory pytest)
+	$(call timed,database tests on PostgreSQL,$(MAKE) --no-print-directory pytest-postgres)
+
+clean:
+	rm -rf $(VENV) .tools node_modules var

@@ -1,0 +1,92 @@
+"""Shared test set-up: data directory, Hypothesis profiles, the demo (built once), browsers.
+
+Tests that touch the app database are marked `db` automatically; `make test` runs every test on
+SQLite and then the `db` ones again on PostgreSQL (DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+pytest_plugins: list[str] = []
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "demo_users"}
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & DB_FIXTURES or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
+    """The test-scale demo (geography and users), built once per session in the test database."""
+    from pbc import demo
+
+    with django_db_blocker.unblock():
+        demo.build("test", report=lambda step: None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh data directory for the whole session (settings and subprocesses both see it)."""
+    from django.test import override_settings
+
+    path = tmp_path_factory.mktemp("pbc-data")
+    previous = os.environ.get("PBC_DATA_DIR")
+    os.environ["PBC_DATA_DIR"] = str(path)
+    with override_settings(DATA_DIR=path, WAREHOUSE_DIR=path / "warehouse"):
+        yield path
+    if previous is None:
+        os.environ.pop("PBC_DATA_DIR", None)
+    else:
+        os.environ["PBC_DATA_DIR"] = previous

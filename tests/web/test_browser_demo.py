@@ -1,0 +1,99 @@
+"""From an empty data directory: build the demo, serve it, sign in as every demo role."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pbc.demo import DEMO_PASSWORD, DEMO_USERS
+
+# What each role's navigation shows (besides the account links), written out independently.
+EXPECTED_NAV = {
+    "pct_analyst": ["Home", "PCT", "Audit log"],
+    "locality_manager": ["Home", "Locality"],
+    "board_member": ["Home", "Locality"],
+    "practice_user": ["Home", "Practice"],
+    "provider_user": ["Home", "Provider"],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served_demo(tmp_path: Path) -> Iterator[str]:
+    env = {**os.environ, "PBC_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data directory
+    assert not (tmp_path / "var").exists()
+    built = subprocess.run(
+        [sys.executable, "-m", "pbc.cli", "demo", "--scale", "test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    assert "Demo logins" in built.stdout
+    assert (tmp_path / "var" / "pbc.sqlite3").exists()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pbc.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            time.sleep(0.2)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.browser
+def test_each_demo_role_sees_its_home_and_navigation(served_demo: str, page) -> None:  # type: ignore[no-untyped-def]
+    base = served_demo
+    page.goto(base + "/")
+    assert "/accounts/login/" in page.url  # signed-out visitors are sent to sign in
+    for user in DEMO_USERS:
+        page.goto(base + "/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("button:has-text('Sign in')")
+        page.wait_for_url(base + "/")
+        heading = page.locator("h1").inner_text()
+        assert heading == f"{user.role.label} home", user.username
+        assert page.locator(f"[data-role='{user.role.value}']").count() == 1
+        nav = page.locator(".nhsuk-header__navigation-list a.nhsuk-header__navigation-link")
+        labels = [t.strip() for t in nav.all_inner_texts()]
+        expected = list(EXPECTED_NAV[user.role.value])
+        if user.staff:
+            expected.append("Admin")
+        assert labels == expected, user.username
+        # The NHS.UK stylesheet is served, with its images under /assets/.
+        colour = page.eval_on_selector("header", "el => getComputedStyle(el).backgroundColor")
+        assert colour == "rgb(0, 94, 184)"
+        page.click("button:has-text('Sign out')")
+        page.wait_for_url("**/accounts/login/")
+    response = page.goto(base + "/assets/images/nhsuk-icon-arrow-right-circle.svg")
+    assert response is not None and response.status == 200
+    response = page.goto(base + "/no-such-page/")
+    assert response is not None and response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"

@@ -1,0 +1,161 @@
+"""Every role against every URL, allow or deny as declared next to the view.
+
+The URLs come from the URL configuration itself, so a view added later without a declared rule
+fails here. Expected answers come from an oracle written in this file (the role's permissions
+and whether the URL's organisation lies inside the user's own), not from `has_permission`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from pbc.demo import DEMO_USERS
+from pbc.orgs.models import AuditEvent
+from pbc.orgs.roles import ROLE_PERMISSIONS, Role
+from pbc.synth import geography
+from pbc.web.rules import access_of
+
+DACORUM = geography.locality("dacorum")
+WELWYN = geography.locality("welwyn-hatfield")
+PRACTICE_A = DACORUM.practices[0].code  # the demo practice user's practice
+PRACTICE_B = DACORUM.practices[1].code
+PRACTICE_ENH = WELWYN.practices[0].code
+
+# For each URL keyword argument: one value inside West Herts / Dacorum / practice A / RWG and
+# values outside it.
+SAMPLES: dict[str, list[str]] = {
+    "pct": ["west-herts", "east-north-herts"],
+    "locality": ["dacorum", "welwyn-hatfield"],
+    "practice": [PRACTICE_A, PRACTICE_B, PRACTICE_ENH],
+    "provider": ["RWG", "RWH"],
+}
+
+# Which PCT each sample organisation belongs to, for the oracle.
+PCT_OF = {
+    "west-herts": "5P3",
+    "east-north-herts": "5P2",
+    "dacorum": "5P3",
+    "welwyn-hatfield": "5P2",
+    PRACTICE_A: "5P3",
+    PRACTICE_B: "5P3",
+    PRACTICE_ENH: "5P2",
+}
+LOCALITY_OF = {PRACTICE_A: "dacorum", PRACTICE_B: "dacorum", PRACTICE_ENH: "welwyn-hatfield"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    view: object
+
+
+def walk(resolver: URLResolver, prefix: str = "") -> list[Route]:
+    routes = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if getattr(entry, "app_name", None) == "admin":
+                continue  # the Django admin checks is_staff itself (tested below)
+            routes += walk(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            routes.append(Route(entry.name or "", prefix + str(entry.pattern), entry.callback))
+    return routes
+
+
+ROUTES = walk(get_resolver())
+
+
+def expected_allowed(user: str, permission: str, kwarg: str | None, value: str | None) -> bool:
+    """The oracle: role holds the permission, and the organisation is inside the user's own."""
+    spec = next(u for u in DEMO_USERS if u.username == user)
+    if permission not in {p.value for p in ROLE_PERMISSIONS[spec.role]}:
+        return False
+    if kwarg is None:
+        return True
+    if spec.role == Role.PCT_ANALYST:
+        return kwarg == "provider" or PCT_OF[value] == spec.organisation
+    if spec.role in (Role.LOCALITY_MANAGER, Role.BOARD_MEMBER):
+        return (kwarg == "locality" and value == spec.organisation) or (
+            kwarg == "practice" and LOCALITY_OF[value] == spec.organisation
+        )
+    if spec.role == Role.PRACTICE_USER:
+        return kwarg == "practice" and value == spec.organisation
+    return kwarg == "provider" and value == spec.organisation
+
+
+def urls_for(route: Route) -> list[tuple[str, str | None, str | None]]:
+    names = re.findall(r"<(?:\w+:)?(\w+)>", route.pattern)
+    assert len(names) <= 1, f"{route.pattern}: extend the matrix test for several arguments"
+    if not names:
+        return [("/" + route.pattern, None, None)]
+    kwarg = names[0]
+    assert kwarg in SAMPLES, f"{route.pattern}: add sample values for <{kwarg}> to SAMPLES"
+    return [
+        ("/" + re.sub(r"<(?:\w+:)?\w+>", value, route.pattern), kwarg, value)
+        for value in SAMPLES[kwarg]
+    ]
+
+
+def test_every_view_declares_its_rule() -> None:
+    missing = [r.pattern for r in ROUTES if access_of(r.view) is None]
+    assert not missing, f"views without an access rule: {missing}"
+    assert len(ROUTES) >= 10
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", [u.username for u in DEMO_USERS] + ["anonymous"])
+def test_matrix(username: str) -> None:
+    client = Client()
+    if username != "anonymous":
+        client.force_login(get_user_model().objects.get(username=username))
+    checked = 0
+    for route in ROUTES:
+        rule = access_of(route.view)
+        assert rule is not None
+        for url, kwarg, value in urls_for(route):
+            response = client.get(url)
+            status = response.status_code
+            where = f"{username} GET {url} -> {status}"
+            if rule.public:
+                assert status in (200, 302, 405), where
+            elif username == "anonymous":
+                assert status == 302 and "/accounts/login/" in response["Location"], where
+            elif rule.permission is None or expected_allowed(
+                username, rule.permission.value, kwarg, value
+            ):
+                assert status == 200, where
+            else:
+                assert status == 403, where
+            checked += 1
+    assert checked >= 15
+
+
+@pytest.mark.django_db
+def test_practice_user_refused_other_practice_and_audited() -> None:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="practice"))
+    assert client.get(f"/practices/{PRACTICE_A}/").status_code == 200
+    response = client.get(f"/practices/{PRACTICE_B}/")
+    assert response.status_code == 403
+    assert b"You cannot see this page" in response.content
+    denied = AuditEvent.objects.filter(action="denied", username="practice")
+    assert denied.count() == 1
+    event = denied.get()
+    assert event.object_type == "Practice"
+    assert event.path == f"/practices/{PRACTICE_B}/"
+
+
+@pytest.mark.django_db
+def test_admin_is_for_staff_only() -> None:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="practice"))
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(get_user_model().objects.get(username="analyst"))
+    assert client.get("/admin/").status_code == 200
