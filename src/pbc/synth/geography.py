@@ -56,7 +56,9 @@ class ProviderSpec:
 FINANCIAL_YEARS: tuple[str, ...] = ("2005/06", "2006/07", "2007/08", "2008/09")
 
 
-def _practices(prefix: str, start: int, names: list[str], sizes: list[int]) -> tuple[PracticeSpec, ...]:
+def _practices(
+    prefix: str, start: int, names: list[str], sizes: list[int]
+) -> tuple[PracticeSpec, ...]:
     assert len(names) == len(sizes)
     return tuple(
         PracticeSpec(code=f"{prefix}{start + i:03d}", name=name, list_size=size)
@@ -106,7 +108,9 @@ _WELWYN_NAMES = [
 _WELWYN_SIZES = [14800, 13200, 9600, 10400, 8800, 11300, 7900, 9100, 6500, 8400]
 
 
-def _small_locality(slug: str, name: str, prefix: str, start: int, towns: list[str]) -> LocalitySpec:
+def _small_locality(
+    slug: str, name: str, prefix: str, start: int, towns: list[str]
+) -> LocalitySpec:
     sizes = [7200, 5400, 8600, 4700, 6100][: len(towns)]
     return LocalitySpec(
         slug=slug,
@@ -156,7 +160,11 @@ EAST_NORTH_HERTS = PctSpec(
             "stevenage", "Stevenage", "E81", 701, ["Bedwell", "Shephall", "Chells", "Symonds Green"]
         ),
         _small_locality(
-            "north-herts", "North Hertfordshire", "E81", 801, ["Hitchin Priory", "Letchworth", "Baldock", "Royston"]
+            "north-herts",
+            "North Hertfordshire",
+            "E81",
+            801,
+            ["Hitchin Priory", "Letchworth", "Baldock", "Royston"],
         ),
     ),
 )
@@ -172,10 +180,20 @@ def _mff(base: str) -> dict[str, Decimal]:
 PROVIDERS: tuple[ProviderSpec, ...] = (
     ProviderSpec("RWG", "West Hertfordshire Hospitals NHS Trust", "acute", _mff("1.1082"), "5P3"),
     ProviderSpec("RWH", "East and North Hertfordshire NHS Trust", "acute", _mff("1.0853"), "5P2"),
-    ProviderSpec("RC9", "Luton and Dunstable Hospital NHS Foundation Trust", "acute", _mff("1.0541"), None),
+    ProviderSpec(
+        "RC9", "Luton and Dunstable Hospital NHS Foundation Trust", "acute", _mff("1.0541"), None
+    ),
     ProviderSpec("RAL", "Royal Free Hampstead NHS Trust", "acute", _mff("1.2204"), None),
-    ProviderSpec("RWR", "Hertfordshire Partnership NHS Foundation Trust", "mental_health", _mff("1.0970"), None),
-    ProviderSpec("NT4", "Dacorum Tier 2 Ophthalmology Service", "independent", _mff("1.0000"), "5P3"),
+    ProviderSpec(
+        "RWR",
+        "Hertfordshire Partnership NHS Foundation Trust",
+        "mental_health",
+        _mff("1.0970"),
+        None,
+    ),
+    ProviderSpec(
+        "NT4", "Dacorum Tier 2 Ophthalmology Service", "independent", _mff("1.0000"), "5P3"
+    ),
 )
 
 
