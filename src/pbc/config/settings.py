@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "pbc.orgs",
     "pbc.web",
+    "pbc.warehouse",
+    "pbc.plans",
 ]
 
 MIDDLEWARE = [

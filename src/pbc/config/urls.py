@@ -1,7 +1,7 @@
 """URL configuration. Every view declares its access rule (see `pbc.web.rules`)."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from pbc.web import views
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("public/", views.public_home, name="public_home"),
     path("about/", views.about, name="about"),
+    path("plans/", include("pbc.plans.urls")),
     path("admin/", admin.site.urls),
 ]
 

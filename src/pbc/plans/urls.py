@@ -1,0 +1,3 @@
+"""Plan pages (commissioning plans, milestones, status reports, business cases)."""
+
+urlpatterns: list[object] = []
