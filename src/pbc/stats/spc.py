@@ -114,6 +114,8 @@ def _part_of_run(ends: Sequence[int], length: int) -> list[bool]:
 
 def _trend_flags(values: Sequence[float], trend_length: int) -> list[int]:
     """+1/−1 at the last point of ``trend_length`` strictly increasing/decreasing points."""
+    if not values:
+        return []
     steps = [0] + [_sign(b - a) for a, b in zip(values, values[1:], strict=False)]
     # a run of `trend_length` points has trend_length − 1 equal steps ending at i
     ends = _runs_ending(steps, trend_length - 1)
