@@ -2,6 +2,7 @@
 
 Each format reader turns its document into a stream of events in document order:
 
+- `PlanTitle(text)`: the document's title (a Word paragraph in the Title style);
 - `Section(title)`: a heading between tables ("National Priorities", "Local Priorities");
 - `Row(cells, location)`: one table row, as text fragments per field (`Role`);
 - `Loose(text, location, reason)`: text the reader found outside any field (listed as unplaced).
@@ -37,6 +38,11 @@ from pbc.plans.reading.timescales import is_ongoing, is_timescale, parse_due_dat
 
 
 @dataclass(frozen=True)
+class PlanTitle:
+    text: str
+
+
+@dataclass(frozen=True)
 class Section:
     title: str
 
@@ -54,7 +60,7 @@ class Loose:
     reason: str
 
 
-Event = Section | Row | Loose
+Event = PlanTitle | Section | Row | Loose
 
 
 def clean(text: str) -> str:
@@ -202,7 +208,9 @@ def assemble(
     """Fill `plan.objectives` (and its unplaced list and warnings) from reader events."""
     builder = _Builder(plan=plan, wrapped=wrapped, fy_start=fy_start)
     for event in events:
-        if isinstance(event, Section):
+        if isinstance(event, PlanTitle):
+            plan.title = plan.title or clean(event.text)
+        elif isinstance(event, Section):
             builder.section_starts(event.title)
         elif isinstance(event, Loose):
             if clean(event.text):

@@ -76,6 +76,7 @@ class ParsedPlan:
 
     filename: str
     financial_year: str
+    title: str = ""
     objectives: list[ParsedObjective] = field(default_factory=list)
     unplaced: list[UnplacedFragment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
