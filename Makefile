@@ -10,7 +10,7 @@ export PBC_DATA_DIR ?= $(CURDIR)/var
 PG_URL ?= postgres://pbc:pbc@127.0.0.1:5432/pbc
 export HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: install install-test run test lint typecheck pytest pytest-postgres postgres chromium demo clean
+.PHONY: install install-test run test lint typecheck pytest pytest-postgres postgres chromium fonts demo clean
 
 # Print how long each set-up step took.
 define timed
@@ -31,7 +31,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(UV)
+install: $(UV) fonts
 	$(call timed,python dependencies,$(MAKE) --no-print-directory $(VENV)/.run-installed)
 	$(call timed,front-end assets,$(MAKE) --no-print-directory node_modules/.installed)
 
@@ -49,6 +49,11 @@ run: install
 
 demo: install
 	$(BIN)/pbc demo
+
+# Fonts for PDF reports (WeasyPrint never fetches fonts from the internet).
+fonts:
+	@fc-list 2>/dev/null | grep -q DejaVuSans || { echo "[make] installing fonts-dejavu-core"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core fontconfig >/dev/null; }
 
 chromium:
 	@test -x /usr/bin/chromium || { echo "[make] installing Debian chromium"; \
