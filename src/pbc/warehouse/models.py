@@ -1,0 +1,50 @@
+"""App-database record of every warehouse import (the data itself lives in Parquet)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class ImportRun(models.Model):
+    """One import of one file: who, when, what, and how many rows went where.
+
+    Rows read always equal rows loaded plus rows rejected (a database constraint).
+    """
+
+    class Status(models.TextChoices):
+        LOADED = "loaded", "Loaded"
+        REFUSED = "refused", "Refused (whole-file problem)"
+        FAILED = "failed", "Failed"
+
+    dataset = models.CharField(max_length=50, db_index=True)
+    source_name = models.CharField(max_length=500)
+    checksum = models.CharField("SHA-256 checksum", max_length=64, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    via = models.CharField(max_length=20, default="cli")  # "cli", "upload", "demo"
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    period = models.CharField(max_length=7, blank=True)  # declared YYYY-MM, if any
+    rows_read = models.PositiveBigIntegerField(default=0)
+    rows_loaded = models.PositiveBigIntegerField(default=0)
+    rows_rejected = models.PositiveBigIntegerField(default=0)
+    rows_flagged = models.PositiveBigIntegerField(default=0)
+    partitions = models.JSONField(default=list, blank=True)
+    quarantine_path = models.CharField(max_length=1000, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_read=F("rows_loaded") + F("rows_rejected")),
+                name="import_rows_read_equal_loaded_plus_rejected",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} from {self.source_name} ({self.status})"
