@@ -65,7 +65,10 @@ def wilson_limits(x: float, n: float, confidence: float = 0.95) -> tuple[float, 
     z = z_score(confidence)
     root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
     denominator = 2 * (n + z * z)
-    return (2 * x + z * z - root) / denominator, (2 * x + z * z + root) / denominator
+    # at x = 0 and x = n the limits are exactly 0 and 1; avoid rounding error there
+    lower = 0.0 if x == 0 else max((2 * x + z * z - root) / denominator, 0.0)
+    upper = 1.0 if x == n else min((2 * x + z * z + root) / denominator, 1.0)
+    return lower, upper
 
 
 def byars_limits(x: float, confidence: float = 0.95) -> tuple[float, float]:
