@@ -1,0 +1,646 @@
+"""Faults: the validation rules' exact definitions, fault injection, and the truth file.
+
+Each rule id (`pbc.warehouse.datasets.FAULT_RULE_IDS`) has one definition below (`RULES`) and one
+plain pandas implementation (`find_*`). The truth file lists every row that the definition
+flags in the final data, whether the generator injected the fault (`origin = injected`: the row
+was altered or added for that rule) or it arose naturally (`natural`: e.g. a patient who left
+the area and whose hospital still invoiced the old PCT, an emergency readmission, a spell over
+the cost threshold). Rules that compare patients use only rows with a valid NHS number.
+
+Row keys: `spell_id` (apc) and `attendance_id` (op, ae). Rows added by injection get keys after
+every clean row's, so "the later copy" of a duplicate is always the injected one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pbc.codes import is_valid_nhs_number
+from pbc.synth import tariff as tf
+from pbc.synth.build import ELECTIVE_METHODS, EMERGENCY_METHODS
+
+HIGH_COST_THRESHOLD_PENNIES = 300_000  # £3,000
+READMISSION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    datasets: tuple[str, ...]
+    definition: str
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule(
+            "duplicate_spell",
+            ("apc",),
+            "Order a patient's spells by (admission_date, discharge_date, spell_id). A spell is "
+            "flagged when an earlier spell of the same patient has the same admission date or a "
+            "discharge date after this spell's admission date.",
+        ),
+        Rule(
+            "duplicate_first_attendance",
+            ("op",),
+            "Attended first attendances (first_attendance 1 or 3) of the same patient, provider, "
+            "treatment function and date: all but the one with the smallest attendance_id.",
+        ),
+        Rule(
+            "not_registered_in_pct",
+            ("apc", "op", "ae"),
+            "A row with a valid NHS number whose patient is not registered, on the activity date "
+            "(admission, attendance or arrival), with a practice of the PCT in commissioner_code "
+            "(registration_start_date <= date <= registration_end_date, open end = still "
+            "registered).",
+        ),
+        Rule(
+            "invalid_nhs_number",
+            ("apc", "op", "ae"),
+            "nhs_number missing, or not ten digits passing modulus 11.",
+        ),
+        Rule(
+            "follow_up_without_first",
+            ("op",),
+            "An attended follow-up (first_attendance 2 or 4) with no attended first attendance "
+            "for the same patient and treatment function on or before its date (any provider).",
+        ),
+        Rule(
+            "op_procedure_as_day_case",
+            ("apc",),
+            "A spell charged as DC or EL whose charged HRG has an outpatient procedure (OPPROC) "
+            "price in that financial year's tariff.",
+        ),
+        Rule(
+            "zero_day_elective_as_inpatient",
+            ("apc",),
+            "An elective spell (admission_method 11, 12, 13) with length_of_stay 0 charged as EL "
+            "instead of DC.",
+        ),
+        Rule(
+            "unsupported_excess_bed_days",
+            ("apc",),
+            "charged_excess_bed_days greater than max(0, length_of_stay - trim point), the trim "
+            "point of the tariff row for (financial year, point_of_delivery, hrg_code); rows "
+            "whose point of delivery has no trim point allow 0.",
+        ),
+        Rule(
+            "short_stay_not_applied",
+            ("apc",),
+            "A spell eligible for the short-stay emergency adjustment (point_of_delivery NELST: "
+            "emergency admission method, length of stay <= short_stay_max_los_days, age on "
+            "admission >= short_stay_min_age, HRG with a NELST tariff row) not charged as NELST.",
+        ),
+        Rule(
+            "c2c_without_gp_approval",
+            ("op",),
+            "A first attendance referred consultant to consultant (referral_source 05), routine "
+            "priority (priority_type 1), without GP approval (gp_approval not true).",
+        ),
+        Rule(
+            "emergency_readmission_30d",
+            ("apc",),
+            "An emergency spell (admission_method 21-28, 2A-2D) of a patient admitted 0-30 days "
+            "after the discharge of the patient's previous spell (latest discharge on or before "
+            "this admission), that spell ending alive (discharge_method not 4). National "
+            "exclusions: either spell maternity (admission_method 31, 32), age on admission under "
+            "4, primary diagnosis of the readmission C00-D48 (neoplasms).",
+        ),
+        Rule(
+            "over_cap_follow_up_ratio",
+            ("op",),
+            "Per provider, treatment function and financial year: with N attended first and F "
+            "attended follow-up attendances and the cap c (follow_up_caps), the F - floor(c x N) "
+            "follow-ups latest by (attendance_date, attendance_id) when F > floor(c x N).",
+        ),
+        Rule(
+            "high_cost_activity",
+            ("apc", "op", "ae"),
+            "charged_price above £3,000.00 (queued for clinical review).",
+        ),
+    )
+}
+
+_ID_COL = {"apc": "spell_id", "op": "attendance_id", "ae": "attendance_id"}
+_DATE_COL = {"apc": "admission_date", "op": "attendance_date", "ae": "arrival_date"}
+
+
+def valid_nhs(series: pd.Series) -> np.ndarray:
+    values = series.fillna("").astype(str)
+    uniq = pd.unique(values)
+    ok = {v: is_valid_nhs_number(v) for v in uniq}
+    return values.map(ok).to_numpy(dtype=bool)
+
+
+# --- the rule definitions, as plain pandas (the truth oracle) ---------------------------------
+
+
+def find_duplicate_spell(apc: pd.DataFrame) -> set[str]:
+    a = apc[valid_nhs(apc["nhs_number"])].sort_values(
+        ["nhs_number", "admission_date", "discharge_date", "spell_id"], kind="stable"
+    )
+    same = a["nhs_number"].to_numpy()
+    same = np.r_[False, same[1:] == same[:-1]]
+    prev_max = a.groupby("nhs_number")["discharge_date"].cummax().shift(1).to_numpy()
+    adm = a["admission_date"].to_numpy()
+    prev_adm = np.r_[-(10**9), adm[:-1]]
+    flag = same & ((adm == prev_adm) | (prev_max > adm))
+    return set(a["spell_id"].to_numpy()[flag])
+
+
+def find_duplicate_first_attendance(op: pd.DataFrame) -> set[str]:
+    f = op[
+        valid_nhs(op["nhs_number"])
+        & op["first_attendance"].isin(["1", "3"]).to_numpy()
+        & op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
+    ].sort_values("attendance_id")
+    dup = f.duplicated(
+        ["nhs_number", "provider_code", "treatment_function_code", "attendance_date"]
+    )
+    return set(f["attendance_id"][dup])
+
+
+def find_not_registered(
+    df: pd.DataFrame, dataset: str, patients: pd.DataFrame, practices: pd.DataFrame
+) -> set[str]:
+    date_col = _DATE_COL[dataset]
+    rows = df[valid_nhs(df["nhs_number"])][
+        [_ID_COL[dataset], "nhs_number", date_col, "commissioner_code"]
+    ]
+    reg = patients[
+        ["nhs_number", "gp_practice_code", "registration_start_date", "registration_end_date"]
+    ].merge(practices[["gp_practice_code", "pct_code"]], on="gp_practice_code")
+    m = rows.merge(reg, on="nhs_number", how="inner")
+    end = m["registration_end_date"].where(m["registration_end_date"] >= 0, 10**9)
+    ok = (
+        (m["registration_start_date"] <= m[date_col])
+        & (m[date_col] <= end)
+        & (m["pct_code"] == m["commissioner_code"])
+    )
+    covered = set(m.loc[ok, _ID_COL[dataset]])
+    return set(rows[_ID_COL[dataset]]) - covered
+
+
+def find_invalid_nhs(df: pd.DataFrame, dataset: str) -> set[str]:
+    return set(df[_ID_COL[dataset]][~valid_nhs(df["nhs_number"])])
+
+
+def find_follow_up_without_first(op: pd.DataFrame) -> set[str]:
+    v = op[
+        valid_nhs(op["nhs_number"]) & op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
+    ]
+    firsts = (
+        v[v["first_attendance"].isin(["1", "3"])]
+        .groupby(["nhs_number", "treatment_function_code"])["attendance_date"]
+        .min()
+        .rename("first_date")
+        .reset_index()
+    )
+    fu = v[v["first_attendance"].isin(["2", "4"])].merge(
+        firsts, on=["nhs_number", "treatment_function_code"], how="left"
+    )
+    bad = fu["first_date"].isna() | (fu["first_date"] > fu["attendance_date"])
+    return set(fu["attendance_id"][bad])
+
+
+def find_op_procedure_as_day_case(apc: pd.DataFrame, tariff: pd.DataFrame) -> set[str]:
+    opproc = tariff[tariff["point_of_delivery"] == "OPPROC"][["financial_year", "hrg_code"]]
+    a = apc[apc["charged_point_of_delivery"].isin(["DC", "EL"])]
+    m = a.merge(
+        opproc,
+        left_on=["financial_year", "charged_hrg_code"],
+        right_on=["financial_year", "hrg_code"],
+    )
+    return set(m["spell_id"])
+
+
+def find_zero_day_elective(apc: pd.DataFrame) -> set[str]:
+    m = (
+        apc["admission_method"].isin(list(ELECTIVE_METHODS))
+        & (apc["length_of_stay"] == 0)
+        & (apc["charged_point_of_delivery"] == "EL")
+    )
+    return set(apc["spell_id"][m])
+
+
+def find_unsupported_excess_bed_days(apc: pd.DataFrame, tariff: pd.DataFrame) -> set[str]:
+    t = tariff[["financial_year", "point_of_delivery", "hrg_code", "trim_point_days"]].dropna(
+        subset=["hrg_code"]
+    )
+    m = apc[
+        [
+            "spell_id",
+            "financial_year",
+            "point_of_delivery",
+            "hrg_code",
+            "length_of_stay",
+            "charged_excess_bed_days",
+        ]
+    ].merge(t, on=["financial_year", "point_of_delivery", "hrg_code"], how="left")
+    allowed = np.where(
+        m["trim_point_days"].isna(),
+        0,
+        np.maximum(0, m["length_of_stay"] - m["trim_point_days"].fillna(0).astype(np.int64)),
+    )
+    return set(m["spell_id"][m["charged_excess_bed_days"].to_numpy() > allowed])
+
+
+def find_short_stay_not_applied(apc: pd.DataFrame) -> set[str]:
+    m = (apc["point_of_delivery"] == "NELST") & (apc["charged_point_of_delivery"] != "NELST")
+    return set(apc["spell_id"][m])
+
+
+def find_c2c_without_gp_approval(op: pd.DataFrame) -> set[str]:
+    m = (
+        op["first_attendance"].isin(["1", "3"])
+        & (op["referral_source"] == "05")
+        & (op["priority_type"] == "1")
+        & (op["gp_approval"].astype(object) != True)  # noqa: E712 - null counts as not approved
+    )
+    return set(op["attendance_id"][m])
+
+
+def find_emergency_readmission(apc: pd.DataFrame) -> set[str]:
+    a = apc[valid_nhs(apc["nhs_number"])].sort_values(
+        ["nhs_number", "discharge_date", "admission_date", "spell_id"], kind="stable"
+    )
+    # previous spell = latest discharge on or before this admission (other spells)
+    idx = a.reset_index(drop=True)
+    out: set[str] = set()
+    emerg = idx["admission_method"].isin(list(EMERGENCY_METHODS)).to_numpy()
+    maternity = idx["admission_method"].isin(["31", "32"]).to_numpy()
+    cancer = idx["primary_diagnosis_code"].fillna("").str.match(r"^(C|D[0-3]|D4[0-8])").to_numpy()
+    young = idx["age_on_admission"].fillna(99).to_numpy() < 4
+    nhs = idx["nhs_number"].to_numpy()
+    dis = idx["discharge_date"].to_numpy()
+    adm = idx["admission_date"].to_numpy()
+    method4 = (idx["discharge_method"] == "4").to_numpy()
+    ids = idx["spell_id"].to_numpy()
+    # per patient, search the discharge array
+    starts = np.r_[0, np.flatnonzero(nhs[1:] != nhs[:-1]) + 1]
+    ends = np.r_[starts[1:], len(nhs)]
+    group_start = np.repeat(starts, ends - starts)
+    group_end = np.repeat(ends, ends - starts)
+    cand = np.flatnonzero(emerg & ~maternity & ~cancer & ~young)
+    for i in cand:
+        s, e = group_start[i], group_end[i]
+        d = dis[s:e]
+        j = np.searchsorted(d, adm[i], side="right") - 1
+        # skip the spell itself (and any spell discharged on the same day after admitting)
+        while j >= 0 and (
+            s + j == i or adm[s + j] > adm[i] or (adm[s + j] == adm[i] and ids[s + j] > ids[i])
+        ):
+            j -= 1
+        if j < 0:
+            continue
+        p = s + j
+        if method4[p] or maternity[p]:
+            continue
+        if 0 <= adm[i] - dis[p] <= READMISSION_DAYS:
+            out.add(ids[i])
+    return out
+
+
+def find_over_cap(op: pd.DataFrame, caps: pd.DataFrame) -> set[str]:
+    v = op[op["attended_or_did_not_attend"].isin(["5", "6"])]
+    first = v["first_attendance"].isin(["1", "3"])
+    keys = ["provider_code", "treatment_function_code", "financial_year"]
+    n_first = v[first].groupby(keys).size().rename("n_first")
+    fu = v[~first].sort_values(["attendance_date", "attendance_id"])
+    fu = fu.merge(n_first.reset_index(), on=keys, how="left").merge(
+        caps, on=["financial_year", "treatment_function_code"], how="left"
+    )
+    fu["n_first"] = fu["n_first"].fillna(0)
+    allowed = np.floor(fu["follow_up_ratio_cap"].fillna(np.inf) * fu["n_first"] + 1e-9)
+    rank_from_end = fu.groupby(keys).cumcount(ascending=False)  # 0 = latest
+    total = fu.groupby(keys)["attendance_id"].transform("size")
+    excess = total - allowed
+    flag = rank_from_end < excess
+    return set(fu["attendance_id"][flag.to_numpy()])
+
+
+def find_high_cost(df: pd.DataFrame, dataset: str) -> set[str]:
+    return set(df[_ID_COL[dataset]][df["charged_price"] > HIGH_COST_THRESHOLD_PENNIES])
+
+
+def truth(
+    tables: dict[str, pd.DataFrame],
+    patients: pd.DataFrame,
+    practices: pd.DataFrame,
+    tariff: pd.DataFrame,
+    caps: pd.DataFrame,
+    injected: dict[tuple[str, str], set[str]],
+) -> pd.DataFrame:
+    """The truth file: (rule_id, dataset, row_id, origin) for every row a rule flags."""
+    apc, op, ae = tables["apc"], tables["op"], tables["ae"]
+    found: dict[tuple[str, str], set[str]] = {
+        ("duplicate_spell", "apc"): find_duplicate_spell(apc),
+        ("duplicate_first_attendance", "op"): find_duplicate_first_attendance(op),
+        ("follow_up_without_first", "op"): find_follow_up_without_first(op),
+        ("op_procedure_as_day_case", "apc"): find_op_procedure_as_day_case(apc, tariff),
+        ("zero_day_elective_as_inpatient", "apc"): find_zero_day_elective(apc),
+        ("unsupported_excess_bed_days", "apc"): find_unsupported_excess_bed_days(apc, tariff),
+        ("short_stay_not_applied", "apc"): find_short_stay_not_applied(apc),
+        ("c2c_without_gp_approval", "op"): find_c2c_without_gp_approval(op),
+        ("emergency_readmission_30d", "apc"): find_emergency_readmission(apc),
+        ("over_cap_follow_up_ratio", "op"): find_over_cap(op, caps),
+    }
+    for name, df in (("apc", apc), ("op", op), ("ae", ae)):
+        found[("not_registered_in_pct", name)] = find_not_registered(df, name, patients, practices)
+        found[("invalid_nhs_number", name)] = find_invalid_nhs(df, name)
+        found[("high_cost_activity", name)] = find_high_cost(df, name)
+    rows = []
+    for (rule, ds), ids in found.items():
+        inj = injected.get((rule, ds), set())
+        for rid in ids:
+            rows.append((rule, ds, rid, "injected" if rid in inj else "natural"))
+    out = pd.DataFrame(rows, columns=["rule_id", "dataset", "row_id", "origin"])
+    return out.sort_values(["rule_id", "dataset", "row_id"], kind="stable").reset_index(drop=True)
+
+
+# --- injection ---------------------------------------------------------------------------------
+
+
+class Injector:
+    """Alters or adds rows for each rule at `rate` of the eligible rows. Every altered row gets
+    one fault only. Added rows carry `_new = True` so the caller can key them last."""
+
+    def __init__(
+        self, rate: float, seed: int, tariff: pd.DataFrame, mff: pd.DataFrame, caps: pd.DataFrame
+    ):
+        self.rate = rate
+        self.rng = np.random.default_rng([seed, 600])
+        self.tariff = tariff
+        self.mff = mff
+        self.caps = caps
+        self.injected: dict[tuple[str, str], set[int]] = {}  # (rule, dataset) -> row positions
+
+    def _pick(self, df: pd.DataFrame, eligible: np.ndarray, used: np.ndarray) -> np.ndarray:
+        cand = np.flatnonzero(eligible & ~used)
+        k = int(np.floor(len(cand) * self.rate + self.rng.random()))
+        if self.rate == 0 or k == 0 or len(cand) == 0:
+            return np.array([], dtype=np.int64)
+        chosen = np.sort(self.rng.choice(cand, size=min(k, len(cand)), replace=False))
+        used[chosen] = True
+        return chosen
+
+    def _mark(self, rule: str, ds: str, positions: np.ndarray) -> None:
+        self.injected.setdefault((rule, ds), set()).update(int(p) for p in positions)
+
+    def _reprice(self, df: pd.DataFrame, pos: np.ndarray, ebd_col: str | None = None) -> None:
+        sub = df.iloc[pos]
+        priced = tf.price_pennies(
+            sub,
+            self.tariff,
+            self.mff,
+            pod_col="charged_point_of_delivery",
+            hrg_col="charged_hrg_code",
+            ebd_col=ebd_col,
+        )
+        df.loc[df.index[pos], "charged_price"] = priced["price"].to_numpy()
+
+    def run(
+        self, tables: dict[str, pd.DataFrame], out_of_area_numbers: np.ndarray
+    ) -> dict[str, pd.DataFrame]:
+        apc, op, ae = (tables[k].copy() for k in ("apc", "op", "ae"))
+        for df in (apc, op, ae):
+            df["_new"] = False
+        used = {k: np.zeros(len(d), dtype=bool) for k, d in (("apc", apc), ("op", op), ("ae", ae))}
+        rng = self.rng
+
+        # pricing faults on apc
+        elig = (apc["point_of_delivery"] == "DC").to_numpy() & apc["admission_method"].isin(
+            list(ELECTIVE_METHODS)
+        ).to_numpy()
+        has_el = (
+            apc["hrg_code"]
+            .isin(list(self.tariff.loc[self.tariff["point_of_delivery"] == "EL", "hrg_code"]))
+            .to_numpy()
+        )
+        pos = self._pick(apc, elig & has_el, used["apc"])
+        apc.loc[apc.index[pos], "charged_point_of_delivery"] = "EL"
+        self._reprice(apc, pos, ebd_col="charged_excess_bed_days")
+        self._mark("zero_day_elective_as_inpatient", "apc", pos)
+
+        pos = self._pick(apc, apc["point_of_delivery"].isin(["EL", "NEL"]).to_numpy(), used["apc"])
+        apc.loc[apc.index[pos], "charged_excess_bed_days"] = apc[
+            "charged_excess_bed_days"
+        ].to_numpy()[pos] + rng.integers(1, 5, len(pos))
+        self._reprice(apc, pos, ebd_col="charged_excess_bed_days")
+        self._mark("unsupported_excess_bed_days", "apc", pos)
+
+        pos = self._pick(apc, (apc["point_of_delivery"] == "NELST").to_numpy(), used["apc"])
+        apc.loc[apc.index[pos], "charged_point_of_delivery"] = "NEL"
+        self._reprice(apc, pos, ebd_col="charged_excess_bed_days")
+        self._mark("short_stay_not_applied", "apc", pos)
+
+        opproc = {h.treatment_function: h.code for h in tf.OP_PROCEDURE_HRGS}
+        elig = (apc["point_of_delivery"] == "DC").to_numpy() & apc["treatment_function_code"].isin(
+            list(opproc)
+        ).to_numpy()
+        pos = self._pick(apc, elig, used["apc"])
+        new_hrg = apc["treatment_function_code"].to_numpy()[pos]
+        new_hrg = np.array([opproc[t] for t in new_hrg], dtype=object)
+        apc.loc[apc.index[pos], "hrg_code"] = new_hrg
+        apc.loc[apc.index[pos], "charged_hrg_code"] = new_hrg
+        from pbc.synth.activity import DIAGNOSIS
+
+        apc.loc[apc.index[pos], "primary_diagnosis_code"] = [DIAGNOSIS[h] for h in new_hrg]
+        self._reprice(apc, pos, ebd_col="charged_excess_bed_days")
+        self._mark("op_procedure_as_day_case", "apc", pos)
+
+        # c2c without GP approval
+        elig = (
+            (op["referral_source"] == "05").to_numpy()
+            & (op["priority_type"] == "1").to_numpy()
+            & op["first_attendance"].isin(["1"]).to_numpy()
+        )
+        pos = self._pick(op, elig, used["op"])
+        op.loc[op.index[pos], "gp_approval"] = False
+        self._mark("c2c_without_gp_approval", "op", pos)
+
+        # follow-up without first: move a follow-up to a treatment function the patient has no
+        # first attendance in
+        attended = op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
+        fu = (
+            attended
+            & op["first_attendance"].isin(["2"]).to_numpy()
+            & ~op["procedure_flag"].to_numpy()
+        )
+        pos = self._pick(op, fu, used["op"])
+        if len(pos):
+            have = set(
+                zip(
+                    op["nhs_number"][op["first_attendance"].isin(["1", "3"])],
+                    op["treatment_function_code"][op["first_attendance"].isin(["1", "3"])],
+                    strict=True,
+                )
+            )
+            tfs = sorted(tf.OUTPATIENT_PRICES)
+            keep = []
+            new_tf = []
+            nhs = op["nhs_number"].to_numpy()
+            for p in pos:
+                start = int(rng.integers(0, len(tfs)))
+                for k in range(len(tfs)):
+                    cand = tfs[(start + k) % len(tfs)]
+                    if (nhs[p], cand) not in have:
+                        keep.append(p)
+                        new_tf.append(cand)
+                        break
+            pos = np.array(keep, dtype=np.int64)
+            op.loc[op.index[pos], "treatment_function_code"] = new_tf
+            op.loc[op.index[pos], "referral_id"] = None
+            self._reprice(op, pos)
+            self._mark("follow_up_without_first", "op", pos)
+
+        # invalid NHS numbers and patients from outside the PCT, on every activity dataset
+        ooa = iter(out_of_area_numbers)
+        for name, df in (("apc", apc), ("op", op), ("ae", ae)):
+            pos = self._pick(df, np.ones(len(df), dtype=bool), used[name])
+            blank = rng.random(len(pos)) < 0.4
+            vals = df["nhs_number"].to_numpy()[pos].astype(str)
+            corrupt = np.array(
+                [v[:9] + str((int(v[9]) + 1 + int(rng.integers(0, 8))) % 10) for v in vals],
+                dtype=object,
+            )
+            df.loc[df.index[pos], "nhs_number"] = np.where(blank, "", corrupt)
+            self._mark("invalid_nhs_number", name, pos)
+            pos = self._pick(df, np.ones(len(df), dtype=bool), used[name])
+            df.loc[df.index[pos], "nhs_number"] = [next(ooa) for _ in pos]
+            df.loc[df.index[pos], "gp_practice_code"] = [
+                f"E85{int(x):03d}" for x in rng.integers(0, 999, len(pos))
+            ]
+            self._mark("not_registered_in_pct", name, pos)
+
+        # added rows: duplicate spells, readmissions, duplicate first attendances, over-cap
+        # follow-ups
+        added_apc = []
+        pos = self._pick(
+            apc,
+            np.ones(len(apc), dtype=bool)
+            & (apc["nhs_number"].map(lambda v: len(str(v)) == 10).to_numpy()),
+            used["apc"],
+        )
+        if len(pos):
+            dup = apc.iloc[pos].copy()
+            shift = (dup["length_of_stay"].to_numpy() >= 2) & (rng.random(len(dup)) < 0.5)
+            dup.loc[shift, "admission_date"] = dup.loc[shift, "admission_date"] + 1
+            dup.loc[shift, "length_of_stay"] = dup.loc[shift, "length_of_stay"] - 1
+            dup["_new"] = True
+            dup["_rule"] = "duplicate_spell"
+            added_apc.append(dup)
+        # readmissions after emergency spells with room before the next spell
+        s = apc.sort_values(["nhs_number", "admission_date"])
+        nxt = s.groupby("nhs_number")["admission_date"].shift(-1).fillna(10**9).to_numpy()
+        room = (nxt - s["discharge_date"].to_numpy()) > 40
+        elig_idx = s.index[
+            room
+            & s["admission_method"].isin(list(EMERGENCY_METHODS)).to_numpy()
+            & (s["discharge_method"] != "4").to_numpy()
+            & (s["age_on_admission"].to_numpy() >= 4)
+            & (s["discharge_date"].to_numpy() + 35 <= tables["_end_day"])
+        ]
+        mask = np.zeros(len(apc), dtype=bool)
+        mask[apc.index.get_indexer(elig_idx)] = True
+        pos = self._pick(apc, mask, used["apc"])
+        if len(pos):
+            re = apc.iloc[pos].copy()
+            gap = rng.integers(1, 29, len(re))
+            los = rng.integers(0, 4, len(re))
+            re["admission_date"] = re["discharge_date"].to_numpy() + gap
+            re["discharge_date"] = re["admission_date"].to_numpy() + los
+            re["length_of_stay"] = los
+            re["admission_method"] = "21"
+            re["hrg_code"] = "DZ22Z"
+            re["charged_hrg_code"] = "DZ22Z"
+            re["treatment_function_code"] = "300"
+            re["primary_diagnosis_code"] = "J18.9"
+            re["discharge_method"] = "1"
+            re["patient_classification"] = "1"
+            re["age_on_admission"] = re["age_on_admission"]
+            from pbc.synth.build import derive_apc_pod
+            from pbc.synth.config import financial_year_label, financial_year_start
+
+            re["financial_year"] = [
+                financial_year_label(int(y))
+                for y in financial_year_start(re["discharge_date"].to_numpy())
+            ]
+            re["point_of_delivery"] = derive_apc_pod(re.reset_index(drop=True), self.tariff)
+            re["charged_point_of_delivery"] = re["point_of_delivery"]
+            priced = tf.price_pennies(re, self.tariff, self.mff)
+            re["charged_excess_bed_days"] = priced["excess_bed_days"].to_numpy()
+            re["charged_price"] = priced["price"].to_numpy()
+            re["_new"] = True
+            re["_rule"] = "emergency_readmission_30d"
+            added_apc.append(re)
+
+        added_op = []
+        elig = attended & op["first_attendance"].isin(["1"]).to_numpy()
+        pos = self._pick(op, elig, used["op"])
+        if len(pos):
+            dup = op.iloc[pos].copy()
+            dup["_new"] = True
+            dup["_rule"] = "duplicate_first_attendance"
+            added_op.append(dup)
+        added_op.extend(self._over_cap(op, attended))
+
+        for df in added_apc:
+            df["_rule"] = df["_rule"]
+        apc["_rule"] = None
+        op["_rule"] = None
+        ae["_rule"] = None
+        for (rule, ds), positions in self.injected.items():
+            target = {"apc": apc, "op": op, "ae": ae}[ds]
+            target.loc[target.index[sorted(positions)], "_rule"] = rule
+        apc = pd.concat([apc, *added_apc], ignore_index=True)
+        op = pd.concat([op, *added_op], ignore_index=True)
+        return {"apc": apc, "op": op, "ae": ae}
+
+    def _over_cap(self, op: pd.DataFrame, attended: np.ndarray) -> list[pd.DataFrame]:
+        """Push some provider x function x year cells over the cap with follow-ups dated the last
+        day of the financial year (so they are the latest and the ones flagged)."""
+        if self.rate == 0:
+            return []
+        keys = ["provider_code", "treatment_function_code", "financial_year"]
+        v = op[attended]
+        first = v["first_attendance"].isin(["1", "3"])
+        cells = v.groupby(keys).size().rename("n").reset_index()
+        n_first = v[first].groupby(keys).size().rename("n_first").reset_index()
+        n_fu = v[~first].groupby(keys).size().rename("n_fu").reset_index()
+        cells = cells.merge(n_first, on=keys, how="left").merge(n_fu, on=keys, how="left").fillna(0)
+        cells = cells.merge(self.caps, on=["financial_year", "treatment_function_code"])
+        cells["slack"] = (
+            np.floor(cells["follow_up_ratio_cap"] * cells["n_first"] + 1e-9) - cells["n_fu"]
+        )
+        cells = cells[(cells["n_fu"] >= 5) & (cells["slack"] >= 0)]
+        k = int(np.ceil(len(cells) * self.rate * 2))
+        if k == 0 or len(cells) == 0:
+            return []
+        chosen = cells.iloc[
+            np.sort(self.rng.choice(len(cells), size=min(k, len(cells)), replace=False))
+        ]
+        out = []
+        for _, c in chosen.iterrows():
+            fy_end_year = int(c["financial_year"][:4]) + 1
+            import datetime as dt
+
+            last_day = (dt.date(fy_end_year, 3, 31) - dt.date(1970, 1, 1)).days
+            if last_day > int(op["attendance_date"].max()):
+                continue
+            src = v[
+                (~first)
+                & (v["provider_code"] == c["provider_code"])
+                & (v["treatment_function_code"] == c["treatment_function_code"])
+                & (v["financial_year"] == c["financial_year"])
+            ]
+            n_add = int(c["slack"]) + 1 + int(self.rng.integers(0, 3))
+            rows = src.iloc[self.rng.integers(0, len(src), n_add)].copy()
+            rows["attendance_date"] = last_day
+            rows["_new"] = True
+            rows["_rule"] = "over_cap_follow_up_ratio"
+            out.append(rows)
+        return out

@@ -1,0 +1,167 @@
+"""`generate` and `write`: the synthetic data set as in-memory Arrow tables or files.
+
+Deterministic: every random draw comes from `numpy.random.default_rng([seed, stream])`, one
+stream per component, and every table is sorted by its key before writing, so the same
+parameters give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from pbc.synth import build, faults, people, registers, tables, tariff, weights
+from pbc.synth.config import SynthConfig, financial_year_start
+
+# Bytes per activity row on disk (CSV, measured) used to refuse writes that cannot fit.
+BYTES_PER_ROW_ESTIMATE = 260
+ROWS_PER_PERSON_YEAR_ESTIMATE = 2.4
+
+
+def _ids(prefix: str, n: int, width: int) -> np.ndarray:
+    return np.char.add(prefix, np.char.zfill(np.arange(n).astype(str), width))
+
+
+def _key_rows(df: pd.DataFrame, id_col: str, prefix: str, date_col: str) -> pd.DataFrame:
+    """Clean rows keep their order and get keys 0..n-1; added rows get the keys after them.
+    The result is sorted by (date, key)."""
+    clean = df[~df["_new"]]
+    added = df[df["_new"]]
+    ordered = pd.concat([clean, added], ignore_index=True)
+    ordered[id_col] = _ids(prefix, len(ordered), 10)
+    return ordered.sort_values([date_col, id_col], kind="stable").reset_index(drop=True)
+
+
+def generate(config: SynthConfig | None = None, **kwargs: object) -> dict[str, pa.Table]:
+    """Generate every dataset. Pass a `SynthConfig` or its fields as keyword arguments
+    (population, seed, start, end, localities, fault_rate). Returns Arrow tables named as the
+    datasets of `pbc.warehouse.datasets`, plus "faults" (the truth file)."""
+    frames = generate_frames(config or SynthConfig(**kwargs))  # type: ignore[arg-type]
+    return {name: tables.to_arrow(df, name) for name, df in frames.items()}
+
+
+def generate_frames(config: SynthConfig) -> dict[str, pd.DataFrame]:
+    seed = config.seed
+    practices = people.practice_table(config, np.random.default_rng([seed, 1]))
+    pop = people.generate_population(config, practices, seed)
+    fy_years = sorted(
+        {int(y) for y in financial_year_start(np.array([config.start_day, config.end_day]))}
+    )
+    fy_years = list(range(fy_years[0], fy_years[-1] + 1))
+    tariff_df = tariff.tariff_table(fy_years)
+    mff_df = tariff.market_forces_factor_table(fy_years)
+    caps_df = tariff.follow_up_caps_table(fy_years)
+
+    act = build.build_activity(config, pop, practices, seed)
+    acts = {k: act[k] for k in ("apc", "op", "ae")}
+    build.price_activity(acts, tariff_df, mff_df)
+    for df in acts.values():
+        df["nhs_number"] = pop.nhs_number[df["person"].to_numpy()]
+    acts["_end_day"] = config.end_day  # type: ignore[assignment]
+    n_people = len(pop.nhs_number)
+    out_of_area = people.nhs_numbers(np.arange(n_people, n_people + 200_000))[
+        np.random.default_rng([seed, 601]).permutation(200_000)
+    ]
+    injected = faults.Injector(config.fault_rate, seed, tariff_df, mff_df, caps_df).run(
+        acts, out_of_area
+    )
+    apc = _key_rows(injected["apc"], "spell_id", "S", "discharge_date")
+    op = _key_rows(injected["op"], "attendance_id", "O", "attendance_date")
+    ae = _key_rows(injected["ae"], "attendance_id", "A", "arrival_date")
+    injected_ids: dict[tuple[str, str], set[str]] = {}
+    for name, df, id_col in (
+        ("apc", apc, "spell_id"),
+        ("op", op, "attendance_id"),
+        ("ae", ae, "attendance_id"),
+    ):
+        marked = df[df["_rule"].notna()]
+        for rule, ids in marked.groupby("_rule")[id_col]:
+            injected_ids[(str(rule), name)] = set(ids)
+
+    practices_df = registers.practices_frame(practices)
+    patients_df = registers.patients_frame(pop, practices)
+    truth = faults.truth(
+        {"apc": apc, "op": op, "ae": ae},
+        patients_df,
+        practices_df,
+        tariff_df,
+        caps_df,
+        injected_ids,
+    )
+    list_sizes = registers.list_sizes_frame(config, pop, practices)
+    weights_df = weights.population_weights()
+    referrals = act["referrals"]
+    referrals["nhs_number"] = pop.nhs_number[referrals["person"].to_numpy()]
+    rtt = act["rtt"]
+    rtt["nhs_number"] = pop.nhs_number[rtt["person"].to_numpy()]
+    return {
+        "practices": practices_df,
+        "providers": registers.providers_frame(),
+        "patients": patients_df.sort_values(
+            ["nhs_number", "registration_start_date"], kind="stable"
+        ),
+        "deaths": registers.deaths_frame(config, pop, practices, act["place_of_death"]),
+        "list_sizes": list_sizes,
+        "apc": apc,
+        "op": op,
+        "ae": ae,
+        "referrals": referrals,
+        "rtt": rtt,
+        "prescribing": registers.prescribing_frame(config, list_sizes, weights_df),
+        "tariff": tariff_df,
+        "market_forces_factors": mff_df,
+        "follow_up_caps": caps_df,
+        "population_weights": weights_df,
+        "weighted_populations": weights.weighted_populations(list_sizes, weights_df),
+        "faults": truth,
+    }
+
+
+def estimate_bytes(config: SynthConfig) -> int:
+    """A generous estimate of the output size, for the free-disk check."""
+    practices = people.practice_table(config, np.random.default_rng([config.seed, 1]))
+    years = (config.end_day - config.start_day + 1) / 365.25
+    rows = practices.list_size.sum() * years * ROWS_PER_PERSON_YEAR_ESTIMATE
+    return int(rows * BYTES_PER_ROW_ESTIMATE * 1.5) + 20_000_000
+
+
+def write(
+    out_dir: str | Path,
+    fmt: str = "csv",
+    config: SynthConfig | None = None,
+    **kwargs: object,
+) -> dict[str, int]:
+    """Generate and write one file per dataset (`<dataset>.csv` or `<dataset>.parquet`,
+    the truth file as `faults.csv` / `faults.parquet`). Returns rows per dataset.
+
+    Refuses (OSError) before generating when the free disk space is below the estimate."""
+    if fmt not in ("csv", "parquet"):
+        raise ValueError("format must be csv or parquet")
+    config = config or SynthConfig(**kwargs)  # type: ignore[arg-type]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    need = estimate_bytes(config)
+    free = shutil.disk_usage(out).free
+    if free < need:
+        raise OSError(
+            f"not enough free disk in {out}: need about {need / 1e9:.1f} GB, "
+            f"{free / 1e9:.1f} GB free; choose a smaller --population or another --out"
+        )
+    result = generate(config)
+    counts = {}
+    for name, table in result.items():
+        path = out / f"{name}.{fmt}"
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        if fmt == "csv":
+            pacsv.write_csv(table, tmp)
+        else:
+            pq.write_table(table, tmp, compression="zstd")
+        tmp.replace(path)
+        counts[name] = table.num_rows
+    return counts
