@@ -119,11 +119,12 @@ def read_tab_cells(text: str) -> Iterator[Event]:
             open_cell = None
             index += 1
             continue
-        row.append(item)
-        open_cell = item
         if len(row) == len(columns):
+            # The row is complete only now: lines after its last cell were still part of it.
             yield from _flush(row, columns)
             row = []
+        row.append(item)
+        open_cell = item
         index += 1
     yield from _flush(row, columns)
 
