@@ -1,0 +1,505 @@
+"""Import one CSV, XLSX or Parquet file into a warehouse dataset: `import_file(...)`.
+
+What happens, in order (see `sources`, `coerce` and `store` for the rules of each step):
+
+1. Whole-file checks (format, empty file, encoding, header). A problem raises `ImportRefused`
+   and changes nothing.
+2. Under the dataset's lock, leftovers of any interrupted import are removed (`store.recover`).
+3. One vectorised DuckDB query types and checks every row; the result streams in Arrow batches.
+   Good rows are written to Parquet under the dataset's staging folder, partitioned by period
+   month (and provider); bad rows (a few, usually) go to a quarantine CSV with the source row
+   number, field, value and reason. A row with several problems has one quarantine line each.
+   Rows that fail a named check are loaded with `<field>_valid = false`.
+4. The staged partitions replace the same partitions of the dataset in one atomic commit;
+   partitions not present in the file are untouched (`store.commit`). Re-importing a month
+   therefore replaces it, never adds to it.
+
+Invariant: rows_read = rows_loaded + rows_rejected. A file with no data rows is refused.
+
+Choices where the issue is silent: "the partitions present in the file" are those of the rows
+loaded; a partition whose every row was rejected is left as it was (the quarantine file says
+why). `--period` is refused for datasets without a period field (reference data, which each
+import replaces whole).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pds
+
+from pbc.warehouse import coerce, sources, store
+from pbc.warehouse.schema import Dataset
+from pbc.warehouse.sources import ROW_COLUMN, ImportRefused, RaggedRow, SlowReadLog
+from pbc.warehouse.sql_checks import SQL_CHECKS
+
+ProgressCallback = Callable[[str, float], None]
+"""progress(stage, fraction): stage is "checking", "loading" or "committing"; 0 <= fraction <= 1."""
+
+BATCH_ROWS = 1 << 20
+QUARANTINE_HEADER = ("source_row", "field", "value", "reason")
+_PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+__all__ = ["ImportRefused", "ImportResult", "ProgressCallback", "import_file"]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The record of one import (the app stores it; `pbc import --json` prints `to_json()`)."""
+
+    import_id: str
+    dataset: str
+    source_name: str
+    checksum: str
+    format: str
+    period: str | None
+    started_at: str
+    finished_at: str
+    seconds: float
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_flagged: int
+    partitions: tuple[str, ...] = ()
+    partitions_replaced: tuple[str, ...] = ()
+    quarantine_path: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["partitions"] = list(self.partitions)
+        data["partitions_replaced"] = list(self.partitions_replaced)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=False)
+
+
+@dataclass
+class _Staged:
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_flagged: int = 0
+    partitions: dict[str, list[tuple[Path, int]]] = field(default_factory=dict)
+
+
+class _SlowPathNeeded(Exception):
+    """DuckDB could not read the source (for CSV: a structural problem; re-read with `csv`)."""
+
+
+def _is_read_error(err: duckdb.Error, source_sql: str) -> bool:
+    """A failure to read the source file itself, as opposed to a fault in our query."""
+    text = str(err)
+    if "read_csv(" in source_sql:
+        return isinstance(err, duckdb.InvalidInputException) and "CSV Error" in text
+    if "read_parquet(" in source_sql:
+        return isinstance(err, duckdb.IOException | duckdb.InvalidInputException)
+    return isinstance(err, duckdb.InvalidInputException) and "Python exception" in text
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_import_id(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+
+
+def resolve_dataset(dataset: Dataset | str, source_name: str) -> Dataset:
+    if isinstance(dataset, Dataset):
+        return dataset
+    from pbc.warehouse.datasets import DATASETS
+
+    try:
+        return DATASETS[dataset]
+    except KeyError:
+        known = ", ".join(sorted(DATASETS))
+        raise ImportRefused(source_name, f"unknown dataset {dataset!r} (known: {known})") from None
+
+
+def _python_checks(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> list[str]:
+    """Register the named checks with no SQL twin as vectorised Python functions."""
+    from pbc.warehouse.datasets import CHECKS
+
+    names = coerce.python_check_names(dataset, lambda name: name in SQL_CHECKS)
+    for name in names:
+        fn = CHECKS[name]
+
+        def run(values: pa.Array, fn: Callable[[object], bool] = fn) -> pa.Array:
+            cache: dict[object, bool] = {}
+            out = []
+            for v in values.to_pylist():
+                if v not in cache:
+                    cache[v] = bool(fn(v))
+                out.append(cache[v])
+            return pa.array(out, pa.bool_())
+
+        con.create_function(
+            coerce.PYTHON_CHECK_PREFIX + name, run, ["VARCHAR"], "BOOLEAN", type="arrow"
+        )
+    return names
+
+
+def import_file(
+    dataset: Dataset | str,
+    path: str | os.PathLike[str],
+    *,
+    period: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    source_name: str | None = None,
+    progress: ProgressCallback | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportResult:
+    """Import `path` into `dataset`; return the record, or raise `ImportRefused` changing nothing.
+
+    - `period` ("YYYY-MM") declares the month the file covers: rows whose period field falls
+      in another month are quarantined with that reason.
+    - `source_name` is the name to record (the original name of an uploaded file); defaults to
+      the file's name.
+    - `progress(stage, fraction)` is called as the import advances (for a progress bar).
+    """
+    started = _utcnow()
+    clock = time.perf_counter()
+    file = Path(path)
+    name = source_name or file.name
+    report = progress or (lambda stage, fraction: None)
+    ds = resolve_dataset(dataset, name)
+    if not file.is_file():
+        raise ImportRefused(name, "no such file")
+    fmt = sources.detect_format(file, name)
+    if period is not None:
+        if not _PERIOD_RE.match(period):
+            raise ImportRefused(name, f"period {period!r} is not a month YYYY-MM")
+        if ds.period_field is None:
+            raise ImportRefused(
+                name, f"dataset {ds.name} has no period: omit --period (each import replaces it)"
+            )
+    if file.stat().st_size == 0:
+        raise ImportRefused(name, "empty file")
+    report("checking", 0.0)
+    checksum = sources.checksum_and_check_text(file, name, text=fmt == "csv")
+    report("checking", 1.0)
+
+    declared = list(ds.names)
+    xlsx_rows: Iterator[tuple[object, ...]] | None = None
+    file_names: list[str] = []
+    if fmt == "csv":
+        names = sources.check_header(sources.read_csv_header(file, name), declared, name)
+    elif fmt == "xlsx":
+        header, xlsx_rows = sources.open_xlsx(file, name)
+        names = sources.check_header(header, declared, name)
+    else:
+        file_names = sources.read_parquet_header(file, name)
+        names = sources.check_header(file_names, declared, name)
+    store.pause_point("validated")
+
+    import_id = _new_import_id(started)
+    folder = store.dataset_dir(ds, data_dir)
+    with store.dataset_lock(folder):
+        store.recover(folder, ds.name)
+        staging = folder / store.STAGING / import_id
+        quarantine_final: Path | None = None
+        try:
+            staging.mkdir(parents=True)
+            con = duckdb.connect(config={"preserve_insertion_order": True})
+            try:
+                python_checks = _python_checks(con, ds)
+                log = SlowReadLog()
+                if fmt == "csv":
+                    try:
+                        staged = _stage(
+                            con,
+                            ds,
+                            sources.duckdb_csv_source(file, names),
+                            staging,
+                            period=period,
+                            has_row=False,
+                            first_row=2,
+                            python_checks=python_checks,
+                            estimate=sources.estimate_csv_rows(file),
+                            report=report,
+                            batch_rows=batch_rows,
+                        )
+                    except _SlowPathNeeded:
+                        shutil.rmtree(staging)
+                        staging.mkdir(parents=True)
+                        reader = sources.read_csv_rows(file, names, log, name)
+                        staged = _stage_reader(
+                            con,
+                            ds,
+                            reader,
+                            staging,
+                            period,
+                            python_checks,
+                            report,
+                            batch_rows,
+                            estimate=sources.estimate_csv_rows(file),
+                            log=log,
+                            source_name=name,
+                        )
+                elif fmt == "xlsx":
+                    assert xlsx_rows is not None
+                    reader = sources.read_xlsx_rows(xlsx_rows, names, log, name)
+                    staged = _stage_reader(
+                        con,
+                        ds,
+                        reader,
+                        staging,
+                        period,
+                        python_checks,
+                        report,
+                        batch_rows,
+                        estimate=None,
+                        log=log,
+                        source_name=name,
+                    )
+                else:
+                    try:
+                        staged = _stage(
+                            con,
+                            ds,
+                            sources.duckdb_parquet_source(file, file_names, names),
+                            staging,
+                            period=period,
+                            has_row=False,
+                            first_row=1,
+                            python_checks=python_checks,
+                            estimate=None,
+                            report=report,
+                            batch_rows=batch_rows,
+                        )
+                    except _SlowPathNeeded as err:
+                        raise ImportRefused(
+                            name, f"could not read the Parquet file ({err})"
+                        ) from None
+            finally:
+                con.close()
+            if staged.rows_read == 0:
+                raise ImportRefused(name, "no data rows")
+            store.pause_point("staged")
+
+            quarantine_staged = staging / "quarantine.csv"
+            if staged.rows_rejected:
+                target_dir = store.quarantine_dir(data_dir) / ds.name
+                target_dir.mkdir(parents=True, exist_ok=True)
+                quarantine_final = target_dir / f"{import_id}.csv"
+                os.replace(quarantine_staged, quarantine_final)
+            store.pause_point("quarantine_written")
+
+            report("committing", 0.0)
+            keys = store.partition_keys(ds)
+            staged_parts = [
+                store.StagedPartition(
+                    name=part, files=tuple(p for p, _ in files), rows=sum(n for _, n in files)
+                )
+                for part, files in sorted(staged.partitions.items())
+            ]
+            del keys
+            _, replaced = store.commit(folder, ds.name, import_id, staged_parts, name)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            if quarantine_final is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    quarantine_final.unlink()
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (folder / store.STAGING).rmdir()
+        store.pause_point("cleaned")
+    report("committing", 1.0)
+
+    finished = _utcnow()
+    return ImportResult(
+        import_id=import_id,
+        dataset=ds.name,
+        source_name=name,
+        checksum=checksum,
+        format=fmt,
+        period=period,
+        started_at=started.isoformat(timespec="seconds"),
+        finished_at=finished.isoformat(timespec="seconds"),
+        seconds=round(time.perf_counter() - clock, 3),
+        rows_read=staged.rows_read,
+        rows_loaded=staged.rows_read - staged.rows_rejected,
+        rows_rejected=staged.rows_rejected,
+        rows_flagged=staged.rows_flagged,
+        partitions=tuple(sorted(staged.partitions)),
+        partitions_replaced=tuple(sorted(replaced)),
+        quarantine_path=str(quarantine_final) if quarantine_final else None,
+    )
+
+
+def _stage_reader(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    reader: pa.RecordBatchReader,
+    staging: Path,
+    period: str | None,
+    python_checks: list[str],
+    report: ProgressCallback,
+    batch_rows: int,
+    *,
+    estimate: int | None,
+    log: SlowReadLog,
+    source_name: str,
+) -> _Staged:
+    """Stage text batches produced in Python (slow CSV path, XLSX), then their ragged rows."""
+    con.register("pbc_source", reader)
+    try:
+        staged = _stage(
+            con,
+            ds,
+            "pbc_source",
+            staging,
+            period=period,
+            has_row=True,
+            first_row=2,
+            python_checks=python_checks,
+            estimate=estimate,
+            report=report,
+            batch_rows=batch_rows,
+            ragged=log.ragged,
+        )
+    except (_SlowPathNeeded, ImportRefused) as err:
+        if log.refusal is not None:
+            raise log.refusal from None
+        raise ImportRefused(source_name, f"could not read the file ({err})") from None
+    finally:
+        con.unregister("pbc_source")
+    return staged
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    source_sql: str,
+    staging: Path,
+    *,
+    period: str | None,
+    has_row: bool,
+    first_row: int,
+    python_checks: list[str],
+    estimate: int | None,
+    report: ProgressCallback,
+    batch_rows: int,
+    ragged: list[RaggedRow] | None = None,
+) -> _Staged:
+    """Run the typing query over `source_sql`; write good rows to staging, bad ones to quarantine."""
+    query = coerce.build_query(
+        ds, source_sql, period=period, has_row_column=has_row, python_checks=python_checks
+    )
+    out_cols = coerce.output_columns(ds)
+    keys = store.partition_keys(ds)
+    part_cols = [coerce.PART_PREFIX + k for k in keys]
+    staged = _Staged()
+    data_dir = staging / "data"
+    quarantine = open(staging / "quarantine.csv", "w", encoding="utf-8", newline="")  # noqa: SIM115
+    writer = csv.writer(quarantine)
+    writer.writerow(QUARANTINE_HEADER)
+    failure: list[BaseException] = []
+
+    try:
+        result = con.sql(query).to_arrow_reader(batch_rows)
+    except duckdb.Error as err:
+        quarantine.close()
+        if _is_read_error(err, source_sql):
+            raise _SlowPathNeeded(str(err).splitlines()[0]) from None
+        raise
+    keep = out_cols + part_cols
+    schema = pa.schema([result.schema.field(c) for c in keep])
+    flag_cols = [coerce.flag_name(f) for f in coerce.flag_fields(ds)]
+
+    def good_batches() -> Iterator[pa.RecordBatch]:
+        offset = 0
+        try:
+            for batch in result:
+                n = batch.num_rows
+                staged.rows_read += n
+                bad_mask = batch.column("_bad")
+                nbad = pc.sum(bad_mask).as_py() or 0
+                if nbad:
+                    bad = batch.filter(bad_mask)
+                    if has_row:
+                        rows = bad.column(ROW_COLUMN).to_pylist()
+                    else:
+                        positions = pc.indices_nonzero(bad_mask).to_pylist()
+                        rows = [offset + i + first_row for i in positions]
+                    for source_row, problems in zip(
+                        rows, bad.column("_problems").to_pylist(), strict=True
+                    ):
+                        for p in problems or []:
+                            writer.writerow((source_row, p["field"], p["value"], p["reason"]))
+                    staged.rows_rejected += nbad
+                    batch = batch.filter(pc.invert(bad_mask))
+                if flag_cols and batch.num_rows:
+                    all_valid = batch.column(flag_cols[0])
+                    for c in flag_cols[1:]:
+                        all_valid = pc.and_(all_valid, batch.column(c))
+                    staged.rows_flagged += batch.num_rows - (pc.sum(all_valid).as_py() or 0)
+                offset += n
+                if estimate:
+                    report("loading", min(0.99, staged.rows_read / estimate))
+                if batch.num_rows:
+                    yield pa.RecordBatch.from_arrays([batch.column(c) for c in keep], schema=schema)
+        except duckdb.Error as err:
+            if _is_read_error(err, source_sql):
+                failure.append(_SlowPathNeeded(str(err).splitlines()[0]))
+            else:
+                failure.append(err)
+        except BaseException as err:  # noqa: BLE001 - re-raised after the writer stops
+            failure.append(err)
+
+    written: list[tuple[str, int]] = []
+
+    def visit(f: pds.WrittenFile) -> None:
+        written.append((f.path, f.metadata.num_rows if f.metadata is not None else 0))
+
+    try:
+        pds.write_dataset(
+            pa.RecordBatchReader.from_batches(schema, good_batches()),
+            data_dir,
+            format="parquet",
+            partitioning=(
+                pds.partitioning(pa.schema([schema.field(c) for c in part_cols]))
+                if part_cols
+                else None
+            ),
+            basename_template="part-{i}.parquet",
+            existing_data_behavior="error",
+            max_partitions=1_000_000,
+            max_open_files=4096,
+            min_rows_per_group=1 << 16,
+            max_rows_per_group=1 << 20,
+            file_visitor=visit,
+            create_dir=True,
+        )
+        for r in ragged or []:
+            reason = f"row has {r.found} fields; the header has {r.expected}"
+            writer.writerow((r.source_row, "", r.text, reason))
+            staged.rows_read += 1
+            staged.rows_rejected += 1
+    finally:
+        quarantine.close()
+    if failure:
+        raise failure[0]
+    report("loading", 1.0)
+
+    for path_text, rows in written:
+        path = Path(path_text)
+        rel = path.parent.relative_to(data_dir).parts if path.parent != data_dir else ()
+        part = store.partition_name(keys, tuple(rel)) if keys else store.NO_PARTITION
+        staged.partitions.setdefault(part, []).append((path, rows))
+    return staged

@@ -1,0 +1,341 @@
+"""Where warehouse data lives on disk, and how new data replaces old data atomically.
+
+Layout, under `$PBC_DATA_DIR/warehouse/` (default `./var/data/warehouse/`)::
+
+    <dataset>/_manifest.json                          the list of current files (the truth)
+    <dataset>/period=2008-04/provider_code=RWG/part-<import id>-0.parquet
+    <dataset>/part-<import id>-0.parquet              datasets with no partition keys
+    <dataset>/_staging/<import id>/...                an import in progress (private)
+    <dataset>/.lock                                   one import per dataset at a time
+
+A partition is named by its keys: `period=YYYY-MM` (the month of the dataset's
+`period_field`) and, where the dataset has one, `provider_code=XXX`. Datasets without a period
+field (reference data, the patient register) have a single partition named "" that every import
+replaces whole. Every Parquet file also carries its partition keys as ordinary columns, so files
+are read by explicit path without Hive partition inference, identically by DuckDB and Spark.
+
+Atomicity (all-or-nothing across partitions, safe against `kill -9` at any point): readers use
+only the files listed in `_manifest.json`. An import writes its files under `_staging/`, moves
+them into their partition folders under new names (not yet listed, so invisible), then writes a
+new manifest to a temporary file, fsyncs it and renames it over the old one. That rename is the
+single commit point (POSIX `rename` is atomic). Only afterwards are the replaced files deleted.
+A crash before the rename leaves the previous manifest, so the previous data, untouched; a crash
+after it leaves the new data committed. `recover()` (run under the lock at the start of every
+import, and by `status`) deletes leftovers: staging folders, temporary manifests and files no
+manifest lists.
+
+Deterministic pause point for tests: set `PBC_IMPORT_PAUSE` to one of `PAUSE_STEPS`. When the
+import reaches that step it writes `pbc-import-paused:<step>` on a line to stderr and blocks
+(waiting for a signal) until it is killed. No sleeps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pbc.warehouse.schema import Dataset
+
+MANIFEST = "_manifest.json"
+STAGING = "_staging"
+LOCK = ".lock"
+PAUSE_ENV = "PBC_IMPORT_PAUSE"
+PAUSE_MESSAGE = "pbc-import-paused:"
+# The steps of an import, in order. The commit point lies between "manifest_staged" and
+# "committed".
+PAUSE_STEPS = (
+    "validated",  # whole-file checks passed; nothing written
+    "staged",  # good rows written under _staging/
+    "quarantine_written",  # quarantine file in place
+    "files_placed",  # new files moved into partition folders, not yet listed
+    "manifest_staged",  # new manifest written to a temporary file, fsynced
+    "committed",  # manifest renamed: the new data is live; old files not yet deleted
+    "cleaned",  # replaced files and staging deleted
+)
+NO_PARTITION = ""
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data directory: `explicit`, else `$PBC_DATA_DIR`, else `./var/data`."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get("PBC_DATA_DIR")
+    return Path(env) if env else Path.cwd() / "var" / "data"
+
+
+def warehouse_dir(explicit_data_dir: str | os.PathLike[str] | None = None) -> Path:
+    return data_dir(explicit_data_dir) / "warehouse"
+
+
+def quarantine_dir(explicit_data_dir: str | os.PathLike[str] | None = None) -> Path:
+    return data_dir(explicit_data_dir) / "quarantine"
+
+
+def dataset_dir(
+    dataset: Dataset | str, explicit_data_dir: str | os.PathLike[str] | None = None
+) -> Path:
+    name = dataset if isinstance(dataset, str) else dataset.name
+    return warehouse_dir(explicit_data_dir) / name
+
+
+def partition_keys(dataset: Dataset) -> tuple[str, ...]:
+    """The partition columns of a dataset, outermost first: ("period", "provider_code")."""
+    keys: list[str] = []
+    if dataset.period_field is not None:
+        keys.append("period")
+    if dataset.partition_by_provider:
+        keys.append("provider_code")
+    return tuple(keys)
+
+
+def partition_name(keys: tuple[str, ...], values: tuple[str, ...]) -> str:
+    """`period=2008-04/provider_code=RWG` (or "" for an unpartitioned dataset)."""
+    return "/".join(f"{k}={v}" for k, v in zip(keys, values, strict=True))
+
+
+def partition_values(name: str) -> dict[str, str]:
+    """Inverse of `partition_name`: {"period": "2008-04", "provider_code": "RWG"}."""
+    if not name:
+        return {}
+    return dict(part.split("=", 1) for part in name.split("/"))
+
+
+# --- pause points -------------------------------------------------------------------------------
+
+
+def pause_point(step: str) -> None:
+    """Block here, forever, when `$PBC_IMPORT_PAUSE` names this step (tests kill the process)."""
+    if step not in PAUSE_STEPS:
+        raise ValueError(f"unknown pause step {step!r}")
+    if os.environ.get(PAUSE_ENV) != step:
+        return
+    sys.stderr.write(f"{PAUSE_MESSAGE}{step}\n")
+    sys.stderr.flush()
+    while True:  # pragma: no cover - only ever left by a signal that ends the process
+        signal.pause()
+
+
+# --- manifest -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartitionEntry:
+    """One live partition: its files (relative to the dataset folder) and where they came from."""
+
+    files: tuple[str, ...]
+    rows: int
+    import_id: str
+    imported_at: str
+    source_name: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "files": list(self.files),
+            "rows": self.rows,
+            "import_id": self.import_id,
+            "imported_at": self.imported_at,
+            "source_name": self.source_name,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> PartitionEntry:
+        files = data["files"]
+        assert isinstance(files, list)
+        return cls(
+            files=tuple(str(f) for f in files),
+            rows=int(str(data["rows"])),
+            import_id=str(data["import_id"]),
+            imported_at=str(data["imported_at"]),
+            source_name=str(data.get("source_name", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The committed state of one dataset: generation number and its live partitions."""
+
+    dataset: str
+    generation: int = 0
+    partitions: dict[str, PartitionEntry] = field(default_factory=dict)
+    updated_at: str = ""
+
+    @property
+    def rows(self) -> int:
+        return sum(p.rows for p in self.partitions.values())
+
+    def files(self) -> list[str]:
+        """Every live file, relative to the dataset folder, in partition order."""
+        return [f for name in sorted(self.partitions) for f in self.partitions[name].files]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "dataset": self.dataset,
+                "generation": self.generation,
+                "updated_at": self.updated_at,
+                "partitions": {k: v.to_dict() for k, v in sorted(self.partitions.items())},
+            },
+            indent=1,
+        )
+
+
+def read_manifest(folder: Path, dataset_name: str) -> Manifest:
+    """The committed manifest of a dataset folder; an empty one if nothing was ever imported."""
+    path = folder / MANIFEST
+    if not path.exists():
+        return Manifest(dataset=dataset_name)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Manifest(
+        dataset=str(data["dataset"]),
+        generation=int(data["generation"]),
+        updated_at=str(data.get("updated_at", "")),
+        partitions={k: PartitionEntry.from_dict(v) for k, v in data["partitions"].items()},
+    )
+
+
+def live_files(
+    dataset: Dataset | str, explicit_data_dir: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Absolute paths of the committed Parquet files of a dataset (empty if never imported)."""
+    name = dataset if isinstance(dataset, str) else dataset.name
+    folder = dataset_dir(name, explicit_data_dir)
+    return [folder / f for f in read_manifest(folder, name).files()]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- locking and recovery -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def dataset_lock(folder: Path) -> Iterator[None]:
+    """Exclusive lock on a dataset folder for the length of an import (released if killed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def recover(folder: Path, dataset_name: str) -> list[str]:
+    """Delete what an interrupted import left behind; return what was deleted (relative paths).
+
+    Call only while holding `dataset_lock(folder)`. Removes the staging folder, temporary
+    manifests and any Parquet file the committed manifest does not list, then empty folders.
+    """
+    if not folder.exists():
+        return []
+    removed: list[str] = []
+    staging = folder / STAGING
+    if staging.exists():
+        shutil.rmtree(staging)
+        removed.append(STAGING)
+    for tmp in folder.glob(MANIFEST + ".tmp-*"):
+        tmp.unlink()
+        removed.append(tmp.name)
+    listed = set(read_manifest(folder, dataset_name).files())
+    for path in sorted(folder.rglob("*.parquet")):
+        rel = path.relative_to(folder).as_posix()
+        if rel not in listed:
+            path.unlink()
+            removed.append(rel)
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
+        if not any(sub.iterdir()):
+            sub.rmdir()
+    return removed
+
+
+# --- commit -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StagedPartition:
+    """Files written under staging for one partition, with their row count."""
+
+    name: str
+    files: tuple[Path, ...]
+    rows: int
+
+
+def commit(
+    folder: Path,
+    dataset_name: str,
+    import_id: str,
+    staged: list[StagedPartition],
+    source_name: str = "",
+) -> tuple[Manifest, list[str]]:
+    """Swap the staged partitions in, atomically; return the new manifest and replaced names.
+
+    Call while holding `dataset_lock(folder)`. Partitions of the current manifest that are not
+    staged are kept as they are. Pause points: files_placed, manifest_staged, committed, cleaned.
+    """
+    old = read_manifest(folder, dataset_name)
+    now = _utcnow()
+    new_partitions = dict(old.partitions)
+    for part in staged:
+        target_dir = folder / part.name if part.name else folder
+        target_dir.mkdir(parents=True, exist_ok=True)
+        rel_files: list[str] = []
+        for i, src in enumerate(part.files):
+            target = target_dir / f"part-{import_id}-{i}.parquet"
+            _fsync_file(src)
+            os.replace(src, target)
+            rel_files.append(target.relative_to(folder).as_posix())
+        _fsync_dir(target_dir)
+        new_partitions[part.name] = PartitionEntry(
+            files=tuple(rel_files),
+            rows=part.rows,
+            import_id=import_id,
+            imported_at=now,
+            source_name=source_name,
+        )
+    pause_point("files_placed")
+
+    manifest = Manifest(
+        dataset=dataset_name,
+        generation=old.generation + 1,
+        partitions=new_partitions,
+        updated_at=now,
+    )
+    tmp = folder / f"{MANIFEST}.tmp-{import_id}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(manifest.to_json())
+        fh.flush()
+        os.fsync(fh.fileno())
+    pause_point("manifest_staged")
+    os.replace(tmp, folder / MANIFEST)  # the commit point
+    _fsync_dir(folder)
+    pause_point("committed")
+
+    replaced = [p.name for p in staged if p.name in old.partitions]
+    for name in replaced:
+        for rel in old.partitions[name].files:
+            with contextlib.suppress(FileNotFoundError):
+                (folder / rel).unlink()
+    return manifest, replaced
