@@ -1,0 +1,176 @@
+"""Costing spec tests on hand-made spells with known prices (trim point, excess bed days,
+short-stay adjustment, MFF, DNAs), run on every engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import ibis
+import pandas as pd
+import pytest
+
+from pbc.analytics import costing
+
+D = Decimal
+
+
+def tariff_rows() -> pd.DataFrame:
+    rows = [
+        # year, pod, hrg, tf, price, trim, ebd rate, short-stay max los, min age
+        ("2008/09", "EL", "HB12C", None, "5600.00", 13, "230.00", None, None),
+        ("2008/09", "DC", "HB12C", None, "5200.00", None, None, None, None),
+        ("2008/09", "NEL", "DZ22A", None, "2500.00", 10, "200.00", None, None),
+        ("2008/09", "NELST", "DZ22A", None, "600.00", None, None, 1, 19),
+        ("2007/08", "NEL", "DZ22A", None, "2415.00", 10, "193.00", None, None),
+        ("2008/09", "OPFA", None, "110", "160.00", None, None, None, None),
+        ("2008/09", "OPFUP", None, "110", "85.00", None, None, None, None),
+        ("2008/09", "OPPROC", "BZ24Z", None, "120.00", None, None, None, None),
+        ("2008/09", "AE", "VB08Z", None, "95.00", None, None, None, None),
+    ]
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "financial_year", "point_of_delivery", "hrg_code", "treatment_function_code", "price",
+            "trim_point_days", "excess_bed_day_rate", "short_stay_max_los_days", "short_stay_min_age",
+        ],
+    )  # fmt: skip
+    df["price"] = df["price"].map(D)
+    df["excess_bed_day_rate"] = df["excess_bed_day_rate"].map(lambda v: D(v) if v else None)
+    for col in ("trim_point_days", "short_stay_max_los_days", "short_stay_min_age"):
+        df[col] = df[col].astype("Int64")
+    return df
+
+
+def mff_rows() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "financial_year": ["2008/09", "2007/08"],
+            "provider_code": ["RWG", "RWG"],
+            "market_forces_factor": [D("1.1082"), D("1.0500")],
+        }
+    )
+
+
+def spell(spell_id: str, method: str, admitted: str, discharged: str, hrg: str, age: int = 70,
+          charged: str = "0.00") -> dict[str, object]:  # fmt: skip
+    a, d = dt.date.fromisoformat(admitted), dt.date.fromisoformat(discharged)
+    return {
+        "spell_id": spell_id, "provider_code": "RWG", "admission_method": method,
+        "admission_date": a, "discharge_date": d, "length_of_stay": (d - a).days,
+        "age_on_admission": age, "hrg_code": hrg, "charged_price": D(charged),
+    }  # fmt: skip
+
+
+def run(con: ibis.BaseBackend, expr: ibis.Table) -> pd.DataFrame:
+    return con.execute(expr).set_index(expr.columns[0])
+
+
+@pytest.fixture
+def con() -> ibis.BaseBackend:
+    return ibis.duckdb.connect()
+
+
+def test_apc_prices(con: ibis.BaseBackend) -> None:
+    apc = ibis.memtable(
+        pd.DataFrame(
+            [
+                spell("el-short", "11", "2008-06-01", "2008-06-05", "HB12C", charged="6205.92"),
+                spell("el-long", "11", "2008-06-01", "2008-06-20", "HB12C"),  # 19 days, trim 13
+                spell("dc", "12", "2008-06-01", "2008-06-01", "HB12C"),
+                spell("nel", "21", "2008-07-01", "2008-07-12", "DZ22A"),  # 11 days, trim 10
+                spell("nelst", "21", "2008-07-01", "2008-07-02", "DZ22A"),  # 1 day, adult
+                spell("child", "21", "2008-07-01", "2008-07-02", "DZ22A", age=12),  # too young
+                spell("prior-year", "21", "2008-03-20", "2008-03-25", "DZ22A"),
+            ]
+        )
+    )
+    out = run(con, costing.cost_apc(apc, ibis.memtable(tariff_rows()), ibis.memtable(mff_rows())))
+    mff = D("1.1082")
+    assert out.loc["el-short", "expected_point_of_delivery"] == "EL"
+    assert out.loc["el-short", "expected_price"] == (D("5600") * mff).quantize(D("0.01"))
+    assert out.loc["el-short", "price_difference"] == D("0.00")
+    assert out.loc["el-long", "expected_excess_bed_days"] == 6
+    assert out.loc["el-long", "excess_bed_day_cost"] == D("1380.00")
+    assert out.loc["el-long", "expected_price"] == ((D("5600") + 6 * D("230")) * mff).quantize(
+        D("0.01")
+    )
+    assert out.loc["dc", "expected_point_of_delivery"] == "DC"
+    assert out.loc["dc", "expected_price"] == D("5762.64")  # 5200 x 1.1082
+    assert out.loc["nel", "expected_excess_bed_days"] == 1
+    assert out.loc["nel", "expected_price"] == D("2992.14")  # (2500 + 1 x 200) x 1.1082
+    assert out.loc["nelst", "expected_point_of_delivery"] == "NELST"
+    assert out.loc["nelst", "expected_price"] == D("664.92")
+    assert out.loc["child", "expected_point_of_delivery"] == "NEL"
+    assert out.loc["prior-year", "financial_year"] == "2007/08"
+    assert out.loc["prior-year", "expected_price"] == (D("2415") * D("1.05")).quantize(D("0.01"))
+    assert bool(out["tariff_found"].all())
+
+
+def test_op_and_ae_prices_and_dna(con: ibis.BaseBackend) -> None:
+    def att(aid: str, first: str, status: str, proc: bool, hrg: str | None) -> dict[str, object]:
+        return {
+            "attendance_id": aid, "provider_code": "RWG", "attendance_date": dt.date(2008, 9, 1),
+            "first_attendance": first, "attended_or_did_not_attend": status,
+            "procedure_flag": proc, "hrg_code": hrg, "treatment_function_code": "110",
+            "charged_price": D("177.31"),
+        }  # fmt: skip
+
+    op = ibis.memtable(
+        pd.DataFrame(
+            [
+                att("first", "1", "5", False, None),
+                att("follow", "2", "6", False, None),
+                att("tel-first", "3", "5", False, None),
+                att("proc", "2", "5", True, "BZ24Z"),
+                att("dna", "1", "3", False, None),
+            ]
+        )
+    )
+    out = run(con, costing.cost_op(op, ibis.memtable(tariff_rows()), ibis.memtable(mff_rows())))
+    assert list(out.loc[["first", "follow", "tel-first", "proc"], "expected_point_of_delivery"]) == [
+        "OPFA", "OPFUP", "OPFA", "OPPROC",
+    ]  # fmt: skip
+    assert out.loc["first", "expected_price"] == D("177.31")  # 160 x 1.1082
+    assert out.loc["first", "price_difference"] == D("0.00")
+    assert out.loc["follow", "expected_price"] == D("94.20")  # 85 x 1.1082 = 94.197
+    assert out.loc["proc", "expected_price"] == D("132.98")  # 120 x 1.1082 = 132.984
+    assert out.loc["dna", "expected_price"] == D("0.00")
+    assert out.loc["dna", "price_difference"] == D("177.31")
+    assert bool(out["tariff_found"].all())
+
+    ae = ibis.memtable(
+        pd.DataFrame(
+            [{"attendance_id": "a1", "provider_code": "RWG", "arrival_date": dt.date(2008, 12, 24),
+              "hrg_code": "VB08Z", "charged_price": D("105.28")}]
+        )
+    )  # fmt: skip
+    out = run(con, costing.cost_ae(ae, ibis.memtable(tariff_rows()), ibis.memtable(mff_rows())))
+    assert out.loc["a1", "expected_price"] == D("105.28")  # 95 x 1.1082 = 105.279
+
+
+def test_rounding_is_half_up_at_the_penny(con: ibis.BaseBackend) -> None:
+    tariff = tariff_rows()
+    tariff.loc[tariff["point_of_delivery"] == "AE", "price"] = D("10.10")
+    mff = pd.DataFrame(
+        {
+            "financial_year": ["2008/09"],
+            "provider_code": ["RWG"],
+            "market_forces_factor": [D("1.2500")],
+        }
+    )
+    ae = ibis.memtable(
+        pd.DataFrame(
+            [{"attendance_id": "a1", "provider_code": "RWG", "arrival_date": dt.date(2008, 12, 24),
+              "hrg_code": "VB08Z", "charged_price": D("12.63")}]
+        )
+    )  # fmt: skip
+    out = run(con, costing.cost_ae(ae, ibis.memtable(tariff), ibis.memtable(mff)))
+    assert out.loc["a1", "expected_price"] == D("12.63")  # 12.625 rounds up, not to even
+
+
+def test_missing_tariff_row_is_flagged_not_priced(con: ibis.BaseBackend) -> None:
+    apc = ibis.memtable(pd.DataFrame([spell("x", "11", "2008-06-01", "2008-06-03", "ZZ99Z")]))
+    out = run(con, costing.cost_apc(apc, ibis.memtable(tariff_rows()), ibis.memtable(mff_rows())))
+    assert not bool(out.loc["x", "tariff_found"])
+    assert pd.isna(out.loc["x", "expected_price"])
