@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "pbc.web",
     "pbc.warehouse",
     "pbc.plans",
+    "pbc.indicators",
 ]
 
 MIDDLEWARE = [

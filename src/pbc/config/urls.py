@@ -18,6 +18,7 @@ urlpatterns = [
     path("public/", views.public_home, name="public_home"),
     path("about/", views.about, name="about"),
     path("plans/", include("pbc.plans.urls")),
+    path("indicators/", include("pbc.indicators.urls")),
     path("admin/", admin.site.urls),
 ]
 

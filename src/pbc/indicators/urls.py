@@ -1,0 +1,3 @@
+"""Indicator pages (catalogue, SPC charts, funnel plots, dashboards, RTT breach lists)."""
+
+urlpatterns: list[object] = []
