@@ -6,8 +6,8 @@ cell, so reading the file again gives the same objectives:
 
 - `.docx`: the plan title in the Title style, each section as a Heading 1 followed by its own table
   whose header row repeats on every page;
-- `.xlsx`: one sheet, the header in row 1 (frozen), each section as a bold row merged across the
-  six columns, wrapped text.
+- `.xlsx`: one sheet, the plan title in row 1 (if any), the header row (frozen) below it, each
+  section as a bold row merged across the six columns, wrapped text.
 
 Unplaced fragments are not written (they were not part of any objective).
 """
@@ -70,12 +70,16 @@ def write_xlsx(plan: ParsedPlan, path: str | os.PathLike[str]) -> None:
     sheet.title = "Plan"
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
+    header_row = 1
+    if plan.title:
+        sheet.cell(row=1, column=1, value=plan.title).font = Font(bold=True, size=14)
+        header_row = 3
     for column, role in enumerate(ROLES, start=1):
-        cell = sheet.cell(row=1, column=column, value=HEADER_TEXT[role])
+        cell = sheet.cell(row=header_row, column=column, value=HEADER_TEXT[role])
         cell.font = bold
         sheet.column_dimensions[cell.column_letter].width = COLUMN_WIDTHS[role]
-    sheet.freeze_panes = "A2"
-    row = 2
+    sheet.freeze_panes = f"A{header_row + 1}"
+    row = header_row + 1
     for section, objectives in by_section(plan):
         if section:
             sheet.cell(row=row, column=1, value=section).font = bold

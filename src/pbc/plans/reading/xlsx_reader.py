@@ -3,8 +3,9 @@
 - Every worksheet is read, in workbook order. Its header is the first row among the top
   `HEADER_SEARCH_ROWS` whose cells name the columns (`columns.match_header`); a sheet with no
   header has all its text listed as unplaced. A header repeated further down is read again.
-- Above the header, a row holding one short heading-like text is a section heading; other text
-  there is listed as unplaced (a title block, notes).
+- Above the header, the first row holding a single text is the plan's title; after it, a row
+  holding one short heading-like text is a section heading; other text there is listed as
+  unplaced (notes, a title block's details).
 - Below the header, a row whose only text is in one cell that is merged across columns, or that is
   in the first column and looks like a heading (`text_cells.looks_like_heading`) while the rest of
   the row is empty, is a section row.
@@ -20,7 +21,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from pbc.plans.reading.assemble import Loose, Section, clean
+from pbc.plans.reading.assemble import Loose, PlanTitle, Section, clean
 from pbc.plans.reading.columns import match_header
 from pbc.plans.reading.docx_reader import ReadDocument, row_events
 from pbc.plans.reading.model import count_text_chars
@@ -61,6 +62,7 @@ def read_xlsx(data: bytes) -> ReadDocument:
             None,
         )
         columns = None
+        titled = False
         for index, values in enumerate(rows):
             location = f"sheet {sheet.title!r}, row {index + 1}"
             texts = [cell_lines(v) for v in values]
@@ -74,6 +76,10 @@ def read_xlsx(data: bytes) -> ReadDocument:
                 continue
             single = texts[filled[0]] if len(filled) == 1 else None
             if columns is None:
+                if single is not None and header_at is not None and not titled:
+                    doc.events.append(PlanTitle(" ".join(single)))
+                    titled = True
+                    continue
                 if single is not None and len(single) == 1 and looks_like_heading(single[0]):
                     doc.events.append(Section(single[0]))
                     continue
