@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -68,6 +70,40 @@ def serve(
 
     typer.echo(f"pbc is serving on http://{host}:{port}/ (Ctrl-C to stop)")
     waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="folder to write one file per dataset into")],
+    population: Annotated[
+        int | None, typer.Option(help="patients (default: the demo geography's list sizes)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="same seed, byte-identical files")] = 2008,
+    start: Annotated[str, typer.Option(help="first month, YYYY-MM")] = "2005-04",
+    end: Annotated[str, typer.Option(help="last month, YYYY-MM")] = "2009-03",
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    localities: Annotated[
+        list[str] | None, typer.Option("--localities", help="locality slugs (repeatable)")
+    ] = None,
+    fault_rate: Annotated[float, typer.Option(help="share of activity rows given a fault")] = 0.02,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Write a synthetic population and its activity to files."""
+    from pbc.synth.command import synth_command
+
+    try:
+        summary = synth_command(population, seed, start, end, out, fmt, localities, fault_rate)
+    except (ValueError, OSError) as error:
+        typer.echo(f"pbc synth: {error}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    typer.echo(f"wrote {summary['format']} files to {summary['out']} in {summary['seconds']}s")
+    rows = summary["rows"]
+    assert isinstance(rows, dict)
+    for name, count in rows.items():
+        typer.echo(f"  {name:<24} {count:>12,}")
 
 
 def main() -> None:
