@@ -9,7 +9,7 @@ Model (one year step at a time, all vectorised):
   moving to another practice of the generated area (3%/year, half within the locality),
   births (13.1 per 1,000) and people moving into the area (as many as left, young-adult ages).
 - Conditions: prevalent at the start with probability shape(age) x QOF scale x deprivation RR,
-  diagnosed on a random earlier day; incident during the period at 8% of the prevalence per year.
+  diagnosed on a random earlier day; incident during the period at 7-22% of the prevalence per year (INCIDENCE_SHARE).
 - People are identified by a unique NHS number from the 999 test range that passes modulus 11.
 """
 
@@ -26,7 +26,15 @@ from pbc.synth.config import SynthConfig
 DEPRIVATION_BASE = np.array([0.08, 0.14, 0.20, 0.27, 0.31])
 LEAVE_RATE = 0.05
 MOVE_RATE = 0.03
-INCIDENCE_SHARE = 0.08
+# New diagnoses per year as a share of the age-specific prevalence: enough to replace those who
+# die, so recorded prevalence stays near the QOF figure over the period.
+INCIDENCE_SHARE = {
+    "diabetes": 0.08,
+    "copd": 0.12,
+    "heart_failure": 0.22,
+    "chd": 0.09,
+    "hypertension": 0.07,
+}
 NO_DAY = np.iinfo(np.int64).max // 4  # "never" for dates (death, end of registration)
 
 
@@ -321,7 +329,7 @@ def _incident_conditions(
     span = (y1 - y0) / 365.0
     for c in cal.CONDITIONS:
         free = active & (conditions[c] == NO_DAY)
-        p = _prevalence(c, age, quintile) * INCIDENCE_SHARE * span
+        p = _prevalence(c, age, quintile) * INCIDENCE_SHARE[c] * span
         new = free & (rng.random(len(dob)) < p)
         conditions[c][new] = y0 + rng.integers(0, y1 - y0, int(new.sum()))
     del female
