@@ -258,6 +258,14 @@ def test_xlsx_without_a_header_is_refused() -> None:
         read_plan(xlsx_bytes([["Practice", "Budget"], ["E82001", 1000]]), filename="budget.xlsx")
 
 
+def test_xlsx_with_a_header_but_no_objectives_is_refused() -> None:
+    data = xlsx_bytes([["Objective", "Action", "Lead", "Timescale"], [None, None, None, None]])
+    with pytest.raises(
+        PlanReadError, match=r"empty\.xlsx: a header row was found but no objectives"
+    ):
+        read_plan(data, filename="empty.xlsx")
+
+
 def test_password_protected_office_file_is_refused() -> None:
     # Office saves a password-protected .docx/.xlsx as an OLE compound file holding an
     # "EncryptionInfo" stream next to the encrypted package.

@@ -35,6 +35,7 @@ class ReadDocument:
 
     events: list[Event] = field(default_factory=list)
     text_chars: int = 0
+    header_found: bool = False
 
 
 def cell_paragraphs(cell: _Cell) -> list[str]:
@@ -124,6 +125,7 @@ def yield_table(
         header = match_header([" ".join(lines) for lines in texts])
         if header is not None:
             columns = header
+            doc.header_found = True
             continue
         filled = [i for i, lines in enumerate(texts) if lines]
         if not filled:

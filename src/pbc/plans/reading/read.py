@@ -22,7 +22,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from pbc.plans.reading.assemble import Event, Row, assemble
+from pbc.plans.reading.assemble import Event, assemble
 from pbc.plans.reading.docx_reader import read_docx
 from pbc.plans.reading.model import ParsedPlan, PlanReadError, count_text_chars
 from pbc.plans.reading.text_cells import is_tab_cell_text, read_tab_cells
@@ -118,8 +118,7 @@ def _read_package(data: bytes, name: str) -> tuple[list[Event], int]:
         raise
     except Exception as error:  # a broken package can fail anywhere inside the libraries
         raise PlanReadError(name, f"the Office file could not be read ({error})") from error
-    if not any(isinstance(event, Row) for event in doc.events):
-        # Rows are only produced under a recognised header.
+    if not doc.header_found:
         raise PlanReadError(name, f"no recognisable header row (expected {EXPECTED_COLUMNS})")
     return doc.events, doc.text_chars
 

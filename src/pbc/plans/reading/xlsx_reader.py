@@ -73,6 +73,7 @@ def read_xlsx(data: bytes) -> ReadDocument:
             header = match_header([cell_text(v) for v in values])
             if header is not None and (header_at is not None and index >= header_at):
                 columns = header
+                doc.header_found = True
                 continue
             single = texts[filled[0]] if len(filled) == 1 else None
             if columns is None:
