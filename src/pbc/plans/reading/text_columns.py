@@ -19,9 +19,10 @@ Such an export writes a table row as one line with a tab between columns, but it
    - a field empty throughout the stretch is cheapest in a narrow column (Lead, Timescale);
    - leaving out Lead or Timescale costs nothing, the Objective column little (objective cells
      are short, so it is the wide column most often empty), Action, Milestones or Outcome more.
-   So "stakeholders to achieve…	organisations for health		March 2009	Action plan…" (five
-   fields) reads as Action, Milestones, Lead, Timescale, Outcome, and four fields with an empty
-   third field read as Action, Milestones, (Lead or Timescale), Outcome.
+   So "stakeholders to achieve… | organisations for health | | March 2009 | Action plan…" (five
+   fields, tabs shown as "|") reads as Action, Milestones, Lead, Timescale, Outcome, and four
+   fields with an empty third field read as Action, Milestones, (Lead or Timescale), Outcome.
+   The cost weights are general, but were checked against one irregular document (Dacorum).
 4. **Wrapped lines.** A line without a tab continues the last field written on the line above
    it (a cell whose text the export put on lines of its own).
 5. **Debris.** Fields that are cut words or interleaved columns (`fragments.DebrisDetector`), and
