@@ -300,14 +300,12 @@ def import_file(
             store.pause_point("quarantine_written")
 
             report("committing", 0.0)
-            keys = store.partition_keys(ds)
             staged_parts = [
                 store.StagedPartition(
                     name=part, files=tuple(p for p, _ in files), rows=sum(n for _, n in files)
                 )
                 for part, files in sorted(staged.partitions.items())
             ]
-            del keys
             _, replaced = store.commit(folder, ds.name, import_id, staged_parts, name)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

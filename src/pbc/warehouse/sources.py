@@ -86,7 +86,7 @@ def detect_format(path: Path, source_name: str) -> str:
 
 
 def checksum_and_check_text(path: Path, source_name: str, text: bool) -> str:
-    """SHA-256 of the file's bytes ("sha256:<hex>"); when `text`, also check it is UTF-8.
+    """SHA-256 of the file's bytes (64 hex digits); when `text`, also check it is UTF-8.
 
     One pass over the file in 8 MB chunks. ASCII chunks (the usual case) skip the decoder.
     """
@@ -120,7 +120,7 @@ def checksum_and_check_text(path: Path, source_name: str, text: bool) -> str:
             raise ImportRefused(
                 source_name, "wrong encoding: the file ends inside a UTF-8 character"
             ) from None
-    return "sha256:" + digest.hexdigest()
+    return digest.hexdigest()
 
 
 def normalise_header(name: object) -> str:

@@ -1,0 +1,206 @@
+"""The one place that opens a query engine: Ibis over DuckDB (default) or PySpark.
+
+Analytics code receives an Ibis connection and calls `table(con, "apc")`; it never imports
+duckdb or pyspark. The engine is configuration: `connect()` reads `$PBC_ENGINE` ("duckdb" or
+"pyspark", default "duckdb"); `connect("pyspark")` uses one shared local SparkSession per
+process (`spark_session()`).
+
+`table(con, dataset)` reads the dataset's committed Parquet files (the manifest, see
+`pbc.warehouse.store`) by explicit path, without Hive partition inference, and selects the
+stored columns in declared order: the fields, then `<field>_valid` flags, then `period`. A
+dataset never imported reads as an empty table with the same schema.
+
+PySpark set-up (local mode): `SPARK_LOCAL_IP=127.0.0.1`, session time zone UTC, Spark UI off,
+few shuffle partitions (the data are small per query), partition column type inference off,
+Parquet dates read without calendar rebasing (DuckDB writes proleptic Gregorian dates; the
+importer only admits years 1850 to 2100). Spark 4 needs Java 17 or later: `java_problem()`
+says what is missing.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pbc.warehouse import coerce, store
+from pbc.warehouse.schema import Dataset
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+ENGINES = ("duckdb", "pyspark")
+ENGINE_ENV = "PBC_ENGINE"
+JAVA_MAJOR = 17
+
+_spark: Any = None
+
+
+def engine_name(explicit: str | None = None) -> str:
+    """The configured engine: `explicit`, else `$PBC_ENGINE`, else "duckdb"."""
+    name = explicit or os.environ.get(ENGINE_ENV) or "duckdb"
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    return name
+
+
+def java_problem() -> str | None:
+    """None when Java 17+ is on the PATH; otherwise what is wrong and how to fix it."""
+    java = shutil.which("java")
+    if java is None:
+        return (
+            "PySpark needs Java 17, and no `java` is on the PATH: install it "
+            "(Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+        )
+    try:
+        out = subprocess.run(
+            [java, "-version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"PySpark needs Java 17; running `java -version` failed: {err}"
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if match is None:
+        return f"PySpark needs Java 17; cannot read the version from: {out.stderr.strip()!r}"
+    major = int(match.group(1))
+    if major == 1 and match.group(2):  # "1.8.0" style
+        major = int(match.group(2))
+    if major < JAVA_MAJOR:
+        return f"PySpark needs Java 17, found Java {major} at {java}"
+    return None
+
+
+def spark_session() -> Any:
+    """The process's shared local SparkSession (created on first use, stopped at exit)."""
+    global _spark
+    if _spark is not None:
+        return _spark
+    problem = java_problem()
+    if problem:
+        raise RuntimeError(problem)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as err:  # pragma: no cover - depends on the install
+        raise RuntimeError("PySpark is not installed: install the extra pbc[spark]") from err
+    builder: Any = SparkSession.builder
+    _spark = (
+        builder.master("local[2]")
+        .appName("pbc")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+        .config("spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED")
+        .config("spark.sql.parquet.int96RebaseModeInRead", "CORRECTED")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    _spark.sparkContext.setLogLevel("ERROR")
+    atexit.register(_stop_spark)
+    return _spark
+
+
+def _stop_spark() -> None:
+    global _spark
+    if _spark is not None:
+        _spark.stop()
+        _spark = None
+
+
+def connect(engine: str | None = None, *, spark: Any = None) -> BaseBackend:
+    """An Ibis connection to the configured engine (in-memory DuckDB, or local PySpark)."""
+    name = engine_name(engine)
+    if name == "duckdb":
+        return ibis.duckdb.connect()
+    return ibis.pyspark.connect(spark if spark is not None else spark_session())
+
+
+# --- reading datasets ---------------------------------------------------------------------------
+
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "date": pa.date32(),
+    "bool": pa.bool_(),
+}
+
+
+def stored_schema(dataset: Dataset) -> pa.Schema:
+    """The Arrow schema of the dataset's Parquet files (fields, flags, period)."""
+    fields = []
+    for f in dataset.fields:
+        typ = pa.decimal128(f.precision, f.scale) if f.type == "decimal" else _ARROW_TYPES[f.type]
+        fields.append(pa.field(f.name, typ))
+    fields += [pa.field(coerce.flag_name(f), pa.bool_()) for f in coerce.flag_fields(dataset)]
+    if dataset.period_field is not None:
+        fields.append(pa.field("period", pa.string()))
+    return pa.schema(fields)
+
+
+def ibis_schema(dataset: Dataset) -> ibis.Schema:
+    return ibis.Schema.from_pyarrow(stored_schema(dataset))
+
+
+def _empty_file(dataset: Dataset, data_dir: str | os.PathLike[str] | None) -> Path:
+    """A zero-row Parquet file with the dataset's schema (so empty datasets read everywhere)."""
+    folder = store.warehouse_dir(data_dir) / "_schemas"
+    folder.mkdir(parents=True, exist_ok=True)
+    schema = stored_schema(dataset)
+    digest = hashlib.sha256(schema.to_string().encode()).hexdigest()[:12]
+    path = folder / f"{dataset.name}-{digest}.parquet"
+    if not path.exists():
+        tmp = folder / f".{path.name}.{secrets.token_hex(4)}"
+        pq.write_table(schema.empty_table(), tmp)
+        os.replace(tmp, path)
+    return path
+
+
+def resolve(dataset: Dataset | str) -> Dataset:
+    if isinstance(dataset, Dataset):
+        return dataset
+    from pbc.warehouse.datasets import dataset as lookup
+
+    return lookup(dataset)
+
+
+def table(
+    con: BaseBackend, dataset: Dataset | str, *, data_dir: str | os.PathLike[str] | None = None
+) -> ibis.Table:
+    """The committed rows of a warehouse dataset as an Ibis table on connection `con`."""
+    ds = resolve(dataset)
+    files = [str(p) for p in store.live_files(ds, data_dir)]
+    if not files:
+        files = [str(_empty_file(ds, data_dir))]
+    name = f"wh_{ds.name}_{secrets.token_hex(4)}"
+    columns = list(stored_schema(ds).names)
+    if con.name == "duckdb":
+        t = con.read_parquet(files, table_name=name, hive_partitioning=False)  # type: ignore[attr-defined]
+    elif con.name == "pyspark":
+        session = con._session  # type: ignore[attr-defined]
+        session.read.parquet(*files).createOrReplaceTempView(name)
+        t = con.table(name)
+    else:  # pragma: no cover - guarded by engine_name
+        raise ValueError(f"unsupported engine {con.name}")
+    t = t.select(*columns)
+    expected = ibis_schema(ds)
+    casts = {c: expected[c] for c in columns if t.schema()[c] != expected[c]}
+    return t.cast(casts) if casts else t
+
+
+def money_type(precision: int = 14, scale: int = 2) -> dt.Decimal:
+    return dt.Decimal(precision, scale)
