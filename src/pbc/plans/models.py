@@ -45,7 +45,7 @@ class Lead(models.Model):
         BODY = "body", "Body"
 
     locality = models.ForeignKey(Locality, on_delete=models.CASCADE, related_name="plan_leads")
-    name = models.CharField(max_length=300)
+    name = models.TextField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BODY)
 
     class Meta:
@@ -76,10 +76,12 @@ class Plan(models.Model):
     locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="plans")
     financial_year = models.CharField(max_length=7, help_text='e.g. "2008/09"')
     slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(max_length=300)
+    title = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     source_filename = models.CharField(max_length=255)
     source_sha256 = models.CharField(max_length=64)
+    # Checksum of what was read (the objectives' JSON): the same content imports as "unchanged".
+    content_sha256 = models.CharField(max_length=64)
     source_size = models.PositiveIntegerField(default=0)
     imported_at = models.DateTimeField()
     imported_by = models.ForeignKey(
@@ -127,7 +129,7 @@ class Plan(models.Model):
 class Section(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
     number = models.PositiveIntegerField()
-    name = models.CharField(max_length=300)
+    name = models.TextField()
 
     class Meta:
         ordering = ["plan", "number"]
@@ -148,7 +150,7 @@ class Objective(models.Model):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="objectives")
     number = models.PositiveIntegerField()
     title = models.TextField()
-    timescale = models.CharField(max_length=500, blank=True)
+    timescale = models.TextField(blank=True)
     leads = models.ManyToManyField(Lead, blank=True, related_name="objectives")
 
     class Meta:

@@ -1,0 +1,233 @@
+"""Demo plans: both seed plans imported, ten months of progress, Dacorum's business cases.
+
+`load(scale)` is idempotent: the imports come back "unchanged", and progress and business cases
+are only written when the plan has none yet.
+
+Progress (April 2008 to January 2009) is deterministic: each milestone gets a "profile" from a
+hash of its plan and number: most go green and complete by their due date, some slip to amber
+and recover, a few go red and end up overdue. Updates are recorded through
+`actions.record_milestone_update` by the locality's demo manager, dated in the first days of the
+following month. At test scale every third milestone is tracked, to keep the test session fast.
+
+The business cases follow the Dacorum plan: the counselling LES approved by the PBC Governance
+Subcommittee on 4 March 2008, the Enhanced Primary Mental Health Service on 29 April 2008
+(promising about 35% fewer referrals to secondary mental health care), and the End of Life care
+LES submitted on 26 June 2008. Their costs, savings and baselines are illustrative demo figures:
+the plan does not give them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from pbc.orgs.models import Locality
+from pbc.plans import actions
+from pbc.plans.models import (
+    BusinessCase,
+    FastTrackThreshold,
+    Milestone,
+    MilestoneUpdate,
+    Objective,
+    Plan,
+    add_months,
+)
+from pbc.plans.reading import read_plan
+from pbc.synth import geography
+
+SEEDS = {
+    "dacorum": ("dacorum-2008-09.txt", "locality"),
+    "welwyn-hatfield": ("welwyn-hatfield-2008-09.txt", "wh-locality"),
+}
+FIRST_MONTH = dt.date(2008, 4, 1)
+LAST_MONTH = dt.date(2009, 1, 1)
+
+COMMENTS = {
+    "green": [
+        "On track: project group met this month and actions agreed.",
+        "Progress as planned; practices engaged and data returns received.",
+        "Work continuing to plan; next steps agreed with the PCT commissioning lead.",
+    ],
+    "amber": [
+        "Some slippage: awaiting PCT sign-off before the next step.",
+        "Delayed by provider capacity; recovery plan agreed with the lead.",
+    ],
+    "red": [
+        "Behind plan: funding not yet confirmed by the PCT; escalated to the Executive Board.",
+        "At risk: provider has not agreed the service specification.",
+    ],
+    "complete": ["Completed; evidence filed with the locality office."],
+    "not_started": ["Not started yet: depends on earlier milestones."],
+}
+
+
+def seed_bytes(filename: str) -> bytes:
+    return (Path(__file__).parent / "seeds" / filename).read_bytes()
+
+
+def pick(key: str, n: int) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % n
+
+
+def trajectory(milestone: Milestone, key: str) -> list[tuple[dt.date, str]]:
+    """The (month, status) updates of one milestone, April 2008 to January 2009."""
+    start = add_months(FIRST_MONTH, pick(key + "start", 3))
+    due = milestone.due_date or dt.date(2009, 3, 31)
+    due_month = due.replace(day=1)
+    profile = pick(key + "profile", 10)  # 0-5 on track, 6-7 wobble, 8-9 slipping
+    updates = []
+    month = start
+    while month <= LAST_MONTH:
+        if profile <= 5:
+            status = "complete" if month >= due_month else "green"
+        elif profile <= 7:
+            midway = add_months(start, 2)
+            status = (
+                "complete"
+                if month >= add_months(due_month, 1)
+                else "amber"
+                if midway <= month < add_months(midway, 2)
+                else "green"
+            )
+        else:
+            status = "red" if month >= add_months(start, 3) else "amber"
+        updates.append((month, status))
+        if status == "complete":
+            break
+        month = add_months(month, 1)
+    return updates
+
+
+def import_seed_plans() -> list[Plan]:
+    plans = []
+    users = get_user_model().objects
+    for slug, (filename, username) in SEEDS.items():
+        locality = Locality.objects.get(slug=slug)
+        source = seed_bytes(filename)
+        parsed = read_plan(source, filename=filename)
+        user = users.filter(username=username).first()
+        plans.append(actions.import_plan(user, locality, parsed, source, filename=filename).plan)
+    return plans
+
+
+def record_progress(plan: Plan, username: str, scale: str) -> int:
+    if MilestoneUpdate.objects.filter(milestone__objective__plan=plan).exists():
+        return 0
+    user = get_user_model().objects.get(username=username)
+    milestones = Milestone.objects.filter(objective__plan=plan).select_related("objective__plan")
+    step = 3 if scale == "test" else 1
+    written = 0
+    for i, milestone in enumerate(milestones.order_by("objective__number", "number")):
+        if i % step:
+            continue
+        key = f"{plan.slug}-{milestone.ref}"
+        for month, status in trajectory(milestone, key):
+            comments = COMMENTS[status]
+            recorded = timezone.make_aware(dt.datetime.combine(add_months(month, 1), dt.time(10)))
+            recorded += dt.timedelta(days=pick(key + str(month), 6))
+            actions.record_milestone_update(
+                user,
+                milestone,
+                based_on_version=milestone.version,
+                month=month,
+                status=status,
+                commentary=comments[pick(key + status + str(month), len(comments))],
+                private=status == "red" and pick(key + "private", 2) == 0,
+                recorded_at=recorded,
+            )
+            written += 1
+    return written
+
+
+def objective_mentioning(plan: Plan, words: str) -> Objective | None:
+    return plan.objectives.filter(title__icontains=words).order_by("number").first()
+
+
+def load_business_cases(plan: Plan) -> None:
+    locality = plan.locality
+    if locality.business_cases.exists():
+        return
+    user = get_user_model().objects.filter(username="locality").first()
+    actions.set_fast_track_threshold(
+        user,
+        dt.date(2008, 1, 1),
+        Decimal("100000"),
+        Decimal("0.50"),
+        note="West Herts PBC Governance Subcommittee fast track: under £100,000 or 50p per patient",
+    )
+    population = geography.locality(locality.slug).population
+    counselling = actions.create_business_case(
+        user,
+        locality,
+        ref="dacorum-counselling-les",
+        service="Counselling Local Enhanced Service (redesign)",
+        annual_cost=Decimal("85000.00"),
+        expected_savings=Decimal("40000.00"),
+        population_covered=population,
+        objective=objective_mentioning(plan, "Counselling"),
+        benefit_measure="Referrals to secondary care psychology and counselling (not quantified in the plan)",
+    )
+    actions.submit_business_case(user, counselling, dt.date(2008, 2, 19))
+    actions.decide_business_case(
+        user,
+        counselling,
+        approved=True,
+        on=dt.date(2008, 3, 4),
+        notes="Approved by the PBC Governance Subcommittee on 4 March 2008.",
+    )
+    actions.mark_business_case_implemented(user, counselling, dt.date(2008, 6, 30))
+
+    mental_health = actions.create_business_case(
+        user,
+        locality,
+        ref="dacorum-epmhs",
+        service="Enhanced Primary Mental Health Service (EPMHS)",
+        annual_cost=Decimal("420000.00"),
+        expected_savings=Decimal("310000.00"),
+        population_covered=population,
+        objective=objective_mentioning(plan, "Mental Health"),
+        benefit_measure="Referrals to secondary care mental health services per year",
+        expected_change_percent=Decimal("-35.0"),
+        baseline_value=Decimal("1200"),
+    )
+    actions.submit_business_case(user, mental_health, dt.date(2008, 4, 15))
+    actions.decide_business_case(
+        user,
+        mental_health,
+        approved=True,
+        on=dt.date(2008, 4, 29),
+        notes="EPMHS business case approved by the PBC Governance Subcommittee on 29 April 2008.",
+    )
+
+    end_of_life = actions.create_business_case(
+        user,
+        locality,
+        ref="dacorum-end-of-life-les",
+        service="End of Life care Local Enhanced Service",
+        annual_cost=Decimal("60000.00"),
+        expected_savings=Decimal("45000.00"),
+        population_covered=population,
+        objective=objective_mentioning(plan, "End of Life"),
+        benefit_measure="Hospital deaths of patients on the palliative care register",
+    )
+    actions.submit_business_case(
+        user, end_of_life, dt.date(2008, 6, 26), decision_due_on=dt.date(2008, 6, 26)
+    )
+
+
+@transaction.atomic
+def load(scale: str = "full") -> None:
+    """Import both seed plans, record demo progress and the Dacorum business cases."""
+    plans = import_seed_plans()
+    for plan in plans:
+        record_progress(plan, SEEDS[plan.locality.slug][1], scale)
+    dacorum = next(p for p in plans if p.locality.slug == "dacorum")
+    load_business_cases(dacorum)
+    assert FastTrackThreshold.objects.exists()
+    assert BusinessCase.objects.filter(locality=dacorum.locality).count() == 3
