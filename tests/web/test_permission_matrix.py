@@ -8,12 +8,15 @@ and whether the URL's organisation lies inside the user's own), not from `has_pe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from pbc.demo import DEMO_USERS
 from pbc.orgs.models import AuditEvent
@@ -89,12 +92,43 @@ def expected_allowed(user: str, permission: str, kwarg: str | None, value: str |
     return kwarg == "provider" and value == spec.organisation
 
 
+def _import_run() -> list[str]:
+    from django.conf import settings
+
+    from pbc.warehouse.models import ImportRun
+
+    quarantine = Path(settings.DATA_DIR) / "matrix-quarantine.csv"
+    quarantine.write_text("source_row,field,value,reason\n2,gp_practice_code,,missing\n")
+    run = ImportRun.objects.create(
+        dataset="practices",
+        source_name="matrix.csv",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        status="loaded",
+        rows_read=2,
+        rows_loaded=1,
+        rows_rejected=1,
+        quarantine_path=str(quarantine),
+    )
+    return [str(run.pk)]
+
+
+# URL keywords that name an object with no organisation of its own: the rule is the permission
+# alone. Each makes one sample object in the test database.
+UNSCOPED_SAMPLES: dict[str, Callable[[], list[str]]] = {"run": _import_run}
+
+
 def urls_for(route: Route) -> list[tuple[str, str | None, str | None]]:
     names = re.findall(r"<(?:\w+:)?(\w+)>", route.pattern)
     assert len(names) <= 1, f"{route.pattern}: extend the matrix test for several arguments"
     if not names:
         return [("/" + route.pattern, None, None)]
     kwarg = names[0]
+    if kwarg in UNSCOPED_SAMPLES:
+        return [
+            ("/" + re.sub(r"<(?:\w+:)?\w+>", value, route.pattern), None, None)
+            for value in UNSCOPED_SAMPLES[kwarg]()
+        ]
     assert kwarg in SAMPLES, f"{route.pattern}: add sample values for <{kwarg}> to SAMPLES"
     return [
         ("/" + re.sub(r"<(?:\w+:)?\w+>", value, route.pattern), kwarg, value)

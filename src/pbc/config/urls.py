@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("public/", views.public_home, name="public_home"),
     path("about/", views.about, name="about"),
+    path("imports/", include("pbc.warehouse.urls")),
     path("plans/", include("pbc.plans.urls")),
     path("indicators/", include("pbc.indicators.urls")),
     path("admin/", admin.site.urls),

@@ -94,5 +94,6 @@ add(
         Permission.VIEW_PROVIDER,
     )
 )
+add(NavItem("Imports", lambda user: reverse("imports"), Permission.IMPORT_DATA))
 add(NavItem("Audit log", lambda user: reverse("audit_log"), Permission.VIEW_AUDIT_LOG))
 add(NavItem("Admin", lambda user: reverse("admin:index") if user.is_staff else None))

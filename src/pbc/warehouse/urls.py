@@ -1,0 +1,9 @@
+from django.urls import path
+
+from pbc.warehouse import views
+
+urlpatterns = [
+    path("", views.imports, name="imports"),
+    path("<int:run>/", views.import_run, name="import_run"),
+    path("<int:run>/quarantine.csv", views.quarantine, name="import_quarantine"),
+]

@@ -1,0 +1,107 @@
+"""The imports page: upload a file for a PCT analyst, list every import, download quarantines."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from pbc.orgs import audit
+from pbc.orgs.roles import Permission
+from pbc.warehouse.actions import run_import
+from pbc.warehouse.datasets import DATASETS
+from pbc.warehouse.models import ImportRun
+from pbc.web.rules import requires
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # larger files go through `pbc import` on the command line
+
+
+class UploadForm(forms.Form):
+    dataset = forms.ChoiceField(
+        choices=[(name, name) for name in sorted(DATASETS) if name != "faults"]
+    )
+    file = forms.FileField(help_text="CSV, XLSX or Parquet, up to 50 MB.")
+    period = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        help_text="The month the file covers, as YYYY-MM (optional). Rows outside it are quarantined.",
+        error_messages={"invalid": "Enter the month as YYYY-MM, for example 2008-12."},
+    )
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name} is {upload.size / 1024 / 1024:.0f} MB: files over 50 MB are "
+                "imported with `pbc import DATASET FILE` on the command line."
+            )
+        return upload
+
+
+@requires(Permission.IMPORT_DATA)
+def imports(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        with tempfile.TemporaryDirectory(prefix="pbc-upload-") as folder:
+            path = Path(folder) / f"upload{suffix}"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            run, _ = run_import(
+                request.user,
+                form.cleaned_data["dataset"],
+                path,
+                period=form.cleaned_data["period"] or None,
+                source_name=upload.name,
+                via="upload",
+            )
+        return redirect(reverse("import_run", args=[run.pk]))
+    return render(
+        request,
+        "warehouse/imports.jinja",
+        {
+            "title": "Imports",
+            "form": form,
+            "dataset_items": [
+                {"value": name, "text": name, "selected": name == form["dataset"].value()}
+                for name, _label in form.fields["dataset"].choices
+            ],
+            "runs": ImportRun.objects.select_related("user")[:100],
+            "breadcrumbs": [{"text": "Home", "href": reverse("home")}],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@requires(Permission.IMPORT_DATA)
+def import_run(request: HttpRequest, run: int) -> HttpResponse:
+    record = get_object_or_404(ImportRun, pk=run)
+    return render(
+        request,
+        "warehouse/import_run.jinja",
+        {
+            "title": f"Import of {record.source_name}",
+            "run": record,
+            "breadcrumbs": [
+                {"text": "Home", "href": reverse("home")},
+                {"text": "Imports", "href": reverse("imports")},
+            ],
+        },
+    )
+
+
+@requires(Permission.IMPORT_DATA)
+def quarantine(request: HttpRequest, run: int) -> HttpResponse:
+    """The quarantined rows of one import (they may hold NHS numbers: the view is audited)."""
+    record = get_object_or_404(ImportRun, pk=run)
+    path = Path(record.quarantine_path) if record.quarantine_path else None
+    if path is None or not path.is_file():
+        raise Http404("This import quarantined no rows.")
+    audit.record(request.user, "view_patient_rows", record, detail="quarantine file downloaded")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"quarantine-{record.pk}.csv")
