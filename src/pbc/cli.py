@@ -106,6 +106,54 @@ def synth(
         typer.echo(f"  {name:<24} {count:>12,}")
 
 
+@app.command("import")
+def import_(
+    dataset: Annotated[str, typer.Argument(help="dataset name, e.g. apc, op, tariff")],
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file")],
+    period: Annotated[str | None, typer.Option(help="the month the file covers, YYYY-MM")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the import record as JSON")
+    ] = False,
+) -> None:
+    """Import one file into the warehouse (the one import for tabular and reference data)."""
+    setup_django()
+    migrate()
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pbc.warehouse.actions import run_import
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        disable=as_json or not sys.stderr.isatty(),
+        console=None,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"importing {file.name}", total=1.0)
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.update(task, completed=fraction, description=f"{file.name}: {stage}")
+
+        run, result = run_import(None, dataset, file, period=period, progress=progress)
+    if result is None:
+        typer.echo(f"pbc import: refused, nothing changed: {run.message}", err=True)
+        if as_json:
+            typer.echo(json.dumps({"status": "refused", "message": run.message}))
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps({"status": "loaded", "import_run": run.pk, **result.to_dict()}))
+        return
+    typer.echo(
+        f"{result.dataset}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
+        f"rejected {result.rows_rejected:,} (flagged {result.rows_flagged:,}) in {result.seconds:.1f}s"
+    )
+    if result.partitions:
+        typer.echo(f"partitions replaced: {len(result.partitions)}")
+    if result.quarantine_path:
+        typer.echo(f"quarantined rows: {result.quarantine_path}")
+
+
 def main() -> None:
     app()
 
