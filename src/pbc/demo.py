@@ -14,6 +14,7 @@ from django.db import transaction
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Role
 from pbc.synth import geography
+from pbc.warehouse import demo as warehouse_demo
 
 DEMO_PASSWORD = "pbc-demo-2009"
 
@@ -127,3 +128,4 @@ def build(scale: str = "full", report: Callable[[str], None] = print) -> None:
     report("geography loaded")
     create_users()
     report("demo users ready")
+    warehouse_demo.load(scale, report=report)
