@@ -129,10 +129,29 @@ _DATE_COL = {"apc": "admission_date", "op": "attendance_date", "ae": "arrival_da
 
 
 def valid_nhs(series: pd.Series) -> np.ndarray:
-    values = series.fillna("").astype(str)
-    uniq = pd.unique(values)
-    ok = {v: is_valid_nhs_number(v) for v in uniq}
-    return values.map(ok).to_numpy(dtype=bool)
+    """`pbc.codes.is_valid_nhs_number` for a whole column, vectorised (modulus 11 on a digit
+    matrix); values with spaces or dashes take the scalar path so the definition is the same."""
+    values = series.fillna("").astype(str).to_numpy().astype(str)
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    lengths = np.char.str_len(values)
+    odd = (np.char.find(values, " ") >= 0) | (np.char.find(values, "-") >= 0)
+    ten = (lengths == 10) & ~odd
+    raw = np.char.encode(np.where(ten, values, "0000000000").astype("U10"), "utf-8")
+    digits = (
+        np.frombuffer(raw.astype("S10").tobytes(), dtype=np.uint8).reshape(n, 10).astype(np.int64)
+        - 48
+    )
+    all_digits = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    total = digits[:, :9] @ np.array([10, 9, 8, 7, 6, 5, 4, 3, 2])
+    check = 11 - total % 11
+    check = np.where(check == 11, 0, check)
+    same = (digits == digits[:, :1]).all(axis=1)
+    ok = ten & all_digits & (check != 10) & (check == digits[:, 9]) & ~same
+    for i in np.flatnonzero(odd):
+        ok[i] = is_valid_nhs_number(values[i])
+    return ok
 
 
 # --- the rule definitions, as plain pandas (the truth oracle) ---------------------------------
