@@ -1,0 +1,216 @@
+"""From an indicator specification to values per organisation and month, with intervals.
+
+An expression (see `expressions`) gives counts per unit (practice or provider) and month; this
+module fills the months without activity with 0, sums numerators and denominators up to
+locality and PCT (additive counts, so a locality's rate is its own events over its own
+population, never an average of practice rates), and turns each pair into the statistic:
+
+| statistic    | value                              | interval (`pbc.stats`)                  |
+| ------------ | ---------------------------------- | --------------------------------------- |
+| `proportion` | x / n × multiplier (100: a %)      | Wilson score, `proportion_ci`           |
+| `rate`       | x / n × multiplier                 | exact below 10 events, Byar's, `rate_ci`|
+| `ratio`      | observed / expected × 100 (SMR)    | `isr` (exact below 10, Byar's)          |
+| `count`      | x                                  | `count_ci` (exact below 10, Byar's)     |
+| `percentile` | p-quantile of waits (× scale)      | none                                    |
+
+A value is None when its denominator is 0 (no population, no pathways): "no data", not zero.
+Percentiles of waits are exact from the pathway-level distribution (`rtt.percentile_exact`);
+the numerator stored with them is the number of pathways, the denominator None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from pbc import stats
+from pbc.analytics.indicators import expressions as ex
+from pbc.analytics.indicators import rtt as rtt_analytics
+
+Statistic = Literal["proportion", "rate", "ratio", "count", "percentile"]
+Level = Literal["practice", "locality", "pct", "provider"]
+STATISTICS: tuple[str, ...] = ("proportion", "rate", "ratio", "count", "percentile")
+LEVELS: tuple[str, ...] = ("practice", "locality", "pct", "provider")
+
+
+@dataclass(frozen=True)
+class ExpressionRef:
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ComputeSpec:
+    """What `compute` needs from an indicator definition."""
+
+    statistic: Statistic
+    numerator: ExpressionRef
+    denominator: ExpressionRef | None = None
+    multiplier: float = 1.0
+    percentile: float = 0.95  # percentile statistic: which quantile
+    scale: float = 1.0  # percentile statistic: days → reporting unit (1/7 for weeks)
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.statistic not in STATISTICS:
+            raise ValueError(f"unknown statistic {self.statistic!r}")
+        needs_denominator = self.statistic in ("proportion", "rate", "ratio")
+        if needs_denominator and self.denominator is None:
+            raise ValueError(f"a {self.statistic} needs a denominator")
+
+
+@dataclass(frozen=True)
+class Value:
+    level: str
+    org_code: str
+    month: dt.date
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class Units:
+    """The organisations values are computed for: practices with their locality and PCT, and
+    providers."""
+
+    practices: tuple[tuple[str, str, str], ...]  # (practice code, locality code, pct code)
+    providers: tuple[str, ...] = ()
+
+
+def units_from(practices: ir.Table, providers: ir.Table | None) -> tuple[ir.Table, ir.Table | None]:
+    """The selections `load_units` executes (kept separate so callers choose the backend)."""
+    p = practices.select("gp_practice_code", "locality_code", "pct_code")
+    v = providers.select("provider_code") if providers is not None else None
+    return p, v
+
+
+def load_units(con: Any, practices: ir.Table, providers: ir.Table | None = None) -> Units:
+    p, v = units_from(practices, providers)
+    prows = con.execute(p).to_dict("records")
+    vrows = con.execute(v).to_dict("records") if v is not None else []
+    return Units(
+        practices=tuple(
+            sorted((r["gp_practice_code"], r["locality_code"], r["pct_code"]) for r in prows)
+        ),
+        providers=tuple(sorted(r["provider_code"] for r in vrows)),
+    )
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def _counts(con: Any, expr: ir.Table) -> dict[tuple[str, dt.date], float]:
+    out: dict[tuple[str, dt.date], float] = defaultdict(float)
+    for row in con.execute(expr).to_dict("records"):
+        if row["unit"] is None or pd.isna(row["count"]):
+            continue
+        out[(str(row["unit"]), _as_date(row["month"]))] += float(row["count"])
+    return out
+
+
+def _distribution(con: Any, expr: ir.Table) -> dict[tuple[str, dt.date], dict[int, int]]:
+    out: dict[tuple[str, dt.date], dict[int, int]] = defaultdict(dict)
+    for row in con.execute(expr).to_dict("records"):
+        if row["unit"] is None:
+            continue
+        counts = out[(str(row["unit"]), _as_date(row["month"]))]
+        days = int(row["wait_days"])
+        counts[days] = counts.get(days, 0) + int(row["count"])
+    return out
+
+
+def _groups(units: Units, unit_level: ex.UnitLevel) -> list[tuple[str, str, str]]:
+    """(level, org_code, unit) for every unit and the organisations containing it."""
+    if unit_level == "provider":
+        return [("provider", code, code) for code in units.providers]
+    rows: list[tuple[str, str, str]] = []
+    for practice, locality, pct in units.practices:
+        rows += [("practice", practice, practice), ("locality", locality, practice)]
+        rows.append(("pct", pct, practice))
+    return rows
+
+
+def statistic_value(
+    spec: ComputeSpec, numerator: float, denominator: float | None
+) -> tuple[float | None, float | None, float | None]:
+    """(value, lower, upper) of one organisation-month."""
+    c = spec.confidence
+    if spec.statistic == "count":
+        i = stats.count_ci(numerator, confidence=c, method="exact" if numerator < 10 else "byars")
+        return i.value, i.lower, i.upper
+    if denominator is None or denominator <= 0:
+        return None, None, None
+    if spec.statistic == "proportion":
+        i = stats.proportion_ci(numerator, denominator, confidence=c)
+        m = spec.multiplier
+        return i.value * m, i.lower * m, i.upper * m
+    if spec.statistic == "rate":
+        r = stats.rate_ci(numerator, denominator, multiplier=spec.multiplier, confidence=c)
+        return r.value, r.lower, r.upper
+    # ratio: observed / expected, the expected count given as the denominator
+    result = stats.isr([numerator], [denominator], [1.0], [1.0], confidence=c)
+    return result.interval.value, result.interval.lower, result.interval.upper
+
+
+def compute(spec: ComputeSpec, ctx: ex.Context, con: Any, units: Units) -> list[Value]:
+    """Every organisation × month of `ctx.months`: practice, locality and PCT for practice-level
+    expressions, provider for provider-level ones."""
+    info = ex.EXPRESSIONS[spec.numerator.name]
+    groups = _groups(units, info.unit)
+    months = tuple(ctx.months)
+    if spec.statistic == "percentile":
+        return _compute_percentile(spec, ctx, con, groups, months)
+    num = _counts(con, ex.evaluate(spec.numerator.name, ctx, spec.numerator.params))
+    den: dict[tuple[str, dt.date], float] | None = None
+    if spec.denominator is not None:
+        den = _counts(con, ex.evaluate(spec.denominator.name, ctx, spec.denominator.params))
+    sums: dict[tuple[str, str, dt.date], list[float]] = {}
+    for level, org, unit in groups:
+        for month in months:
+            acc = sums.setdefault((level, org, month), [0.0, 0.0])
+            acc[0] += num.get((unit, month), 0.0)
+            if den is not None:
+                acc[1] += den.get((unit, month), 0.0)
+    values = []
+    for (level, org, month), (x, n) in sorted(sums.items()):
+        denominator = n if den is not None else None
+        value, lower, upper = statistic_value(spec, x, denominator)
+        values.append(Value(level, org, month, x, denominator, value, lower, upper))
+    return values
+
+
+def _compute_percentile(
+    spec: ComputeSpec,
+    ctx: ex.Context,
+    con: Any,
+    groups: Sequence[tuple[str, str, str]],
+    months: Sequence[dt.date],
+) -> list[Value]:
+    dist = _distribution(con, ex.evaluate(spec.numerator.name, ctx, spec.numerator.params))
+    merged: dict[tuple[str, str, dt.date], dict[int, int]] = {}
+    for level, org, unit in groups:
+        for month in months:
+            acc = merged.setdefault((level, org, month), {})
+            for days, n in dist.get((unit, month), {}).items():
+                acc[days] = acc.get(days, 0) + n
+    values = []
+    for (level, org, month), counts in sorted(merged.items()):
+        q = rtt_analytics.percentile_exact(counts, spec.percentile)
+        value = None if q is None else q * spec.scale
+        total = float(sum(counts.values()))
+        values.append(Value(level, org, month, total, None, value, None, None))
+    return values
