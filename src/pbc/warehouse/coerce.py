@@ -99,8 +99,8 @@ def _typed(f: Field, r: str) -> str:
     if f.type == "bool":
         low = f"lower({r})"
         return (
-            f"(CASE WHEN {low} IN ('true', 't', 'yes', 'y', '1') THEN true "
-            f"WHEN {low} IN ('false', 'f', 'no', 'n', '0') THEN false END)"
+            f"(CASE WHEN list_contains(['true', 't', 'yes', 'y', '1'], {low}) THEN true "
+            f"WHEN list_contains(['false', 'f', 'no', 'n', '0'], {low}) THEN false END)"
         )
     raise ValueError(f"field {f.name}: unknown type {f.type!r}")
 
@@ -141,7 +141,9 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
             out.append(Rule(f.name, f"{r} IS NOT NULL AND {t} IS NULL", _type_reason(f)))
         if f.codes is not None:
             listed = ", ".join(sql_string(c) for c in sorted(f.codes))
-            out.append(Rule(f.name, f"{t} NOT IN ({listed})", _codes_reason(f.codes)))
+            # The importer disables DuckDB's IN-clause rewrite, which would turn this list into
+            # a hash join and lose the row order that quarantine row numbers rely on.
+            out.append(Rule(f.name, f"NOT list_contains([{listed}], {t})", _codes_reason(f.codes)))
         if f.name == dataset.period_field and period is not None:
             out.append(
                 Rule(

@@ -110,6 +110,19 @@ def _is_read_error(err: duckdb.Error, source_sql: str) -> bool:
     return isinstance(err, duckdb.InvalidInputException) and "Python exception" in text
 
 
+def _check_plan_keeps_order(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Refuse to run a typing query whose plan could reorder rows.
+
+    Quarantine row numbers are positions in the result stream, which DuckDB keeps in source
+    order for scans and projections only. A join (DuckDB turns long IN lists into one) or an
+    aggregate would silently misnumber rows, so it is a programming error here.
+    """
+    plan = "\n".join(str(r[1]) for r in con.execute("EXPLAIN " + query).fetchall())
+    for operator in ("JOIN", "AGGREGATE", "ORDER_BY", "Join", "Aggregate", "Order"):
+        if operator in plan:
+            raise AssertionError(f"typing query plan contains {operator}: row order not kept")
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -195,11 +208,12 @@ def import_file(
 
     declared = list(ds.names)
     xlsx_rows: Iterator[tuple[object, ...]] | None = None
+    header_row = 1
     file_names: list[str] = []
     if fmt == "csv":
         names = sources.check_header(sources.read_csv_header(file, name), declared, name)
     elif fmt == "xlsx":
-        header, xlsx_rows = sources.open_xlsx(file, name)
+        header, header_row, xlsx_rows = sources.open_xlsx(file, name)
         names = sources.check_header(header, declared, name)
     else:
         file_names = sources.read_parquet_header(file, name)
@@ -215,6 +229,9 @@ def import_file(
         try:
             staging.mkdir(parents=True)
             con = duckdb.connect(config={"preserve_insertion_order": True})
+            # DuckDB rewrites IN lists (code lists) into hash joins, which do not keep row
+            # order; quarantine row numbers need it (see _check_plan_keeps_order).
+            con.execute("SET disabled_optimizers = 'in_clause'")
             try:
                 python_checks = _python_checks(con, ds)
                 log = SlowReadLog()
@@ -252,7 +269,7 @@ def import_file(
                         )
                 elif fmt == "xlsx":
                     assert xlsx_rows is not None
-                    reader = sources.read_xlsx_rows(xlsx_rows, names, log, name)
+                    reader = sources.read_xlsx_rows(xlsx_rows, names, log, name, header_row)
                     staged = _stage_reader(
                         con,
                         ds,
@@ -409,6 +426,7 @@ def _stage(
     writer.writerow(QUARANTINE_HEADER)
     failure: list[BaseException] = []
 
+    _check_plan_keeps_order(con, query)
     try:
         result = con.sql(query).to_arrow_reader(batch_rows)
     except duckdb.Error as err:

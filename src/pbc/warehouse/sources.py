@@ -21,9 +21,10 @@ which quarantines the malformed rows instead. XLSX (first worksheet, header on r
 with openpyxl; cell values become text by `cell_text`. Parquet columns are cast to text by
 DuckDB.
 
-`source_row` numbering, reported in the quarantine file: the row number a spreadsheet shows,
-i.e. the header is row 1 and the first data row is row 2 (blank lines are skipped and not
-counted). Parquet has no header row: its first row is row 1.
+`source_row` numbering, reported in the quarantine file: the row number a spreadsheet shows.
+XLSX: the worksheet's own row number. CSV: the header is row 1 and the first data row is row 2;
+blank lines are skipped and not counted (as DuckDB's reader does), and a quoted value spanning
+lines counts as one row. Parquet has no header row: its first row is row 1.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ import pyarrow as pa
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 CHUNK = 8 * 1024 * 1024
+# DuckDB's CSV buffer size (None: DuckDB's default). Tests lower it to exercise parallel reading.
+CSV_BUFFER_SIZE: int | None = None
 ROW_COLUMN = "_row"
 
 
@@ -97,11 +100,15 @@ def checksum_and_check_text(path: Path, source_name: str, text: bool) -> str:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
             if text:
+                if offset == 0 and chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                    raise ImportRefused(
+                        source_name, "wrong encoding: UTF-16, not UTF-8; save it as 'CSV UTF-8'"
+                    )
                 if b"\x00" in chunk:
                     raise ImportRefused(
                         source_name,
-                        "contains NUL bytes, so it is not a UTF-8 text CSV "
-                        "(UTF-16 perhaps): save it as 'CSV UTF-8'",
+                        "wrong encoding: contains NUL bytes, so it is not UTF-8 text "
+                        "(UTF-16 perhaps); save it as 'CSV UTF-8'",
                     )
                 if not chunk.isascii():
                     try:
@@ -167,10 +174,11 @@ def duckdb_csv_source(path: Path, names: Sequence[str]) -> str:
     """A DuckDB table expression reading the CSV with every column as VARCHAR, strictly."""
     cols = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
     quoted = str(path).replace("'", "''")
+    buffer = f", buffer_size = {CSV_BUFFER_SIZE}" if CSV_BUFFER_SIZE else ""
     return (
         f"read_csv('{quoted}', header = true, auto_detect = false, delim = ',', "
         f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-        f"encoding = 'utf-8', columns = {{{cols}}})"
+        f"encoding = 'utf-8', columns = {{{cols}}}{buffer})"
     )
 
 
@@ -267,8 +275,10 @@ def cell_text(value: object) -> str | None:
     return text if text != "" else None
 
 
-def open_xlsx(path: Path, source_name: str) -> tuple[list[object], Iterator[tuple[object, ...]]]:
-    """The header cells and an iterator over the data rows of the first worksheet."""
+def open_xlsx(
+    path: Path, source_name: str
+) -> tuple[list[object], int, Iterator[tuple[object, ...]]]:
+    """The header cells, the header's row number and an iterator over the rows below it."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -278,7 +288,9 @@ def open_xlsx(path: Path, source_name: str) -> tuple[list[object], Iterator[tupl
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header: list[object] | None = None
+        header_row = 0
         for row in rows:
+            header_row += 1
             if any(c is not None and str(c).strip() for c in row):
                 header = list(row)
                 break
@@ -290,7 +302,7 @@ def open_xlsx(path: Path, source_name: str) -> tuple[list[object], Iterator[tupl
         raise ImportRefused(source_name, "empty file: the first worksheet has no header row")
     while header and (header[-1] is None or str(header[-1]).strip() == ""):
         header.pop()
-    return header, rows
+    return header, header_row, rows
 
 
 def read_xlsx_rows(
@@ -298,19 +310,20 @@ def read_xlsx_rows(
     names: Sequence[str],
     log: SlowReadLog,
     source_name: str,
+    header_row: int = 1,
     size: int = 65536,
 ) -> pa.RecordBatchReader:
     """Data rows of a worksheet as text batches; rows with cells beyond the header are ragged."""
     width = len(names)
 
     def text_rows() -> Iterator[tuple[int, list[str | None]]]:
-        number = 1
+        number = header_row
         try:
             for row in rows:
+                number += 1
                 values = [cell_text(c) for c in row]
                 if all(v is None or not v.strip() for v in values):
                     continue
-                number += 1
                 extra = values[width:]
                 if any(v is not None for v in extra):
                     text = ",".join("" if v is None else v for v in values)
@@ -324,7 +337,7 @@ def read_xlsx_rows(
                 yield number, values
         except Exception as err:  # a damaged sheet part
             log.refusal = ImportRefused(
-                source_name, f"not a readable XLSX workbook near row {number + 1} ({err})"
+                source_name, f"not a readable XLSX workbook near row {number} ({err})"
             )
             raise log.refusal from None
 
