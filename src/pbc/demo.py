@@ -13,6 +13,7 @@ from django.db import transaction
 
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Role
+from pbc.plans import demo as plans_demo
 from pbc.synth import geography
 from pbc.warehouse import demo as warehouse_demo
 
@@ -128,4 +129,5 @@ def build(scale: str = "full", report: Callable[[str], None] = print) -> None:
     report("geography loaded")
     create_users()
     report("demo users ready")
+    plans_demo.load(scale, report=report)
     warehouse_demo.load(scale, report=report)

@@ -184,6 +184,9 @@ class ObjectiveDueDate(models.Model):
             models.UniqueConstraint(fields=["objective", "date"], name="one_due_date_per_date"),
         ]
 
+    def __str__(self) -> str:
+        return self.date.isoformat()
+
 
 class Action(models.Model):
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="actions")
@@ -196,6 +199,9 @@ class Action(models.Model):
             models.UniqueConstraint(fields=["objective", "number"], name="one_action_per_number"),
             models.CheckConstraint(condition=~Q(text=""), name="action_has_text"),
         ]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class Outcome(models.Model):
@@ -220,6 +226,9 @@ class Outcome(models.Model):
                 condition=Q(target="") | ~Q(indicator_id=""), name="outcome_target_needs_indicator"
             ),
         ]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class Milestone(models.Model):

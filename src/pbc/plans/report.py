@@ -185,7 +185,9 @@ def render_xlsx(report: PlanReport) -> bytes:
         status_cell = sheet.cell(row=sheet.max_row, column=7)
         status_cell.fill = PatternFill("solid", fgColor=STATUS_FILLS[state.status])
         sheet.cell(row=sheet.max_row, column=6).number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEFGHIJKL", (22, 40, 9, 60, 24, 12, 12, 11, 60, 8, 30, 18)):
+    for col, width in zip(
+        "ABCDEFGHIJKL", (22, 40, 9, 60, 24, 12, 12, 11, 60, 8, 30, 18), strict=True
+    ):
         sheet.column_dimensions[col].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
