@@ -16,7 +16,7 @@ from pbc.demo import DEMO_PASSWORD, DEMO_USERS
 
 # What each role's navigation shows (besides the account links), written out independently.
 EXPECTED_NAV = {
-    "pct_analyst": ["Home", "PCT", "Audit log"],
+    "pct_analyst": ["Home", "PCT", "Imports", "Audit log"],
     "locality_manager": ["Home", "Locality"],
     "board_member": ["Home", "Locality"],
     "practice_user": ["Home", "Practice"],

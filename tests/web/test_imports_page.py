@@ -61,10 +61,11 @@ def test_whole_file_problem_is_refused_and_recorded(analyst: Client) -> None:
 
 @pytest.mark.django_db
 def test_bad_period_is_a_field_error(analyst: Client) -> None:
+    before = ImportRun.objects.count()
     response = analyst.post(
         "/imports/",
         {"dataset": "apc", "period": "Dec 2008", "file": SimpleUploadedFile("a.csv", b"x\n1\n")},
     )
     assert response.status_code == 400
     assert "Enter the month as YYYY-MM" in response.content.decode()
-    assert not ImportRun.objects.exists()
+    assert ImportRun.objects.count() == before
