@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "pbc.warehouse",
     "pbc.plans",
     "pbc.indicators",
+    "pbc.validation",
 ]
 
 MIDDLEWARE = [

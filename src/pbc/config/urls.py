@@ -20,6 +20,7 @@ urlpatterns = [
     path("imports/", include("pbc.warehouse.urls")),
     path("plans/", include("pbc.plans.urls")),
     path("indicators/", include("pbc.indicators.urls")),
+    path("validation/", include("pbc.validation.urls")),
     path("admin/", admin.site.urls),
 ]
 

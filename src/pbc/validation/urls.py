@@ -1,0 +1,3 @@
+"""Validation pages (findings, challenges, schedules, provider responses, ledger)."""
+
+urlpatterns: list[object] = []
