@@ -80,10 +80,24 @@ def test_register_nhs_numbers_are_valid_test_range_and_unique_per_person(
     p = patients.sort_values(["nhs_number", "registration_start_date"])
     same = p["nhs_number"].eq(p["nhs_number"].shift())
     prev_end = p["registration_end_date"].shift()
-    assert not (same & (prev_end >= p["registration_start_date"])).any()
+    assert not (same & (prev_end >= p["registration_start_date"]).fillna(False)).any()
 
 
 def test_moves_between_practices_exist(tables: dict[str, pa.Table]) -> None:
     patients = tables["patients"].to_pandas()
     assert (patients["deregistration_reason"] == "moved_practice").sum() > 0
     assert patients.groupby("nhs_number").size().max() >= 2
+
+
+def test_dates_before_1970_survive_and_missing_dates_are_null() -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    from pbc.synth.tables import _column
+    from pbc.warehouse.datasets import PATIENTS
+
+    dob = _column(pd.Series([-1, 0, -20000], dtype="Int64"), PATIENTS.field("date_of_birth"))
+    assert dob.to_pylist() == [dt.date(1969, 12, 31), dt.date(1970, 1, 1), dt.date(1915, 3, 27)]
+    end = _column(pd.Series([14000, None], dtype="Int64"), PATIENTS.field("registration_end_date"))
+    assert end.null_count == 1

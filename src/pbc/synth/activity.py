@@ -556,7 +556,9 @@ class ActivityBuilder:
                 "treatment_function_code": tfc,
                 "priority_type": priority,
                 "choose_and_book": cab,
-                "first_seen_date": np.where((seen <= end) & (seen <= death), seen, -1),
+                "first_seen_date": pd.Series(seen, dtype="Int64").mask(
+                    (seen > end) | (seen > death)
+                ),
             }
         )
         rtt = pd.DataFrame(
@@ -568,7 +570,7 @@ class ActivityBuilder:
                 "provider_code": provider,
                 "treatment_function_code": tfc,
                 "clock_start_date": ref_day,
-                "clock_stop_date": np.where(complete, stop, -1),
+                "clock_stop_date": pd.Series(stop, dtype="Int64").mask(~complete),
                 "pathway_type": ptype,
                 "first_appointment_dna": dna,
             }

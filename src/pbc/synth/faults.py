@@ -193,7 +193,7 @@ def find_not_registered(
         ["nhs_number", "gp_practice_code", "registration_start_date", "registration_end_date"]
     ].merge(practices[["gp_practice_code", "pct_code"]], on="gp_practice_code")
     m = rows.merge(reg, on="nhs_number", how="inner")
-    end = m["registration_end_date"].where(m["registration_end_date"] >= 0, 10**9)
+    end = m["registration_end_date"].fillna(10**9)
     ok = (
         (m["registration_start_date"] <= m[date_col])
         & (m[date_col] <= end)

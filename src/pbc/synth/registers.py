@@ -20,6 +20,12 @@ _CAUSE = {
 _OTHER_CAUSES = np.array(["C34.9", "I21.9", "J18.9", "F03X", "I63.9", "C18.9", "C50.9", "K70.3"])
 
 
+def _nullable_day(days: np.ndarray) -> pd.Series:
+    """Day numbers as nullable Int64, NO_DAY ("never") as missing."""
+    s = pd.Series(days, dtype="Int64")
+    return s.mask(s >= NO_DAY)
+
+
 def practices_frame(p: PracticeTable) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -52,17 +58,17 @@ def patients_frame(pop: Population, practices: PracticeTable) -> pd.DataFrame:
             "nhs_number": pop.nhs_number[person],
             "gp_practice_code": practices.code[pop.reg_practice],
             "registration_start_date": pop.reg_start,
-            "registration_end_date": np.where(end >= NO_DAY, -1, end),
+            "registration_end_date": _nullable_day(end),
             "deregistration_reason": pop.reg_reason,
             "date_of_birth": pop.dob[person],
             "sex": np.where(pop.female[person], "F", "M"),
             "deprivation_quintile": pop.quintile[person],
-            "date_of_death": np.where(pop.death_day[person] >= NO_DAY, -1, pop.death_day[person]),
+            "date_of_death": _nullable_day(pop.death_day[person]),
         }
     )
     for c in cal.CONDITIONS:
         d = pop.condition_day[c][person]
-        df[f"{c}_diagnosis_date"] = np.where(d >= NO_DAY, -1, d)
+        df[f"{c}_diagnosis_date"] = _nullable_day(d)
     df["deregistration_reason"] = df["deregistration_reason"].replace("", None)
     return df
 

@@ -1,7 +1,7 @@
 """Turn internal frames into Arrow tables of exactly the contract's shape
 (`pbc.warehouse.datasets`): column order, names and types.
 
-Internal conventions: dates are day numbers (int, -1 or NO_DAY = missing), DECIMAL columns are
+Internal conventions: dates are day numbers (nullable Int64: NA = missing), DECIMAL columns are
 integers in units of 10^-scale (pennies for money, 1/10,000 for a market forces factor).
 """
 
@@ -42,8 +42,8 @@ def arrow_type(field: Field) -> pa.DataType:
 
 def _column(series: pd.Series, field: Field) -> pa.Array:
     if field.type == "date":
-        v = pd.to_numeric(series, errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
-        valid = (v >= -(10**6)) & (v != -1) & (v < NO_DAY // 2)
+        v = pd.to_numeric(series, errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+        valid = series.notna().to_numpy() & (v < NO_DAY // 2)
         arr = pa.array(np.where(valid, v, 0).astype(np.int32)).cast(pa.date32())
         return pc.if_else(pa.array(valid), arr, pa.scalar(None, pa.date32()))
     if field.type == "decimal":
