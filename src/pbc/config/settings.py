@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "pbc.plans",
     "pbc.indicators",
     "pbc.validation",
+    "pbc.finance",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("plans/", include("pbc.plans.urls")),
     path("indicators/", include("pbc.indicators.urls")),
     path("validation/", include("pbc.validation.urls")),
+    path("finance/", include("pbc.finance.urls")),
     path("admin/", admin.site.urls),
 ]
 

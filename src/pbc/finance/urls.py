@@ -1,0 +1,3 @@
+"""Finance pages (budgets, statements, forecasts, freed-up resources, contracts)."""
+
+urlpatterns: list[object] = []
