@@ -98,6 +98,10 @@ def test_dates_before_1970_survive_and_missing_dates_are_null() -> None:
     from pbc.warehouse.datasets import PATIENTS
 
     dob = _column(pd.Series([-1, 0, -20000], dtype="Int64"), PATIENTS.field("date_of_birth"))
-    assert dob.to_pylist() == [dt.date(1969, 12, 31), dt.date(1970, 1, 1), dt.date(1915, 3, 27)]
+    assert dob.to_pylist() == [
+        dt.date(1969, 12, 31),
+        dt.date(1970, 1, 1),
+        dt.date(1970, 1, 1) - dt.timedelta(days=20000),
+    ]
     end = _column(pd.Series([14000, None], dtype="Int64"), PATIENTS.field("registration_end_date"))
     assert end.null_count == 1
