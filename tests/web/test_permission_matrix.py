@@ -37,6 +37,10 @@ SAMPLES: dict[str, list[str]] = {
     "locality": ["dacorum", "welwyn-hatfield"],
     "practice": [PRACTICE_A, PRACTICE_B, PRACTICE_ENH],
     "provider": ["RWG", "RWH"],
+    # Plans (issue 4): milestones by plan slug and number, business cases by reference.
+    "milestone": ["dacorum-2008-09-1.1", "welwyn-hatfield-2008-09-1.1"],
+    "case": ["dacorum-epmhs"],
+    "plan": ["dacorum-2008-09", "welwyn-hatfield-2008-09"],
 }
 
 # Which PCT each sample organisation belongs to, for the oracle.
@@ -50,6 +54,12 @@ PCT_OF = {
     PRACTICE_ENH: "5P2",
 }
 LOCALITY_OF = {PRACTICE_A: "dacorum", PRACTICE_B: "dacorum", PRACTICE_ENH: "welwyn-hatfield"}
+# Objects of a locality's plan (milestones, business cases, plans) belong to that locality.
+PLAN_KWARGS = ("milestone", "case", "plan")
+for _value in ["dacorum-2008-09-1.1", "dacorum-epmhs", "dacorum-2008-09"]:
+    LOCALITY_OF[_value], PCT_OF[_value] = "dacorum", "5P3"
+for _value in ["welwyn-hatfield-2008-09-1.1", "welwyn-hatfield-2008-09"]:
+    LOCALITY_OF[_value], PCT_OF[_value] = "welwyn-hatfield", "5P2"
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,7 @@ def expected_allowed(user: str, permission: str, kwarg: str | None, value: str |
         return kwarg == "provider" or PCT_OF[value] == spec.organisation
     if spec.role in (Role.LOCALITY_MANAGER, Role.BOARD_MEMBER):
         return (kwarg == "locality" and value == spec.organisation) or (
-            kwarg == "practice" and LOCALITY_OF[value] == spec.organisation
+            kwarg in ("practice", *PLAN_KWARGS) and LOCALITY_OF[value] == spec.organisation
         )
     if spec.role == Role.PRACTICE_USER:
         return kwarg == "practice" and value == spec.organisation
