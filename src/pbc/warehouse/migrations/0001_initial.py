@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,29 +15,67 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dataset', models.CharField(db_index=True, max_length=50)),
-                ('source_name', models.CharField(max_length=500)),
-                ('checksum', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 checksum')),
-                ('via', models.CharField(default='cli', max_length=20)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('loaded', 'Loaded'), ('refused', 'Refused (whole-file problem)'), ('failed', 'Failed')], max_length=10)),
-                ('period', models.CharField(blank=True, max_length=7)),
-                ('rows_read', models.PositiveBigIntegerField(default=0)),
-                ('rows_loaded', models.PositiveBigIntegerField(default=0)),
-                ('rows_rejected', models.PositiveBigIntegerField(default=0)),
-                ('rows_flagged', models.PositiveBigIntegerField(default=0)),
-                ('partitions', models.JSONField(blank=True, default=list)),
-                ('quarantine_path', models.CharField(blank=True, max_length=1000)),
-                ('message', models.TextField(blank=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dataset", models.CharField(db_index=True, max_length=50)),
+                ("source_name", models.CharField(max_length=500)),
+                (
+                    "checksum",
+                    models.CharField(blank=True, max_length=64, verbose_name="SHA-256 checksum"),
+                ),
+                ("via", models.CharField(default="cli", max_length=20)),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("loaded", "Loaded"),
+                            ("refused", "Refused (whole-file problem)"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("period", models.CharField(blank=True, max_length=7)),
+                ("rows_read", models.PositiveBigIntegerField(default=0)),
+                ("rows_loaded", models.PositiveBigIntegerField(default=0)),
+                ("rows_rejected", models.PositiveBigIntegerField(default=0)),
+                ("rows_flagged", models.PositiveBigIntegerField(default=0)),
+                ("partitions", models.JSONField(blank=True, default=list)),
+                ("quarantine_path", models.CharField(blank=True, max_length=1000)),
+                ("message", models.TextField(blank=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('rows_read', django.db.models.expressions.CombinedExpression(models.F('rows_loaded'), '+', models.F('rows_rejected')))), name='import_rows_read_equal_loaded_plus_rejected')],
+                "ordering": ["-started_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "rows_read",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("rows_loaded"), "+", models.F("rows_rejected")
+                                ),
+                            )
+                        ),
+                        name="import_rows_read_equal_loaded_plus_rejected",
+                    )
+                ],
             },
         ),
     ]
