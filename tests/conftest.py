@@ -24,7 +24,7 @@ hypothesis_settings.register_profile(
 hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-pytest_plugins: list[str] = []
+pytest_plugins = ["engine_fixtures"]
 
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "demo_users"}
 CHROMIUM = "/usr/bin/chromium"

@@ -67,8 +67,9 @@ def run(con: ibis.BaseBackend, expr: ibis.Table) -> pd.DataFrame:
 
 
 @pytest.fixture
-def con() -> ibis.BaseBackend:
-    return ibis.duckdb.connect()
+def con(engine: ibis.BaseBackend) -> ibis.BaseBackend:
+    """Every costing spec test runs on each warehouse engine (DuckDB, PySpark)."""
+    return engine
 
 
 def test_apc_prices(con: ibis.BaseBackend) -> None:
