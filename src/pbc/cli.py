@@ -154,6 +154,25 @@ def import_(
         typer.echo(f"quarantined rows: {result.quarantine_path}")
 
 
+warehouse_app = typer.Typer(help="The Parquet warehouse.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+
+
+@warehouse_app.command("status")
+def warehouse_status(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="datasets, partitions and rows as JSON")
+    ] = False,
+) -> None:
+    """Datasets, partitions and row counts."""
+    setup_django()
+    from django.conf import settings
+
+    from pbc.warehouse.command import status_command
+
+    raise typer.Exit(status_command(as_json=as_json, data_dir=settings.DATA_DIR))
+
+
 def main() -> None:
     app()
 
