@@ -1,0 +1,109 @@
+"""Provider contracts: plan against actual, and what a block contract costs each practice.
+
+Contract types (the Dacorum plan's vocabulary):
+
+- payment by results (`pbr`): each invoiced row is charged at what the provider charged;
+- cost per case (`cost_per_case`): likewise, at the locally agreed price the provider charged;
+- any willing provider (`awp`): cost per case with no activity guarantee (plan is indicative);
+- block (`block`): a fixed annual value, charged to budgets at that value — one twelfth a month,
+  shared among the commissioning PCT's practices in proportion to their registered patients —
+  whatever the activity. The provider's invoiced rows are then *not* charged (they remain visible
+  as activity against the plan).
+
+Plan against actual compares, for any grouping of (provider, point of delivery, treatment
+function, month), planned activity and value with actual activity and charged value. A contract
+plan is held at provider level; a practice's or locality's share of it is the plan apportioned by
+weighted population (hospital activity weighting), which is how a PCT sets practice activity
+plans when it has no better basis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pbc.analytics.finance.money import ZERO, apportion
+
+KINDS = ("pbr", "block", "cost_per_case", "awp")
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    provider: str
+    month: str  # 'YYYY-MM'
+    point_of_delivery: str
+    treatment_function: str
+    activity: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class ActualRow:
+    provider: str
+    month: str
+    point_of_delivery: str
+    treatment_function: str
+    activity: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Comparison:
+    key: tuple[str, ...]
+    plan_activity: int
+    actual_activity: int
+    plan_value: Decimal
+    actual_value: Decimal
+
+    @property
+    def activity_variance(self) -> int:
+        return self.actual_activity - self.plan_activity
+
+    @property
+    def value_variance(self) -> Decimal:
+        return self.actual_value - self.plan_value
+
+    @property
+    def activity_variance_percent(self) -> Decimal | None:
+        if not self.plan_activity:
+            return None
+        return (Decimal(self.activity_variance) * 100 / self.plan_activity).quantize(Decimal("0.1"))
+
+
+def plan_vs_actual(
+    plan: Iterable[PlanRow], actual: Iterable[ActualRow], by: Sequence[str]
+) -> list[Comparison]:
+    """Plan and actual summed by the named fields (of provider, month, point_of_delivery,
+    treatment_function), sorted by key."""
+    plan_sums: dict[tuple[str, ...], tuple[int, Decimal]] = {}
+    actual_sums: dict[tuple[str, ...], tuple[int, Decimal]] = {}
+    for rows, sums in ((plan, plan_sums), (actual, actual_sums)):
+        for row in rows:
+            key = tuple(str(getattr(row, f)) for f in by)
+            n, v = sums.get(key, (0, ZERO))
+            sums[key] = (n + row.activity, v + row.value)
+    out = []
+    for key in sorted(set(plan_sums) | set(actual_sums)):
+        pn, pv = plan_sums.get(key, (0, ZERO))
+        an, av = actual_sums.get(key, (0, ZERO))
+        out.append(Comparison(key, pn, an, pv, av))
+    return out
+
+
+def block_monthly_values(annual_value: Decimal) -> list[Decimal]:
+    """Twelve monthly charges of a block contract, exact to the penny."""
+    return list(apportion(annual_value, dict.fromkeys(range(12), 1)).values())
+
+
+def block_charges(month_value: Decimal, registered: Mapping[str, int]) -> dict[str, Decimal]:
+    """One month's block charge shared among practices by registered patients."""
+    return apportion(month_value, dict(registered))
+
+
+def plan_share(
+    plan_value: Decimal, weights: Mapping[str, float | Decimal], practice: str
+) -> Decimal:
+    """A practice's share of a provider-level plan value (weighted population)."""
+    parts = apportion(plan_value, {k: Decimal(str(v)) for k, v in weights.items()})
+    return parts.get(practice, ZERO)
