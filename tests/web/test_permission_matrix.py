@@ -41,6 +41,8 @@ SAMPLES: dict[str, list[str]] = {
     "milestone": ["dacorum-2008-09-1.1", "welwyn-hatfield-2008-09-1.1"],
     "case": ["dacorum-epmhs"],
     "plan": ["dacorum-2008-09", "welwyn-hatfield-2008-09"],
+    # Indicators (issue 5): pages by indicator id (organisations come in the query string).
+    "indicator": ["rtt-admitted-18-weeks", "smr-by-provider", "mrsa-bacteraemia"],
 }
 
 # Which PCT each sample organisation belongs to, for the oracle.

@@ -5,3 +5,10 @@ class IndicatorsConfig(AppConfig):
     name = "pbc.indicators"
     label = "indicators"
     verbose_name = "Performance indicators"
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from pbc.web import navigation
+
+        navigation.add(navigation.NavItem("Indicators", lambda user: reverse("indicators_index")))

@@ -24,7 +24,8 @@ Choices where the plans are silent:
   out-of-area providers have none).
 - Hospital deaths for the standardised mortality ratio: spells ending in death (discharge
   method 4); expected deaths by indirect standardisation on ten-year age group × admission
-  group (emergency, elective, other) × sex, with reference rates from every spell in the data.
+  group (emergency, elective, other) × sex, with reference rates from every spell in the
+  warehouse.
 """
 
 from __future__ import annotations
@@ -347,10 +348,12 @@ def hospital_deaths(ctx: Context) -> ir.Table:
 @expression("apc.expected_deaths", unit="provider")
 def expected_deaths(ctx: Context) -> ir.Table:
     """Expected deaths by indirect standardisation: each spell contributes the death rate of
-    its stratum (age group × admission group × sex) over every spell of the months wanted."""
-    a = _in_months(_smr_strata(ctx.table("apc")), ctx)
+    its stratum (age group × admission group × sex) over every spell in the warehouse (so a
+    refresh of one month uses the same reference rates as a full refresh)."""
+    everything = _smr_strata(ctx.table("apc"))
+    a = _in_months(everything, ctx)
     keys = ["s_age", "s_group", "s_sex"]
-    ref = a.group_by(keys).aggregate(r_rate=a.died.mean())
+    ref = everything.group_by(keys).aggregate(r_rate=everything.died.mean())
     ref = ref.rename(r_age="s_age", r_group="s_group", r_sex="s_sex")
     j = a.join(ref, (a.s_age == ref.r_age) & (a.s_group == ref.r_group) & (a.s_sex == ref.r_sex))
     return j.group_by(unit=j.provider_code, month=j.month).aggregate(

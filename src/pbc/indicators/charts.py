@@ -1,0 +1,104 @@
+"""Plotly figures (as plain JSON-ready dicts) for the SPC chart and the funnel plot.
+
+Colours follow Making Data Count: common cause grey, improvement blue, concern orange, neutral
+purple; the target is a red dashed line, the mean a solid line, the process limits dashed.
+Plotly's JavaScript is served locally (`views.plotly_js`), never from a CDN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pbc.indicators.present import Funnel, Spc
+
+GREY = "#768692"
+BLUE = "#005eb8"
+ORANGE = "#ed8b00"
+PURPLE = "#330072"
+RED = "#d5281b"
+POINT_COLOURS = {"common cause": GREY, "improvement": BLUE, "concern": ORANGE, "neutral": PURPLE}
+
+
+def spc_figure(chart: Spc, title: str, unit: str) -> dict[str, Any]:
+    x = [m.isoformat() for m in chart.months]
+    n = len(x)
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Value",
+            "x": x,
+            "y": chart.values,
+            "line": {"color": GREY},
+            "marker": {"size": 8, "color": [POINT_COLOURS[t] for t in chart.point_types]},
+            "text": chart.point_types,
+            "hovertemplate": "%{x|%b %Y}: %{y:.2f} (%{text})<extra></extra>",
+        },
+        {"type": "scatter", "mode": "lines", "name": "Mean", "x": x, "y": [chart.mean] * n,
+         "line": {"color": "#212b32"}},
+        {"type": "scatter", "mode": "lines", "name": "Upper process limit", "x": x,
+         "y": [chart.upper_limit] * n, "line": {"color": GREY, "dash": "dash"}},
+        {"type": "scatter", "mode": "lines", "name": "Lower process limit", "x": x,
+         "y": [chart.lower_limit] * n, "line": {"color": GREY, "dash": "dash"}},
+    ]  # fmt: skip
+    if chart.target is not None:
+        data.append(
+            {"type": "scatter", "mode": "lines", "name": "Target", "x": x,
+             "y": [chart.target] * n, "line": {"color": RED, "dash": "dot", "width": 2}}
+        )  # fmt: skip
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": title},
+            "yaxis": {"title": {"text": unit}},
+            "xaxis": {"type": "date"},
+            "legend": {"orientation": "h"},
+            "margin": {"t": 50, "r": 20},
+        },
+    }
+
+
+def funnel_figure(f: Funnel, title: str, unit: str, denominator_label: str) -> dict[str, Any]:
+    xs = [lim.denominator for lim in f.limits]
+    colours = {"high": ORANGE, "low": BLUE, "not significant": GREY}
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "Organisations",
+            "x": [p.denominator for p in f.points],
+            "y": [p.value for p in f.points],
+            "text": [p.name for p in f.points],
+            "marker": {"size": 9, "color": [colours[p.significance_95] for p in f.points]},
+            "hovertemplate": "%{text}: %{y:.2f}<extra></extra>",
+        },
+        {"type": "scatter", "mode": "lines", "name": "Average", "x": xs,
+         "y": [f.average] * len(xs), "line": {"color": "#212b32"}},
+    ]  # fmt: skip
+    for attr, name, dash in (
+        ("upper_95", "95% limits", "dash"),
+        ("lower_95", "95% limits", "dash"),
+        ("upper_998", "99.8% limits", "dot"),
+        ("lower_998", "99.8% limits", "dot"),
+    ):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "showlegend": attr.startswith("upper"),
+                "x": xs,
+                "y": [getattr(lim, attr) for lim in f.limits],
+                "line": {"color": GREY, "dash": dash},
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": title},
+            "xaxis": {"title": {"text": denominator_label}},
+            "yaxis": {"title": {"text": unit}},
+            "legend": {"orientation": "h"},
+            "margin": {"t": 50, "r": 20},
+        },
+    }

@@ -1,0 +1,257 @@
+"""The indicator catalogue: one YAML file per indicator in `definitions/`, loaded and checked.
+
+Each file declares (see any file for an example):
+
+- `id` (the file name without `.yaml`), `title`, `group`, `why_it_matters`;
+- `statistic`: proportion, rate, ratio, count or percentile; `multiplier` (100 for a
+  percentage, 12000 for "per 1,000 per year" from monthly counts), `unit` (display), `decimals`;
+- `numerator` and `denominator`: `{description, expression, params}` naming an analytics
+  expression (`pbc.analytics.indicators.expressions`), or `{description, manual: true}` for a
+  value entered by hand each period; `denominator: null` for counts and percentiles;
+- optional `numerator_cost` / `denominator_cost` (prescribing measures: potential savings);
+- `polarity`: increase (higher is better), decrease or neutral;
+- `target: {value, description}`, `baseline: {value, period, description}`,
+  `trajectory: [{period: YYYY-MM, value, description}]` (any may be null/empty);
+- `frequency` (monthly, quarterly), `levels` (practice, locality, pct, provider), `source`;
+- `plans`: the plan objectives it monitors (free text);
+- `review: {author, checked_by, date_reviewed}` (null until a second person has checked it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pbc.analytics.indicators import expressions as ex
+from pbc.analytics.indicators.compute import LEVELS, STATISTICS, ComputeSpec, ExpressionRef
+
+DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+POLARITIES = ("increase", "decrease", "neutral")
+FREQUENCIES = ("monthly", "quarterly", "annual")
+KEYS = {
+    "id", "title", "group", "why_it_matters", "statistic", "multiplier", "unit", "decimals",
+    "numerator", "denominator", "numerator_cost", "denominator_cost", "percentile", "scale",
+    "polarity", "target", "baseline", "trajectory", "frequency", "levels", "source", "plans",
+    "review",
+}  # fmt: skip
+REQUIRED = {
+    "id", "title", "group", "why_it_matters", "statistic", "numerator", "denominator",
+    "polarity", "target", "baseline", "trajectory", "frequency", "levels", "source", "review",
+}  # fmt: skip
+
+
+class DefinitionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Part:
+    """A numerator or denominator: an expression over the warehouse, or manual entry."""
+
+    description: str
+    expression: ExpressionRef | None  # None = manual entry
+
+    @property
+    def manual(self) -> bool:
+        return self.expression is None
+
+
+@dataclass(frozen=True)
+class TrajectoryPoint:
+    period: dt.date
+    value: float
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Definition:
+    id: str
+    title: str
+    group: str
+    why_it_matters: str
+    statistic: str
+    multiplier: float
+    unit: str
+    decimals: int
+    numerator: Part
+    denominator: Part | None
+    polarity: str
+    target: float | None
+    target_description: str
+    baseline: float | None
+    baseline_period: str
+    baseline_description: str
+    trajectory: tuple[TrajectoryPoint, ...]
+    frequency: str
+    levels: tuple[str, ...]
+    source: str
+    review_author: str
+    review_checked_by: str | None
+    review_date: dt.date | None
+    plans: tuple[str, ...] = ()
+    numerator_cost: ExpressionRef | None = None
+    denominator_cost: ExpressionRef | None = None
+    percentile: float = 0.95
+    scale: float = 1.0
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def manual(self) -> bool:
+        return self.numerator.manual
+
+    @property
+    def unit_level(self) -> str:
+        if self.numerator.expression is None:
+            return "manual"
+        return ex.EXPRESSIONS[self.numerator.expression.name].unit
+
+    def compute_spec(self) -> ComputeSpec:
+        if self.numerator.expression is None:
+            raise DefinitionError(f"{self.id} is entered by hand, not computed")
+        den = self.denominator.expression if self.denominator else None
+        return ComputeSpec(
+            statistic=self.statistic,  # type: ignore[arg-type]
+            numerator=self.numerator.expression,
+            denominator=den,
+            multiplier=self.multiplier,
+            percentile=self.percentile,
+            scale=self.scale,
+        )
+
+    def target_for(self, month: dt.date) -> float | None:
+        """The trajectory value for the month (the latest point on or before it), else the
+        target."""
+        points = [p for p in self.trajectory if p.period <= month]
+        return points[-1].value if points else self.target
+
+
+def _period(value: Any, where: str) -> dt.date:
+    text = str(value)
+    try:
+        year, month = text.split("-")[:2]
+        return dt.date(int(year), int(month), 1)
+    except (ValueError, TypeError):
+        raise DefinitionError(f"{where}: period must be YYYY-MM, got {value!r}") from None
+
+
+def _part(raw: Any, where: str) -> Part:
+    if not isinstance(raw, dict) or "description" not in raw:
+        raise DefinitionError(f"{where} needs a description")
+    if raw.get("manual"):
+        return Part(str(raw["description"]), None)
+    return Part(str(raw["description"]), _expression(raw, where))
+
+
+def _expression(raw: Any, where: str) -> ExpressionRef:
+    if not isinstance(raw, dict) or "expression" not in raw:
+        raise DefinitionError(f"{where} needs an expression (or manual: true)")
+    name = str(raw["expression"])
+    if name not in ex.EXPRESSIONS:
+        raise DefinitionError(f"{where}: unknown expression {name!r}")
+    params = raw.get("params") or {}
+    if not isinstance(params, dict):
+        raise DefinitionError(f"{where}: params must be a mapping")
+    return ExpressionRef(name, params)
+
+
+def parse(raw: dict[str, Any], source: str = "") -> Definition:
+    where = source or str(raw.get("id", "?"))
+    unknown = set(raw) - KEYS
+    missing = REQUIRED - set(raw)
+    if unknown or missing:
+        raise DefinitionError(f"{where}: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
+    if raw["statistic"] not in STATISTICS:
+        raise DefinitionError(f"{where}: statistic must be one of {STATISTICS}")
+    if raw["polarity"] not in POLARITIES:
+        raise DefinitionError(f"{where}: polarity must be one of {POLARITIES}")
+    if raw["frequency"] not in FREQUENCIES:
+        raise DefinitionError(f"{where}: frequency must be one of {FREQUENCIES}")
+    levels = tuple(raw["levels"])
+    if not levels or set(levels) - set(LEVELS):
+        raise DefinitionError(f"{where}: levels must come from {LEVELS}")
+    numerator = _part(raw["numerator"], f"{where} numerator")
+    denominator = _part(raw["denominator"], f"{where} denominator") if raw["denominator"] else None
+    if raw["statistic"] in ("proportion", "rate", "ratio") and denominator is None:
+        raise DefinitionError(f"{where}: a {raw['statistic']} needs a denominator")
+    if denominator is not None and numerator.manual != denominator.manual:
+        raise DefinitionError(f"{where}: numerator and denominator must both be manual or not")
+    target = raw["target"] or {}
+    baseline = raw["baseline"] or {}
+    review = raw["review"] or {}
+    if not review.get("author"):
+        raise DefinitionError(f"{where}: review needs an author")
+    reviewed = review.get("date_reviewed")
+    definition = Definition(
+        id=str(raw["id"]),
+        title=str(raw["title"]),
+        group=str(raw["group"]),
+        why_it_matters=str(raw["why_it_matters"]).strip(),
+        statistic=str(raw["statistic"]),
+        multiplier=float(raw.get("multiplier", 100 if raw["statistic"] == "proportion" else 1)),
+        unit=str(raw.get("unit", "")),
+        decimals=int(raw.get("decimals", 1)),
+        numerator=numerator,
+        denominator=denominator,
+        polarity=str(raw["polarity"]),
+        target=None if target.get("value") is None else float(target["value"]),
+        target_description=str(target.get("description") or ""),
+        baseline=None if baseline.get("value") is None else float(baseline["value"]),
+        baseline_period=str(baseline.get("period") or ""),
+        baseline_description=str(baseline.get("description") or ""),
+        trajectory=tuple(
+            TrajectoryPoint(
+                _period(p["period"], f"{where} trajectory"),
+                float(p["value"]),
+                str(p.get("description", "")),
+            )
+            for p in raw["trajectory"] or ()
+        ),
+        frequency=str(raw["frequency"]),
+        levels=levels,
+        source=str(raw["source"]),
+        review_author=str(review["author"]),
+        review_checked_by=review.get("checked_by"),
+        review_date=reviewed if isinstance(reviewed, dt.date) else None,
+        plans=tuple(raw.get("plans") or ()),
+        numerator_cost=(
+            _expression(raw["numerator_cost"], f"{where} numerator_cost")
+            if raw.get("numerator_cost")
+            else None
+        ),
+        denominator_cost=(
+            _expression(raw["denominator_cost"], f"{where} denominator_cost")
+            if raw.get("denominator_cost")
+            else None
+        ),
+        percentile=float(raw.get("percentile", 0.95)),
+        scale=float(raw.get("scale", 1.0)),
+        raw=raw,
+    )
+    if not definition.manual:
+        definition.compute_spec()  # raises on an inconsistent statistic
+    return definition
+
+
+def load_file(path: Path) -> Definition:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{path.name}: not a mapping")
+    definition = parse(raw, path.name)
+    if definition.id != path.stem:
+        raise DefinitionError(f"{path.name}: id {definition.id!r} must match the file name")
+    return definition
+
+
+@functools.cache
+def catalogue() -> dict[str, Definition]:
+    """Every shipped definition by id, in file-name order."""
+    return {d.id: d for d in (load_file(p) for p in sorted(DEFINITIONS_DIR.glob("*.yaml")))}
+
+
+def get(indicator_id: str) -> Definition | None:
+    return catalogue().get(indicator_id)

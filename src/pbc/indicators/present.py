@@ -1,0 +1,256 @@
+"""What the pages show, from stored values: series, SPC, funnel, icons, suppression.
+
+Choices:
+
+- **SPC**: an XmR chart (`pbc.stats.xmr`, Making Data Count) of the organisation's monthly
+  values, months without a value left out; the improvement direction is the indicator's
+  polarity; the target the one in force at the last month. Fewer than 12 points: the chart is
+  drawn but flagged as short (limits unreliable), as NHSRplotthedots warns.
+- **Funnel**: practices (or providers) compared over the latest 12 months with values, summing
+  numerators and denominators (one month at practice level is too few events to say anything).
+  Percentile indicators have no funnel (no denominator to plot against).
+- **Public suppression**: the HES rule in force (`pbc.stats.HES_2018`: 1-7 hidden, other counts
+  rounded to 5). A value is hidden when its numerator, or a count denominator (proportions,
+  counts of pathways), is hidden; its interval and SPC point go with it, and the SPC limits are
+  computed from the published points only, so nothing shown derives from a hidden count.
+  Published counts are rounded; rates and percentages come from the unrounded counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pbc import stats
+from pbc.indicators.definitions import Definition
+from pbc.indicators.models import IndicatorValue, Target
+from pbc.stats import DisclosureRule
+
+FUNNEL_MONTHS = 12
+VARIATION_TEXT = {
+    "common cause": "Common cause variation",
+    "improvement high": "Special cause variation: improvement (higher)",
+    "improvement low": "Special cause variation: improvement (lower)",
+    "concern high": "Special cause variation: concern (higher)",
+    "concern low": "Special cause variation: concern (lower)",
+    "neutral high": "Special cause variation: neither (higher)",
+    "neutral low": "Special cause variation: neither (lower)",
+}
+ASSURANCE_TEXT = {
+    "pass": "Will consistently meet the target",
+    "fail": "Will consistently fail the target",
+    "inconsistent": "May hit or miss the target",
+}
+
+
+@dataclass
+class Row:
+    month: dt.date
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+    suppressed: bool = False
+    point_type: str = ""
+    special_cause: str = ""
+    extra: dict[str, object] | None = None
+
+
+@dataclass
+class Spc:
+    months: list[dt.date]
+    values: list[float]
+    mean: float
+    lower_limit: float
+    upper_limit: float
+    point_types: list[str]
+    variation_icon: str
+    assurance: str | None
+    short: bool
+    target: float | None
+
+    @property
+    def variation_text(self) -> str:
+        return VARIATION_TEXT.get(self.variation_icon, self.variation_icon)
+
+    @property
+    def assurance_text(self) -> str:
+        return ASSURANCE_TEXT.get(self.assurance or "", "No target")
+
+
+def target_for(definition: Definition, level: str, org_code: str, month: dt.date) -> float | None:
+    """A local target (this organisation, then every organisation at the level) in force at
+    the month; else the definition's trajectory or target."""
+    local = (
+        Target.objects.filter(
+            indicator_id=definition.id,
+            level=level,
+            org_code__in=[org_code, ""],
+            valid_from__lte=month,
+        )
+        .order_by("-org_code", "-valid_from")
+        .first()
+    )
+    return local.value if local is not None else definition.target_for(month)
+
+
+def series(definition: Definition, level: str, org_code: str) -> list[Row]:
+    return [
+        Row(v.month, v.numerator, v.denominator, v.value, v.lower, v.upper, extra=v.extra)
+        for v in IndicatorValue.objects.filter(
+            indicator_id=definition.id, level=level, org_code=org_code
+        ).order_by("month")
+    ]
+
+
+def _count_denominator(definition: Definition) -> bool:
+    return definition.statistic == "proportion"
+
+
+def suppress_rows(
+    definition: Definition, rows: Sequence[Row], rule: DisclosureRule = stats.HES_2018
+) -> list[Row]:
+    """Public copies of the rows: small counts hidden with everything derived from them."""
+    if not rows:
+        return []
+    nums = stats.suppress([[round(r.numerator or 0)] for r in rows], rule)
+    dens = (
+        stats.suppress([[round(r.denominator or 0)] for r in rows], rule)
+        if _count_denominator(definition)
+        else None
+    )
+    out = []
+    for i, r in enumerate(rows):
+        hidden = nums.cells[i][0] is None or (dens is not None and dens.cells[i][0] is None)
+        if hidden:
+            out.append(Row(r.month, None, None, None, None, None, suppressed=True))
+            continue
+        numerator = float(nums.cells[i][0]) if r.numerator is not None else None
+        denominator = r.denominator
+        if dens is not None and r.denominator is not None:
+            denominator = float(dens.cells[i][0])  # type: ignore[arg-type]
+        out.append(Row(r.month, numerator, denominator, r.value, r.lower, r.upper))
+    return out
+
+
+def spc(definition: Definition, rows: Sequence[Row], target: float | None) -> Spc | None:
+    """The XmR chart of the rows with values (None with fewer than 2 points)."""
+    points = [r for r in rows if r.value is not None and not r.suppressed]
+    if len(points) < 2:
+        return None
+    chart = stats.xmr(
+        [float(r.value) for r in points],  # type: ignore[arg-type]
+        improvement=definition.polarity,  # type: ignore[arg-type]
+        target=None if definition.polarity == "neutral" else target,
+    )
+    types = []
+    for row, point in zip(points, chart.points, strict=True):
+        row.point_type = point.point_type
+        row.special_cause = point.special_cause or ""
+        types.append(point.point_type)
+    return Spc(
+        months=[r.month for r in points],
+        values=[float(r.value) for r in points],  # type: ignore[arg-type]
+        mean=chart.mean[-1],
+        lower_limit=chart.lower_limit[-1],
+        upper_limit=chart.upper_limit[-1],
+        point_types=types,
+        variation_icon=chart.variation_icon,
+        assurance=chart.assurance,
+        short=chart.short_segments[-1],
+        target=target,
+    )
+
+
+@dataclass
+class FunnelPoint:
+    org_code: str
+    name: str
+    numerator: float
+    denominator: float
+    value: float | None
+    lower: float | None
+    upper: float | None
+    significance_95: str
+    significance_998: str
+
+
+@dataclass
+class Funnel:
+    first: dt.date
+    last: dt.date
+    average: float
+    points: list[FunnelPoint]
+    limits: list[stats.FunnelLimits]
+    statistic: str
+    multiplier: float
+
+
+def funnel(
+    definition: Definition,
+    level: str,
+    orgs: Iterable[tuple[str, str]],
+) -> Funnel | None:
+    """Organisations at `level` (code, name) compared over the latest 12 months with data."""
+    if definition.statistic not in ("proportion", "rate", "ratio"):
+        return None
+    names = dict(orgs)
+    values = list(
+        IndicatorValue.objects.filter(
+            indicator_id=definition.id, level=level, org_code__in=list(names)
+        ).exclude(value__isnull=True)
+    )
+    if not values:
+        return None
+    last = max(v.month for v in values)
+    first = _months_back(last, FUNNEL_MONTHS - 1)
+    sums: dict[str, list[float]] = {}
+    for v in values:
+        if first <= v.month <= last:
+            acc = sums.setdefault(v.org_code, [0.0, 0.0])
+            acc[0] += v.numerator or 0.0
+            acc[1] += v.denominator or 0.0
+    codes = sorted(c for c, (_x, n) in sums.items() if n > 0)
+    if not codes:
+        return None
+    xs = [sums[c][0] for c in codes]
+    ns = [sums[c][1] for c in codes]
+    stat = definition.statistic
+    m = definition.multiplier
+    if stat == "ratio":
+        average = 1.0
+        denominators = ns  # expected counts
+    else:
+        average = sum(xs) / sum(ns)
+        denominators = ns
+        if average <= 0 and stat == "rate":
+            return None
+    sig = stats.funnel_significance(stat, xs, ns)  # type: ignore[arg-type]
+    from pbc.analytics.indicators.compute import ComputeSpec, ExpressionRef, statistic_value
+
+    spec = ComputeSpec(stat, ExpressionRef("x"), ExpressionRef("n"), multiplier=m)  # type: ignore[arg-type]
+    points = []
+    for code, x, n, s in zip(codes, xs, ns, sig, strict=True):
+        value, lower, upper = statistic_value(spec, x, n)
+        points.append(
+            FunnelPoint(
+                code, names[code], x, n, value, lower, upper, s.significance_95, s.significance_998
+            )
+        )
+    top = max(denominators) * 1.1
+    grid = [top * k / 60 for k in range(1, 61)]
+    limits = stats.funnel_limits(stat, average, grid, multiplier=m)  # type: ignore[arg-type]
+    return Funnel(first, last, average * m, points, limits, stat, m)
+
+
+def _months_back(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def fmt(value: float | None, decimals: int) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.{decimals}f}"

@@ -1,0 +1,274 @@
+"""`refresh(month=None)`: compute every shipped indicator from the warehouse into the app database.
+
+Reads the warehouse through the engine (`pbc.warehouse.engine`), computes each computed
+indicator for every practice, locality and PCT (or provider) and month, adds OpenPrescribing
+deciles and 10th-centile savings to prescribing measures, turns manual entries into values,
+and stores the 17-week RTT watch list at the last census date. Pages then read only the app
+database.
+
+- `month=None` recomputes every month the activity data covers; `month="2009-03"` only that
+  month (reference rates for the mortality ratio still come from every spell).
+- One transaction: a failed refresh leaves the previous values in place. One audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import ibis.expr.types as ir
+from django.conf import settings
+from django.db import transaction
+
+from pbc.analytics.indicators import compute as cp
+from pbc.analytics.indicators import expressions as ex
+from pbc.analytics.indicators import prescribing as rx
+from pbc.analytics.indicators import rtt as rtt_analytics
+from pbc.indicators import definitions as defs
+from pbc.indicators.models import IndicatorValue, ManualValue, WatchPathway
+from pbc.orgs import audit
+
+DATASETS = (
+    "practices",
+    "providers",
+    "list_sizes",
+    "weighted_populations",
+    "referrals",
+    "op",
+    "apc",
+    "deaths",
+    "prescribing",
+    "rtt",
+)
+# (dataset, date column) whose range defines the months a full refresh covers.
+ACTIVITY_DATES = (
+    ("referrals", "referral_date"),
+    ("op", "attendance_date"),
+    ("apc", "discharge_date"),
+)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    months: tuple[dt.date, ...]
+    indicators: int
+    values: int
+    watch_pathways: int
+    census_date: dt.date | None
+
+
+def parse_month(month: str | dt.date) -> dt.date:
+    if isinstance(month, dt.date):
+        return month.replace(day=1)
+    year, mon = (int(x) for x in month.split("-")[:2])
+    return dt.date(year, mon, 1)
+
+
+def month_range(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
+    months = []
+    m = first.replace(day=1)
+    while m <= last:
+        months.append(m)
+        m = dt.date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+    return tuple(months)
+
+
+def data_months(con: Any, tables: Mapping[str, ir.Table]) -> tuple[dt.date, ...]:
+    """Every month from the first to the last activity date in the warehouse."""
+    lows, highs = [], []
+    for name, column in ACTIVITY_DATES:
+        t = tables[name]
+        row = con.execute(t.aggregate(lo=t[column].min(), hi=t[column].max())).iloc[0]
+        if row["lo"] is not None and str(row["lo"]) not in ("NaT", "nan", "None"):
+            lows.append(cp._as_date(row["lo"]))
+            highs.append(cp._as_date(row["hi"]))
+    if not lows:
+        return ()
+    return month_range(min(lows), max(highs))
+
+
+def warehouse_tables(con: Any) -> dict[str, ir.Table]:
+    from pbc.warehouse import engine
+
+    return {name: engine.table(con, name, data_dir=settings.DATA_DIR) for name in DATASETS}
+
+
+def compute_definition(
+    definition: defs.Definition, ctx: ex.Context, con: Any, units: cp.Units
+) -> list[IndicatorValue]:
+    """The unsaved values of one computed indicator (levels as the definition lists)."""
+    values = [
+        v
+        for v in cp.compute(definition.compute_spec(), ctx, con, units)
+        if v.level in definition.levels
+    ]
+    extras = _prescribing_extras(definition, ctx, con, units, values)
+    return [
+        IndicatorValue(
+            indicator_id=definition.id,
+            level=v.level,
+            org_code=v.org_code,
+            month=v.month,
+            numerator=v.numerator,
+            denominator=v.denominator,
+            value=v.value,
+            lower=v.lower,
+            upper=v.upper,
+            extra=extras.get((v.org_code, v.month), {}) if v.level == "practice" else {},
+            source=IndicatorValue.Source.COMPUTED,
+        )
+        for v in values
+    ]
+
+
+def _prescribing_extras(
+    definition: defs.Definition,
+    ctx: ex.Context,
+    con: Any,
+    units: cp.Units,
+    values: Iterable[cp.Value],
+) -> dict[tuple[str, dt.date], dict[str, Any]]:
+    num = definition.numerator.expression
+    if num is None or num.name != "prescribing.items":
+        return {}
+    pct_of = {p: pct for p, _loc, pct in units.practices}
+    costs: dict[str, dict[tuple[str, dt.date], float]] = {}
+    for key, ref in (("num", definition.numerator_cost), ("den", definition.denominator_cost)):
+        costs[key] = cp._counts(con, ex.evaluate(ref.name, ctx, ref.params)) if ref else {}
+    rows = [
+        rx.PracticeMonth(
+            practice=v.org_code,
+            pct=pct_of[v.org_code],
+            month=v.month,
+            numerator=v.numerator or 0.0,
+            denominator=v.denominator or 0.0,
+            numerator_cost=costs["num"].get((v.org_code, v.month), 0.0),
+            denominator_cost=costs["den"].get((v.org_code, v.month), 0.0),
+        )
+        for v in values
+        if v.level == "practice"
+    ]
+    has_cost = definition.numerator_cost is not None
+    return {
+        (r.practice, r.month): {
+            "decile": r.decile,
+            "ratio_at_10th": None if r.ratio_at_10th is None else 100 * r.ratio_at_10th,
+            "saving_at_10th": r.saving_at_10th if has_cost else None,
+        }
+        for r in rx.measure_results(rows)
+    }
+
+
+def manual_values(months: Iterable[dt.date] | None = None) -> list[IndicatorValue]:
+    """Values of manual-entry indicators from what was entered."""
+    out = []
+    query = ManualValue.objects.all()
+    if months is not None:
+        query = query.filter(month__in=list(months))
+    for m in query:
+        definition = defs.get(m.indicator_id)
+        if definition is None:
+            continue
+        out.append(value_from_manual(definition, m))
+    return out
+
+
+def value_from_manual(definition: defs.Definition, m: ManualValue) -> IndicatorValue:
+    spec = cp.ComputeSpec(
+        statistic=definition.statistic,  # type: ignore[arg-type]
+        numerator=cp.ExpressionRef("manual"),
+        denominator=cp.ExpressionRef("manual") if definition.denominator else None,
+        multiplier=definition.multiplier,
+    )
+    value, lower, upper = cp.statistic_value(spec, m.numerator, m.denominator)
+    return IndicatorValue(
+        indicator_id=definition.id,
+        level=m.level,
+        org_code=m.org_code,
+        month=m.month,
+        numerator=m.numerator,
+        denominator=m.denominator,
+        value=value,
+        lower=lower,
+        upper=upper,
+        source=IndicatorValue.Source.MANUAL,
+    )
+
+
+def refresh(
+    month: str | dt.date | None = None,
+    *,
+    con: Any = None,
+    tables: Mapping[str, ir.Table] | None = None,
+    indicator_ids: Iterable[str] | None = None,
+) -> RefreshResult:
+    """Recompute indicators (all months, or one) and the RTT watch list; store them."""
+    if con is None:
+        from pbc.warehouse import engine
+
+        con = engine.connect()
+    tables = dict(tables) if tables is not None else warehouse_tables(con)
+    months = (parse_month(month),) if month is not None else data_months(con, tables)
+    catalogue = defs.catalogue()
+    chosen = [catalogue[i] for i in indicator_ids] if indicator_ids else list(catalogue.values())
+    units = cp.load_units(con, tables["practices"], tables["providers"])
+    ctx = ex.Context(tables, months)
+    new: list[IndicatorValue] = []
+    computed_ids = []
+    for definition in chosen:
+        if definition.manual:
+            continue
+        computed_ids.append(definition.id)
+        new += compute_definition(definition, ctx, con, units)
+    census = rtt_analytics.month_end(months[-1]) if months else None
+    watch: list[WatchPathway] = []
+    if census is not None:
+        listed = con.execute(rtt_analytics.breach_watch_list(tables["rtt"], census))
+        watch = [
+            WatchPathway(
+                census_date=census,
+                pathway_id=r["pathway_id"],
+                nhs_number=r["nhs_number"],
+                practice_code=r["gp_practice_code"],
+                provider_code=r["provider_code"],
+                treatment_function_code=r["treatment_function_code"],
+                clock_start_date=cp._as_date(r["clock_start_date"]),
+                wait_days=int(r["wait_days"]),
+            )
+            for r in listed.to_dict("records")
+        ]
+    with transaction.atomic():
+        IndicatorValue.objects.filter(indicator_id__in=computed_ids, month__in=months).delete()
+        IndicatorValue.objects.bulk_create(new, batch_size=2000)
+        _store_manual(months if month is not None else None)
+        if census is not None:
+            WatchPathway.objects.all().delete()
+            WatchPathway.objects.bulk_create(watch, batch_size=2000)
+        audit.record(
+            None,
+            "refresh",
+            detail=f"indicators: {len(computed_ids)} computed, {len(new)} values, "
+            f"{len(months)} months; RTT watch list {len(watch)} pathways",
+        )
+    return RefreshResult(months, len(computed_ids), len(new), len(watch), census)
+
+
+def _store_manual(months: Iterable[dt.date] | None) -> None:
+    rows = manual_values(months)
+    for row in rows:
+        IndicatorValue.objects.update_or_create(
+            indicator_id=row.indicator_id,
+            level=row.level,
+            org_code=row.org_code,
+            month=row.month,
+            defaults={
+                "numerator": row.numerator,
+                "denominator": row.denominator,
+                "value": row.value,
+                "lower": row.lower,
+                "upper": row.upper,
+                "source": row.source,
+            },
+        )

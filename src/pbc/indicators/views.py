@@ -1,0 +1,525 @@
+"""Indicator pages: catalogue, indicator (SPC, funnel, trend), dashboards, downloads, public
+pages, manual entry and the RTT 17-week watch list.
+
+Organisations in query strings are `level:code` (`?org=locality:dacorum`, `?org=pct:5P3`,
+`?org=practice:E82601`, `?org=provider:RWG`); the view checks the user may see that
+organisation (403 and an audit entry otherwise), as `@requires` does for URL arguments.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from pbc.indicators import actions, charts, present
+from pbc.indicators import definitions as defs
+from pbc.indicators.definitions import Definition
+from pbc.indicators.models import IndicatorValue, WatchPathway
+from pbc.orgs import audit
+from pbc.orgs.access import has_permission, memberships, visible_practices
+from pbc.orgs.models import Locality, Pct, Practice, Provider
+from pbc.orgs.roles import Permission
+from pbc.web.rules import public, requires, signed_in
+
+LEVEL_PERMISSION = {
+    "pct": Permission.VIEW_PCT,
+    "locality": Permission.VIEW_LOCALITY,
+    "practice": Permission.VIEW_PRACTICE,
+    "provider": Permission.VIEW_PROVIDER,
+}
+LEVEL_LABEL = {"pct": "PCT", "locality": "Locality", "practice": "Practice", "provider": "Provider"}
+PUBLIC_LEVELS = ("pct", "locality")
+
+
+@dataclass(frozen=True)
+class Org:
+    level: str
+    code: str
+    name: str
+    obj: Any
+
+    @property
+    def key(self) -> str:
+        return f"{self.level}:{self.code}"
+
+
+def org_of(obj: Any) -> Org:
+    if isinstance(obj, Pct):
+        return Org("pct", obj.code, obj.name, obj)
+    if isinstance(obj, Locality):
+        return Org("locality", obj.slug, f"{obj.name} locality", obj)
+    if isinstance(obj, Practice):
+        return Org("practice", obj.code, obj.name, obj)
+    return Org("provider", obj.code, obj.name, obj)
+
+
+def load_org(key: str) -> Org:
+    level, _, code = key.partition(":")
+    model: Any = {"pct": Pct, "locality": Locality, "practice": Practice, "provider": Provider}.get(
+        level
+    )
+    if model is None:
+        raise Http404("unknown organisation level")
+    field = "slug" if level == "locality" else "code"
+    obj = model.objects.filter(**{field: code}).first()
+    if obj is None:
+        raise Http404("unknown organisation")
+    return org_of(obj)
+
+
+def may_see(user: Any, org: Org) -> bool:
+    return has_permission(user, LEVEL_PERMISSION[org.level], org.obj)
+
+
+def visible_orgs(user: Any, levels: tuple[str, ...]) -> list[Org]:
+    """Organisations at these levels the user may see (PCT, localities, practices, providers)."""
+    out: list[Org] = []
+    if "pct" in levels:
+        out += [
+            org_of(p) for p in Pct.objects.all() if has_permission(user, Permission.VIEW_PCT, p)
+        ]
+    if "locality" in levels:
+        out += [
+            org_of(loc)
+            for loc in Locality.objects.select_related("pct")
+            if has_permission(user, Permission.VIEW_LOCALITY, loc)
+        ]
+    if "practice" in levels:
+        out += [org_of(p) for p in sorted(visible_practices(user), key=lambda p: p.code)]
+    if "provider" in levels:
+        out += [
+            org_of(p)
+            for p in Provider.objects.all()
+            if has_permission(user, Permission.VIEW_PROVIDER, p)
+        ]
+    return out
+
+
+def default_org(user: Any, definition: Definition) -> Org | None:
+    for m in memberships(user):
+        org = org_of(m.organisation)
+        if org.level in definition.levels and may_see(user, org):
+            return org
+    options = visible_orgs(user, definition.levels)
+    return options[0] if options else None
+
+
+def definition_or_404(indicator: str) -> Definition:
+    definition = defs.get(indicator)
+    if definition is None:
+        raise Http404("no such indicator")
+    return definition
+
+
+def chosen_org(request: HttpRequest, definition: Definition) -> Org | None:
+    key = request.GET.get("org")
+    if not key:
+        return default_org(request.user, definition)
+    org = load_org(key)
+    if not may_see(request.user, org):
+        audit.record(
+            request.user, "denied", org.obj, detail="indicator page", path=request.get_full_path()
+        )
+        raise PermissionDenied("You do not have permission to see this organisation's figures.")
+    return org
+
+
+def comparison_orgs(user: Any, org: Org) -> list[Org]:
+    """The organisations a funnel compares the chosen one with (those the user may see)."""
+    if org.level == "provider":
+        return visible_orgs(user, ("provider",))
+    if org.level == "pct":
+        practices = Practice.objects.filter(locality__pct=org.obj)
+    elif org.level == "locality":
+        practices = Practice.objects.filter(locality=org.obj)
+    else:
+        practices = Practice.objects.filter(locality=org.obj.locality)
+    return [
+        org_of(p)
+        for p in practices.select_related("locality__pct").order_by("code")
+        if has_permission(user, Permission.VIEW_PRACTICE, p)
+    ]
+
+
+def indicator_context(
+    definition: Definition, org: Org, rows: list[present.Row], *, public_page: bool
+) -> dict[str, Any]:
+    last_month = rows[-1].month if rows else dt.date.today().replace(day=1)
+    target = present.target_for(definition, org.level, org.code, last_month)
+    chart = present.spc(definition, rows, target)
+    return {
+        "definition": definition,
+        "org": org,
+        "rows": rows,
+        "spc": chart,
+        "spc_figure": charts.spc_figure(chart, f"{definition.title}: {org.name}", definition.unit)
+        if chart
+        else None,
+        "target": target,
+        "latest": next((r for r in reversed(rows) if r.value is not None), None),
+        "public_page": public_page,
+        "fmt": present.fmt,
+    }
+
+
+# --- signed-in pages ---------------------------------------------------------------------------
+
+
+@signed_in
+def index(request: HttpRequest) -> HttpResponse:
+    groups: dict[str, list[Definition]] = {}
+    for d in defs.catalogue().values():
+        groups.setdefault(d.group, []).append(d)
+    return render(
+        request,
+        "indicators/index.jinja",
+        {"title": "Performance indicators", "groups": sorted(groups.items())},
+    )
+
+
+@signed_in
+def indicator_page(request: HttpRequest, indicator: str) -> HttpResponse:
+    definition = definition_or_404(indicator)
+    org = chosen_org(request, definition)
+    context: dict[str, Any] = {
+        "title": definition.title,
+        "definition": definition,
+        "org": org,
+        "options": visible_orgs(request.user, definition.levels),
+        "breadcrumbs": [{"text": "Indicators", "href": reverse("indicators_index")}],
+    }
+    if org is not None:
+        rows = present.series(definition, org.level, org.code)
+        context.update(indicator_context(definition, org, rows, public_page=False))
+        others = comparison_orgs(request.user, org)
+        level = others[0].level if others else org.level
+        funnel = present.funnel(definition, level, [(o.code, o.name) for o in others])
+        context["funnel"] = funnel
+        context["funnel_figure"] = (
+            charts.funnel_figure(
+                funnel,
+                f"{definition.title}: {funnel.first:%b %Y} to {funnel.last:%b %Y}",
+                definition.unit,
+                definition.denominator.description if definition.denominator else "",
+            )
+            if funnel
+            else None
+        )
+    return render(request, "indicators/indicator.jinja", context)
+
+
+def _table(definition: Definition, org: Org, rows: list[present.Row]) -> list[list[Any]]:
+    header = ["indicator", "organisation_level", "organisation", "month", "numerator",
+              "denominator", "value", "lower_95", "upper_95", "unit", "spc_point"]  # fmt: skip
+    out: list[list[Any]] = [header]
+    for r in rows:
+        out.append(
+            [definition.id, org.level, org.code, r.month.isoformat(), r.numerator, r.denominator,
+             r.value, r.lower, r.upper, definition.unit,
+             "suppressed" if r.suppressed else r.point_type]
+        )  # fmt: skip
+    return out
+
+
+def _download(table: list[list[Any]], name: str, fmt: str) -> HttpResponse:
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(table)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = "Indicator"
+        for row in table:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def _indicator_download(request: HttpRequest, indicator: str, fmt: str) -> HttpResponse:
+    definition = definition_or_404(indicator)
+    org = chosen_org(request, definition)
+    if org is None:  # no organisation the user may see reports it: the header alone
+        return _download(_table(definition, Org("", "", "", None), []), definition.id, fmt)
+    rows = present.series(definition, org.level, org.code)
+    if rows:
+        target = present.target_for(definition, org.level, org.code, rows[-1].month)
+        present.spc(definition, rows, target)  # marks each row's SPC point type
+    return _download(_table(definition, org, rows), f"{definition.id}-{org.code}", fmt)
+
+
+@signed_in
+def indicator_csv(request: HttpRequest, indicator: str) -> HttpResponse:
+    return _indicator_download(request, indicator, "csv")
+
+
+@signed_in
+def indicator_xlsx(request: HttpRequest, indicator: str) -> HttpResponse:
+    return _indicator_download(request, indicator, "xlsx")
+
+
+@dataclass
+class DashboardLine:
+    definition: Definition
+    latest: present.Row | None
+    target: float | None
+    spc: present.Spc | None
+    href: str
+
+
+def dashboard_lines(
+    org: Org, *, public_page: bool = False, link_name: str = "indicator"
+) -> list[DashboardLine]:
+    lines = []
+    for d in defs.catalogue().values():
+        if org.level not in d.levels:
+            continue
+        rows = present.series(d, org.level, org.code)
+        if public_page:
+            rows = present.suppress_rows(d, rows)
+        latest = next((r for r in reversed(rows) if r.value is not None), None)
+        target = present.target_for(d, org.level, org.code, latest.month) if latest else d.target
+        chart = present.spc(d, rows, target)
+        href = reverse(link_name, args=[d.id]) + f"?org={org.key}"
+        lines.append(DashboardLine(d, latest, target, chart, href))
+    return lines
+
+
+def _dashboard(request: HttpRequest, obj: Any) -> HttpResponse:
+    org = org_of(obj)
+    fmt = request.GET.get("format")
+    lines = dashboard_lines(org)
+    if fmt in ("csv", "xlsx"):
+        table: list[list[Any]] = [["indicator", "title", "month", "value", "lower_95", "upper_95",
+                                   "unit", "target", "variation", "assurance"]]  # fmt: skip
+        for line in lines:
+            r = line.latest
+            table.append(
+                [line.definition.id, line.definition.title, r.month.isoformat() if r else None,
+                 r.value if r else None, r.lower if r else None, r.upper if r else None,
+                 line.definition.unit, line.target,
+                 line.spc.variation_icon if line.spc else None,
+                 line.spc.assurance if line.spc else None]
+            )  # fmt: skip
+        return _download(table, f"indicators-{org.code}", fmt)
+    return render(
+        request,
+        "indicators/dashboard.jinja",
+        {
+            "title": f"Indicators: {org.name}",
+            "org": org,
+            "lines": lines,
+            "fmt": present.fmt,
+            "public_page": False,
+            "breadcrumbs": [{"text": "Indicators", "href": reverse("indicators_index")}],
+        },
+    )
+
+
+@requires(Permission.VIEW_PCT, scope="pct")
+def pct_dashboard(request: HttpRequest, pct: Pct) -> HttpResponse:
+    return _dashboard(request, pct)
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def locality_dashboard(request: HttpRequest, locality: Locality) -> HttpResponse:
+    return _dashboard(request, locality)
+
+
+@requires(Permission.VIEW_PRACTICE, scope="practice")
+def practice_dashboard(request: HttpRequest, practice: Practice) -> HttpResponse:
+    return _dashboard(request, practice)
+
+
+# --- RTT 17-week watch list (patient level, audited) -------------------------------------------
+
+
+def _watch(request: HttpRequest, obj: Any, rows: Any) -> HttpResponse:
+    provider = request.GET.get("provider", "")
+    specialty = request.GET.get("specialty", "")
+    all_rows = list(rows)
+    shown = [
+        r
+        for r in all_rows
+        if (not provider or r.provider_code == provider)
+        and (not specialty or r.treatment_function_code == specialty)
+    ]
+    audit.record(
+        request.user,
+        "view_patient_rows",
+        obj,
+        detail=f"RTT 17-week watch list: {len(shown)} pathways",
+        path=request.get_full_path(),
+    )
+    org = org_of(obj)
+    return render(
+        request,
+        "indicators/watch.jinja",
+        {
+            "title": f"Pathways at 17 weeks or more: {org.name}",
+            "org": org,
+            "rows": shown,
+            "census": all_rows[0].census_date if all_rows else None,
+            "providers": sorted({r.provider_code for r in all_rows}),
+            "specialties": sorted({r.treatment_function_code for r in all_rows}),
+            "provider": provider,
+            "specialty": specialty,
+        },
+    )
+
+
+@requires(Permission.VIEW_PATIENT_ROWS, scope="practice")
+def watch_practice(request: HttpRequest, practice: Practice) -> HttpResponse:
+    return _watch(request, practice, WatchPathway.objects.filter(practice_code=practice.code))
+
+
+@requires(Permission.VIEW_PATIENT_ROWS, scope="pct")
+def watch_pct(request: HttpRequest, pct: Pct) -> HttpResponse:
+    codes = list(Practice.objects.filter(locality__pct=pct).values_list("code", flat=True))
+    return _watch(request, pct, WatchPathway.objects.filter(practice_code__in=codes))
+
+
+# --- manual entry -------------------------------------------------------------------------------
+
+
+class ManualValueForm(forms.Form):
+    indicator = forms.ChoiceField()
+    organisation = forms.ChoiceField()
+    month = forms.CharField(help_text="YYYY-MM (first month of the quarter or year for "
+                            "quarterly or annual indicators)")  # fmt: skip
+    numerator = forms.FloatField(min_value=0)
+    denominator = forms.FloatField(min_value=0, required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, orgs: list[Org], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manual = [d for d in defs.catalogue().values() if d.manual]
+        self.fields["indicator"].choices = [(d.id, d.title) for d in manual]  # type: ignore[attr-defined]
+        self.fields["organisation"].choices = [(o.key, o.name) for o in orgs]  # type: ignore[attr-defined]
+
+    def clean_month(self) -> dt.date:
+        text = self.cleaned_data["month"]
+        try:
+            year, month = (int(x) for x in text.split("-"))
+            return dt.date(year, month, 1)
+        except ValueError:
+            raise ValidationError("Enter the month as YYYY-MM, for example 2008-11") from None
+
+
+@requires(Permission.IMPORT_DATA, scope="pct")
+def manual_entry(request: HttpRequest, pct: Pct) -> HttpResponse:
+    orgs = [org_of(pct)] + [org_of(loc) for loc in pct.localities.order_by("name")]
+    orgs += [org_of(p) for p in Practice.objects.filter(locality__pct=pct).order_by("code")]
+    form = ManualValueForm(request.POST or None, orgs=orgs)
+    if request.method == "POST" and form.is_valid():
+        org = load_org(form.cleaned_data["organisation"])
+        try:
+            actions.record_manual_value(
+                request.user,
+                form.cleaned_data["indicator"],
+                org.level,
+                org.code,
+                form.cleaned_data["month"],
+                form.cleaned_data["numerator"],
+                form.cleaned_data["denominator"],
+                form.cleaned_data["note"],
+            )
+        except ValidationError as err:
+            form.add_error(None, err)
+        else:
+            messages.success(request, "Value saved.")
+            return redirect(reverse("indicators_manual", args=[pct.slug]))
+    recent = IndicatorValue.objects.filter(source=IndicatorValue.Source.MANUAL).order_by(
+        "-updated_at"
+    )[:20]
+    return render(
+        request,
+        "indicators/manual.jinja",
+        {"title": "Enter indicator values", "pct": pct, "form": form, "recent": recent},
+    )
+
+
+# --- public pages -------------------------------------------------------------------------------
+
+
+@public
+def public_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "indicators/public_index.jinja",
+        {
+            "title": "Published performance indicators",
+            "pcts": Pct.objects.all(),
+            "localities": Locality.objects.select_related("pct").order_by("name"),
+        },
+    )
+
+
+@public
+def public_locality(request: HttpRequest, locality: str) -> HttpResponse:
+    obj = Locality.objects.filter(slug=locality).first()
+    if obj is None:
+        raise Http404("no such locality")
+    org = org_of(obj)
+    return render(
+        request,
+        "indicators/dashboard.jinja",
+        {
+            "title": f"Published indicators: {org.name}",
+            "org": org,
+            "lines": dashboard_lines(
+                org, public_page=True, link_name="indicators_public_indicator"
+            ),
+            "fmt": present.fmt,
+            "public_page": True,
+        },
+    )
+
+
+@public
+def public_indicator(request: HttpRequest, indicator: str) -> HttpResponse:
+    definition = definition_or_404(indicator)
+    levels = [lv for lv in PUBLIC_LEVELS if lv in definition.levels]
+    key = request.GET.get("org")
+    org: Org | None = None
+    if key and key.partition(":")[0] in levels:
+        org = load_org(key)
+    elif levels:
+        first = Pct.objects.first() if levels[0] == "pct" else Locality.objects.first()
+        org = org_of(first) if first else None
+    context: dict[str, Any] = {"title": definition.title, "definition": definition, "org": org}
+    if org is not None:
+        rows = present.suppress_rows(definition, present.series(definition, org.level, org.code))
+        context.update(indicator_context(definition, org, rows, public_page=True))
+    return render(request, "indicators/public_indicator.jinja", context)
+
+
+PLOTLY_JS = Path(__import__("plotly").__file__).parent / "package_data" / "plotly.min.js"
+
+
+@public
+def plotly_js(request: HttpRequest) -> FileResponse:
+    """Plotly's JavaScript from the installed package (the machine is offline: no CDN)."""
+    response = FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
