@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "pbc.indicators",
     "pbc.validation",
     "pbc.finance",
+    "pbc.population",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("indicators/", include("pbc.indicators.urls")),
     path("validation/", include("pbc.validation.urls")),
     path("finance/", include("pbc.finance.urls")),
+    path("population/", include("pbc.population.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,3 @@
+"""Population health pages (disease registers, risk stratification, inequalities)."""
+
+urlpatterns: list[object] = []
