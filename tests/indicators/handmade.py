@@ -1,0 +1,197 @@
+"""A hand-made warehouse small enough to work every indicator out by hand.
+
+Practice P1 (E82601, Dacorum, West Herts 5P3) has known activity in November 2008; P2
+(E82602, Dacorum) a little; E81601 (Welwyn Hatfield, 5P2) none. Every table has the
+warehouse's stored schema (`pbc.warehouse.engine.stored_schema`), so expressions see exactly
+the types they see in production. `EXPECTED` gives each computed indicator's value for P1 in
+November 2008, worked out in the comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from pbc.warehouse import engine as wh_engine
+from pbc.warehouse.datasets import dataset
+
+P1, P2, P3 = "E82601", "E82602", "E81601"
+OCT, NOV = dt.date(2008, 10, 1), dt.date(2008, 11, 1)
+MONTHS = (OCT, NOV)
+D = dt.date
+
+
+def _table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
+    schema = wh_engine.stored_schema(dataset(name))
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _ref(i: int, practice: str, provider: str, date: dt.date, tf: str, priority: str = "1",
+         cab: bool = False, seen: dt.date | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"referral_id": f"R{i}", "nhs_number": "9434765919", "gp_practice_code": practice,
+            "provider_code": provider, "referral_date": date, "treatment_function_code": tf,
+            "priority_type": priority, "choose_and_book": cab, "first_seen_date": seen}  # fmt: skip
+
+
+def _op(i: int, first: str, status: str, provider: str, source: str = "03",
+        practice: str = P1) -> dict[str, Any]:  # fmt: skip
+    return {"attendance_id": f"O{i}", "gp_practice_code": practice, "provider_code": provider,
+            "attendance_date": D(2008, 11, 10), "first_attendance": first,
+            "attended_or_did_not_attend": status, "treatment_function_code": "110",
+            "referral_source": source, "priority_type": "1", "procedure_flag": False,
+            "point_of_delivery": "OPFA"}  # fmt: skip
+
+
+def _spell(i: int, method: str, age: int, los: int, dx: str, provider: str = "RWG",
+           died: bool = False, sex: str = "M", practice: str = P1) -> dict[str, Any]:  # fmt: skip
+    discharged = D(2008, 11, 20)
+    return {"spell_id": f"S{i}", "gp_practice_code": practice, "provider_code": provider,
+            "sex": sex, "age_on_admission": age, "admission_date": discharged - dt.timedelta(los),
+            "discharge_date": discharged, "length_of_stay": los, "admission_method": method,
+            "patient_classification": "1", "treatment_function_code": "300",
+            "primary_diagnosis_code": dx, "procedure_flag": False,
+            "discharge_method": "4" if died else "1", "hrg_code": "DZ22A",
+            "point_of_delivery": "NEL"}  # fmt: skip
+
+
+def _rx(bnf: str, items: int, cost: str, practice: str = P1) -> dict[str, Any]:
+    return {"gp_practice_code": practice, "month": NOV, "bnf_code": bnf, "bnf_name": bnf,
+            "items": items, "quantity": float(items * 28), "net_ingredient_cost": Decimal(cost),
+            "actual_cost": Decimal(cost)}  # fmt: skip
+
+
+def _rtt(i: int, kind: str, start: dt.date, stop: dt.date | None, dna: bool = False,
+         practice: str = P1) -> dict[str, Any]:  # fmt: skip
+    return {"pathway_id": f"P{i}", "nhs_number": f"94347659{i:02d}", "gp_practice_code": practice,
+            "provider_code": "RWG", "treatment_function_code": "110", "clock_start_date": start,
+            "clock_stop_date": stop, "pathway_type": kind, "first_appointment_dna": dna}  # fmt: skip
+
+
+def arrow_tables() -> dict[str, pa.Table]:
+    q = OCT  # the quarter containing October and November 2008
+    return {
+        "practices": _table("practices", [
+            {"gp_practice_code": P1, "practice_name": "One", "locality_code": "dacorum",
+             "locality_name": "Dacorum", "pct_code": "5P3", "pct_name": "West Herts"},
+            {"gp_practice_code": P2, "practice_name": "Two", "locality_code": "dacorum",
+             "locality_name": "Dacorum", "pct_code": "5P3", "pct_name": "West Herts"},
+            {"gp_practice_code": P3, "practice_name": "Three", "locality_code": "welwyn-hatfield",
+             "locality_name": "Welwyn Hatfield", "pct_code": "5P2", "pct_name": "E&N Herts"},
+        ]),
+        "providers": _table("providers", [
+            {"provider_code": "RWG", "provider_name": "WHHT", "provider_kind": "acute", "main_pct_code": "5P3"},
+            {"provider_code": "RWH", "provider_name": "ENHT", "provider_kind": "acute", "main_pct_code": "5P2"},
+            {"provider_code": "RAL", "provider_name": "Royal Free", "provider_kind": "acute", "main_pct_code": None},
+            {"provider_code": "NT4", "provider_name": "Tier 2", "provider_kind": "independent", "main_pct_code": "5P3"},
+        ]),
+        "weighted_populations": _table("weighted_populations", [
+            {"gp_practice_code": p, "quarter_start": q, "weighting": w, "registered_patients": 1,
+             "weighted_population": v}
+            for p, ha, astro in ((P1, 1000.0, 800.0), (P2, 2000.0, 1500.0), (P3, 500.0, 400.0))
+            for w, v in (("hospital_activity", ha), ("astro_pu_2013", astro))
+        ]),
+        "list_sizes": _table("list_sizes", [
+            {"gp_practice_code": P1, "quarter_start": q, "sex": s, "age_band": b, "registered_patients": n}
+            for s, b, n in (("M", "70-74", 100), ("M", "75-79", 30), ("F", "80-84", 15), ("F", "90+", 5))
+        ] + [{"gp_practice_code": P2, "quarter_start": q, "sex": "F", "age_band": "75-79", "registered_patients": 40}]),
+        "referrals": _table("referrals", [
+            _ref(1, P1, "RWG", D(2008, 11, 3), "110", cab=True, seen=D(2008, 12, 13)),
+            _ref(2, P1, "RAL", D(2008, 11, 4), "110"),
+            _ref(3, P1, "RAL", D(2008, 11, 5), "400", cab=True),
+            _ref(4, P1, "RWG", D(2008, 11, 6), "400", priority="3", seen=D(2008, 11, 16)),
+            _ref(5, P1, "RWG", D(2008, 11, 7), "130", priority="3", seen=D(2008, 11, 27)),
+            _ref(6, P1, "NT4", D(2008, 11, 8), "330", priority="3"),
+            _ref(7, P1, "RWG", D(2008, 10, 9), "100"),
+        ]),
+        "op": _table("op", [
+            _op(1, "1", "5", "RWG"), _op(2, "3", "6", "NT4"), _op(3, "1", "3", "RWG"),
+            _op(4, "2", "5", "RWG"), _op(5, "2", "5", "RWG"), _op(6, "4", "5", "RWG"),
+            _op(7, "1", "5", "RAL", source="05"),
+        ]),
+        "apc": _table("apc", [
+            _spell(1, "21", 80, 5, "J44.1"),
+            _spell(2, "22", 76, 10, "I21.9", died=True, sex="F"),
+            _spell(3, "11", 78, 2, "K40.9"),
+            _spell(4, "21", 40, 1, "E11.6"),
+            _spell(5, "21", 90, 0, "R07.4", provider="RAL"),
+            _spell(6, "21", 72, 3, "I21.9", provider="RAL", sex="F", practice=P2),
+        ]),
+        "deaths": _table("deaths", [
+            {"nhs_number": f"943476591{i}", "gp_practice_code": P1, "date_of_death": D(2008, 11, 2 + i),
+             "age_at_death": 80, "sex": "F", "deprivation_quintile": 3, "place_of_death": place}
+            for i, place in enumerate(("home", "care_home", "hospital"))
+        ]),
+        "prescribing": _table("prescribing", [
+            _rx("0501021L0AAAAAA", 3, "10.00"), _rx("0501120P0AAAAAA", 2, "5.00"),
+            _rx("0501013B0AAABAB", 15, "20.00"), _rx("0501080W0AAAAAA", 4, "2.00"),
+            _rx("0501130R0AAAAAA", 6, "12.00"),
+            _rx("0103050L0AAAAAA", 10, "30.00"), _rx("0103050P0AAAAAA", 30, "30.00"),
+            _rx("0212000B0AAABAB", 5, "50.00"), _rx("0212000Y0AAABAB", 15, "15.00"),
+            _rx("0205052N0AAAAAA", 2, "8.00"), _rx("0205051R0AAADAD", 8, "4.00"),
+            _rx("0302000N0AABBBB", 3, "90.00"), _rx("0302000C0AAAAAA", 9, "36.00"),
+            _rx("0103050L0AAAAAA", 2, "6.00", practice=P2), _rx("0103050P0AAAAAA", 38, "38.00", practice=P2),
+        ]),
+        "rtt": _table("rtt", [
+            _rtt(1, "admitted", D(2008, 7, 1), D(2008, 11, 4)),  # 126 days: within 18 weeks
+            _rtt(2, "admitted", D(2008, 7, 1), D(2008, 11, 5)),  # 127 days: not within
+            _rtt(3, "admitted", D(2008, 10, 1), D(2008, 11, 2), dna=True),  # nullified
+            _rtt(4, "non_admitted", D(2008, 10, 20), D(2008, 11, 10)),  # 21 days
+            _rtt(5, "incomplete", D(2008, 7, 1), None),  # 152 days at 30 Nov, 122 at 31 Oct
+            _rtt(6, "incomplete", D(2008, 11, 15), None),  # 15 days at 30 Nov
+        ]),
+    }  # fmt: skip
+
+
+def tables() -> dict[str, ibis.Table]:
+    return {name: ibis.memtable(t) for name, t in arrow_tables().items()}
+
+
+# P1, November 2008. Per-year rates: count / population x 12,000.
+EXPECTED: dict[str, float] = {
+    # RTT admitted: pathway P1 (126 days, within) and P2 (127 days, not); P3 nullified → 1/2
+    "rtt-admitted-18-weeks": 50.0,
+    "rtt-non-admitted-18-weeks": 100.0,
+    # 95th percentile of {126, 127} days: 126 + 0.95 = 126.95 days = 18.1357 weeks
+    "rtt-admitted-95th-percentile": 126.95 / 7,
+    "rtt-non-admitted-95th-percentile": 21 / 7,
+    # open at 30 Nov: P5 (152 days) and P6 (15 days) → 1/2
+    "rtt-incomplete-18-weeks": 50.0,
+    # first attendances attended: O1, O2, O7 (O3 did not attend) → 3 / 1000 x 12000
+    "op-first-attendances": 36.0,
+    # follow-ups O4, O5, O6 per first O1, O2, O7
+    "op-new-to-follow-up-ratio": 1.0,
+    # firsts at acute providers: O1 (RWG), O7 (RAL); O2 is at the independent NT4
+    "op-first-attendances-in-hospital": 2.0,
+    "gp-referral-rate": 72.0,  # R1-R6
+    "gp-referral-rate-trauma-orthopaedics": 24.0,  # R1, R2
+    "gp-referral-rate-ophthalmology": 12.0,  # R5
+    "gp-referral-rate-general-surgery": 0.0,  # R7 is in October
+    "gp-referral-rate-dermatology": 12.0,  # R6
+    "consultant-to-consultant-referral-rate": 12.0,  # O7, source 05
+    # emergency spells aged 75+: S1, S2, S5 over 50 people aged 75+ (30 + 15 + 5)
+    "emergency-admissions-75-plus": 3 / 50 * 12000,
+    "bed-days-75-plus": (5 + 10 + 0) / 50 * 12000,
+    # ACSC: S1 J44.1 (COPD), S4 E11.6 (diabetes complication); S2 I21.9 and S5 R07.4 are not
+    "acsc-emergency-admissions": 24.0,
+    # home and care home of three deaths
+    "deaths-usual-place-of-residence": 200 / 3,
+    "choose-and-book": 200 / 6,  # R1, R3
+    "two-week-wait-seen-14-days": 100 / 3,  # R4 in 10 days; R5 in 20; R6 not seen
+    "referrals-outside-pct": 200 / 6,  # R2, R3 at RAL (no main PCT)
+    "referrals-outside-pct-neurology": 50.0,  # R3 of R3, R4
+    "antibiotics-cephalosporins-quinolones": 500 / 30,
+    "prescribing-lansoprazole": 25.0,
+    "prescribing-high-cost-statins": 25.0,
+    "prescribing-arbs": 20.0,
+    "prescribing-ics-laba": 25.0,
+    "prescribing-trimethoprim": 40.0,
+    "prescribing-antibiotics-per-astro-pu": 30 / 800 * 12000,
+}
+
+# Provider RWG, November 2008: one death (S2, emergency, 70s, female). Its stratum also holds
+# S6 (RAL, survived): reference rate 1/2, so RWG expects 0.5 deaths → SMR 200.
+EXPECTED_PROVIDER = {"smr-by-provider": ("RWG", 200.0)}
