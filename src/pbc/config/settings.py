@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "pbc.validation",
     "pbc.finance",
     "pbc.population",
+    "pbc.services",
 ]
 
 MIDDLEWARE = [

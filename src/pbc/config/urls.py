@@ -23,6 +23,7 @@ urlpatterns = [
     path("validation/", include("pbc.validation.urls")),
     path("finance/", include("pbc.finance.urls")),
     path("population/", include("pbc.population.urls")),
+    path("services/", include("pbc.services.urls")),
     path("admin/", admin.site.urls),
 ]
 

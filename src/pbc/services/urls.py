@@ -1,0 +1,3 @@
+"""Service pages (enhanced services, provider returns, patient experience)."""
+
+urlpatterns: list[object] = []
