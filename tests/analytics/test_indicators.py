@@ -9,9 +9,9 @@ import math
 from typing import Any
 
 import pytest
+
 from engine_fixtures import engine, spark_session  # noqa: F401  (fixtures)
 from indicators import handmade
-
 from pbc.analytics.indicators import compute as cp
 from pbc.analytics.indicators import expressions as ex
 from pbc.indicators import definitions as defs

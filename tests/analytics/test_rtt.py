@@ -9,11 +9,11 @@ from typing import Any
 import ibis
 import numpy as np
 import pytest
-from engine_fixtures import engine, spark_session  # noqa: F401  (fixtures)
 from hypothesis import given
 from hypothesis import strategies as st
-from indicators import handmade
 
+from engine_fixtures import engine, spark_session  # noqa: F401  (fixtures)
+from indicators import handmade
 from pbc.analytics.indicators import rtt
 
 D = dt.date
