@@ -1,0 +1,82 @@
+"""In a browser: a locality manager updates three milestones and downloads the PDF report."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+
+import pytest
+from pypdf import PdfReader
+
+from pbc.demo import DEMO_PASSWORD
+
+MILESTONES = {
+    "dacorum-2008-09-1.1": ("amber", "Extended hours LES signed by eleven practices"),
+    "dacorum-2008-09-2.1": ("complete", "Stop smoking clinics running in every surgery"),
+    "dacorum-2008-09-3.1": ("red", "Carers register behind plan awaiting PCT funding"),
+}
+
+
+@pytest.fixture(scope="module")
+def demo_rebuilt_afterwards(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """live_server needs a transactional database, which is emptied after the test: put the
+    session's demo back for the tests that follow.
+
+    Playwright's sync API runs an event loop on this thread, so Django would refuse database
+    calls here (the test database flush and this rebuild) as "async": they are synchronous.
+    """
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    from pbc import demo
+
+    with django_db_blocker.unblock():
+        demo.build("test", report=lambda step: None)
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.mark.browser
+def test_manager_updates_three_milestones_and_downloads_the_pdf(
+    demo_rebuilt_afterwards: None,
+    live_server,  # type: ignore[no-untyped-def]
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    base = live_server.url
+    page.goto(base + "/accounts/login/")
+    page.fill("#id_username", "locality")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(base + "/")
+    page.click(".nhsuk-header__navigation-list a:has-text('Plans')")
+    page.wait_for_url("**/plans/localities/dacorum/")
+
+    for key, (status, commentary) in MILESTONES.items():
+        page.goto(f"{base}/plans/localities/dacorum/?month=2009-01")
+        page.click(f"tr[data-milestone='{key}'] a:has-text('Update')")
+        page.wait_for_url(f"**/plans/milestones/{key}/update/")
+        page.select_option("#id_month", "2009-01")
+        page.check(f"#status-{status}")
+        page.fill("#id_commentary", commentary)
+        page.click("button:has-text('Save update')")
+        page.wait_for_url("**/plans/localities/dacorum/?month=2009-01")
+        assert "updated for January 2009" in page.locator(".pbc-message").inner_text()
+        row = page.locator(f"tr[data-milestone='{key}']")
+        assert commentary in row.inner_text()
+
+    page.goto(f"{base}/plans/localities/dacorum/report/?month=2009-01")
+    with page.expect_download() as info:
+        page.click("#download-pdf")
+    download = info.value
+    assert download.suggested_filename == "dacorum-plan-status-2009-01.pdf"
+    with open(download.path(), "rb") as handle:
+        data = handle.read()
+    text = " ".join(
+        " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages).split()
+    )
+    assert "Dacorum plan status report, January 2009" in text
+    for _status, commentary in MILESTONES.values():
+        assert commentary in text
