@@ -1,0 +1,218 @@
+"""The finance demo: contracts, enhanced-service payments and approved 2008/09 budgets, with the
+statements refreshed to month 10 (January 2009).
+
+Built from the demo warehouse (call after `pbc.warehouse.demo.load`). Idempotent: a re-run
+replaces the demo's contracts, other spend, budgets (versions made by the demo) and facts.
+
+- Contracts for every year of data (2005/06 to 2008/09), per PCT: payment by results with each
+  acute trust, cost per case with the Dacorum tier 2 ophthalmology service (any willing provider
+  in 2008/09, as the Dacorum plan moves services to AWP), and a block contract with the
+  community and mental health trust (Hertfordshire Partnership) charged to "community and
+  provider services" at £95 a registered patient in 2008/09 (3% less each year before).
+  Activity plans: last year's activity by month, point of delivery and specialty plus 3%.
+- Enhanced services: £1.10 a registered patient a month to each practice (recurrent), and a
+  one-off winter payment in December 2008 to the first three practices of each PCT
+  (non-recurrent, so the underlying position differs from the reported one).
+- Budgets 2008/09: drafted by the blend method (history + uplift moved a quarter of the way
+  toward weighted capitation) and approved. The demo's uplift settings for 2008/09 are tight on
+  acute care and generous on prescribing, as a PCT that expected demand management to work
+  would set them: the month-10 position then shows what the Dacorum plan reports — acute
+  commissioning overspent, partly offset by prescribing and provider-services underspends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Sum
+
+from pbc.analytics.finance.lines import ACUTE_LINES, BudgetLine
+from pbc.analytics.finance.money import ZERO, round_money
+from pbc.analytics.finance.periods import add_months, fy_months, fy_start, previous_fy
+from pbc.finance import actions, refresh
+from pbc.finance.models import (
+    BudgetVersion,
+    Contract,
+    ContractPlan,
+    FinanceSetting,
+    OtherSpend,
+    SpendFact,
+)
+from pbc.orgs.models import Pct, Practice, Provider
+
+YEARS = ("2005/06", "2006/07", "2007/08", "2008/09")
+BUDGET_YEAR = "2008/09"
+REPORT_MONTH = "2009-01"
+BLOCK_PER_HEAD = Decimal("95.00")
+ENHANCED_PER_HEAD_MONTH = Decimal("1.10")
+PLAN_GROWTH = Decimal("1.03")
+DEMO_NOTE = "demo"
+# 2008/09 uplifts by line (dated settings, marked as the demo's).
+DEMO_UPLIFTS = {
+    BudgetLine.ELECTIVE: "0.0200",
+    BudgetLine.NON_ELECTIVE: "0.1000",
+    BudgetLine.OUTPATIENTS: "0.0150",
+    BudgetLine.AE: "0.0150",
+    BudgetLine.PRESCRIBING: "0.0900",
+    BudgetLine.COMMUNITY: "0.0800",
+    BudgetLine.ENHANCED_SERVICES: "0.0300",
+}
+ACUTE_KINDS = {"RWG": "pbr", "RWH": "pbr", "RC9": "pbr", "RAL": "pbr"}
+
+
+def _registered(practices: list[Practice], on: dt.date) -> dict[str, int]:
+    pops = actions.populations(on)
+    return {p.code: int(pops["registered"].get(p.code, 0)) for p in practices}
+
+
+@transaction.atomic
+def _reset() -> None:
+    BudgetVersion.objects.filter(note__startswith="set by", financial_year=BUDGET_YEAR).delete()
+    ContractPlan.objects.filter(contract__financial_year__in=YEARS).delete()
+    Contract.objects.filter(financial_year__in=YEARS).delete()
+    OtherSpend.objects.filter(description__startswith="Demo:").delete()
+
+
+@transaction.atomic
+def _settings() -> None:
+    for line, value in DEMO_UPLIFTS.items():
+        FinanceSetting.objects.update_or_create(
+            key="uplift",
+            line=line.value,
+            valid_from=fy_start(BUDGET_YEAR),
+            defaults={"value": Decimal(value), "note": DEMO_NOTE},
+        )
+
+
+@transaction.atomic
+def _contracts_and_other_spend(pcts: list[Pct]) -> None:
+    providers = {p.code: p for p in Provider.objects.all()}
+    for pct in pcts:
+        practices = list(Practice.objects.filter(locality__pct=pct).order_by("code"))
+        if not practices:
+            continue
+        for i, year in enumerate(YEARS):
+            registered = _registered(practices, fy_start(year))
+            for code, kind in ACUTE_KINDS.items():
+                if code in providers:
+                    Contract.objects.create(
+                        pct=pct, provider=providers[code], financial_year=year,
+                        name="Acute services", kind=kind, annual_value=ZERO,
+                    )  # fmt: skip
+            if "NT4" in providers:
+                Contract.objects.create(
+                    pct=pct, provider=providers["NT4"], financial_year=year,
+                    name="Tier 2 ophthalmology",
+                    kind="awp" if year == BUDGET_YEAR else "cost_per_case", annual_value=ZERO,
+                )  # fmt: skip
+            if "RWR" in providers:
+                per_head = BLOCK_PER_HEAD * Decimal("0.97") ** (len(YEARS) - 1 - i)
+                Contract.objects.create(
+                    pct=pct, provider=providers["RWR"], financial_year=year,
+                    name="Community and mental health services", kind="block",
+                    annual_value=round_money(per_head * sum(registered.values())),
+                    budget_line=BudgetLine.COMMUNITY,
+                )  # fmt: skip
+            spend = []
+            for month in fy_months(year):
+                for p in practices:
+                    spend.append(
+                        OtherSpend(
+                            practice=p, month=month, line=BudgetLine.ENHANCED_SERVICES,
+                            amount=round_money(ENHANCED_PER_HEAD_MONTH * registered[p.code]),
+                            recurrent=True, description="Demo: enhanced services payments",
+                        )
+                    )  # fmt: skip
+            OtherSpend.objects.bulk_create(spend)
+        for p in practices[:3]:
+            OtherSpend.objects.create(
+                practice=p, month=dt.date(2008, 12, 1), line=BudgetLine.ENHANCED_SERVICES,
+                amount=round_money(Decimal("2.50") * _registered([p], dt.date(2008, 10, 1))[p.code]),
+                recurrent=False, description="Demo: one-off winter pressures payment",
+            )  # fmt: skip
+
+
+@transaction.atomic
+def _plans() -> None:
+    """Each activity contract's plan: last year's activity (same year for the first) + 3%."""
+    for contract in Contract.objects.exclude(kind="block").select_related("pct", "provider"):
+        base_year = previous_fy(contract.financial_year)
+        if contract.financial_year == YEARS[0]:
+            base_year = contract.financial_year
+        rows = (
+            SpendFact.objects.filter(
+                source=SpendFact.Source.ACTIVITY,
+                financial_year=base_year,
+                provider=contract.provider,
+                practice__locality__pct=contract.pct,
+            )
+            .values("month", "point_of_delivery", "treatment_function_code")
+            .annotate(activity=Sum("activity"), value=Sum("charged"))
+        )
+        plan = []
+        offset = 0 if base_year == contract.financial_year else 12
+        for r in rows:
+            plan.append(
+                ContractPlan(
+                    contract=contract,
+                    month=add_months(r["month"], offset),
+                    point_of_delivery=r["point_of_delivery"],
+                    treatment_function_code=r["treatment_function_code"],
+                    activity=int((Decimal(r["activity"]) * PLAN_GROWTH).to_integral_value()),
+                    value=round_money(round_money(r["value"]) * PLAN_GROWTH),
+                )
+            )
+        ContractPlan.objects.bulk_create(plan)
+        contract.annual_value = sum((p.value for p in plan), ZERO)
+        contract.save(update_fields=["annual_value"])
+
+
+def _budgets(pcts: list[Pct]) -> int:
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    approved = 0
+    for pct in pcts:
+        practices = list(
+            Practice.objects.filter(locality__pct=pct).select_related("locality").order_by("code")
+        )
+        if not practices:
+            continue
+        for version in actions.set_budgets(analyst, practices, BUDGET_YEAR, "blend"):
+            actions.approve_budget(analyst, version)
+            approved += 1
+    return approved
+
+
+def load(scale: str = "test", report: Callable[[str], None] = print) -> dict[str, int]:
+    """Build the finance demo (contracts, other spend, budgets) and refresh to January 2009."""
+    pcts = list(Pct.objects.filter(localities__practices__isnull=False).distinct())
+    _reset()
+    _settings()
+    _contracts_and_other_spend(pcts)
+    refresh.refresh(REPORT_MONTH)  # facts first: plans and budgets are set from last year's
+    _plans()
+    approved = _budgets(pcts)
+    run = refresh.refresh(REPORT_MONTH)
+    report(f"finance: {approved} budgets approved, statements refreshed to {REPORT_MONTH}")
+    return {"budgets": approved, "facts": run.facts, "rows_costed": run.rows_costed}
+
+
+def acute_position() -> dict[str, Decimal]:
+    """Handy for checking the demo: forecast variance by line over all practices (month 10)."""
+    from pbc.finance import statements
+
+    month = dt.date(2009, 1, 1)
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for pct in Pct.objects.all():
+        practices = list(Practice.objects.filter(locality__pct=pct).select_related("locality"))
+        if not practices:
+            continue
+        rep = statements.report(practices, month)
+        for line in rep.statement.lines:
+            out[line.line] += line.forecast_variance
+    out["acute"] = sum((out[line.value] for line in ACUTE_LINES), ZERO)
+    return dict(out)

@@ -1,0 +1,298 @@
+"""Money in the app database: settings, contracts, budget versions, spend facts, refresh runs.
+
+- `FinanceSetting`: versioned dated settings (uplift by budget line, practice share of freed-up
+  resources, prescribing lag, fair-share pace). A setting is never edited: a new row with a
+  later `valid_from` takes over; the row in force on a date is the latest one not after it.
+- `Contract` and `ContractPlan`: a provider's contract with a PCT for one financial year and its
+  activity plan by month, point of delivery and specialty (treatment function).
+- `BudgetVersion` and `BudgetAmount`: an indicative budget per practice and year. Every version
+  is kept; analysts draft, adjust (a new draft) and approve; approving supersedes the previous
+  approved version (at most one approved version per practice and year, a database constraint).
+- `OtherSpend`: spend that is not in the warehouse (enhanced-service payments, one-off items),
+  marked recurrent or not.
+- `SpendFact`: what `refresh` derived from the warehouse, the unit statements are built from:
+  practice × month × budget line × provider × point of delivery × treatment function × source.
+- `RefreshRun`: each refresh (its month is the statements' default month).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pbc.analytics.finance.lines import LABELS, BudgetLine
+from pbc.orgs.models import Pct, Practice, Provider
+
+FINANCIAL_YEAR_PATTERN = r"^[0-9]{4}/[0-9]{2}$"
+LINE_CHOICES = [(line.value, LABELS[line]) for line in BudgetLine]
+LINE_VALUES = [line.value for line in BudgetLine]
+
+
+class FinanceSetting(models.Model):
+    class Key(models.TextChoices):
+        UPLIFT = "uplift", "Uplift on historic spend (fraction)"
+        PRACTICE_SHARE = "practice_share", "Practice share of freed-up resources (fraction)"
+        PRESCRIBING_LAG = "prescribing_lag_months", "Prescribing data lag (months)"
+        FAIR_SHARE_PACE = "fair_share_pace", "Pace toward fair share (fraction a year)"
+
+    key = models.CharField(max_length=40, choices=Key.choices)
+    line = models.CharField(max_length=30, blank=True, default="", help_text="blank: every line")
+    value = models.DecimalField(max_digits=10, decimal_places=4)
+    valid_from = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["key", "line", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "line", "valid_from"], name="one_finance_setting_per_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    key__in=[
+                        "uplift",
+                        "practice_share",
+                        "prescribing_lag_months",
+                        "fair_share_pace",
+                    ]
+                ),
+                name="finance_setting_key_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(line="") | Q(line__in=LINE_VALUES), name="finance_setting_line_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}{'/' + self.line if self.line else ''} = {self.value} from {self.valid_from}"
+
+    @classmethod
+    def in_force(cls, key: str, on: dt.date, line: str = "") -> Decimal:
+        """The value in force on `on` (a line's own row first, then the all-lines row)."""
+        for candidate in [line, ""] if line else [""]:
+            row = (
+                cls.objects.filter(key=key, line=candidate, valid_from__lte=on)
+                .order_by("-valid_from")
+                .first()
+            )
+            if row is not None:
+                return row.value
+        raise LookupError(f"no {key} setting in force on {on}")
+
+
+class Contract(models.Model):
+    class Kind(models.TextChoices):
+        PBR = "pbr", "Payment by results"
+        BLOCK = "block", "Block"
+        COST_PER_CASE = "cost_per_case", "Cost per case"
+        AWP = "awp", "Any willing provider"
+
+    pct = models.ForeignKey(Pct, on_delete=models.PROTECT, related_name="finance_contracts")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="finance_contracts"
+    )
+    financial_year = models.CharField(max_length=7)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    annual_value = models.DecimalField(max_digits=14, decimal_places=2)
+    # The budget line a block contract is charged to (activity contracts charge by row).
+    budget_line = models.CharField(max_length=30, choices=LINE_CHOICES, blank=True, default="")
+
+    class Meta:
+        ordering = ["financial_year", "provider__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pct", "provider", "financial_year", "name"], name="one_contract_per_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(financial_year__regex=FINANCIAL_YEAR_PATTERN),
+                name="contract_financial_year_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_value__gte=0), name="contract_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="block") | Q(budget_line__in=LINE_VALUES),
+                name="block_contract_has_a_budget_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.code} {self.financial_year} {self.name} ({self.get_kind_display()})"
+
+    def scope_organisation(self) -> Provider:
+        return self.provider
+
+
+class ContractPlan(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="plan")
+    month = models.DateField()
+    point_of_delivery = models.CharField(max_length=10)
+    treatment_function_code = models.CharField(max_length=3, blank=True, default="")
+    activity = models.IntegerField()
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["contract", "month", "point_of_delivery", "treatment_function_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "month", "point_of_delivery", "treatment_function_code"],
+                name="one_plan_row_per_month_pod_tf",
+            ),
+            models.CheckConstraint(
+                condition=Q(activity__gte=0) & Q(value__gte=0), name="plan_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.month:%Y-%m} {self.point_of_delivery} {self.treatment_function_code}"
+
+
+class BudgetVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+        SUPERSEDED = "superseded", "Superseded"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="budget_versions")
+    financial_year = models.CharField(max_length=7)
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    method = models.CharField(max_length=40)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["practice", "financial_year", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "financial_year", "number"], name="one_budget_version_number"
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "financial_year"],
+                condition=Q(status="approved"),
+                name="one_approved_budget_per_practice_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(financial_year__regex=FINANCIAL_YEAR_PATTERN),
+                name="budget_financial_year_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "approved", "superseded"]),
+                name="budget_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(approved_at__isnull=False),
+                name="approved_budget_has_a_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice.code} {self.financial_year} v{self.number} ({self.status})"
+
+    def scope_organisation(self) -> Practice:
+        return self.practice
+
+    @property
+    def total(self) -> Decimal:
+        return sum((a.amount for a in self.amounts.all()), Decimal("0.00"))
+
+
+class BudgetAmount(models.Model):
+    version = models.ForeignKey(BudgetVersion, on_delete=models.CASCADE, related_name="amounts")
+    line = models.CharField(max_length=30, choices=LINE_CHOICES)
+    recurrent = models.BooleanField(default=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["version", "line", "-recurrent"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "line", "recurrent"], name="one_budget_amount_per_line"
+            ),
+            models.CheckConstraint(condition=Q(line__in=LINE_VALUES), name="budget_line_known"),
+        ]
+
+    def __str__(self) -> str:
+        kind = "recurrent" if self.recurrent else "non-recurrent"
+        return f"{self.version} {self.line} ({kind}): {self.amount}"
+
+
+class OtherSpend(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="other_spend")
+    month = models.DateField()
+    line = models.CharField(max_length=30, choices=LINE_CHOICES)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    recurrent = models.BooleanField(default=True)
+    description = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["practice", "month", "line"]
+        constraints = [
+            models.CheckConstraint(condition=Q(line__in=LINE_VALUES), name="other_spend_line_known")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice.code} {self.month:%Y-%m} {self.line}: {self.amount}"
+
+
+class SpendFact(models.Model):
+    class Source(models.TextChoices):
+        ACTIVITY = "activity", "Invoiced activity"
+        BLOCK = "block", "Block contract"
+        PRESCRIBING = "prescribing", "Prescribing"
+        OTHER = "other", "Other spend"
+        RECOVERY = "recovery", "Agreed challenge recoveries"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="spend_facts")
+    financial_year = models.CharField(max_length=7, db_index=True)
+    month = models.DateField()
+    line = models.CharField(max_length=30, choices=LINE_CHOICES)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.CASCADE, related_name="spend_facts"
+    )
+    point_of_delivery = models.CharField(max_length=10, blank=True, default="")
+    treatment_function_code = models.CharField(max_length=3, blank=True, default="")
+    activity = models.IntegerField(default=0)
+    charged = models.DecimalField(max_digits=14, decimal_places=2)
+    at_tariff = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    estimated = models.BooleanField(default=False)
+    recurrent = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["financial_year", "practice", "line"])]
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.month:%Y-%m} {self.line} {self.source}: {self.charged}"
+
+
+class RefreshRun(models.Model):
+    month = models.DateField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    facts = models.PositiveIntegerField(default=0)
+    rows_costed = models.PositiveBigIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"refresh {self.month:%Y-%m} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def latest_month(cls) -> dt.date | None:
+        run = cls.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
+        return run.month if run else None

@@ -1,0 +1,250 @@
+"""`refresh(month)`: recompute costing and the spend behind statements for a month.
+
+For report month M of financial year Y, the facts of Y (April to M) and of the two years before
+(whole years: last year's series drives backtests and seasonal profiles, the year before that
+the seasonal method's backtest) are recomputed from the warehouse and replace the stored ones in
+one transaction:
+
+- invoiced activity (apc, op, ae), costed at tariff (`pbc.analytics.finance.spend`), charged at
+  what the provider invoiced; rows of a provider whose contract with the practice's PCT that year
+  is a block are not charged per row (the block is);
+- block contracts: a twelfth of the annual value a month, shared among the PCT's practices by
+  registered patients (latest quarter's list size);
+- prescribing: actual cost by practice and month; in the current year, months later than
+  M − lag (a dated setting, 2 months) or without data are estimated (average of the last three
+  actual months) and marked as estimates;
+- other spend (enhanced services, one-off items) from the app database;
+- agreed challenge recoveries (`pbc.finance.recoveries`), credited as negative non-recurrent spend.
+
+With `month=None` the report month is the latest month with admitted patient care in the
+warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from pbc.analytics.finance import prescribing as rx
+from pbc.analytics.finance import spend
+from pbc.analytics.finance.contracts import block_charges, block_monthly_values
+from pbc.analytics.finance.lines import BudgetLine
+from pbc.analytics.finance.periods import (
+    add_months,
+    fy_end,
+    fy_months,
+    fy_of,
+    fy_start,
+    month_end,
+    parse_month,
+    previous_fy,
+)
+from pbc.finance import recoveries
+from pbc.finance.models import Contract, FinanceSetting, OtherSpend, RefreshRun, SpendFact
+from pbc.orgs import audit
+from pbc.orgs.models import Practice, Provider
+from pbc.warehouse import engine as wh
+
+ACTIVITY = ("apc", "op", "ae")
+
+
+def latest_activity_month(con: Any) -> dt.date | None:
+    value = con.execute(wh.table(con, "apc").discharge_date.max())
+    if value is None or value != value:  # NaT
+        return None
+    day = _date(value)
+    return dt.date(day.year, day.month, 1)
+
+
+def _as_month(month: str | dt.date | None) -> dt.date | None:
+    if month is None:
+        return None
+    if isinstance(month, dt.date):
+        return month.replace(day=1)
+    return parse_month(month)
+
+
+def registered_by_quarter(con: Any) -> dict[str, list[tuple[dt.date, int]]]:
+    t = wh.table(con, "list_sizes")
+    rows = con.execute(
+        t.group_by(["gp_practice_code", "quarter_start"]).aggregate(n=t.registered_patients.sum())
+    )
+    out: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
+    for code, quarter, n in rows.itertuples(index=False):
+        q = _date(quarter)
+        out[code].append((q, int(n)))
+    for v in out.values():
+        v.sort()
+    return out
+
+
+def registered_on(series: list[tuple[dt.date, int]], month: dt.date) -> int:
+    known = [n for q, n in series if q <= month]
+    if known:
+        return known[-1]
+    return series[0][1] if series else 0
+
+
+class FactBuilder:
+    def __init__(self) -> None:
+        self.practices = {p.code: p for p in Practice.objects.select_related("locality__pct")}
+        self.providers = {p.code: p for p in Provider.objects.all()}
+        self.facts: list[SpendFact] = []
+
+    def add(self, practice: str, month: dt.date, line: str, source: str, charged: Decimal,
+            **kw: Any) -> None:  # fmt: skip
+        p = self.practices.get(practice)
+        if p is None:
+            return
+        self.facts.append(
+            SpendFact(
+                practice=p,
+                financial_year=fy_of(month),
+                month=month,
+                line=line,
+                source=source,
+                charged=charged,
+                **kw,
+            )
+        )
+
+
+def _date(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshRun:
+    """Recompute costing and statement facts for `month` ('YYYY-MM'); the run is returned."""
+    started = time.perf_counter()
+    con = wh.connect()
+    report_month = _as_month(month) or latest_activity_month(con)
+    if report_month is None:
+        raise ValueError("the warehouse holds no activity: import apc first, or give a month")
+    fy = fy_of(report_month)
+    years = [previous_fy(previous_fy(fy)), previous_fy(fy), fy]
+    start, end = fy_start(years[0]), month_end(report_month)
+    builder = FactBuilder()
+
+    # Block contracts by (PCT code, year, provider code).
+    contracts = list(
+        Contract.objects.filter(financial_year__in=years).select_related("pct", "provider")
+    )
+    blocks = {
+        (c.pct.code, c.financial_year, c.provider.code)
+        for c in contracts
+        if c.kind == Contract.Kind.BLOCK
+    }
+
+    # Invoiced activity, costed.
+    summary = spend.activity_summary(
+        {name: wh.table(con, name) for name in ACTIVITY},
+        wh.table(con, "tariff"),
+        wh.table(con, "market_forces_factors"),
+        wh.table(con, "practices"),
+        start,
+        end,
+    )
+    rows_costed = 0
+    for r in con.to_pyarrow(summary).to_pylist():
+        month_ = _date(r["month"])
+        rows_costed += int(r["rows"])
+        if (r["pct_code"], fy_of(month_), r["provider_code"]) in blocks:
+            continue
+        if r["budget_line"] not in BudgetLine.__members__.values():
+            continue
+        builder.add(
+            r["gp_practice_code"],
+            month_,
+            r["budget_line"],
+            SpendFact.Source.ACTIVITY,
+            r["charged"],
+            provider=builder.providers.get(r["provider_code"]),
+            point_of_delivery=r["point_of_delivery"] or "",
+            treatment_function_code=r["treatment_function_code"] or "",
+            activity=int(r["activity"] or 0),
+            at_tariff=r["at_tariff"],
+        )
+
+    # Block contracts: a twelfth a month, by registered patients.
+    registered = registered_by_quarter(con)
+    for c in contracts:
+        if c.kind != Contract.Kind.BLOCK:
+            continue
+        codes = [code for code, p in builder.practices.items() if p.locality.pct_id == c.pct_id]
+        for i, value in enumerate(block_monthly_values(c.annual_value)):
+            m = add_months(fy_start(c.financial_year), i)
+            if m > report_month:
+                break
+            shares = block_charges(
+                value, {code: registered_on(registered.get(code, []), m) for code in codes}
+            )
+            for code, amount in shares.items():
+                builder.add(
+                    code, m, c.budget_line, SpendFact.Source.BLOCK, amount,
+                    provider=c.provider, recurrent=True,
+                )  # fmt: skip
+
+    # Prescribing: actual where it has arrived, estimated after.
+    lag = int(FinanceSetting.in_force("prescribing_lag_months", report_month))
+    presc = con.to_pyarrow(
+        spend.prescribing_summary(wh.table(con, "prescribing"), start, end)
+    ).to_pylist()
+    by_practice: dict[str, dict[dt.date, dict[str, Any]]] = defaultdict(dict)
+    for r in presc:
+        by_practice[r["gp_practice_code"]][_date(r["month"])] = r
+    current_months = [m for m in fy_months(fy) if m <= report_month]
+    for code, months in by_practice.items():
+        marks = rx.actual_months(current_months, report_month, lag, set(months))
+        actuals = {m: r["actual_cost"] for m, r in months.items() if marks.get(m, True)}
+        for m, r in sorted(months.items()):
+            if marks.get(m, True):
+                builder.add(
+                    code, m, BudgetLine.PRESCRIBING, SpendFact.Source.PRESCRIBING,
+                    r["actual_cost"], activity=int(r["items"] or 0),
+                )  # fmt: skip
+        for m, actual in marks.items():
+            if not actual:
+                builder.add(
+                    code, m, BudgetLine.PRESCRIBING, SpendFact.Source.PRESCRIBING,
+                    rx.estimate(actuals, m), estimated=True,
+                )  # fmt: skip
+
+    # Other spend and recoveries.
+    for o in OtherSpend.objects.filter(month__gte=start, month__lte=end).select_related("practice"):
+        builder.add(
+            o.practice.code, o.month, o.line, SpendFact.Source.OTHER, o.amount,
+            recurrent=o.recurrent,
+        )  # fmt: skip
+    for year in years:
+        through = report_month if year == fy else fy_end(year)
+        for rec in recoveries.agreed_recoveries(year, through):
+            builder.add(
+                rec.practice_code, rec.month, rec.budget_line, SpendFact.Source.RECOVERY,
+                -rec.amount, recurrent=False,
+            )  # fmt: skip
+
+    with transaction.atomic():
+        SpendFact.objects.filter(financial_year__in=years).delete()
+        SpendFact.objects.bulk_create(builder.facts, batch_size=5000)
+        run = RefreshRun.objects.create(
+            month=report_month,
+            facts=len(builder.facts),
+            rows_costed=rows_costed,
+        )
+        run.finished_at = timezone.now()
+        run.seconds = time.perf_counter() - started
+        run.save()
+        audit.record(
+            user,
+            "refresh",
+            None,
+            detail=f"finance refresh {report_month:%Y-%m}: {rows_costed} rows costed, "
+            f"{len(builder.facts)} facts for {', '.join(years)}",
+        )
+    return run

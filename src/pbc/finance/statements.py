@@ -1,0 +1,180 @@
+"""Statements from the app database: approved budgets + spend facts → `analytics.finance.statement`.
+
+A practice's budget for a line is its approved version's amounts (recurrent and non-recurrent);
+the monthly budget is that amount profiled (`profiles.profile`): emergency lines follow the
+practice's PCT's last-year monthly shape of that line, the others are flat. A practice without
+an approved budget has a zero budget (its spend still shows). A locality's or PCT's statement is
+built from the sums of its practices' inputs, so budgets and actuals reconcile exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from pbc.analytics.finance import freed, profiles
+from pbc.analytics.finance import statement as st
+from pbc.analytics.finance.lines import LINES
+from pbc.analytics.finance.money import ZERO, round_money
+from pbc.analytics.finance.periods import fy_of, month_number, previous_fy
+from pbc.finance.models import BudgetAmount, BudgetVersion, FinanceSetting, RefreshRun, SpendFact
+from pbc.orgs.models import Practice
+
+
+def default_month() -> dt.date | None:
+    return RefreshRun.latest_month()
+
+
+Series = dict[tuple[int, str, str], dict[str, list[Decimal]]]
+
+
+def _spend(
+    practice_ids: Sequence[int], years: Sequence[str]
+) -> tuple[Series, set[tuple[int, str, int]], set[str]]:
+    """(practice, year, line) → {"recurrent": 12 months, "nonrecurrent": 12 months};
+    the estimated (practice, line, month number) of the years; years with any facts."""
+    series: Series = {}
+    estimated: set[tuple[int, str, int]] = set()
+    years_present: set[str] = set()
+    rows = (
+        SpendFact.objects.filter(practice_id__in=practice_ids, financial_year__in=years)
+        .values("practice_id", "financial_year", "month", "line", "recurrent", "estimated")
+        .annotate(total=Sum("charged"))
+    )
+    for r in rows:
+        key = (r["practice_id"], r["financial_year"], r["line"])
+        entry = series.setdefault(key, {"recurrent": [ZERO] * 12, "nonrecurrent": [ZERO] * 12})
+        i = month_number(r["month"]) - 1
+        entry["recurrent" if r["recurrent"] else "nonrecurrent"][i] += round_money(r["total"])
+        years_present.add(r["financial_year"])
+        if r["estimated"]:
+            estimated.add((r["practice_id"], r["line"], i + 1))
+    return series, estimated, years_present
+
+
+def approved_budgets(
+    practice_ids: Sequence[int], fy: str
+) -> dict[tuple[int, str], tuple[Decimal, Decimal]]:
+    """(practice, line) → (recurrent, non-recurrent) of the approved version."""
+    out: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
+    for a in BudgetAmount.objects.filter(
+        version__practice_id__in=practice_ids,
+        version__financial_year=fy,
+        version__status=BudgetVersion.Status.APPROVED,
+    ).select_related("version"):
+        key = (a.version.practice_id, a.line)
+        rec, non = out.get(key, (ZERO, ZERO))
+        out[key] = (rec + a.amount, non) if a.recurrent else (rec, non + a.amount)
+    return out
+
+
+def pct_shapes(pct_id: int, fy: str) -> dict[str, list[Decimal]]:
+    """Each line's monthly spend across the PCT last year (the seasonal budget profile)."""
+    shapes: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
+    rows = (
+        SpendFact.objects.filter(practice__locality__pct_id=pct_id, financial_year=previous_fy(fy))
+        .values("month", "line")
+        .annotate(total=Sum("charged"))
+    )
+    for r in rows:
+        shapes[r["line"]][month_number(r["month"]) - 1] += round_money(r["total"])
+    return dict(shapes)
+
+
+def practice_inputs(practices: Sequence[Practice], month: dt.date) -> dict[int, list[st.LineInput]]:
+    """Each practice's statement inputs (one per budget line) for the report month."""
+    fy = fy_of(month)
+    ly, yb = previous_fy(fy), previous_fy(previous_fy(fy))
+    ids = [p.pk for p in practices]
+    series, estimated, years = _spend(ids, [fy, ly, yb])
+    budgets = approved_budgets(ids, fy)
+    shapes_by_pct: dict[int, dict[str, list[Decimal]]] = {}
+    out: dict[int, list[st.LineInput]] = {}
+    zeros = [ZERO] * 12
+    for p in practices:
+        pct_id = p.locality.pct_id
+        if pct_id not in shapes_by_pct:
+            shapes_by_pct[pct_id] = pct_shapes(pct_id, fy)
+        inputs = []
+        for line in LINES:
+            rec_budget, non_budget = budgets.get((p.pk, line.value), (ZERO, ZERO))
+            shape = shapes_by_pct[pct_id].get(line.value)
+            this = series.get((p.pk, fy, line.value), {"recurrent": zeros, "nonrecurrent": zeros})
+
+            def total(
+                year: str, line_value: str = line.value, pk: int = p.pk
+            ) -> list[Decimal] | None:
+                if year not in years:
+                    return None
+                s = series.get((pk, year, line_value))
+                if s is None:
+                    return list(zeros)
+                return [a + b for a, b in zip(s["recurrent"], s["nonrecurrent"], strict=True)]
+
+            inputs.append(
+                st.LineInput(
+                    line=line.value,
+                    budget_months=profiles.profile(line, rec_budget + non_budget, shape),
+                    recurrent_budget=rec_budget,
+                    actual=list(this["recurrent"]),
+                    nonrecurrent_actual=list(this["nonrecurrent"]),
+                    last_year=total(ly),
+                    year_before=total(yb),
+                    estimated=frozenset(
+                        i for (pk, ln, i) in estimated if pk == p.pk and ln == line.value
+                    ),
+                )
+            )
+        out[p.pk] = inputs
+    return out
+
+
+def combined_inputs(inputs: Iterable[list[st.LineInput]]) -> list[st.LineInput]:
+    per_line: dict[str, list[st.LineInput]] = defaultdict(list)
+    for practice_lines in inputs:
+        for li in practice_lines:
+            per_line[li.line].append(li)
+    return [st.combine(per_line[line.value]) for line in LINES if per_line[line.value]]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A statement for a set of practices, with each practice's own statement."""
+
+    month: dt.date
+    statement: st.Statement
+    practices: list[tuple[Practice, st.Statement]]
+    practice_share: Decimal
+
+    @property
+    def financial_year(self) -> str:
+        return fy_of(self.month)
+
+    def net_position(self) -> freed.NetPosition:
+        return freed.net_position(
+            [
+                freed.Position(
+                    p.code,
+                    s.total.annual_budget,
+                    s.total.forecast_outturn,
+                    s.total.underlying_variance,
+                )
+                for p, s in self.practices
+            ],
+            self.practice_share,
+        )
+
+
+def report(practices: Sequence[Practice], month: dt.date) -> Report:
+    practices = list(practices)
+    m = month_number(month)
+    inputs = practice_inputs(practices, month)
+    per_practice = [(p, st.build(inputs[p.pk], m)) for p in practices]
+    combined = combined_inputs(inputs[p.pk] for p in practices) if practices else []
+    share = FinanceSetting.in_force("practice_share", month)
+    return Report(month, st.build(combined, m), per_practice, share)
