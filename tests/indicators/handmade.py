@@ -27,6 +27,10 @@ D = dt.date
 
 def _table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     schema = wh_engine.stored_schema(dataset(name))
+    # Money columns the indicators do not read are 0, not null: Ibis's PySpark backend cannot
+    # register an in-memory table with a null decimal.
+    money = [f.name for f in schema if pa.types.is_decimal(f.type)]
+    rows = [{**{m: Decimal(0) for m in money}, **row} for row in rows]
     return pa.Table.from_pylist(rows, schema=schema)
 
 

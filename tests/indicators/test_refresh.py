@@ -1,0 +1,118 @@
+"""`refresh`: every shipped indicator computes for every demo practice and month (test-scale
+synthetic warehouse), manual values, the watch list, and a one-month refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from indicators import handmade
+from pbc.indicators import actions, refresh
+from pbc.indicators import definitions as defs
+from pbc.indicators.models import IndicatorValue, ManualValue, WatchPathway
+from pbc.orgs.models import AuditEvent, Practice
+
+pytestmark = pytest.mark.django_db
+
+
+def _memtables(arrow: dict[str, pa.Table]) -> dict[str, Any]:
+    return {name: ibis.memtable(arrow[name]) for name in refresh.DATASETS}
+
+
+def test_every_indicator_for_every_demo_practice_and_month(
+    synth_tables: dict[str, pa.Table],
+) -> None:
+    con = ibis.duckdb.connect()
+    result = refresh.refresh(con=con, tables=_memtables(synth_tables))
+    months = result.months
+    assert months[0] == dt.date(2005, 4, 1) and months[-1] == dt.date(2009, 3, 1)
+    computed = [d for d in defs.catalogue().values() if not d.manual]
+    assert result.indicators == len(computed) >= 29
+    demo_practices = set(Practice.objects.values_list("code", flat=True))
+    warehouse_practices = set(synth_tables["practices"].column("gp_practice_code").to_pylist())
+    assert demo_practices and demo_practices <= warehouse_practices
+    for d in computed:
+        rows = IndicatorValue.objects.filter(indicator_id=d.id)
+        if "practice" in d.levels:
+            per_practice = Counter(rows.filter(level="practice").values_list("org_code", flat=True))
+            for code in warehouse_practices:
+                assert per_practice[code] == len(months), (d.id, code)
+            pct_values = rows.filter(level="pct").exclude(value__isnull=True)
+            # every PCT-month with a denominator has a value; most months have one
+            assert pct_values.count() >= len(months), d.id
+        else:
+            assert rows.filter(level="provider").count() > 0, d.id
+        for v in rows.exclude(value__isnull=True):
+            assert v.lower is None or v.lower <= v.value + 1e-9 <= (v.upper or v.value) + 2e-9, d.id
+        no_value = rows.filter(value__isnull=True).exclude(denominator=0)
+        if d.statistic not in ("percentile",):
+            assert not no_value.exclude(denominator__isnull=True).exists(), d.id
+    # prescribing measures carry deciles and savings at the 10th centile
+    v = IndicatorValue.objects.filter(
+        indicator_id="prescribing-lansoprazole", level="practice", month=months[-1]
+    ).exclude(extra={})
+    assert v.exists() and all(1 <= x.extra["decile"] <= 10 for x in v)
+    assert all(x.extra["saving_at_10th"] is not None for x in v)
+    statins = IndicatorValue.objects.filter(
+        indicator_id="prescribing-high-cost-statins", level="practice"
+    ).exclude(extra={})
+    assert any((x.extra["saving_at_10th"] or 0) > 0 for x in statins)
+    assert WatchPathway.objects.count() == result.watch_pathways > 0
+    assert all(w.wait_days >= 119 for w in WatchPathway.objects.all())
+    assert AuditEvent.objects.filter(action="refresh").exists()
+
+
+def test_one_month_refresh_replaces_only_that_month() -> None:
+    con = ibis.duckdb.connect()
+    refresh.refresh(con=con, tables=handmade.tables())
+    before = IndicatorValue.objects.filter(indicator_id="gp-referral-rate").count()
+    IndicatorValue.objects.filter(month=handmade.NOV).update(value=-1, lower=None)
+    IndicatorValue.objects.filter(month=handmade.OCT).update(value=-2, lower=None)
+    refresh.refresh("2008-11", con=con, tables=handmade.tables())
+    assert IndicatorValue.objects.filter(indicator_id="gp-referral-rate").count() == before
+    p1 = IndicatorValue.objects.get(
+        indicator_id="gp-referral-rate", level="practice", org_code=handmade.P1, month=handmade.NOV
+    )
+    assert p1.value == pytest.approx(72.0)
+    assert not IndicatorValue.objects.filter(month=handmade.NOV, value=-1).exists()
+    assert IndicatorValue.objects.filter(month=handmade.OCT, value=-2).exists()
+
+
+def test_manual_value_is_recorded_audited_and_shown(django_user_model: Any) -> None:
+    user = django_user_model.objects.get(username="analyst")
+    actions.record_manual_value(user, "child-measurement-coverage", "pct", "5P3",
+                                dt.date(2008, 9, 15), 850, 1000)  # fmt: skip
+    v = IndicatorValue.objects.get(indicator_id="child-measurement-coverage", org_code="5P3")
+    assert v.month == dt.date(2008, 9, 1) and v.value == pytest.approx(85.0)
+    assert v.lower is not None and v.lower < 85 < (v.upper or 0)
+    assert v.source == IndicatorValue.Source.MANUAL
+    actions.record_manual_value(user, "child-measurement-coverage", "pct", "5P3",
+                                dt.date(2008, 9, 1), 900, 1000)  # fmt: skip
+    assert ManualValue.objects.count() == 1
+    event = AuditEvent.objects.filter(object_type="ManualValue").latest("at")
+    assert event.action == "update" and event.before == {"numerator": 850, "denominator": 1000}
+    v.refresh_from_db()
+    assert v.value == pytest.approx(90.0)
+    # a refresh keeps manual values
+    refresh.refresh(con=ibis.duckdb.connect(), tables=handmade.tables())
+    v.refresh_from_db()
+    assert v.value == pytest.approx(90.0)
+
+
+def test_manual_value_rejects_nonsense(django_user_model: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    user = django_user_model.objects.get(username="analyst")
+    with pytest.raises(ValidationError):
+        actions.record_manual_value(user, "gp-referral-rate", "pct", "5P3", handmade.NOV, 1)
+    with pytest.raises(ValidationError):
+        actions.record_manual_value(user, "extended-hours", "pct", "5P3", handmade.NOV, 12, 10)
+    with pytest.raises(ValidationError):
+        actions.record_manual_value(user, "tia-seen-within-7-days", "practice", "E82601",
+                                    handmade.NOV, 1, 2)  # fmt: skip
+    assert not ManualValue.objects.exists()
