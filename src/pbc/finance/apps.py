@@ -5,3 +5,15 @@ class FinanceConfig(AppConfig):
     name = "pbc.finance"
     label = "finance"
     verbose_name = "Budgets and finance"
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from pbc.web import navigation
+
+        item = navigation.NavItem("Finance", lambda user: reverse("finance_index"))
+        labels = [existing.label for existing in navigation.ITEMS]
+        if "Admin" in labels:  # keep the staff-only Admin link last
+            navigation.ITEMS.insert(labels.index("Admin"), item)
+        else:
+            navigation.add(item)

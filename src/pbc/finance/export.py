@@ -1,0 +1,101 @@
+"""XLSX export of a statement (every statement page has one): the statement, the forecast
+methods with their backtests, and (for a locality or PCT) the practices."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from pbc.analytics.finance.forecast import METHOD_LABELS
+from pbc.analytics.finance.lines import BudgetLine
+from pbc.finance.statements import Report
+
+MONEY_FORMAT = "#,##0.00;-#,##0.00"
+
+
+def _money(value: Decimal | None) -> float | None:
+    # openpyxl writes numbers; the value is exact to the penny as a decimal string first.
+    return None if value is None else float(value.quantize(Decimal("0.01")))
+
+
+def workbook(title: str, rep: Report) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Statement"
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=14)
+    months = ", ".join(str(m) for m in rep.statement.total.estimated_months)
+    ws.append([f"Month {rep.statement.month_number} of {rep.financial_year} ({rep.month:%B %Y})"])
+    ws.append([f"Estimated months (prescribing not yet received): {months or 'none'}"])
+    ws.append([])
+    header = ["Budget line", "Annual budget", "Month budget", "Month actual", "YTD budget",
+              "YTD actual", "YTD variance", "Forecast outturn", "Forecast variance",
+              "Forecast variance %", "Method", "Underlying variance"]  # fmt: skip
+    ws.append(header)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for s in [*rep.statement.lines, rep.statement.total]:
+        ws.append(
+            [
+                s.label,
+                *(
+                    _money(v)
+                    for v in (
+                        s.annual_budget,
+                        s.month_budget,
+                        s.month_actual,
+                        s.ytd_budget,
+                        s.ytd_actual,
+                        s.ytd_variance,
+                        s.forecast_outturn,
+                        s.forecast_variance,
+                    )  # fmt: skip
+                ),
+                float(s.forecast_variance_percent)
+                if s.forecast_variance_percent is not None
+                else None,
+                METHOD_LABELS.get(s.method, "Sum of each line's chosen method"),
+                _money(s.underlying_variance),
+            ]
+        )
+    for row in ws.iter_rows(min_row=6, min_col=2, max_col=12):
+        for cell in row:
+            if cell.column != 10:
+                cell.number_format = MONEY_FORMAT
+    bt = wb.create_sheet("Forecast backtests")
+    bt.append(["Budget line", "Method", "Forecast outturn", "Backtest forecast (last year)",
+               "Last year actual", "Backtest error", "Backtest error %"])  # fmt: skip
+    for s in [*rep.statement.lines, rep.statement.total]:
+        for name, f in s.forecasts.items():
+            b = f.backtest
+            bt.append(
+                [
+                    s.label, METHOD_LABELS.get(name, "Chosen"), _money(f.outturn),
+                    _money(b.forecast) if b else None, _money(b.actual) if b else None,
+                    _money(b.error) if b else None,
+                    float(b.error_percent) if b and b.error_percent is not None else None,
+                ]
+            )  # fmt: skip
+    if len(rep.practices) > 1:
+        ps = wb.create_sheet("Practices")
+        ps.append(["Practice", "ODS code", "Annual budget", "YTD actual", "YTD variance",
+                   "Forecast outturn", "Forecast variance", "Underlying variance"])  # fmt: skip
+        for p, s in rep.practices:
+            t = s.total
+            ps.append([p.name, p.code, *(_money(v) for v in (
+                t.annual_budget, t.ytd_actual, t.ytd_variance, t.forecast_outturn,
+                t.forecast_variance, t.underlying_variance))])  # fmt: skip
+    months_ws = wb.create_sheet("By month")
+    months_ws.append(["Budget line", "Month", "Budget", "Actual", "Estimated"])
+    for s in rep.statement.lines:
+        for i, budget in enumerate(s.budget_months):
+            actual = s.actual_months[i] if i < len(s.actual_months) else None
+            months_ws.append([BudgetLine(s.line).label, i + 1, _money(budget), _money(actual),
+                              "yes" if (i + 1) in s.estimated_months else ""])  # fmt: skip
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,483 @@
+"""Finance pages: statements (practice, locality, PCT), month-end report, drill-down, budgets,
+freed-up resources and deficits, contracts, XLSX exports, and plotly.min.js from the package.
+
+The month is `?month=YYYY-MM` (default: the month of the latest refresh). Drill-down shows
+aggregate rows (provider, point of delivery, specialty) to anyone who may see the practice;
+patient-level rows only to users holding VIEW_PATIENT_ROWS for that practice (its own practice
+users and the PCT's analysts), and every such view is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import plotly
+from django.contrib import messages
+from django.db.models import Q, Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from pbc.analytics.finance import freed
+from pbc.analytics.finance.contracts import ActualRow, PlanRow, plan_vs_actual
+from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
+from pbc.analytics.finance.lines import LINES, BudgetLine
+from pbc.analytics.finance.periods import fy_of, fy_start, month_end, parse_month
+from pbc.finance import actions, charts, export, statements
+from pbc.finance.models import BudgetVersion, Contract, SpendFact
+from pbc.orgs import audit
+from pbc.orgs.access import has_permission, memberships
+from pbc.orgs.models import Locality, Pct, Practice, Provider
+from pbc.orgs.roles import Permission
+from pbc.web.rules import public, requires, signed_in
+
+PATIENT_ROW_LIMIT = 500
+
+
+def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"text": text, "href": href} for text, href in items]
+
+
+def chosen_month(request: HttpRequest) -> dt.date | None:
+    text = request.GET.get("month")
+    if text:
+        try:
+            return parse_month(text)
+        except (ValueError, IndexError) as err:
+            raise Http404("month must be YYYY-MM") from err
+    return statements.default_month()
+
+
+def _practices(qs: Any) -> list[Practice]:
+    return list(qs.select_related("locality__pct").order_by("code"))
+
+
+def _context(
+    request: HttpRequest, title: str, practices: list[Practice], **extra: Any
+) -> dict[str, Any]:
+    month = chosen_month(request)
+    rep = statements.report(practices, month) if month and practices else None
+    ctx: dict[str, Any] = {
+        "title": title,
+        "month": month,
+        "report": rep,
+        "methods": METHODS,
+        "method_labels": METHOD_LABELS,
+        "month_param": f"?month={month:%Y-%m}" if month else "",
+        "breadcrumbs": crumbs(("Home", reverse("home")), ("Finance", reverse("finance_index"))),
+        **extra,
+    }
+    if rep is not None:
+        ctx["chart"] = charts.cumulative_figure(rep.statement.total, rep.financial_year)
+        ctx["lines_chart"] = charts.lines_figure(rep.statement.lines)
+        ctx["net"] = rep.net_position()
+    return ctx
+
+
+def _xlsx(
+    title: str, practices: list[Practice], request: HttpRequest, filename: str
+) -> HttpResponse:
+    month = chosen_month(request)
+    if month is None or not practices:
+        raise Http404("no statement: run the finance refresh first")
+    body = export.workbook(title, statements.report(practices, month))
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{month:%Y-%m}.xlsx"'
+    return response
+
+
+@public
+def plotly_js(request: HttpRequest) -> FileResponse:
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return FileResponse(path.open("rb"), content_type="text/javascript")
+
+
+@signed_in
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    pcts = [p for p in Pct.objects.all() if has_permission(user, Permission.VIEW_PCT, p)]
+    localities = [
+        loc for loc in Locality.objects.select_related("pct")
+        if has_permission(user, Permission.VIEW_LOCALITY, loc)
+    ]  # fmt: skip
+    practices = [
+        p for p in Practice.objects.select_related("locality")
+        if has_permission(user, Permission.VIEW_PRACTICE, p)
+    ]  # fmt: skip
+    providers = [
+        p for p in Provider.objects.all() if has_permission(user, Permission.VIEW_PROVIDER, p)
+    ]
+    return render(
+        request,
+        "finance/index.jinja",
+        {
+            "title": "Budgets and finance",
+            "pcts": pcts,
+            "localities": localities,
+            "practices": practices,
+            "providers": providers,
+            "month": statements.default_month(),
+            "breadcrumbs": crumbs(("Home", reverse("home"))),
+        },
+    )
+
+
+# --- statements ----------------------------------------------------------------------------------
+
+
+@requires(Permission.VIEW_PRACTICE, scope="practice")
+def practice_statement(request: HttpRequest, practice: Practice) -> HttpResponse:
+    ctx = _context(
+        request,
+        f"{practice.name}: budget statement",
+        [practice],
+        level="practice",
+        organisation=practice,
+        xlsx=reverse("finance_practice_xlsx", args=[practice.code]),
+        can_see_rows=has_permission(request.user, Permission.VIEW_PATIENT_ROWS, practice),
+    )
+    return render(request, "finance/statement.jinja", ctx)
+
+
+@requires(Permission.VIEW_PRACTICE, scope="practice")
+def practice_xlsx(request: HttpRequest, practice: Practice) -> HttpResponse:
+    return _xlsx(
+        f"{practice.name} ({practice.code})", [practice], request, f"statement-{practice.code}"
+    )
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def locality_statement(request: HttpRequest, locality: Locality) -> HttpResponse:
+    ctx = _context(
+        request,
+        f"{locality.name} locality: budget statement",
+        _practices(locality.practices),
+        level="locality",
+        organisation=locality,
+        xlsx=reverse("finance_locality_xlsx", args=[locality.slug]),
+    )
+    return render(request, "finance/statement.jinja", ctx)
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def locality_xlsx(request: HttpRequest, locality: Locality) -> HttpResponse:
+    return _xlsx(f"{locality.name} locality", _practices(locality.practices), request,
+                 f"statement-{locality.slug}")  # fmt: skip
+
+
+@requires(Permission.VIEW_PCT, scope="pct")
+def pct_statement(request: HttpRequest, pct: Pct) -> HttpResponse:
+    ctx = _context(
+        request,
+        f"{pct.name}: budget statement",
+        _practices(Practice.objects.filter(locality__pct=pct)),
+        level="pct",
+        organisation=pct,
+        xlsx=reverse("finance_pct_xlsx", args=[pct.slug]),
+    )
+    return render(request, "finance/statement.jinja", ctx)
+
+
+@requires(Permission.VIEW_PCT, scope="pct")
+def pct_xlsx(request: HttpRequest, pct: Pct) -> HttpResponse:
+    return _xlsx(pct.name, _practices(Practice.objects.filter(locality__pct=pct)), request,
+                 f"statement-{pct.slug}")  # fmt: skip
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def month_end_report(request: HttpRequest, locality: Locality) -> HttpResponse:
+    """The month-end report in the style of the Dacorum plan's."""
+    ctx = _context(request, f"{locality.name}: month-end finance report",
+                   _practices(locality.practices), level="locality", organisation=locality)  # fmt: skip
+    return render(request, "finance/month_end.jinja", ctx)
+
+
+# --- drill-down --------------------------------------------------------------------------------
+
+
+@requires(Permission.VIEW_PRACTICE, scope="practice")
+def practice_rows(request: HttpRequest, practice: Practice) -> HttpResponse:
+    """The rows behind a figure: ?line=...&month=YYYY-MM (aggregates; patient rows if allowed)."""
+    line = request.GET.get("line", "")
+    month = chosen_month(request)
+    if line and line not in {v.value for v in LINES}:
+        raise Http404("unknown budget line")
+    ctx: dict[str, Any] = {
+        "title": f"{practice.name}: rows behind the statement",
+        "practice": practice,
+        "line": BudgetLine(line) if line else None,
+        "month": month,
+        "lines": LINES,
+        "breadcrumbs": crumbs(
+            ("Finance", reverse("finance_index")),
+            (practice.name, reverse("finance_practice", args=[practice.code])),
+        ),
+    }
+    if line and month:
+        facts = (
+            SpendFact.objects.filter(practice=practice, line=line, month=month)
+            .values(
+                "source",
+                "provider__code",
+                "point_of_delivery",
+                "treatment_function_code",
+                "estimated",
+                "recurrent",
+            )  # fmt: skip
+            .annotate(activity=Sum("activity"), charged=Sum("charged"), at_tariff=Sum("at_tariff"))
+            .order_by("source", "provider__code", "point_of_delivery", "treatment_function_code")
+        )
+        ctx["facts"] = list(facts)
+        ctx["total"] = sum((f["charged"] for f in ctx["facts"]), Decimal(0))
+        may_see = has_permission(request.user, Permission.VIEW_PATIENT_ROWS, practice)
+        ctx["can_see_rows"] = may_see
+        if may_see and request.GET.get("patients") == "1" and line in {
+            BudgetLine.ELECTIVE, BudgetLine.NON_ELECTIVE, BudgetLine.OUTPATIENTS, BudgetLine.AE,
+        }:  # fmt: skip
+            rows = patient_rows(practice, line, month)
+            audit.record(
+                request.user, "view_patient_rows", practice,
+                detail=f"finance drill-down {line} {month:%Y-%m}: {len(rows)} rows",
+                path=request.get_full_path(),
+            )  # fmt: skip
+            ctx["patient_rows"] = rows[:PATIENT_ROW_LIMIT]
+            ctx["patient_row_count"] = len(rows)
+    return render(request, "finance/rows.jinja", ctx)
+
+
+def patient_rows(practice: Practice, line: str, month: dt.date) -> list[dict[str, Any]]:
+    """The costed activity rows of one practice, line and month (from the warehouse)."""
+    import ibis
+
+    from pbc.analytics.finance import spend
+    from pbc.warehouse import engine as wh
+
+    con = wh.connect()
+    datasets = {BudgetLine.OUTPATIENTS: "op", BudgetLine.AE: "ae"}
+    name = datasets.get(BudgetLine(line), "apc")
+    table = wh.table(con, name)
+    table = table.filter(table.gp_practice_code == practice.code)
+    costed = spend.costed_activity(
+        name, spend.in_period(name, table, month, month_end(month)),
+        wh.table(con, "tariff"), wh.table(con, "market_forces_factors"),
+    )  # fmt: skip
+    costed = costed.filter(
+        (costed.budget_line == line) & (costed.commissioner_code == ibis.literal(practice.pct.code))
+    ).order_by(["activity_date", "row_id"])
+    return list(con.to_pyarrow(costed).to_pylist())
+
+
+# --- budgets -----------------------------------------------------------------------------------
+
+
+@requires(Permission.VIEW_PRACTICE, scope="practice")
+def practice_budgets(request: HttpRequest, practice: Practice) -> HttpResponse:
+    versions = list(
+        BudgetVersion.objects.filter(practice=practice)
+        .prefetch_related("amounts")
+        .select_related("created_by", "approved_by")
+        .order_by("-financial_year", "-number")
+    )
+    return render(
+        request,
+        "finance/budgets.jinja",
+        {
+            "title": f"{practice.name}: budget versions",
+            "practice": practice,
+            "versions": versions,
+            "lines": LINES,
+            "can_manage": has_permission(request.user, Permission.MANAGE_BUDGETS, practice),
+            "can_approve": has_permission(request.user, Permission.APPROVE_BUDGETS, practice),
+            "breadcrumbs": crumbs(
+                ("Finance", reverse("finance_index")),
+                (practice.name, reverse("finance_practice", args=[practice.code])),
+            ),
+        },
+    )
+
+
+@requires(Permission.MANAGE_BUDGETS, scope="practice")
+def budget_adjust(request: HttpRequest, practice: Practice) -> HttpResponse:
+    """GET: the form; POST version, line, recurrent, amount → a new draft version."""
+    if request.method == "POST":
+        try:
+            version = BudgetVersion.objects.get(practice=practice, pk=int(request.POST["version"]))
+            amount = Decimal(request.POST["amount"])
+            line = BudgetLine(request.POST["line"])
+        except (KeyError, ValueError, InvalidOperation, BudgetVersion.DoesNotExist):
+            messages.error(request, "Choose a version and a line, and give an amount in pounds.")
+        else:
+            new = actions.adjust_budget(request.user, version, line, request.POST.get("recurrent") != "0",
+                                        amount, request.POST.get("note", ""))  # fmt: skip
+            messages.success(request, f"Draft version {new.number} saved.")
+        return redirect("finance_budgets", practice.code)
+    return render(
+        request,
+        "finance/budget_adjust.jinja",
+        {
+            "title": f"{practice.name}: adjust a budget",
+            "practice": practice,
+            "versions": BudgetVersion.objects.filter(practice=practice).order_by(
+                "-financial_year", "-number"
+            ),
+            "lines": LINES,
+        },
+    )
+
+
+@requires(Permission.APPROVE_BUDGETS, scope="practice")
+def budget_approve(request: HttpRequest, practice: Practice) -> HttpResponse:
+    """GET: the drafts awaiting approval; POST version → approved."""
+    if request.method == "POST":
+        version = BudgetVersion.objects.filter(
+            practice=practice, pk=request.POST.get("version")
+        ).first()
+        if version is None:
+            raise Http404("no such budget version")
+        try:
+            actions.approve_budget(request.user, version)
+            messages.success(request, f"Version {version.number} approved.")
+        except actions.BudgetError as err:
+            messages.error(request, str(err))
+        return redirect("finance_budgets", practice.code)
+    drafts = BudgetVersion.objects.filter(practice=practice, status="draft").prefetch_related(
+        "amounts"
+    )
+    return render(request, "finance/budget_approve.jinja",
+                  {"title": f"{practice.name}: approve a budget", "practice": practice,
+                   "drafts": drafts})  # fmt: skip
+
+
+@requires(Permission.MANAGE_BUDGETS, scope="pct")
+def set_budgets(request: HttpRequest, pct: Pct) -> HttpResponse:
+    """GET: the form; POST financial_year, method, pace → a draft version for every practice."""
+    if request.method == "POST":
+        fy = request.POST.get("financial_year", "")
+        method = request.POST.get("method", "")
+        try:
+            pace = Decimal(request.POST["pace"]) if request.POST.get("pace") else None
+            fy_start(fy)
+            versions = actions.set_budgets(
+                request.user,
+                _practices(Practice.objects.filter(locality__pct=pct)),
+                fy,
+                method,
+                pace,
+            )
+            messages.success(request, f"{len(versions)} draft budgets for {fy} by {method}.")
+        except (ValueError, InvalidOperation, actions.BudgetError, LookupError) as err:
+            messages.error(request, f"Budgets not set: {err}")
+        return redirect("finance_set_budgets", pct.slug)
+    return render(request, "finance/set_budgets.jinja",
+                  {"title": f"{pct.name}: set budgets", "pct": pct,
+                   "methods": ["blend", "historic_uplift", "weighted_capitation", "per_capita"]})  # fmt: skip
+
+
+# --- freed-up resources and deficits -----------------------------------------------------------
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def freed_up(request: HttpRequest, locality: Locality) -> HttpResponse:
+    ctx = _context(request, f"{locality.name}: freed-up resources and deficits",
+                   _practices(locality.practices), level="locality", organisation=locality)  # fmt: skip
+    try:
+        years = max(1, min(10, int(request.GET.get("years", "2"))))
+    except ValueError:
+        years = 2
+    ctx["years"] = years
+    rep = ctx["report"]
+    if rep is not None:
+        net: freed.NetPosition = ctx["net"]
+        ctx["repayment"] = freed.repayment_plan(net.deficit, years, rep.financial_year)
+        cases = business_cases(locality, rep.financial_year)
+        ctx["cases"] = cases
+        ctx["drawn"] = freed.drawn_against(
+            net.freed_up.practice_part, [c.annual_cost for c in cases]
+        )
+    return render(request, "finance/freed_up.jinja", ctx)
+
+
+def business_cases(locality: Locality, financial_year: str) -> list[Any]:
+    """Approved (or implemented) business cases of the locality decided in the year: loosely
+    linked to the plans app (none when it is not installed)."""
+    try:
+        from pbc.plans.models import BusinessCase
+    except ImportError:  # pragma: no cover - the plans app is part of the project
+        return []
+    start = fy_start(financial_year)
+    return list(
+        BusinessCase.objects.filter(locality=locality, status__in=["approved", "implemented"])
+        .filter(Q(decided_on__isnull=True) | Q(decided_on__lte=dt.date(start.year + 1, 3, 31)))
+        .order_by("ref")
+    )
+
+
+# --- contracts ---------------------------------------------------------------------------------
+
+
+@requires(Permission.VIEW_PROVIDER, scope="provider")
+def provider_contracts(request: HttpRequest, provider: Provider) -> HttpResponse:
+    month = chosen_month(request)
+    fy = fy_of(month) if month else request.GET.get("year", "")
+    contracts = list(
+        Contract.objects.filter(provider=provider, financial_year=fy).select_related("pct")
+    )
+    own_provider = any(m.provider_id == provider.pk for m in memberships(request.user))
+    contracts = [
+        c for c in contracts
+        if own_provider or has_permission(request.user, Permission.VIEW_PCT, c.pct)
+    ]  # fmt: skip
+    comparisons = []
+    for c in contracts:
+        plan = [
+            PlanRow(
+                provider.code,
+                f"{p.month:%Y-%m}",
+                p.point_of_delivery,
+                p.treatment_function_code,
+                p.activity,
+                p.value,
+            )  # fmt: skip
+            for p in c.plan.filter(month__lte=month)
+            if month
+        ]
+        facts = (
+            SpendFact.objects.filter(
+                provider=provider,
+                financial_year=fy,
+                practice__locality__pct=c.pct,
+                source__in=["activity", "block"],
+            )  # fmt: skip
+            .values("month", "point_of_delivery", "treatment_function_code")
+            .annotate(activity=Sum("activity"), value=Sum("charged"))
+        )
+        actual = [
+            ActualRow(
+                provider.code,
+                f"{f['month']:%Y-%m}",
+                f["point_of_delivery"],
+                f["treatment_function_code"],
+                int(f["activity"] or 0),
+                f["value"],
+            )  # fmt: skip
+            for f in facts
+        ]
+        comparisons.append((c, plan_vs_actual(plan, actual, ["point_of_delivery"]),
+                            plan_vs_actual(plan, actual, ["month"])))  # fmt: skip
+    return render(
+        request,
+        "finance/contracts.jinja",
+        {
+            "title": f"{provider.name}: contracts, plan against actual",
+            "provider": provider,
+            "financial_year": fy,
+            "month": month,
+            "comparisons": comparisons,
+            "breadcrumbs": crumbs(("Finance", reverse("finance_index"))),
+        },
+    )
