@@ -1,0 +1,332 @@
+"""Business writes of the challenge process: one function per action, each atomic and audited.
+
+- `decide`: a practice user (or PCT analyst) accepts a finding's charge, challenges it with a
+  reason, or asks for more information. Only open findings or those awaiting information can be
+  decided; the caller may pass the `version` it saw (optimistic locking).
+- `sign_off`: the locality (or a PCT analyst) signs off challenged findings: they go on the
+  provider's challenge schedule.
+- `record_responses`: the provider's answers to its schedule (agreed, disputed with reason),
+  uploaded by the provider's own user or a PCT analyst. Agreed money is recovered through the
+  next contract payment, so the recovery is recorded with the agreement; a partial agreement
+  writes off the rest.
+- `write_off`: the locality or an analyst drops a disputed challenge.
+- `store_findings`: copy the rules' findings in (used by `refresh`): new keys are added,
+  existing ones get the rule's latest figures, decisions are never touched.
+
+Each raises `ActionRefused` (nothing written) when the user lacks the permission for the
+finding's organisation or the finding is not in a state the action applies to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from pbc.orgs import audit
+from pbc.orgs.access import has_permission
+from pbc.orgs.models import Pct, Practice, Provider
+from pbc.orgs.roles import Permission
+from pbc.validation.models import Decision, Finding, ResponseImport, Status
+
+ZERO = Decimal("0.00")
+DECIDABLE = (Status.OPEN, Status.MORE_INFORMATION)
+PRACTICE_DECISIONS = {
+    "accept": (Decision.Action.ACCEPT, Status.ACCEPTED),
+    "challenge": (Decision.Action.CHALLENGE, Status.CHALLENGED),
+    "more_information": (Decision.Action.MORE_INFORMATION, Status.MORE_INFORMATION),
+}
+
+
+class ActionRefused(Exception):
+    """The action is not allowed for this user or this finding; nothing was written."""
+
+
+def _user_name(user: Any) -> str:
+    return user.get_username() if user is not None and user.is_authenticated else ""
+
+
+def _require(user: Any, permission: Permission, obj: Any) -> None:
+    if not has_permission(user, permission, obj):
+        raise ActionRefused(f"You do not have permission to do this ({permission.value}).")
+
+
+def _step(
+    user: Any,
+    finding: Finding,
+    action: str,
+    before: dict[str, Any],
+    reason: str = "",
+    amount: Decimal | None = None,
+) -> None:
+    finding.version += 1
+    finding.save()
+    Decision.objects.create(
+        finding=finding,
+        action=action,
+        reason=reason,
+        amount=amount,
+        user=user if user is not None and user.is_authenticated else None,
+        username=_user_name(user),
+    )
+    audit.record(
+        user, "update", finding, before=before, after=finding.snapshot(), detail=f"{action}"
+    )
+
+
+@transaction.atomic
+def decide(
+    user: Any, finding_id: int, decision: str, reason: str = "", version: int | None = None
+) -> Finding:
+    """The practice's decision on one finding: "accept", "challenge" or "more_information"."""
+    if decision not in PRACTICE_DECISIONS:
+        raise ActionRefused(f"Unknown decision {decision!r}.")
+    finding = (
+        Finding.objects.select_for_update().select_related("practice__locality").get(pk=finding_id)
+    )
+    _require(user, Permission.REVIEW_FINDINGS, finding)
+    if version is not None and version != finding.version:
+        raise ActionRefused(
+            "Someone else changed this finding while you were looking at it: check it again."
+        )
+    if finding.status not in DECIDABLE:
+        raise ActionRefused(f"This finding is already {finding.get_status_display().lower()}.")
+    reason = reason.strip()
+    if decision in ("challenge", "more_information") and not reason:
+        raise ActionRefused("Say why: a challenge or a question needs a reason.")
+    if decision == "challenge" and not finding.in_force:
+        raise ActionRefused(
+            "This rule was not in force on the invoice date: the finding is information only."
+        )
+    action, status = PRACTICE_DECISIONS[decision]
+    before = finding.snapshot()
+    finding.status = status
+    finding.reason = reason
+    if status == Status.CHALLENGED:
+        finding.challenged_amount = finding.amount
+    _step(user, finding, action, before, reason, finding.challenged_amount or None)
+    return finding
+
+
+@transaction.atomic
+def sign_off(user: Any, finding_ids: Iterable[int]) -> list[Finding]:
+    """Sign off challenged findings (all or nothing): they join the providers' schedules."""
+    findings = list(
+        Finding.objects.select_for_update()
+        .select_related("practice__locality")
+        .filter(pk__in=list(finding_ids))
+        .order_by("pk")
+    )
+    if not findings:
+        raise ActionRefused("Choose at least one challenge to sign off.")
+    for finding in findings:
+        _require(user, Permission.SIGN_OFF_CHALLENGES, finding)
+        if finding.status != Status.CHALLENGED:
+            raise ActionRefused(f"{finding.key} is not awaiting sign-off.")
+    for finding in findings:
+        before = finding.snapshot()
+        finding.status = Status.SIGNED_OFF
+        _step(user, finding, Decision.Action.SIGN_OFF, before, amount=finding.challenged_amount)
+    return findings
+
+
+@transaction.atomic
+def write_off(user: Any, finding_id: int, reason: str) -> Finding:
+    """Drop a disputed challenge: the challenged money is written off."""
+    finding = (
+        Finding.objects.select_for_update().select_related("practice__locality").get(pk=finding_id)
+    )
+    _require(user, Permission.SIGN_OFF_CHALLENGES, finding)
+    if finding.status != Status.DISPUTED:
+        raise ActionRefused("Only a disputed challenge can be written off.")
+    if not reason.strip():
+        raise ActionRefused("Say why the challenge is written off.")
+    before = finding.snapshot()
+    finding.status = Status.WRITTEN_OFF
+    finding.written_off_amount = finding.challenged_amount - finding.agreed_amount
+    _step(
+        user, finding, Decision.Action.WRITE_OFF, before, reason.strip(), finding.written_off_amount
+    )
+    return finding
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """One line of a provider's response file (source line number for error messages)."""
+
+    line: int
+    finding_key: str
+    response: str  # "agreed" or "disputed"
+    reason: str = ""
+    amount_agreed: Decimal | None = None
+
+
+@transaction.atomic
+def record_responses(
+    user: Any, provider: Provider, rows: Sequence[ResponseRow], source_name: str
+) -> ResponseImport:
+    """Apply a provider's responses. Every row is checked first; any error refuses the whole
+    file (ActionRefused listing the errors) so a file is never half applied."""
+    _require(user, Permission.RECORD_PROVIDER_RESPONSE, provider)
+    keys = [r.finding_key for r in rows]
+    found = {
+        f.key: f for f in Finding.objects.select_for_update().filter(key__in=keys).order_by("pk")
+    }
+    errors: list[str] = []
+    seen: set[str] = set()
+    for r in rows:
+        where = f"line {r.line}"
+        finding = found.get(r.finding_key)
+        if r.finding_key in seen:
+            errors.append(f"{where}: {r.finding_key} appears twice")
+        seen.add(r.finding_key)
+        if finding is None or finding.provider_code != provider.code:
+            errors.append(
+                f"{where}: {r.finding_key or '(blank)'} is not on {provider.code}'s schedule"
+            )
+            continue
+        if finding.status not in (Status.SIGNED_OFF, Status.DISPUTED):
+            errors.append(f"{where}: {r.finding_key} is not awaiting a response")
+        if r.response not in ("agreed", "disputed"):
+            errors.append(f"{where}: response must be agreed or disputed, not {r.response!r}")
+        if r.response == "disputed" and not r.reason.strip():
+            errors.append(f"{where}: a dispute needs a reason")
+        if r.amount_agreed is not None and not (
+            ZERO < r.amount_agreed <= finding.challenged_amount
+        ):
+            errors.append(
+                f"{where}: amount agreed must be above 0 and at most {finding.challenged_amount}"
+            )
+    if not rows:
+        errors.append("the file has no responses")
+    if errors:
+        raise ActionRefused("; ".join(errors))
+    record = ResponseImport.objects.create(
+        provider=provider,
+        source_name=source_name[:255],
+        user=user if user is not None and user.is_authenticated else None,
+        rows_read=len(rows),
+    )
+    for r in rows:
+        finding = found[r.finding_key]
+        before = finding.snapshot()
+        finding.provider_reason = r.reason.strip()
+        if r.response == "agreed":
+            agreed = r.amount_agreed if r.amount_agreed is not None else finding.challenged_amount
+            finding.status = Status.AGREED
+            finding.agreed_amount = agreed
+            finding.recovered_amount = agreed
+            finding.written_off_amount = finding.challenged_amount - agreed
+            record.agreed += 1
+            _step(user, finding, Decision.Action.AGREE, before, finding.provider_reason, agreed)
+        else:
+            finding.status = Status.DISPUTED
+            record.disputed += 1
+            _step(user, finding, Decision.Action.DISPUTE, before, finding.provider_reason)
+    record.save()
+    audit.record(
+        user,
+        "import",
+        record,
+        after={"agreed": record.agreed, "disputed": record.disputed},
+        detail=f"provider responses {source_name}",
+    )
+    return record
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    created: int
+    updated: int
+    unchanged: int
+    no_longer_flagged: int
+
+
+FIGURES = ("charged_price", "amount", "in_force", "nhs_number", "month", "activity_date")
+
+
+@transaction.atomic
+def store_findings(
+    records: Sequence[dict[str, Any]], month: dt.date | None = None, user: Any = None
+) -> StoreResult:
+    """Upsert findings by key. `records` are rows of `pbc.analytics.validation.FINDING_SCHEMA`.
+
+    Existing findings keep their status, reasons and money of the challenge; only the rule's
+    figures are refreshed. Findings of the same scope (the month, or everything) that the rules
+    no longer produce are marked `still_flagged = False`, never deleted (they may carry
+    decisions)."""
+    practices = {p.code: p for p in Practice.objects.all()}
+    providers = {p.code: p for p in Provider.objects.all()}
+    pcts = {p.code: p for p in Pct.objects.all()}
+    keys = [f"{r['rule_id']}:{r['dataset']}:{r['row_id']}" for r in records]
+    existing: dict[str, Finding] = {}
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        existing.update({f.key: f for f in Finding.objects.filter(key__in=chunk)})
+    new: list[Finding] = []
+    changed: list[Finding] = []
+    unchanged = 0
+    now = timezone.now()
+    for key, r in zip(keys, records, strict=True):
+        values = {
+            "charged_price": Decimal(r["charged_price"]).quantize(Decimal("0.01")),
+            "amount": Decimal(r["amount"]).quantize(Decimal("0.01")),
+            "in_force": bool(r["in_force"]),
+            "nhs_number": r["nhs_number"] or "",
+            "month": r["month"],
+            "activity_date": r["activity_date"],
+        }
+        current = existing.get(key)
+        if current is None:
+            new.append(
+                Finding(
+                    key=key,
+                    rule_id=r["rule_id"],
+                    dataset=r["dataset"],
+                    row_id=r["row_id"],
+                    pct=pcts.get(r["commissioner_code"]),
+                    practice=practices.get(r["gp_practice_code"]),
+                    practice_code=r["gp_practice_code"] or "",
+                    provider=providers.get(r["provider_code"]),
+                    provider_code=r["provider_code"],
+                    commissioner_code=r["commissioner_code"] or "",
+                    **values,
+                )
+            )
+            continue
+        if all(getattr(current, k) == v for k, v in values.items()) and current.still_flagged:
+            unchanged += 1
+            continue
+        for k, v in values.items():
+            setattr(current, k, v)
+        current.still_flagged = True
+        current.last_found_at = now
+        changed.append(current)
+    Finding.objects.bulk_create(new, batch_size=2000)
+    Finding.objects.bulk_update(
+        changed, [*FIGURES, "still_flagged", "last_found_at"], batch_size=2000
+    )
+    scope = Finding.objects.filter(still_flagged=True)
+    if month is not None:
+        scope = scope.filter(month=month)
+    produced = set(keys)
+    gone_ids = [pk for pk, key in scope.values_list("pk", "key") if key not in produced]
+    n_gone = 0
+    for start in range(0, len(gone_ids), 5000):
+        n_gone += Finding.objects.filter(pk__in=gone_ids[start : start + 5000]).update(
+            still_flagged=False
+        )
+    result = StoreResult(len(new), len(changed), unchanged, n_gone)
+    audit.record(
+        user,
+        "import",
+        None,
+        after=result.__dict__,
+        detail=f"validation findings{f' for {month:%Y-%m}' if month else ''}",
+    )
+    return result
