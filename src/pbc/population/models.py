@@ -1,0 +1,67 @@
+"""Risk stratification in the app database: trained models (the model card) and scores.
+
+The fitted estimator itself is a file under `settings.DATA_DIR / "models"` (joblib); the row
+keeps its path, the figures of the model card and when it was trained. Scores are copied in
+with a stable key back to the warehouse (NHS number and practice code) so that pages, exports
+and the audit trail read only the app database.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class RiskModel(models.Model):
+    """One training run: which model was chosen, on what data, and how well it did."""
+
+    trained_at = models.DateTimeField()
+    kind = models.CharField(max_length=40, help_text="gradient_boosting or logistic_regression")
+    train_year = models.CharField(max_length=7, help_text="Outcome year trained on, '2006/07'")
+    evaluation_year = models.CharField(max_length=7, help_text="Held-out outcome year")
+    path = models.CharField(max_length=500, help_text="The joblib file of the fitted model")
+    features = models.JSONField(default=list)
+    card = models.JSONField(default=dict, help_text="Metrics, calibration, validation AUCs")
+    scored_at = models.DateTimeField(null=True, blank=True)
+    score_date = models.DateField(null=True, blank=True, help_text="Index date of the scores")
+
+    class Meta:
+        ordering = ["-trained_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} trained {self.trained_at:%Y-%m-%d %H:%M} on {self.train_year}"
+
+
+class RiskScore(models.Model):
+    """One person's predicted risk of an emergency admission in the next 12 months."""
+
+    model = models.ForeignKey(RiskModel, on_delete=models.CASCADE, related_name="scores")
+    nhs_number = models.CharField(max_length=10)
+    gp_practice_code = models.CharField(max_length=10)
+    rank = models.PositiveIntegerField(help_text="1 = highest risk within the practice")
+    score = models.FloatField(help_text="Predicted probability, 0-1")
+    age = models.PositiveSmallIntegerField()
+    sex = models.CharField(max_length=1)
+    deprivation_quintile = models.PositiveSmallIntegerField()
+    emergency_admissions = models.PositiveSmallIntegerField(help_text="In the last 12 months")
+    diabetes = models.BooleanField(default=False)
+    copd = models.BooleanField(default=False)
+    heart_failure = models.BooleanField(default=False)
+    chd = models.BooleanField(default=False)
+    hypertension = models.BooleanField(default=False)
+    factors = models.JSONField(default=list, help_text="Main contributing factors, largest first")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "nhs_number"], name="one_score_per_person"),
+            models.UniqueConstraint(
+                fields=["model", "gp_practice_code", "rank"], name="one_rank_per_practice"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=1), name="score_is_risk"
+            ),
+        ]
+        indexes = [models.Index(fields=["model", "gp_practice_code", "rank"])]
+        ordering = ["gp_practice_code", "rank"]
+
+    def __str__(self) -> str:
+        return f"{self.gp_practice_code} #{self.rank}: {self.score:.3f}"

@@ -1,0 +1,234 @@
+"""What the population pages show, computed from the warehouse on request (aggregates only).
+
+- Registers are counted on the last day of the data (as QOF counts on 31 March) and compared
+  with every practice in the warehouse as the reference population (the whole PCT area), so a
+  locality's practices are judged against the same standard.
+- Life expectancy is shown for the locality and for its PCT's practices together, every
+  financial year the deaths cover. A locality's most deprived fifth is often too small for a
+  valid life table in a single year (5,000 people or fewer); the page then says so and the PCT
+  figures carry the trend.
+
+Plotly figures are plain dicts (drawn by the page with the locally served plotly.min.js).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+
+from pbc.analytics.population import inequalities as iq
+from pbc.analytics.population import registers as reg
+from pbc.analytics.population.cohort import CONDITION_LABELS
+from pbc.warehouse import engine as wh
+
+GREY = "#768692"
+BLUE = "#005eb8"
+ORANGE = "#ed8b00"
+DARK = "#212b32"
+
+
+def _table(con: Any, name: str) -> Any:
+    return wh.table(con, name, data_dir=settings.DATA_DIR)
+
+
+def data_end(con: Any) -> dt.date | None:
+    """The last day of the data: the latest admission date in the warehouse."""
+    last = _table(con, "apc").admission_date.max().execute()
+    if last is None or pd.isna(last):
+        return None
+    return pd.Timestamp(last).date()
+
+
+@dataclass(frozen=True)
+class Registers:
+    on: dt.date
+    comparisons: dict[str, reg.RegisterComparison]
+    practices: tuple[str, ...]  # the codes shown, in order
+
+    def rows(self, condition: str) -> list[reg.PracticeRegister]:
+        comparison = self.comparisons.get(condition)
+        if comparison is None:
+            return []
+        return [p for p in comparison.practices if p.gp_practice_code in self.practices]
+
+
+def registers_for(practice_codes: Sequence[str]) -> Registers | None:
+    con = wh.connect()
+    on = data_end(con)
+    if on is None:
+        return None
+    cells = reg.by_age_sex(_table(con, "patients"), on).to_pandas()
+    comparisons = reg.compare(cells.to_dict("records"))
+    return Registers(on, comparisons, tuple(sorted(practice_codes)))
+
+
+def register_funnel(
+    comparison: reg.RegisterComparison, rows: Sequence[reg.PracticeRegister], names: dict[str, str]
+) -> dict[str, Any]:
+    colours = {"high": ORANGE, "low": BLUE}
+    xs = [lim.denominator for lim in comparison.funnel]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "Practices",
+            "x": [r.expected for r in rows if r.ratio is not None],
+            "y": [r.ratio.value for r in rows if r.ratio is not None],
+            "text": [names.get(r.gp_practice_code, r.gp_practice_code) for r in rows if r.ratio],
+            "marker": {
+                "size": 9,
+                "color": [colours.get(r.significance_95, GREY) for r in rows if r.ratio],
+            },
+            "hovertemplate": "%{text}: %{y:.0f}<extra></extra>",
+        },
+        {"type": "scatter", "mode": "lines", "name": "As expected (100)", "x": xs,
+         "y": [100] * len(xs), "line": {"color": DARK}},
+    ]  # fmt: skip
+    for attr, name, dash in (
+        ("upper_95", "95% limits", "dash"),
+        ("lower_95", "95% limits", "dash"),
+        ("upper_998", "99.8% limits", "dot"),
+        ("lower_998", "99.8% limits", "dot"),
+    ):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "showlegend": attr.startswith("upper"),
+                "x": xs,
+                "y": [getattr(lim, attr) for lim in comparison.funnel],
+                "line": {"color": GREY, "dash": dash},
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": f"{CONDITION_LABELS[comparison.condition]}: standardised ratio"},
+            "xaxis": {"title": {"text": "Expected register size (age/sex)"}},
+            "yaxis": {"title": {"text": "Observed / expected x 100"}},
+            "legend": {"orientation": "h"},
+            "margin": {"t": 50, "r": 20},
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Inequalities:
+    locality: tuple[iq.YearLe, ...]
+    pct: tuple[iq.YearLe, ...]
+
+
+def _years(con: Any, practices: Sequence[str], years: Sequence[int]) -> tuple[iq.YearLe, ...]:
+    patients, deaths = _table(con, "patients"), _table(con, "deaths")
+    out = []
+    for y in years:
+        pops = iq.populations(patients, y, practices).to_pandas().to_dict("records")
+        dths = iq.deaths_in_year(deaths, y, practices).to_pandas().to_dict("records")
+        out.append(iq.year_life_expectancy(iq.label(y), pops, dths))
+    return tuple(out)
+
+
+def inequalities_for(locality_codes: Sequence[str], pct_codes: Sequence[str]) -> Inequalities:
+    con = wh.connect()
+    span = iq.years_covered(_table(con, "deaths")).to_pandas()
+    first, last = span.iloc[0]["first_death"], span.iloc[0]["last_death"]
+    if pd.isna(first) or pd.isna(last):
+        return Inequalities((), ())
+    years = iq.financial_years(pd.Timestamp(first).date(), pd.Timestamp(last).date())
+    return Inequalities(_years(con, locality_codes, years), _years(con, pct_codes, years))
+
+
+def gap_figure(series: dict[str, Sequence[iq.YearLe]]) -> dict[str, Any]:
+    """The gap (average minus most deprived fifth) by year, one line per area, with 95% bars."""
+    data = []
+    for (name, years), colour in zip(series.items(), (BLUE, ORANGE), strict=False):
+        gaps = [(y.year, y.gap) for y in years if y.gap.value is not None]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": [y for y, _ in gaps],
+                "y": [g.value for _, g in gaps],
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(g.upper or g.value) - g.value for _, g in gaps],  # type: ignore[operator]
+                    "arrayminus": [g.value - (g.lower or g.value) for _, g in gaps],  # type: ignore[operator]
+                },
+                "line": {"color": colour},
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": "Gap in life expectancy: average minus most deprived fifth"},
+            "xaxis": {"title": {"text": "Financial year"}, "type": "category"},
+            "yaxis": {"title": {"text": "Years"}, "rangemode": "tozero"},
+            "legend": {"orientation": "h"},
+            "margin": {"t": 50, "r": 20},
+        },
+    }
+
+
+def quintile_figure(year: iq.YearLe, name: str) -> dict[str, Any]:
+    bands = [q for q in year.quintiles if q.at_birth.value is not None]
+    labels = ["Average" if q.quintile == iq.ALL else f"Q{q.quintile}" for q in bands]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": labels,
+                "y": [q.at_birth.value for q in bands],
+                "marker": {"color": [DARK if q.quintile == iq.ALL else BLUE for q in bands]},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(q.at_birth.upper or 0) - (q.at_birth.value or 0) for q in bands],
+                    "arrayminus": [
+                        (q.at_birth.value or 0) - (q.at_birth.lower or 0) for q in bands
+                    ],
+                },
+            }
+        ],
+        "layout": {
+            "title": {"text": f"Life expectancy at birth, {name}, {year.year}"},
+            "xaxis": {"title": {"text": "Deprivation quintile (Q1 most deprived)"}},
+            "yaxis": {"title": {"text": "Years"}, "range": [60, 90]},
+            "margin": {"t": 50, "r": 20},
+        },
+    }
+
+
+def calibration_figure(card: dict[str, Any]) -> dict[str, Any]:
+    bins = card.get("calibration", [])
+    top = max([b["mean_predicted"] for b in bins] + [b["observed"] for b in bins] + [0.01])
+    return {
+        "data": [
+            {"type": "scatter", "mode": "lines", "name": "Perfect calibration", "x": [0, top],
+             "y": [0, top], "line": {"color": GREY, "dash": "dash"}},
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Risk deciles",
+                "x": [b["mean_predicted"] for b in bins],
+                "y": [b["observed"] for b in bins],
+                "text": [f"decile {b['decile']}" for b in bins],
+                "line": {"color": BLUE},
+                "hovertemplate": "%{text}: predicted %{x:.1%}, observed %{y:.1%}<extra></extra>",
+            },
+        ],
+        "layout": {
+            "title": {"text": "Calibration on the held-out year"},
+            "xaxis": {"title": {"text": "Mean predicted risk"}, "tickformat": ".0%"},
+            "yaxis": {"title": {"text": "Observed rate"}, "tickformat": ".0%"},
+            "legend": {"orientation": "h"},
+            "margin": {"t": 50, "r": 20},
+        },
+    }  # fmt: skip

@@ -1,0 +1,273 @@
+"""Population health pages: disease registers, the risk model card, case-finding lists,
+inequalities in life expectancy.
+
+Access:
+- registers and inequalities are aggregates of a locality (VIEW_LOCALITY for that locality);
+- the model card holds no patient rows: any signed-in user;
+- a case-finding list is patient rows of one practice (VIEW_PATIENT_ROWS for that practice:
+  the practice's own users and the PCT's analysts). Every view and every CSV export writes a
+  `view_patient_rows` audit event naming the practice, the filter and the rows shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from pbc.analytics.population import risk_model as rm
+from pbc.analytics.population.cohort import CONDITION_LABELS, CONDITIONS
+from pbc.orgs import audit
+from pbc.orgs.access import has_permission, visible_practices
+from pbc.orgs.models import Locality, Practice
+from pbc.orgs.roles import Permission
+from pbc.population import present, risk
+from pbc.population.models import RiskScore
+from pbc.web.rules import requires, signed_in
+
+DEFAULT_ROWS = 100
+MAX_ROWS = 1000
+REFERENCE_MODELS = (
+    ("PARR (King's Fund, 2006)", "PPV about 65% at risk score 50"),
+    ("PARR-30 (2012)", "AUC about 0.70"),
+    ("QAdmissions (2013)", "ROC about 0.76-0.78"),
+)
+
+
+def _crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"text": t, "href": h} for t, h in items]
+
+
+@signed_in
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    localities = [
+        loc
+        for loc in Locality.objects.select_related("pct").order_by("name")
+        if has_permission(user, Permission.VIEW_LOCALITY, loc)
+    ]
+    practices = sorted(visible_practices(user, Permission.VIEW_PATIENT_ROWS), key=lambda p: p.code)
+    return render(
+        request,
+        "population/index.jinja",
+        {
+            "title": "Population health",
+            "localities": localities,
+            "practices": practices,
+            "model": risk.latest_model(),
+            "breadcrumbs": _crumbs(("Home", reverse("home"))),
+        },
+    )
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def registers(request: HttpRequest, locality: Locality) -> HttpResponse:
+    practices = list(locality.practices.order_by("code"))
+    names = {p.code: p.name for p in practices}
+    data = present.registers_for([p.code for p in practices])
+    sections = []
+    if data is not None:
+        for condition in CONDITIONS:
+            comparison = data.comparisons.get(condition)
+            rows = data.rows(condition)
+            if comparison is None:
+                continue
+            sections.append(
+                {
+                    "condition": condition,
+                    "label": CONDITION_LABELS[condition],
+                    "comparison": comparison,
+                    "rows": rows,
+                    "figure": present.register_funnel(comparison, rows, names),
+                }
+            )
+    return render(
+        request,
+        "population/registers.jinja",
+        {
+            "title": f"Disease registers, {locality.name}",
+            "locality": locality,
+            "on": data.on if data else None,
+            "sections": sections,
+            "names": names,
+            "breadcrumbs": _crumbs(
+                ("Home", reverse("home")),
+                (f"{locality.name} locality", reverse("locality", args=[locality.slug])),
+            ),
+        },
+    )
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def inequalities(request: HttpRequest, locality: Locality) -> HttpResponse:
+    local = [p.code for p in locality.practices.all()]
+    pct_codes = list(
+        Practice.objects.filter(locality__pct=locality.pct).values_list("code", flat=True)
+    )
+    data = present.inequalities_for(local, pct_codes)
+    pct_name = locality.pct.name
+    series = {f"{locality.name} locality": data.locality, pct_name: data.pct}
+    latest_pct = data.pct[-1] if data.pct else None
+    return render(
+        request,
+        "population/inequalities.jinja",
+        {
+            "title": f"Inequalities in life expectancy, {locality.name}",
+            "locality": locality,
+            "series": series,
+            "gap_figure": present.gap_figure(series),
+            "quintile_figure": present.quintile_figure(latest_pct, pct_name)
+            if latest_pct
+            else None,
+            "breadcrumbs": _crumbs(
+                ("Home", reverse("home")),
+                (f"{locality.name} locality", reverse("locality", args=[locality.slug])),
+            ),
+        },
+    )
+
+
+@signed_in
+def model_card(request: HttpRequest) -> HttpResponse:
+    row = risk.latest_model()
+    card = row.card if row else {}
+    order = ["gradient_boosting", "logistic_regression", "baseline"]
+    evaluation = [
+        {"key": k, "label": rm.MODEL_LABELS[k], **card["evaluation"][k]}
+        for k in order
+        if row and k in card.get("evaluation", {})
+    ]
+    return render(
+        request,
+        "population/model_card.jinja",
+        {
+            "title": "Risk model card",
+            "model": row,
+            "card": card,
+            "evaluation": evaluation,
+            "fractions": rm.TOP_FRACTIONS,
+            "labels": rm.MODEL_LABELS,
+            "features": row.features if row else [],
+            "factor_groups": [label for label, _ in rm.FACTOR_GROUPS.values()],
+            "references": REFERENCE_MODELS,
+            "calibration_figure": present.calibration_figure(card) if row else None,
+            "breadcrumbs": _crumbs(
+                ("Home", reverse("home")), ("Population health", reverse("population_index"))
+            ),
+        },
+    )
+
+
+def _scores(practice: Practice, condition: str) -> Any:
+    model = risk.current_model()
+    if model is None:
+        return None, RiskScore.objects.none()
+    qs = RiskScore.objects.filter(model=model, gp_practice_code=practice.code)
+    if condition in CONDITIONS:
+        qs = qs.filter(**{condition: True})
+    return model, qs.order_by("rank")
+
+
+def _conditions_of(score: RiskScore) -> list[str]:
+    return [CONDITION_LABELS[c] for c in CONDITIONS if getattr(score, c)]
+
+
+@requires(Permission.VIEW_PATIENT_ROWS, scope="practice")
+def case_finding(request: HttpRequest, practice: Practice) -> HttpResponse:
+    condition = request.GET.get("condition", "")
+    if condition not in CONDITIONS:
+        condition = ""
+    model, qs = _scores(practice, condition)
+    if request.GET.get("format") == "csv":
+        return _case_finding_csv(request, practice, condition, qs)
+    try:
+        limit = max(1, min(int(request.GET.get("rows", DEFAULT_ROWS)), MAX_ROWS))
+    except ValueError:
+        limit = DEFAULT_ROWS
+    total = qs.count()
+    rows = list(qs[:limit])
+    audit.record(
+        request.user,
+        "view_patient_rows",
+        practice,
+        detail=(
+            f"case-finding list: {len(rows)} of {total} patients"
+            f"{', condition ' + condition if condition else ''}"
+        ),
+        path=request.get_full_path(),
+    )
+    return render(
+        request,
+        "population/case_finding.jinja",
+        {
+            "title": f"Case finding, {practice.name}",
+            "practice": practice,
+            "model": model,
+            "rows": [{"score": r, "conditions": _conditions_of(r)} for r in rows],
+            "total": total,
+            "limit": limit,
+            "condition": condition,
+            "conditions": [(c, CONDITION_LABELS[c]) for c in CONDITIONS],
+            "breadcrumbs": _crumbs(
+                ("Home", reverse("home")),
+                (practice.name, reverse("practice", args=[practice.code])),
+            ),
+        },
+    )
+
+
+CSV_COLUMNS = (
+    "rank",
+    "nhs_number",
+    "risk_percent",
+    "age",
+    "sex",
+    "deprivation_quintile",
+    "emergency_admissions_last_year",
+    "conditions",
+    "main_factors",
+)
+
+
+def _case_finding_csv(
+    request: HttpRequest, practice: Practice, condition: str, qs: Any
+) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    n = 0
+    for r in qs.iterator():
+        writer.writerow(
+            [
+                r.rank,
+                r.nhs_number,
+                f"{r.score * 100:.1f}",
+                r.age,
+                r.sex,
+                r.deprivation_quintile,
+                r.emergency_admissions,
+                "; ".join(_conditions_of(r)),
+                "; ".join(r.factors),
+            ]
+        )
+        n += 1
+    audit.record(
+        request.user,
+        "view_patient_rows",
+        practice,
+        detail=(
+            f"case-finding list CSV export: {n} patients"
+            f"{', condition ' + condition if condition else ''}"
+        ),
+        path=request.get_full_path(),
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    suffix = f"-{condition}" if condition else ""
+    response["Content-Disposition"] = (
+        f'attachment; filename="case-finding-{practice.code}{suffix}.csv"'
+    )
+    return response
