@@ -110,20 +110,28 @@ def _count_denominator(definition: Definition) -> bool:
 
 
 def suppress_rows(
-    definition: Definition, rows: Sequence[Row], rule: DisclosureRule = stats.HES_2018
+    definition: Definition,
+    rows: Sequence[Row],
+    rule: DisclosureRule = stats.HES_2018,
+    also_hidden: frozenset[dt.date] = frozenset(),
 ) -> list[Row]:
-    """Public copies of the rows: small counts hidden with everything derived from them."""
+    """Public copies of the rows: small counts hidden with everything derived from them.
+
+    Months are separate tables (no total over months is published), so primary suppression
+    applies month by month; `also_hidden` adds the months secondary suppression across the
+    organisations of a PCT hides (`hidden_across_pct`)."""
     if not rows:
         return []
-    nums = stats.suppress([[round(r.numerator or 0)] for r in rows], rule)
+    nums = stats.suppress([[round(r.numerator or 0)] for r in rows], rule, secondary=False)
     dens = (
-        stats.suppress([[round(r.denominator or 0)] for r in rows], rule)
+        stats.suppress([[round(r.denominator or 0)] for r in rows], rule, secondary=False)
         if _count_denominator(definition)
         else None
     )
     out = []
     for i, r in enumerate(rows):
         hidden = nums.cells[i][0] is None or (dens is not None and dens.cells[i][0] is None)
+        hidden = hidden or r.month in also_hidden
         if hidden:
             out.append(Row(r.month, None, None, None, None, None, suppressed=True))
             continue
@@ -133,6 +141,39 @@ def suppress_rows(
             denominator = float(dens.cells[i][0])  # type: ignore[arg-type]
         out.append(Row(r.month, numerator, denominator, r.value, r.lower, r.upper))
     return out
+
+
+def hidden_across_pct(
+    definition: Definition,
+    pct_code: str,
+    locality_codes: Sequence[str],
+    org_code: str,
+    rule: DisclosureRule = stats.HES_2018,
+) -> frozenset[dt.date]:
+    """Months in which `org_code` (a locality, or the PCT itself) must be hidden so that no
+    suppressed locality can be worked out from the PCT's published total (secondary
+    suppression over the one-row table "localities → PCT total", numerators and count
+    denominators alike)."""
+    values = IndicatorValue.objects.filter(
+        indicator_id=definition.id, level="locality", org_code__in=list(locality_codes)
+    )
+    by_month: dict[dt.date, dict[str, IndicatorValue]] = {}
+    for v in values:
+        by_month.setdefault(v.month, {})[v.org_code] = v
+    codes = sorted(locality_codes)
+    hidden = set()
+    for month, found in by_month.items():
+        parts = [("numerator", True), ("denominator", _count_denominator(definition))]
+        for attr, applies in parts:
+            if not applies:
+                continue
+            cells = [[round(getattr(found[c], attr) or 0) if c in found else 0 for c in codes]]
+            table = stats.suppress(cells, rule)
+            if org_code == pct_code and table.row_totals[0] is None:
+                hidden.add(month)
+            if org_code in codes and table.cells[0][codes.index(org_code)] is None:
+                hidden.add(month)
+    return frozenset(hidden)
 
 
 def spc(definition: Definition, rows: Sequence[Row], target: float | None) -> Spc | None:

@@ -278,6 +278,15 @@ def indicator_xlsx(request: HttpRequest, indicator: str) -> HttpResponse:
     return _indicator_download(request, indicator, "xlsx")
 
 
+def public_rows(definition: Definition, org: Org, rows: list[present.Row]) -> list[present.Row]:
+    """Rows safe to publish: small numbers hidden, and localities hidden where the PCT total
+    would give a hidden one away (or the PCT total withheld)."""
+    pct = org.obj if org.level == "pct" else org.obj.pct
+    localities = list(pct.localities.values_list("slug", flat=True))
+    also = present.hidden_across_pct(definition, pct.code, localities, org.code)
+    return present.suppress_rows(definition, rows, also_hidden=also)
+
+
 @dataclass
 class DashboardLine:
     definition: Definition
@@ -296,7 +305,7 @@ def dashboard_lines(
             continue
         rows = present.series(d, org.level, org.code)
         if public_page:
-            rows = present.suppress_rows(d, rows)
+            rows = public_rows(d, org, rows)
         latest = next((r for r in reversed(rows) if r.value is not None), None)
         target = present.target_for(d, org.level, org.code, latest.month) if latest else d.target
         chart = present.spc(d, rows, target)
@@ -509,7 +518,7 @@ def public_indicator(request: HttpRequest, indicator: str) -> HttpResponse:
         org = org_of(first) if first else None
     context: dict[str, Any] = {"title": definition.title, "definition": definition, "org": org}
     if org is not None:
-        rows = present.suppress_rows(definition, present.series(definition, org.level, org.code))
+        rows = public_rows(definition, org, present.series(definition, org.level, org.code))
         context.update(indicator_context(definition, org, rows, public_page=True))
     return render(request, "indicators/public_indicator.jinja", context)
 

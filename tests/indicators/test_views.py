@@ -1,0 +1,156 @@
+"""Indicator pages on the hand-made warehouse: SPC and funnel, access, downloads, dashboards,
+public suppression, the audited RTT watch list and manual entry."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import ibis
+import openpyxl
+import pytest
+from django.test import Client
+from indicators import handmade
+
+from pbc.indicators import definitions as defs
+from pbc.indicators import present, refresh
+from pbc.indicators.models import IndicatorValue
+from pbc.orgs.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def values() -> None:
+    refresh.refresh(con=ibis.duckdb.connect(), tables=handmade.tables())
+
+
+def client_for(django_user_model: Any, username: str) -> Client:
+    client = Client()
+    client.force_login(django_user_model.objects.get(username=username))
+    return client
+
+
+def test_indicator_page_shows_spc_icons_funnel_and_trend(
+    values: None, django_user_model: Any
+) -> None:
+    client = client_for(django_user_model, "analyst")
+    page = client.get("/indicators/i/gp-referral-rate/?org=locality:dacorum")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="spc-chart"' in html and 'data-icon="variation"' in html
+    assert 'data-icon="assurance"' in html and "/indicators/plotly.min.js" in html
+    assert 'id="funnel-table"' in html and handmade.P1 in html and handmade.P2 in html
+    assert "Nov 2008" in html and "24.0" in html  # the locality's November rate
+
+
+def test_practice_user_cannot_choose_another_practice(values: None, django_user_model: Any) -> None:
+    client = client_for(django_user_model, "practice")
+    own = client.get(f"/indicators/i/gp-referral-rate/?org=practice:{handmade.P1}")
+    assert own.status_code == 200
+    assert (
+        client.get(f"/indicators/i/gp-referral-rate/?org=practice:{handmade.P2}").status_code == 403
+    )
+    assert AuditEvent.objects.filter(action="denied", username="practice").exists()
+    # the funnel compares only practices the user may see
+    assert handmade.P2 not in own.content.decode()
+
+
+def test_csv_and_xlsx_downloads(values: None, django_user_model: Any) -> None:
+    client = client_for(django_user_model, "analyst")
+    url = f"/indicators/i/gp-referral-rate/download.csv?org=practice:{handmade.P1}"
+    rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode())))
+    nov = next(r for r in rows if r["month"] == "2008-11-01")
+    assert float(nov["value"]) == pytest.approx(72.0) and nov["numerator"] == "6.0"
+    xlsx = client.get(url.replace("download.csv", "download.xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["indicator", "organisation_level", "organisation", "month"]
+    assert sheet.max_row == 3  # header, October, November
+
+
+def test_locality_dashboard_lists_every_locality_indicator(
+    values: None, django_user_model: Any
+) -> None:
+    client = client_for(django_user_model, "board")
+    html = client.get("/indicators/localities/dacorum/").content.decode()
+    for d in defs.catalogue().values():
+        if "locality" in d.levels:
+            assert f'data-indicator="{d.id}"' in html, d.id
+    assert client.get("/indicators/localities/welwyn-hatfield/").status_code == 403
+    table = client.get("/indicators/localities/dacorum/?format=csv").content.decode()
+    assert "gp-referral-rate" in table
+
+
+def test_public_pages_suppress_small_numbers_and_what_derives_from_them(values: None) -> None:
+    client = Client()
+    html = client.get(
+        "/indicators/public/i/gp-referral-rate/?org=locality:dacorum"
+    ).content.decode()
+    # Dacorum had 6 referrals in November and 1 in October: both suppressed, with their rates
+    assert html.count("suppressed (small number)") == 2
+    assert "24.0" not in html and 'id="spc-chart"' not in html
+    assert (
+        client.get("/indicators/public/i/gp-referral-rate/?org=practice:E82601").status_code == 200
+    )
+    assert handmade.P1 not in client.get("/indicators/public/localities/dacorum/").content.decode()
+
+
+def test_suppress_rows_rounds_and_hides() -> None:
+    d = defs.get("choose-and-book")
+    assert d is not None
+    rows = [present.Row(handmade.OCT, 12, 40, 30.0, 17.0, 45.0),
+            present.Row(handmade.NOV, 20, 5, 400.0, 1.0, 2.0)]  # fmt: skip
+    out = present.suppress_rows(d, rows)
+    assert out[0].numerator == 10 and out[0].denominator == 40 and out[0].value == 30.0
+    assert out[1].suppressed and out[1].value is None and out[1].lower is None
+
+
+def test_watch_list_visibility_and_audit(values: None, django_user_model: Any) -> None:
+    url = f"/indicators/rtt/practices/{handmade.P1}/watch/"
+    practice = client_for(django_user_model, "practice")
+    page = practice.get(url)
+    assert page.status_code == 200
+    assert "9434765905" in page.content.decode()  # pathway P5, 152 days at 30 November
+    event = AuditEvent.objects.filter(action="view_patient_rows", username="practice").get()
+    assert event.object_type == "Practice" and "1 pathways" in event.detail
+    assert client_for(django_user_model, "practice2").get(url).status_code == 403
+    assert client_for(django_user_model, "locality").get(url).status_code == 403
+    analyst = client_for(django_user_model, "analyst")
+    assert "9434765905" in analyst.get("/indicators/rtt/pct/west-herts/watch/").content.decode()
+    assert AuditEvent.objects.filter(action="view_patient_rows", username="analyst").count() == 1
+
+
+def test_manual_entry_form(django_user_model: Any) -> None:
+    client = client_for(django_user_model, "analyst")
+    response = client.post(
+        "/indicators/manual/pct/west-herts/",
+        {"indicator": "mrsa-bacteraemia", "organisation": "pct:5P3", "month": "2008-11",
+         "numerator": "2", "note": "HPA return"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    v = IndicatorValue.objects.get(indicator_id="mrsa-bacteraemia", org_code="5P3")
+    assert v.value == 2 and v.source == "manual"
+    assert (
+        client_for(django_user_model, "locality")
+        .get("/indicators/manual/pct/west-herts/")
+        .status_code
+        == 403
+    )
+
+
+def test_secondary_suppression_across_the_pct(values: None) -> None:
+    """Two localities in a PCT: one small count hidden; the other hidden too, because the
+    published PCT total would otherwise give it away."""
+    d = defs.get("gp-referral-rate")
+    assert d is not None
+    rows = {"a": 5, "b": 40}
+    for code, x in rows.items():
+        IndicatorValue.objects.create(indicator_id=d.id, level="locality", org_code=code,
+                                      month=handmade.NOV, numerator=x, denominator=1000)  # fmt: skip
+    assert present.hidden_across_pct(d, "5XX", ["a", "b"], "a") == {handmade.NOV}
+    assert present.hidden_across_pct(d, "5XX", ["a", "b"], "b") == {handmade.NOV}
+    IndicatorValue.objects.filter(org_code="a").update(numerator=30)
+    assert present.hidden_across_pct(d, "5XX", ["a", "b"], "b") == frozenset()
