@@ -5,3 +5,32 @@ class ServicesConfig(AppConfig):
     name = "pbc.services"
     label = "services"
     verbose_name = "Services, provider returns and patient experience"
+
+    def ready(self) -> None:
+        from pbc.web import navigation
+
+        item = navigation.NavItem("Services", services_href)
+        labels = [existing.label for existing in navigation.ITEMS]
+        if "Admin" in labels:  # keep the staff-only Admin link last
+            navigation.ITEMS.insert(labels.index("Admin"), item)
+        else:
+            navigation.add(item)
+
+
+def services_href(user: object) -> str | None:
+    """Provider users go to their returns; locality users to their locality's services."""
+    from django.urls import reverse
+
+    from pbc.orgs.access import has_permission, memberships
+    from pbc.orgs.roles import Permission
+
+    for m in memberships(user):
+        if m.provider is not None and has_permission(user, Permission.SUBMIT_PROVIDER_RETURNS):
+            return reverse("provider_returns", args=[m.provider.code])
+    for m in memberships(user):
+        if m.locality is not None:
+            return reverse("enhanced_locality", args=[m.locality.slug])
+    for m in memberships(user):
+        if m.practice is not None:
+            return reverse("enhanced_practice", args=[m.practice.code])
+    return reverse("services_index") if memberships(user) else None

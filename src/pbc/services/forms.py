@@ -1,0 +1,100 @@
+"""Forms of the services pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from pbc.services import periods
+from pbc.services.models import SurveyAction, SurveyResult
+
+SHA256 = r"^[0-9a-f]{64}$"
+FILE_HELP = "A CSV file (.csv) or an Excel workbook (.xlsx) whose first row names the columns."
+
+
+def _month(value: str) -> dt.date:
+    try:
+        return periods.parse_month(value)
+    except ValueError as error:
+        raise forms.ValidationError("Enter the month like 2008-11.") from error
+
+
+def _quarter(value: str) -> dt.date:
+    try:
+        return periods.quarter_start(value)
+    except ValueError as error:
+        raise forms.ValidationError("Enter the quarter like 2008/09 Q3.") from error
+
+
+class ReturnUploadForm(forms.Form):
+    contract = forms.TypedChoiceField(label="Service", coerce=int)
+    month = forms.CharField(
+        label="Month the return covers",
+        help_text="For example 2008-11. For a quarterly return, any month of the quarter.",
+        max_length=7,
+    )
+    file = forms.FileField(label="Return file", help_text=FILE_HELP)
+
+    def __init__(self, *args: object, contracts: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["contract"].choices = contracts  # type: ignore[attr-defined]
+
+    def clean_month(self) -> dt.date:
+        return _month(self.cleaned_data["month"])
+
+
+class ReturnConfirmForm(forms.Form):
+    token = forms.RegexField(regex=SHA256, widget=forms.HiddenInput)
+    filename = forms.CharField(max_length=255, widget=forms.HiddenInput)
+    contract = forms.IntegerField(widget=forms.HiddenInput)
+    month = forms.CharField(max_length=7, widget=forms.HiddenInput)
+    accept = forms.BooleanField(label="Accept this return with the known problems listed")
+    note = forms.CharField(
+        label="Why accept it now",
+        help_text="For example: the provider is correcting the NHS numbers at source.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def clean_month(self) -> dt.date:
+        return _month(self.cleaned_data["month"])
+
+
+class ClaimsUploadForm(forms.Form):
+    quarter = forms.CharField(label="Quarter", help_text="For example 2008/09 Q3.", max_length=10)
+    file = forms.FileField(
+        label="Claims file",
+        help_text=FILE_HELP + " Columns: gp_practice_code, service, units.",
+    )
+
+    def clean_quarter(self) -> dt.date:
+        return _quarter(self.cleaned_data["quarter"])
+
+
+class SurveyUploadForm(forms.Form):
+    quarter = forms.CharField(label="Quarter", help_text="For example 2008/09 Q3.", max_length=10)
+    file = forms.FileField(
+        label="Survey results",
+        help_text=FILE_HELP + " Columns: gp_practice_code, domain, responses, positive.",
+    )
+
+    def clean_quarter(self) -> dt.date:
+        return _quarter(self.cleaned_data["quarter"])
+
+
+class SurveyActionForm(forms.Form):
+    domain = forms.ChoiceField(label="Domain", choices=SurveyResult.Domain.choices)
+    practice = forms.ChoiceField(label="Practice", required=False)
+    action = forms.CharField(label="Action taken", widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.CharField(label="Owner", max_length=150)
+
+    def __init__(self, *args: object, practices: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["practice"].choices = [("", "The whole locality"), *practices]  # type: ignore[attr-defined]
+
+
+class SurveyActionStatusForm(forms.Form):
+    action_id = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=SurveyAction.Status.choices)
+    reported_to_board_on = forms.DateField(required=False, label="Reported to the board on")

@@ -1,0 +1,568 @@
+"""Services pages: enhanced services, provider returns, patient experience.
+
+Each URL names at most one organisation (locality, practice or provider), which its view's
+access rule checks. Provider users reach only their own provider's pages and see only returns
+their provider submitted; locality managers and board members see provider performance for
+their locality's contracts as aggregates (no patient-level rows). An uploaded return with
+problems is kept under the data directory (`service-uploads/<sha256>`) between the report and
+the acceptance; nothing is stored in the database until then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from pbc.orgs.access import has_permission
+from pbc.orgs.models import Locality, Practice, Provider
+from pbc.orgs.roles import Permission
+from pbc.services import actions, experience, feeds, periods, reports
+from pbc.services.claims import check_claims
+from pbc.services.experience import SURVEY_TEMPLATE
+from pbc.services.forms import (
+    SHA256,
+    ClaimsUploadForm,
+    ReturnConfirmForm,
+    ReturnUploadForm,
+    SurveyActionForm,
+    SurveyActionStatusForm,
+    SurveyUploadForm,
+)
+from pbc.services.models import (
+    Claim,
+    EnhancedService,
+    ProviderContract,
+    ProviderReturn,
+    SignUp,
+    SurveyAction,
+)
+from pbc.services.return_templates import TEMPLATES
+from pbc.services.tabular import TableReadError, read_table
+from pbc.services.validation import period_label, validate
+from pbc.web.rules import requires, signed_in
+
+
+def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"text": text, "href": href} for text, href in [("Home", reverse("home")), *items]]
+
+
+def _quarter_param(request: HttpRequest, default: dt.date) -> dt.date:
+    value = request.GET.get("quarter")
+    if not value:
+        return default
+    try:
+        return periods.quarter_start(value)
+    except ValueError as error:
+        raise Http404("No such quarter") from error
+
+
+# --- index and catalogue ----------------------------------------------------------------------
+
+
+@signed_in
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    localities = [
+        loc for loc in Locality.objects.all() if has_permission(user, Permission.VIEW_LOCALITY, loc)
+    ]
+    providers = [
+        p
+        for p in Provider.objects.all()
+        if has_permission(user, Permission.SUBMIT_PROVIDER_RETURNS, p)
+    ]
+    return render(
+        request,
+        "services/index.jinja",
+        {
+            "title": "Services",
+            "localities": localities,
+            "providers": providers,
+            "breadcrumbs": crumbs(),
+        },
+    )
+
+
+@signed_in
+def catalogue(request: HttpRequest) -> HttpResponse:
+    services = EnhancedService.objects.prefetch_related("specifications")
+    return render(
+        request,
+        "services/catalogue.jinja",
+        {
+            "title": "Enhanced services",
+            "services": services,
+            "breadcrumbs": crumbs(("Services", reverse("services_index"))),
+        },
+    )
+
+
+# --- enhanced services ------------------------------------------------------------------------
+
+
+def _default_claim_quarter() -> dt.date:
+    latest = Claim.objects.order_by("-quarter").values_list("quarter", flat=True).first()
+    return latest or periods.quarter_of(dt.date.today())
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def enhanced_locality(request: HttpRequest, locality: Locality) -> HttpResponse:
+    quarter = _quarter_param(request, _default_claim_quarter())
+    can_manage = has_permission(request.user, Permission.MANAGE_SERVICES, locality)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("You do not have permission to decide claims.")
+        _decide_claims(request, locality)
+        return redirect(request.get_full_path())
+    year = periods.financial_year_of(quarter)
+    practices = list(locality.practices.order_by("code"))
+    specs = list(
+        EnhancedService.objects.filter(specifications__financial_year=year).order_by("name")
+    )
+    signed = {
+        (s.practice_id, s.specification.service_id)
+        for s in SignUp.objects.filter(
+            practice__locality=locality, specification__financial_year=year
+        ).select_related("specification")
+        if s.active_between(quarter, periods.quarter_end(quarter))
+    }
+    claims = list(
+        Claim.objects.filter(practice__locality=locality, quarter=quarter).select_related(
+            "practice", "specification__service"
+        )
+    )
+    return render(
+        request,
+        "services/enhanced_locality.jinja",
+        {
+            "title": f"Enhanced services in {locality.name}",
+            "locality": locality,
+            "quarter": quarter,
+            "quarter_label": periods.quarter_label(quarter),
+            "quarters": [(periods.quarter_label(q), q) for q in periods.quarters_of_year(year)],
+            "practices": practices,
+            "services": specs,
+            "signed": signed,
+            "claims": claims,
+            "claims_total": sum((c.amount for c in claims), feeds.ZERO),
+            "extended_hours": feeds.extended_hours_offered(quarter, locality=locality.slug),
+            "quitters": feeds.smoking_quitters(quarter, locality=locality.slug),
+            "can_manage": can_manage,
+            "breadcrumbs": crumbs(("Services", reverse("services_index"))),
+        },
+    )
+
+
+def _decide_claims(request: HttpRequest, locality: Locality) -> None:
+    ids = [int(i) for i in request.POST.getlist("claim") if i.isdigit()]
+    claims = list(Claim.objects.filter(pk__in=ids, practice__locality=locality))
+    decision = request.POST.get("decision")
+    note = request.POST.get("note", "")
+    try:
+        if decision == "approve":
+            for claim in claims:
+                actions.approve_claim(request.user, claim, note)
+        elif decision == "reject":
+            for claim in claims:
+                actions.reject_claim(request.user, claim, note)
+        elif decision == "pay":
+            month = periods.parse_month(request.POST.get("month", ""))
+            actions.pay_claims(request.user, claims, month)
+        else:
+            raise actions.Refused("Choose approve, reject or pay")
+    except (actions.Refused, ValueError) as error:
+        messages.error(request, str(error))
+        return
+    messages.success(request, f"{len(claims)} claim(s): {decision} recorded.")
+
+
+@requires(Permission.MANAGE_SERVICES, scope="locality")
+def claims_upload(request: HttpRequest, locality: Locality) -> HttpResponse:
+    form = ClaimsUploadForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {
+        "title": f"Upload enhanced service claims for {locality.name}",
+        "locality": locality,
+        "form": form,
+        "breadcrumbs": crumbs(
+            ("Enhanced services", reverse("enhanced_locality", args=[locality.slug]))
+        ),
+    }
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            table = read_table(upload.read(), upload.name)
+        except TableReadError as error:
+            form.add_error("file", str(error)[:1].upper() + str(error)[1:] + ".")
+            return render(request, "services/claims_upload.jinja", context, status=400)
+        check = check_claims(locality, form.cleaned_data["quarter"], table)
+        try:
+            stored = actions.submit_claims(request.user, locality, check)
+        except actions.Refused as refusal:
+            context.update({"refusal": str(refusal), "problems": refusal.problems})
+            return render(request, "services/claims_upload.jinja", context, status=400)
+        messages.success(
+            request,
+            f"{len(stored)} claims stored for {periods.quarter_label(check.quarter)}"
+            + (f"; {len(check.problems)} over the cap and queried" if check.problems else ""),
+        )
+        url = reverse("enhanced_locality", args=[locality.slug])
+        return redirect(f"{url}?quarter={periods.quarter_label(check.quarter)}")
+    return render(
+        request, "services/claims_upload.jinja", context, status=400 if form.errors else 200
+    )
+
+
+@requires(Permission.VIEW_PRACTICE, scope="practice")
+def enhanced_practice(request: HttpRequest, practice: Practice) -> HttpResponse:
+    return render(
+        request,
+        "services/enhanced_practice.jinja",
+        {
+            "title": f"Enhanced services: {practice.name}",
+            "practice": practice,
+            "sign_ups": SignUp.objects.filter(practice=practice).select_related(
+                "specification__service"
+            ),
+            "claims": Claim.objects.filter(practice=practice).select_related(
+                "specification__service"
+            ),
+            "spend": feeds.enhanced_services_spend(practice.code, "2008/09"),
+            "breadcrumbs": crumbs((practice.name, reverse("practice", args=[practice.code]))),
+        },
+    )
+
+
+# --- provider returns -------------------------------------------------------------------------
+
+
+def upload_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "service-uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _contract_choices(provider: Provider) -> list[tuple[int, str]]:
+    return [
+        (c.pk, f"{TEMPLATES[c.template].name} ({c.locality.name})")
+        for c in provider.contracts.select_related("locality")
+    ]
+
+
+@requires(Permission.SUBMIT_PROVIDER_RETURNS, scope="provider")
+def provider_returns(request: HttpRequest, provider: Provider) -> HttpResponse:
+    returns = (
+        ProviderReturn.objects.filter(contract__provider=provider)
+        .select_related("contract__locality")
+        .order_by("-period", "-submitted_at")
+    )
+    chosen = None
+    if request.GET.get("return", "").isdigit():
+        chosen = get_object_or_404(returns, pk=int(request.GET["return"]))
+    return render(
+        request,
+        "services/provider_returns.jinja",
+        {
+            "title": f"Returns from {provider.name}",
+            "provider": provider,
+            "returns": [
+                (
+                    r,
+                    TEMPLATES[r.contract.template],
+                    period_label(TEMPLATES[r.contract.template], r.period),
+                )
+                for r in returns
+            ],
+            "chosen": chosen,
+            "breadcrumbs": crumbs(("Services", reverse("services_index"))),
+        },
+    )
+
+
+@requires(Permission.SUBMIT_PROVIDER_RETURNS, scope="provider")
+def return_upload(request: HttpRequest, provider: Provider) -> HttpResponse:
+    contracts = {c.pk: c for c in provider.contracts.select_related("locality")}
+    context: dict[str, Any] = {
+        "title": f"Upload a return from {provider.name}",
+        "provider": provider,
+        "templates": [TEMPLATES[c.template] for c in contracts.values()],
+        "breadcrumbs": crumbs(("Returns", reverse("provider_returns", args=[provider.code]))),
+    }
+    if request.method == "POST" and "token" in request.POST:
+        return _confirm_return(request, provider, contracts, context)
+    form = ReturnUploadForm(
+        request.POST or None, request.FILES or None, contracts=_contract_choices(provider)
+    )
+    context["form"] = form
+    if request.method != "POST" or not form.is_valid():
+        return render(
+            request, "services/return_upload.jinja", context, status=400 if form.errors else 200
+        )
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    contract = contracts[form.cleaned_data["contract"]]
+    return _check_and_store(
+        request, provider, contract, form.cleaned_data["month"], data, upload.name, context
+    )
+
+
+def _check_and_store(
+    request: HttpRequest,
+    provider: Provider,
+    contract: ProviderContract,
+    month: dt.date,
+    data: bytes,
+    filename: str,
+    context: dict[str, Any],
+    *,
+    accept: bool = False,
+    note: str = "",
+    confirm_form: ReturnConfirmForm | None = None,
+) -> HttpResponse:
+    template = TEMPLATES[contract.template]
+    try:
+        table = read_table(data, filename)
+    except TableReadError as error:
+        context.update({"refusal": f"The file cannot be read: {error}.", "problems": []})
+        context.setdefault("form", ReturnUploadForm(contracts=_contract_choices(provider)))
+        return render(request, "services/return_upload.jinja", context, status=400)
+    practices = frozenset(contract.locality.practices.values_list("code", flat=True))
+    checked = validate(template, table, month, practices, contract.locality.name)
+    token = hashlib.sha256(data).hexdigest()
+    try:
+        stored = actions.submit_return(
+            request.user,
+            contract,
+            checked,
+            filename=filename,
+            sha256=token,
+            accept_with_problems=accept,
+            note=note,
+        )
+    except actions.Refused as refusal:
+        (upload_dir() / token).write_bytes(data)
+        context.update(
+            {
+                "title": f"Problems in the {template.name} return",
+                "refusal": str(refusal),
+                "problems": refusal.problems,
+                "validation": checked,
+                "period_label": period_label(template, checked.period),
+                "template": template,
+                "confirm": confirm_form
+                or ReturnConfirmForm(
+                    initial={
+                        "token": token,
+                        "filename": filename,
+                        "contract": contract.pk,
+                        "month": month.strftime("%Y-%m"),
+                    }
+                )
+                if checked.acceptable
+                else None,
+            }
+        )
+        return render(request, "services/return_problems.jinja", context, status=400)
+    (upload_dir() / token).unlink(missing_ok=True)
+    messages.success(
+        request,
+        f"{template.name} return for {period_label(template, stored.period)} accepted: "
+        f"{stored.row_count} rows"
+        + (f", {len(stored.problems)} known problems" if stored.problems else ""),
+    )
+    url = reverse("provider_returns", args=[provider.code])
+    return redirect(f"{url}?return={stored.pk}")
+
+
+def _confirm_return(
+    request: HttpRequest,
+    provider: Provider,
+    contracts: dict[int, ProviderContract],
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Accept a checked upload with its known problems (the file is read and checked again)."""
+    form = ReturnConfirmForm(request.POST)
+    token = request.POST.get("token", "")
+    path = upload_dir() / token
+    if not re.fullmatch(SHA256, token) or not path.exists():
+        raise Http404("That upload is no longer available: upload the file again.")
+    try:
+        contract = contracts[int(request.POST.get("contract", ""))]
+        month = periods.parse_month(request.POST.get("month", ""))
+    except (KeyError, ValueError) as error:
+        raise Http404("No such contract or month") from error
+    accepted = form.is_valid()
+    return _check_and_store(
+        request,
+        provider,
+        contract,
+        month,
+        path.read_bytes(),
+        request.POST.get("filename", "return.csv")[:255],
+        context,
+        accept=accepted,
+        note=form.cleaned_data["note"] if accepted else "",
+        confirm_form=None if accepted else form,
+    )
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def returns_report(request: HttpRequest, locality: Locality) -> HttpResponse:
+    contracts = list(ProviderContract.objects.filter(locality=locality).select_related("provider"))
+    provider_code = request.GET.get("provider", "")
+    if provider_code:
+        contracts = [c for c in contracts if c.provider.code == provider_code]
+        if not contracts:
+            raise Http404("No contract with that provider")
+    sections = reports.locality_report(contracts)
+    return render(
+        request,
+        "services/returns_report.jinja",
+        {
+            "title": f"Provider performance for {locality.name}",
+            "locality": locality,
+            "sections": sections,
+            "provider_code": provider_code,
+            "providers": sorted(
+                {
+                    c.provider
+                    for c in ProviderContract.objects.filter(locality=locality).select_related(
+                        "provider"
+                    )
+                },
+                key=lambda p: p.name,
+            ),
+            "period_label": period_label,
+            "breadcrumbs": crumbs(("Services", reverse("services_index"))),
+        },
+    )
+
+
+# --- patient experience -----------------------------------------------------------------------
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def experience_report(request: HttpRequest, locality: Locality) -> HttpResponse:
+    quarters = experience.quarters_with_results(locality)
+    quarter = _quarter_param(
+        request, quarters[0] if quarters else periods.quarter_of(dt.date.today())
+    )
+    can_act = has_permission(request.user, Permission.MANAGE_PLANS, locality) or has_permission(
+        request.user, Permission.MANAGE_SERVICES, locality
+    )
+    practices = [(p.code, p.name) for p in locality.practices.order_by("code")]
+    form = SurveyActionForm(practices=practices)
+    if request.method == "POST":
+        if not can_act:
+            raise PermissionDenied("You do not have permission to record survey actions.")
+        if "action_id" in request.POST:
+            status_form = SurveyActionStatusForm(request.POST)
+            if status_form.is_valid():
+                row = get_object_or_404(
+                    SurveyAction, pk=status_form.cleaned_data["action_id"], locality=locality
+                )
+                actions.report_survey_action(
+                    request.user,
+                    row,
+                    status=status_form.cleaned_data["status"],
+                    reported_to_board_on=status_form.cleaned_data["reported_to_board_on"],
+                )
+                messages.success(request, "Action updated.")
+                return redirect(request.get_full_path())
+        else:
+            form = SurveyActionForm(request.POST, practices=practices)
+            if form.is_valid():
+                data = form.cleaned_data
+                actions.record_survey_action(
+                    request.user,
+                    locality,
+                    quarter=quarter,
+                    domain=data["domain"],
+                    action=data["action"],
+                    owner=data["owner"],
+                    practice=locality.practices.filter(code=data["practice"]).first(),
+                )
+                messages.success(request, "Action recorded.")
+                return redirect(request.get_full_path())
+    return render(
+        request,
+        "services/experience_report.jinja",
+        {
+            "title": f"Patient experience in {locality.name}, {periods.quarter_label(quarter)}",
+            "locality": locality,
+            "quarter": quarter,
+            "quarter_label": periods.quarter_label(quarter),
+            "quarters": [periods.quarter_label(q) for q in quarters],
+            "results": experience.quarter_results(locality, quarter),
+            "actions": experience.actions_for(locality, quarter),
+            "form": form,
+            "can_act": can_act,
+            "statuses": SurveyAction.Status.choices,
+            "breadcrumbs": crumbs(("Services", reverse("services_index"))),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@requires(Permission.MANAGE_SERVICES, scope="locality")
+def survey_upload(request: HttpRequest, locality: Locality) -> HttpResponse:
+    form = SurveyUploadForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {
+        "title": f"Import patient survey results for {locality.name}",
+        "locality": locality,
+        "form": form,
+        "template": SURVEY_TEMPLATE,
+        "breadcrumbs": crumbs(
+            ("Patient experience", reverse("experience_report", args=[locality.slug]))
+        ),
+    }
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        quarter = form.cleaned_data["quarter"]
+        try:
+            table = read_table(upload.read(), upload.name)
+        except TableReadError as error:
+            form.add_error("file", str(error)[:1].upper() + str(error)[1:] + ".")
+            return render(request, "services/survey_upload.jinja", context, status=400)
+        practices = frozenset(locality.practices.values_list("code", flat=True))
+        checked = validate(SURVEY_TEMPLATE, table, quarter, practices, locality.name)
+        try:
+            stored = actions.import_survey(request.user, locality, quarter, checked)
+        except actions.Refused as refusal:
+            context.update({"refusal": str(refusal), "problems": refusal.problems})
+            return render(request, "services/survey_upload.jinja", context, status=400)
+        messages.success(request, f"{len(stored)} survey results imported.")
+        url = reverse("experience_report", args=[locality.slug])
+        return redirect(f"{url}?quarter={periods.quarter_label(quarter)}")
+    return render(
+        request, "services/survey_upload.jinja", context, status=400 if form.errors else 200
+    )
+
+
+@requires(Permission.VIEW_PRACTICE, scope="practice")
+def experience_practice(request: HttpRequest, practice: Practice) -> HttpResponse:
+    quarters = experience.quarters_with_results(practice.locality)
+    rows = []
+    for quarter in quarters:
+        for domain in experience.quarter_results(practice.locality, quarter):
+            mine = next((p for p in domain.practices if p.practice_code == practice.code), None)
+            if mine is not None:
+                rows.append((periods.quarter_label(quarter), domain, mine))
+    return render(
+        request,
+        "services/experience_practice.jinja",
+        {
+            "title": f"Patient experience: {practice.name}",
+            "practice": practice,
+            "rows": rows,
+            "breadcrumbs": crumbs((practice.name, reverse("practice", args=[practice.code]))),
+        },
+    )
