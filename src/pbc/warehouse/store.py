@@ -39,6 +39,7 @@ import shutil
 import signal
 import sys
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -298,16 +299,20 @@ def commit(
     old = read_manifest(folder, dataset_name)
     now = _utcnow()
     new_partitions = dict(old.partitions)
+    # Data reaches the disk before the manifest that lists it (fsync releases the GIL, so a few
+    # threads overlap the waits; the count of files is the count of partitions, not of rows).
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_fsync_file, [src for part in staged for src in part.files]))
+    target_dirs: list[Path] = []
     for part in staged:
         target_dir = folder / part.name if part.name else folder
         target_dir.mkdir(parents=True, exist_ok=True)
+        target_dirs.append(target_dir)
         rel_files: list[str] = []
         for i, src in enumerate(part.files):
             target = target_dir / f"part-{import_id}-{i}.parquet"
-            _fsync_file(src)
             os.replace(src, target)
             rel_files.append(target.relative_to(folder).as_posix())
-        _fsync_dir(target_dir)
         new_partitions[part.name] = PartitionEntry(
             files=tuple(rel_files),
             rows=part.rows,
@@ -315,6 +320,8 @@ def commit(
             imported_at=now,
             source_name=source_name,
         )
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_fsync_dir, sorted(set(target_dirs))))
     pause_point("files_placed")
 
     manifest = Manifest(
