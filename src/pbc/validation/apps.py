@@ -5,3 +5,27 @@ class ValidationConfig(AppConfig):
     name = "pbc.validation"
     label = "validation"
     verbose_name = "Validation of hospital charges"
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from pbc.orgs.access import has_permission
+        from pbc.orgs.roles import Permission
+        from pbc.web import navigation
+
+        def href(user: object) -> str | None:
+            wanted = (
+                Permission.REVIEW_FINDINGS,
+                Permission.SIGN_OFF_CHALLENGES,
+                Permission.RECORD_PROVIDER_RESPONSE,
+            )
+            if any(has_permission(user, p) for p in wanted):
+                return reverse("validation_index")
+            return None
+
+        item = navigation.NavItem("Validation", href)
+        labels = [existing.label for existing in navigation.ITEMS]
+        if "Admin" in labels:  # keep the staff-only Admin link last
+            navigation.ITEMS.insert(labels.index("Admin"), item)
+        else:
+            navigation.add(item)
