@@ -26,7 +26,7 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 pytest_plugins = ["engine_fixtures"]
 
-DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "demo_users"}
+DB_FIXTURES = {"db", "transactional_db", "live_server", "live_url", "django_db_reset_sequences"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -48,11 +48,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
-    """The test-scale demo (geography and users), built once per session in the test database."""
+    """The test-scale demo, built once per session in the test database.
+
+    Its contents are then serialised, so that transactional tests (`live_url`, for browser
+    tests) can restore them after the flush a transactional test needs.
+    """
+    from django.db import connections
+
     from pbc import demo
 
     with django_db_blocker.unblock():
         demo.build("test", report=lambda step: None)
+        for connection in connections.all():
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def live_url(live_server, django_db_serialized_rollback: None) -> str:  # type: ignore[no-untyped-def]
+    """The URL of a live server on the test database holding the demo, for browser tests.
+
+    The database is restored from the session's demo before the test (a transactional test
+    flushes it afterwards).
+    """
+    return str(live_server.url)
 
 
 @pytest.fixture(scope="session")
@@ -61,10 +79,18 @@ def browser() -> Iterator[object]:
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    # Playwright's sync API keeps an event loop on this thread while the browser is open, so
+    # Django would refuse the test thread's (synchronous) database calls as "async".
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -173,6 +173,54 @@ def warehouse_status(
     raise typer.Exit(status_command(as_json=as_json, data_dir=settings.DATA_DIR))
 
 
+plans_app = typer.Typer(help="Commissioning plans.", no_args_is_help=True)
+app.add_typer(plans_app, name="plans")
+
+
+def _finish(code: int, text: str) -> None:
+    """Print a command function's text (to stderr when it failed) and exit with its code."""
+    if text:
+        typer.echo(text, err=code != 0)
+    raise typer.Exit(code)
+
+
+@plans_app.command("import")
+def plans_import(
+    file: Annotated[Path, typer.Argument(help="plan document: .txt export, .docx or .xlsx")],
+    locality: Annotated[str, typer.Option(help="locality slug, e.g. dacorum")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="read and report; write nothing")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="objectives and unplaced text as JSON")
+    ] = False,
+) -> None:
+    """Import a locality commissioning plan document."""
+    setup_django()
+    migrate()
+    from pbc.plans.commands import plans_import_command
+
+    _finish(*plans_import_command(file, locality, dry_run=dry_run, as_json=as_json))
+
+
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("plan")
+def report_plan(
+    locality: Annotated[str, typer.Option(help="locality slug")],
+    month: Annotated[str, typer.Option(help="reporting month, YYYY-MM")],
+    out: Annotated[Path, typer.Option(help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="html, pdf or xlsx")] = "html",
+) -> None:
+    """The plan's board status report for a locality and month."""
+    setup_django()
+    from pbc.plans.commands import report_plan_command
+
+    _finish(*report_plan_command(locality, month, fmt, out))
+
+
 def main() -> None:
     app()
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 
 import pytest
 from pypdf import PdfReader
@@ -18,34 +16,12 @@ MILESTONES = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_rebuilt_afterwards(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """live_server needs a transactional database, which is emptied after the test: put the
-    session's demo back for the tests that follow.
-
-    Playwright's sync API runs an event loop on this thread, so Django would refuse database
-    calls here (the test database flush and this rebuild) as "async": they are synchronous.
-    """
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    from pbc import demo
-
-    with django_db_blocker.unblock():
-        demo.build("test", report=lambda step: None)
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.mark.browser
 def test_manager_updates_three_milestones_and_downloads_the_pdf(
-    demo_rebuilt_afterwards: None,
-    live_server,  # type: ignore[no-untyped-def]
+    live_url: str,
     page,  # type: ignore[no-untyped-def]
 ) -> None:
-    base = live_server.url
+    base = live_url
     page.goto(base + "/accounts/login/")
     page.fill("#id_username", "locality")
     page.fill("#id_password", DEMO_PASSWORD)

@@ -16,9 +16,9 @@ from pbc.demo import DEMO_PASSWORD, DEMO_USERS
 
 # What each role's navigation shows (besides the account links), written out independently.
 EXPECTED_NAV = {
-    "pct_analyst": ["Home", "PCT", "Imports", "Audit log"],
-    "locality_manager": ["Home", "Locality"],
-    "board_member": ["Home", "Locality"],
+    "pct_analyst": ["Home", "PCT", "Imports", "Audit log", "Plans"],
+    "locality_manager": ["Home", "Locality", "Plans"],
+    "board_member": ["Home", "Locality", "Plans"],
     "practice_user": ["Home", "Practice"],
     "provider_user": ["Home", "Provider"],
 }
