@@ -99,3 +99,16 @@ def workbook(title: str, rep: Report) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def empty_workbook(title: str) -> bytes:
+    """A workbook saying there is no statement yet (before the first refresh)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Statement"
+    ws.append([title])
+    ws.append(["No statement yet: statements appear once the finance refresh has run."])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

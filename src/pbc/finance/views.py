@@ -82,8 +82,10 @@ def _xlsx(
 ) -> HttpResponse:
     month = chosen_month(request)
     if month is None or not practices:
-        raise Http404("no statement: run the finance refresh first")
-    body = export.workbook(title, statements.report(practices, month))
+        body = export.empty_workbook(title)
+        month = dt.date.today().replace(day=1)
+    else:
+        body = export.workbook(title, statements.report(practices, month))
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
