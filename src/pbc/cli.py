@@ -173,6 +173,29 @@ def warehouse_status(
     raise typer.Exit(status_command(as_json=as_json, data_dir=settings.DATA_DIR))
 
 
+@app.command()
+def refresh(
+    month: Annotated[
+        str | None, typer.Option(help="YYYY-MM; default: every month the warehouse holds")
+    ] = None,
+) -> None:
+    """Recompute everything derived: costing and statements, findings, indicators."""
+    setup_django()
+    migrate()
+    from pbc.finance.refresh import refresh as refresh_finance
+    from pbc.indicators.refresh import refresh as refresh_indicators
+    from pbc.validation.refresh import refresh as refresh_validation
+
+    started = time.monotonic()
+    for name, step in (
+        ("costing and statements", refresh_finance),
+        ("validation findings", refresh_validation),
+        ("indicators", refresh_indicators),
+    ):
+        result = step(month)
+        typer.echo(f"  {name}: {result} ({time.monotonic() - started:.1f}s)")
+
+
 plans_app = typer.Typer(help="Commissioning plans.", no_args_is_help=True)
 app.add_typer(plans_app, name="plans")
 
