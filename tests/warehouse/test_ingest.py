@@ -90,6 +90,30 @@ def test_types_flags_quarantine_and_partitions(tmp_path: Path, sample) -> None: 
     assert lines[3]["reason"] == "missing required field"
 
 
+def test_missing_optional_code_has_no_flag_but_missing_nhs_number_is_flagged(
+    tmp_path: Path,
+) -> None:
+    from pbc.warehouse.schema import Dataset, Field
+
+    ds = Dataset(
+        "codes",
+        "optional checked fields",
+        (
+            Field("code", "string", True),
+            Field("nhs_number", "string", False, check="nhs_number"),
+            Field("hrg_code", "string", False, check="hrg_code"),
+        ),
+    )
+    src = tmp_path / "codes.csv"
+    src.write_text("code,nhs_number,hrg_code\na,,\nb,9434765919,HB12C\nc,9434765919,hb12c\n")
+    result = import_file(ds, src, data_dir=tmp_path)
+    rows = {r["code"]: r for r in stored_rows(ds, tmp_path)}
+    assert (rows["a"]["nhs_number_valid"], rows["a"]["hrg_code_valid"]) == (False, None)
+    assert (rows["b"]["nhs_number_valid"], rows["b"]["hrg_code_valid"]) == (True, True)
+    assert (rows["c"]["nhs_number_valid"], rows["c"]["hrg_code_valid"]) == (True, False)
+    assert result.rows_flagged == 2  # a (no NHS number) and c (bad HRG)
+
+
 def test_reimport_of_a_month_replaces_it(tmp_path: Path, sample) -> None:  # type: ignore[no-untyped-def]
     april = sample.month_rows("2008-04", "RWG", 30, price="10.00")
     may = sample.month_rows("2008-05", "RWG", 20, price="5.00")

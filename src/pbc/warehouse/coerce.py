@@ -23,7 +23,10 @@ A row goes to quarantine when a required field is missing, a value does not coer
 value is outside its code list (compared exactly, after trimming), the period field falls
 outside the declared `--period`, or (datasets partitioned by provider) the provider code cannot
 name a partition folder (letters and digits only). Named checks never reject: they set
-`<field>_valid`, which is false when the check fails or the value is missing.
+`<field>_valid`, false when the check fails. A missing value has nothing to check, so its flag
+is NULL, except for checks in `MISSING_FAILS` (the NHS number: the data contract says a missing
+NHS number is itself suspect for payment, so it is flagged false). `rows_flagged` counts rows
+with at least one flag false.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ DATE_MAX = "2100-12-31"
 _WS = "' \t\r\n'"
 PART_PREFIX = "__part_"
 PYTHON_CHECK_PREFIX = "pbc_check_"
+MISSING_FAILS = frozenset({"nhs_number"})
 
 
 def sql_string(value: str) -> str:
@@ -179,14 +183,16 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
 
 
 def check_expression(f: Field, column: str, python_checks: Sequence[str]) -> str:
-    """SQL boolean for a named check on text `column` (NULL counts as failing)."""
+    """SQL boolean for a named check on text `column`; a missing value gives NULL, or false
+    for the checks in MISSING_FAILS."""
     assert f.check is not None
     sql = SQL_CHECKS.get(f.check)
     if sql is not None and f.check not in python_checks:
         test = sql(column)
     else:
         test = f"{PYTHON_CHECK_PREFIX}{f.check}({column})"
-    return f"COALESCE({column} IS NOT NULL AND {test}, false)"
+    missing = "false" if f.check in MISSING_FAILS else "NULL"
+    return f"(CASE WHEN {column} IS NULL THEN {missing} ELSE COALESCE({test}, false) END)"
 
 
 def output_columns(dataset: Dataset) -> list[str]:

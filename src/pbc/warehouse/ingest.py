@@ -461,10 +461,12 @@ def _stage(
                     staged.rows_rejected += nbad
                     batch = batch.filter(pc.invert(bad_mask))
                 if flag_cols and batch.num_rows:
+                    # Kleene logic: any false flag makes the row false; NULL flags (nothing to
+                    # check) do not.
                     all_valid = batch.column(flag_cols[0])
                     for c in flag_cols[1:]:
-                        all_valid = pc.and_(all_valid, batch.column(c))
-                    staged.rows_flagged += batch.num_rows - (pc.sum(all_valid).as_py() or 0)
+                        all_valid = pc.and_kleene(all_valid, batch.column(c))
+                    staged.rows_flagged += pc.sum(pc.equal(all_valid, False)).as_py() or 0
                 offset += n
                 if estimate:
                     report("loading", min(0.99, staged.rows_read / estimate))
