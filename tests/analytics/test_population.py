@@ -363,4 +363,5 @@ def test_year_life_expectancy_and_gap_sign() -> None:
 def test_financial_years_whole_years_only() -> None:
     assert iq.financial_years(D(2005, 4, 1), D(2009, 3, 31)) == [2005, 2006, 2007, 2008]
     assert iq.financial_years(D(2005, 4, 1), D(2009, 2, 27)) == [2005, 2006, 2007]
+    assert iq.financial_years(D(2005, 4, 2), D(2009, 3, 31)) == [2006, 2007, 2008]
     assert iq.label(2007) == "2007/08"

@@ -37,8 +37,8 @@ def _table(con: Any, name: str) -> Any:
 
 
 def data_end(con: Any) -> dt.date | None:
-    """The last day of the data: the latest admission date in the warehouse."""
-    last = _table(con, "apc").admission_date.max().execute()
+    """The last day of the data: the latest discharge date in the warehouse."""
+    last = _table(con, "apc").discharge_date.max().execute()
     if last is None or pd.isna(last):
         return None
     return pd.Timestamp(last).date()
@@ -135,9 +135,12 @@ def _years(con: Any, practices: Sequence[str], years: Sequence[int]) -> tuple[iq
 
 
 def inequalities_for(locality_codes: Sequence[str], pct_codes: Sequence[str]) -> Inequalities:
+    """Every whole financial year the activity covers (first to last discharge date: spells are
+    invoiced, and partitioned, by discharge)."""
     con = wh.connect()
-    span = iq.years_covered(_table(con, "deaths")).to_pandas()
-    first, last = span.iloc[0]["first_death"], span.iloc[0]["last_death"]
+    apc = _table(con, "apc")
+    span = apc.aggregate(first=apc.discharge_date.min(), last=apc.discharge_date.max()).to_pandas()
+    first, last = span.iloc[0]["first"], span.iloc[0]["last"]
     if pd.isna(first) or pd.isna(last):
         return Inequalities((), ())
     years = iq.financial_years(pd.Timestamp(first).date(), pd.Timestamp(last).date())

@@ -5,7 +5,7 @@
   saves it with joblib under `settings.DATA_DIR / "models"` and records a `RiskModel` row
   holding the model card figures. One transaction, one audit event.
 - `score(...)`: scores everyone registered on the scoring date (default: the day after the
-  last admission in the warehouse, rounded up to a month start: 1 April 2009 on the demo) with
+  last discharge in the warehouse, rounded up to a month start: 1 April 2009 on the demo) with
   the latest model, and replaces all stored scores atomically (one audit event): model cards
   are kept, only the latest scoring of the population is.
 - The current model is the latest one with scores (`current_model()`).
@@ -97,7 +97,7 @@ def train(
 
 def default_score_date(con: Any) -> dt.date:
     apc = wh.table(con, "apc", data_dir=settings.DATA_DIR)
-    last = apc.admission_date.max().execute()
+    last = apc.discharge_date.max().execute()
     if last is None or pd.isna(last):
         raise RuntimeError("the warehouse holds no admitted patient care: import apc first")
     last = pd.Timestamp(last).date()

@@ -150,12 +150,14 @@ def year_life_expectancy(
     return YearLe(year, tuple(out))
 
 
-def financial_years(first_death: dt.date, last_death: dt.date) -> list[int]:
+def financial_years(first_day: dt.date, last_day: dt.date) -> list[int]:
     """Start years of the whole financial years between two dates."""
-    first_death, last_death = _as_date(first_death), _as_date(last_death)
-    first = first_death.year if first_death.month >= 4 else first_death.year - 1
-    last = last_death.year if last_death.month >= 4 else last_death.year - 1
-    if last_death < dt.date(last + 1, 3, 31):
+    first_day, last_day = _as_date(first_day), _as_date(last_day)
+    first = first_day.year if first_day.month >= 4 else first_day.year - 1
+    if first_day > dt.date(first, 4, 1):
+        first += 1  # the first year is incomplete
+    last = last_day.year if last_day.month >= 4 else last_day.year - 1
+    if last_day < dt.date(last + 1, 3, 31):
         last -= 1  # the last year is incomplete
     return list(range(first, last + 1))
 
