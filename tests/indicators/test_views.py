@@ -11,8 +11,8 @@ import ibis
 import openpyxl
 import pytest
 from django.test import Client
-from indicators import handmade
 
+from indicators import handmade
 from pbc.indicators import definitions as defs
 from pbc.indicators import present, refresh
 from pbc.indicators.models import IndicatorValue
@@ -154,3 +154,14 @@ def test_secondary_suppression_across_the_pct(values: None) -> None:
     assert present.hidden_across_pct(d, "5XX", ["a", "b"], "b") == {handmade.NOV}
     IndicatorValue.objects.filter(org_code="a").update(numerator=30)
     assert present.hidden_across_pct(d, "5XX", ["a", "b"], "b") == frozenset()
+
+
+def test_latest_status_for_the_board_report(values: None) -> None:
+    from pbc.indicators.summary import latest_status
+
+    s = latest_status("rtt-admitted-18-weeks", "practice", handmade.P1)
+    assert s is not None and s.month == handmade.NOV and s.value == pytest.approx(50.0)
+    assert s.target == 90 and s.text == "50.0 %"
+    before = latest_status("rtt-admitted-18-weeks", "practice", handmade.P1, handmade.OCT)
+    assert before is not None and before.value is None and before.text == "No data yet"
+    assert latest_status("no-such-indicator", "pct", "5P3") is None
