@@ -247,6 +247,11 @@ class StoreResult:
     no_longer_flagged: int
 
 
+def _text(value: Any) -> str:
+    """A string column value; None / NaN (a missing value from a data frame) -> ""."""
+    return value if isinstance(value, str) else ""
+
+
 FIGURES = ("charged_price", "amount", "in_force", "nhs_number", "month", "activity_date")
 
 
@@ -277,7 +282,7 @@ def store_findings(
             "charged_price": Decimal(r["charged_price"]).quantize(Decimal("0.01")),
             "amount": Decimal(r["amount"]).quantize(Decimal("0.01")),
             "in_force": bool(r["in_force"]),
-            "nhs_number": r["nhs_number"] or "",
+            "nhs_number": _text(r["nhs_number"]),
             "month": r["month"],
             "activity_date": r["activity_date"],
         }
@@ -291,10 +296,10 @@ def store_findings(
                     row_id=r["row_id"],
                     pct=pcts.get(r["commissioner_code"]),
                     practice=practices.get(r["gp_practice_code"]),
-                    practice_code=r["gp_practice_code"] or "",
+                    practice_code=_text(r["gp_practice_code"]),
                     provider=providers.get(r["provider_code"]),
                     provider_code=r["provider_code"],
-                    commissioner_code=r["commissioner_code"] or "",
+                    commissioner_code=_text(r["commissioner_code"]),
                     **values,
                 )
             )

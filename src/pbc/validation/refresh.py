@@ -48,18 +48,23 @@ def _connect() -> Any:
     return connect()
 
 
-def refresh(month: str | dt.date | None = None, user: Any = None) -> StoreResult:
-    """Run the rules over the warehouse and store their findings."""
+def findings_records(month: str | dt.date | None = None) -> list[dict[str, Any]]:
+    """The rules' findings over the warehouse, as rows of `FINDING_SCHEMA` (dates as dates)."""
     first = parse_month(month)
     con = _connect()
-    inputs = v.warehouse_inputs(con)
+    inputs = v.warehouse_inputs(con, cache=True)
     frame = con.execute(v.find(inputs, month=first))
-    records = frame.to_dict("records")
+    records: list[dict[str, Any]] = frame.to_dict("records")
     for r in records:
         for column in ("month", "activity_date"):
             value = r[column]
             r[column] = value.date() if hasattr(value, "date") else value
-    return store_findings(records, month=first, user=user)
+    return records
+
+
+def refresh(month: str | dt.date | None = None, user: Any = None) -> StoreResult:
+    """Run the rules over the warehouse and store their findings."""
+    return store_findings(findings_records(month), month=parse_month(month), user=user)
 
 
 def validate_command(
@@ -70,7 +75,7 @@ def validate_command(
     except ValueError as err:
         return EXIT_USAGE, str(err)
     con = _connect()
-    inputs = v.warehouse_inputs(con)
+    inputs = v.warehouse_inputs(con, cache=True)
     if score:
         from pbc.warehouse.engine import table
 

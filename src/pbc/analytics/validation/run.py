@@ -60,9 +60,16 @@ def find(
     return result
 
 
-def warehouse_inputs(con: BaseBackend, data_dir: str | os.PathLike[str] | None = None) -> Inputs:
-    """The rules' inputs read from the warehouse's committed datasets on connection `con`."""
+def warehouse_inputs(
+    con: BaseBackend, data_dir: str | os.PathLike[str] | None = None, *, cache: bool = False
+) -> Inputs:
+    """The rules' inputs read from the warehouse's committed datasets on connection `con`.
+
+    `cache=True` reads each dataset once into the engine (`Table.cache()`): the rules scan the
+    activity many times, and reading many small Parquet partitions each time is slow."""
     from pbc.warehouse.engine import table
 
     tables = {name: table(con, name, data_dir=data_dir) for name in INPUT_DATASETS}
+    if cache:
+        tables = {name: t.cache() for name, t in tables.items()}
     return Inputs(**tables)
