@@ -8,6 +8,10 @@
   valid life table in a single year (5,000 people or fewer); the page then says so and the PCT
   figures carry the trend.
 
+Results are cached in the process, keyed by the data directory and the latest warehouse import
+(`ImportRun`), so a page is computed once per import, not once per view (the full-scale
+registers take a few seconds: ISR and exact Poisson funnel limits for five registers).
+
 Plotly figures are plain dicts (drawn by the page with the locally served plotly.min.js).
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -25,6 +30,7 @@ from pbc.analytics.population import inequalities as iq
 from pbc.analytics.population import registers as reg
 from pbc.analytics.population.cohort import CONDITION_LABELS
 from pbc.warehouse import engine as wh
+from pbc.warehouse.models import ImportRun
 
 GREY = "#768692"
 BLUE = "#005eb8"
@@ -57,13 +63,28 @@ class Registers:
         return [p for p in comparison.practices if p.gp_practice_code in self.practices]
 
 
-def registers_for(practice_codes: Sequence[str]) -> Registers | None:
+def warehouse_version() -> tuple[str, int, str]:
+    """Changes whenever an import is recorded (the cache key of the computed pages)."""
+    latest = ImportRun.objects.order_by("-pk").values_list("pk", "status").first()
+    pk, status = latest if latest else (0, "")
+    return str(settings.DATA_DIR), int(pk), str(status)
+
+
+@lru_cache(maxsize=8)
+def _all_registers(version: tuple[str, int, str]) -> tuple[dt.date, dict[str, Any]] | None:
     con = wh.connect()
     on = data_end(con)
     if on is None:
         return None
     cells = reg.by_age_sex(_table(con, "patients"), on).to_pandas()
-    comparisons = reg.compare(cells.to_dict("records"))
+    return on, reg.compare(cells.to_dict("records"))
+
+
+def registers_for(practice_codes: Sequence[str]) -> Registers | None:
+    found = _all_registers(warehouse_version())
+    if found is None:
+        return None
+    on, comparisons = found
     return Registers(on, comparisons, tuple(sorted(practice_codes)))
 
 
@@ -135,6 +156,15 @@ def _years(con: Any, practices: Sequence[str], years: Sequence[int]) -> tuple[iq
 
 
 def inequalities_for(locality_codes: Sequence[str], pct_codes: Sequence[str]) -> Inequalities:
+    return _inequalities(
+        tuple(sorted(locality_codes)), tuple(sorted(pct_codes)), warehouse_version()
+    )
+
+
+@lru_cache(maxsize=32)
+def _inequalities(
+    locality_codes: tuple[str, ...], pct_codes: tuple[str, ...], version: tuple[str, int, str]
+) -> Inequalities:
     """Every whole financial year the activity covers (first to last discharge date: spells are
     invoiced, and partitioned, by discharge)."""
     con = wh.connect()

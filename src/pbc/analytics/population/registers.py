@@ -103,7 +103,7 @@ def _funnel_axis(expected: Sequence[float]) -> list[float]:
     """Denominators at which to draw the funnel lines: from small to a little past the largest."""
     top = max(expected) * 1.1
     low = max(min(expected) * 0.5, 0.5)
-    steps = 60
+    steps = 30
     ratio = (top / low) ** (1 / steps)
     return [low * ratio**i for i in range(steps + 1)]
 
