@@ -14,6 +14,7 @@ from django.db import transaction
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Role
 from pbc.plans import demo as plans_demo
+from pbc.services import demo as services_demo
 from pbc.synth import geography
 from pbc.warehouse import demo as warehouse_demo
 
@@ -130,4 +131,5 @@ def build(scale: str = "full", report: Callable[[str], None] = print) -> None:
     create_users()
     report("demo users ready")
     plans_demo.load(scale, report=report)
+    services_demo.load(scale, report=report)
     warehouse_demo.load(scale, report=report)

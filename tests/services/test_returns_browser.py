@@ -6,24 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pbc.demo import DEMO_PASSWORD
 from pbc.services import demo as services_demo_module
-
-
-@pytest.fixture(scope="module")
-def demo_rebuilt_afterwards(services_demo: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """live_server empties the database after the test: put the demos back for later tests."""
-    yield
-    from pbc import demo
-
-    with django_db_blocker.unblock():
-        demo.build("test", report=lambda step: None)
-        services_demo_module.load("test", report=lambda step: None)
 
 
 def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +32,6 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 
 @pytest.mark.browser
 def test_provider_uploads_a_return_and_the_locality_manager_sees_it(
-    demo_rebuilt_afterwards: None,
     live_url: str,
     page,  # type: ignore[no-untyped-def]
     tmp_path: Path,
