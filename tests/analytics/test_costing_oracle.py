@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pbc.analytics import costing
@@ -84,16 +86,24 @@ def demo() -> dict[str, pa.Table]:
     return generate(demo_scale("test"))
 
 
+def on_engine(engine: ibis.BaseBackend, table: pa.Table, folder: Path, name: str) -> ibis.Table:
+    """The table on the engine, through a Parquet file (memtables of nullable decimals do not
+    reach PySpark intact)."""
+    path = folder / f"{name}.parquet"
+    pq.write_table(table, path)
+    return engine.read_parquet(str(path))
+
+
 @pytest.mark.parametrize("dataset", ["apc", "op", "ae"])
 def test_costing_equals_plain_python_to_the_penny(
-    engine: ibis.BaseBackend, demo: dict[str, pa.Table], dataset: str
+    engine: ibis.BaseBackend, demo: dict[str, pa.Table], dataset: str, tmp_path: Path
 ) -> None:
     oracle = Oracle(demo["tariff"].to_pylist(), demo["market_forces_factors"].to_pylist())
     expr = costing.cost(
         dataset,
-        ibis.memtable(demo[dataset]),
-        ibis.memtable(demo["tariff"]),
-        ibis.memtable(demo["market_forces_factors"]),
+        on_engine(engine, demo[dataset], tmp_path, dataset),
+        on_engine(engine, demo["tariff"], tmp_path, "tariff"),
+        on_engine(engine, demo["market_forces_factors"], tmp_path, "mff"),
     )
     got = engine.to_pyarrow(expr.select(KEY[dataset], "expected_price")).to_pylist()
     ours = {r[KEY[dataset]]: r["expected_price"] for r in got}
