@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from pbc.finance import demo as finance_demo
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Role
 from pbc.plans import demo as plans_demo
@@ -133,3 +134,4 @@ def build(scale: str = "full", report: Callable[[str], None] = print) -> None:
     plans_demo.load(scale, report=report)
     services_demo.load(scale, report=report)
     warehouse_demo.load(scale, report=report)
+    finance_demo.load(scale, report=report)
