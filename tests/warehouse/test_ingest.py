@@ -114,6 +114,25 @@ def test_missing_optional_code_has_no_flag_but_missing_nhs_number_is_flagged(
     assert result.rows_flagged == 2  # a (no NHS number) and c (bad HRG)
 
 
+def test_a_check_without_sql_twin_runs_its_python_definition(
+    tmp_path: Path, sample, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A named check added to CHECKS before its SQL twin still flags rows (more slowly)."""
+    from pbc import codes
+    from pbc.warehouse.sql_checks import SQL_CHECKS
+
+    monkeypatch.delitem(SQL_CHECKS, "nhs_number")
+    numbers = ["9434765919", "9434765918", "943 476 5919", "", "1111111111"]
+    rows = [sample.row(f"n{i}", nhs=n) for i, n in enumerate(numbers)]
+    result = import_file(
+        sample.ACTIVITY, sample.write_csv(tmp_path / "a.csv", rows), data_dir=tmp_path
+    )
+    got = [r["nhs_number_valid"] for r in stored_rows(sample.ACTIVITY, tmp_path)]
+    assert got == [codes.is_valid_nhs_number(n) for n in numbers]  # rows sort by row_id n0..n4
+    assert got == [True, False, True, False, False]
+    assert result.rows_flagged == 3
+
+
 def test_reimport_of_a_month_replaces_it(tmp_path: Path, sample) -> None:  # type: ignore[no-untyped-def]
     april = sample.month_rows("2008-04", "RWG", 30, price="10.00")
     may = sample.month_rows("2008-05", "RWG", 20, price="5.00")

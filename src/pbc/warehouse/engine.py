@@ -189,9 +189,9 @@ def table(
     name = f"wh_{ds.name}_{secrets.token_hex(4)}"
     columns = list(stored_schema(ds).names)
     if con.name == "duckdb":
-        t = con.read_parquet(files, table_name=name, hive_partitioning=False)  # type: ignore[attr-defined]
+        t = con.read_parquet(files, table_name=name, hive_partitioning=False)
     elif con.name == "pyspark":
-        session = con._session  # type: ignore[attr-defined]
+        session = con._session
         session.read.parquet(*files).createOrReplaceTempView(name)
         t = con.table(name)
     else:  # pragma: no cover - guarded by engine_name

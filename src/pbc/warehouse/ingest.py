@@ -41,6 +41,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pds
+from duckdb.func import ARROW as ARROW_UDF
 
 from pbc.warehouse import coerce, sources, store
 from pbc.warehouse.schema import Dataset
@@ -143,25 +144,30 @@ def resolve_dataset(dataset: Dataset | str, source_name: str) -> Dataset:
         raise ImportRefused(source_name, f"unknown dataset {dataset!r} (known: {known})") from None
 
 
+def _vectorised(fn: Callable[[object], bool]) -> Callable[[pa.Array], pa.Array]:
+    """A DuckDB Arrow UDF calling `fn` once per distinct value of each batch."""
+
+    def run(values: pa.Array) -> pa.Array:
+        cache: dict[object, bool] = {}
+        out = []
+        for v in values.to_pylist():
+            if v not in cache:
+                cache[v] = bool(fn(v))
+            out.append(cache[v])
+        return pa.array(out, pa.bool_())
+
+    return run
+
+
 def _python_checks(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> list[str]:
     """Register the named checks with no SQL twin as vectorised Python functions."""
     from pbc.warehouse.datasets import CHECKS
 
     names = coerce.python_check_names(dataset, lambda name: name in SQL_CHECKS)
     for name in names:
-        fn = CHECKS[name]
-
-        def run(values: pa.Array, fn: Callable[[object], bool] = fn) -> pa.Array:
-            cache: dict[object, bool] = {}
-            out = []
-            for v in values.to_pylist():
-                if v not in cache:
-                    cache[v] = bool(fn(v))
-                out.append(cache[v])
-            return pa.array(out, pa.bool_())
-
+        run = _vectorised(CHECKS[name])
         con.create_function(
-            coerce.PYTHON_CHECK_PREFIX + name, run, ["VARCHAR"], "BOOLEAN", type="arrow"
+            coerce.PYTHON_CHECK_PREFIX + name, run, ["VARCHAR"], "BOOLEAN", type=ARROW_UDF
         )
     return names
 

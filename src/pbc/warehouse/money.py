@@ -32,7 +32,7 @@ def round_money(expr: ir.NumericValue) -> ir.DecimalValue:
     """DECIMAL(14, 2) half-up at the row, on any engine. Refuses floating-point input."""
     if not expr.type().is_decimal() and not expr.type().is_integer():
         raise TypeError(f"money must be computed in DECIMAL, not {expr.type()}")
-    return expr.cast(_WORKING).round(MONEY_SCALE).cast(MONEY)  # type: ignore[no-any-return]
+    return expr.cast(_WORKING).round(MONEY_SCALE).cast(MONEY)
 
 
 def money_product(amount: ir.NumericValue, factor: ir.NumericValue) -> ir.DecimalValue:
