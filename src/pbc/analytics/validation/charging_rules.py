@@ -10,11 +10,14 @@ procedure price of the charged HRG; for high-cost activity, the whole charge und
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from pbc.analytics.costing import MONEY, WORKING, cost_apc, financial_year
+from pbc.analytics.costing import MONEY, cost_apc, financial_year
 from pbc.analytics.validation.common import ELECTIVE_METHODS, Inputs, findings
 from pbc.analytics.validation.settings import ValidationSettings
+
+WORKING = dt.Decimal(24, 6)  # exact for price x MFF before rounding to the penny
 
 
 def _costed(inputs: Inputs) -> ir.Table:

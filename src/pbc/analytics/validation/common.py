@@ -97,13 +97,17 @@ def _checksum_ok(safe: ir.StringValue) -> ir.BooleanValue:
 
 def with_nhs_check(table: ir.Table, name: str = "_nhs_ok") -> ir.Table:
     """`table` with a boolean column `name`: the NHS number is valid (see `valid_nhs_number`).
-    Computed in stages (clean, digits, check digit) so each piece appears once in the query."""
-    s = table.nhs_number.re_replace(r"[\s\-]", "")
-    shaped = s.re_search(r"^[0-9]{10}$").fill_null(False)
+    Computed in stages (clean, digits, check digit) so each piece appears once in the query;
+    only numbers that are not already ten digits go through the (slower) clean-up."""
+    raw = table.nhs_number
+    direct = raw.re_search(r"^[0-9]{10}$").fill_null(False)
+    cleaned = raw.re_replace(r"[\s\-]", "")
+    s = ibis.ifelse(direct, raw, cleaned)
+    shaped = direct | cleaned.re_search(r"^[0-9]{10}$").fill_null(False)
     t1 = table.mutate(
         _nhs_shaped=shaped, _nhs_safe=ibis.ifelse(shaped, s, ibis.literal("0000000000"))
     )
-    digits = [t1._nhs_safe.substr(i, 1).cast("int64") for i in range(10)]
+    digits = [t1._nhs_safe.substr(i, 1).ascii_str() - 48 for i in range(10)]
     total = digits[0] * 10
     for i in range(1, 9):
         total = total + digits[i] * (10 - i)
