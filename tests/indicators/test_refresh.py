@@ -116,3 +116,13 @@ def test_manual_value_rejects_nonsense(django_user_model: Any) -> None:
         actions.record_manual_value(user, "tia-seen-within-7-days", "practice", "E82601",
                                     handmade.NOV, 1, 2)  # fmt: skip
     assert not ManualValue.objects.exists()
+
+
+def test_refresh_reads_the_demo_warehouse_through_the_engine() -> None:
+    """No tables passed: the configured engine reads the warehouse the test demo imported."""
+    result = refresh.refresh()
+    assert result.months[0] == dt.date(2005, 4, 1) and result.months[-1] == dt.date(2009, 3, 1)
+    assert result.values > 0 and result.census_date == dt.date(2009, 3, 31)
+    practices = set(Practice.objects.values_list("code", flat=True))
+    shown = IndicatorValue.objects.filter(indicator_id="gp-referral-rate", level="practice")
+    assert set(shown.values_list("org_code", flat=True)) >= practices
