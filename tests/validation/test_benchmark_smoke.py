@@ -26,4 +26,4 @@ def test_benchmark_smoke() -> None:
     assert 3000 <= last["rows"] <= 4000
     assert last["same_counts"] is True and last["findings"] > 100
     assert last["ours_s"] > 0 and last["baseline_s"] > 0
-    assert abs(last["ratio"] - last["ours_s"] / last["baseline_s"]) < 0.01
+    assert abs(last["ratio"] / (last["ours_s"] / last["baseline_s"]) - 1) < 0.05  # rounding
