@@ -15,6 +15,7 @@ from pbc.finance import demo as finance_demo
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Role
 from pbc.plans import demo as plans_demo
+from pbc.population import demo as population_demo
 from pbc.services import demo as services_demo
 from pbc.synth import geography
 from pbc.warehouse import demo as warehouse_demo
@@ -135,3 +136,4 @@ def build(scale: str = "full", report: Callable[[str], None] = print) -> None:
     services_demo.load(scale, report=report)
     warehouse_demo.load(scale, report=report)
     finance_demo.load(scale, report=report)
+    population_demo.load(scale, report=report)

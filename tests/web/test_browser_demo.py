@@ -16,12 +16,17 @@ from pbc.demo import DEMO_PASSWORD, DEMO_USERS
 
 # What each role's navigation shows (besides the account links), written out independently.
 EXPECTED_NAV = {
-    "pct_analyst": ["Home", "PCT", "Imports", "Audit log", "Plans"],
-    "locality_manager": ["Home", "Locality", "Plans"],
-    "board_member": ["Home", "Locality", "Plans"],
-    "practice_user": ["Home", "Practice"],
-    "provider_user": ["Home", "Provider"],
-}
+    "pct_analyst": [
+        "Home", "PCT", "Plans", "Indicators", "Validation", "Finance", "Population", "Services",
+        "Imports", "Audit log",
+    ],
+    "locality_manager": [
+        "Home", "Locality", "Plans", "Indicators", "Validation", "Finance", "Population", "Services",
+    ],
+    "board_member": ["Home", "Locality", "Plans", "Indicators", "Finance", "Population", "Services"],
+    "practice_user": ["Home", "Practice", "Indicators", "Validation", "Finance", "Population", "Services"],
+    "provider_user": ["Home", "Provider", "Indicators", "Validation", "Finance", "Services"],
+}  # fmt: skip
 
 
 def free_port() -> int:

@@ -12,8 +12,4 @@ class FinanceConfig(AppConfig):
         from pbc.web import navigation
 
         item = navigation.NavItem("Finance", lambda user: reverse("finance_index"))
-        labels = [existing.label for existing in navigation.ITEMS]
-        if "Admin" in labels:  # keep the staff-only Admin link last
-            navigation.ITEMS.insert(labels.index("Admin"), item)
-        else:
-            navigation.add(item)
+        navigation.add(item)

@@ -12,10 +12,4 @@ class IndicatorsConfig(AppConfig):
         from pbc.web import navigation
 
         item = navigation.NavItem("Indicators", lambda user: reverse("indicators_index"))
-        labels = [existing.label for existing in navigation.ITEMS]
-        if "Indicators" in labels:
-            return
-        if "Admin" in labels:  # keep the staff-only Admin link last
-            navigation.ITEMS.insert(labels.index("Admin"), item)
-        else:
-            navigation.add(item)
+        navigation.add(item)

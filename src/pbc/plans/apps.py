@@ -24,8 +24,4 @@ class PlansConfig(AppConfig):
             return reverse("plans_index")
 
         item = navigation.NavItem("Plans", plans_href, Permission.VIEW_LOCALITY)
-        labels = [existing.label for existing in navigation.ITEMS]
-        if "Admin" in labels:  # keep the staff-only Admin link last
-            navigation.ITEMS.insert(labels.index("Admin"), item)
-        else:
-            navigation.add(item)
+        navigation.add(item)

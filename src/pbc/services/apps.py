@@ -10,11 +10,7 @@ class ServicesConfig(AppConfig):
         from pbc.web import navigation
 
         item = navigation.NavItem("Services", services_href)
-        labels = [existing.label for existing in navigation.ITEMS]
-        if "Admin" in labels:  # keep the staff-only Admin link last
-            navigation.ITEMS.insert(labels.index("Admin"), item)
-        else:
-            navigation.add(item)
+        navigation.add(item)
 
 
 def services_href(user: object) -> str | None:

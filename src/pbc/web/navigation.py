@@ -21,13 +21,21 @@ class NavItem:
     # Builds the link for a user, or None when the item does not apply to them.
     href: Callable[[Any], str | None]
     permission: Permission | None = None
+    last: bool = False  # kept at the end whatever is added later (imports, audit log, admin)
 
 
 ITEMS: list[NavItem] = []
 
 
 def add(item: NavItem) -> None:
-    ITEMS.append(item)
+    """Add an item after the others, but before those marked `last`; adding twice is a no-op."""
+    if any(existing.label == item.label for existing in ITEMS):
+        return
+    if item.last:
+        ITEMS.append(item)
+        return
+    position = next((i for i, existing in enumerate(ITEMS) if existing.last), len(ITEMS))
+    ITEMS.insert(position, item)
 
 
 def items_for(user: Any, path: str = "") -> list[dict[str, Any]]:
@@ -94,6 +102,6 @@ add(
         Permission.VIEW_PROVIDER,
     )
 )
-add(NavItem("Imports", lambda user: reverse("imports"), Permission.IMPORT_DATA))
-add(NavItem("Audit log", lambda user: reverse("audit_log"), Permission.VIEW_AUDIT_LOG))
-add(NavItem("Admin", lambda user: reverse("admin:index") if user.is_staff else None))
+add(NavItem("Imports", lambda user: reverse("imports"), Permission.IMPORT_DATA, last=True))
+add(NavItem("Audit log", lambda user: reverse("audit_log"), Permission.VIEW_AUDIT_LOG, last=True))
+add(NavItem("Admin", lambda user: reverse("admin:index") if user.is_staff else None, last=True))
