@@ -196,6 +196,51 @@ def refresh(
         typer.echo(f"  {name}: {result} ({time.monotonic() - started:.1f}s)")
 
 
+@app.command()
+def validate(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM; default: every month")] = None,
+    score: Annotated[
+        bool, typer.Option("--score", help="precision and recall against the truth file")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="rules, findings, amounts as JSON")
+    ] = False,
+) -> None:
+    """Run the validation rules over the warehouse (and score them against faults.csv)."""
+    setup_django()
+    migrate()
+    from pbc.validation.refresh import validate_command
+
+    _finish(*validate_command(month, score=score, as_json=as_json))
+
+
+risk_app = typer.Typer(help="Risk stratification for case finding.", no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
+
+
+@risk_app.command("train")
+def risk_train(
+    train_year: Annotated[str, typer.Option(help="outcome year to train on")] = "2006/07",
+    evaluation_year: Annotated[str, typer.Option(help="held-out outcome year")] = "2007/08",
+) -> None:
+    """Train and evaluate the emergency-admission risk models; keep the model card."""
+    setup_django()
+    migrate()
+    from pbc.population.commands import risk_train_command
+
+    raise typer.Exit(risk_train_command(train_year=train_year, evaluation_year=evaluation_year))
+
+
+@risk_app.command("score")
+def risk_score() -> None:
+    """Score the current population with the latest model (the case-finding lists)."""
+    setup_django()
+    migrate()
+    from pbc.population.commands import risk_score_command
+
+    raise typer.Exit(risk_score_command())
+
+
 plans_app = typer.Typer(help="Commissioning plans.", no_args_is_help=True)
 app.add_typer(plans_app, name="plans")
 
