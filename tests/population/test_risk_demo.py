@@ -4,7 +4,6 @@ score, store; the must-show comparison with the rule baseline; the commands."""
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,8 @@ from pbc.population.models import RiskModel, RiskScore
 
 @pytest.mark.django_db
 def test_demo_load_trains_beats_baseline_and_scores() -> None:
-    started = time.perf_counter()
+    # The session's demo (pbc.demo.build) trained and scored once; loading again is a no-op.
     scored = demo.load("test", report=lambda step: None)
-    elapsed = time.perf_counter() - started
     model = RiskModel.objects.get()
     card = model.card
     chosen = card["evaluation"][model.kind]
@@ -51,12 +49,13 @@ def test_demo_load_trains_beats_baseline_and_scores() -> None:
     assert all(a.score >= b.score for a, b in zip(by_rank, by_rank[1:], strict=False))
     assert AuditEvent.objects.filter(object_type="RiskModel", action="create").count() == 1
     assert AuditEvent.objects.filter(object_type="RiskModel", action="update").count() == 1
-    assert elapsed < 30, f"demo load took {elapsed:.1f}s"
 
 
 @pytest.mark.django_db
 def test_commands_train_then_score() -> None:
     out, err = io.StringIO(), io.StringIO()
+    RiskScore.objects.all().delete()
+    RiskModel.objects.all().delete()
     assert commands.risk_score_command(stdout=out, stderr=err) == commands.EXIT_REFUSED
     assert "no risk model" in err.getvalue()
     out = io.StringIO()
