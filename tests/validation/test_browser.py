@@ -20,13 +20,17 @@ PRACTICE_A = next(u.organisation for u in DEMO_USERS if u.username == "practice"
 
 
 @pytest.fixture(scope="module")
-def demo_rebuilt_afterwards(django_db_blocker: Any) -> Iterator[None]:
-    """live_server empties the database after the test: put the demo back for later tests."""
+def demo_restored_afterwards(django_db_blocker: Any) -> Iterator[None]:
+    """live_server empties the database after the test: put the session's demo back (as
+    serialised by tests/conftest.py) for the tests that follow."""
     yield
-    from pbc import demo
+    from django.db import connections
 
     with django_db_blocker.unblock():
-        demo.build("test", report=lambda step: None)
+        for connection in connections.all():
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
 
 
 def sign_in(browser: Any, base: str, username: str) -> Any:
@@ -51,7 +55,7 @@ def finding(row_id: str, rule_id: str, amount: str) -> dict[str, Any]:
 
 @pytest.mark.browser
 def test_challenge_to_recovery(
-    demo_rebuilt_afterwards: None, live_url: str, browser: Any, tmp_path: Path
+    demo_restored_afterwards: None, live_url: str, browser: Any, tmp_path: Path
 ) -> None:
     base = live_url
     actions.store_findings(

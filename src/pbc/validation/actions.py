@@ -87,7 +87,9 @@ def decide(
     if decision not in PRACTICE_DECISIONS:
         raise ActionRefused(f"Unknown decision {decision!r}.")
     finding = (
-        Finding.objects.select_for_update().select_related("practice__locality").get(pk=finding_id)
+        Finding.objects.select_for_update(of=("self",))
+        .select_related("practice__locality")
+        .get(pk=finding_id)
     )
     _require(user, Permission.REVIEW_FINDINGS, finding)
     if version is not None and version != finding.version:
@@ -117,7 +119,7 @@ def decide(
 def sign_off(user: Any, finding_ids: Iterable[int]) -> list[Finding]:
     """Sign off challenged findings (all or nothing): they join the providers' schedules."""
     findings = list(
-        Finding.objects.select_for_update()
+        Finding.objects.select_for_update(of=("self",))
         .select_related("practice__locality")
         .filter(pk__in=list(finding_ids))
         .order_by("pk")
@@ -139,7 +141,9 @@ def sign_off(user: Any, finding_ids: Iterable[int]) -> list[Finding]:
 def write_off(user: Any, finding_id: int, reason: str) -> Finding:
     """Drop a disputed challenge: the challenged money is written off."""
     finding = (
-        Finding.objects.select_for_update().select_related("practice__locality").get(pk=finding_id)
+        Finding.objects.select_for_update(of=("self",))
+        .select_related("practice__locality")
+        .get(pk=finding_id)
     )
     _require(user, Permission.SIGN_OFF_CHALLENGES, finding)
     if finding.status != Status.DISPUTED:
@@ -175,7 +179,8 @@ def record_responses(
     _require(user, Permission.RECORD_PROVIDER_RESPONSE, provider)
     keys = [r.finding_key for r in rows]
     found = {
-        f.key: f for f in Finding.objects.select_for_update().filter(key__in=keys).order_by("pk")
+        f.key: f
+        for f in Finding.objects.select_for_update(of=("self",)).filter(key__in=keys).order_by("pk")
     }
     errors: list[str] = []
     seen: set[str] = set()
