@@ -26,6 +26,9 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 pytest_plugins = ["engine_fixtures"]
 
+# The session demo's database contents by alias (see django_db_setup).
+SERIALIZED_DEMO: dict[str, str] = {}
+
 DB_FIXTURES = {"db", "transactional_db", "live_server", "live_url", "django_db_reset_sequences"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,7 +54,9 @@ def django_db_setup(django_db_setup: None, django_db_blocker) -> None:  # type: 
     """The test-scale demo, built once per session in the test database.
 
     Its contents are then serialised, so that transactional tests (`live_url`, for browser
-    tests) can restore them after the flush a transactional test needs.
+    tests) can restore them after the flush a transactional test needs. (Kept here rather than
+    on the connection: while Playwright's event loop runs, Django hands the test thread new
+    connection objects.)
     """
     from django.db import connections
 
@@ -60,16 +65,26 @@ def django_db_setup(django_db_setup: None, django_db_blocker) -> None:  # type: 
     with django_db_blocker.unblock():
         demo.build("test", report=lambda step: None)
         for connection in connections.all():
-            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+            SERIALIZED_DEMO[connection.alias] = connection.creation.serialize_db_to_string()
 
 
 @pytest.fixture
 def live_url(live_server, django_db_serialized_rollback: None) -> str:  # type: ignore[no-untyped-def]
-    """The URL of a live server on the test database holding the demo, for browser tests.
+    """The URL of a live server on the test database holding the session's demo.
 
-    The database is restored from the session's demo before the test (a transactional test
-    flushes it afterwards).
+    A transactional test (which a live server needs) empties the database when it ends
+    (serialised rollback: without re-creating content types); the next one puts the demo back
+    from the contents serialised at set-up.
     """
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+
+    empty = not get_user_model().objects.exists()
+    for connection in connections.all():
+        # Django's teardown then flushes without re-creating content types.
+        connection._test_serialized_contents = SERIALIZED_DEMO[connection.alias]
+        if empty:
+            connection.creation.deserialize_db_from_string(SERIALIZED_DEMO[connection.alias])
     return str(live_server.url)
 
 

@@ -3,9 +3,6 @@ the funnel plot."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import ibis
 import pytest
 
@@ -13,34 +10,15 @@ from indicators import handmade
 from pbc.demo import DEMO_PASSWORD
 
 
-@pytest.fixture(scope="module")
-def demo_rebuilt_afterwards(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """live_server's transactional database is emptied after the test: put the session's demo
-    back. Playwright runs an event loop on this thread, so Django's async guard is lifted for
-    these synchronous database calls."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    from pbc import demo
-
-    with django_db_blocker.unblock():
-        demo.build("test", report=lambda step: None)
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.mark.browser
 def test_indicator_spc_icons_then_funnel(
-    demo_rebuilt_afterwards: None,
-    live_server,  # type: ignore[no-untyped-def]
+    live_url: str,
     page,  # type: ignore[no-untyped-def]
 ) -> None:
     from pbc.indicators import refresh
 
     refresh.refresh(con=ibis.duckdb.connect(), tables=handmade.tables())
-    base = live_server.url
+    base = live_url
     page.goto(base + "/accounts/login/")
     page.fill("#id_username", "analyst")
     page.fill("#id_password", DEMO_PASSWORD)

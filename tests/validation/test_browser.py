@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,20 +16,6 @@ from pbc.validation import actions
 from pbc.validation.models import Finding, Status
 
 PRACTICE_A = next(u.organisation for u in DEMO_USERS if u.username == "practice")
-
-
-@pytest.fixture(scope="module")
-def demo_restored_afterwards(django_db_blocker: Any) -> Iterator[None]:
-    """live_server empties the database after the test: put the session's demo back (as
-    serialised by tests/conftest.py) for the tests that follow."""
-    yield
-    from django.db import connections
-
-    with django_db_blocker.unblock():
-        for connection in connections.all():
-            contents = getattr(connection, "_test_serialized_contents", None)
-            if contents:
-                connection.creation.deserialize_db_from_string(contents)
 
 
 def sign_in(browser: Any, base: str, username: str) -> Any:
@@ -54,9 +39,7 @@ def finding(row_id: str, rule_id: str, amount: str) -> dict[str, Any]:
 
 
 @pytest.mark.browser
-def test_challenge_to_recovery(
-    demo_restored_afterwards: None, live_url: str, browser: Any, tmp_path: Path
-) -> None:
+def test_challenge_to_recovery(live_url: str, browser: Any, tmp_path: Path) -> None:
     base = live_url
     actions.store_findings(
         [

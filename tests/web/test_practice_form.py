@@ -28,7 +28,7 @@ def test_invalid_ods_code_is_refused_with_field_message(analyst: Client) -> None
     assert 'id="id_code-error"' in html  # the message is attached to the ODS code field
     assert "is not a GP practice ODS code" in html
     assert Practice.objects.count() == before
-    assert not AuditEvent.objects.filter(action="create").exists()
+    assert not AuditEvent.objects.filter(action="create", object_type="Practice").exists()
 
 
 @pytest.mark.django_db

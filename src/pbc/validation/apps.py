@@ -24,8 +24,4 @@ class ValidationConfig(AppConfig):
             return None
 
         item = navigation.NavItem("Validation", href)
-        labels = [existing.label for existing in navigation.ITEMS]
-        if "Admin" in labels:  # keep the staff-only Admin link last
-            navigation.ITEMS.insert(labels.index("Admin"), item)
-        else:
-            navigation.add(item)
+        navigation.add(item)
