@@ -26,9 +26,6 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 pytest_plugins = ["engine_fixtures"]
 
-# The session demo's database contents by alias (see django_db_setup).
-SERIALIZED_DEMO: dict[str, str] = {}
-
 DB_FIXTURES = {"db", "transactional_db", "live_server", "live_url", "django_db_reset_sequences"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -50,41 +47,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
-    """The test-scale demo, built once per session in the test database.
-
-    Its contents are then serialised, so that transactional tests (`live_url`, for browser
-    tests) can restore them after the flush a transactional test needs. (Kept here rather than
-    on the connection: while Playwright's event loop runs, Django hands the test thread new
-    connection objects.)
-    """
-    from django.db import connections
-
+def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The test-scale demo, built once per session in the test database, then copied
+    (`demo_snapshot`) so that browser tests can put it back after their flush."""
+    import demo_snapshot
     from pbc import demo
 
     with django_db_blocker.unblock():
         demo.build("test", report=lambda step: None)
-        for connection in connections.all():
-            SERIALIZED_DEMO[connection.alias] = connection.creation.serialize_db_to_string()
+        demo_snapshot.take()
+    yield
+    with django_db_blocker.unblock():
+        demo_snapshot.drop()
 
 
 @pytest.fixture
-def live_url(live_server, django_db_serialized_rollback: None) -> str:  # type: ignore[no-untyped-def]
+def live_url(live_server, transactional_db: None) -> str:  # type: ignore[no-untyped-def]
     """The URL of a live server on the test database holding the session's demo.
 
-    A transactional test (which a live server needs) empties the database when it ends
-    (serialised rollback: without re-creating content types); the next one puts the demo back
-    from the contents serialised at set-up.
+    A transactional test (which a live server needs) empties the database when it ends; the
+    next one puts the demo back from the session's snapshot first.
     """
     from django.contrib.auth import get_user_model
-    from django.db import connections
 
-    empty = not get_user_model().objects.exists()
-    for connection in connections.all():
-        # Django's teardown then flushes without re-creating content types.
-        connection._test_serialized_contents = SERIALIZED_DEMO[connection.alias]
-        if empty:
-            connection.creation.deserialize_db_from_string(SERIALIZED_DEMO[connection.alias])
+    import demo_snapshot
+
+    if not get_user_model().objects.exists():
+        demo_snapshot.restore()
     return str(live_server.url)
 
 

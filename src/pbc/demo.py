@@ -12,12 +12,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from pbc.finance import demo as finance_demo
+from pbc.indicators.refresh import refresh as refresh_indicators
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Role
 from pbc.plans import demo as plans_demo
 from pbc.population import demo as population_demo
 from pbc.services import demo as services_demo
 from pbc.synth import geography
+from pbc.validation.refresh import refresh as refresh_validation
 from pbc.warehouse import demo as warehouse_demo
 
 DEMO_PASSWORD = "pbc-demo-2009"
@@ -136,4 +138,8 @@ def build(scale: str = "full", report: Callable[[str], None] = print) -> None:
     services_demo.load(scale, report=report)
     warehouse_demo.load(scale, report=report)
     finance_demo.load(scale, report=report)
+    findings = refresh_validation()
+    report(f"validation findings stored: {findings.created:,} new")
+    indicators = refresh_indicators()
+    report(f"indicators computed: {indicators.values:,} values")
     population_demo.load(scale, report=report)
