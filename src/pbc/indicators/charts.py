@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from pbc.indicators.present import Funnel, Spc
+from pbc.web.charts import (
+    GREY,
+    funnel_limit_traces,
+)
 
-GREY = "#768692"
 BLUE = "#005eb8"
 ORANGE = "#ed8b00"
 PURPLE = "#330072"
@@ -75,23 +78,7 @@ def funnel_figure(f: Funnel, title: str, unit: str, denominator_label: str) -> d
         {"type": "scatter", "mode": "lines", "name": "Average", "x": xs,
          "y": [f.average] * len(xs), "line": {"color": "#212b32"}},
     ]  # fmt: skip
-    for attr, name, dash in (
-        ("upper_95", "95% limits", "dash"),
-        ("lower_95", "95% limits", "dash"),
-        ("upper_998", "99.8% limits", "dot"),
-        ("lower_998", "99.8% limits", "dot"),
-    ):
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": name,
-                "showlegend": attr.startswith("upper"),
-                "x": xs,
-                "y": [getattr(lim, attr) for lim in f.limits],
-                "line": {"color": GREY, "dash": dash},
-            }
-        )
+    data += funnel_limit_traces(xs, f.limits)
     return {
         "data": data,
         "layout": {

@@ -31,8 +31,11 @@ from pbc.analytics.population import registers as reg
 from pbc.analytics.population.cohort import CONDITION_LABELS
 from pbc.warehouse import engine as wh
 from pbc.warehouse.models import ImportRun
+from pbc.web.charts import (
+    GREY,
+    funnel_limit_traces,
+)
 
-GREY = "#768692"
 BLUE = "#005eb8"
 ORANGE = "#ed8b00"
 DARK = "#212b32"
@@ -110,23 +113,7 @@ def register_funnel(
         {"type": "scatter", "mode": "lines", "name": "As expected (100)", "x": xs,
          "y": [100] * len(xs), "line": {"color": DARK}},
     ]  # fmt: skip
-    for attr, name, dash in (
-        ("upper_95", "95% limits", "dash"),
-        ("lower_95", "95% limits", "dash"),
-        ("upper_998", "99.8% limits", "dot"),
-        ("lower_998", "99.8% limits", "dot"),
-    ):
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": name,
-                "showlegend": attr.startswith("upper"),
-                "x": xs,
-                "y": [getattr(lim, attr) for lim in comparison.funnel],
-                "line": {"color": GREY, "dash": dash},
-            }
-        )
+    data += funnel_limit_traces(xs, comparison.funnel)
     return {
         "data": data,
         "layout": {
