@@ -23,6 +23,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def values() -> None:
+    """Only the hand-made warehouse's values (the session demo computed its own: clear them)."""
+    from pbc.indicators.models import IndicatorValue
+
+    IndicatorValue.objects.all().delete()
     refresh.refresh(con=ibis.duckdb.connect(), tables=handmade.tables())
 
 
