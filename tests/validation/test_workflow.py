@@ -39,6 +39,8 @@ def records(django_db_setup: None, django_db_blocker: Any) -> list[dict[str, Any
 
 @pytest.fixture
 def stored(records: list[dict[str, Any]]) -> actions.StoreResult:
+    """The findings stored from scratch (the session demo stored them already: clear first)."""
+    Finding.objects.all().delete()
     return actions.store_findings(records)
 
 
