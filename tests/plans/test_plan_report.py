@@ -147,3 +147,24 @@ def test_report_page_and_downloads_for_the_locality_only() -> None:
     assert client.get(url + "?month=2012-01").status_code == 404
     assert client.get(reverse("plans_report", args=["welwyn-hatfield"])).status_code == 403
     assert Locality.objects.get(slug="dacorum").plans.count() == 1
+
+
+@pytest.mark.django_db
+def test_linked_indicators_show_latest_value_target_and_icons() -> None:
+    """The demo links Dacorum's 18-week outcome to the admitted RTT indicator: the report
+    shows the indicator's latest locality value up to the month, with its icons."""
+    from pbc.indicators.summary import latest_status
+    from pbc.orgs.models import Locality
+    from pbc.plans.report import build_report, render
+
+    locality = Locality.objects.get(slug="dacorum")
+    report = build_report(locality, dt.date(2009, 1, 1))
+    linked = {o.indicator_id: report.indicators[o.pk] for o in report.outcomes}
+    status = linked["rtt-admitted-18-weeks"]
+    expected = latest_status("rtt-admitted-18-weeks", "locality", "dacorum", dt.date(2009, 1, 1))
+    assert status is not None and expected is not None
+    assert status.value == expected.value and status.month == dt.date(2009, 1, 1)
+    assert status.variation_icon and status.assurance
+    html = render(report, "html").decode()
+    assert "Admitted RTT pathways completed within 18 weeks" in html
+    assert status.text in html

@@ -2,8 +2,8 @@
 
 Contents, in order: summary counts (plan and per section), a status table per objective, what
 changed since the previous month, overdue milestones and those due in the next two months, and the
-linked indicators (the indicators issue fills in values; until then each linked outcome shows its
-indicator id and target with "No data yet").
+linked indicators (each linked outcome's indicator for the locality: latest value up to the
+report's month, target, Making Data Count variation and assurance; "No data yet" when none).
 
 The report is for the locality board and the PCT, so it includes private commentary, marked
 "(private)"; the public plan page leaves it out.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from pbc.indicators.summary import Status, latest_status
 from pbc.orgs.models import Locality
 from pbc.plans.models import STATUS_ORDER, Outcome, Plan, add_months
 from pbc.plans.tracking import (
@@ -61,6 +62,9 @@ class PlanReport:
     changes: list[Change]
     outcomes: list[Outcome]
     generated_at: dt.datetime
+    # Each linked outcome's indicator at the locality, latest month up to the report's month
+    # (None when the id is not in the catalogue).
+    indicators: dict[int, Status | None] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -82,19 +86,23 @@ def build_report(locality: Locality, month: dt.date) -> PlanReport:
         raise ReportError(
             f"{locality.name} has no plan for a financial year including {month:%B %Y}"
         )
+    outcomes = list(
+        Outcome.objects.filter(objective__plan=plan)
+        .exclude(indicator_id="")
+        .select_related("objective")
+        .order_by("objective__number", "number")
+    )
     return PlanReport(
         locality=locality,
         plan=plan,
         month=month,
         current=plan_month(plan, month),
         changes=changes_since_previous_month(plan, month),
-        outcomes=list(
-            Outcome.objects.filter(objective__plan=plan)
-            .exclude(indicator_id="")
-            .select_related("objective")
-            .order_by("objective__number", "number")
-        ),
+        outcomes=outcomes,
         generated_at=timezone.localtime(),
+        indicators={
+            o.pk: latest_status(o.indicator_id, "locality", locality.slug, month) for o in outcomes
+        },
     )
 
 
@@ -218,15 +226,22 @@ def render_xlsx(report: PlanReport) -> bytes:
         overdue.cell(row=overdue.max_row, column=3).number_format = "yyyy-mm-dd"
 
     indicators = book.create_sheet("Indicators")
-    indicators.append(["Objective", "Outcome", "Indicator", "Target", "Latest value"])
+    indicators.append(
+        ["Objective", "Outcome", "Indicator", "Target", "Latest value", "Month", "Variation",
+         "Assurance"]
+    )  # fmt: skip
     for outcome in report.outcomes:
+        status = report.indicators.get(outcome.pk)
         indicators.append(
             [
                 outcome.objective.number,
                 outcome.text,
-                outcome.indicator_id,
+                status.title if status else outcome.indicator_id,
                 outcome.target,
-                "No data yet",
+                status.text if status else "No data yet",
+                (status.month.strftime("%B %Y") if status and status.month else ""),
+                (status.variation_icon or "") if status else "",
+                (status.assurance or "") if status else "",
             ]
         )
     if not report.outcomes:
