@@ -25,7 +25,7 @@ EXPECTED_NAV = {
     ],
     "board_member": ["Home", "Locality", "Plans", "Indicators", "Finance", "Population", "Services"],
     "practice_user": ["Home", "Practice", "Indicators", "Validation", "Finance", "Population", "Services"],
-    "provider_user": ["Home", "Provider", "Indicators", "Validation", "Finance", "Services"],
+    "provider_user": ["Home", "Provider", "Validation", "Services"],
 }  # fmt: skip
 
 

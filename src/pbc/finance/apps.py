@@ -9,7 +9,10 @@ class FinanceConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
+        from pbc.orgs.roles import Permission
         from pbc.web import navigation
 
-        item = navigation.NavItem("Finance", lambda user: reverse("finance_index"))
+        item = navigation.NavItem(
+            "Finance", lambda user: reverse("finance_index"), Permission.VIEW_PRACTICE
+        )
         navigation.add(item)

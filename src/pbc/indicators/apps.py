@@ -9,7 +9,10 @@ class IndicatorsConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
+        from pbc.orgs.roles import Permission
         from pbc.web import navigation
 
-        item = navigation.NavItem("Indicators", lambda user: reverse("indicators_index"))
+        item = navigation.NavItem(
+            "Indicators", lambda user: reverse("indicators_index"), Permission.VIEW_PRACTICE
+        )
         navigation.add(item)
