@@ -1,4 +1,4 @@
-"""`pbc warehouse status` and `pbc import` as the command functions the CLI calls."""
+"""`pbc warehouse status` as the command function the CLI calls."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from pbc.warehouse.command import EXIT_OK, EXIT_REFUSED, import_command, status_command
+from pbc.warehouse.command import EXIT_OK, status_command
 from pbc.warehouse.status import warehouse_status
 
 
@@ -39,39 +39,3 @@ def test_status_command_json_covers_the_declared_datasets(tmp_path: Path) -> Non
     data = json.loads(out.getvalue())
     assert {d["name"] for d in data["datasets"]} == set(DATASETS)
     assert all(d["rows"] == 0 for d in data["datasets"])
-
-
-def test_import_command_prints_the_record_as_json(tmp_path: Path) -> None:
-    path = tmp_path / "mff.csv"
-    path.write_text(
-        "financial_year,provider_code,market_forces_factor\n2008/09,RWG,1.10825\n2008/09,RC1,x\n"
-    )
-    out = io.StringIO()
-    outcome = import_command(
-        "market_forces_factors", path, as_json=True, data_dir=tmp_path, stdout=out
-    )
-    assert outcome.exit_code == EXIT_OK
-    record = json.loads(out.getvalue())
-    assert record == outcome.result.to_dict()  # type: ignore[union-attr]
-    assert (record["rows_read"], record["rows_loaded"], record["rows_rejected"]) == (2, 1, 1)
-    assert record["dataset"] == "market_forces_factors"
-
-
-def test_import_command_reports_a_refusal_and_exits_2(tmp_path: Path) -> None:
-    path = tmp_path / "mff.csv"
-    path.write_text("financial_year,provider\n2008/09,RWG\n")
-    out, err = io.StringIO(), io.StringIO()
-    outcome = import_command("market_forces_factors", path, as_json=True, data_dir=tmp_path,
-                             stdout=out, stderr=err)  # fmt: skip
-    assert outcome.exit_code == EXIT_REFUSED
-    payload = json.loads(out.getvalue())
-    assert payload["refused"] is True and payload["source_name"] == "mff.csv"
-    assert "unknown columns: provider" in payload["problem"]
-    assert "missing columns: provider_code, market_forces_factor" in payload["problem"]
-
-    human = io.StringIO()
-    outcome = import_command(
-        "no_such_dataset", path, data_dir=tmp_path, stdout=io.StringIO(), stderr=human
-    )
-    assert outcome.exit_code == EXIT_REFUSED
-    assert "unknown dataset 'no_such_dataset'" in human.getvalue()
