@@ -134,23 +134,28 @@ def apc_point_of_delivery(apc: ir.Table, tariff: ir.Table) -> ir.Table:
     return joined.mutate(expected_pod=pod).drop("s_year", "s_hrg", "s_max_los", "s_min_age")
 
 
+def _join_prices(rows: ir.Table, key: str, prices: ir.Table, mff: ir.Table) -> ir.Table:
+    """Rows (with `fy` and `expected_pod`) joined to their tariff row by (year, point of
+    delivery, `key`) and to their provider's market forces factor for the year."""
+    joined = rows.left_join(
+        prices,
+        [
+            rows.fy == prices.t_year,
+            rows.expected_pod == prices.t_pod,
+            rows[key] == prices.t_key,
+        ],
+    )
+    factors = _mff_lookup(mff)
+    return joined.left_join(
+        factors, [joined.fy == factors.m_year, joined.provider_code == factors.m_provider]
+    )
+
+
 def cost_apc(apc: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
     """Admitted patient care spells with their expected price and its components."""
     columns = list(apc.columns)
     spells = apc_point_of_delivery(apc, tariff)
-    prices = _tariff_lookup(tariff, by_treatment_function=False)
-    factors = _mff_lookup(mff)
-    joined = spells.left_join(
-        prices,
-        [
-            spells.fy == prices.t_year,
-            spells.expected_pod == prices.t_pod,
-            spells.hrg_code == prices.t_key,
-        ],
-    )
-    joined = joined.left_join(
-        factors, [joined.fy == factors.m_year, joined.provider_code == factors.m_provider]
-    )
+    joined = _join_prices(spells, "hrg_code", _tariff_lookup(tariff, False), mff)
     over_trim = joined.length_of_stay - joined.t_trim
     ebd = ibis.ifelse(
         joined.expected_pod.isin(("EL", "NEL")) & (over_trim > 0), over_trim, 0
@@ -174,19 +179,7 @@ def cost_op(op: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
     )
     by_hrg = _tariff_lookup(tariff.filter(tariff.point_of_delivery == "OPPROC"), False)
     by_tf = _tariff_lookup(tariff.filter(tariff.point_of_delivery.isin(("OPFA", "OPFUP"))), True)
-    prices = by_hrg.union(by_tf)
-    joined = rows.left_join(
-        prices,
-        [
-            rows.fy == prices.t_year,
-            rows.expected_pod == prices.t_pod,
-            rows.lookup_key == prices.t_key,
-        ],
-    )
-    factors = _mff_lookup(mff)
-    joined = joined.left_join(
-        factors, [joined.fy == factors.m_year, joined.provider_code == factors.m_provider]
-    )
+    joined = _join_prices(rows, "lookup_key", by_hrg.union(by_tf), mff)
     attended = joined.attended_or_did_not_attend.isin(ATTENDED)
     return _finish(joined, columns, ibis.literal(0).cast("int64"), attended)
 
@@ -196,18 +189,7 @@ def cost_ae(ae: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
     columns = list(ae.columns)
     rows = ae.mutate(fy=financial_year(ae.arrival_date), expected_pod=ibis.literal("AE"))
     prices = _tariff_lookup(tariff.filter(tariff.point_of_delivery == "AE"), False)
-    joined = rows.left_join(
-        prices,
-        [
-            rows.fy == prices.t_year,
-            rows.expected_pod == prices.t_pod,
-            rows.hrg_code == prices.t_key,
-        ],
-    )
-    factors = _mff_lookup(mff)
-    joined = joined.left_join(
-        factors, [joined.fy == factors.m_year, joined.provider_code == factors.m_provider]
-    )
+    joined = _join_prices(rows, "hrg_code", prices, mff)
     return _finish(joined, columns, ibis.literal(0).cast("int64"), ibis.literal(True))
 
 
