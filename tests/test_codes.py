@@ -53,3 +53,23 @@ def test_ods_code_shapes() -> None:
     assert codes.is_provider_code("RWG01")
     assert not codes.is_provider_code("RW") and not codes.is_provider_code("rwg")
     assert codes.is_pct_code("5P3") and not codes.is_pct_code("P53")
+
+
+def test_only_ascii_digits_and_no_trailing_newline() -> None:
+    # "٩" (Arabic-Indic nine) and "²" pass str.isdigit() and a plain regex \d.
+    assert not codes.is_valid_nhs_number("943476591٩")
+    assert not codes.is_valid_nhs_number("94347659²9")
+    assert not codes.is_practice_code("E8260١")
+    assert not codes.is_practice_code("E82601\n")  # `$` alone would accept a trailing newline
+    assert not codes.is_trust_code("RWG\n")
+    assert not codes.is_pct_code("5P3\n")
+    assert codes.is_practice_code("E82601")
+
+
+def test_warehouse_code_checks_are_ascii_and_whole_value() -> None:
+    from pbc.warehouse.datasets import CHECKS
+
+    assert CHECKS["treatment_function_code"]("110")
+    assert not CHECKS["treatment_function_code"]("1١0")
+    assert not CHECKS["hrg_code"]("HB12C\n")
+    assert not CHECKS["icd10_code"]("I2١.9")

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 
 _NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+# ASCII digits only: str.isdigit() and a plain \d also accept "٣" or "²".
+_NINE_DIGITS = re.compile(r"[0-9]{9}")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
 
 
 def nhs_number_check_digit(first_nine: str) -> int | None:
@@ -17,7 +20,7 @@ def nhs_number_check_digit(first_nine: str) -> int | None:
     Multiply each digit by its weight (10 down to 2), sum, take the remainder mod 11 and subtract
     it from 11. A result of 11 becomes 0; a result of 10 means the number cannot be valid.
     """
-    if len(first_nine) != 9 or not first_nine.isdigit():
+    if not _NINE_DIGITS.fullmatch(first_nine):
         raise ValueError("need exactly nine digits")
     total = sum(int(d) * w for d, w in zip(first_nine, _NHS_WEIGHTS, strict=True))
     check = 11 - total % 11
@@ -38,7 +41,7 @@ def normalise_nhs_number(value: object) -> str:
 def is_valid_nhs_number(value: object) -> bool:
     """True when the value is ten digits whose last digit is the modulus 11 check digit."""
     digits = normalise_nhs_number(value)
-    if len(digits) != 10 or not digits.isdigit():
+    if not _TEN_DIGITS.fullmatch(digits):
         return False
     if len(set(digits)) == 1:  # 0000000000, 1111111111... pass the arithmetic but are never issued
         return False
@@ -52,7 +55,7 @@ def is_test_range_nhs_number(value: object) -> bool:
 
 
 # ODS code shapes (NHS Organisation Data Service).
-_PRACTICE_RE = re.compile(r"^[A-Z]\d{5}$")  # GP practice: E82001
+_PRACTICE_RE = re.compile(r"^[A-Z][0-9]{5}$")  # GP practice: E82001
 _TRUST_RE = re.compile(r"^R[A-Z0-9]{2}$")  # NHS trust: RWG
 _PROVIDER_RE = re.compile(r"^[A-Z0-9]{3}$")  # any provider organisation: RWG, NT4, AXX
 _SITE_RE = re.compile(r"^[A-Z0-9]{5}$")  # trust site: RWG01
@@ -61,19 +64,21 @@ _PCT_RE = re.compile(r"^5[A-Z0-9]{2}$")  # primary care trust: 5P3
 
 def is_practice_code(value: object) -> bool:
     """A GP practice ODS code: one letter then five digits (E82001)."""
-    return isinstance(value, str) and bool(_PRACTICE_RE.match(value))
+    return isinstance(value, str) and bool(_PRACTICE_RE.fullmatch(value))
 
 
 def is_trust_code(value: object) -> bool:
     """An NHS trust ODS code: R then two letters or digits (RWG)."""
-    return isinstance(value, str) and bool(_TRUST_RE.match(value))
+    return isinstance(value, str) and bool(_TRUST_RE.fullmatch(value))
 
 
 def is_provider_code(value: object) -> bool:
     """Any provider organisation code: three letters or digits (RWG, NT4); or a 5-character site."""
-    return isinstance(value, str) and bool(_PROVIDER_RE.match(value) or _SITE_RE.match(value))
+    return isinstance(value, str) and bool(
+        _PROVIDER_RE.fullmatch(value) or _SITE_RE.fullmatch(value)
+    )
 
 
 def is_pct_code(value: object) -> bool:
     """A primary care trust code: 5 then two letters or digits (5P3)."""
-    return isinstance(value, str) and bool(_PCT_RE.match(value))
+    return isinstance(value, str) and bool(_PCT_RE.fullmatch(value))

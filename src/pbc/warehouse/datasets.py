@@ -128,15 +128,15 @@ ACTIVITY_DATASETS = ("apc", "op", "ae")
 
 # --- named checks (failure flags the row, never rejects it) -----------------------------------
 
-_HRG_RE = re.compile(r"^[A-Z]{2}\d{2}[A-Z]$")  # HRG4 shape: HB12C
-_TF_RE = re.compile(r"^\d{3}$")  # treatment function: 110
-_ICD10_RE = re.compile(r"^[A-Z]\d{2}(\.?[0-9X]{1,2})?$")  # I21.9, J441, C50
+_HRG_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")  # HRG4 shape: HB12C
+_TF_RE = re.compile(r"^[0-9]{3}$")  # treatment function: 110
+_ICD10_RE = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9X]{1,2})?$")  # I21.9, J441, C50
 _BNF_RE = re.compile(r"^[0-9A-Z]{15}$")  # BNF presentation: 0212000B0AAAAAA
 
 
 def _matches(pattern: re.Pattern[str]) -> Callable[[object], bool]:
     def check(value: object) -> bool:
-        return isinstance(value, str) and bool(pattern.match(value))
+        return isinstance(value, str) and bool(pattern.fullmatch(value))
 
     return check
 

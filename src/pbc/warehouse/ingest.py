@@ -53,7 +53,7 @@ ProgressCallback = Callable[[str, float], None]
 
 BATCH_ROWS = 1 << 20
 QUARANTINE_HEADER = ("source_row", "field", "value", "reason")
-_PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 __all__ = ["ImportRefused", "ImportResult", "ProgressCallback", "import_file"]
 
@@ -200,7 +200,7 @@ def import_file(
         raise ImportRefused(name, "no such file")
     fmt = sources.detect_format(file, name)
     if period is not None:
-        if not _PERIOD_RE.match(period):
+        if not _PERIOD_RE.fullmatch(period):
             raise ImportRefused(name, f"period {period!r} is not a month YYYY-MM")
         if ds.period_field is None:
             raise ImportRefused(
