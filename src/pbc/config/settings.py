@@ -144,6 +144,8 @@ WHITENOISE_ROOT = FRONTEND_DIR if FRONTEND_DIR.exists() else None
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# Small-number suppression on published pages: "in-force" (by date) or a rule name (pbc.web.disclosure).
+PBC_DISCLOSURE_RULE = os.environ.get("PBC_DISCLOSURE_RULE", "in-force")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -30,6 +30,7 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships, visible_practices
 from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
+from pbc.web import disclosure
 from pbc.web.rules import public, requires, signed_in
 
 LEVEL_PERMISSION = {
@@ -283,8 +284,9 @@ def public_rows(definition: Definition, org: Org, rows: list[present.Row]) -> li
     would give a hidden one away (or the PCT total withheld)."""
     pct = org.obj if org.level == "pct" else org.obj.pct
     localities = list(pct.localities.values_list("slug", flat=True))
-    also = present.hidden_across_pct(definition, pct.code, localities, org.code)
-    return present.suppress_rows(definition, rows, also_hidden=also)
+    rule = disclosure.rule()
+    also = present.hidden_across_pct(definition, pct.code, localities, org.code, rule)
+    return present.suppress_rows(definition, rows, rule, also_hidden=also)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from jinja2 import ChainableUndefined, Environment
 
 from pbc.orgs.access import has_permission, roles_of
 from pbc.orgs.roles import Permission
-from pbc.web import navigation
+from pbc.web import disclosure, navigation
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -57,6 +57,7 @@ def environment(**options: Any) -> Environment:
             "get_messages": messages.get_messages,
             "nhsuk_version": settings.NHSUK_FRONTEND_VERSION,
             "service_name": "Practice Based Commissioning",
+            "disclosure": disclosure,
         }
     )
     env.filters.update({"money": money, "number": number, "nice_date": nice_date})
