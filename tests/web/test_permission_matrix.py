@@ -130,7 +130,14 @@ def _import_run() -> list[str]:
 UNSCOPED_SAMPLES: dict[str, Callable[[], list[str]]] = {"run": _import_run}
 
 
+# URL keywords that are not objects (a month): one fixed value, filled in before the scope.
+FIXED_SAMPLES: dict[str, str] = {"month": "2009-01"}
+
+
 def urls_for(route: Route) -> list[tuple[str, str | None, str | None]]:
+    for fixed, sample in FIXED_SAMPLES.items():
+        pattern = re.sub(rf"<(?:\w+:)?{fixed}>", sample, route.pattern)
+        route = Route(route.name, pattern, route.view)
     names = re.findall(r"<(?:\w+:)?(\w+)>", route.pattern)
     assert len(names) <= 1, f"{route.pattern}: extend the matrix test for several arguments"
     if not names:
