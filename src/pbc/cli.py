@@ -289,6 +289,20 @@ def report_plan(
     _finish(*report_plan_command(locality, month, fmt, out))
 
 
+@report_app.command("board")
+def report_board(
+    locality: Annotated[str, typer.Option(help="locality slug")],
+    month: Annotated[str, typer.Option(help="reporting month, YYYY-MM")],
+    out: Annotated[Path, typer.Option(help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="html, pdf or xlsx")] = "html",
+) -> None:
+    """The locality performance report (monthly board pack) for a locality and month."""
+    setup_django()
+    from pbc.reports.commands import report_board_command
+
+    _finish(*report_board_command(locality, month, fmt, out))
+
+
 def main() -> None:
     app()
 

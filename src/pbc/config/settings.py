@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "pbc.finance",
     "pbc.population",
     "pbc.services",
+    "pbc.reports",
 ]
 
 MIDDLEWARE = [

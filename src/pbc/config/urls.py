@@ -24,6 +24,7 @@ urlpatterns = [
     path("finance/", include("pbc.finance.urls")),
     path("population/", include("pbc.population.urls")),
     path("services/", include("pbc.services.urls")),
+    path("reports/", include("pbc.reports.urls")),
     path("admin/", admin.site.urls),
 ]
 
