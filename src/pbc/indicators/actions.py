@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from pbc.indicators import definitions as defs
 from pbc.indicators.models import IndicatorValue, ManualValue
@@ -28,7 +29,7 @@ def record_manual_value(
     """Enter (or correct) a manual-entry indicator's value for one organisation and period;
     the shown value is updated in the same transaction and the change audited."""
     definition = defs.get(indicator_id)
-    if definition is None or not definition.manual:
+    if definition is None or not definition.accepts_manual_entry:
         raise ValidationError(f"{indicator_id} is not a manual-entry indicator")
     if level not in definition.levels:
         raise ValidationError(f"{definition.title} is not reported at {level} level")
@@ -37,6 +38,20 @@ def record_manual_value(
     if numerator < 0 or (denominator is not None and denominator < numerator):
         raise ValidationError("the numerator must lie between 0 and the denominator")
     month = month.replace(day=1)
+    if (
+        definition.services_feed
+        and IndicatorValue.objects.filter(
+            indicator_id=indicator_id,
+            level=level,
+            org_code=org_code,
+            month=month,
+            source=IndicatorValue.Source.SERVICES,
+        ).exists()
+    ):
+        raise ValidationError(
+            f"{definition.title} for this period comes from the services data; "
+            "manual entry is only for periods the services data does not cover"
+        )
     existing = ManualValue.objects.filter(
         indicator_id=indicator_id, level=level, org_code=org_code, month=month
     ).first()
@@ -81,3 +96,141 @@ def record_manual_value(
         detail=f"{indicator_id} {level}:{org_code} {month:%Y-%m}",
     )
     return manual
+
+
+def financial_year_start(financial_year: str) -> dt.date:
+    """'2008/09' -> 1 April 2008 (ValueError for anything else)."""
+    first, _, second = financial_year.partition("/")
+    if not (len(first) == 4 and first.isdigit() and len(second) == 2 and second.isdigit()):
+        raise ValueError("financial year must look like 2008/09")
+    if (int(first) + 1) % 100 != int(second):
+        raise ValueError("the second year must follow the first, as in 2008/09")
+    return dt.date(int(first), 4, 1)
+
+
+def financial_year_of(month: dt.date) -> str:
+    start = month.year if month.month >= 4 else month.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def _target_bounds(definition: defs.Definition) -> tuple[float, float | None]:
+    if definition.statistic == "proportion":
+        return 0.0, definition.multiplier
+    return 0.0, None
+
+
+@transaction.atomic
+def set_target(
+    user: Any,
+    indicator_id: str,
+    level: str,
+    financial_year: str,
+    value: float | None,
+    trajectory: list[tuple[dt.date, float]] | None = None,
+    org_code: str = "",
+    note: str = "",
+) -> list[Any]:
+    """Set (or, with `value=None` and no trajectory, remove) an indicator's target for a
+    financial year at a level, overriding the YAML target and trajectory in that year.
+
+    The year's target applies from April; each trajectory point (month, value) from its month
+    on. The year's previous rows are replaced; the change is kept in `TargetChange` (who,
+    when, before, after) and audited. Errors are raised per field (`ValidationError` with a
+    dict keyed by form field)."""
+    from pbc.indicators.models import Target, TargetChange
+
+    errors: dict[str, str] = {}
+    definition = defs.get(indicator_id)
+    if definition is None:
+        raise ValidationError({"indicator": "Choose an indicator from the list"})
+    if definition.polarity == "neutral":
+        errors["indicator"] = "This indicator has no direction of improvement, so no target"
+    if level not in definition.levels:
+        errors["level"] = f"{definition.title} is not reported at {level} level"
+    try:
+        start = financial_year_start(financial_year)
+    except ValueError as err:
+        errors["financial_year"] = str(err).capitalize()
+        start = None
+    low, high = _target_bounds(definition)
+    trajectory = sorted(trajectory or [])
+
+    def out_of_range(v: float) -> bool:
+        return v < low or (high is not None and v > high)
+
+    if value is not None and out_of_range(value):
+        errors["value"] = (
+            f"A target must lie between {low:g} and {high:g}"
+            if high is not None
+            else "A target cannot be negative"
+        )
+    if start is not None:
+        end = dt.date(start.year + 1, 3, 1)
+        for month, v in trajectory:
+            if not start <= month <= end:
+                errors["trajectory"] = f"Trajectory months must fall in {financial_year}"
+            elif out_of_range(v):
+                errors["trajectory"] = f"Trajectory value {v:g} is out of range"
+        if len({m for m, _v in trajectory}) != len(trajectory):
+            errors["trajectory"] = "Give each month once"
+        if value is None and trajectory and trajectory[0][0] != start:
+            errors["value"] = "Give the year's target (from April) or start the trajectory in April"
+    if errors:
+        raise ValidationError(errors)
+    assert start is not None
+    end = dt.date(start.year + 1, 3, 1)
+    existing = Target.objects.filter(
+        indicator_id=indicator_id,
+        level=level,
+        org_code=org_code,
+        valid_from__gte=start,
+        valid_from__lte=end,
+    ).order_by("valid_from")
+
+    def describe(rows: Any) -> dict[str, Any] | None:
+        points = [{"from": f"{r[0]:%Y-%m}", "value": r[1]} for r in rows]
+        return {"points": points} if points else None
+
+    before = describe([(t.valid_from, t.value) for t in existing])
+    existing.delete()
+    points: list[tuple[dt.date, float]] = []
+    if value is not None:
+        points.append((start, value))
+    points += [
+        (m.replace(day=1), v) for m, v in trajectory if not (value is not None and m == start)
+    ]
+    now = timezone.now()
+    created = [
+        Target.objects.create(
+            indicator_id=indicator_id,
+            level=level,
+            org_code=org_code,
+            valid_from=month,
+            value=v,
+            note=note,
+            set_by=user,
+            set_at=now,
+        )
+        for month, v in points
+    ]
+    after = describe(points)
+    change = TargetChange.objects.create(
+        indicator_id=indicator_id,
+        level=level,
+        org_code=org_code,
+        financial_year=financial_year,
+        before=before,
+        after=after,
+        note=note,
+        changed_by=user,
+    )
+    audit.record(
+        user,
+        "delete" if not created else ("update" if before else "create"),
+        change,
+        before=before,
+        after=after,
+        detail=f"target {indicator_id} {level}{':' + org_code if org_code else ''} "
+        f"{financial_year}",
+    )
+    return created

@@ -6,8 +6,11 @@ Each file declares (see any file for an example):
 - `statistic`: proportion, rate, ratio, count or percentile; `multiplier` (100 for a
   percentage, 12000 for "per 1,000 per year" from monthly counts), `unit` (display), `decimals`;
 - `numerator` and `denominator`: `{description, expression, params}` naming an analytics
-  expression (`pbc.analytics.indicators.expressions`), or `{description, manual: true}` for a
-  value entered by hand each period; `denominator: null` for counts and percentiles;
+  expression (`pbc.analytics.indicators.expressions`), `{description, services: FEED}` naming
+  a services feed (`SERVICES_FEEDS`: computed by the refresh from the services app, with manual
+  entry kept for periods and organisations the services data does not cover), or
+  `{description, manual: true}` for a value entered by hand each period; `denominator: null`
+  for counts and percentiles;
 - optional `numerator_cost` / `denominator_cost` (prescribing measures: potential savings);
 - `polarity`: increase (higher is better), decrease or neutral;
 - `target: {value, description}`, `baseline: {value, period, description}`,
@@ -45,20 +48,26 @@ REQUIRED = {
 }  # fmt: skip
 
 
+#: Services feeds an indicator may name (`pbc.services.feeds` functions, read by the refresh).
+SERVICES_FEEDS = ("extended_hours_offered", "smoking_quitters")
+
+
 class DefinitionError(ValueError):
     pass
 
 
 @dataclass(frozen=True)
 class Part:
-    """A numerator or denominator: an expression over the warehouse, or manual entry."""
+    """A numerator or denominator: an expression over the warehouse, a services feed, or
+    manual entry."""
 
     description: str
-    expression: ExpressionRef | None  # None = manual entry
+    expression: ExpressionRef | None  # None = services feed or manual entry
+    services: str | None = None  # a SERVICES_FEEDS name
 
     @property
     def manual(self) -> bool:
-        return self.expression is None
+        return self.expression is None and self.services is None
 
 
 @dataclass(frozen=True)
@@ -105,9 +114,25 @@ class Definition:
         return self.numerator.manual
 
     @property
+    def services_feed(self) -> str | None:
+        """The services feed the refresh computes this indicator from, if any."""
+        return self.numerator.services
+
+    @property
+    def accepts_manual_entry(self) -> bool:
+        """Entered by hand: manual indicators, and services-fed ones where services data is
+        missing (the refresh keeps a hand-entered value only there)."""
+        return self.manual or self.services_feed is not None
+
+    @property
+    def computed(self) -> bool:
+        """Computed from the warehouse by an analytics expression."""
+        return self.numerator.expression is not None
+
+    @property
     def unit_level(self) -> str:
         if self.numerator.expression is None:
-            return "manual"
+            return "services" if self.services_feed else "manual"
         return ex.EXPRESSIONS[self.numerator.expression.name].unit
 
     def compute_spec(self) -> ComputeSpec:
@@ -144,6 +169,11 @@ def _part(raw: Any, where: str) -> Part:
         raise DefinitionError(f"{where} needs a description")
     if raw.get("manual"):
         return Part(str(raw["description"]), None)
+    if raw.get("services"):
+        feed = str(raw["services"])
+        if feed not in SERVICES_FEEDS:
+            raise DefinitionError(f"{where}: unknown services feed {feed!r}")
+        return Part(str(raw["description"]), None, services=feed)
     return Part(str(raw["description"]), _expression(raw, where))
 
 
@@ -180,6 +210,8 @@ def parse(raw: dict[str, Any], source: str = "") -> Definition:
         raise DefinitionError(f"{where}: a {raw['statistic']} needs a denominator")
     if denominator is not None and numerator.manual != denominator.manual:
         raise DefinitionError(f"{where}: numerator and denominator must both be manual or not")
+    if denominator is not None and numerator.services != denominator.services:
+        raise DefinitionError(f"{where}: numerator and denominator must come from one feed")
     target = raw["target"] or {}
     baseline = raw["baseline"] or {}
     review = raw["review"] or {}
@@ -232,7 +264,7 @@ def parse(raw: dict[str, Any], source: str = "") -> Definition:
         scale=float(raw.get("scale", 1.0)),
         raw=raw,
     )
-    if not definition.manual:
+    if definition.computed:
         definition.compute_spec()  # raises on an inconsistent statistic
     return definition
 

@@ -23,6 +23,7 @@ class IndicatorValue(models.Model):
     class Source(models.TextChoices):
         COMPUTED = "computed", "Computed from the warehouse"
         MANUAL = "manual", "Entered by hand"
+        SERVICES = "services", "From the services data"
 
     indicator_id = models.CharField(max_length=80)
     level = models.CharField(max_length=10, choices=LEVEL_CHOICES)
@@ -91,8 +92,12 @@ class ManualValue(models.Model):
 
 
 class Target(models.Model):
-    """A local target overriding the definition's, for one organisation from a month on
-    (blank org_code: every organisation at that level)."""
+    """A local target overriding the definition's within one financial year, for one
+    organisation from a month on (blank org_code: every organisation at that level).
+
+    A financial year's target is a row from its first month (April); a trajectory adds rows
+    from later months of the same year. Set through `actions.set_target`, which keeps every
+    change in `TargetChange`."""
 
     indicator_id = models.CharField(max_length=80)
     level = models.CharField(max_length=10, choices=LEVEL_CHOICES)
@@ -103,6 +108,7 @@ class Target(models.Model):
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    set_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -114,6 +120,29 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} target {self.value} from {self.valid_from}"
+
+
+class TargetChange(models.Model):
+    """History of target edits: one row per change of one financial year's target and
+    trajectory at one level (who, when, before and after)."""
+
+    indicator_id = models.CharField(max_length=80)
+    level = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    org_code = models.CharField(max_length=40, blank=True)
+    financial_year = models.CharField(max_length=7)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.level} {self.financial_year} target change"
 
 
 class WatchPathway(models.Model):

@@ -56,6 +56,7 @@ class Row:
     point_type: str = ""
     special_cause: str = ""
     extra: dict[str, object] | None = None
+    source: str = ""
 
 
 @dataclass
@@ -81,13 +82,16 @@ class Spc:
 
 
 def target_for(definition: Definition, level: str, org_code: str, month: dt.date) -> float | None:
-    """A local target (this organisation, then every organisation at the level) in force at
-    the month; else the definition's trajectory or target."""
+    """A local target set for the month's financial year (this organisation, then every
+    organisation at the level), the latest point in force at the month; else the definition's
+    trajectory or target. A local target never carries over into the next financial year."""
+    year_start = dt.date(month.year if month.month >= 4 else month.year - 1, 4, 1)
     local = (
         Target.objects.filter(
             indicator_id=definition.id,
             level=level,
             org_code__in=[org_code, ""],
+            valid_from__gte=year_start,
             valid_from__lte=month,
         )
         .order_by("-org_code", "-valid_from")
@@ -98,7 +102,16 @@ def target_for(definition: Definition, level: str, org_code: str, month: dt.date
 
 def series(definition: Definition, level: str, org_code: str) -> list[Row]:
     return [
-        Row(v.month, v.numerator, v.denominator, v.value, v.lower, v.upper, extra=v.extra)
+        Row(
+            v.month,
+            v.numerator,
+            v.denominator,
+            v.value,
+            v.lower,
+            v.upper,
+            extra=v.extra,
+            source=v.source,
+        )
         for v in IndicatorValue.objects.filter(
             indicator_id=definition.id, level=level, org_code=org_code
         ).order_by("month")

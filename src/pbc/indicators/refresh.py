@@ -218,10 +218,13 @@ def refresh(
     new: list[IndicatorValue] = []
     computed_ids = []
     for definition in chosen:
-        if definition.manual:
+        if not definition.computed:
             continue
         computed_ids.append(definition.id)
         new += compute_definition(definition, ctx, con, units)
+    fed = [d for d in chosen if d.services_feed]
+    quarters = sorted({_quarter_of(m) for m in months})
+    services_new = [v for d in fed for v in services_values(d, quarters)]
     census = rtt_analytics.month_end(months[-1]) if months else None
     watch: list[WatchPathway] = []
     if census is not None:
@@ -242,7 +245,13 @@ def refresh(
     with transaction.atomic():
         IndicatorValue.objects.filter(indicator_id__in=computed_ids, month__in=months).delete()
         IndicatorValue.objects.bulk_create(new, batch_size=2000)
+        IndicatorValue.objects.filter(
+            indicator_id__in=[d.id for d in fed],
+            month__in=quarters,
+            source=IndicatorValue.Source.SERVICES,
+        ).delete()
         _store_manual(months if month is not None else None)
+        _store_services(services_new)
         if census is not None:
             WatchPathway.objects.all().delete()
             WatchPathway.objects.bulk_create(watch, batch_size=2000)
@@ -250,9 +259,106 @@ def refresh(
             None,
             "refresh",
             detail=f"indicators: {len(computed_ids)} computed, {len(new)} values, "
+            f"{len(services_new)} from services data, "
             f"{len(months)} months; RTT watch list {len(watch)} pathways",
         )
     return RefreshResult(months, len(computed_ids), len(new), len(watch), census)
+
+
+def _quarter_of(month: dt.date) -> dt.date:
+    return dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+
+
+def services_values(
+    definition: defs.Definition, quarters: Iterable[dt.date]
+) -> list[IndicatorValue]:
+    """Values of a services-fed indicator for each of `quarters` (first months), for each PCT
+    and locality, where the services data covers the quarter (a specification of the service
+    for its financial year exists). Elsewhere hand-entered values stand."""
+    from pbc.orgs.models import Locality, Pct
+    from pbc.services import feeds
+    from pbc.services import periods as service_periods
+    from pbc.services.models import ServiceSpecification
+
+    feed = definition.services_feed
+    service_key = {
+        "extended_hours_offered": "extended-hours",
+        "smoking_quitters": "smoking-cessation",
+    }
+    if feed not in service_key:
+        return []
+    covered = set(
+        ServiceSpecification.objects.filter(service__key=service_key[feed]).values_list(
+            "financial_year", flat=True
+        )
+    )
+    orgs: list[tuple[str, str, dict[str, str]]] = []
+    if "pct" in definition.levels:
+        orgs += [("pct", p.code, {"pct": p.code}) for p in Pct.objects.order_by("code")]
+    if "locality" in definition.levels:
+        orgs += [
+            ("locality", loc.slug, {"locality": loc.slug})
+            for loc in Locality.objects.order_by("slug")
+        ]
+    spec = cp.ComputeSpec(
+        statistic=definition.statistic,  # type: ignore[arg-type]
+        numerator=cp.ExpressionRef(str(feed)),
+        denominator=cp.ExpressionRef(str(feed)) if definition.denominator else None,
+        multiplier=definition.multiplier,
+    )
+    out = []
+    for quarter in quarters:
+        if service_periods.financial_year_of(quarter) not in covered:
+            continue
+        for level, code, scope in orgs:
+            if feed == "extended_hours_offered":
+                got = feeds.extended_hours_offered(quarter, **scope)
+                numerator, denominator = float(got["numerator"]), float(got["denominator"])
+                extra: dict[str, Any] = {}
+                if denominator <= 0:
+                    continue
+            else:
+                got = feeds.smoking_quitters(quarter, **scope)
+                numerator, denominator = float(got["quitters"]), None
+                extra = {"services_target": got["target"]}
+            value, lower, upper = cp.statistic_value(spec, numerator, denominator)
+            out.append(
+                IndicatorValue(
+                    indicator_id=definition.id,
+                    level=level,
+                    org_code=code,
+                    month=quarter,
+                    numerator=numerator,
+                    denominator=denominator,
+                    value=value,
+                    lower=lower,
+                    upper=upper,
+                    extra=extra,
+                    source=IndicatorValue.Source.SERVICES,
+                )
+            )
+    return out
+
+
+def _store_services(rows: Iterable[IndicatorValue]) -> None:
+    """Services values replace whatever stood for that organisation and quarter (a value
+    entered by hand stays in `ManualValue`, and shows again if the services data goes)."""
+    for row in rows:
+        IndicatorValue.objects.update_or_create(
+            indicator_id=row.indicator_id,
+            level=row.level,
+            org_code=row.org_code,
+            month=row.month,
+            defaults={
+                "numerator": row.numerator,
+                "denominator": row.denominator,
+                "value": row.value,
+                "lower": row.lower,
+                "upper": row.upper,
+                "extra": row.extra,
+                "source": row.source,
+            },
+        )
 
 
 def _store_manual(months: Iterable[dt.date] | None) -> None:

@@ -17,6 +17,8 @@ urlpatterns = [
     path("rtt/practices/<str:practice>/watch/", views.watch_practice, name="rtt_watch_practice"),
     path("rtt/pct/<slug:pct>/watch/", views.watch_pct, name="rtt_watch_pct"),
     path("manual/pct/<slug:pct>/", views.manual_entry, name="indicators_manual"),
+    path("targets/pct/<slug:pct>/", views.targets, name="indicators_targets"),
+    path("rtt/week-bands/", views.rtt_week_bands, name="rtt_week_bands"),
     path("public/", views.public_index, name="indicators_public"),
     path(
         "public/localities/<slug:locality>/",

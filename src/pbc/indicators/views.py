@@ -424,7 +424,7 @@ class ManualValueForm(forms.Form):
 
     def __init__(self, *args: Any, orgs: list[Org], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        manual = [d for d in defs.catalogue().values() if d.manual]
+        manual = [d for d in defs.catalogue().values() if d.accepts_manual_entry]
         self.fields["indicator"].choices = [(d.id, d.title) for d in manual]  # type: ignore[attr-defined]
         self.fields["organisation"].choices = [(o.key, o.name) for o in orgs]  # type: ignore[attr-defined]
 
@@ -534,3 +534,148 @@ def plotly_js(request: HttpRequest) -> FileResponse:
     response = FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+# --- targets (PCT analysts) ---------------------------------------------------------------------
+
+
+class TargetForm(forms.Form):
+    indicator = forms.ChoiceField()
+    organisation = forms.ChoiceField(help_text="The level follows from the organisation")
+    financial_year = forms.CharField(help_text="For example 2008/09")
+    value = forms.FloatField(required=False, label="Target for the year (from April)")
+    trajectory = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: one line per month, YYYY-MM = value (for example 2008-12 = 45)",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, orgs: list[Org], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        targetable = [d for d in defs.catalogue().values() if d.polarity != "neutral"]
+        self.fields["indicator"].choices = [(d.id, d.title) for d in targetable]  # type: ignore[attr-defined]
+        self.fields["organisation"].choices = [(o.key, o.name) for o in orgs]  # type: ignore[attr-defined]
+
+    def clean_trajectory(self) -> list[tuple[dt.date, float]]:
+        points = []
+        for number, line in enumerate(self.cleaned_data["trajectory"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            month_text, _, value_text = line.partition("=")
+            try:
+                year, month = (int(x) for x in month_text.strip().split("-"))
+                points.append((dt.date(year, month, 1), float(value_text)))
+            except ValueError:
+                raise ValidationError(
+                    f"Line {number}: write YYYY-MM = value, for example 2008-12 = 45"
+                ) from None
+        return points
+
+
+@requires(Permission.IMPORT_DATA, scope="pct")
+def targets(request: HttpRequest, pct: Pct) -> HttpResponse:
+    """Set an indicator's target and trajectory for a financial year (PCT analysts)."""
+    from pbc.indicators.models import Target, TargetChange
+
+    orgs = [org_of(pct)] + [org_of(loc) for loc in pct.localities.order_by("name")]
+    orgs += [org_of(p) for p in Practice.objects.filter(locality__pct=pct).order_by("code")]
+    form = TargetForm(request.POST or None, orgs=orgs)
+    if request.method == "POST" and form.is_valid():
+        org = load_org(form.cleaned_data["organisation"])
+        try:
+            actions.set_target(
+                request.user,
+                form.cleaned_data["indicator"],
+                org.level,
+                form.cleaned_data["financial_year"].strip(),
+                form.cleaned_data["value"],
+                form.cleaned_data["trajectory"],
+                org_code=org.code,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as err:
+            fields = {"level": "organisation"}
+            for field, messages_ in err.message_dict.items():
+                name = fields.get(field, field)
+                form.add_error(name if name in form.fields else None, messages_)
+        else:
+            messages.success(request, "Target saved.")
+            return redirect(reverse("indicators_targets", args=[pct.slug]))
+    codes = [o.code for o in orgs]
+    titles = {d.id: d.title for d in defs.catalogue().values()}
+    return render(
+        request,
+        "indicators/targets.jinja",
+        {
+            "title": "Indicator targets",
+            "pct": pct,
+            "form": form,
+            "titles": titles,
+            "current": Target.objects.filter(org_code__in=codes).order_by(
+                "indicator_id", "level", "org_code", "valid_from"
+            ),
+            "history": TargetChange.objects.filter(org_code__in=codes).select_related("changed_by")[
+                :50
+            ],
+            "breadcrumbs": [{"text": "Indicators", "href": reverse("indicators_index")}],
+        },
+    )
+
+
+# --- RTT week bands (aggregate counts, published layout) -----------------------------------------
+
+
+def _rtt_months(org: Org) -> list[dt.date]:
+    return sorted(
+        set(
+            IndicatorValue.objects.filter(
+                indicator_id="rtt-admitted-18-weeks", level=org.level, org_code=org.code
+            ).values_list("month", flat=True)
+        )
+    )
+
+
+@signed_in
+def rtt_week_bands(request: HttpRequest) -> HttpResponse:
+    """Pathways by the published week bands for admitted, non-admitted and incomplete
+    pathways, by provider and treatment function, for a chosen month and organisation."""
+    from pbc.indicators import weekbands
+
+    definition = definition_or_404("rtt-admitted-18-weeks")
+    org = chosen_org(request, definition)
+    options = visible_orgs(request.user, definition.levels)
+    months = _rtt_months(org) if org else []
+    month: dt.date | None = None
+    text = request.GET.get("month", "")
+    if text:
+        try:
+            year, mon = (int(x) for x in text.split("-"))
+            month = dt.date(year, mon, 1)
+        except ValueError:
+            raise Http404("month must be YYYY-MM") from None
+    elif months:
+        month = months[-1]
+    table = (
+        weekbands.table(org.level, org.code, org.obj, month)
+        if org is not None and month is not None
+        else None
+    )
+    if table is not None and request.GET.get("format") == "csv":
+        return _download(
+            weekbands.csv_rows(table), f"rtt-week-bands-{org.code}-{month:%Y-%m}", "csv"
+        )
+    return render(
+        request,
+        "indicators/rtt_week_bands.jinja",
+        {
+            "title": "RTT pathways by week band",
+            "org": org,
+            "options": options,
+            "months": months,
+            "month": month,
+            "table": table,
+            "types": weekbands.PATHWAY_TYPES,
+            "breadcrumbs": [{"text": "Indicators", "href": reverse("indicators_index")}],
+        },
+    )
