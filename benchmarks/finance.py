@@ -42,6 +42,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.backends.duckdb  # noqa: F401  (imported before timing, as duckdb and pandas are)
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq

@@ -175,3 +175,17 @@ def test_missing_tariff_row_is_flagged_not_priced(con: ibis.BaseBackend) -> None
     out = run(con, costing.cost_apc(apc, ibis.memtable(tariff_rows()), ibis.memtable(mff_rows())))
     assert not bool(out.loc["x", "tariff_found"])
     assert pd.isna(out.loc["x", "expected_price"])
+
+
+def test_integer_pence_helpers_round_half_away_from_zero(con: ibis.BaseBackend) -> None:
+    """The integer arithmetic behind expected prices: pence x MFF units back to pence, half-up
+    away from zero (as DECIMAL ROUND and Python's ROUND_HALF_UP), and pence <-> DECIMAL exact."""
+    units = [126_250, 5_000, 4_999, -5_000, -4_999, -15_001, 0, 99_999_999_995_000]
+    t = ibis.memtable(pd.DataFrame({"i": range(len(units)), "units": units}))
+    out = run(con, t.select("i", pence=costing.round_units_to_pence(t.units)))
+    want = [int((D(u) / 10_000).quantize(D("1"), rounding="ROUND_HALF_UP")) for u in units]
+    assert list(out["pence"]) == want == [13, 1, 0, -1, 0, -2, 0, 10_000_000_000]
+    amounts = [D("0.05"), D("-12.34"), D("99999999.99")]
+    money = ibis.memtable(pd.DataFrame({"i": [0, 1, 2], "m": amounts}))
+    out = run(con, money.select("i", back=costing.from_pence(costing.to_pence(money.m))))
+    assert list(out["back"]) == amounts

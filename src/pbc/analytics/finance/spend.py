@@ -81,6 +81,8 @@ def costed_activity(dataset: str, activity: ir.Table, tariff: ir.Table, mff: ir.
         activity=counts,
         charged_price=c.charged_price.cast(MONEY),
         expected_price=c.expected_price,
+        charged_pence=costing.to_pence(c.charged_price),
+        expected_pence=c.expected_pence,
         expected_point_of_delivery=c.expected_point_of_delivery,
         tariff_found=c.tariff_found,
         price_difference=c.price_difference,
@@ -102,13 +104,23 @@ def charged_to_practices(costed: ir.Table, practices: ir.Table) -> ir.Table:
 
 def spend_summary(charged: ir.Table) -> ir.Table:
     """Activity, charged £ and £ at tariff by practice × provider × line × POD × TF × month."""
-    zero = ibis.literal(0).cast(MONEY)
-    return charged.group_by(["locality_code", "pct_code", *SUMMARY_KEYS]).aggregate(
+    # Summed as integer pence (exact, and cheaper than DECIMAL sums), pounds per group.
+    summed = charged.group_by(["locality_code", "pct_code", *SUMMARY_KEYS]).aggregate(
         rows=charged.count(),
         activity=charged.activity.sum(),
-        charged=charged.charged_price.sum().cast(MONEY),
-        at_tariff=charged.expected_price.fill_null(zero).sum().cast(MONEY),
+        charged_p=charged.charged_pence.sum(),
+        at_tariff_p=charged.expected_pence.fill_null(0).sum(),
         unpriced=(~charged.tariff_found).cast("int64").sum(),
+    )
+    return summed.select(
+        "locality_code",
+        "pct_code",
+        *SUMMARY_KEYS,
+        "rows",
+        "activity",
+        charged=costing.from_pence(summed.charged_p),
+        at_tariff=costing.from_pence(summed.at_tariff_p),
+        unpriced=summed.unpriced,
     )
 
 
