@@ -32,4 +32,10 @@ urlpatterns = [
         views.experience_practice,
         name="experience_practice",
     ),
+    # published (no sign-in): patient experience by practice, small numbers suppressed
+    path(
+        "experience/public/localities/<slug:locality>/",
+        views.experience_public,
+        name="experience_public",
+    ),
 ]

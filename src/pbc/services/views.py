@@ -26,7 +26,7 @@ from django.urls import reverse
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality, Practice, Provider
 from pbc.orgs.roles import Permission
-from pbc.services import actions, experience, feeds, periods, reports
+from pbc.services import actions, experience, feeds, periods, published, reports
 from pbc.services.claims import check_claims
 from pbc.services.experience import SURVEY_TEMPLATE
 from pbc.services.forms import (
@@ -49,7 +49,8 @@ from pbc.services.models import (
 from pbc.services.return_templates import TEMPLATES
 from pbc.services.tabular import TableReadError, read_table
 from pbc.services.validation import period_label, validate
-from pbc.web.rules import requires, signed_in
+from pbc.web import disclosure
+from pbc.web.rules import public, requires, signed_in
 
 
 def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
@@ -564,5 +565,35 @@ def experience_practice(request: HttpRequest, practice: Practice) -> HttpRespons
             "practice": practice,
             "rows": rows,
             "breadcrumbs": crumbs((practice.name, reverse("practice", args=[practice.code]))),
+        },
+    )
+
+
+@public
+def experience_public(request: HttpRequest, locality: str) -> HttpResponse:
+    """Patient experience by practice for anyone: small numbers suppressed (`published`)."""
+    found = get_object_or_404(Locality.objects.select_related("pct"), slug=locality)
+    quarters = experience.quarters_with_results(found)
+    quarter = _quarter_param(
+        request, quarters[0] if quarters else periods.quarter_of(dt.date.today())
+    )
+    if quarters and quarter not in quarters:
+        raise Http404("No published survey for that quarter")
+    rule = disclosure.rule()
+    return render(
+        request,
+        "services/experience_public.jinja",
+        {
+            "title": f"Patient experience in {found.name}, {periods.quarter_label(quarter)}",
+            "locality": found,
+            "quarter": quarter,
+            "quarter_label": periods.quarter_label(quarter),
+            "quarters": [(periods.quarter_label(q), q) for q in quarters],
+            "results": published.publish(experience.quarter_results(found, quarter), rule)
+            if quarters
+            else [],
+            "rule": rule,
+            "min_responses": experience.MIN_RESPONSES_TO_COMPARE,
+            "breadcrumbs": [{"text": "Published information", "href": reverse("public_home")}],
         },
     )

@@ -174,10 +174,18 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @public
 def public_home(request: HttpRequest) -> HttpResponse:
+    """Each locality's published plan, indicator dashboard and patient experience."""
+    from pbc.plans.models import Plan
+
+    plans: dict[int, list[Plan]] = {}
+    for plan in Plan.objects.exclude(status=Plan.Status.DRAFT).order_by("-financial_year"):
+        plans.setdefault(plan.locality_id, []).append(plan)
+    pcts = [
+        (pct, [(loc, plans.get(loc.pk, [])) for loc in pct.localities.order_by("name")])
+        for pct in Pct.objects.order_by("name")
+    ]
     return render(
-        request,
-        "web/public_home.jinja",
-        {"title": "Published information", "pcts": Pct.objects.prefetch_related("localities")},
+        request, "web/public_home.jinja", {"title": "Published information", "pcts": pcts}
     )
 
 
