@@ -18,12 +18,15 @@ from pbc.demo import DEMO_PASSWORD, DEMO_USERS
 EXPECTED_NAV = {
     "pct_analyst": [
         "Home", "PCT", "Plans", "Indicators", "Validation", "Finance", "Population", "Services",
-        "Imports", "Audit log",
+        "Board pack", "Imports", "Audit log",
     ],
     "locality_manager": [
         "Home", "Locality", "Plans", "Indicators", "Validation", "Finance", "Population", "Services",
+        "Board pack",
     ],
-    "board_member": ["Home", "Locality", "Plans", "Indicators", "Finance", "Population", "Services"],
+    "board_member": [
+        "Home", "Locality", "Plans", "Indicators", "Finance", "Population", "Services", "Board pack",
+    ],
     "practice_user": ["Home", "Practice", "Indicators", "Validation", "Finance", "Population", "Services"],
     "provider_user": ["Home", "Provider", "Validation", "Services"],
 }  # fmt: skip
