@@ -1,4 +1,7 @@
-"""Business actions on budgets: one function per action, each atomic and audited.
+"""Business actions on budgets and contracts: one function per action, each atomic and audited.
+
+- `save_contract`: create or change a provider contract and its activity plan (the audit log
+  keeps the contract before and after each change).
 
 - `draft_budget`: a new draft version for a practice and year (numbers count up; nothing is
   ever overwritten, so every version is kept).
@@ -33,9 +36,16 @@ from pbc.analytics.finance import budgets as methods
 from pbc.analytics.finance.lines import LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
 from pbc.analytics.finance.periods import fy_start, previous_fy
-from pbc.finance.models import BudgetAmount, BudgetVersion, FinanceSetting, SpendFact
+from pbc.finance.models import (
+    BudgetAmount,
+    BudgetVersion,
+    Contract,
+    ContractPlan,
+    FinanceSetting,
+    SpendFact,
+)
 from pbc.orgs import audit
-from pbc.orgs.models import Practice
+from pbc.orgs.models import Pct, Practice
 
 PER_CAPITA_LINES = (BudgetLine.COMMUNITY, BudgetLine.ENHANCED_SERVICES)
 
@@ -252,3 +262,83 @@ def set_budgets(
         note = f"set by {method}" + (f" (pace {pace})" if method == "blend" and pace else "")
         versions.append(draft_budget(user, p, financial_year, lines, method, note))
     return versions
+
+
+# --- contracts ---------------------------------------------------------------------------------
+
+
+def contract_snapshot(contract: Contract) -> dict[str, Any]:
+    return {
+        "pct": contract.pct.code,
+        "provider": contract.provider.code,
+        "financial_year": contract.financial_year,
+        "name": contract.name,
+        "kind": contract.kind,
+        "annual_value": str(contract.annual_value),
+        "budget_line": contract.budget_line,
+        "plan": [
+            [
+                f"{p.month:%Y-%m}",
+                p.point_of_delivery,
+                p.treatment_function_code,
+                p.activity,
+                str(p.value),
+            ]  # fmt: skip
+            for p in contract.plan.all()
+        ],
+    }
+
+
+@transaction.atomic
+def save_contract(
+    user: Any,
+    pct: Pct,
+    contract: Contract | None,
+    fields: Mapping[str, Any],
+    plan: Sequence[Any],
+) -> Contract:
+    """Create (`contract` None) or change a contract of `pct` and replace its activity plan.
+
+    `fields`: provider, financial_year, name, kind, annual_value, budget_line; `plan`: rows
+    with month, point_of_delivery, treatment_function_code, activity, value. The audit event
+    keeps the whole contract before and after, so its history can be read back.
+    """
+    before = None
+    if contract is None:
+        contract = Contract(pct=pct)
+    else:
+        contract = Contract.objects.select_for_update().get(pk=contract.pk, pct=pct)
+        before = contract_snapshot(contract)
+    for name in ("provider", "financial_year", "name", "kind", "annual_value"):
+        setattr(contract, name, fields[name])
+    contract.budget_line = fields.get("budget_line") or ""
+    clash = Contract.objects.filter(
+        pct=pct, provider=contract.provider, financial_year=contract.financial_year,
+        name=contract.name,
+    ).exclude(pk=contract.pk)  # fmt: skip
+    if clash.exists():
+        raise BudgetError(
+            "This PCT already has a contract of that name with the provider that year."
+        )
+    contract.save()
+    contract.plan.all().delete()
+    ContractPlan.objects.bulk_create(
+        ContractPlan(
+            contract=contract,
+            month=p.month,
+            point_of_delivery=p.point_of_delivery,
+            treatment_function_code=p.treatment_function_code,
+            activity=p.activity,
+            value=p.value,
+        )  # fmt: skip
+        for p in plan
+    )
+    audit.record(
+        user,
+        "create" if before is None else "update",
+        contract,
+        before=before,
+        after=contract_snapshot(contract),
+        detail=f"contract {'created' if before is None else 'changed'}: {contract}",
+    )
+    return contract

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -109,6 +110,40 @@ def empty_workbook(title: str) -> bytes:
     ws.title = "Statement"
     ws.append([title])
     ws.append(["No statement yet: statements appear once the finance refresh has run."])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def contracts_workbook(title: str, reviews: list[Any]) -> bytes:
+    """Plan against actual of a provider's contracts: one sheet per breakdown (point of
+    delivery, specialty, month, locality, practice), one block of rows per contract."""
+    from pbc.finance.contracts import BREAKDOWNS
+
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    for key, (label, by) in BREAKDOWNS.items():
+        ws = wb.create_sheet(label[:31])
+        ws.append([f"{title}: plan against actual by {label.lower()}"])
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.append(["Contract", "PCT", "Year", "Type", *[f.replace("_", " ").capitalize()
+                   for f in by], "Plan activity", "Actual activity", "Activity variance",
+                   "Plan £", "Actual £", "Variance £"])  # fmt: skip
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+        for rv in reviews:
+            c = rv.contract
+            for r in rv.tables[key]:
+                ws.append([c.name, c.pct.name, c.financial_year, c.get_kind_display(), *r.key,
+                           r.plan_activity, r.actual_activity, r.activity_variance,
+                           _money(r.plan_value), _money(r.actual_value),
+                           _money(r.value_variance)])  # fmt: skip
+        width = 4 + len(by)
+        for row in ws.iter_rows(min_row=3, min_col=width + 4, max_col=width + 6):
+            for cell in row:
+                cell.number_format = MONEY_FORMAT
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -34,5 +34,11 @@ urlpatterns = [
     path("pct/<slug:pct>/", views.pct_statement, name="finance_pct"),
     path("pct/<slug:pct>/statement.xlsx", views.pct_xlsx, name="finance_pct_xlsx"),
     path("pct/<slug:pct>/budgets/", views.set_budgets, name="finance_set_budgets"),
+    path("pct/<slug:pct>/contracts/edit/", views.contract_edit, name="finance_contract_edit"),
     path("providers/<str:provider>/contracts/", views.provider_contracts, name="finance_contracts"),
+    path(
+        "providers/<str:provider>/contracts.xlsx",
+        views.provider_contracts_xlsx,
+        name="finance_contracts_xlsx",
+    ),
 ]

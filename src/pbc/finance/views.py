@@ -22,15 +22,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from pbc.analytics.finance import freed
-from pbc.analytics.finance.contracts import ActualRow, PlanRow, plan_vs_actual
 from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
 from pbc.analytics.finance.lines import LINES, BudgetLine
 from pbc.analytics.finance.periods import fy_of, fy_start, month_end, parse_month
 from pbc.finance import actions, charts, export, statements
+from pbc.finance import contracts as contract_review
+from pbc.finance.forms import ContractForm, plan_text
 from pbc.finance.models import BudgetVersion, Contract, SpendFact
 from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships
-from pbc.orgs.models import Locality, Pct, Practice, Provider
+from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.web.rules import public, requires, signed_in
 
@@ -422,55 +423,32 @@ def business_cases(locality: Locality, financial_year: str) -> list[Any]:
 # --- contracts ---------------------------------------------------------------------------------
 
 
-@requires(Permission.VIEW_PROVIDER, scope="provider")
-def provider_contracts(request: HttpRequest, provider: Provider) -> HttpResponse:
-    month = chosen_month(request)
-    fy = fy_of(month) if month else request.GET.get("year", "")
+def _visible_contracts(request: HttpRequest, provider: Provider, fy: str) -> list[Contract]:
+    """The provider's contracts of the year the user may see: the provider's own users see all
+    of them, PCT users those of PCTs they may see."""
     contracts = list(
-        Contract.objects.filter(provider=provider, financial_year=fy).select_related("pct")
+        Contract.objects.filter(provider=provider, financial_year=fy).select_related(
+            "pct", "provider"
+        )
     )
     own_provider = any(m.provider_id == provider.pk for m in memberships(request.user))
-    contracts = [
+    return [
         c for c in contracts
         if own_provider or has_permission(request.user, Permission.VIEW_PCT, c.pct)
     ]  # fmt: skip
-    comparisons = []
-    for c in contracts:
-        plan = [
-            PlanRow(
-                provider.code,
-                f"{p.month:%Y-%m}",
-                p.point_of_delivery,
-                p.treatment_function_code,
-                p.activity,
-                p.value,
-            )  # fmt: skip
-            for p in c.plan.filter(month__lte=month)
-            if month
-        ]
-        facts = (
-            SpendFact.objects.filter(
-                provider=provider,
-                financial_year=fy,
-                practice__locality__pct=c.pct,
-                source__in=["activity", "block"],
-            )  # fmt: skip
-            .values("month", "point_of_delivery", "treatment_function_code")
-            .annotate(activity=Sum("activity"), value=Sum("charged"))
-        )
-        actual = [
-            ActualRow(
-                provider.code,
-                f"{f['month']:%Y-%m}",
-                f["point_of_delivery"],
-                f["treatment_function_code"],
-                int(f["activity"] or 0),
-                f["value"],
-            )  # fmt: skip
-            for f in facts
-        ]
-        comparisons.append((c, plan_vs_actual(plan, actual, ["point_of_delivery"]),
-                            plan_vs_actual(plan, actual, ["month"])))  # fmt: skip
+
+
+def _reviews(request: HttpRequest, provider: Provider) -> tuple[dt.date | None, str, list[Any]]:
+    month = chosen_month(request)
+    fy = fy_of(month) if month else request.GET.get("year", "")
+    reviews = [contract_review.review(c, month) for c in _visible_contracts(request, provider, fy)]
+    return month, fy, reviews
+
+
+@requires(Permission.VIEW_PROVIDER, scope="provider")
+def provider_contracts(request: HttpRequest, provider: Provider) -> HttpResponse:
+    """Plan against actual of the provider's contracts for the SLA review meeting."""
+    month, fy, reviews = _reviews(request, provider)
     return render(
         request,
         "finance/contracts.jinja",
@@ -479,7 +457,93 @@ def provider_contracts(request: HttpRequest, provider: Provider) -> HttpResponse
             "provider": provider,
             "financial_year": fy,
             "month": month,
-            "comparisons": comparisons,
+            "reviews": reviews,
+            "breakdowns": contract_review.BREAKDOWNS,
+            "xlsx": reverse("finance_contracts_xlsx", args=[provider.code])
+            + (f"?month={month:%Y-%m}" if month else ""),
+            "can_edit": {
+                r.contract.pk: has_permission(
+                    request.user, Permission.MANAGE_BUDGETS, r.contract.pct
+                )
+                for r in reviews
+            },
+            "breadcrumbs": crumbs(("Finance", reverse("finance_index"))),
+        },
+    )
+
+
+@requires(Permission.VIEW_PROVIDER, scope="provider")
+def provider_contracts_xlsx(request: HttpRequest, provider: Provider) -> HttpResponse:
+    month, fy, reviews = _reviews(request, provider)
+    title = f"{provider.name} contracts {fy}" + (f" to {month:%B %Y}" if month else "")
+    response = HttpResponse(
+        export.contracts_workbook(title, reviews),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = f"{month:%Y-%m}" if month else fy.replace("/", "-")
+    response["Content-Disposition"] = (
+        f'attachment; filename="contracts-{provider.code}-{stamp}.xlsx"'
+    )
+    return response
+
+
+@requires(Permission.MANAGE_BUDGETS, scope="pct")
+def contract_edit(request: HttpRequest, pct: Pct) -> HttpResponse:
+    """A PCT analyst creates a contract (no ?contract=) or changes one (?contract=<id>): type,
+    annual value, budget line and the activity plan; errors are shown by their fields."""
+    contract = None
+    wanted = request.GET.get("contract") or request.POST.get("contract")
+    if wanted:
+        try:
+            contract = Contract.objects.select_related("provider").get(pct=pct, pk=int(wanted))
+        except (ValueError, Contract.DoesNotExist) as err:
+            raise Http404("no such contract of this PCT") from err
+    if request.method == "POST":
+        form = ContractForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = actions.save_contract(request.user, pct, contract, data, data["plan_lines"])
+            except actions.BudgetError as err:
+                form.add_error("name", str(err))
+            else:
+                messages.success(request, f"Contract saved: {saved.name}, {saved.financial_year}.")
+                return redirect(
+                    reverse("finance_contracts", args=[saved.provider.code])
+                    + f"?year={saved.financial_year}"
+                )
+    elif contract is not None:
+        form = ContractForm(
+            initial={
+                "provider": contract.provider.code, "financial_year": contract.financial_year,
+                "name": contract.name, "kind": contract.kind,
+                "annual_value": contract.annual_value, "budget_line": contract.budget_line,
+                "plan": plan_text(contract),
+            }
+        )  # fmt: skip
+    else:
+        form = ContractForm()
+    history = (
+        list(
+            AuditEvent.objects.filter(object_type="Contract", object_id=str(contract.pk)).order_by(
+                "-at"
+            )[:20]
+        )
+        if contract is not None
+        else []
+    )
+    return render(
+        request,
+        "finance/contract_edit.jinja",
+        {
+            "title": f"{pct.name}: {'change' if contract else 'new'} contract",
+            "pct": pct,
+            "contract": contract,
+            "form": form,
+            "history": history,
+            "contracts": Contract.objects.filter(pct=pct)
+            .select_related("provider")
+            .order_by("-financial_year", "provider__code", "name"),
             "breadcrumbs": crumbs(("Finance", reverse("finance_index"))),
         },
     )

@@ -14,14 +14,18 @@ Plan against actual compares, for any grouping of (provider, point of delivery, 
 function, month), planned activity and value with actual activity and charged value. A contract
 plan is held at provider level; a practice's or locality's share of it is the plan apportioned by
 weighted population (hospital activity weighting), which is how a PCT sets practice activity
-plans when it has no better basis.
+plans when it has no better basis (`apportion_plan`: each plan row split by the practices'
+shares of the PCT's hospital-activity weighted population, value to the penny and activity in
+whole spells by largest remainder, so practice shares sum to the locality and to the contract).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
+from typing import Protocol, TypeVar
 
 from pbc.analytics.finance.money import ZERO, apportion
 
@@ -49,6 +53,28 @@ class ActualRow:
 
 
 @dataclass(frozen=True)
+class ShareRow:
+    """Plan or actual of one practice (in its locality) for a provider's contract."""
+
+    provider: str
+    practice: str
+    locality: str
+    month: str
+    point_of_delivery: str
+    treatment_function: str
+    activity: int
+    value: Decimal
+
+
+class Measured(Protocol):
+    @property
+    def activity(self) -> int: ...
+
+    @property
+    def value(self) -> Decimal: ...
+
+
+@dataclass(frozen=True)
 class Comparison:
     key: tuple[str, ...]
     plan_activity: int
@@ -72,10 +98,10 @@ class Comparison:
 
 
 def plan_vs_actual(
-    plan: Iterable[PlanRow], actual: Iterable[ActualRow], by: Sequence[str]
+    plan: Iterable[Measured], actual: Iterable[Measured], by: Sequence[str]
 ) -> list[Comparison]:
     """Plan and actual summed by the named fields (of provider, month, point_of_delivery,
-    treatment_function), sorted by key."""
+    treatment_function; and practice, locality for `ShareRow`s), sorted by key."""
     plan_sums: dict[tuple[str, ...], tuple[int, Decimal]] = {}
     actual_sums: dict[tuple[str, ...], tuple[int, Decimal]] = {}
     for rows, sums in ((plan, plan_sums), (actual, actual_sums)):
@@ -107,3 +133,61 @@ def plan_share(
     """A practice's share of a provider-level plan value (weighted population)."""
     parts = apportion(plan_value, {k: Decimal(str(v)) for k, v in weights.items()})
     return parts.get(practice, ZERO)
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def apportion_count(total: int, weights: Mapping[K, Decimal | int | float]) -> dict[K, int]:
+    """Split a whole number (planned spells) in proportion to `weights`: largest remainder,
+    ties to the earlier key, parts add up to `total`; all-zero weights split equally."""
+    keys = list(weights)
+    if not keys:
+        return {}
+    exact = {k: Fraction(Decimal(str(weights[k]))) for k in keys}
+    if any(w < 0 for w in exact.values()):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(exact.values(), Fraction(0))
+    if weight_sum == 0:
+        exact, weight_sum = dict.fromkeys(keys, Fraction(1)), Fraction(len(keys))
+    shares = {k: total * exact[k] / weight_sum for k in keys}
+    floors = {k: int(shares[k] // 1) for k in keys}
+    position = {k: i for i, k in enumerate(keys)}
+    order = sorted(keys, key=lambda k: (-(shares[k] - floors[k]), position[k]))
+    for k in order[: total - sum(floors.values())]:
+        floors[k] += 1
+    return floors
+
+
+def apportion_plan(
+    plan: Iterable[PlanRow],
+    weights: Mapping[str, Decimal | int | float],
+    locality_of: Mapping[str, str],
+) -> list[ShareRow]:
+    """A provider-level contract plan shared among the commissioning PCT's practices.
+
+    Each plan row (month x point of delivery x specialty) is split by the practices' weighted
+    populations (`weights`: practice code -> hospital-activity weighted list size): value
+    exactly to the penny, activity in whole spells, each by largest remainder, so the practice
+    shares of every row add up to the row and the locality shares are the sums of their
+    practices'.
+    """
+    ordered = {code: weights[code] for code in sorted(weights)}
+    out = []
+    for row in plan:
+        values = apportion(row.value, {k: Decimal(str(w)) for k, w in ordered.items()})
+        counts = apportion_count(row.activity, ordered)
+        for code in ordered:
+            out.append(
+                ShareRow(
+                    row.provider,
+                    code,
+                    locality_of.get(code, ""),
+                    row.month,
+                    row.point_of_delivery,
+                    row.treatment_function,
+                    counts[code],
+                    values[code],
+                )
+            )
+    return out

@@ -1,0 +1,129 @@
+"""A provider contract's plan against actual for the SLA review meeting: by point of delivery,
+specialty and month at provider level, and by locality and practice.
+
+The contract plan is held at provider level (`ContractPlan`). For the breakdown by practice it is
+apportioned by `pbc.analytics.finance.contracts.apportion_plan`: each plan row is split among
+the commissioning PCT's practices by their hospital-activity weighted population (the
+warehouse's `weighted_populations`, latest quarter on or before 1 April of the contract year;
+registered patients when that weighting is missing), so a practice's plan is its fair share of
+the contract and the practice plans add up to the locality's and to the contract exactly.
+
+Actual is what `refresh` stored (`SpendFact`, sources "activity" and "block"): invoiced activity
+and charged £ of the practice's own PCT, through the month chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from pbc.analytics.finance.contracts import (
+    Comparison,
+    PlanRow,
+    ShareRow,
+    apportion_plan,
+    plan_vs_actual,
+)
+from pbc.analytics.finance.periods import fy_start
+from pbc.finance.models import Contract, SpendFact
+from pbc.orgs.models import Practice
+
+WEIGHTING = "hospital_activity"
+
+BREAKDOWNS: dict[str, tuple[str, list[str]]] = {
+    "point_of_delivery": ("Point of delivery", ["point_of_delivery"]),
+    "specialty": ("Specialty (treatment function)", ["treatment_function"]),
+    "month": ("Month", ["month"]),
+    "locality": ("Locality", ["locality"]),
+    "practice": ("Practice", ["locality", "practice"]),
+}
+SHARED = ("locality", "practice")
+
+
+@dataclass
+class Review:
+    contract: Contract
+    through: dt.date | None
+    weighting: str
+    weights: dict[str, Decimal]
+    tables: dict[str, list[Comparison]] = field(default_factory=dict)
+    total: Comparison | None = None
+    practice_names: dict[str, str] = field(default_factory=dict)
+
+
+def practice_weights(contract: Contract) -> tuple[str, dict[str, Decimal]]:
+    """(weighting used, practice code -> weighted population) for the contract's PCT."""
+    from pbc.finance.actions import populations
+
+    codes = list(Practice.objects.filter(locality__pct=contract.pct).values_list("code", flat=True))
+    pops = populations(fy_start(contract.financial_year))
+    for weighting in (WEIGHTING, "registered"):
+        found = pops.get(weighting, {})
+        if any(code in found for code in codes):
+            return weighting, {code: found.get(code, Decimal(0)) for code in codes}
+    return "equal", dict.fromkeys(codes, Decimal(1))
+
+
+def review(
+    contract: Contract,
+    through: dt.date | None,
+    weights: tuple[str, dict[str, Decimal]] | None = None,
+) -> Review:
+    """Plan against actual of one contract through `through` (a month; None: the whole year)."""
+    practices = {
+        p.code: p
+        for p in Practice.objects.filter(locality__pct=contract.pct).select_related("locality")
+    }
+    locality_of = {code: p.locality.name for code, p in practices.items()}
+    weighting, shares = weights if weights is not None else practice_weights(contract)
+    provider = contract.provider.code
+    plan_qs = contract.plan.all()
+    if through is not None:
+        plan_qs = plan_qs.filter(month__lte=through)
+    plan = [
+        PlanRow(
+            provider,
+            f"{p.month:%Y-%m}",
+            p.point_of_delivery,
+            p.treatment_function_code,
+            p.activity,
+            p.value,
+        )  # fmt: skip
+        for p in plan_qs
+    ]
+    facts = SpendFact.objects.filter(
+        provider=contract.provider,
+        financial_year=contract.financial_year,
+        practice__locality__pct=contract.pct,
+        source__in=[SpendFact.Source.ACTIVITY, SpendFact.Source.BLOCK],
+    )
+    if through is not None:
+        facts = facts.filter(month__lte=through)
+    actual = [
+        ShareRow(
+            provider,
+            f["practice__code"],
+            locality_of.get(f["practice__code"], ""),
+            f"{f['month']:%Y-%m}",
+            f["point_of_delivery"],
+            f["treatment_function_code"],
+            int(f["activity"] or 0),
+            f["value"],
+        )
+        for f in facts.values(
+            "practice__code", "month", "point_of_delivery", "treatment_function_code"
+        ).annotate(activity=Sum("activity"), value=Sum("charged"))
+    ]
+    shared = apportion_plan(plan, shares, locality_of)
+    out = Review(contract, through, weighting, shares,
+                 practice_names={code: p.name for code, p in practices.items()})  # fmt: skip
+    for key, (_label, by) in BREAKDOWNS.items():
+        # Provider-level breakdowns compare the plan as held; by locality and practice, the
+        # apportioned plan (the same totals).
+        out.tables[key] = plan_vs_actual(shared if key in SHARED else plan, actual, by)
+    totals = plan_vs_actual(plan, actual, [])
+    out.total = totals[0] if totals else Comparison((), 0, 0, Decimal("0.00"), Decimal("0.00"))
+    return out
