@@ -1,0 +1,105 @@
+"""Agreed challenge recoveries reduce a practice's spend by exactly the amount recovered, in the
+month and on the line of the challenged row, and the statement still reconciles (charged −
+recoveries). The challenge goes through the validation app's real actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import F, Sum
+
+from pbc.finance import statements
+from pbc.finance.models import Contract, SpendFact
+from pbc.finance.refresh import refresh
+from pbc.validation import actions
+from pbc.validation.finance import agreed_recoveries
+from pbc.validation.models import Finding
+from pbc.warehouse import engine as wh
+
+pytestmark = pytest.mark.django_db
+MONTH = dt.date(2009, 1, 1)
+# The budget line of an admitted spell by the point of delivery the provider charged.
+APC_LINE = {"EL": "elective", "DC": "elective", "NEL": "non_elective", "NELST": "non_elective"}
+
+
+def _finding() -> Finding:
+    blocks = Contract.objects.filter(financial_year="2008/09", kind="block").values("provider")
+    finding = (
+        Finding.objects.filter(
+            dataset="apc",
+            status="open",
+            amount__gt=Decimal("10.00"),
+            practice__locality__pct__code="5P3",
+            month__gte=dt.date(2008, 4, 1),
+            month__lte=dt.date(2008, 12, 1),
+            commissioner_code=F("practice__locality__pct__code"),
+        )  # fmt: skip
+        .exclude(provider__in=blocks)
+        .select_related("practice", "provider")
+        .order_by("month", "key")
+        .first()
+    )
+    assert finding is not None, "the demo stores findings"
+    return finding
+
+
+def _charged(**filters: object) -> Decimal:
+    total = SpendFact.objects.filter(**filters).aggregate(t=Sum("charged"))["t"]
+    return total or Decimal("0.00")
+
+
+def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(
+    finance_demo: None,
+) -> None:
+    analyst = get_user_model().objects.get(username="analyst")
+    finding = _finding()
+    con = wh.connect()
+    apc = wh.table(con, "apc")
+    pod = con.to_pyarrow(
+        apc.filter(apc.spell_id == finding.row_id).select("charged_point_of_delivery")
+    ).to_pylist()[0]["charged_point_of_delivery"]
+    line = APC_LINE[pod]
+    practice = finding.practice
+    assert practice is not None and finding.provider is not None
+
+    refresh(MONTH)
+    where = {"practice": practice, "month": finding.month, "line": line}
+    before = _charged(**where)
+    others_before = _charged(financial_year="2008/09") - before
+    statement_before = statements.report([practice], MONTH).statement.line(line)
+
+    # Challenge, sign off, the provider agrees part of it.
+    actions.decide(analyst, finding.pk, "challenge", "Charged above tariff")
+    actions.sign_off(analyst, [finding.pk])
+    recovered = (finding.amount / 2).quantize(Decimal("0.01"))
+    actions.record_responses(
+        analyst, finding.provider,
+        [actions.ResponseRow(1, finding.key, "agreed", "Agreed in part", recovered)], "test",
+    )  # fmt: skip
+    found = agreed_recoveries("2008/09", MONTH)
+    assert [(r.practice_code, r.month, r.budget_line, r.amount) for r in found] == [
+        (practice.code, finding.month, line, recovered)
+    ]
+    assert agreed_recoveries("2008/09", dt.date(finding.month.year, finding.month.month, 1)
+                             - dt.timedelta(days=1)) == []  # fmt: skip
+    assert agreed_recoveries("2007/08", dt.date(2008, 3, 1)) == []
+
+    refresh(MONTH)
+    assert _charged(**where) == before - recovered
+    assert _charged(financial_year="2008/09") - _charged(**where) == others_before
+    credit = SpendFact.objects.get(source="recovery")
+    assert (credit.practice_id, credit.month, credit.line, credit.charged, credit.recurrent) == (
+        practice.pk, finding.month, line, -recovered, False,
+    )  # fmt: skip
+
+    # The statement reconciles: charged − recoveries, month by month and year to date.
+    after = statements.report([practice], MONTH).statement.line(line)
+    i = (finding.month.month - 4) % 12
+    assert after.actual_months[i] == statement_before.actual_months[i] - recovered
+    assert after.ytd_actual == statement_before.ytd_actual - recovered
+    charged = _charged(practice=practice, line=line, financial_year="2008/09",
+                       source__in=["activity", "block"])  # fmt: skip
+    assert after.ytd_actual == charged - recovered
