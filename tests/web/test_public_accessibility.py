@@ -48,6 +48,8 @@ def test_every_public_page_passes_axe(page: Any, live_url: str) -> None:
     script = AXE.read_text()
     failures: dict[str, list[dict[str, Any]]] = {}
     charts = 0
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
     def visit(path: str) -> str | None:
         nonlocal charts
@@ -56,7 +58,10 @@ def test_every_public_page_passes_axe(page: Any, live_url: str) -> None:
         if "text/html" not in response.headers.get("content-type", ""):
             return None
         if page.locator(".pbc-chart").count():
-            page.wait_for_selector(".pbc-chart .main-svg", state="attached")
+            try:
+                page.wait_for_selector(".pbc-chart .main-svg", state="attached", timeout=60_000)
+            except Exception as error:
+                raise AssertionError(f"{path}: the chart was not drawn ({errors})") from error
             charts += 1
         # the NHS.UK stylesheet is loaded: contrast is checked on what people see
         header = page.evaluate(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,6 +44,22 @@ def nice_date(value: date | datetime | None) -> str:
     return value.strftime("%-d %B %Y")
 
 
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_dumps(value: Any, **kwargs: Any) -> str:
+    """`tojson` for data read by `JSON.parse` (charts): NaN and infinities, which JSON has no
+    words for (an SPC chart of a constant series has NaN limits), become null."""
+    return json.dumps(_finite(value), allow_nan=False, **kwargs)
+
+
 def environment(**options: Any) -> Environment:
     # The NHS.UK components read optional parameters as params.a.b: undefined must chain.
     options["undefined"] = ChainableUndefined
@@ -61,4 +79,5 @@ def environment(**options: Any) -> Environment:
         }
     )
     env.filters.update({"money": money, "number": number, "nice_date": nice_date})
+    env.policies["json.dumps_function"] = json_dumps
     return env
