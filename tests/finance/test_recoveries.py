@@ -48,7 +48,7 @@ def _finding() -> Finding:
 
 def _charged(**filters: object) -> Decimal:
     total = SpendFact.objects.filter(**filters).aggregate(t=Sum("charged"))["t"]
-    return total or Decimal("0.00")
+    return Decimal(total or 0).quantize(Decimal("0.01"))
 
 
 def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(

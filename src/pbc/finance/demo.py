@@ -10,14 +10,17 @@ replaces the demo's contracts, other spend, budgets (versions made by the demo) 
   community and mental health trust (Hertfordshire Partnership) charged to "community and
   provider services" at £95 a registered patient in 2008/09 (3% less each year before).
   Activity plans: last year's activity by month, point of delivery and specialty plus 3%.
-- Enhanced services: £1.10 a registered patient a month to each practice (recurrent), and a
+- Enhanced services: the services app's paid claims (the services demo), read by the refresh
+  through `pbc.services.feeds` — nothing is booked here, so no claim is counted twice — plus a
   one-off winter payment in December 2008 to the first three practices of each PCT
   (non-recurrent, so the underlying position differs from the reported one).
 - Budgets 2008/09: drafted by the blend method (history + uplift moved a quarter of the way
   toward weighted capitation) and approved. The demo's uplift settings for 2008/09 are tight on
   acute care and generous on prescribing, as a PCT that expected demand management to work
   would set them: the month-10 position then shows what the Dacorum plan reports — acute
-  commissioning overspent, partly offset by prescribing and provider-services underspends.
+  commissioning overspent, partly offset by prescribing and provider-services underspends. The
+  provider-services uplift (18%) also covers the cost-per-case services that start in 2008/09
+  (the services demo's provider returns, charged to that line by the refresh).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from django.db.models import Sum
 
 from pbc.analytics.finance.lines import ACUTE_LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.analytics.finance.periods import add_months, fy_months, fy_start, previous_fy
+from pbc.analytics.finance.periods import add_months, fy_start, previous_fy
 from pbc.finance import actions, refresh
 from pbc.finance.models import (
     BudgetVersion,
@@ -49,7 +52,6 @@ YEARS = ("2005/06", "2006/07", "2007/08", "2008/09")
 BUDGET_YEAR = "2008/09"
 REPORT_MONTH = "2009-01"
 BLOCK_PER_HEAD = Decimal("95.00")
-ENHANCED_PER_HEAD_MONTH = Decimal("1.10")
 PLAN_GROWTH = Decimal("1.03")
 DEMO_NOTE = "demo"
 # 2008/09 uplifts by line (dated settings, marked as the demo's).
@@ -59,7 +61,7 @@ DEMO_UPLIFTS = {
     BudgetLine.OUTPATIENTS: "0.0150",
     BudgetLine.AE: "0.0150",
     BudgetLine.PRESCRIBING: "0.0900",
-    BudgetLine.COMMUNITY: "0.0800",
+    BudgetLine.COMMUNITY: "0.1800",  # covers the new cost-per-case services of 2008/09
     BudgetLine.ENHANCED_SERVICES: "0.0300",
 }
 ACUTE_KINDS = {"RWG": "pbr", "RWH": "pbr", "RC9": "pbr", "RAL": "pbr"}
@@ -118,17 +120,8 @@ def _contracts_and_other_spend(pcts: list[Pct]) -> None:
                     annual_value=round_money(per_head * sum(registered.values())),
                     budget_line=BudgetLine.COMMUNITY,
                 )  # fmt: skip
-            spend = []
-            for month in fy_months(year):
-                for p in practices:
-                    spend.append(
-                        OtherSpend(
-                            practice=p, month=month, line=BudgetLine.ENHANCED_SERVICES,
-                            amount=round_money(ENHANCED_PER_HEAD_MONTH * registered[p.code]),
-                            recurrent=True, description="Demo: enhanced services payments",
-                        )
-                    )  # fmt: skip
-            OtherSpend.objects.bulk_create(spend)
+            # Enhanced-service payments come from the services app's paid claims
+            # (`pbc.services.feeds`, read by the refresh): none are booked here.
         for p in practices[:3]:
             OtherSpend.objects.create(
                 practice=p, month=dt.date(2008, 12, 1), line=BudgetLine.ENHANCED_SERVICES,

@@ -13,7 +13,10 @@ one transaction:
 - prescribing: actual cost by practice and month; in the current year, months later than
   M − lag (a dated setting, 2 months) or without data are estimated (average of the last three
   actual months) and marked as estimates;
-- other spend (enhanced services, one-off items) from the app database;
+- services: paid enhanced-service claims (enhanced services line, by payment month) and
+  cost-per-case provider returns (community and provider services line, by month covered), from
+  `pbc.services.feeds`;
+- other spend (one-off items) from the app database;
 - agreed challenge recoveries (`pbc.finance.recoveries`), credited as negative non-recurrent spend.
 
 With `month=None` the report month is the latest month with admitted patient care in the
@@ -49,6 +52,7 @@ from pbc.finance import recoveries
 from pbc.finance.models import Contract, FinanceSetting, OtherSpend, RefreshRun, SpendFact
 from pbc.orgs import audit
 from pbc.orgs.models import Practice, Provider
+from pbc.services import feeds as services_feeds
 from pbc.warehouse import engine as wh
 
 ACTIVITY = ("apc", "op", "ae")
@@ -214,6 +218,22 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
                     code, m, BudgetLine.PRESCRIBING, SpendFact.Source.PRESCRIBING,
                     rx.estimate(actuals, m), estimated=True,
                 )  # fmt: skip
+
+    # Services (the services app): paid enhanced-service claims by payment month on the
+    # enhanced services line; cost-per-case provider returns by month covered on the community
+    # and provider services line. The finance demo books no enhanced-service spend of its own,
+    # so each paid claim is counted once, here.
+    for code in builder.practices:
+        for year in years:
+            through = report_month if year == fy else fy_end(year)
+            feeds = (
+                (BudgetLine.ENHANCED_SERVICES, services_feeds.enhanced_services_spend),
+                (BudgetLine.COMMUNITY, services_feeds.cost_per_case_spend),
+            )
+            for line, feed in feeds:
+                for m, amount in sorted(feed(code, year).items()):
+                    if amount and m <= through:
+                        builder.add(code, m, line, SpendFact.Source.OTHER, amount, recurrent=True)
 
     # Other spend and recoveries.
     for o in OtherSpend.objects.filter(month__gte=start, month__lte=end).select_related("practice"):
