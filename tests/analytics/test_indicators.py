@@ -72,3 +72,97 @@ def test_zero_denominator_means_no_value(engine: Any) -> None:  # noqa: F811
     values = {(v.level, v.org_code, v.month): v for v in _values(engine, "rtt-admitted-18-weeks")}
     assert values[("practice", handmade.P3, handmade.NOV)].value is None
     assert values[("practice", handmade.P1, handmade.OCT)].denominator == 0
+
+
+# --- second review of the catalogue (2026-11-22): fixes shown on hand-made data ---------------
+
+
+def _values_with(
+    engine: Any,  # noqa: F811
+    indicator: str,
+    replace: dict[str, list[dict[str, Any]]],
+    months: tuple[Any, ...] = handmade.MONTHS,
+) -> dict[tuple[str, str, Any], cp.Value]:
+    """`indicator` computed on the hand-made warehouse with some tables' rows replaced."""
+    import ibis
+
+    arrow = handmade.arrow_tables()
+    for name, rows in replace.items():
+        arrow[name] = handmade._table(name, rows)
+    tables = {name: ibis.memtable(t) for name, t in arrow.items()}
+    ctx = ex.Context(tables, months)
+    units = cp.load_units(engine, tables["practices"], tables["providers"])
+    spec = defs.get(indicator).compute_spec()  # type: ignore[union-attr]
+    return {(v.level, v.org_code, v.month): v for v in cp.compute(spec, ctx, engine, units)}
+
+
+def test_two_week_wait_counts_referrals_in_the_month_first_seen(engine: Any) -> None:  # noqa: F811
+    import datetime as dt
+
+    d = dt.date
+    dec = d(2008, 12, 1)
+    refs = [
+        handmade._ref(1, handmade.P1, "RWG", d(2008, 11, 3), "100", "3", seen=d(2008, 11, 10)),
+        handmade._ref(2, handmade.P1, "RWG", d(2008, 11, 1), "100", "3", seen=d(2008, 11, 20)),
+        # referred in November, seen in December after 12 days: a December success
+        handmade._ref(3, handmade.P1, "RWG", d(2008, 11, 20), "100", "3", seen=d(2008, 12, 2)),
+        # referred at the end of November and not seen yet: not (yet) a breach
+        handmade._ref(4, handmade.P1, "RWG", d(2008, 11, 28), "100", "3"),
+        # a routine referral is not a two-week wait
+        handmade._ref(5, handmade.P1, "RWG", d(2008, 11, 5), "100", "1", seen=d(2008, 11, 6)),
+    ]
+    got = _values_with(engine, "two-week-wait-seen-14-days", {"referrals": refs},
+                       (handmade.NOV, dec))  # fmt: skip
+    nov = got[("practice", handmade.P1, handmade.NOV)]
+    assert (nov.numerator, nov.denominator, nov.value) == (1, 2, 50.0)
+    december = got[("practice", handmade.P1, dec)]
+    assert (december.numerator, december.denominator, december.value) == (1, 1, 100.0)
+    assert defs.get("two-week-wait-seen-14-days").target_for(dec) == 98  # type: ignore[union-attr]
+    assert defs.get("two-week-wait-seen-14-days").target_for(d(2009, 4, 1)) == 93  # type: ignore[union-attr]
+
+
+def test_acsc_admissions_cover_all_nineteen_conditions(engine: Any) -> None:  # noqa: F811
+    spells = [
+        handmade._spell(1, "21", 30, 2, "N73.9"),  # pelvic inflammatory disease
+        handmade._spell(2, "21", 40, 1, "K12.2"),  # dental (stomatitis, cellulitis of mouth)
+        handmade._spell(3, "21", 2, 3, "G00.0"),  # Haemophilus meningitis (vaccine-preventable)
+        handmade._spell(4, "21", 50, 3, "B18.1"),  # chronic hepatitis B (vaccine-preventable)
+        handmade._spell(5, "21", 60, 3, "J44.1"),  # COPD, as before
+        handmade._spell(6, "11", 30, 0, "N73.9"),  # elective: not counted
+        handmade._spell(7, "21", 60, 3, "I21.9"),  # myocardial infarction: not an ACSC
+    ]
+    got = _values_with(engine, "acsc-emergency-admissions", {"apc": spells})
+    p1 = got[("practice", handmade.P1, handmade.NOV)]
+    assert p1.numerator == 5
+    assert p1.value is not None and math.isclose(p1.value, 5 / 1000 * 12000)
+
+
+def test_ics_laba_counts_combination_presentations_only(engine: Any) -> None:  # noqa: F811
+    rx = [
+        handmade._rx("0302000N0BBBABC", 10, "200.00"),  # Flixotide 250 Evohaler: steroid alone
+        handmade._rx("0302000N0BCAFBG", 2, "70.00"),  # Seretide 250 Evohaler
+        handmade._rx("0302000N0AAAYAY", 1, "40.00"),  # generic fluticasone/salmeterol 250/50
+        handmade._rx("0302000K0BDABAM", 3, "90.00"),  # Symbicort 200/6 Turbohaler
+        handmade._rx("0302000K0BBAHAG", 2, "20.00"),  # Pulmicort 200 Turbohaler: steroid alone
+        handmade._rx("0302000C0BQAABX", 2, "60.00"),  # Fostair 100/6
+        handmade._rx("0302000C0AAABAB", 10, "30.00"),  # beclometasone 100 inhaler
+    ]
+    got = _values_with(engine, "prescribing-ics-laba", {"prescribing": rx})
+    p1 = got[("practice", handmade.P1, handmade.NOV)]
+    assert (p1.numerator, p1.denominator) == (8, 30)
+    assert p1.value is not None and math.isclose(p1.value, 800 / 30)
+
+
+def test_statin_measure_denominator_is_statins_not_all_lipid_regulating_drugs(
+    engine: Any,  # noqa: F811
+) -> None:
+    rx = [
+        handmade._rx("0212000B0AAABAB", 4, "40.00"),  # atorvastatin
+        handmade._rx("0212000AAAAABAB", 2, "50.00"),  # rosuvastatin
+        handmade._rx("0212000Y0AAABAB", 10, "10.00"),  # simvastatin
+        handmade._rx("0212000X0AAAAAA", 4, "8.00"),  # pravastatin
+        handmade._rx("0212000ABAAAAAA", 20, "500.00"),  # BNF 2.12 but not a statin
+    ]
+    got = _values_with(engine, "prescribing-high-cost-statins", {"prescribing": rx})
+    p1 = got[("practice", handmade.P1, handmade.NOV)]
+    assert (p1.numerator, p1.denominator, p1.value) == (6, 20, 30.0)

@@ -136,7 +136,7 @@ def arrow_tables() -> dict[str, pa.Table]:
             _rx("0103050L0AAAAAA", 10, "30.00"), _rx("0103050P0AAAAAA", 30, "30.00"),
             _rx("0212000B0AAABAB", 5, "50.00"), _rx("0212000Y0AAABAB", 15, "15.00"),
             _rx("0205052N0AAAAAA", 2, "8.00"), _rx("0205051R0AAADAD", 8, "4.00"),
-            _rx("0302000N0AABBBB", 3, "90.00"), _rx("0302000C0AAAAAA", 9, "36.00"),
+            _rx("0302000N0AABGBG", 3, "90.00"), _rx("0302000C0AAAAAA", 9, "36.00"),
             _rx("0103050L0AAAAAA", 2, "6.00", practice=P2), _rx("0103050P0AAAAAA", 38, "38.00", practice=P2),
         ]),
         "rtt": _table("rtt", [
@@ -184,7 +184,8 @@ EXPECTED: dict[str, float] = {
     # home and care home of three deaths
     "deaths-usual-place-of-residence": 200 / 3,
     "choose-and-book": 200 / 6,  # R1, R3
-    "two-week-wait-seen-14-days": 100 / 3,  # R4 in 10 days; R5 in 20; R6 not seen
+    # counted in the month first seen: R4 (10 days) and R5 (20 days); R6 not seen yet
+    "two-week-wait-seen-14-days": 50.0,
     "referrals-outside-pct": 200 / 6,  # R2, R3 at RAL (no main PCT)
     "referrals-outside-pct-neurology": 50.0,  # R3 of R3, R4
     "antibiotics-cephalosporins-quinolones": 500 / 30,

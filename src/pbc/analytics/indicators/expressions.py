@@ -18,8 +18,13 @@ Choices where the plans are silent:
 - Emergency admissions: NHS Data Dictionary admission methods 21-2D. Occupied bed days: the
   spell's length of stay (a same-day spell occupies no bed overnight).
 - Ambulatory care sensitive conditions: primary diagnosis in `ACSC_ICD10_PREFIXES` (the 19
-  conditions of Purdy et al. 2009, as in the NHS Outcomes Framework indicator 2.3.i, by
-  three- and four-character ICD-10 prefixes).
+  conditions of Purdy et al. 2009 as coded by the NHS Institute for Innovation and Improvement's
+  list, by three- and four-character ICD-10 prefixes; the NHS Outcomes Framework indicator
+  2.3.i keeps only the chronic ones). Simplified: primary diagnosis only, and without the
+  list's procedure exclusions (angina, heart failure, cellulitis) or secondary-diagnosis rules.
+- Two-week-wait referrals (`seen_within_days`, `count_in="first_seen"`): counted in the month
+  the patient was first seen, as the cancer waiting times statistics count them, so a referral
+  not yet seen is not a breach.
 - Outside the PCT area: the provider's main PCT is not the practice's PCT (independent and
   out-of-area providers have none).
 - Hospital deaths for the standardised mortality ratio: spells ending in death (discharge
@@ -48,8 +53,9 @@ ATTENDED = ("5", "6")
 FIRST_ATTENDANCES = ("1", "3")
 DIED = "4"
 
-# Ambulatory care sensitive conditions (Purdy et al. 2009; NHS Outcomes Framework 2.3.i):
-# ICD-10 primary diagnosis prefixes (dots removed before matching).
+# Ambulatory care sensitive conditions, all 19 of Purdy et al. 2009 (coded as in the NHS
+# Institute for Innovation and Improvement's list; I25 kept for angina as in NHS Outcomes
+# Framework 2.3.i): ICD-10 primary diagnosis prefixes (dots removed before matching).
 ACSC_ICD10_PREFIXES: tuple[str, ...] = (
     # angina
     "I20", "I240", "I248", "I249", "I25",
@@ -82,8 +88,10 @@ ACSC_ICD10_PREFIXES: tuple[str, ...] = (
     "L03", "L04", "L080", "L088", "L089", "L88", "L980",
     # ear, nose and throat infections
     "H66", "H67", "J02", "J03", "J06", "J312",
+    # pelvic inflammatory disease
+    "N70", "N73", "N74",
     # dental conditions
-    "A690", "K02", "K03", "K04", "K05", "K06", "K08",
+    "A690", "K02", "K03", "K04", "K05", "K06", "K08", "K098", "K099", "K12", "K13",
     # gangrene
     "R02",
     # nutritional deficiencies
@@ -93,7 +101,8 @@ ACSC_ICD10_PREFIXES: tuple[str, ...] = (
     # influenza and pneumonia
     "J10", "J11", "J13", "J14", "J153", "J154", "J157", "J159", "J168", "J181", "J188",
     # other vaccine-preventable
-    "A35", "A36", "A37", "A80", "B05", "B06", "B161", "B169", "B26", "M014",
+    "A35", "A36", "A37", "A80", "B05", "B06", "B161", "B169", "B180", "B181", "B26", "G000",
+    "M014",
 )  # fmt: skip
 
 
@@ -227,9 +236,15 @@ def referral_count(
     treatment_function_codes: Sequence[str] | None = None,
     outside_pct: bool | None = None,
     seen_within_days: int | None = None,
+    count_in: Literal["referral", "first_seen"] = "referral",
 ) -> ir.Table:
-    """GP referrals by referral month, optionally filtered."""
+    """GP referrals by referral month, optionally filtered; `count_in="first_seen"` counts
+    referrals in the month of their first attendance instead (those not yet seen are left out)."""
+    if count_in not in ("referral", "first_seen"):
+        raise ValueError(f"count_in must be 'referral' or 'first_seen', not {count_in!r}")
     r = ctx.table("referrals")
+    if count_in == "first_seen":
+        r = r.filter(r.first_seen_date.notnull())
     if priority_types:
         r = r.filter(r.priority_type.isin(list(priority_types)))
     if choose_and_book is not None:
@@ -246,7 +261,8 @@ def referral_count(
         r = r.left_join(providers, r.provider_code == providers.v_code)
         outside = r.v_pct.isnull() | (r.v_pct != r.p_pct)
         r = r.filter(outside if outside_pct else ~outside)
-    return _count(r, "gp_practice_code", "referral_date", ctx)
+    date_col = "first_seen_date" if count_in == "first_seen" else "referral_date"
+    return _count(r, "gp_practice_code", date_col, ctx)
 
 
 # --- outpatients -------------------------------------------------------------------------------
