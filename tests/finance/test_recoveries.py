@@ -103,3 +103,28 @@ def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(
     charged = _charged(practice=practice, line=line, financial_year="2008/09",
                        source__in=["activity", "block"])  # fmt: skip
     assert after.ytd_actual == charged - recovered
+
+
+def test_agreed_challenge_under_a_block_contract_credits_nothing(finance_demo: None) -> None:
+    """A row under a block contract was never charged per row, so agreeing it recovers nothing
+    from the practice budget (the block is reconciled at its value)."""
+    analyst = get_user_model().objects.get(username="analyst")
+    finding = _finding()
+    assert finding.practice is not None and finding.provider is not None
+    # The PCT moves the finding's provider onto a block contract for the year.
+    Contract.objects.create(
+        pct=finding.practice.locality.pct, provider=finding.provider, financial_year="2008/09",
+        name="Block (test)", kind="block", annual_value=Decimal("1200.00"), budget_line="elective",
+    )  # fmt: skip
+    actions.decide(analyst, finding.pk, "challenge", "Charged above tariff")
+    actions.sign_off(analyst, [finding.pk])
+    actions.record_responses(
+        analyst, finding.provider,
+        [actions.ResponseRow(1, finding.key, "agreed", "Agreed", finding.amount)], "test",
+    )  # fmt: skip
+    finding.refresh_from_db()
+    assert finding.status == "agreed" and finding.recovered_amount == finding.amount
+    assert agreed_recoveries("2008/09", MONTH) == []
+    refresh(MONTH)
+    assert not SpendFact.objects.filter(source="recovery").exists()
+    assert SpendFact.objects.filter(source="block", provider=finding.provider).exists()

@@ -4,7 +4,10 @@
 challenges, to credit to practice budgets:
 
 - which findings: status "agreed" with a recovered amount above zero, of a known practice,
-  on a row invoiced to the practice's own PCT (only those rows were charged to its budget);
+  on a row invoiced to the practice's own PCT (only those rows were charged to its budget) by
+  a provider that is not on a block contract with that PCT for the year (a block is charged
+  at its value, not per row, so a row under it was never charged and there is nothing to
+  credit; what is agreed there is settled in the block's year-end reconciliation);
 - month: the month of the challenged row (`Finding.month`, the month it was invoiced and
   charged to the budget), so the credit sits against the charge it corrects and the statement
   for that month shows the net; only months of `financial_year` up to `through` count;
@@ -25,6 +28,7 @@ from django.db.models import F
 
 from pbc.analytics.finance.lines import LINE_OF_POD, BudgetLine
 from pbc.analytics.finance.periods import fy_start
+from pbc.finance.models import Contract
 from pbc.validation.models import Finding, Status
 
 LINE_OF_DATASET = {"op": BudgetLine.OUTPATIENTS, "ae": BudgetLine.AE}
@@ -75,6 +79,12 @@ def agreed_recoveries(financial_year: str, through: dt.date) -> list[AgreedRecov
         .select_related("practice")
         .order_by("month", "key")
     )
+    blocks = set(
+        Contract.objects.filter(
+            financial_year=financial_year, kind=Contract.Kind.BLOCK
+        ).values_list("pct__code", "provider__code")
+    )
+    findings = [f for f in findings if (f.commissioner_code, f.provider_code) not in blocks]
     apc_lines = _apc_lines(f.row_id for f in findings if f.dataset == "apc")
     out = []
     for f in findings:
