@@ -149,7 +149,7 @@ def test_only_analysts_edit_targets(django_user_model: Any) -> None:
         == 403
     )
     with pytest.raises(ValidationError) as err:  # no direction of improvement: no target
-        actions.set_target(None, "gp-referral-rate-dermatology", "pct", "2008/09", 2.0)
+        actions.set_target(None, "gp-referral-rate-general-surgery", "pct", "2008/09", 2.0)
     assert "indicator" in err.value.message_dict
     with pytest.raises(ValidationError) as err:  # not reported at provider level
         actions.set_target(None, "rtt-admitted-18-weeks", "provider", "2008/09", 90.0)
