@@ -91,9 +91,11 @@ def test_prescribing_measures_filter_on_real_bnf_sections(indicator: str) -> Non
             assert any(prefix.startswith(p) for p in den), (indicator, prefix)
     if d.numerator_cost is not None:
         # savings are costed over exactly the items the ratio counts
-        assert d.numerator_cost.params == d.numerator.expression.params
-        assert d.denominator_cost is not None and d.denominator is not None
-        assert d.denominator_cost.params == d.denominator.expression.params
+        num, den_part = d.numerator.expression, d.denominator
+        assert num is not None and den_part is not None and den_part.expression is not None
+        assert d.numerator_cost.params == num.params
+        assert d.denominator_cost is not None
+        assert d.denominator_cost.params == den_part.expression.params
 
 
 def test_bnf_filters_of_the_named_measures() -> None:
