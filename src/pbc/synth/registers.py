@@ -173,7 +173,7 @@ PRESENTATIONS: tuple[tuple[str, str, float, float, float, float, float], ...] = 
     ("0601023AGAAAAAA", "Gliclazide 80mg tablets", 8, 1.8, 1.5, 56, 0.0),
     ("0302000C0AAAAAA", "Beclometasone 100micrograms inhaler", 12, 8.4, 8.2, 1, 0.1),
     ("0301011R0AAAPAP", "Salbutamol 100micrograms inhaler", 30, 2.3, 1.5, 1, 0.1),
-    ("0302000N0AABBBB", "Fluticasone/salmeterol 250 inhaler", 6, 62.0, 62.0, 1, 0.1),
+    ("0302000N0AABGBG", "Fluticasone/salmeterol 250 inhaler", 6, 62.0, 62.0, 1, 0.1),
     ("0403030Q0AAAAAA", "Sertraline 50mg tablets", 8, 16.8, 2.3, 28, 0.0),
     ("0403030E0AAAAAA", "Fluoxetine 20mg capsules", 14, 2.2, 1.9, 30, 0.0),
     ("0407010H0AAAMAM", "Paracetamol 500mg tablets", 30, 1.4, 1.6, 100, 0.0),
