@@ -45,13 +45,13 @@ from pbc.analytics.finance.periods import (
     fy_of,
     fy_start,
     month_end,
-    parse_month,
     previous_fy,
 )
 from pbc.finance import recoveries
 from pbc.finance.models import Contract, FinanceSetting, OtherSpend, RefreshRun, SpendFact
 from pbc.orgs import audit
 from pbc.orgs.models import Practice, Provider
+from pbc.periods import parse_month
 from pbc.services import feeds as services_feeds
 from pbc.warehouse import engine as wh
 

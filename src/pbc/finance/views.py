@@ -24,7 +24,7 @@ from django.urls import reverse
 from pbc.analytics.finance import freed
 from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
 from pbc.analytics.finance.lines import LINES, BudgetLine
-from pbc.analytics.finance.periods import fy_of, fy_start, month_end, parse_month
+from pbc.analytics.finance.periods import fy_of, fy_start, month_end
 from pbc.finance import actions, charts, export, statements
 from pbc.finance import contracts as contract_review
 from pbc.finance.forms import ContractForm, plan_text
@@ -33,6 +33,7 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
+from pbc.periods import parse_month
 from pbc.web.rules import public, requires, signed_in
 
 PATIENT_ROW_LIMIT = 500
@@ -47,8 +48,8 @@ def chosen_month(request: HttpRequest) -> dt.date | None:
     if text:
         try:
             return parse_month(text)
-        except (ValueError, IndexError) as err:
-            raise Http404("month must be YYYY-MM") from err
+        except ValueError as err:
+            raise Http404(str(err)) from err
     return statements.default_month()
 
 

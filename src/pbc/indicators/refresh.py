@@ -29,6 +29,7 @@ from pbc.analytics.indicators import rtt as rtt_analytics
 from pbc.indicators import definitions as defs
 from pbc.indicators.models import IndicatorValue, ManualValue, WatchPathway
 from pbc.orgs import audit
+from pbc.periods import parse_month
 
 DATASETS = (
     "practices",
@@ -57,13 +58,6 @@ class RefreshResult:
     values: int
     watch_pathways: int
     census_date: dt.date | None
-
-
-def parse_month(month: str | dt.date) -> dt.date:
-    if isinstance(month, dt.date):
-        return month.replace(day=1)
-    year, mon = (int(x) for x in month.split("-")[:2])
-    return dt.date(year, mon, 1)
 
 
 def month_range(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from pbc.orgs.models import Locality
+from pbc.periods import month_or_none
 from pbc.plans import actions
 from pbc.plans.reading import PlanReadError, read_plan
 from pbc.plans.report import FORMATS, ReportError, build_report, render
-from pbc.plans.tracking import parse_month
 
 
 def plans_import_command(
@@ -94,7 +94,7 @@ def report_plan_command(
     locality = Locality.objects.select_related("pct").filter(slug=locality_slug).first()
     if locality is None:
         return 2, f"No locality {locality_slug!r}"
-    when = parse_month(month)
+    when = month_or_none(month)
     if when is None:
         return 2, f"Month {month!r} is not YYYY-MM"
     if fmt not in FORMATS:

@@ -160,16 +160,6 @@ def default_month(plan: Plan, today: dt.date | None = None) -> dt.date:
     return latest or plan.year_start
 
 
-def parse_month(text: str | None) -> dt.date | None:
-    """ "2008-11" to 1 November 2008; None for anything else."""
-    if not text:
-        return None
-    try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
-    except ValueError:
-        return None
-
-
 def plan_for_month(plans: list[Plan], month: dt.date) -> Plan | None:
     """The plan whose financial year contains the month."""
     for plan in plans:

@@ -23,6 +23,7 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality
 from pbc.orgs.roles import Permission
+from pbc.periods import month_or_none
 from pbc.plans import actions, report
 from pbc.plans.forms import (
     BusinessCaseChangeForm,
@@ -34,7 +35,7 @@ from pbc.plans.forms import (
 )
 from pbc.plans.models import BusinessCase, Milestone, Objective, Plan
 from pbc.plans.reading import PlanReadError, read_plan
-from pbc.plans.tracking import default_month, parse_month, plan_for_month, plan_month
+from pbc.plans.tracking import default_month, plan_for_month, plan_month
 from pbc.web.rules import public, requires, signed_in
 
 
@@ -52,7 +53,7 @@ def locality_crumbs(locality: Locality) -> list[dict[str, str]]:
 def chosen_plan(locality: Locality, request: HttpRequest) -> tuple[Plan | None, dt.date | None]:
     """The plan and month asked for (?month=YYYY-MM), else the latest plan and its default month."""
     plans = list(locality.plans.all())  # newest financial year first
-    month = parse_month(request.GET.get("month"))
+    month = month_or_none(request.GET.get("month"))
     if month is not None:
         plan = plan_for_month(plans, month)
         if plan is None:

@@ -82,16 +82,6 @@ class BoardPackError(ValueError):
     """The month or format is not understood."""
 
 
-def parse_month(text: str | None) -> dt.date | None:
-    """ "2009-01" to 1 January 2009; None for anything else (including "2009-1" or "2009-13")."""
-    if not text or len(text.strip()) != 7:
-        return None
-    try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
-    except ValueError:
-        return None
-
-
 def default_month(locality: Locality) -> dt.date:
     """The latest month the finance statements were refreshed to, else the current month of
     the locality's latest plan, else this month."""

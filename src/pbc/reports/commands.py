@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pbc.orgs.models import Locality
-from pbc.reports.board import FORMATS, build, parse_month, render
+from pbc.periods import month_or_none
+from pbc.reports.board import FORMATS, build, render
 
 
 def report_board_command(
@@ -23,7 +24,7 @@ def report_board_command(
     if locality is None:
         known = ", ".join(Locality.objects.order_by("slug").values_list("slug", flat=True))
         return 2, f"No locality {locality_slug!r}. Known localities: {known or 'none'}"
-    when = parse_month(month)
+    when = month_or_none(month)
     if when is None:
         return 2, f"Month {month!r} is not a month like 2009-01 (YYYY-MM)"
     if fmt not in FORMATS:

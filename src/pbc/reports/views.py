@@ -17,6 +17,7 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality
 from pbc.orgs.roles import Permission
+from pbc.periods import month_or_none
 from pbc.reports import board
 from pbc.web.rules import requires, signed_in
 
@@ -75,10 +76,10 @@ def board_pack(request: HttpRequest, locality: Locality, month: str) -> HttpResp
     month's page (the month chooser)."""
     chosen = request.GET.get("month")
     if chosen is not None:
-        if board.parse_month(chosen) is None:
+        if month_or_none(chosen) is None:
             raise Http404("month must be YYYY-MM")
         return redirect("reports_board", locality=locality.slug, month=chosen)
-    when = board.parse_month(month)
+    when = month_or_none(month)
     if when is None:
         raise Http404("month must be YYYY-MM")
     pack = board.build(locality, when)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 
+from pbc.periods import parse_month
 from pbc.services import periods
 from pbc.services.models import SurveyAction, SurveyResult
 
@@ -15,7 +16,7 @@ FILE_HELP = "A CSV file (.csv) or an Excel workbook (.xlsx) whose first row name
 
 def _month(value: str) -> dt.date:
     try:
-        return periods.parse_month(value)
+        return parse_month(value)
     except ValueError as error:
         raise forms.ValidationError("Enter the month like 2008-11.") from error
 

@@ -69,11 +69,3 @@ def quarters_of_year(financial_year: str) -> list[dt.date]:
 
 def month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
-
-
-def parse_month(value: str) -> dt.date:
-    """ "2008-11" → 1 November 2008."""
-    match = re.match(r"^(\d{4})-(\d{2})$", value.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(f"{value!r} is not a month like 2008-11")
-    return dt.date(int(match[1]), int(match[2]), 1)

@@ -26,6 +26,7 @@ from django.urls import reverse
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality, Practice, Provider
 from pbc.orgs.roles import Permission
+from pbc.periods import parse_month
 from pbc.services import actions, experience, feeds, periods, published, reports
 from pbc.services.claims import check_claims
 from pbc.services.experience import SURVEY_TEMPLATE
@@ -176,7 +177,7 @@ def _decide_claims(request: HttpRequest, locality: Locality) -> None:
             for claim in claims:
                 actions.reject_claim(request.user, claim, note)
         elif decision == "pay":
-            month = periods.parse_month(request.POST.get("month", ""))
+            month = parse_month(request.POST.get("month", ""))
             actions.pay_claims(request.user, claims, month)
         else:
             raise actions.Refused("Choose approve, reject or pay")
@@ -397,7 +398,7 @@ def _confirm_return(
         raise Http404("That upload is no longer available: upload the file again.")
     try:
         contract = contracts[int(request.POST.get("contract", ""))]
-        month = periods.parse_month(request.POST.get("month", ""))
+        month = parse_month(request.POST.get("month", ""))
     except (KeyError, ValueError) as error:
         raise Http404("No such contract or month") from error
     accepted = form.is_valid()

@@ -23,23 +23,11 @@ from decimal import Decimal
 from typing import Any
 
 from pbc.analytics import validation as v
+from pbc.periods import parse_month
 from pbc.validation.actions import StoreResult, store_findings
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-
-
-def parse_month(month: str | dt.date | None) -> dt.date | None:
-    """ "2008-07" (or a date) -> 1 July 2008; ValueError for anything else."""
-    if month is None or month == "":
-        return None
-    if isinstance(month, dt.date):
-        return month.replace(day=1)
-    try:
-        year, mon = (int(p) for p in str(month).split("-"))
-        return dt.date(year, mon, 1)
-    except (ValueError, TypeError):
-        raise ValueError(f"month must be YYYY-MM, got {month!r}") from None
 
 
 def _connect() -> Any:
@@ -50,7 +38,7 @@ def _connect() -> Any:
 
 def findings_records(month: str | dt.date | None = None) -> list[dict[str, Any]]:
     """The rules' findings over the warehouse, as rows of `FINDING_SCHEMA` (dates as dates)."""
-    first = parse_month(month)
+    first = parse_month(month) if month else None
     con = _connect()
     inputs = v.warehouse_inputs(con, cache=True)
     frame = con.execute(v.find(inputs, month=first))
@@ -64,14 +52,16 @@ def findings_records(month: str | dt.date | None = None) -> list[dict[str, Any]]
 
 def refresh(month: str | dt.date | None = None, user: Any = None) -> StoreResult:
     """Run the rules over the warehouse and store their findings."""
-    return store_findings(findings_records(month), month=parse_month(month), user=user)
+    return store_findings(
+        findings_records(month), month=parse_month(month) if month else None, user=user
+    )
 
 
 def validate_command(
     month: str | None = None, score: bool = False, as_json: bool = False
 ) -> tuple[int, str]:
     try:
-        first = parse_month(month)
+        first = parse_month(month) if month else None
     except ValueError as err:
         return EXIT_USAGE, str(err)
     con = _connect()

@@ -30,9 +30,9 @@ from pbc.orgs import audit
 from pbc.orgs.access import memberships
 from pbc.orgs.models import Locality, Practice, Provider
 from pbc.orgs.roles import Permission, Role
+from pbc.periods import month_or_none
 from pbc.validation import actions, files
 from pbc.validation.models import Finding, Status
-from pbc.validation.refresh import parse_month
 from pbc.web.rules import requires, signed_in
 
 PAGE_SIZE = 200
@@ -47,10 +47,7 @@ CHALLENGE_STATES = (
 
 
 def _month(request: HttpRequest) -> dt.date | None:
-    try:
-        return parse_month(request.GET.get("month"))
-    except ValueError:
-        return None
+    return month_or_none(request.GET.get("month"))
 
 
 def _rules() -> list[dict[str, Any]]:

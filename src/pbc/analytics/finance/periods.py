@@ -18,12 +18,6 @@ def first_of_month(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def parse_month(text: str) -> dt.date:
-    """'2009-01' (or '2009-01-15') → 1 January 2009."""
-    year, month = text.split("-")[:2]
-    return dt.date(int(year), int(month), 1)
-
-
 def fy_of(day: dt.date) -> str:
     start = day.year if day.month >= 4 else day.year - 1
     return f"{start}/{(start + 1) % 100:02d}"
