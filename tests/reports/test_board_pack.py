@@ -25,7 +25,7 @@ from pbc.indicators.summary import latest_status
 from pbc.orgs.models import AuditEvent, Locality, Practice, Provider
 from pbc.plans.models import Plan
 from pbc.plans.tracking import plan_month
-from pbc.reports import board
+from pbc.reports import board, formats
 from pbc.reports.commands import report_board_command
 from pbc.services import feeds, reports
 from pbc.services.models import Claim, ProviderContract
@@ -80,14 +80,14 @@ def test_january_2009_pack_renders_in_every_format(slug: str) -> None:
     locality = Locality.objects.get(slug=slug)
     pack = board.build(locality, JANUARY)
 
-    html = board.render(pack, "html").decode()
+    html = formats.render(pack, "html").decode()
     assert html.startswith("<!DOCTYPE html>")
     assert f"{locality.name} locality performance report, January 2009" in html
     for heading in SECTION_HEADINGS:
         assert heading in html
     assert "http://" not in html and "https://" not in html  # self-contained
 
-    data = board.render(pack, "pdf")
+    data = formats.render(pack, "pdf")
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
     for heading in SECTION_HEADINGS:
@@ -102,7 +102,7 @@ def test_january_2009_pack_renders_in_every_format(slug: str) -> None:
     assert "paid in the year to date" in text
     assert "No spend has been recorded" not in text
 
-    workbook = load_workbook(io.BytesIO(board.render(pack, "xlsx")), read_only=True)
+    workbook = load_workbook(io.BytesIO(formats.render(pack, "xlsx")), read_only=True)
     assert workbook.sheetnames == SHEETS
     for name in SHEETS:
         assert workbook[name].max_row > 2, f"sheet {name} is an empty shell"
@@ -151,8 +151,8 @@ def test_pdf_and_xlsx_figures_match_the_source_apps() -> None:
     locality = Locality.objects.get(slug="dacorum")
     _challenge_some(locality)
     pack = board.build(locality, JANUARY)
-    text = pdf_text(board.render(pack, "pdf"))
-    xlsx = board.render(pack, "xlsx")
+    text = pdf_text(formats.render(pack, "pdf"))
+    xlsx = formats.render(pack, "xlsx")
 
     # (a) Plan: the RAG counts are the plan's own, as at January 2009.
     plan = Plan.objects.get(slug="dacorum-2008-09")
@@ -284,7 +284,7 @@ def test_a_locality_with_nothing_says_so_in_every_section() -> None:
     dacorum = Locality.objects.get(slug="dacorum")
     empty = Locality.objects.create(pct=dacorum.pct, slug="kings-langley", name="Kings Langley")
     pack = board.build(empty, JANUARY)
-    text = pdf_text(board.render(pack, "pdf"))
+    text = pdf_text(formats.render(pack, "pdf"))
     for heading in SECTION_HEADINGS:
         assert heading in text
     assert "Kings Langley has no commissioning plan for 2008/09" in text
@@ -294,7 +294,7 @@ def test_a_locality_with_nothing_says_so_in_every_section() -> None:
     assert "No enhanced-service sign-ups or claims for Kings Langley in 2008/09" in text
     assert "No provider returns for Kings Langley" in text
     assert "No patient survey results for Kings Langley up to January 2009" in text
-    rows = sheet_rows(board.render(pack, "xlsx"), "Finance")
+    rows = sheet_rows(formats.render(pack, "xlsx"), "Finance")
     assert any("has no practices" in str(r[0]) for r in rows)
 
 
@@ -302,7 +302,7 @@ def test_a_locality_with_nothing_says_so_in_every_section() -> None:
 def test_a_month_without_spend_or_plan_says_so() -> None:
     locality = Locality.objects.get(slug="welwyn-hatfield")
     june = dt.date(2009, 6, 1)  # 2009/10: no plan, no spend, no findings, no claims yet
-    html = board.render(board.build(locality, june), "html").decode()
+    html = formats.render(board.build(locality, june), "html").decode()
     assert "Welwyn Hatfield has no commissioning plan for 2009/10" in html
     assert "No spend has been recorded for Welwyn Hatfield in June 2009" in html
     assert "No validation findings for Welwyn Hatfield's practices" in html

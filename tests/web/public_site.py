@@ -105,14 +105,32 @@ def normalise(path: str) -> str:
     return path.replace(" ", "%20")
 
 
-def crawl(fetch: Callable[[str], str | None], extra: list[str] | None = None) -> dict[str, str]:
+def same_layout(path: str) -> str:
+    """A page's layout: its path and query with any organisation (`org=...`) reading `org=*`:
+    which organisation changes the figures an indicator page shows, not its template or chart."""
+    parts = urlsplit(path)
+    query = "&".join("org=*" if q.startswith("org=") else q for q in parts.query.split("&") if q)
+    return parts.path + (f"?{query}" if query else "")
+
+
+def crawl(
+    fetch: Callable[[str], str | None],
+    extra: list[str] | None = None,
+    key: Callable[[str], str] | None = None,
+) -> dict[str, str]:
     """Visit /public/ and every public page reachable from it by links, then `extra` pages
-    not reached; `fetch` returns a page's HTML (None when it is not an HTML page)."""
+    not reached; `fetch` returns a page's HTML (None when it is not an HTML page). With `key`,
+    a page whose key was already visited is skipped (one page per layout, say)."""
     seen: dict[str, str] = {}
+    keys: set[str] = set()
     queue = [START] + [normalise(u) for u in extra or []]
     queued = set(queue)
     while queue:
         path = queue.pop(0)
+        if key is not None:
+            if key(path) in keys:
+                continue
+            keys.add(key(path))
         html = fetch(path)
         if html is None:
             continue

@@ -1,7 +1,8 @@
-"""Every public page of the demo passes axe-core's WCAG 2.1 A and AA rules in a real browser.
+"""Every public page layout of the demo passes axe-core's WCAG 2.1 A and AA rules in a real browser.
 
 The pages are those a crawl from /public/ reaches by same-site links to `@public` views, plus
-every known public URL pattern filled with the demo's values (tests/web/public_site.py). axe-core
+every known public URL pattern filled with the demo's values (tests/web/public_site.py), one
+organisation per indicator page (the others differ only in their figures). axe-core
 comes from npm (package.json pins it) and is injected into each page after it has loaded and its
 charts have been drawn, so colour contrast is judged on the styled page.
 """
@@ -14,15 +15,16 @@ from typing import Any
 
 import pytest
 
-from web.public_site import crawl, known_urls
+from web.public_site import crawl, known_urls, same_layout
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-# The demo publishes 2 PCTs, 2 localities, their plans and patient surveys, and 37 indicators
-# (each for every public organisation): far more pages than this.
-MIN_PAGES = 100
+# The demo publishes 2 PCTs, 2 localities, their plans and patient surveys, and 37 indicators.
+# Accessibility depends on the page's layout, not on whose figures it shows, so each indicator
+# page is checked for one organisation (`same_layout`); the disclosure test reads them all.
+MIN_PAGES = 50
 NHS_BLUE = "rgb(0, 94, 184)"
 
 
@@ -73,7 +75,10 @@ def test_every_public_page_passes_axe(page: Any, live_url: str) -> None:
             failures[path] = violations
         return str(page.content())
 
-    pages = crawl(visit, known_urls())
+    # One organisation per indicator layout: Dacorum's first, the locality with most published
+    # months (so its pages carry the SPC chart with limits and icons).
+    urls = sorted(known_urls(), key=lambda url: "org=locality:dacorum" not in url)
+    pages = crawl(visit, urls, key=same_layout)
 
     assert not failures, "axe-core found WCAG 2.1 AA violations:\n" + "\n".join(
         describe(path, v) for path, v in failures.items()

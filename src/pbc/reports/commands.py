@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pbc.orgs.models import Locality
 from pbc.periods import month_or_none
-from pbc.reports.board import FORMATS, build, render
+from pbc.reports.board import build
+from pbc.reports.formats import FORMATS, render
 
 
 def report_board_command(

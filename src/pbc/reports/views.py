@@ -18,7 +18,7 @@ from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality
 from pbc.orgs.roles import Permission
 from pbc.periods import month_or_none
-from pbc.reports import board
+from pbc.reports import board, formats
 from pbc.web.rules import requires, signed_in
 
 
@@ -84,13 +84,15 @@ def board_pack(request: HttpRequest, locality: Locality, month: str) -> HttpResp
         raise Http404("month must be YYYY-MM")
     pack = board.build(locality, when)
     fmt = request.GET.get("format", "page")
-    if fmt not in (*board.FORMATS, "page"):
+    if fmt not in (*formats.FORMATS, "page"):
         raise Http404("format must be html, pdf or xlsx")
     audit.record(request.user, "view", locality, detail=f"board pack {when:%Y-%m} {fmt}")
-    if fmt in board.FORMATS:
-        response = HttpResponse(board.render(pack, fmt), content_type=board.CONTENT_TYPES[fmt])
+    if fmt in formats.FORMATS:
+        response = HttpResponse(formats.render(pack, fmt), content_type=formats.CONTENT_TYPES[fmt])
         if fmt != "html":
-            response["Content-Disposition"] = f'attachment; filename="{board.filename(pack, fmt)}"'
+            response["Content-Disposition"] = (
+                f'attachment; filename="{formats.filename(pack, fmt)}"'
+            )
         return response
     latest, months = available_months(locality)
     if when not in months:
@@ -101,7 +103,7 @@ def board_pack(request: HttpRequest, locality: Locality, month: str) -> HttpResp
         {
             "title": pack.title,
             "pack": pack,
-            "percent": board.percent,
+            "percent": formats.percent,
             "months": [(m.strftime("%Y-%m"), m.strftime("%B %Y")) for m in months],
             "breadcrumbs": crumbs(
                 ("Home", reverse("home")),

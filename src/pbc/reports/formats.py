@@ -1,0 +1,311 @@
+"""The board pack's formats: HTML (a self-contained document), PDF (WeasyPrint from that
+document, offline through `pbc.plans.report.OfflineFetcher`) and XLSX (one sheet per section)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
+from weasyprint import HTML
+
+from pbc.plans.report import OfflineFetcher
+from pbc.reports.board import BoardPack, BoardPackError, LedgerRow
+
+FORMATS = ("html", "pdf", "xlsx")
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def percent(value: Decimal | float | None, places: int = 1) -> str:
+    return "" if value is None else f"{value:,.{places}f}%"
+
+
+def render_html_document(pack: BoardPack) -> str:
+    """The pack as a self-contained HTML document (the PDF's source and --format html)."""
+    html: str = render_to_string("reports/board_document.jinja", {"pack": pack, "percent": percent})
+    return html
+
+
+def render_pdf(pack: BoardPack) -> bytes:
+    """WeasyPrint, offline: the plan report's fetcher refuses every URL but inline data."""
+    pdf: bytes = HTML(string=render_html_document(pack), url_fetcher=OfflineFetcher()).write_pdf()
+    return pdf
+
+
+def _sheet(book: Workbook, title: str, heading: str, first: bool = False) -> Worksheet:
+    ws = book.active if first else book.create_sheet(title)
+    assert ws is not None
+    ws.title = title
+    ws.append([heading])
+    ws["A1"].font = Font(bold=True, size=13)
+    return ws
+
+
+def _table(
+    ws: Worksheet, header: list[str], rows: Iterable[list[Any]], money: Iterable[int] = ()
+) -> None:
+    ws.append(header)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    money_columns = set(money)
+    for row in rows:
+        ws.append(row)
+        for col in money_columns:
+            ws.cell(row=ws.max_row, column=col).number_format = "£#,##0.00;-£#,##0.00"
+
+
+def _note(ws: Worksheet, text: str) -> None:
+    ws.append([text])
+    ws.cell(row=ws.max_row, column=1).alignment = Alignment(wrap_text=False)
+
+
+def render_xlsx(pack: BoardPack) -> bytes:
+    book = Workbook()
+    _xlsx_plan(pack, _sheet(book, "Plan", f"{pack.title}: plan progress", first=True))
+    _xlsx_indicators(pack, _sheet(book, "Indicators", f"{pack.title}: indicators"))
+    _xlsx_finance(pack, _sheet(book, "Finance", f"{pack.title}: financial position"))
+    _xlsx_validation(pack, _sheet(book, "Validation", f"{pack.title}: validation ledger"))
+    _xlsx_services(pack, _sheet(book, "Services", f"{pack.title}: services and providers"))
+    for ws in book.worksheets:
+        ws.column_dimensions["A"].width = 48
+        for col in "BCDEFGHIJKL":
+            ws.column_dimensions[col].width = 16
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_plan(pack: BoardPack, ws: Worksheet) -> None:
+    report = pack.plan.report
+    if report is None:
+        _note(ws, pack.plan.missing)
+        return
+    current = report.current
+    _note(ws, report.plan.title)
+    labels = [label for _, label in pack.plan.statuses]
+    rows = []
+    for section in current.sections:
+        counts = current.counts(section)
+        rows.append([section.name, *counts.values(), sum(counts.values())])
+    counts = current.counts()
+    rows.append(["Whole plan", *counts.values(), sum(counts.values())])
+    _table(ws, ["Section", *labels, "Total"], rows)
+    ws.append([])
+    _note(ws, f"Overdue milestones: {len(current.overdue)}")
+    _table(
+        ws,
+        ["Milestone", "Text", "Due", "Status"],
+        ([s.milestone.ref, s.milestone.short_text, s.milestone.due_date, s.status_label]
+         for s in current.overdue),
+    )  # fmt: skip
+    ws.append([])
+    _note(ws, f"Due in the next two months: {len(current.due_soon)}")
+    _table(
+        ws,
+        ["Milestone", "Text", "Due", "Status"],
+        ([s.milestone.ref, s.milestone.short_text, s.milestone.due_date, s.status_label]
+         for s in current.due_soon),
+    )  # fmt: skip
+    ws.append([])
+    _note(ws, f"Changed status since {report.previous_month:%B %Y}: {len(report.changes)}")
+    ws.append([])
+    _note(ws, "Indicators linked to the plan's outcomes")
+    if not report.outcomes:
+        _note(ws, "No outcomes are linked to indicators yet.")
+    _table(
+        ws,
+        ["Objective", "Outcome", "Indicator", "Target", "Latest value", "Variation", "Assurance"],
+        (
+            [
+                o.objective.number,
+                o.text,
+                s.title if s else o.indicator_id,
+                o.target,
+                s.text if s else "No data yet",
+                (s.variation_icon or "") if s else "",
+                (s.assurance or "") if s else "",
+            ]
+            for o in report.outcomes
+            for s in [report.indicators.get(o.pk)]
+        ),
+    )
+
+
+def _xlsx_indicators(pack: BoardPack, ws: Worksheet) -> None:
+    section = pack.indicators
+    if not section.with_values:
+        _note(ws, f"No indicator has a value for {pack.locality.name} up to {pack.month:%B %Y}.")
+    _table(
+        ws,
+        ["Group", "Indicator", "Latest value", "Unit", "Month", "Target", "Variation", "Assurance"],
+        (
+            [
+                line.definition.group,
+                line.definition.title,
+                line.status.value,
+                line.definition.unit,
+                line.status.month.strftime("%B %Y") if line.status.month else "No data yet",
+                line.status.target,
+                line.variation_text if line.has_value else "",
+                line.assurance_text if line.has_value else "",
+            ]
+            for line in section.lines
+        ),
+    )
+
+
+def _xlsx_finance(pack: BoardPack, ws: Worksheet) -> None:
+    finance = pack.finance
+    if finance.report is None or finance.total is None:
+        _note(ws, finance.missing)
+        return
+    _note(ws, f"Financial year {pack.financial_year}, month {finance.total.month_number} "
+              f"({pack.month:%B %Y}); positive variance = overspend.")  # fmt: skip
+    header = ["Budget line", "Annual budget", "YTD budget", "YTD actual", "YTD variance",
+              "YTD variance %", "Forecast outturn", "Forecast variance", "Forecast variance %",
+              "Underlying variance", "Forecast method"]  # fmt: skip
+    rows = [
+        [
+            s.label,
+            s.annual_budget,
+            s.ytd_budget,
+            s.ytd_actual,
+            s.ytd_variance,
+            s.ytd_variance_percent,
+            s.forecast_outturn,
+            s.forecast_variance,
+            s.forecast_variance_percent,
+            s.underlying_variance,
+            s.method,
+        ]  # fmt: skip
+        for s in [*finance.lines, finance.total]
+    ]
+    _table(ws, header, rows, money=(2, 3, 4, 5, 7, 8, 10))
+
+
+def _ledger_rows(rows: Iterable[LedgerRow]) -> list[list[Any]]:
+    return [
+        [
+            r.label,
+            r.findings,
+            r.at_stake,
+            r.to_review,
+            r.accepted,
+            r.challenges,
+            r.challenged,
+            r.agreed,
+            r.recovered,
+            r.written_off,
+        ]  # fmt: skip
+        for r in rows
+    ]
+
+
+LEDGER_HEADER = ["", "Findings", "At stake", "To review", "Accepted", "Challenges", "Challenged",
+                 "Agreed", "Recovered", "Written off"]  # fmt: skip
+
+
+def _xlsx_validation(pack: BoardPack, ws: Worksheet) -> None:
+    v = pack.validation
+    _note(ws, f"Findings on activity from {v.start:%B %Y} to {v.end:%B %Y}.")
+    if v.empty:
+        _note(ws, f"No validation findings for {pack.locality.name} in the year to date.")
+        return
+    if v.total.challenges == 0:
+        _note(ws, "No charge has been challenged in the year to date.")
+    money = (3, 7, 8, 9, 10)
+    _table(ws, ["Rule", *LEDGER_HEADER[1:]], _ledger_rows([*v.by_rule, v.total]), money)
+    ws.append([])
+    _table(ws, ["Provider", *LEDGER_HEADER[1:]], _ledger_rows(v.by_provider), money)
+    ws.append([])
+    _table(ws, ["Month", *LEDGER_HEADER[1:]], _ledger_rows([v.this_month]), money)
+
+
+def _xlsx_services(pack: BoardPack, ws: Worksheet) -> None:
+    s = pack.services
+    _note(ws, f"Enhanced services, {s.financial_year} to {s.month:%B %Y}")
+    if not s.claims:
+        _note(
+            ws,
+            f"No enhanced-service sign-ups or claims for {pack.locality.name} in {s.financial_year}.",
+        )
+    else:
+        _table(
+            ws,
+            ["Service", "Practices signed up", "Claims", "Units claimed", "Payable units",
+             "Claimed", "Paid (year to date)"],
+            ([c.service, c.signed_up, c.claims, c.units, c.payable_units, c.claimed, c.paid]
+             for c in [*s.claims, s.claims_total]),
+            money=(6, 7),
+        )  # fmt: skip
+        if s.extended_hours:
+            eh = s.extended_hours
+            _note(ws, f"Practices offering extended hours, {eh['quarter']}: {eh['numerator']} of "
+                      f"{eh['denominator']} ({percent(eh['percent'])})")  # fmt: skip
+        if s.quitters:
+            q = s.quitters
+            _note(ws, f"Smoking quitters, {q['quarter']}: {q['quitters']} against a target of "
+                      f"{q['target']} ({percent(q['percent_of_target'])})")  # fmt: skip
+    ws.append([])
+    _note(ws, "Provider returns, year to date")
+    if not s.contracts:
+        _note(
+            ws,
+            f"No provider returns for {pack.locality.name} in {s.financial_year} up to {s.month:%B %Y}.",
+        )
+    else:
+        _table(
+            ws,
+            ["Service", "Provider", "Periods", "Volume", "Measure", f"Volume {s.month:%b %Y}",
+             "DNA rate %", "Median wait (days)", "Compliance", "Compliance %", "Cost per case"],
+            (
+                [c.summary.template.name, c.summary.contract.provider.name, c.periods,
+                 c.summary.volume, c.summary.template.volume_label,
+                 "no return" if c.month_volume is None else c.month_volume,
+                 c.summary.dna.percent if c.summary.dna else None, c.summary.median_wait_days,
+                 c.summary.template.compliance.label if c.summary.template.compliance else "",
+                 c.summary.compliance.percent if c.summary.compliance else None,
+                 c.summary.cost_per_case]
+                for c in s.contracts
+            ),
+            money=(11,),
+        )  # fmt: skip
+    ws.append([])
+    _note(ws, "Patient experience")
+    if not s.survey:
+        _note(ws, f"No patient survey results for {pack.locality.name} up to {s.month:%B %Y}.")
+    else:
+        _note(ws, f"Survey {s.survey_quarter_label}; {len(s.survey_actions)} actions logged")
+        _table(
+            ws,
+            ["Domain", "Responses", "Positive", "% positive", "Practices better", "Practices worse"],
+            (
+                [d.label, d.locality.denominator, d.locality.numerator, d.locality.percent,
+                 sum(p.comparison == "better" for p in d.practices),
+                 sum(p.comparison == "worse" for p in d.practices)]
+                for d in s.survey
+            ),
+        )  # fmt: skip
+
+
+def render(pack: BoardPack, fmt: str) -> bytes:
+    if fmt == "html":
+        return render_html_document(pack).encode()
+    if fmt == "pdf":
+        return render_pdf(pack)
+    if fmt == "xlsx":
+        return render_xlsx(pack)
+    raise BoardPackError(f"unknown format {fmt!r}: use html, pdf or xlsx")
+
+
+def filename(pack: BoardPack, fmt: str) -> str:
+    return f"{pack.locality.slug}-board-pack-{pack.month:%Y-%m}.{fmt}"
