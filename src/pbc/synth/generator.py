@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from pbc.synth import build, faults, people, registers, tables, tariff, weights
+from pbc.synth import build, faults, imaging, people, registers, tables, tariff, weights
 from pbc.synth.config import SynthConfig, financial_year_start
 
 # Bytes per activity row on disk (CSV, measured) used to refuse writes that cannot fit.
@@ -57,6 +57,7 @@ def generate_frames(config: SynthConfig) -> dict[str, pd.DataFrame]:
     tariff_df = tariff.tariff_table(fy_years)
     mff_df = tariff.market_forces_factor_table(fy_years)
     caps_df = tariff.follow_up_caps_table(fy_years)
+    local_df = tariff.local_price_table(fy_years)
 
     act = build.build_activity(config, pop, practices, seed)
     acts = {k: act[k] for k in ("apc", "op", "ae")}
@@ -83,6 +84,8 @@ def generate_frames(config: SynthConfig) -> dict[str, pd.DataFrame]:
         marked = df[df["_rule"].notna()]
         for rule, ids in marked.groupby("_rule")[id_col]:
             injected_ids[(str(rule), name)] = set(ids)
+
+    imaging_df = imaging.imaging_frame(apc, op, pop, local_df, mff_df, config.start_day, seed)
 
     practices_df = registers.practices_frame(practices)
     patients_df = registers.patients_frame(pop, practices)
@@ -111,10 +114,12 @@ def generate_frames(config: SynthConfig) -> dict[str, pd.DataFrame]:
         "apc": apc,
         "op": op,
         "ae": ae,
+        "imaging": imaging_df,
         "referrals": referrals,
         "rtt": rtt,
         "prescribing": registers.prescribing_frame(config, list_sizes, weights_df),
         "tariff": tariff_df,
+        "local_prices": local_df,
         "market_forces_factors": mff_df,
         "follow_up_caps": caps_df,
         "population_weights": weights_df,

@@ -136,6 +136,27 @@ OUTPATIENT_PRICES: dict[str, tuple[str, int, int, float]] = {
 }
 
 
+# The local price list (docs/data.md, "Local prices"): flat cost-per-case prices agreed by the
+# PCT, 2008/09 values (GBP), earlier years deflated as the tariff is.
+# Unbundled diagnostic imaging (point of delivery IMG) by imaging HRG. Codes have the shape of
+# the HRG4 diagnostic imaging sub-chapter (RA); descriptions and prices are synthetic, of the
+# size of 2008/09 local prices.
+IMAGING_HRGS: tuple[tuple[str, str, int], ...] = (
+    ("RA01Z", "Magnetic resonance imaging scan, one area", 195),
+    ("RA08Z", "Computerised tomography scan, one area", 120),
+    ("RA15Z", "Dual energy X-ray absorptiometry (bone density) scan", 65),
+    ("RA23Z", "Ultrasound scan", 55),
+    ("RA26Z", "Plain film X-ray", 28),
+)
+# Non-tariff outpatient services commissioned cost per case (no national OPFA / OPFUP price for
+# these treatment functions): tf -> (name, first, follow-up).
+NON_TARIFF_OUTPATIENTS: dict[str, tuple[str, int, int]] = {
+    "650": ("Physiotherapy", 48, 36),
+    "653": ("Podiatry", 40, 30),
+    "656": ("Clinical psychology", 120, 95),
+}
+
+
 def year_factor(start_year: int) -> float:
     return (
         float((1 - YEAR_GROWTH) ** (2008 - start_year))
@@ -212,6 +233,30 @@ def tariff_table(fy_start_years: list[int]) -> pd.DataFrame:
         df[c] = df[c].astype("Int64")
     for c in ("price", "excess_bed_day_rate"):
         df[c] = df[c].astype("Int64")
+    return df
+
+
+def local_price_table(fy_start_years: list[int]) -> pd.DataFrame:
+    """The `local_prices` dataset (price in pennies, as int64): unbundled imaging by HRG and
+    non-tariff outpatient services by treatment function, per year."""
+    rows: list[dict[str, object]] = []
+    for y in fy_start_years:
+        fy, f = financial_year_label(y), year_factor(y)
+        for code, desc, price in IMAGING_HRGS:
+            rows.append(
+                {"financial_year": fy, "point_of_delivery": "IMG", "hrg_code": code,
+                 "treatment_function_code": None, "service_description": desc,
+                 "price": _pounds(price, f)}
+            )  # fmt: skip
+        for tfc, (name, first, fup) in NON_TARIFF_OUTPATIENTS.items():
+            for pod, price, what in (("OPFA", first, "first"), ("OPFUP", fup, "follow-up")):
+                rows.append(
+                    {"financial_year": fy, "point_of_delivery": pod, "hrg_code": None,
+                     "treatment_function_code": tfc,
+                     "service_description": f"{name}: {what} attendance", "price": _pounds(price, f)}
+                )  # fmt: skip
+    df = pd.DataFrame(rows)
+    df["price"] = df["price"].astype("Int64")
     return df
 
 

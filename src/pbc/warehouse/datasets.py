@@ -62,6 +62,13 @@ APC_POINTS_OF_DELIVERY = frozenset({"EL", "DC", "NEL", "NELST"})
 OP_POINTS_OF_DELIVERY = frozenset({"OPFA", "OPFUP", "OPPROC"})
 AE_POINTS_OF_DELIVERY = frozenset({"AE"})
 POINTS_OF_DELIVERY = APC_POINTS_OF_DELIVERY | OP_POINTS_OF_DELIVERY | AE_POINTS_OF_DELIVERY
+# Unbundled diagnostic imaging (IMG): a scan invoiced on its own line, priced by its imaging HRG
+# from the local price list, separately from the spell or attendance it was requested for (or
+# on its own: GP direct access). Not a national tariff point of delivery.
+IMAGING_POINTS_OF_DELIVERY = frozenset({"IMG"})
+LOCAL_PRICE_POINTS_OF_DELIVERY = POINTS_OF_DELIVERY | IMAGING_POINTS_OF_DELIVERY
+# Treatment function 812: diagnostic imaging (the specialty imaging rows are reported under).
+IMAGING_TREATMENT_FUNCTION = "812"
 
 # NHS Data Dictionary FIRST ATTENDANCE: 1 first face to face, 2 follow-up face to face,
 # 3 first telephone, 4 follow-up telephone.
@@ -420,6 +427,55 @@ AE = Dataset(
     ),
 )
 
+IMAGING = Dataset(
+    name="imaging",
+    description="Unbundled diagnostic imaging: one row per scan the provider invoiced separately "
+    "from the core spell or attendance (the Dacorum plan's unbundling of elective tariffs), or "
+    "requested by the GP directly (direct access, no parent row). Priced by its imaging HRG from "
+    "the local price list x MFF; partitioned by imaging month and provider.",
+    key=("imaging_id",),
+    period_field="imaging_date",
+    partition_by_provider=True,
+    fields=(
+        _f("imaging_id", "string", True, description="Stable row key."),
+        _NHS_NUMBER_ACTIVITY,
+        _PRACTICE,
+        _PROVIDER,
+        _f("sex", "string", False, codes=SEX_CODES),
+        _f("age_at_imaging", "int", False),
+        _f(
+            "imaging_date",
+            "date",
+            True,
+            description="Date of the examination; invoiced (and priced) in its month.",
+        ),
+        _f(
+            "parent_dataset",
+            "string",
+            False,
+            codes=frozenset(ACTIVITY_DATASETS),
+            description="The dataset of the spell or attendance the scan was unbundled from; "
+            "empty for GP direct access.",
+        ),
+        _f(
+            "parent_row_id",
+            "string",
+            False,
+            description="spell_id (apc) or attendance_id (op, ae) of that row; empty for GP "
+            "direct access.",
+        ),
+        _f(
+            "hrg_code",
+            "string",
+            True,
+            check="hrg_code",
+            description="Imaging HRG (the service code of the local price list).",
+        ),
+        _f("point_of_delivery", "string", True, codes=IMAGING_POINTS_OF_DELIVERY),
+        *_charged(IMAGING_POINTS_OF_DELIVERY),
+    ),
+)
+
 REFERRALS = Dataset(
     name="referrals",
     description="GP referrals to secondary care, partitioned by referral month.",
@@ -515,6 +571,25 @@ TARIFF = Dataset(
     ),
 )
 
+LOCAL_PRICES = Dataset(
+    name="local_prices",
+    description="Local cost-per-case price list per financial year (synthetic, realistic "
+    "magnitudes), agreed by the PCT for every provider: non-tariff services (a point of "
+    "delivery x HRG or treatment function the national tariff has no row for) and unbundled "
+    "elements (point of delivery IMG: diagnostic imaging by imaging HRG). Keyed as the tariff; "
+    "a local price never overrides a national tariff row. Flat per case (no trim point), x MFF.",
+    reference=True,
+    key=("financial_year", "point_of_delivery", "hrg_code", "treatment_function_code"),
+    fields=(
+        _f("financial_year", "string", True, description="'2008/09'."),
+        _f("point_of_delivery", "string", True, codes=LOCAL_PRICE_POINTS_OF_DELIVERY),
+        _f("hrg_code", "string", False, check="hrg_code"),
+        _f("treatment_function_code", "string", False, check="treatment_function_code"),
+        _f("service_description", "string", False),
+        _money("price", description="Price per case before MFF (GBP)."),
+    ),
+)
+
 MARKET_FORCES_FACTORS = Dataset(
     name="market_forces_factors",
     description="Market forces factor per provider and financial year (part of the tariff).",
@@ -596,10 +671,12 @@ DATASETS: dict[str, Dataset] = {
         APC,
         OP,
         AE,
+        IMAGING,
         REFERRALS,
         RTT,
         PRESCRIBING,
         TARIFF,
+        LOCAL_PRICES,
         MARKET_FORCES_FACTORS,
         FOLLOW_UP_CAPS,
         POPULATION_WEIGHTS,

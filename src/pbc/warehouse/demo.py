@@ -19,6 +19,7 @@ IMPORT_ORDER = (
     "providers",
     "tariff",
     "market_forces_factors",
+    "local_prices",
     "follow_up_caps",
     "population_weights",
     "patients",
@@ -30,6 +31,7 @@ IMPORT_ORDER = (
     "apc",
     "op",
     "ae",
+    "imaging",
     "prescribing",
     "faults",
 )
