@@ -10,7 +10,6 @@ from pbc.stats.funnels import (
     FunnelSignificance,
     funnel_limits,
     funnel_significance,
-    poisson_funnel_mean,
 )
 from pbc.stats.intervals import Interval, RateInterval, count_ci, proportion_ci, rate_ci
 from pbc.stats.life_expectancy import STANDARD_START_AGES, LifeExpectancyBand, life_expectancy
@@ -52,7 +51,6 @@ __all__ = [
     "funnel_significance",
     "isr",
     "life_expectancy",
-    "poisson_funnel_mean",
     "proportion_ci",
     "rate_ci",
     "suppress",

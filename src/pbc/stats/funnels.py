@@ -11,8 +11,10 @@ Limits are drawn at 95% (≈2σ) and 99.8% (≈3σ) around the overall average.
   ``d`` the expected count is ``μ = average × d``; the upper limit is ``O_u/d`` where the
   exact lower confidence limit of ``O_u`` equals μ, ``χ²⁻¹((1 − c)/2; 2O_u)/2 = μ``,
   and the lower limit is ``O_l/d`` where ``χ²⁻¹((1 + c)/2; 2O_l + 2)/2 = μ`` (0 when no
-  O_l ≥ 0 exists). At integer O these are exactly the points PHEindicatormethods
-  ``poisson_funnel`` plots; ``poisson_funnel_mean`` reproduces its bisection.
+  O_l ≥ 0 exists). At integer O these are the points PHEindicatormethods
+  ``poisson_funnel`` tabulates (it finds them by bisection to a step of 1e-7 in
+  μ/(μ + O + 1); ``tests/stats/test_funnels_reference.py`` compares ``funnel_limits`` at its
+  published denominators to a relative 1e-6, and to that step's precision where coarser).
 * Significance: proportions against the Wilson funnel; ratios by whether the Byar's/exact
   interval of O/E excludes 1; rates by whether the interval of O/d excludes the
   weighted average Σx/Σd (``assign_funnel_significance``).
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scipy.optimize import brentq
-from scipy.stats import chi2, norm, poisson
+from scipy.stats import chi2, norm
 
 from pbc.stats.intervals import count_limits, rate_method
 
@@ -151,34 +153,6 @@ def _limits_at(statistic: Statistic, average: float, d: float, scale: float) -> 
             )
         )
     return FunnelLimits(d, low_95, high_95, low_998, high_998)
-
-
-def poisson_funnel_mean(
-    observed: int, tail_probability: float, side: Literal["low", "high"]
-) -> float:
-    """Poisson mean at which ``observed`` events sit on a funnel limit (reference bisection).
-
-    ``side="low"``: the mean μ with ``P(X ≥ observed | μ) = tail_probability`` (the point
-    where ``observed`` touches the upper limit); ``side="high"``: the mean with
-    ``P(X ≤ observed | μ) = tail_probability`` (touching the lower limit). Found as
-    PHEindicatormethods' ``poisson_funnel`` (from the Fingertips Excel macro) does, by
-    bisection on ``v = μ / (μ + observed + 1)`` to a step of 1e-7, so that results match
-    its published funnel tables to their printed precision.
-    """
-    if observed < 0:
-        raise ValueError("observed events must be zero or more")
-    v = 0.5
-    step = 0.5
-    while step > 1e-7:
-        step /= 2
-        mean = (1 + observed) * v / (1 - v)
-        if side == "low":
-            probability = float(poisson.sf(observed - 1, mean))  # P(X >= observed)
-            v = v - step if probability > tail_probability else v + step
-        else:
-            probability = float(poisson.cdf(observed, mean))  # P(X <= observed)
-            v = v - step if probability < tail_probability else v + step
-    return (1 + observed) * v / (1 - v)
 
 
 def _label(low_998: bool, low_95: bool, high_998: bool, high_95: bool) -> FunnelSignificance:
