@@ -176,10 +176,28 @@ def warehouse_status(
 @app.command()
 def refresh(
     month: Annotated[
-        str | None, typer.Option(help="YYYY-MM; default: every month the warehouse holds")
+        str | None,
+        typer.Option(
+            help="YYYY-MM. Default: costing and statements for the latest month with admitted "
+            "patient care (its year to date and the two years before); findings and "
+            "indicators for every month the warehouse holds"
+        ),
     ] = None,
 ) -> None:
-    """Recompute everything derived: costing and statements, findings, indicators."""
+    """Recompute everything derived: costing and statements, findings, indicators.
+
+    Costing and statements are always for one report month: its financial year to date and the
+    two whole years before (the backtests' history). With --month, findings and indicators are
+    recomputed for that month only.
+    """
+    from pbc.periods import parse_month
+
+    if month is not None:
+        try:
+            parse_month(month)
+        except ValueError as err:
+            typer.echo(f"pbc refresh: --month {err}", err=True)
+            raise typer.Exit(2) from None
     setup_django()
     migrate()
     from pbc.finance.refresh import refresh as refresh_finance

@@ -157,8 +157,8 @@ def test_contracts_page_and_xlsx(finance_demo: None, client: Client) -> None:
     assert wb.sheetnames == [label[:31] for label, _ in review.BREAKDOWNS.values()]
     ws = wb["Point of delivery"]
     rows = {r[4]: r for r in ws.iter_rows(min_row=3, values_only=True)}
-    assert rows["EL"][5:] == (10, 6, -4, 1000.0, 650.0, -350.0)
-    assert rows["OPFA"][5:] == (4, 3, -1, 200.0, 150.0, -50.0)
+    assert rows["EL"][5:] == (10, 6, -4, 1000.0, 650.0, -350.0, "charged")
+    assert rows["OPFA"][5:] == (4, 3, -1, 200.0, 150.0, -50.0, "charged")
     practice_rows = list(wb["Practice"].iter_rows(min_row=3, values_only=True))
     # Contract, PCT, year, type, locality, practice, plan activity, actual, variance, plan £...
     assert round(sum(r[9] for r in practice_rows), 2) == 1200.0

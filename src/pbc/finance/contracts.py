@@ -8,8 +8,11 @@ warehouse's `weighted_populations`, latest quarter on or before 1 April of the c
 registered patients when that weighting is missing), so a practice's plan is its fair share of
 the contract and the practice plans add up to the locality's and to the contract exactly.
 
-Actual is what `refresh` stored (`SpendFact`, sources "activity" and "block"): invoiced activity
-and charged £ of the practice's own PCT, through the month chosen.
+Actual is what `refresh` stored (`SpendFact`) for the practices of the contract's PCT, through
+the month chosen: for an activity contract (payment by results, cost per case, any willing
+provider) the invoiced activity and the £ charged; for a block contract the activity under the
+block (source "under_block") and its £ at tariff — what it would have cost per spell — since the
+budget is charged the block's value instead (`Review.charged`: the block facts' total).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pbc.analytics.finance.contracts import (
     apportion_plan,
     plan_vs_actual,
 )
+from pbc.analytics.finance.money import ZERO, round_money
 from pbc.analytics.finance.periods import fy_start
 from pbc.finance.models import Contract, SpendFact
 from pbc.orgs.models import Practice
@@ -52,6 +56,12 @@ class Review:
     tables: dict[str, list[Comparison]] = field(default_factory=dict)
     total: Comparison | None = None
     practice_names: dict[str, str] = field(default_factory=dict)
+    charged: Decimal = Decimal("0.00")  # charged to the practices' budgets through the month
+
+    @property
+    def actual_basis(self) -> str:
+        """What the actual £ is: at tariff under a block, else what the provider charged."""
+        return "at tariff" if self.contract.kind == Contract.Kind.BLOCK else "charged"
 
 
 def practice_weights(contract: Contract) -> tuple[str, dict[str, Decimal]]:
@@ -94,14 +104,23 @@ def review(
         )  # fmt: skip
         for p in plan_qs
     ]
-    facts = SpendFact.objects.filter(
+    block = contract.kind == Contract.Kind.BLOCK
+    of_contract = SpendFact.objects.filter(
         provider=contract.provider,
         financial_year=contract.financial_year,
         practice__locality__pct=contract.pct,
-        source__in=[SpendFact.Source.ACTIVITY, SpendFact.Source.BLOCK],
     )
     if through is not None:
-        facts = facts.filter(month__lte=through)
+        of_contract = of_contract.filter(month__lte=through)
+    if block:
+        # The block's own charges for this contract: its budget line (another block contract
+        # with the same provider charges another line or is the same contract).
+        charged_facts = of_contract.filter(source=SpendFact.Source.BLOCK, line=contract.budget_line)
+        facts = of_contract.filter(source=SpendFact.Source.UNDER_BLOCK)
+        value_field = "at_tariff"
+    else:
+        facts = charged_facts = of_contract.filter(source=SpendFact.Source.ACTIVITY)
+        value_field = "charged"
     actual = [
         ShareRow(
             provider,
@@ -111,15 +130,17 @@ def review(
             f["point_of_delivery"],
             f["treatment_function_code"],
             int(f["activity"] or 0),
-            f["value"],
+            round_money(f["value"] or ZERO),
         )
         for f in facts.values(
             "practice__code", "month", "point_of_delivery", "treatment_function_code"
-        ).annotate(activity=Sum("activity"), value=Sum("charged"))
+        ).annotate(activity=Sum("activity"), value=Sum(value_field))
     ]
     shared = apportion_plan(plan, shares, locality_of)
+    charged = charged_facts.aggregate(t=Sum("charged"))["t"]
     out = Review(contract, through, weighting, shares,
-                 practice_names={code: p.name for code, p in practices.items()})  # fmt: skip
+                 practice_names={code: p.name for code, p in practices.items()},
+                 charged=round_money(charged or ZERO))  # fmt: skip
     for key, (_label, by) in BREAKDOWNS.items():
         # Provider-level breakdowns compare the plan as held; by locality and practice, the
         # apportioned plan (the same totals).

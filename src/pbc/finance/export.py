@@ -1,5 +1,6 @@
 """XLSX export of a statement (every statement page has one): the statement, the forecast
-methods with their backtests, and (for a locality or PCT) the practices."""
+methods with their backtests, (for a locality or PCT) the practices, the prescribing variance
+split into budget setting, volume and price, and the months."""
 
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def workbook(title: str, rep: Report) -> bytes:
             ps.append([p.name, p.code, *(_money(v) for v in (
                 t.annual_budget, t.ytd_actual, t.ytd_variance, t.forecast_outturn,
                 t.forecast_variance, t.underlying_variance))])  # fmt: skip
+    _prescribing_sheet(wb, rep)
     months_ws = wb.create_sheet("By month")
     months_ws.append(["Budget line", "Month", "Budget", "Actual", "Estimated"])
     for s in rep.statement.lines:
@@ -100,6 +102,34 @@ def workbook(title: str, rep: Report) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+PRESCRIBING_HEADER = ["Practice", "ODS code", "Months", "Budget", "Actual cost", "Variance",
+                      "Budget setting", "Volume", "Price", "Last year (same months)",
+                      "Change on last year"]  # fmt: skip
+
+
+def _prescribing_sheet(wb: Workbook, rep: Report) -> None:
+    """The prescribing variance split (budget setting, volume, price): total, then practices."""
+    ws = wb.create_sheet("Prescribing price and volume")
+    ws.append(["Prescribing variance on the months whose data has arrived, each against the same "
+               "month last year: volume at last year's prices, price = drug price changes"])  # fmt: skip
+    ws.append(PRESCRIBING_HEADER)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    if rep.prescribing is None:
+        ws.append(["No prescribing data of the year has arrived yet."])
+        return
+    rows = [("Total", "", rep.prescribing)]
+    if len(rep.practices) > 1:
+        rows += [(p.name, p.code, rep.practice_prescribing[p.pk]) for p, _ in rep.practices]
+    for name, code, pv in rows:
+        ws.append([name, code, ", ".join(str(m) for m in pv.months), *(_money(v) for v in (
+            pv.budget, pv.cost, pv.variance, pv.budget_effect, pv.volume_effect, pv.price_effect,
+            pv.cost_last_year, pv.change))])  # fmt: skip
+    for row in ws.iter_rows(min_row=3, min_col=4, max_col=11):
+        for cell in row:
+            cell.number_format = MONEY_FORMAT
 
 
 def empty_workbook(title: str) -> bytes:
@@ -130,7 +160,7 @@ def contracts_workbook(title: str, reviews: list[Any]) -> bytes:
         ws["A1"].font = Font(bold=True, size=14)
         ws.append(["Contract", "PCT", "Year", "Type", *[f.replace("_", " ").capitalize()
                    for f in by], "Plan activity", "Actual activity", "Activity variance",
-                   "Plan £", "Actual £", "Variance £"])  # fmt: skip
+                   "Plan £", "Actual £", "Variance £", "Actual £ is"])  # fmt: skip
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
         for rv in reviews:
@@ -139,7 +169,7 @@ def contracts_workbook(title: str, reviews: list[Any]) -> bytes:
                 ws.append([c.name, c.pct.name, c.financial_year, c.get_kind_display(), *r.key,
                            r.plan_activity, r.actual_activity, r.activity_variance,
                            _money(r.plan_value), _money(r.actual_value),
-                           _money(r.value_variance)])  # fmt: skip
+                           _money(r.value_variance), rv.actual_basis])  # fmt: skip
         width = 4 + len(by)
         for row in ws.iter_rows(min_row=3, min_col=width + 4, max_col=width + 6):
             for cell in row:

@@ -12,6 +12,11 @@
   marked recurrent or not.
 - `SpendFact`: what `refresh` derived from the warehouse, the unit statements are built from:
   practice × month × budget line × provider × point of delivery × treatment function × source.
+  Activity under a block contract is kept (source "under_block": activity and £ at tariff, for
+  the contract review) with nothing charged: the block's own facts (source "block") carry the
+  charge.
+- `PrescribingChange`: a practice's prescribing in one actual month against the same month last
+  year, with this year's quantities at last year's prices (the price/volume split).
 - `RefreshRun`: each refresh (its month is the statements' default month).
 """
 
@@ -251,6 +256,7 @@ class SpendFact(models.Model):
     class Source(models.TextChoices):
         ACTIVITY = "activity", "Invoiced activity"
         BLOCK = "block", "Block contract"
+        UNDER_BLOCK = "under_block", "Activity under a block contract (not charged per row)"
         PRESCRIBING = "prescribing", "Prescribing"
         OTHER = "other", "Other spend"
         RECOVERY = "recovery", "Agreed challenge recoveries"
@@ -276,6 +282,31 @@ class SpendFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practice_id} {self.month:%Y-%m} {self.line} {self.source}: {self.charged}"
+
+
+class PrescribingChange(models.Model):
+    """One practice's prescribing in one month whose data has arrived, against the same month a
+    year earlier (`pbc.analytics.finance.prescribing.price_volume_by_month`)."""
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="prescribing_changes"
+    )
+    financial_year = models.CharField(max_length=7, db_index=True)
+    month = models.DateField()
+    cost = models.DecimalField(max_digits=14, decimal_places=2)
+    cost_last_year = models.DecimalField(max_digits=14, decimal_places=2)
+    at_last_year_prices = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["practice", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "month"], name="one_prescribing_change_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.month:%Y-%m}: {self.cost_last_year} -> {self.cost}"
 
 
 class RefreshRun(models.Model):

@@ -7,12 +7,15 @@ one transaction:
 
 - invoiced activity (apc, op, ae), costed at tariff (`pbc.analytics.finance.spend`), charged at
   what the provider invoiced; rows of a provider whose contract with the practice's PCT that year
-  is a block are not charged per row (the block is);
+  is a block are not charged per row (the block is): they are kept as "under_block" facts on the
+  block's budget line with their activity and £ at tariff and nothing charged, so the contract
+  review shows the activity the block bought;
 - block contracts: a twelfth of the annual value a month, shared among the PCT's practices by
   registered patients (latest quarter's list size);
 - prescribing: actual cost by practice and month; in the current year, months later than
   M − lag (a dated setting, 2 months) or without data are estimated (average of the last three
-  actual months) and marked as estimates;
+  actual months) and marked as estimates; each actual month of this year and last year is also
+  compared with the same month a year earlier (`PrescribingChange`, the price/volume split);
 - services: paid enhanced-service claims (enhanced services line, by payment month) and
   cost-per-case provider returns (community and provider services line, by month covered), from
   `pbc.services.feeds`;
@@ -38,6 +41,7 @@ from pbc.analytics.finance import prescribing as rx
 from pbc.analytics.finance import spend
 from pbc.analytics.finance.contracts import block_charges, block_monthly_values
 from pbc.analytics.finance.lines import BudgetLine
+from pbc.analytics.finance.money import ZERO
 from pbc.analytics.finance.periods import (
     add_months,
     fy_end,
@@ -48,7 +52,14 @@ from pbc.analytics.finance.periods import (
     previous_fy,
 )
 from pbc.finance import recoveries
-from pbc.finance.models import Contract, FinanceSetting, OtherSpend, RefreshRun, SpendFact
+from pbc.finance.models import (
+    Contract,
+    FinanceSetting,
+    OtherSpend,
+    PrescribingChange,
+    RefreshRun,
+    SpendFact,
+)
 from pbc.orgs import audit
 from pbc.orgs.models import Practice, Provider
 from pbc.periods import parse_month
@@ -139,11 +150,10 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     contracts = list(
         Contract.objects.filter(financial_year__in=years).select_related("pct", "provider")
     )
-    blocks = {
-        (c.pct.code, c.financial_year, c.provider.code)
-        for c in contracts
-        if c.kind == Contract.Kind.BLOCK
-    }
+    blocks: dict[tuple[str, str, str], Contract] = {}
+    for c in sorted(contracts, key=lambda c: c.name):
+        if c.kind == Contract.Kind.BLOCK:
+            blocks.setdefault((c.pct.code, c.financial_year, c.provider.code), c)
 
     # Invoiced activity, costed.
     summary = spend.activity_summary(
@@ -158,16 +168,15 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     for r in con.to_pyarrow(summary).to_pylist():
         month_ = _date(r["month"])
         rows_costed += int(r["rows"])
-        if (r["pct_code"], fy_of(month_), r["provider_code"]) in blocks:
-            continue
-        if r["budget_line"] not in BudgetLine.__members__.values():
+        block = blocks.get((r["pct_code"], fy_of(month_), r["provider_code"]))
+        if block is None and r["budget_line"] not in BudgetLine.__members__.values():
             continue
         builder.add(
             r["gp_practice_code"],
             month_,
-            r["budget_line"],
-            SpendFact.Source.ACTIVITY,
-            r["charged"],
+            block.budget_line if block else r["budget_line"],
+            SpendFact.Source.UNDER_BLOCK if block else SpendFact.Source.ACTIVITY,
+            ZERO if block else r["charged"],
             provider=builder.providers.get(r["provider_code"]),
             point_of_delivery=r["point_of_delivery"] or "",
             treatment_function_code=r["treatment_function_code"] or "",
@@ -203,8 +212,10 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     for r in presc:
         by_practice[r["gp_practice_code"]][_date(r["month"])] = r
     current_months = [m for m in fy_months(fy) if m <= report_month]
+    actual_by_practice: dict[str, set[dt.date]] = {}
     for code, months in by_practice.items():
         marks = rx.actual_months(current_months, report_month, lag, set(months))
+        actual_by_practice[code] = {m for m in months if marks.get(m, True)}
         actuals = {m: r["actual_cost"] for m, r in months.items() if marks.get(m, True)}
         for m, r in sorted(months.items()):
             if marks.get(m, True):
@@ -218,6 +229,26 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
                     code, m, BudgetLine.PRESCRIBING, SpendFact.Source.PRESCRIBING,
                     rx.estimate(actuals, m), estimated=True,
                 )  # fmt: skip
+
+    # Prescribing price and volume: last year's and this year's actual months, each against the
+    # same month a year earlier.
+    changes = []
+    for r in con.to_pyarrow(
+        rx.price_volume_by_month(wh.table(con, "prescribing"), fy_start(years[1]), end)
+    ).to_pylist():
+        m, p = _date(r["month"]), builder.practices.get(r["gp_practice_code"])
+        if p is None or m not in actual_by_practice.get(p.code, set()):
+            continue
+        changes.append(
+            PrescribingChange(
+                practice=p,
+                financial_year=fy_of(m),
+                month=m,
+                cost=r["cost_now"],
+                cost_last_year=r["cost_base"],
+                at_last_year_prices=r["at_base_prices"],
+            )  # fmt: skip
+        )
 
     # Services (the services app): paid enhanced-service claims by payment month on the
     # enhanced services line; cost-per-case provider returns by month covered on the community
@@ -252,6 +283,8 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     with transaction.atomic():
         SpendFact.objects.filter(financial_year__in=years).delete()
         SpendFact.objects.bulk_create(builder.facts, batch_size=5000)
+        PrescribingChange.objects.filter(financial_year__in=years).delete()
+        PrescribingChange.objects.bulk_create(changes, batch_size=5000)
         run = RefreshRun.objects.create(
             month=report_month,
             facts=len(builder.facts),

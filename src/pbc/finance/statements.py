@@ -5,6 +5,11 @@ the monthly budget is that amount profiled (`profiles.profile`): emergency lines
 practice's PCT's last-year monthly shape of that line, the others are flat. A practice without
 an approved budget has a zero budget (its spend still shows). A locality's or PCT's statement is
 built from the sums of its practices' inputs, so budgets and actuals reconcile exactly.
+
+The prescribing variance is split into budget setting, volume and price
+(`pbc.analytics.finance.prescribing.PriceVolume`) over each practice's actual months to the
+report month (the stored `PrescribingChange` rows) against its profiled prescribing budget for
+the same months; a locality's or PCT's split is the sum of its practices'.
 """
 
 from __future__ import annotations
@@ -12,17 +17,25 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from pbc.analytics.finance import freed, profiles
 from pbc.analytics.finance import statement as st
-from pbc.analytics.finance.lines import LINES
+from pbc.analytics.finance.lines import LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
 from pbc.analytics.finance.periods import fy_of, month_number, previous_fy
-from pbc.finance.models import BudgetAmount, BudgetVersion, FinanceSetting, RefreshRun, SpendFact
+from pbc.analytics.finance.prescribing import PriceVolume
+from pbc.finance.models import (
+    BudgetAmount,
+    BudgetVersion,
+    FinanceSetting,
+    PrescribingChange,
+    RefreshRun,
+    SpendFact,
+)
 from pbc.orgs.models import Practice
 
 
@@ -150,6 +163,10 @@ class Report:
     statement: st.Statement
     practices: list[tuple[Practice, st.Statement]]
     practice_share: Decimal
+    # The prescribing variance split (None before any prescribing data of the year has arrived)
+    # for the whole set and by practice (primary key).
+    prescribing: PriceVolume | None = None
+    practice_prescribing: dict[int, PriceVolume] = field(default_factory=dict)
 
     @property
     def financial_year(self) -> str:
@@ -170,6 +187,24 @@ class Report:
         )
 
 
+def prescribing_splits(
+    inputs: dict[int, list[st.LineInput]], month: dt.date
+) -> dict[int, PriceVolume]:
+    """Each practice's prescribing split over its actual months of the year to `month`."""
+    months: dict[int, dict[int, tuple[Decimal, Decimal, Decimal]]] = defaultdict(dict)
+    for c in PrescribingChange.objects.filter(
+        practice_id__in=list(inputs), financial_year=fy_of(month), month__lte=month
+    ):
+        months[c.practice_id][month_number(c.month)] = (
+            c.cost, c.cost_last_year, c.at_last_year_prices,
+        )  # fmt: skip
+    out = {}
+    for pk, lines in inputs.items():
+        budget = next(li.budget_months for li in lines if li.line == BudgetLine.PRESCRIBING)
+        out[pk] = PriceVolume.of_months(months.get(pk, {}), budget)
+    return out
+
+
 def report(practices: Sequence[Practice], month: dt.date) -> Report:
     practices = list(practices)
     m = month_number(month)
@@ -177,4 +212,7 @@ def report(practices: Sequence[Practice], month: dt.date) -> Report:
     per_practice = [(p, st.build(inputs[p.pk], m)) for p in practices]
     combined = combined_inputs(inputs[p.pk] for p in practices) if practices else []
     share = FinanceSetting.in_force("practice_share", month)
-    return Report(month, st.build(combined, m), per_practice, share)
+    splits = prescribing_splits(inputs, month)
+    total = PriceVolume.total(splits.values())
+    return Report(month, st.build(combined, m), per_practice, share,
+                  total if total.months else None, splits)  # fmt: skip

@@ -16,7 +16,7 @@ from typing import Any
 
 import plotly
 from django.contrib import messages
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from django.urls import reverse
 from pbc.analytics.finance import freed
 from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
 from pbc.analytics.finance.lines import LINES, BudgetLine
-from pbc.analytics.finance.periods import fy_of, fy_start, month_end
+from pbc.analytics.finance.periods import fy_end, fy_of, fy_start, month_end
 from pbc.finance import actions, charts, export, statements
 from pbc.finance import contracts as contract_review
 from pbc.finance.forms import ContractForm, plan_text
@@ -407,17 +407,19 @@ def freed_up(request: HttpRequest, locality: Locality) -> HttpResponse:
 
 
 def business_cases(locality: Locality, financial_year: str) -> list[Any]:
-    """Approved (or implemented) business cases of the locality decided in the year: loosely
-    linked to the plans app (none when it is not installed)."""
-    try:
-        from pbc.plans.models import BusinessCase
-    except ImportError:  # pragma: no cover - the plans app is part of the project
-        return []
-    start = fy_start(financial_year)
+    """Approved (or implemented) business cases of the locality decided in the financial year
+    (1 April to 31 March): they are drawn against that year's freed-up resources. A case decided
+    in an earlier year was drawn against that year's. (An approved case always has its decision
+    date: a database constraint of the plans app.)"""
+    from pbc.plans.models import BusinessCase
+
     return list(
-        BusinessCase.objects.filter(locality=locality, status__in=["approved", "implemented"])
-        .filter(Q(decided_on__isnull=True) | Q(decided_on__lte=dt.date(start.year + 1, 3, 31)))
-        .order_by("ref")
+        BusinessCase.objects.filter(
+            locality=locality,
+            status__in=[BusinessCase.Status.APPROVED, BusinessCase.Status.IMPLEMENTED],
+            decided_on__gte=fy_start(financial_year),
+            decided_on__lte=fy_end(financial_year),
+        ).order_by("decided_on", "ref")
     )
 
 

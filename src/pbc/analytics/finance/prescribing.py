@@ -14,12 +14,22 @@ year's actual months with the same months last year, by BNF presentation,
 
 so volume + price = the change in spend, exactly. A presentation new this year is all volume; a
 presentation no longer prescribed is a volume fall.
+
+Statements split the prescribing variance on the months whose data has arrived (`PriceVolume`,
+built from `price_volume_by_month`: each actual month against the same month last year):
+
+    variance (actual − budget, those months) = (last year's cost − budget)   "budget setting"
+                                              + volume effect + price effect
+
+so the three parts add up to the variance to the penny; estimated months are left out (they
+have no quantities to split).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import ibis
@@ -49,6 +59,105 @@ def estimate(actuals: Mapping[dt.date, Decimal], month: dt.date) -> Decimal:
     return round_money(sum((actuals[m] for m in earlier), ZERO) / len(earlier))
 
 
+@dataclass(frozen=True)
+class PriceVolume:
+    """The prescribing variance on the actual months covered, split (see the module notes)."""
+
+    months: tuple[int, ...]  # month numbers (1 = April) covered
+    cost: Decimal  # actual cost this year, those months
+    cost_last_year: Decimal  # the same months last year
+    at_last_year_prices: Decimal  # this year's quantities at last year's prices
+    budget: Decimal  # the budget of those months
+
+    @property
+    def change(self) -> Decimal:
+        return self.cost - self.cost_last_year
+
+    @property
+    def volume_effect(self) -> Decimal:
+        return self.at_last_year_prices - self.cost_last_year
+
+    @property
+    def price_effect(self) -> Decimal:
+        return self.cost - self.at_last_year_prices
+
+    @property
+    def variance(self) -> Decimal:
+        return self.cost - self.budget
+
+    @property
+    def budget_effect(self) -> Decimal:
+        """Last year's cost against this year's budget, the same months (+: budget below it)."""
+        return self.cost_last_year - self.budget
+
+    @classmethod
+    def of_months(
+        cls,
+        months: Mapping[int, tuple[Decimal, Decimal, Decimal]],
+        budget_months: Sequence[Decimal],
+    ) -> PriceVolume:
+        """From month number → (cost, cost last year, at last year's prices) and the profiled
+        budget (April..March)."""
+        keys = tuple(sorted(months))
+        return cls(
+            keys,
+            sum((months[k][0] for k in keys), ZERO),
+            sum((months[k][1] for k in keys), ZERO),
+            sum((months[k][2] for k in keys), ZERO),
+            sum((budget_months[k - 1] for k in keys), ZERO),
+        )
+
+    @classmethod
+    def total(cls, parts: Iterable[PriceVolume]) -> PriceVolume:
+        """Several practices' splits added up (each over its own actual months)."""
+        items = list(parts)
+        return cls(
+            tuple(sorted({m for p in items for m in p.months})),
+            sum((p.cost for p in items), ZERO),
+            sum((p.cost_last_year for p in items), ZERO),
+            sum((p.at_last_year_prices for p in items), ZERO),
+            sum((p.budget for p in items), ZERO),
+        )
+
+
+def _repriced(now: ir.Table, base: ir.Table, keys: Sequence[str]) -> ir.Table:
+    """Per row of `now` ⟗ `base` (joined on `keys`): cost now, cost then, now at then's prices."""
+    renamed = base.rename(**{f"{k}_base": k for k in keys})
+    joined = now.outer_join(renamed, [now[k] == renamed[f"{k}_base"] for k in keys])
+    zero = ibis.literal(0).cast(MONEY)
+    cost_now = joined.cost_now.fill_null(zero)
+    cost_base = joined.cost_base.fill_null(zero)
+    ratio = (joined.qty_now.fill_null(0) / joined.qty_base).cast("decimal(20, 6)")
+    repriced = ibis.cases(
+        (joined.cost_base.isnull() | (joined.qty_base.fill_null(0) == 0), cost_now),
+        else_=round_money_expr(cost_base.cast("decimal(20, 6)") * ratio),
+    )
+    return joined.select(
+        **{k: joined[k].fill_null(joined[f"{k}_base"]) for k in keys},
+        cost_now=cost_now,
+        cost_base=cost_base,
+        at_base_prices=repriced.cast(MONEY),
+    )
+
+
+def _effects(rows: ir.Table, by: Sequence[str]) -> ir.Table:
+    out = rows.group_by(list(by)).aggregate(
+        cost_now=rows.cost_now.sum().cast(MONEY),
+        cost_base=rows.cost_base.sum().cast(MONEY),
+        at_base_prices=rows.at_base_prices.sum().cast(MONEY),
+    )
+    return out.mutate(
+        volume_effect=(out.at_base_prices - out.cost_base).cast(MONEY),
+        price_effect=(out.cost_now - out.at_base_prices).cast(MONEY),
+    )
+
+
+def _by_presentation(p: ir.Table, keys: Sequence[str], suffix: str) -> ir.Table:
+    return p.group_by(list(keys)).aggregate(
+        **{f"cost{suffix}": p.actual_cost.sum().cast(MONEY), f"qty{suffix}": p.quantity.sum()}
+    )
+
+
 def price_volume(
     prescribing: ir.Table,
     this_year: tuple[dt.date, dt.date],
@@ -60,37 +169,36 @@ def price_volume(
         p = prescribing.filter(
             prescribing.month.between(ibis.date(bounds[0]), ibis.date(bounds[1]))
         )
-        return p.group_by(["gp_practice_code", "bnf_code"]).aggregate(
-            **{f"cost{suffix}": p.actual_cost.sum().cast(MONEY), f"qty{suffix}": p.quantity.sum()}
-        )
+        return _by_presentation(p, ["gp_practice_code", "bnf_code"], suffix)
 
-    now = period(this_year, "_now")
-    base = period(last_year, "_base")
-    base = base.rename(practice_base="gp_practice_code", bnf_base="bnf_code")
-    joined = now.outer_join(
-        base,
-        [now.gp_practice_code == base.practice_base, now.bnf_code == base.bnf_base],
+    keys = ["gp_practice_code", "bnf_code"]
+    rows = _repriced(period(this_year, "_now"), period(last_year, "_base"), keys)
+    return _effects(rows, ["gp_practice_code"])
+
+
+def price_volume_by_month(prescribing: ir.Table, start: dt.date, end: dt.date) -> ir.Table:
+    """Per practice and month of [start, end]: that month against the same month a year earlier,
+    as `price_volume` does for a period (by BNF presentation), with the month (its first day).
+
+    Sums over months stay exact (volume + price = the change, month by month), so a statement
+    adds up the months it covers. Only (practice, month) pairs with prescribing this year are
+    returned; a presentation prescribed only last year is a volume fall in its month."""
+
+    def index(month: ir.DateValue) -> ir.IntegerValue:
+        return month.year().cast("int64") * 12 + month.month().cast("int64")
+
+    p = prescribing
+    now = p.filter(p.month.between(ibis.date(start), ibis.date(end)))
+    base = p.filter(
+        p.month.between(ibis.date(add_months(start, -12)), ibis.date(add_months(end, -12)))
     )
-    zero = ibis.literal(0).cast(MONEY)
-    cost_now = joined.cost_now.fill_null(zero)
-    cost_base = joined.cost_base.fill_null(zero)
-    ratio = (joined.qty_now.fill_null(0) / joined.qty_base).cast("decimal(20, 6)")
-    repriced = ibis.cases(
-        (joined.cost_base.isnull() | (joined.qty_base.fill_null(0) == 0), cost_now),
-        else_=round_money_expr(cost_base.cast("decimal(20, 6)") * ratio),
+    now = now.mutate(month_index=index(now.month))
+    base = base.mutate(month_index=index(base.month) + 12)
+    keys = ["gp_practice_code", "bnf_code", "month_index"]
+    rows = _repriced(
+        _by_presentation(now, keys, "_now"), _by_presentation(base, keys, "_base"), keys
     )
-    rows = joined.select(
-        gp_practice_code=joined.gp_practice_code.fill_null(joined.practice_base),
-        cost_now=cost_now,
-        cost_base=cost_base,
-        at_base_prices=repriced.cast(MONEY),
-    )
-    out = rows.group_by("gp_practice_code").aggregate(
-        cost_now=rows.cost_now.sum().cast(MONEY),
-        cost_base=rows.cost_base.sum().cast(MONEY),
-        at_base_prices=rows.at_base_prices.sum().cast(MONEY),
-    )
-    return out.mutate(
-        volume_effect=(out.at_base_prices - out.cost_base).cast(MONEY),
-        price_effect=(out.cost_now - out.at_base_prices).cast(MONEY),
-    )
+    present = now.select("gp_practice_code", "month_index", "month").distinct()
+    out = _effects(rows, ["gp_practice_code", "month_index"])
+    out = out.inner_join(present, ["gp_practice_code", "month_index"])
+    return out.drop("month_index").order_by(["gp_practice_code", "month"])
