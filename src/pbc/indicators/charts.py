@@ -1,7 +1,8 @@
 """Plotly figures (as plain JSON-ready dicts) for the SPC chart and the funnel plot.
 
 Colours follow Making Data Count: common cause grey, improvement blue, concern orange, neutral
-purple; the target is a red dashed line, the mean a solid line, the process limits dashed.
+purple, in the SPC chart and the funnel plot alike (a funnel point outside the 95% limits is an
+improvement or a concern by the indicator's polarity); the target is a red dashed line, the mean a solid line, the process limits dashed.
 Plotly's JavaScript is served locally (`views.plotly_js`), never from a CDN.
 """
 
@@ -61,23 +62,41 @@ def spc_figure(chart: Spc, title: str, unit: str) -> dict[str, Any]:
     }
 
 
+FUNNEL_LEGEND = {
+    "improvement": "Improvement (outside the 95% limits)",
+    "concern": "Concern (outside the 95% limits)",
+    "neutral": "Outside the 95% limits (neither better nor worse)",
+    "common cause": "Within the 95% limits",
+}
+
+
 def funnel_figure(f: Funnel, title: str, unit: str, denominator_label: str) -> dict[str, Any]:
+    """Organisations as points coloured by their Making Data Count reading
+    (`present.funnel_point_type`: improvement blue, concern orange, neutral purple, within the
+    limits grey), one trace per reading so the legend names them, over the average and the
+    95% and 99.8% limits."""
     xs = [lim.denominator for lim in f.limits]
-    colours = {"high": ORANGE, "low": BLUE, "not significant": GREY}
-    data: list[dict[str, Any]] = [
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "name": "Organisations",
-            "x": [p.denominator for p in f.points],
-            "y": [p.value for p in f.points],
-            "text": [p.name for p in f.points],
-            "marker": {"size": 9, "color": [colours[p.significance_95] for p in f.points]},
-            "hovertemplate": "%{text}: %{y:.2f}<extra></extra>",
-        },
+    data: list[dict[str, Any]] = []
+    for point_type, legend in FUNNEL_LEGEND.items():
+        points = [p for p in f.points if p.point_type == point_type]
+        if not points:
+            continue
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": legend,
+                "x": [p.denominator for p in points],
+                "y": [p.value for p in points],
+                "text": [p.name for p in points],
+                "marker": {"size": 9, "color": POINT_COLOURS[point_type]},
+                "hovertemplate": "%{text}: %{y:.2f}<extra></extra>",
+            }
+        )
+    data.append(
         {"type": "scatter", "mode": "lines", "name": "Average", "x": xs,
-         "y": [f.average] * len(xs), "line": {"color": "#212b32"}},
-    ]  # fmt: skip
+         "y": [f.average] * len(xs), "line": {"color": "#212b32"}}
+    )  # fmt: skip
     data += funnel_limit_traces(xs, f.limits)
     return {
         "data": data,

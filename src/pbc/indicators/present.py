@@ -8,6 +8,8 @@ Choices:
   drawn but flagged as short (limits unreliable), as NHSRplotthedots warns.
 - **Funnel**: practices (or providers) compared over the latest 12 months with values, summing
   numerators and denominators (one month at practice level is too few events to say anything).
+  A point outside the 95% limits is an improvement or a concern by the indicator's polarity
+  (`funnel_point_type`), coloured as the SPC chart colours its points.
   Percentile indicators have no funnel (no denominator to plot against).
 - **Public suppression**: the HES rule in force (`pbc.stats.HES_2018`: 1-7 hidden, other counts
   rounded to 5). A value is hidden when its numerator, or a count denominator (proportions,
@@ -229,6 +231,20 @@ class FunnelPoint:
     upper: float | None
     significance_95: str
     significance_998: str
+    point_type: str = "common cause"  # `funnel_point_type` of the 95% significance
+
+
+def funnel_point_type(significance: str, polarity: str) -> str:
+    """A funnel point read as Making Data Count reads an SPC point: outside the limits on
+    the better side of the average (the indicator's polarity) "improvement", on the worse
+    side "concern", either side for a neutral indicator "neutral"; within them "common
+    cause"."""
+    if significance not in ("high", "low"):
+        return "common cause"
+    if polarity == "neutral":
+        return "neutral"
+    better = "high" if polarity == "increase" else "low"
+    return "improvement" if significance == better else "concern"
 
 
 @dataclass
@@ -290,7 +306,16 @@ def funnel(
         value, lower, upper = statistic_value(spec, x, n)
         points.append(
             FunnelPoint(
-                code, names[code], x, n, value, lower, upper, s.significance_95, s.significance_998
+                code,
+                names[code],
+                x,
+                n,
+                value,
+                lower,
+                upper,
+                s.significance_95,
+                s.significance_998,
+                funnel_point_type(s.significance_95, definition.polarity),
             )
         )
     top = max(denominators) * 1.1
