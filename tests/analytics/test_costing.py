@@ -189,3 +189,182 @@ def test_integer_pence_helpers_round_half_away_from_zero(con: ibis.BaseBackend) 
     money = ibis.memtable(pd.DataFrame({"i": [0, 1, 2], "m": amounts}))
     out = run(con, money.select("i", back=costing.from_pence(costing.to_pence(money.m))))
     assert list(out["back"]) == amounts
+
+
+# --- local prices: non-tariff services and unbundled imaging --------------------------------
+
+
+def local_rows() -> pd.DataFrame:
+    rows = [
+        # year, pod, hrg, tf, description, price
+        ("2008/09", "IMG", "RA01Z", None, "MRI scan, one area", "195.00"),
+        ("2008/09", "IMG", "RA26Z", None, "Plain film X-ray", "28.00"),
+        ("2007/08", "IMG", "RA26Z", None, "Plain film X-ray", "27.00"),
+        ("2008/09", "OPFA", None, "650", "Physiotherapy: first attendance", "48.00"),
+        ("2008/09", "OPFUP", None, "650", "Physiotherapy: follow-up attendance", "36.00"),
+        # the national tariff prices T&O first attendances: this local row must not override it
+        ("2008/09", "OPFA", None, "110", "Local T&O first attendance", "99.00"),
+        ("2008/09", "EL", "ZZ10Z", None, "Non-tariff elective procedure", "900.00"),
+        ("2008/09", "AE", "VB08Z", None, "Local A&E price (never used)", "1.00"),
+    ]
+    df = pd.DataFrame(
+        rows,
+        columns=["financial_year", "point_of_delivery", "hrg_code", "treatment_function_code",
+                 "service_description", "price"],
+    )  # fmt: skip
+    df["price"] = df["price"].map(D)
+    return df
+
+
+def costed(con: ibis.BaseBackend, dataset: str, rows: list[dict[str, object]]) -> pd.DataFrame:
+    expr = costing.cost(
+        dataset, ibis.memtable(pd.DataFrame(rows)), ibis.memtable(tariff_rows()),
+        ibis.memtable(mff_rows()), ibis.memtable(local_rows()),
+    )  # fmt: skip
+    return run(con, expr)
+
+
+def test_non_tariff_services_are_priced_at_the_local_price(con: ibis.BaseBackend) -> None:
+    def att(aid: str, first: str, tf: str, status: str = "5") -> dict[str, object]:
+        return {
+            "attendance_id": aid, "provider_code": "RWG", "attendance_date": dt.date(2008, 9, 1),
+            "first_attendance": first, "attended_or_did_not_attend": status,
+            "procedure_flag": False, "hrg_code": None, "treatment_function_code": tf,
+            "charged_price": D("53.19"),
+        }  # fmt: skip
+
+    out = costed(con, "op", [att("physio-first", "1", "650"), att("physio-fup", "2", "650"),
+                             att("physio-dna", "1", "650", "3"), att("tando", "1", "110"),
+                             att("podiatry", "1", "653")])  # fmt: skip
+    assert out.loc["physio-first", "expected_price"] == D("53.19")  # 48 x 1.1082 = 53.1936
+    assert out.loc["physio-first", "base_price"] == D("48.00")
+    assert out.loc["physio-first", "price_source"] == "local"
+    assert out.loc["physio-first", "price_difference"] == D("0.00")
+    assert out.loc["physio-fup", "expected_price"] == D("39.90")  # 36 x 1.1082 = 39.8952
+    assert out.loc["physio-dna", "expected_price"] == D("0.00")
+    # the national tariff wins over a local row for the same service
+    assert out.loc["tando", "expected_price"] == D("177.31")  # 160 x 1.1082
+    assert out.loc["tando", "price_source"] == "tariff"
+    # a service on neither list stays unpriced
+    assert not bool(out.loc["podiatry", "tariff_found"])
+    assert pd.isna(out.loc["podiatry", "expected_price"])
+    assert bool(out.loc["podiatry", "mff_found"])
+
+    apc = costed(con, "apc", [spell("local-el", "11", "2008-06-01", "2008-06-11", "ZZ10Z"),
+                              spell("local-dc", "11", "2008-06-01", "2008-06-01", "ZZ10Z")])  # fmt: skip
+    # flat per case: 10 days in hospital, no trim point, no excess bed days
+    assert apc.loc["local-el", "expected_price"] == D("997.38")  # 900 x 1.1082
+    assert apc.loc["local-el", "expected_excess_bed_days"] == 0
+    assert apc.loc["local-el", "price_source"] == "local"
+    assert not bool(apc.loc["local-dc", "tariff_found"])  # no DC price on either list
+
+    ae = costed(con, "ae", [{"attendance_id": "a1", "provider_code": "RWG",
+                             "arrival_date": dt.date(2008, 12, 24), "hrg_code": "VB08Z",
+                             "charged_price": D("105.28")}])  # fmt: skip
+    assert ae.loc["a1", "expected_price"] == D("105.28")  # national, not the local £1
+
+
+def scan(iid: str, hrg: str, day: str, provider: str = "RWG", charged: str = "216.10",
+         parent: str | None = "S1") -> dict[str, object]:  # fmt: skip
+    return {
+        "imaging_id": iid, "provider_code": provider, "imaging_date": dt.date.fromisoformat(day),
+        "hrg_code": hrg, "parent_dataset": "apc" if parent else None, "parent_row_id": parent,
+        "charged_price": D(charged),
+    }  # fmt: skip
+
+
+def test_unbundled_imaging_is_priced_from_the_local_list_times_mff(con: ibis.BaseBackend) -> None:
+    out = costed(con, "imaging", [
+        scan("mri", "RA01Z", "2008-06-01"),
+        scan("xr", "RA26Z", "2008-06-01", charged="40.00", parent=None),
+        scan("xr-prior", "RA26Z", "2008-03-31", charged="28.35"),
+        scan("unknown", "RA99Z", "2008-06-01"),
+    ])  # fmt: skip
+    assert out.loc["mri", "expected_point_of_delivery"] == "IMG"
+    assert out.loc["mri", "expected_price"] == D("216.10")  # 195 x 1.1082 = 216.099
+    assert out.loc["mri", "price_difference"] == D("0.00")
+    assert out.loc["mri", "price_source"] == "local"
+    assert out.loc["xr", "expected_price"] == D("31.03")  # 28 x 1.1082 = 31.0296
+    assert out.loc["xr", "price_difference"] == D("8.97")
+    assert out.loc["xr-prior", "financial_year"] == "2007/08"
+    assert out.loc["xr-prior", "expected_price"] == D("28.35")  # 27 x 1.05
+    assert not bool(out.loc["unknown", "tariff_found"])
+    with pytest.raises(ValueError, match="local price list"):
+        costing.cost("imaging", ibis.memtable(pd.DataFrame([scan("x", "RA01Z", "2008-06-01")])),
+                     ibis.memtable(tariff_rows()), ibis.memtable(mff_rows()))  # fmt: skip
+
+
+def test_a_provider_without_an_mff_row_is_unpriced_not_free(con: ibis.BaseBackend) -> None:
+    """A missing market forces factor leaves the price null and the row unpriced (it used to
+    count as found, so the spend summary showed £0 at tariff)."""
+    from pbc.analytics.finance import spend
+
+    def invoiced(row: dict[str, object]) -> dict[str, object]:
+        return {**row, "nhs_number": "9990000018", "gp_practice_code": "E82601",
+                "treatment_function_code": "110", "commissioner_code": "5P3",
+                "charged_point_of_delivery": "EL", "charged_hrg_code": row["hrg_code"]}  # fmt: skip
+
+    spells = [
+        invoiced(spell("rwg", "11", "2008-06-01", "2008-06-05", "HB12C", charged="6205.92")),
+        invoiced({**spell("rxx", "11", "2008-06-01", "2008-06-05", "HB12C", charged="6000.00"),
+                  "provider_code": "RXX"}),
+    ]  # fmt: skip
+    apc = ibis.memtable(pd.DataFrame(spells))
+    tariff, mff = ibis.memtable(tariff_rows()), ibis.memtable(mff_rows())
+    out = run(con, costing.cost_apc(apc, tariff, mff))
+    assert out.loc["rxx", "base_price"] == D("5600.00")  # the tariff row is there...
+    assert not bool(out.loc["rxx", "mff_found"])  # ...the MFF is not
+    assert not bool(out.loc["rxx", "tariff_found"])
+    assert pd.isna(out.loc["rxx", "expected_price"])
+    assert bool(out.loc["rwg", "tariff_found"]) and bool(out.loc["rwg", "mff_found"])
+
+    practices = ibis.memtable(pd.DataFrame(
+        {"gp_practice_code": ["E82601"], "locality_code": ["dacorum"], "pct_code": ["5P3"]}
+    ))  # fmt: skip
+    charged = spend.charged_to_practices(spend.costed_activity("apc", apc, tariff, mff), practices)
+    summary = con.execute(spend.spend_summary(charged)).set_index("provider_code")
+    assert summary.loc["RXX", "unpriced"] == 1
+    assert summary.loc["RXX", "charged"] == D("6000.00")
+    assert summary.loc["RWG", "unpriced"] == 0
+    assert summary.loc["RWG", "at_tariff"] == D("6205.92")
+
+
+def test_costed_imaging_reaches_the_outpatients_line_with_its_components(
+    con: ibis.BaseBackend,
+) -> None:
+    from pbc.analytics.finance import spend
+
+    rows = [
+        {**scan("mri", "RA01Z", "2008-06-01"), "nhs_number": "9990000018",
+         "gp_practice_code": "E82601", "commissioner_code": "5P3",
+         "charged_point_of_delivery": "IMG", "charged_hrg_code": "RA01Z",
+         "charged_excess_bed_days": 0, "market_forces_factor": D("1.1082")},
+        {**scan("xr", "RA26Z", "2008-06-20", charged="40.00", parent=None),
+         "nhs_number": "9990000018", "gp_practice_code": "E82601", "commissioner_code": "5P3",
+         "charged_point_of_delivery": "IMG", "charged_hrg_code": "RA26Z",
+         "charged_excess_bed_days": 0, "market_forces_factor": D("1.2000")},
+    ]  # fmt: skip
+    imaging = ibis.memtable(pd.DataFrame(rows))
+    tariff, mff, local = (ibis.memtable(f()) for f in (tariff_rows, mff_rows, local_rows))
+    c = spend.costed_activity("imaging", imaging, tariff, mff, local)
+    out = run(con, c.drop("dataset"))  # indexed by row_id
+    assert set(out["budget_line"]) == {"outpatients"}
+    assert set(out["treatment_function_code"]) == {"812"}
+    assert out.loc["mri", "parent_row_id"] == "S1" and pd.isna(out.loc["xr", "parent_row_id"])
+    assert out.loc["mri", "base_price"] == D("195.00")
+    assert out.loc["xr", "charged_market_forces_factor"] == D("1.2000")
+    assert out.loc["xr", "expected_market_forces_factor"] == D("1.1082")
+    row = {"dataset": "imaging", **out.loc["xr"].to_dict(), "row_id": "xr"}
+    assert spend.differences(row) == ["MFF 1.2000 applied, 1.1082 in force"]
+    practices = ibis.memtable(pd.DataFrame(
+        {"gp_practice_code": ["E82601"], "locality_code": ["dacorum"], "pct_code": ["5P3"]}
+    ))  # fmt: skip
+    summary = spend.activity_summary(
+        {"imaging": imaging}, tariff, mff, practices, dt.date(2008, 4, 1), dt.date(2009, 3, 31),
+        local_prices=local,
+    )  # fmt: skip
+    got = con.execute(summary)
+    assert list(got["budget_line"].unique()) == ["outpatients"]
+    assert sum(got["charged"]) == D("256.10")  # 216.10 + 40.00, what was invoiced
+    assert sum(got["at_tariff"]) == D("247.13")  # 216.10 + 31.03
+    assert sum(got["activity"]) == 2 and sum(got["unpriced"]) == 0

@@ -20,6 +20,19 @@ The rules (the same as the data contract, docs/data.md "Tariff", and `pbc.synth.
   excess bed-day rate;
 - expected price = round_half_up((base + excess bed days × rate) × market forces factor, 0.01).
 
+Local prices (`local_prices`, docs/data.md "Local prices"): where the national tariff has no row
+for (year, point of delivery, HRG or treatment function) — a non-tariff service bought cost per
+case — the local price list's row for the same key is the base price (flat per case: no trim
+point, no excess bed days), × MFF as above; `price_source` says which list priced the row. A
+local price never overrides a national tariff row. Unbundled diagnostic imaging (`imaging`,
+point of delivery IMG) is priced from the local price list by its imaging HRG, × MFF, on its own
+row, separately from the spell or attendance it was requested for.
+
+`tariff_found` is true when the rules could price the row: its price row (national or local)
+and its provider's market forces factor for the year were both found (or the row is not
+chargeable: an outpatient did-not-attend costs 0.00). Otherwise `expected_price` is null and the
+row counts as unpriced (`mff_found` tells a missing MFF from a missing price row).
+
 Money is exact throughout. The arithmetic runs in integers (pence, and MFF in ten-thousandths):
 price and rate as pence, × MFF as an integer of 1/10,000 units, rounded half-up (away from zero)
 to the penny by integer arithmetic, then carried as DECIMAL(14, 2) in the `*_price` / `*_cost`
@@ -65,6 +78,8 @@ COSTING_COLUMNS = (
     "expected_price",
     "expected_pence",
     "price_difference",
+    "price_source",
+    "mff_found",
 )
 
 
@@ -125,7 +140,49 @@ def _tariff_lookup(tariff: ir.Table, by_treatment_function: bool) -> ir.Table:
         t_trim=tariff.trim_point_days,
         t_rate=tariff.excess_bed_day_rate.cast(MONEY),
         t_rate_p=to_pence(tariff.excess_bed_day_rate).fill_null(0),
+        t_source=ibis.literal("tariff"),
     )
+
+
+def _local_lookup(local: ir.Table, by_treatment_function: bool, like: ir.Table) -> ir.Table:
+    """The local price list in the shape of `_tariff_lookup` (flat prices: no trim, no rate)."""
+    key = "treatment_function_code" if by_treatment_function else "hrg_code"
+    types = like.schema()
+    return local.select(
+        t_year=_year_of(local.financial_year),
+        t_pod=local.point_of_delivery,
+        t_key=local[key],
+        t_price=local.price.cast(MONEY),
+        t_price_p=to_pence(local.price),
+        t_trim=ibis.null(types["t_trim"]),
+        t_rate=ibis.null(MONEY),
+        t_rate_p=ibis.literal(0, type="int64"),
+        t_source=ibis.literal("local"),
+    )
+
+
+def _prices(
+    tariff: ir.Table, local: ir.Table | None, pods: tuple[str, ...], by_treatment_function: bool
+) -> ir.Table:
+    """Price rows of these points of delivery keyed by HRG (or treatment function): the national
+    tariff's, then the local price list's for keys the tariff does not price."""
+    national = _tariff_lookup(
+        tariff.filter(tariff.point_of_delivery.isin(pods)), by_treatment_function
+    )
+    if local is None:
+        return national
+    extra = _local_lookup(
+        local.filter(local.point_of_delivery.isin(pods)), by_treatment_function, national
+    )
+    extra = extra.anti_join(
+        national,
+        [
+            extra.t_year == national.t_year,
+            extra.t_pod == national.t_pod,
+            extra.t_key == national.t_key,
+        ],
+    )
+    return national.union(extra)
 
 
 def _mff_lookup(mff: ir.Table) -> ir.Table:
@@ -149,7 +206,7 @@ def _finish(
         *original_columns,
         financial_year=joined.fy_label,
         expected_point_of_delivery=joined.expected_pod,
-        tariff_found=joined.t_price.notnull() | ~chargeable,
+        tariff_found=(joined.t_price.notnull() & joined.m_mff.notnull()) | ~chargeable,
         base_price=joined.t_price,
         trim_point_days=joined.t_trim,
         expected_excess_bed_days=ebd,
@@ -159,6 +216,8 @@ def _finish(
         expected_price=expected,
         expected_pence=pence,
         price_difference=(joined.charged_price.cast(MONEY) - expected).cast(MONEY),
+        price_source=joined.t_source,
+        mff_found=joined.m_mff.notnull(),
     )
 
 
@@ -208,11 +267,17 @@ def _join_prices(rows: ir.Table, key: str, prices: ir.Table, mff: ir.Table) -> i
     )
 
 
-def cost_apc(apc: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
+APC_PODS = ("EL", "DC", "NEL", "NELST")
+
+
+def cost_apc(
+    apc: ir.Table, tariff: ir.Table, mff: ir.Table, local_prices: ir.Table | None = None
+) -> ir.Table:
     """Admitted patient care spells with their expected price and its components."""
     columns = list(apc.columns)
     spells = apc_point_of_delivery(apc, tariff)
-    joined = _join_prices(spells, "hrg_code", _tariff_lookup(tariff, False), mff)
+    prices = _prices(tariff, local_prices, APC_PODS, False)
+    joined = _join_prices(spells, "hrg_code", prices, mff)
     over_trim = joined.length_of_stay - joined.t_trim
     ebd = ibis.ifelse(
         joined.expected_pod.isin(("EL", "NEL")) & (over_trim > 0), over_trim, 0
@@ -220,7 +285,9 @@ def cost_apc(apc: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
     return _finish(joined, columns, ebd.cast("int64"), ibis.literal(True))
 
 
-def cost_op(op: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
+def cost_op(
+    op: ir.Table, tariff: ir.Table, mff: ir.Table, local_prices: ir.Table | None = None
+) -> ir.Table:
     """Outpatient attendances: procedures by HRG, attendances by treatment function, DNAs free."""
     columns = list(op.columns)
     pod = ibis.cases(
@@ -232,25 +299,50 @@ def cost_op(op: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
         expected_pod=pod,
         lookup_key=ibis.ifelse(op.procedure_flag, op.hrg_code, op.treatment_function_code),
     )
-    by_hrg = _tariff_lookup(tariff.filter(tariff.point_of_delivery == "OPPROC"), False)
-    by_tf = _tariff_lookup(tariff.filter(tariff.point_of_delivery.isin(("OPFA", "OPFUP"))), True)
+    by_hrg = _prices(tariff, local_prices, ("OPPROC",), False)
+    by_tf = _prices(tariff, local_prices, ("OPFA", "OPFUP"), True)
     joined = _join_prices(rows, "lookup_key", by_hrg.union(by_tf), mff)
     attended = joined.attended_or_did_not_attend.isin(ATTENDED)
     return _finish(joined, columns, ibis.literal(0).cast("int64"), attended)
 
 
-def cost_ae(ae: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
+def cost_ae(
+    ae: ir.Table, tariff: ir.Table, mff: ir.Table, local_prices: ir.Table | None = None
+) -> ir.Table:
     """A&E attendances, priced by HRG."""
     columns = list(ae.columns)
     rows = _with_fy(ae, ae.arrival_date).mutate(expected_pod=ibis.literal("AE"))
-    prices = _tariff_lookup(tariff.filter(tariff.point_of_delivery == "AE"), False)
+    prices = _prices(tariff, local_prices, ("AE",), False)
     joined = _join_prices(rows, "hrg_code", prices, mff)
     return _finish(joined, columns, ibis.literal(0).cast("int64"), ibis.literal(True))
 
 
-COSTERS = {"apc": cost_apc, "op": cost_op, "ae": cost_ae}
+IMAGING_POD = "IMG"
 
 
-def cost(dataset: str, activity: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
-    """Cost one activity dataset ("apc", "op" or "ae")."""
-    return COSTERS[dataset](activity, tariff, mff)
+def cost_imaging(
+    imaging: ir.Table, tariff: ir.Table, mff: ir.Table, local_prices: ir.Table | None = None
+) -> ir.Table:
+    """Unbundled diagnostic imaging, priced by imaging HRG from the local price list × MFF."""
+    if local_prices is None:
+        raise ValueError("imaging is priced from the local price list: pass local_prices")
+    columns = list(imaging.columns)
+    rows = _with_fy(imaging, imaging.imaging_date).mutate(expected_pod=ibis.literal(IMAGING_POD))
+    prices = _prices(tariff, local_prices, (IMAGING_POD,), False)
+    joined = _join_prices(rows, "hrg_code", prices, mff)
+    return _finish(joined, columns, ibis.literal(0).cast("int64"), ibis.literal(True))
+
+
+COSTERS = {"apc": cost_apc, "op": cost_op, "ae": cost_ae, "imaging": cost_imaging}
+
+
+def cost(
+    dataset: str,
+    activity: ir.Table,
+    tariff: ir.Table,
+    mff: ir.Table,
+    local_prices: ir.Table | None = None,
+) -> ir.Table:
+    """Cost one activity dataset ("apc", "op", "ae" or "imaging"). With `local_prices`, rows the
+    national tariff does not price are priced from the local price list (imaging needs it)."""
+    return COSTERS[dataset](activity, tariff, mff, local_prices)

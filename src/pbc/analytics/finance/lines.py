@@ -7,7 +7,7 @@ Acute activity is charged to a line by the point of delivery the provider invoic
 | --- | --- |
 | elective | EL, DC (elective inpatients and day cases) |
 | non_elective | NEL, NELST (emergency, maternity and other non-elective spells) |
-| outpatients | OPFA, OPFUP, OPPROC |
+| outpatients | OPFA, OPFUP, OPPROC; IMG (unbundled diagnostic imaging, see `spend`) |
 | ae | AE |
 | prescribing | the prescribing dataset's actual cost |
 | community | block contracts with community, mental health and provider services |
@@ -63,5 +63,6 @@ LINE_OF_POD: dict[str, BudgetLine] = {
     "OPFA": BudgetLine.OUTPATIENTS,
     "OPFUP": BudgetLine.OUTPATIENTS,
     "OPPROC": BudgetLine.OUTPATIENTS,
+    "IMG": BudgetLine.OUTPATIENTS,
     "AE": BudgetLine.AE,
 }

@@ -1,9 +1,20 @@
 """Spend from the warehouse, engine-portable (Ibis only): costed activity and prescribing.
 
-`costed_activity` costs each activity dataset at tariff (`pbc.analytics.costing`) and brings the
-three to one shape: one row per spell or attendance with its practice, provider, month (of
-discharge, attendance or arrival: the month it is invoiced), budget line (by the point of
-delivery the provider charged), charged price and expected price.
+`costed_activity` costs each activity dataset at tariff (`pbc.analytics.costing`) and brings
+them to one shape: one row per spell, attendance or unbundled scan with its practice, provider,
+month (of discharge, attendance, arrival or examination: the month it is invoiced), budget line
+(by the point of delivery the provider charged), charged price and expected price, and the
+components of the expected price next to what the provider charged (base price and which list
+it came from, length of stay, trim point, excess bed days charged and expected, their rate and
+cost, whether the short-stay emergency adjustment applies, MFF applied and in force), so a user
+can see why a row cost what it did and where it differs from the charge (`differences`).
+
+Unbundled diagnostic imaging (`imaging`, charged point of delivery IMG) is charged to the
+outpatients line: a scan is an outpatient-setting service (a day attendance at the imaging
+department, whether requested for a clinic, before an elective admission or by the GP direct),
+the elective and non-elective lines keep meaning spells, and one line for every scan keeps that
+line's history, plan and budget comparable across years and providers. Its specialty is
+treatment function 812 (diagnostic imaging).
 
 `spend_summary` is what statements are built from: activity count, charged £ and £ at tariff by
 practice × provider × budget line × charged point of delivery × treatment function × month.
@@ -19,6 +30,8 @@ validation rules report them). Did-not-attends count as no activity and cost wha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -27,9 +40,15 @@ from pbc.analytics import costing
 from pbc.analytics.costing import MONEY
 from pbc.analytics.finance.lines import LINE_OF_POD
 
-DATE_FIELD = {"apc": "discharge_date", "op": "attendance_date", "ae": "arrival_date"}
-ROW_ID = {"apc": "spell_id", "op": "attendance_id", "ae": "attendance_id"}
+DATE_FIELD = {
+    "apc": "discharge_date",
+    "op": "attendance_date",
+    "ae": "arrival_date",
+    "imaging": "imaging_date",
+}
+ROW_ID = {"apc": "spell_id", "op": "attendance_id", "ae": "attendance_id", "imaging": "imaging_id"}
 AE_TREATMENT_FUNCTION = "180"  # Accident and emergency
+IMAGING_TREATMENT_FUNCTION = "812"  # Diagnostic imaging
 
 SUMMARY_KEYS = (
     "gp_practice_code",
@@ -52,19 +71,33 @@ def in_period(dataset: str, activity: ir.Table, start: dt.date, end: dt.date) ->
     return activity.filter(when.between(ibis.date(start), ibis.date(end)))
 
 
-def costed_activity(dataset: str, activity: ir.Table, tariff: ir.Table, mff: ir.Table) -> ir.Table:
-    """One dataset's rows, costed, in the common shape."""
-    c = costing.cost(dataset, activity, tariff, mff)
-    tf = (
-        ibis.literal(AE_TREATMENT_FUNCTION)
-        if dataset == "ae"
-        else c.treatment_function_code.cast("string")
-    )
+def costed_activity(
+    dataset: str,
+    activity: ir.Table,
+    tariff: ir.Table,
+    mff: ir.Table,
+    local_prices: ir.Table | None = None,
+) -> ir.Table:
+    """One dataset's rows ("apc", "op", "ae" or "imaging"), costed, in the common shape. With
+    `local_prices`, rows without a national tariff are priced at the local price (imaging
+    needs it)."""
+    c = costing.cost(dataset, activity, tariff, mff, local_prices)
+    if dataset == "ae":
+        tf = ibis.literal(AE_TREATMENT_FUNCTION)
+    elif dataset == "imaging":
+        tf = ibis.literal(IMAGING_TREATMENT_FUNCTION)
+    else:
+        tf = c.treatment_function_code.cast("string")
     counts = (
         c.attended_or_did_not_attend.isin(costing.ATTENDED).cast("int64")
         if dataset == "op"
         else ibis.literal(1).cast("int64")
     )
+
+    def optional(name: str, type_: Any) -> ir.Value:
+        """A column of the activity rows, or null where the rows do not carry it."""
+        return c[name].cast(type_) if name in c.columns else ibis.null(type_)
+
     return c.select(
         dataset=ibis.literal(dataset),
         row_id=c[ROW_ID[dataset]],
@@ -86,7 +119,55 @@ def costed_activity(dataset: str, activity: ir.Table, tariff: ir.Table, mff: ir.
         expected_point_of_delivery=c.expected_point_of_delivery,
         tariff_found=c.tariff_found,
         price_difference=c.price_difference,
+        # The components of the expected price, next to what was charged.
+        financial_year=c.financial_year,
+        expected_hrg_code=c.hrg_code,
+        price_source=c.price_source,
+        base_price=c.base_price,
+        length_of_stay=optional("length_of_stay", "int64"),
+        trim_point_days=c.trim_point_days.cast("int64"),
+        charged_excess_bed_days=optional("charged_excess_bed_days", "int64"),
+        expected_excess_bed_days=c.expected_excess_bed_days,
+        excess_bed_day_rate=c.excess_bed_day_rate,
+        excess_bed_day_cost=c.excess_bed_day_cost,
+        short_stay_applied=c.expected_point_of_delivery == "NELST",
+        charged_market_forces_factor=optional("market_forces_factor", costing.MFF),
+        expected_market_forces_factor=c.expected_market_forces_factor,
+        mff_found=c.mff_found,
+        parent_row_id=optional("parent_row_id", "string"),
     )
+
+
+def differences(row: Mapping[str, Any]) -> list[str]:
+    """Where a costed row (`costed_activity`, as a dict) differs from what the rules say, in
+    words, component by component; empty when the charge is the expected price."""
+    out: list[str] = []
+    if not row["mff_found"]:
+        out.append(f"no market forces factor for {row['provider_code']} in {row['financial_year']}")
+    elif not row["tariff_found"]:
+        key = row["expected_hrg_code"] or row["treatment_function_code"] or ""
+        out.append(
+            f"no tariff or local price for {row['expected_point_of_delivery']} {key}".strip()
+        )
+    if row["point_of_delivery"] != row["expected_point_of_delivery"]:
+        out.append(
+            f"charged as {row['point_of_delivery']}, the rules say "
+            f"{row['expected_point_of_delivery']}"
+        )
+    if (row["hrg_code"] or "") != (row["expected_hrg_code"] or "") and row["dataset"] != "op":
+        out.append(f"HRG {row['hrg_code'] or 'none'} charged, {row['expected_hrg_code']} derived")
+    if row["dataset"] == "op" and row["activity"] == 0 and row["charged_price"]:
+        out.append("did not attend: not chargeable")
+    charged_ebd, expected_ebd = row["charged_excess_bed_days"], row["expected_excess_bed_days"]
+    if (charged_ebd or 0) != (expected_ebd or 0):
+        out.append(f"{charged_ebd} excess bed days charged, {expected_ebd} expected")
+    applied, in_force = row["charged_market_forces_factor"], row["expected_market_forces_factor"]
+    if in_force is not None and applied != in_force:
+        out.append(f"MFF {applied} applied, {in_force} in force")
+    difference = row["price_difference"]
+    if difference and not out:
+        out.append("price differs from the expected price")
+    return out
 
 
 def charged_to_practices(costed: ir.Table, practices: ir.Table) -> ir.Table:
@@ -131,11 +212,15 @@ def activity_summary(
     practices: ir.Table,
     start: dt.date,
     end: dt.date,
+    local_prices: ir.Table | None = None,
 ) -> ir.Table:
-    """The summary of every activity dataset given ("apc", "op", "ae") for [start, end]."""
+    """The summary of every activity dataset given ("apc", "op", "ae", "imaging") for
+    [start, end]; `local_prices` prices non-tariff rows and imaging (which needs it)."""
     parts = []
     for name, table in datasets.items():
-        costed = costed_activity(name, in_period(name, table, start, end), tariff, mff)
+        costed = costed_activity(
+            name, in_period(name, table, start, end), tariff, mff, local_prices
+        )
         parts.append(spend_summary(charged_to_practices(costed, practices)))
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
