@@ -43,6 +43,8 @@ class Permission(StrEnum):
     # Services.
     SUBMIT_PROVIDER_RETURNS = "submit_provider_returns"
     MANAGE_SERVICES = "manage_services"
+    # Signing a practice up to (or withdrawing it from) an enhanced service.
+    SIGN_UP_SERVICES = "sign_up_services"
 
 
 class Role(StrEnum):
@@ -89,6 +91,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SIGN_OFF_CHALLENGES,
             P.RECORD_PROVIDER_RESPONSE,
             P.MANAGE_SERVICES,
+            P.SIGN_UP_SERVICES,
         }
     ),
     Role.LOCALITY_MANAGER: frozenset(
@@ -102,7 +105,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.BOARD_MEMBER: frozenset({P.VIEW_LOCALITY, P.VIEW_PRACTICE}),
     Role.PRACTICE_USER: frozenset(
-        {P.VIEW_PRACTICE, P.VIEW_PATIENT_ROWS, P.UPDATE_MILESTONES, P.REVIEW_FINDINGS}
+        {
+            P.VIEW_PRACTICE,
+            P.VIEW_PATIENT_ROWS,
+            P.UPDATE_MILESTONES,
+            P.REVIEW_FINDINGS,
+            P.SIGN_UP_SERVICES,
+        }
     ),
     Role.PROVIDER_USER: frozenset(
         {P.VIEW_PROVIDER, P.SUBMIT_PROVIDER_RETURNS, P.RECORD_PROVIDER_RESPONSE}

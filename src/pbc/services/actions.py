@@ -1,7 +1,7 @@
 """Business writes of the services app: one function per action, each atomic and audited.
 
-Enhanced services: `ensure_catalogue`, `sign_up`, `withdraw_sign_up`, `submit_claims`,
-`approve_claim`, `reject_claim`, `pay_claims`.
+Enhanced services: `ensure_catalogue`, `save_specification`, `sign_up`, `withdraw_sign_up`,
+`submit_claims`, `approve_claim`, `reject_claim`, `pay_claims`.
 Provider returns: `submit_return` (a whole return or nothing).
 Patient experience: `import_survey`, `record_survey_action`, `report_survey_action`.
 """
@@ -34,11 +34,13 @@ from pbc.services.validation import Validation, period_label, to_json
 
 
 class Refused(Exception):
-    """The action breaks a rule; nothing was written. `problems` lists every reason."""
+    """The action breaks a rule; nothing was written. `problems` lists every reason; `field`
+    names the form field the refusal is about, where there is one."""
 
-    def __init__(self, message: str, problems: list[Any] | None = None) -> None:
+    def __init__(self, message: str, problems: list[Any] | None = None, field: str = "") -> None:
         super().__init__(message)
         self.problems = problems or []
+        self.field = field
 
 
 def _name(user: Any) -> str:
@@ -76,13 +78,107 @@ def ensure_catalogue(
     return result
 
 
+SPECIFICATION_FIELDS = (
+    "unit",
+    "price_per_unit",
+    "cap_per_quarter",
+    "target_per_quarter",
+    "reporting_frequency",
+)
+
+
+def _spec_state(row: ServiceSpecification) -> dict[str, Any]:
+    return {
+        name: str(getattr(row, name)) if name == "price_per_unit" else getattr(row, name)
+        for name in SPECIFICATION_FIELDS
+    }
+
+
+@transaction.atomic
+def save_specification(
+    user: Any,
+    service: EnhancedService,
+    financial_year: str,
+    *,
+    unit: str,
+    price_per_unit: Decimal,
+    cap_per_quarter: int | None,
+    target_per_quarter: int | None,
+    reporting_frequency: str,
+) -> ServiceSpecification:
+    """Create a service's specification for a financial year, or change it (audited before and
+    after). Claims already made keep the amount fixed when they were checked."""
+    try:
+        periods.year_start(financial_year)
+    except ValueError as error:
+        raise Refused(str(error), field="financial_year") from error
+    if not unit.strip():
+        raise Refused("Say what unit of activity the service pays for", field="unit")
+    if not isinstance(price_per_unit, Decimal) or price_per_unit < 0:
+        raise Refused(
+            "The price per unit must be an amount of money, not negative", field="price_per_unit"
+        )
+    if price_per_unit != price_per_unit.quantize(Decimal("0.01")):
+        raise Refused(
+            "The price per unit has more than two decimal places (pence)", field="price_per_unit"
+        )
+    for label, value in (("cap", cap_per_quarter), ("target", target_per_quarter)):
+        if value is not None and value < 0:
+            raise Refused(f"The {label} a quarter cannot be negative", field=f"{label}_per_quarter")
+    if reporting_frequency not in ServiceSpecification.Frequency.values:
+        raise Refused(
+            f"{reporting_frequency} is not a reporting frequency", field="reporting_frequency"
+        )
+    values = {
+        "unit": unit.strip(),
+        "price_per_unit": price_per_unit,
+        "cap_per_quarter": cap_per_quarter,
+        "target_per_quarter": target_per_quarter,
+        "reporting_frequency": reporting_frequency,
+    }
+    row = (
+        ServiceSpecification.objects.select_for_update()
+        .filter(service=service, financial_year=financial_year)
+        .first()
+    )
+    if row is None:
+        row = ServiceSpecification.objects.create(
+            service=service, financial_year=financial_year, **values
+        )
+        audit.record(
+            user,
+            "create",
+            row,
+            after={"service": service.key, "year": financial_year, **_spec_state(row)},
+        )
+        return row
+    before = _spec_state(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save(update_fields=list(values))
+    audit.record(user, "update", row, before=before, after=_spec_state(row))
+    return row
+
+
 @transaction.atomic
 def sign_up(
     user: Any, practice: Practice, specification: ServiceSpecification, signed_on: dt.date
 ) -> SignUp:
     existing = SignUp.objects.filter(practice=practice, specification=specification).first()
     if existing is not None:
-        raise Refused(f"{practice} is already signed up to {specification}")
+        withdrawn = (
+            f" (withdrawn on {existing.withdrawn_on:%d %B %Y})" if existing.withdrawn_on else ""
+        )
+        raise Refused(
+            f"{practice} is already signed up to {specification}{withdrawn}", field="service"
+        )
+    year_end = periods.add_months(periods.year_start(specification.financial_year), 12)
+    if signed_on >= year_end:
+        raise Refused(
+            f"{signed_on:%d %B %Y} is after the end of {specification.financial_year}: sign up "
+            "to that year's specification",
+            field="signed_on",
+        )
     row = SignUp.objects.create(practice=practice, specification=specification, signed_on=signed_on)
     audit.record(
         user,
@@ -100,8 +196,15 @@ def sign_up(
 @transaction.atomic
 def withdraw_sign_up(user: Any, row: SignUp, withdrawn_on: dt.date) -> SignUp:
     row = SignUp.objects.select_for_update().get(pk=row.pk)
+    if row.withdrawn_on is not None:
+        raise Refused(
+            f"The practice already withdrew on {row.withdrawn_on:%d %B %Y}", field="sign_up"
+        )
     if withdrawn_on < row.signed_on:
-        raise Refused("A practice cannot withdraw before it signed up")
+        raise Refused(
+            f"A practice cannot withdraw before it signed up ({row.signed_on:%d %B %Y})",
+            field="withdrawn_on",
+        )
     before = {"withdrawn_on": row.withdrawn_on.isoformat() if row.withdrawn_on else None}
     row.withdrawn_on = withdrawn_on
     row.save(update_fields=["withdrawn_on"])

@@ -1,7 +1,8 @@
 """The enhanced services both 2008/09 plans name, with their 2008/09 specification.
 
-Prices, caps and targets are the demo's illustrative figures (the plans give none); an analyst
-changes them in the admin or by a new year's specification. Caps are units per practice per
+Prices, caps and targets are the demo's illustrative figures (the plans give none). A PCT
+analyst changes a year's specification, or adds next year's, on the specification page
+(`/services/enhanced/specification/`, through `actions.save_specification`, audited). Caps are units per practice per
 quarter; a claim over the cap is queried and only the capped units are payable.
 
 | key | plan |

@@ -8,9 +8,11 @@ from django import forms
 
 from pbc.periods import parse_month
 from pbc.services import periods
-from pbc.services.models import SurveyAction, SurveyResult
+from pbc.services.models import EnhancedService, ServiceSpecification, SurveyAction, SurveyResult
 
 SHA256 = r"^[0-9a-f]{64}$"
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATE_HELP = "For example 2009-04-01 or 01/04/2009."
 FILE_HELP = "A CSV file (.csv) or an Excel workbook (.xlsx) whose first row names the columns."
 
 
@@ -99,3 +101,99 @@ class SurveyActionStatusForm(forms.Form):
     action_id = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(choices=SurveyAction.Status.choices)
     reported_to_board_on = forms.DateField(required=False, label="Reported to the board on")
+
+
+def _financial_year(value: str) -> str:
+    value = value.strip()
+    try:
+        periods.year_start(value)
+    except ValueError as error:
+        raise forms.ValidationError("Enter the financial year like 2009/10.") from error
+    return value
+
+
+class SignUpForm(forms.Form):
+    """Sign a practice up to a service's specification for a financial year."""
+
+    service = forms.ChoiceField(label="Service")
+    financial_year = forms.ChoiceField(label="Financial year")
+    signed_on = forms.DateField(
+        label="Signed up on", help_text=DATE_HELP, input_formats=DATE_FORMATS
+    )
+
+    def __init__(self, *args: object, years: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["service"].choices = [  # type: ignore[attr-defined]
+            ("", "Choose a service"),
+            *EnhancedService.objects.values_list("key", "name"),
+        ]
+        self.fields["financial_year"].choices = [(y, y) for y in years]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        key, year = data.get("service"), data.get("financial_year")
+        if key and year:
+            spec = (
+                ServiceSpecification.objects.filter(service__key=key, financial_year=year)
+                .select_related("service")
+                .first()
+            )
+            if spec is None:
+                name = EnhancedService.objects.get(key=key).name
+                self.add_error("financial_year", f"{name} has no specification for {year}.")
+            else:
+                data["specification"] = spec
+        return data
+
+
+class WithdrawForm(forms.Form):
+    """Withdraw a practice from a service it signed up to."""
+
+    sign_up = forms.TypedChoiceField(label="Service to withdraw from", coerce=int)
+    withdrawn_on = forms.DateField(
+        label="Withdrawn on", help_text=DATE_HELP, input_formats=DATE_FORMATS
+    )
+
+    def __init__(self, *args: object, sign_ups: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["sign_up"].choices = [("", "Choose a service"), *sign_ups]  # type: ignore[attr-defined]
+
+
+class SpecificationForm(forms.Form):
+    """A service's specification for one financial year (PCT analysts)."""
+
+    service = forms.ChoiceField(label="Service")
+    financial_year = forms.CharField(
+        label="Financial year", help_text="For example 2009/10.", max_length=7
+    )
+    unit = forms.CharField(
+        label="Unit of activity", help_text="What one unit paid for is.", max_length=200
+    )
+    price_per_unit = forms.DecimalField(
+        label="Price per unit (£)", max_digits=10, decimal_places=2, min_value=0
+    )
+    cap_per_quarter = forms.IntegerField(
+        label="Cap a quarter",
+        help_text="The most units one practice may claim in a quarter. Leave blank for none.",
+        required=False,
+        min_value=0,
+    )
+    target_per_quarter = forms.IntegerField(
+        label="Target a quarter",
+        help_text="Units each signed-up practice is expected to deliver. Leave blank for none.",
+        required=False,
+        min_value=0,
+    )
+    reporting_frequency = forms.ChoiceField(
+        label="Reporting frequency", choices=ServiceSpecification.Frequency.choices
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["service"].choices = [  # type: ignore[attr-defined]
+            ("", "Choose a service"),
+            *EnhancedService.objects.values_list("key", "name"),
+        ]
+
+    def clean_financial_year(self) -> str:
+        return _financial_year(self.cleaned_data["financial_year"])

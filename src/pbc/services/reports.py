@@ -11,7 +11,8 @@ Measures (each template declares which apply):
   (0–2, 2–4, 4–8, 8–13, 13–18, 18+), with the median; or the bands a quarterly return gives;
 - response-time compliance: rows meeting the standard ÷ rows it applies to, Wilson 95%;
 - outcomes: counts of each code of the template's outcome columns;
-- cost per case: the contract's price per case × cases, or the return's cost column, ÷ cases.
+- cost per case: the contract's price per case × cases, or the return's cost column, ÷ cases
+  with a valid cost (a row whose cost cell failed is not a £0 case: it is left out of both).
 """
 
 from __future__ import annotations
@@ -78,20 +79,30 @@ def _band(days: int) -> str:
     raise AssertionError("unreachable")
 
 
+def case_cost(
+    template: ReturnTemplate, contract: ProviderContract, values: dict[str, Any]
+) -> Decimal | None:
+    """The cost of one row's case, or None when there is none to count: the template carries
+    no cost, the contract has no price per case, or the row's cost cell failed validation."""
+    if template.cost == "contract":
+        return contract.price_per_case
+    if template.cost:
+        cost: Decimal | None = values.get(template.cost)
+        return cost
+    return None
+
+
 def row_cost(
     template: ReturnTemplate, contract: ProviderContract, values: dict[str, Any]
 ) -> Decimal:
-    if template.cost == "contract":
-        return contract.price_per_case or Decimal("0.00")
-    if template.cost:
-        return values.get(template.cost) or Decimal("0.00")
-    return Decimal("0.00")
+    """What a row adds to spend: its case cost, nothing when it has none."""
+    return case_cost(template, contract, values) or Decimal("0.00")
 
 
 def summarise(contract: ProviderContract, returns: list[ProviderReturn]) -> ProviderSummary:
     template = TEMPLATES[contract.template]
     summary = ProviderSummary(contract, template, returns)
-    dna_x = dna_n = met = applicable = 0
+    dna_x = dna_n = met = applicable = cases = 0
     waits: list[int] = []
     bands: Counter[str] = Counter()
     outcomes: dict[str, Counter[str]] = {c: Counter() for c in template.outcomes}
@@ -125,7 +136,10 @@ def summarise(contract: ProviderContract, returns: list[ProviderReturn]) -> Prov
                 if values.get(column) is not None:
                     outcomes[column][values[column]] += 1
             if template.cost:
-                cost += row_cost(template, contract, values)
+                this_case = case_cost(template, contract, values)
+                if this_case is not None:
+                    cost += this_case
+                    cases += 1
     if template.dna is not None:
         summary.dna = rate(dna_x, dna_n)
     if template.wait_days is not None or template.wait_bands is not None:
@@ -142,7 +156,7 @@ def summarise(contract: ProviderContract, returns: list[ProviderReturn]) -> Prov
     }
     if template.cost:
         summary.cost = cost
-        summary.cases = summary.rows
+        summary.cases = cases
     return summary
 
 

@@ -2,7 +2,9 @@
 
 CSV is read as UTF-8 (a byte-order mark is allowed; Excel writes one); XLSX is read from its
 first worksheet with openpyxl in read-only mode, keeping dates as dates. Rows that are entirely
-blank are dropped but rows keep their spreadsheet number (the header is row 1).
+blank are dropped but rows keep their spreadsheet number (the header is row 1). A row keeps
+every cell, also those beyond the last named column (validation reports a value there), and is
+padded with blanks to the header's width.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ class TableReadError(Exception):
 @dataclass(frozen=True)
 class Table:
     header: list[str]
-    rows: list[tuple[int, list[object]]]  # (spreadsheet row number, cells)
+    rows: list[tuple[int, list[object]]]  # (spreadsheet row number, cells; may be wider)
 
 
 def _blank(value: object) -> bool:
@@ -41,7 +43,7 @@ def read_table(data: bytes, filename: str) -> Table:
         header.pop()
     rows = []
     for number, cells in enumerate(raw[1:], start=2):
-        cells = list(cells[: len(header)]) + [None] * (len(header) - len(cells))
+        cells = list(cells) + [None] * (len(header) - len(cells))
         if all(_blank(v) for v in cells):
             continue
         rows.append((number, cells))

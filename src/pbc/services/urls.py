@@ -13,7 +13,13 @@ urlpatterns = [
     path("enhanced/", views.catalogue, name="enhanced_catalogue"),
     path("enhanced/localities/<slug:locality>/", views.enhanced_locality, name="enhanced_locality"),
     path("enhanced/localities/<slug:locality>/claims/", views.claims_upload, name="claims_upload"),
+    path("enhanced/specification/", views.specification_edit, name="specification_edit"),
     path("enhanced/practices/<str:practice>/", views.enhanced_practice, name="enhanced_practice"),
+    path(
+        "enhanced/practices/<str:practice>/sign-up/",
+        views.practice_sign_up,
+        name="practice_sign_up",
+    ),
     path("returns/providers/<str:provider>/", views.provider_returns, name="provider_returns"),
     path("returns/providers/<str:provider>/upload/", views.return_upload, name="return_upload"),
     path("returns/localities/<slug:locality>/", views.returns_report, name="returns_report"),

@@ -2,7 +2,8 @@
 
 `validate(template, table, period, practices, locality_name)` names every problem: the header
 (missing, duplicated or unknown columns: these block acceptance) and every bad cell, with its
-spreadsheet row, column and the reason. Nothing here writes anything; `actions.submit_return`
+spreadsheet row, column and the reason; a value in a column with no heading (beyond the last
+named column) is a bad cell too, never silently dropped. Nothing here writes anything; `actions.submit_return`
 stores a return only as a whole.
 
 Values are parsed into Python types (dates, datetimes, Decimal money, int, bool, normalised
@@ -311,6 +312,19 @@ def validate(
                         _text(value),
                         str(error),
                         f"{column_letter(index)}{number}",
+                    )
+                )
+        for index in range(len(table.header), len(cells)):
+            text = _text(cells[index])
+            if text:
+                letter = column_letter(index)
+                parsed.problems.append(
+                    CellProblem(
+                        number,
+                        f"(no heading, column {letter})",
+                        text,
+                        "is in a column with no heading: name the column or remove the value",
+                        f"{letter}{number}",
                     )
                 )
         bad = {p.column for p in parsed.problems}

@@ -19,12 +19,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from pbc.orgs.access import has_permission
-from pbc.orgs.models import Locality, Practice, Provider
+from pbc.orgs.models import AuditEvent, Locality, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.periods import parse_month
 from pbc.services import actions, experience, feeds, periods, published, reports
@@ -35,15 +36,19 @@ from pbc.services.forms import (
     ClaimsUploadForm,
     ReturnConfirmForm,
     ReturnUploadForm,
+    SignUpForm,
+    SpecificationForm,
     SurveyActionForm,
     SurveyActionStatusForm,
     SurveyUploadForm,
+    WithdrawForm,
 )
 from pbc.services.models import (
     Claim,
     EnhancedService,
     ProviderContract,
     ProviderReturn,
+    ServiceSpecification,
     SignUp,
     SurveyAction,
 )
@@ -103,8 +108,95 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         {
             "title": "Enhanced services",
             "services": services,
+            "can_manage": has_permission(request.user, Permission.MANAGE_SERVICES),
             "breadcrumbs": crumbs(("Services", reverse("services_index"))),
         },
+    )
+
+
+def _next_year(financial_year: str) -> str:
+    start = periods.year_start(financial_year).year + 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def _refusal_on(form: Any, refusal: actions.Refused, default: str) -> None:
+    form.add_error(refusal.field if refusal.field in form.fields else default, str(refusal))
+
+
+@requires(Permission.MANAGE_SERVICES)
+def specification_edit(request: HttpRequest) -> HttpResponse:
+    """A PCT analyst adds a service's specification for a financial year, or changes one
+    (`?service=<key>&year=<YYYY/YY>`); a new year starts from the service's latest one."""
+    key = request.GET.get("service", "")
+    year = request.GET.get("year", "")
+    existing = (
+        ServiceSpecification.objects.filter(service__key=key, financial_year=year)
+        .select_related("service")
+        .first()
+        if key and year
+        else None
+    )
+    if request.method == "POST":
+        form = SpecificationForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            service = EnhancedService.objects.get(key=data["service"])
+            try:
+                saved = actions.save_specification(
+                    request.user,
+                    service,
+                    data["financial_year"],
+                    unit=data["unit"],
+                    price_per_unit=data["price_per_unit"],
+                    cap_per_quarter=data["cap_per_quarter"],
+                    target_per_quarter=data["target_per_quarter"],
+                    reporting_frequency=data["reporting_frequency"],
+                )
+            except actions.Refused as refusal:
+                _refusal_on(form, refusal, "unit")
+            else:
+                messages.success(request, f"Specification saved: {saved}.")
+                return redirect("enhanced_catalogue")
+    else:
+        source = existing
+        if source is None and key:
+            source = (
+                ServiceSpecification.objects.filter(service__key=key)
+                .order_by("-financial_year")
+                .first()
+            )
+        initial: dict[str, Any] = {"service": key, "financial_year": year}
+        if source is not None:
+            initial.update({name: getattr(source, name) for name in actions.SPECIFICATION_FIELDS})
+            if not year:
+                initial["financial_year"] = _next_year(source.financial_year)
+        form = SpecificationForm(initial=initial)
+    history = (
+        list(
+            AuditEvent.objects.filter(
+                object_type="ServiceSpecification", object_id=str(existing.pk)
+            ).order_by("-at")[:20]
+        )
+        if existing is not None
+        else []
+    )
+    return render(
+        request,
+        "services/specification_edit.jinja",
+        {
+            "title": f"Change the specification: {existing}"
+            if existing
+            else "Add a service specification",
+            "form": form,
+            "existing": existing,
+            "history": history,
+            "fields": actions.SPECIFICATION_FIELDS,
+            "breadcrumbs": crumbs(
+                ("Services", reverse("services_index")),
+                ("Enhanced services", reverse("enhanced_catalogue")),
+            ),
+        },
+        status=400 if form.errors else 200,
     )
 
 
@@ -165,24 +257,28 @@ def enhanced_locality(request: HttpRequest, locality: Locality) -> HttpResponse:
 
 
 def _decide_claims(request: HttpRequest, locality: Locality) -> None:
+    """Approve, reject or pay the selected claims as one batch: every claim or none."""
     ids = [int(i) for i in request.POST.getlist("claim") if i.isdigit()]
     claims = list(Claim.objects.filter(pk__in=ids, practice__locality=locality))
     decision = request.POST.get("decision")
     note = request.POST.get("note", "")
     try:
-        if decision == "approve":
-            for claim in claims:
-                actions.approve_claim(request.user, claim, note)
-        elif decision == "reject":
-            for claim in claims:
-                actions.reject_claim(request.user, claim, note)
-        elif decision == "pay":
-            month = parse_month(request.POST.get("month", ""))
-            actions.pay_claims(request.user, claims, month)
-        else:
-            raise actions.Refused("Choose approve, reject or pay")
+        if not claims:
+            raise actions.Refused("Select the claims to decide")
+        with transaction.atomic():
+            if decision == "approve":
+                for claim in claims:
+                    actions.approve_claim(request.user, claim, note)
+            elif decision == "reject":
+                for claim in claims:
+                    actions.reject_claim(request.user, claim, note)
+            elif decision == "pay":
+                month = parse_month(request.POST.get("month", ""))
+                actions.pay_claims(request.user, claims, month)
+            else:
+                raise actions.Refused("Choose approve, reject or pay")
     except (actions.Refused, ValueError) as error:
-        messages.error(request, str(error))
+        messages.error(request, f"{error}. No claim has been changed.")
         return
     messages.success(request, f"{len(claims)} claim(s): {decision} recorded.")
 
@@ -231,6 +327,7 @@ def enhanced_practice(request: HttpRequest, practice: Practice) -> HttpResponse:
         {
             "title": f"Enhanced services: {practice.name}",
             "practice": practice,
+            "can_sign_up": has_permission(request.user, Permission.SIGN_UP_SERVICES, practice),
             "sign_ups": SignUp.objects.filter(practice=practice).select_related(
                 "specification__service"
             ),
@@ -240,6 +337,79 @@ def enhanced_practice(request: HttpRequest, practice: Practice) -> HttpResponse:
             "spend": feeds.enhanced_services_spend(practice.code, "2008/09"),
             "breadcrumbs": crumbs((practice.name, reverse("practice", args=[practice.code]))),
         },
+    )
+
+
+@requires(Permission.SIGN_UP_SERVICES, scope="practice")
+def practice_sign_up(request: HttpRequest, practice: Practice) -> HttpResponse:
+    """A practice user (their own practice) or a PCT analyst signs the practice up to a
+    service's specification for a financial year, or withdraws it (`actions.sign_up`,
+    `actions.withdraw_sign_up`, both audited); problems are shown by their fields."""
+    years = sorted(
+        set(ServiceSpecification.objects.values_list("financial_year", flat=True)), reverse=True
+    )
+    sign_ups = list(
+        SignUp.objects.filter(practice=practice)
+        .select_related("specification__service")
+        .order_by("-specification__financial_year", "specification__service__name")
+    )
+    active = [
+        (s.pk, f"{s.specification.service.name} {s.specification.financial_year}")
+        for s in sign_ups
+        if s.withdrawn_on is None
+    ]
+    sign_up_form = SignUpForm(prefix="signup", years=years)
+    withdraw_form = WithdrawForm(prefix="withdraw", sign_ups=active)
+    if request.method == "POST":
+        operation = request.POST.get("operation")
+        if operation == "sign_up":
+            sign_up_form = SignUpForm(request.POST, prefix="signup", years=years)
+            if sign_up_form.is_valid():
+                data = sign_up_form.cleaned_data
+                try:
+                    row = actions.sign_up(
+                        request.user, practice, data["specification"], data["signed_on"]
+                    )
+                except actions.Refused as refusal:
+                    _refusal_on(sign_up_form, refusal, "service")
+                else:
+                    messages.success(request, f"{practice.name} signed up to {row.specification}.")
+                    return redirect(request.path)
+        elif operation == "withdraw":
+            withdraw_form = WithdrawForm(request.POST, prefix="withdraw", sign_ups=active)
+            if withdraw_form.is_valid():
+                row = next(s for s in sign_ups if s.pk == withdraw_form.cleaned_data["sign_up"])
+                try:
+                    actions.withdraw_sign_up(
+                        request.user, row, withdraw_form.cleaned_data["withdrawn_on"]
+                    )
+                except actions.Refused as refusal:
+                    _refusal_on(withdraw_form, refusal, "withdrawn_on")
+                else:
+                    messages.success(
+                        request, f"{practice.name} withdrawn from {row.specification}."
+                    )
+                    return redirect(request.path)
+        else:
+            messages.error(request, "Choose to sign up or to withdraw.")
+    failed = bool(sign_up_form.errors or withdraw_form.errors) or (
+        request.method == "POST" and request.POST.get("operation") not in ("sign_up", "withdraw")
+    )
+    return render(
+        request,
+        "services/sign_up.jinja",
+        {
+            "title": f"Sign up to enhanced services: {practice.name}",
+            "practice": practice,
+            "sign_ups": sign_ups,
+            "sign_up_form": sign_up_form,
+            "withdraw_form": withdraw_form,
+            "breadcrumbs": crumbs(
+                (practice.name, reverse("practice", args=[practice.code])),
+                ("Enhanced services", reverse("enhanced_practice", args=[practice.code])),
+            ),
+        },
+        status=400 if failed else 200,
     )
 
 
@@ -462,6 +632,7 @@ def experience_report(request: HttpRequest, locality: Locality) -> HttpResponse:
     )
     practices = [(p.code, p.name) for p in locality.practices.order_by("code")]
     form = SurveyActionForm(practices=practices)
+    status_error = ""
     if request.method == "POST":
         if not can_act:
             raise PermissionDenied("You do not have permission to record survey actions.")
@@ -479,21 +650,29 @@ def experience_report(request: HttpRequest, locality: Locality) -> HttpResponse:
                 )
                 messages.success(request, "Action updated.")
                 return redirect(request.get_full_path())
+            status_error = "The action was not updated: " + "; ".join(
+                f"{status_form[name].label}: {' '.join(errors)}"
+                for name, errors in status_form.errors.items()
+            )
         else:
             form = SurveyActionForm(request.POST, practices=practices)
             if form.is_valid():
                 data = form.cleaned_data
-                actions.record_survey_action(
-                    request.user,
-                    locality,
-                    quarter=quarter,
-                    domain=data["domain"],
-                    action=data["action"],
-                    owner=data["owner"],
-                    practice=locality.practices.filter(code=data["practice"]).first(),
-                )
-                messages.success(request, "Action recorded.")
-                return redirect(request.get_full_path())
+                try:
+                    actions.record_survey_action(
+                        request.user,
+                        locality,
+                        quarter=quarter,
+                        domain=data["domain"],
+                        action=data["action"],
+                        owner=data["owner"],
+                        practice=locality.practices.filter(code=data["practice"]).first(),
+                    )
+                except actions.Refused as refusal:
+                    _refusal_on(form, refusal, "action")
+                else:
+                    messages.success(request, "Action recorded.")
+                    return redirect(request.get_full_path())
     return render(
         request,
         "services/experience_report.jinja",
@@ -506,11 +685,12 @@ def experience_report(request: HttpRequest, locality: Locality) -> HttpResponse:
             "results": experience.quarter_results(locality, quarter),
             "actions": experience.actions_for(locality, quarter),
             "form": form,
+            "status_error": status_error,
             "can_act": can_act,
             "statuses": SurveyAction.Status.choices,
             "breadcrumbs": crumbs(("Services", reverse("services_index"))),
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or status_error else 200,
     )
 
 
