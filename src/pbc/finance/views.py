@@ -240,9 +240,8 @@ def practice_rows(request: HttpRequest, practice: Practice) -> HttpResponse:
         ctx["total"] = sum((f["charged"] for f in ctx["facts"]), Decimal(0))
         may_see = has_permission(request.user, Permission.VIEW_PATIENT_ROWS, practice)
         ctx["can_see_rows"] = may_see
-        if may_see and request.GET.get("patients") == "1" and line in {
-            BudgetLine.ELECTIVE, BudgetLine.NON_ELECTIVE, BudgetLine.OUTPATIENTS, BudgetLine.AE,
-        }:  # fmt: skip
+        ctx["row_lines"] = [x.value for x in ROW_DATASETS]
+        if may_see and request.GET.get("patients") == "1" and line in ROW_DATASETS:
             rows = patient_rows(practice, line, month)
             audit.record(
                 request.user, "view_patient_rows", practice,
@@ -254,26 +253,42 @@ def practice_rows(request: HttpRequest, practice: Practice) -> HttpResponse:
     return render(request, "finance/rows.jinja", ctx)
 
 
+# The warehouse datasets whose rows a budget line's drill-down lists.
+ROW_DATASETS = {
+    BudgetLine.ELECTIVE: ("apc",),
+    BudgetLine.NON_ELECTIVE: ("apc",),
+    BudgetLine.OUTPATIENTS: ("op", "imaging"),
+    BudgetLine.AE: ("ae",),
+}
+
+
 def patient_rows(practice: Practice, line: str, month: dt.date) -> list[dict[str, Any]]:
-    """The costed activity rows of one practice, line and month (from the warehouse)."""
+    """The costed activity rows of one practice, line and month (from the warehouse), each with
+    the components of its expected price and `differences` (where it differs from the charge)."""
     import ibis
 
     from pbc.analytics.finance import spend
     from pbc.warehouse import engine as wh
 
     con = wh.connect()
-    datasets = {BudgetLine.OUTPATIENTS: "op", BudgetLine.AE: "ae"}
-    name = datasets.get(BudgetLine(line), "apc")
-    table = wh.table(con, name)
-    table = table.filter(table.gp_practice_code == practice.code)
-    costed = spend.costed_activity(
-        name, spend.in_period(name, table, month, month_end(month)),
-        wh.table(con, "tariff"), wh.table(con, "market_forces_factors"),
-    )  # fmt: skip
-    costed = costed.filter(
-        (costed.budget_line == line) & (costed.commissioner_code == ibis.literal(practice.pct.code))
-    ).order_by(["activity_date", "row_id"])
-    return list(con.to_pyarrow(costed).to_pylist())
+    tariff, mff = wh.table(con, "tariff"), wh.table(con, "market_forces_factors")
+    local = wh.table(con, "local_prices")
+    rows: list[dict[str, Any]] = []
+    for name in ROW_DATASETS[BudgetLine(line)]:
+        table = wh.table(con, name)
+        table = table.filter(table.gp_practice_code == practice.code)
+        costed = spend.costed_activity(
+            name, spend.in_period(name, table, month, month_end(month)), tariff, mff, local
+        )
+        costed = costed.filter(
+            (costed.budget_line == line)
+            & (costed.commissioner_code == ibis.literal(practice.pct.code))
+        )
+        rows.extend(con.to_pyarrow(costed).to_pylist())
+    rows.sort(key=lambda r: (r["activity_date"], r["dataset"], r["row_id"]))
+    for r in rows:
+        r["differences"] = spend.differences(r)
+    return rows
 
 
 # --- budgets -----------------------------------------------------------------------------------
