@@ -24,9 +24,41 @@ def _memtables(arrow: dict[str, pa.Table]) -> dict[str, Any]:
     return {name: ibis.memtable(arrow[name]) for name in refresh.DATASETS}
 
 
+MANUAL_PERIOD = {"monthly": dt.date(2008, 11, 1), "quarterly": dt.date(2008, 10, 1),
+                 "annual": dt.date(2008, 4, 1)}  # fmt: skip
+MANUAL_ORG = {"pct": "5P3", "locality": "dacorum", "practice": "E82601"}
+
+
+def _has_value_expected(d: defs.Definition, v: IndicatorValue) -> bool:
+    """Whether a computed value must exist: a non-zero denominator (proportions, rates,
+    ratios), always (counts), at least one pathway (percentiles of waits)."""
+    if d.statistic == "count":
+        return True
+    if d.statistic == "percentile":
+        return (v.numerator or 0) > 0
+    return v.denominator is not None and v.denominator > 0
+
+
 def test_every_indicator_for_every_demo_practice_and_month(
-    synth_tables: dict[str, pa.Table],
+    synth_tables: dict[str, pa.Table], django_user_model: Any
 ) -> None:
+    """Every computed indicator has a row for every demo practice, locality and PCT (or
+    provider) and month, and a value in each one whose denominator is non-zero (counts: all;
+    wait percentiles: where there are pathways), none where it is zero; most PCT-months have
+    one, and population-based rates have one for every practice-month. Manual indicators have
+    exactly the rows entered, with the entered values, after the refresh."""
+    user = django_user_model.objects.get(username="analyst")
+    manual = [d for d in defs.catalogue().values() if d.manual]
+    assert len(manual) >= 5
+    entered: dict[str, tuple[str, str, dt.date, float]] = {}
+    for d in manual:
+        level = d.levels[0]
+        month = MANUAL_PERIOD[d.frequency]
+        actions.record_manual_value(user, d.id, level, MANUAL_ORG[level], month, 3,
+                                    10 if d.denominator else None)  # fmt: skip
+        entered[d.id] = (level, MANUAL_ORG[level], month, 30.0 if d.denominator else 3.0)
+    # what is shown must come from the refresh, not linger from the entry
+    IndicatorValue.objects.filter(indicator_id__in=list(entered)).update(value=-1, lower=None)
     con = ibis.duckdb.connect()
     result = refresh.refresh(con=con, tables=_memtables(synth_tables))
     months = result.months
@@ -34,24 +66,46 @@ def test_every_indicator_for_every_demo_practice_and_month(
     computed = [d for d in defs.catalogue().values() if d.computed]
     assert result.indicators == len(computed) >= 29
     demo_practices = set(Practice.objects.values_list("code", flat=True))
-    warehouse_practices = set(synth_tables["practices"].column("gp_practice_code").to_pylist())
+    warehouse = synth_tables["practices"]
+    warehouse_practices = set(warehouse.column("gp_practice_code").to_pylist())
     assert demo_practices and demo_practices <= warehouse_practices
+    orgs = {
+        "practice": warehouse_practices,
+        "locality": set(warehouse.column("locality_code").to_pylist()),
+        "pct": set(warehouse.column("pct_code").to_pylist()),
+    }
     for d in computed:
         rows = IndicatorValue.objects.filter(indicator_id=d.id)
-        if "practice" in d.levels:
-            per_practice = Counter(rows.filter(level="practice").values_list("org_code", flat=True))
-            for code in warehouse_practices:
-                assert per_practice[code] == len(months), (d.id, code)
-            pct_values = rows.filter(level="pct").exclude(value__isnull=True)
-            # every PCT-month with a denominator has a value; most months have one
-            assert pct_values.count() >= len(months), d.id
+        assert not rows.exclude(source=IndicatorValue.Source.COMPUTED).exists(), d.id
+        for level in d.levels:
+            at_level = list(rows.filter(level=level))
+            if level != "provider":
+                per_org = Counter(v.org_code for v in at_level)
+                assert set(per_org) == orgs[level], (d.id, level)
+                assert set(per_org.values()) == {len(months)}, (d.id, level)
+            else:
+                assert at_level, d.id
+            for v in at_level:
+                where = (d.id, v.level, v.org_code, v.month)
+                assert (v.value is not None) == _has_value_expected(d, v), where
+                if v.value is not None:
+                    assert v.lower is None or v.lower <= v.value + 1e-9, where
+                    assert v.upper is None or v.value <= v.upper + 1e-9, where
+        pct_values = rows.filter(level="pct").exclude(value__isnull=True)
+        if "pct" in d.levels:  # the PCTs have a value in most months (not vacuous)
+            assert pct_values.count() >= 2 * len(orgs["pct"]) * len(months) / 3, d.id
         else:
-            assert rows.filter(level="provider").count() > 0, d.id
-        for v in rows.exclude(value__isnull=True):
-            assert v.lower is None or v.lower <= v.value + 1e-9 <= (v.upper or v.value) + 2e-9, d.id
-        no_value = rows.filter(value__isnull=True).exclude(denominator=0)
-        if d.statistic not in ("percentile",):
-            assert not no_value.exclude(denominator__isnull=True).exists(), d.id
+            assert rows.filter(level="provider").exclude(value__isnull=True).exists(), d.id
+        denominator = d.denominator.expression if d.denominator else None
+        if denominator is not None and denominator.name.startswith("population."):
+            practice_rows = rows.filter(level="practice")
+            assert not practice_rows.filter(value__isnull=True).exists(), d.id
+    for indicator_id, (level, code, month, value) in entered.items():
+        shown = IndicatorValue.objects.filter(indicator_id=indicator_id)
+        assert shown.count() == 1, indicator_id  # only what was entered
+        v = shown.get()
+        assert (v.level, v.org_code, v.month, v.source) == (level, code, month, "manual")
+        assert v.value == pytest.approx(value), indicator_id
     # prescribing measures carry deciles and savings at the 10th centile
     v = IndicatorValue.objects.filter(
         indicator_id="prescribing-lansoprazole", level="practice", month=months[-1]
