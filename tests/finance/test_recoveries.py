@@ -127,4 +127,16 @@ def test_agreed_challenge_under_a_block_contract_credits_nothing(finance_demo: N
     assert agreed_recoveries("2008/09", MONTH) == []
     refresh(MONTH)
     assert not SpendFact.objects.filter(source="recovery").exists()
-    assert SpendFact.objects.filter(source="block", provider=finding.provider).exists()
+    # The block is charged at its value: £100.00 a month (a twelfth of £1,200), April to
+    # January, on its line; the challenged row stays visible under the block, uncharged.
+    block = SpendFact.objects.filter(source="block", provider=finding.provider)
+    by_month = block.values("month").annotate(t=Sum("charged")).order_by("month")
+    assert [(r["month"], Decimal(r["t"])) for r in by_month] == [
+        (dt.date(2008 + (m < 4), m, 1), Decimal("100.00")) for m in [*range(4, 13), 1]
+    ]
+    assert set(block.values_list("line", flat=True)) == {"elective"}
+    under = SpendFact.objects.filter(
+        source="under_block", provider=finding.provider, practice=finding.practice,
+        month=finding.month,
+    )  # fmt: skip
+    assert under.exists() and _charged(pk__in=under.values("pk")) == Decimal("0.00")
