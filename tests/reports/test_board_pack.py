@@ -279,6 +279,93 @@ def test_pdf_and_xlsx_figures_match_the_source_apps() -> None:
     assert row[5] == month_volume > 0
 
 
+def _section(html: str, name: str) -> str:
+    part = html.split(f'data-section="{name}"', 1)[1]
+    return part.split("</section>", 1)[0]
+
+
+@pytest.mark.django_db
+def test_indicator_section_shows_the_spc_variation_and_assurance_icons() -> None:
+    from pbc.indicators.present import ASSURANCE_TEXT, VARIATION_TEXT
+
+    pack = board.build(Locality.objects.get(slug="dacorum"), JANUARY)
+    section = _section(formats.render(pack, "html").decode(), "indicators")
+    text = pdf_text(formats.render(pack, "pdf"))
+    local = [d for d in definitions.catalogue().values() if "locality" in d.levels]
+    with_variation = with_assurance = 0
+    for definition in local:
+        status = latest_status(definition.id, "locality", "dacorum", JANUARY)
+        assert status is not None
+        row = section.split(f'data-indicator="{definition.id}">', 1)[1].split("</tr>", 1)[0]
+        if status.variation_icon is None:
+            assert 'data-icon="variation"' not in row
+            continue
+        with_variation += 1
+        assert f'data-icon="variation" data-value="{status.variation_icon}"' in row
+        assert f'aria-label="{VARIATION_TEXT[status.variation_icon]}"' in row
+        if status.assurance is None:
+            assert 'data-icon="assurance"' not in row and "No target" in row
+        else:
+            with_assurance += 1
+            assert f'data-icon="assurance" data-value="{status.assurance}"' in row
+            assert f'aria-label="{ASSURANCE_TEXT[status.assurance]}"' in row
+    # The demo's January pack has icons of both kinds, and the PDF carries their words.
+    assert with_variation > 0 and with_assurance > 0
+    assert "Common cause variation" in text or "Special cause variation" in text
+    assert any(words in text for words in ASSURANCE_TEXT.values())
+
+
+@pytest.mark.django_db
+def test_populated_pack_shows_the_latest_patient_survey() -> None:
+    from pbc.services import actions as services_actions
+    from pbc.services import experience
+    from pbc.services.experience import SURVEY_TEMPLATE
+    from pbc.services.tabular import Table
+    from pbc.services.validation import validate
+
+    dacorum = Locality.objects.get(slug="dacorum")
+    demo_quarters = [q for q in experience.quarters_with_results(dacorum) if q <= JANUARY]
+    assert demo_quarters and demo_quarters[0] == dt.date(2008, 10, 1)  # the demo's latest: Q3
+    html = _section(formats.render(board.build(dacorum, JANUARY), "html").decode(), "services")
+    assert "Patient experience, 2008/09 Q3" in html
+    q3 = experience.quarter_results(dacorum, dt.date(2008, 10, 1))
+    privacy = next(d for d in q3 if d.domain == "privacy_dignity")
+    assert privacy.locality.denominator > 0
+    row = html.split('data-domain="privacy_dignity">', 1)[1].split("</tr>", 1)[0]
+    assert f">{privacy.locality.denominator:,}<" in row
+    assert f">{privacy.locality.percent:.1f}%<" in row
+
+    # A later survey (2008/09 Q4, starting in January) becomes the pack's latest, with its
+    # actions; one for 2009/10 Q1 (after January) does not.
+    practices = frozenset(dacorum.practices.values_list("code", flat=True))
+    for quarter, positive in ((JANUARY, 180), (dt.date(2009, 4, 1), 10)):
+        table = Table(
+            SURVEY_TEMPLATE.column_names,
+            [
+                (2, ["E82601", "privacy_dignity", 200, positive]),
+                (3, ["E82602", "cleanliness", 80, 60]),
+            ],
+        )
+        checked = validate(SURVEY_TEMPLATE, table, quarter, practices, dacorum.name)
+        services_actions.import_survey(None, dacorum, quarter, checked)
+    services_actions.record_survey_action(
+        None, dacorum, quarter=JANUARY, domain="privacy_dignity", action="Screens", owner="PM"
+    )
+    pack = board.build(dacorum, JANUARY)
+    html = _section(formats.render(pack, "html").decode(), "services")
+    assert "Patient experience, 2008/09 Q4" in html
+    assert "Patient experience, 2008/09 Q3" not in html
+    assert "1 action logged for this quarter: Screens (planned)" in html
+    row = html.split('data-domain="privacy_dignity">', 1)[1].split("</tr>", 1)[0]
+    assert ">200<" in row and ">90.0%<" in row  # 180 of 200
+    row = html.split('data-domain="cleanliness">', 1)[1].split("</tr>", 1)[0]
+    assert ">80<" in row and ">75.0%<" in row
+    text = pdf_text(formats.render(pack, "pdf"))
+    assert "Patient experience, 2008/09 Q4" in text
+    survey_rows = sheet_rows(formats.render(pack, "xlsx"), "Services")
+    assert any("2008/09 Q4" in str(r[0]) for r in survey_rows if r and r[0])
+
+
 @pytest.mark.django_db
 def test_a_locality_with_nothing_says_so_in_every_section() -> None:
     dacorum = Locality.objects.get(slug="dacorum")

@@ -337,6 +337,11 @@ def validate(
                 parsed.problems.append(
                     CellProblem(number, column_name, raw.get(column_name, ""), reason, cell)
                 )
+        # A cell that fails a check across the row is a bad cell like any other: blank, so a
+        # return accepted with known problems never reports a value known to be wrong.
+        for problem in parsed.problems:
+            if problem.column in parsed.values:
+                parsed.values[problem.column] = None
         if template.unique:
             key = tuple(parsed.values.get(c) for c in template.unique)
             if all(k is not None for k in key):
