@@ -51,3 +51,53 @@ def test_import_refuses_a_file_with_the_wrong_columns(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", "no_such_dataset", str(path)])
     assert result.exit_code == 2
     assert "no_such_dataset" in result.stderr
+
+
+@pytest.mark.django_db
+def test_refresh_refuses_a_bad_month_in_one_line() -> None:
+    from pbc.finance.models import RefreshRun
+
+    before = RefreshRun.objects.count()
+    for bad in ("2009-13", "January", "2009-1"):
+        result = runner.invoke(app, ["refresh", "--month", bad])
+        assert result.exit_code == 2, result.output
+        assert (
+            result.stderr == f"pbc refresh: --month {bad!r} is not a month like 2009-01 (YYYY-MM)\n"
+        )
+        assert result.stdout == ""  # nothing ran
+    assert RefreshRun.objects.count() == before
+
+
+def test_refresh_help_says_what_the_default_month_is() -> None:
+    result = runner.invoke(app, ["refresh", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert "every month the warehouse holds" not in text.split("findings")[0]
+    assert (
+        "Default: costing and statements for the latest month with admitted patient care (its "
+        "year to date and the two years before); findings and indicators for every month the "
+        "warehouse holds" in text
+    )
+
+
+@pytest.mark.django_db
+def test_refresh_recomputes_the_month_through_the_cli() -> None:
+    import datetime as dt
+
+    from django.db.models import Sum
+
+    from pbc.finance.models import RefreshRun, SpendFact
+
+    def spend() -> object:
+        return SpendFact.objects.filter(financial_year="2008/09").aggregate(t=Sum("charged"))["t"]
+
+    before, runs = spend(), RefreshRun.objects.count()
+    result = runner.invoke(app, ["refresh", "--month", "2009-01"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split(":")[0].strip() for line in result.stdout.splitlines()]
+    assert lines == ["costing and statements", "validation findings", "indicators"]
+    assert "refresh 2009-01" in result.stdout.splitlines()[0]
+    run = RefreshRun.objects.order_by("-pk").first()
+    assert RefreshRun.objects.count() == runs + 1
+    assert run is not None and run.month == dt.date(2009, 1, 1) and run.rows_costed > 0
+    assert spend() == before  # the same warehouse gives the same spend
