@@ -166,3 +166,51 @@ def test_statin_measure_denominator_is_statins_not_all_lipid_regulating_drugs(
     got = _values_with(engine, "prescribing-high-cost-statins", {"prescribing": rx})
     p1 = got[("practice", handmade.P1, handmade.NOV)]
     assert (p1.numerator, p1.denominator, p1.value) == (6, 20, 30.0)
+
+
+def test_deciles_and_potential_saving_worked_by_hand() -> None:
+    """OpenPrescribing's ratio measure arithmetic on hand-made practices.
+
+    PCT Q1: five practices of 100 items with 10, 20, 30, 40 and 50 numerator items (ratios
+    0.1 to 0.5), numerator items £2 and the others £0.50 each. Centiles interpolate between
+    practices (PERCENTILE_CONT): the q-th is at h = 4q/100, so the 10th is 0.1 + 0.4 × 0.1 =
+    0.14, the 20th 0.18, 30th 0.22, 50th 0.30, 80th 0.42, 90th 0.46; the deciles are 1, 3, 5,
+    8 and 10. The saving at the 10th centile, denominator cost minus the cost at its ratio, is
+    (ratio − 0.14) × 100 items × (£2 − £0.50): the 50% practice would switch 36 items at £1.50
+    each, £54 (its £125 less 14 × £2 + 86 × £0.50 = £71). The 10% practice is below the centile
+    (−£6): reported as 0, and left out of the total (£9 + £24 + £39 + £54 = £126).
+
+    PCT Q2: practice A has no numerator items, so the PCT's cost per numerator item (£3) stands
+    in for its own; B has only numerator items, so the PCT's cost per other item (£0.50) stands
+    in. Ratios 0 and 1, 10th centile 0.1: A saves (0 − 0.1) × 10 × (3 − 0.5) = −£2.50, B
+    (1 − 0.1) × 10 × (3 − 0.5) = £22.50.
+    """
+    import datetime as dt
+
+    from pbc.analytics.indicators import prescribing as rx
+
+    month = dt.date(2008, 11, 1)
+    rows = [
+        rx.PracticeMonth(f"Q1P{n}", "Q1", month, n, 100, n * 2.0, n * 2.0 + (100 - n) * 0.5)
+        for n in (10, 20, 30, 40, 50)
+    ]
+    rows += [rx.PracticeMonth("Q2A", "Q2", month, 0, 10, 0.0, 5.0),
+             rx.PracticeMonth("Q2B", "Q2", month, 10, 10, 30.0, 30.0)]  # fmt: skip
+    ratios = [0.1, 0.2, 0.3, 0.4, 0.5]
+    expected_centiles = {10: 0.14, 20: 0.18, 30: 0.22, 50: 0.30, 80: 0.42, 90: 0.46}
+    cents = rx.centiles(ratios)
+    for q, value in expected_centiles.items():
+        assert math.isclose(cents[q], value, abs_tol=1e-12), q
+    results = {r.practice: r for r in rx.measure_results(rows)}
+    assert [results[f"Q1P{n}"].decile for n in (10, 20, 30, 40, 50)] == [1, 3, 5, 8, 10]
+    savings = {code: r.saving_at_10th for code, r in results.items()}
+    for n, pounds in ((10, -6.0), (20, 9.0), (30, 24.0), (40, 39.0), (50, 54.0)):
+        assert math.isclose(savings[f"Q1P{n}"], pounds, abs_tol=1e-9), n  # type: ignore[arg-type]
+        assert math.isclose(results[f"Q1P{n}"].ratio_at_10th, 0.14, abs_tol=1e-12)  # type: ignore[arg-type]
+    assert math.isclose(savings["Q2A"], -2.5, abs_tol=1e-9)  # type: ignore[arg-type]
+    assert math.isclose(savings["Q2B"], 22.5, abs_tol=1e-9)  # type: ignore[arg-type]
+    assert [results[c].decile for c in ("Q2A", "Q2B")] == [1, 10]
+    q1 = [r for r in results.values() if r.practice.startswith("Q1")]
+    assert math.isclose(rx.total_saving(q1), 126.0, abs_tol=1e-9)
+    assert rx.positive_saving(savings["Q1P10"]) == 0.0 and rx.positive_saving(None) is None
+    assert rx.to_pence(54.0) == 5400 and rx.to_pence(14.4) == 1440 and rx.to_pence(0.005) == 1

@@ -172,3 +172,27 @@ def test_statistic_and_interval_agree_with_the_denominator() -> None:
             assert d.multiplier == 100 and d.unit == "%", d.id
             if d.target is not None:
                 assert 0 <= d.target <= 100, d.id
+
+
+def test_only_cost_measures_have_a_potential_saving() -> None:
+    """As on OpenPrescribing, a potential saving is worked out only for measures whose switch
+    saves money (cost filters over the same codes as the items). The other three are about
+    antimicrobial stewardship, where the better choice is not the cheaper one (nitrofurantoin
+    costs more than trimethoprim; the aim for cephalosporins, quinolones and antibacterial
+    volume is fewer and narrower prescriptions, not cheaper ones)."""
+    prescribing = {d.id for d in CATALOGUE.values() if d.prescribing_measure}
+    cost = {d.id for d in CATALOGUE.values() if d.cost_measure}
+    assert prescribing - cost == {
+        "antibiotics-cephalosporins-quinolones",
+        "prescribing-trimethoprim",
+        "prescribing-antibiotics-per-astro-pu",
+    }
+    assert cost == {"prescribing-arbs", "prescribing-high-cost-statins",
+                    "prescribing-ics-laba", "prescribing-lansoprazole"}  # fmt: skip
+    for indicator in cost:
+        d = CATALOGUE[indicator]
+        assert d.numerator_cost is not None and d.denominator_cost is not None
+        assert d.denominator is not None and d.denominator.expression is not None
+        assert d.numerator.expression is not None
+        assert d.numerator_cost.params == d.numerator.expression.params, indicator
+        assert d.denominator_cost.params == d.denominator.expression.params, indicator

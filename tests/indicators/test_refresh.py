@@ -106,16 +106,27 @@ def test_every_indicator_for_every_demo_practice_and_month(
         v = shown.get()
         assert (v.level, v.org_code, v.month, v.source) == (level, code, month, "manual")
         assert v.value == pytest.approx(value), indicator_id
-    # prescribing measures carry deciles and savings at the 10th centile
+    # prescribing measures carry deciles and savings at the 10th centile (whole pence, never
+    # negative); a locality's saving is the sum of its practices'
     v = IndicatorValue.objects.filter(
         indicator_id="prescribing-lansoprazole", level="practice", month=months[-1]
     ).exclude(extra={})
     assert v.exists() and all(1 <= x.extra["decile"] <= 10 for x in v)
-    assert all(x.extra["saving_at_10th"] is not None for x in v)
+    assert all(isinstance(x.extra["saving_at_10th_pence"], int) for x in v)
+    assert all(x.extra["saving_at_10th_pence"] >= 0 for x in v)
     statins = IndicatorValue.objects.filter(
         indicator_id="prescribing-high-cost-statins", level="practice"
     ).exclude(extra={})
-    assert any((x.extra["saving_at_10th"] or 0) > 0 for x in statins)
+    assert any((x.extra["saving_at_10th_pence"] or 0) > 0 for x in statins)
+    by_locality: Counter[str] = Counter()
+    locality_of = dict(zip(warehouse.column("gp_practice_code").to_pylist(),
+                           warehouse.column("locality_code").to_pylist(), strict=True))  # fmt: skip
+    for x in v:
+        by_locality[locality_of[x.org_code]] += x.extra["saving_at_10th_pence"]
+    for locality, pence in by_locality.items():
+        shown = IndicatorValue.objects.get(indicator_id="prescribing-lansoprazole",
+                                           level="locality", org_code=locality, month=months[-1])  # fmt: skip
+        assert shown.extra == {"saving_at_10th_pence": pence}
     assert WatchPathway.objects.count() == result.watch_pathways > 0
     assert all(w.wait_days >= 119 for w in WatchPathway.objects.all())
     assert AuditEvent.objects.filter(action="refresh").exists()

@@ -169,3 +169,56 @@ def test_latest_status_for_the_board_report(values: None) -> None:
     before = latest_status("rtt-admitted-18-weeks", "practice", handmade.P1, handmade.OCT)
     assert before is not None and before.value is None and before.text == "No data yet"
     assert latest_status("no-such-indicator", "pct", "5P3") is None
+
+
+def test_prescribing_deciles_and_savings_on_the_page_and_downloads(
+    values: None, django_user_model: Any
+) -> None:
+    """Lansoprazole share of PPI items, November 2008 (handmade.py): P1 10 of 40 items (25%),
+    lansoprazole £3 an item and the others £1; P2 2 of 40 (5%), also £3 and £1. The PCT's
+    10th centile between its two practices is 5 + 0.1 × 20 = 7%; P1 is in decile 10 and would
+    switch (25% − 7%) × 40 = 7.2 items at £2 each, £14.40; P2 is below the centile (0). The
+    Dacorum locality's potential saving is the sum, £14.40."""
+    client = client_for(django_user_model, "analyst")
+    html = client.get(
+        f"/indicators/i/prescribing-lansoprazole/?org=practice:{handmade.P1}"
+    ).content.decode()
+    nov = html[html.index('<td class="nhsuk-table__cell">Nov 2008</td>') :]
+    nov = nov[: nov.index("</tr>")]
+    assert (
+        '<td class="nhsuk-table__cell nhsuk-table__cell--numeric" data-column="decile">10</td>'
+        in nov
+    )
+    assert 'data-column="centile-10">7.0</td>' in nov and 'data-column="saving">14.40</td>' in nov
+    assert "Potential saving at the 10th centile" in html and 'id="prescribing-note"' in html
+    url = f"/indicators/i/prescribing-lansoprazole/download.csv?org=practice:{handmade.P2}"
+    rows = {r["month"]: r for r in csv.DictReader(io.StringIO(client.get(url).content.decode()))}
+    assert rows["2008-11-01"]["decile"] == "1"
+    assert float(rows["2008-11-01"]["pct_10th_centile"]) == pytest.approx(7.0)
+    assert rows["2008-11-01"]["potential_saving_at_10th_gbp"] == "0.00"
+    assert (
+        rows["2008-10-01"]["decile"] == ""
+        and rows["2008-10-01"]["potential_saving_at_10th_gbp"] == ""
+    )
+    xlsx = client.get("/indicators/i/prescribing-lansoprazole/download.xlsx?org=locality:dacorum")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    table = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = table[0]
+    assert header[-3:] == ["decile", "pct_10th_centile", "potential_saving_at_10th_gbp"]
+    november = next(r for r in table[1:] if r[3] == "2008-11-01")
+    assert november[-3:] == [None, None, pytest.approx(14.40)]
+    # a measure about safe prescribing, not cost: deciles and centile in its own unit, no saving
+    url = f"/indicators/i/prescribing-antibiotics-per-astro-pu/download.csv?org=practice:{handmade.P1}"
+    rows = {r["month"]: r for r in csv.DictReader(io.StringIO(client.get(url).content.decode()))}
+    # P1 30 items per 800 ASTRO-PU, P2 none per 1,500: 10th centile 0.1 × 30/800 × 12,000 = 45
+    assert rows["2008-11-01"]["decile"] == "10"
+    assert float(rows["2008-11-01"]["pct_10th_centile"]) == pytest.approx(45.0)
+    assert rows["2008-11-01"]["potential_saving_at_10th_gbp"] == ""
+    page = client.get(
+        f"/indicators/i/prescribing-antibiotics-per-astro-pu/?org=practice:{handmade.P1}"
+    ).content.decode()
+    assert "not cost: it has no potential saving" in page
+    # other indicators have no prescribing columns
+    url = f"/indicators/i/gp-referral-rate/download.csv?org=practice:{handmade.P1}"
+    assert "decile" not in client.get(url).content.decode().splitlines()[0]

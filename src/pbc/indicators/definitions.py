@@ -130,6 +130,20 @@ class Definition:
         return self.numerator.expression is not None
 
     @property
+    def prescribing_measure(self) -> bool:
+        """An OpenPrescribing-style measure (numerator from the prescribing data): practices
+        get deciles across their PCT and the PCT's 10th centile."""
+        return self.numerator.expression is not None and (
+            self.numerator.expression.name == "prescribing.items"
+        )
+
+    @property
+    def cost_measure(self) -> bool:
+        """A prescribing measure with cost filters: it has a potential saving at the 10th
+        centile. The others are about safe or effective prescribing, not cost."""
+        return self.prescribing_measure and self.numerator_cost is not None
+
+    @property
     def unit_level(self) -> str:
         if self.numerator.expression is None:
             return "services" if self.services_feed else "manual"

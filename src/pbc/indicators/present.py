@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pbc import stats
 from pbc.indicators.definitions import Definition
@@ -59,6 +60,28 @@ class Row:
     special_cause: str = ""
     extra: dict[str, object] | None = None
     source: str = ""
+
+    # Prescribing measures (OpenPrescribing style, stored by the refresh in `extra`).
+    @property
+    def decile(self) -> int | None:
+        """The practice's decile among its PCT's practices (1 = lowest tenth)."""
+        value = (self.extra or {}).get("decile")
+        return int(value) if isinstance(value, int | float) else None
+
+    @property
+    def centile_10(self) -> float | None:
+        """The PCT's 10th-centile value that month, in the indicator's unit."""
+        value = (self.extra or {}).get("ratio_at_10th")
+        return float(value) if isinstance(value, int | float) else None
+
+    @property
+    def saving_at_10th(self) -> Decimal | None:
+        """Potential saving (£) had it prescribed at the PCT's 10th centile: a practice's own,
+        0 when already at or below it; a locality's or PCT's the sum of its practices'."""
+        pence = (self.extra or {}).get("saving_at_10th_pence")
+        if not isinstance(pence, int | float):
+            return None
+        return (Decimal(int(pence)) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass

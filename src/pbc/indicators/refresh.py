@@ -110,7 +110,7 @@ def compute_definition(
             value=v.value,
             lower=v.lower,
             upper=v.upper,
-            extra=extras.get((v.org_code, v.month), {}) if v.level == "practice" else {},
+            extra=extras.get((v.level, v.org_code, v.month), {}),
             source=IndicatorValue.Source.COMPUTED,
         )
         for v in values
@@ -123,11 +123,16 @@ def _prescribing_extras(
     con: Any,
     units: cp.Units,
     values: Iterable[cp.Value],
-) -> dict[tuple[str, dt.date], dict[str, Any]]:
-    num = definition.numerator.expression
-    if num is None or num.name != "prescribing.items":
+) -> dict[tuple[str, str, dt.date], dict[str, Any]]:
+    """OpenPrescribing figures of a prescribing measure (`pbc.analytics.indicators.prescribing`)
+    by (level, org code, month): for each practice its decile among the PCT's practices, the
+    PCT's 10th-centile value (in the indicator's unit) and, for cost measures, the potential
+    saving at the 10th centile in whole pence (0 when already at or below it); for each
+    locality and PCT the sum of its practices' potential savings."""
+    if not definition.prescribing_measure:
         return {}
     pct_of = {p: pct for p, _loc, pct in units.practices}
+    parents = {p: (("locality", loc), ("pct", pct)) for p, loc, pct in units.practices}
     costs: dict[str, dict[tuple[str, dt.date], float]] = {}
     for key, ref in (("num", definition.numerator_cost), ("den", definition.denominator_cost)):
         costs[key] = cp._counts(con, ex.evaluate(ref.name, ctx, ref.params)) if ref else {}
@@ -144,15 +149,26 @@ def _prescribing_extras(
         for v in values
         if v.level == "practice"
     ]
-    has_cost = definition.numerator_cost is not None
-    return {
-        (r.practice, r.month): {
+    has_cost = definition.cost_measure
+    out: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
+    totals: dict[tuple[str, str, dt.date], int] = {}
+    for r in rx.measure_results(rows):
+        saving = rx.positive_saving(r.saving_at_10th) if has_cost else None
+        pence = None if saving is None else rx.to_pence(saving)
+        out[("practice", r.practice, r.month)] = {
             "decile": r.decile,
-            "ratio_at_10th": None if r.ratio_at_10th is None else 100 * r.ratio_at_10th,
-            "saving_at_10th": r.saving_at_10th if has_cost else None,
+            "ratio_at_10th": None
+            if r.ratio_at_10th is None
+            else definition.multiplier * r.ratio_at_10th,
+            "saving_at_10th_pence": pence,
         }
-        for r in rx.measure_results(rows)
-    }
+        if has_cost:
+            for level, org in parents[r.practice]:
+                key = (level, org, r.month)
+                totals[key] = totals.get(key, 0) + (pence or 0)
+    for key, pence in totals.items():
+        out[key] = {"saving_at_10th_pence": pence}
+    return out
 
 
 def manual_values(months: Iterable[dt.date] | None = None) -> list[IndicatorValue]:

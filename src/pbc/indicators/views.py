@@ -221,15 +221,21 @@ def indicator_page(request: HttpRequest, indicator: str) -> HttpResponse:
 
 
 def _table(definition: Definition, org: Org, rows: list[present.Row]) -> list[list[Any]]:
+    """The download: one row per month; prescribing measures add the practice's decile in its
+    PCT, the PCT's 10th centile and the potential saving at it (£, two decimals)."""
     header = ["indicator", "organisation_level", "organisation", "month", "numerator",
               "denominator", "value", "lower_95", "upper_95", "unit", "spc_point"]  # fmt: skip
+    prescribing = definition.prescribing_measure
+    if prescribing:
+        header += ["decile", "pct_10th_centile", "potential_saving_at_10th_gbp"]
     out: list[list[Any]] = [header]
     for r in rows:
-        out.append(
-            [definition.id, org.level, org.code, r.month.isoformat(), r.numerator, r.denominator,
-             r.value, r.lower, r.upper, definition.unit,
-             "suppressed" if r.suppressed else r.point_type]
-        )  # fmt: skip
+        line = [definition.id, org.level, org.code, r.month.isoformat(), r.numerator,
+                r.denominator, r.value, r.lower, r.upper, definition.unit,
+                "suppressed" if r.suppressed else r.point_type]  # fmt: skip
+        if prescribing:
+            line += [r.decile, r.centile_10, r.saving_at_10th]
+        out.append(line)
     return out
 
 

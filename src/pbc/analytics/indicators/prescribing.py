@@ -14,8 +14,21 @@ quantity; the saving is its actual denominator cost minus that:
     saving = denominator_cost − (p·D·cost_per_numerator_item + (D − p·D)·cost_per_other_item)
 
 When the practice has no numerator (or no other) items its own unit cost is unknown; the PCT's
-cost per item that month is used instead. Savings are negative for practices already below the
-centile; `total_saving` adds only the positive ones (the money actually on the table).
+cost per item that month is used instead. Since denominator_cost = N·c_num + (D − N)·c_other
+for a practice with N numerator items at c_num each and D − N others at c_other, this is
+
+    saving = (N/D − p) × D × (c_num − c_other)
+
+the items that would switch from the numerator drugs to the others at the centile's ratio,
+times what each switch saves: the "(practice − centile) × quantity" form OpenPrescribing uses
+for its cost-per-unit measures, with the ratio difference turned into items. Savings are
+negative for practices already below the centile; they are reported only where positive
+(`positive_saving`), and `total_saving` adds only the positive ones (the money actually on the
+table), as OpenPrescribing does. Measures about safe or effective prescribing rather than
+cost (no cost filters in their definition) have deciles but no saving.
+
+Money: costs arrive as pounds; the saving (a product with the interpolated centile ratio) is
+rounded to whole pence, half away from zero, by `to_pence` before it leaves for the app.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 CENTILES: tuple[int, ...] = (10, 20, 30, 40, 50, 60, 70, 80, 90)
 
@@ -117,5 +131,17 @@ def measure_results(rows: Sequence[PracticeMonth]) -> list[PracticeResult]:
     return results
 
 
+def positive_saving(saving: float | None) -> float | None:
+    """The potential saving as reported: the amount where positive, 0 for a practice already
+    at or below the centile, None where there is none (no ratio)."""
+    return None if saving is None else max(saving, 0.0)
+
+
 def total_saving(results: Sequence[PracticeResult]) -> float:
     return sum(r.saving_at_10th for r in results if r.saving_at_10th and r.saving_at_10th > 0)
+
+
+def to_pence(pounds: float) -> int:
+    """Pounds to whole pence, half away from zero (through the float's shortest decimal
+    representation, so 14.4 is 1440, not 1439)."""
+    return int((Decimal(repr(pounds)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
