@@ -154,7 +154,7 @@ def differences(row: Mapping[str, Any]) -> list[str]:
             f"charged as {row['point_of_delivery']}, the rules say "
             f"{row['expected_point_of_delivery']}"
         )
-    if (row["hrg_code"] or "") != (row["expected_hrg_code"] or "") and row["dataset"] != "op":
+    if (row["hrg_code"] or "") != (row["expected_hrg_code"] or ""):
         out.append(f"HRG {row['hrg_code'] or 'none'} charged, {row['expected_hrg_code']} derived")
     if row["dataset"] == "op" and row["activity"] == 0 and row["charged_price"]:
         out.append("did not attend: not chargeable")
