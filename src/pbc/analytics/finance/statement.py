@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pbc.analytics.finance.forecast import METHODS, Backtest, backtest, best_method, forecast
 from pbc.analytics.finance.lines import BudgetLine
-from pbc.analytics.finance.money import ZERO, round_money
+from pbc.analytics.finance.money import ZERO
 
 TOTAL = "total"
 
@@ -134,7 +134,8 @@ class LineStatement:
 
 
 def _pct(amount: Decimal, base: Decimal) -> Decimal | None:
-    return round_money(amount / base * 100).quantize(Decimal("0.1")) if base else None
+    """amount as a % of base, rounded once, half-up, to 0.1 (not via the penny: 0.851 → 0.9)."""
+    return (amount * 100 / base).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if base else None
 
 
 def _cumulative(values: Sequence[Decimal]) -> list[Decimal]:
