@@ -222,3 +222,67 @@ def test_prescribing_deciles_and_savings_on_the_page_and_downloads(
     # other indicators have no prescribing columns
     url = f"/indicators/i/gp-referral-rate/download.csv?org=practice:{handmade.P1}"
     assert "decile" not in client.get(url).content.decode().splitlines()[0]
+
+
+def test_practice_dashboard_lists_its_indicators_with_latest_values(
+    values: None, django_user_model: Any
+) -> None:
+    client = client_for(django_user_model, "practice")
+    page = client.get(f"/indicators/practices/{handmade.P1}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    practice_level = [d.id for d in defs.catalogue().values() if "practice" in d.levels]
+    for indicator in practice_level:
+        assert f'data-indicator="{indicator}"' in html, indicator
+    assert 'data-indicator="mrsa-bacteraemia"' not in html  # PCT level only
+    row = html[html.index('data-indicator="gp-referral-rate"') :]
+    row = row[: row.index("</tr>")]
+    assert "Nov 2008" in row and ">72.0<" in row  # P1's November rate (handmade.EXPECTED)
+    assert 'data-icon="variation"' in row
+    # another practice's dashboard is refused, and audited
+    assert client.get(f"/indicators/practices/{handmade.P2}/").status_code == 403
+    assert AuditEvent.objects.filter(action="denied", username="practice").exists()
+    table = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"/indicators/practices/{handmade.P1}/?format=csv").content.decode()
+            )
+        )
+    )
+    assert [r["indicator"] for r in table] == practice_level
+    admitted = next(r for r in table if r["indicator"] == "rtt-admitted-18-weeks")
+    assert float(admitted["value"]) == pytest.approx(50.0) and admitted["target"] == "90.0"
+
+
+def test_pct_dashboard_and_its_xlsx(values: None, django_user_model: Any) -> None:
+    """West Herts (5P3) = P1 + P2: 6 GP referrals in November over 3,000 weighted patients,
+    24.0 per 1,000 a year; admitted RTT 1 of 2 within 18 weeks against the 90% target."""
+    analyst = client_for(django_user_model, "analyst")
+    html = analyst.get("/indicators/pct/west-herts/").content.decode()
+    pct_level = [d.id for d in defs.catalogue().values() if "pct" in d.levels]
+    for indicator in pct_level:
+        assert f'data-indicator="{indicator}"' in html, indicator
+    assert 'data-indicator="smr-by-provider"' not in html  # provider level only
+    assert (
+        client_for(django_user_model, "locality").get("/indicators/pct/west-herts/").status_code
+        == 403
+    )
+    response = analyst.get("/indicators/pct/west-herts/?format=xlsx")
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert 'filename="indicators-5P3.xlsx"' in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    table = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert table[0] == ["indicator", "title", "month", "value", "lower_95", "upper_95", "unit",
+                        "target", "variation", "assurance"]  # fmt: skip
+    rows = {r[0]: dict(zip(table[0], r, strict=True)) for r in table[1:]}
+    assert list(rows) == pct_level
+    referrals = rows["gp-referral-rate"]
+    assert referrals["month"] == "2008-11-01" and referrals["value"] == pytest.approx(24.0)
+    assert referrals["lower_95"] < 24.0 < referrals["upper_95"]
+    assert referrals["variation"] == "common cause"  # two points: no special cause yet
+    admitted = rows["rtt-admitted-18-weeks"]
+    assert admitted["value"] == pytest.approx(50.0) and admitted["target"] == 90
+    assert rows["mrsa-bacteraemia"]["value"] is None  # nothing entered
