@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -88,8 +89,10 @@ def test_refresh_recomputes_the_month_through_the_cli() -> None:
 
     from pbc.finance.models import RefreshRun, SpendFact
 
-    def spend() -> object:
-        return SpendFact.objects.filter(financial_year="2008/09").aggregate(t=Sum("charged"))["t"]
+    def spend() -> Decimal:
+        # SQLite sums decimals as floats, in no fixed order: compare to the penny.
+        total = SpendFact.objects.filter(financial_year="2008/09").aggregate(t=Sum("charged"))["t"]
+        return Decimal(total).quantize(Decimal("0.01"))
 
     before, runs = spend(), RefreshRun.objects.count()
     result = runner.invoke(app, ["refresh", "--month", "2009-01"])

@@ -31,13 +31,18 @@ ANNUAL = D("120000.00")
 
 
 def _costed(codes: list[str]) -> dict[str, D | int]:
-    """RC9's rows billed to West Herts for its practices, April 2008 to January 2009."""
+    """RC9's rows (imaging included) billed to West Herts for its practices, April 2008 to
+    January 2009."""
     con = wh.connect()
     out: dict[str, D | int] = {"activity": 0, "charged": D("0.00"), "at_tariff": D("0.00")}
-    for name in ("apc", "op", "ae"):
+    for name in ("apc", "op", "ae", "imaging"):
         period = spend.in_period(name, wh.table(con, name), MONTHS[0], dt.date(2009, 1, 31))
         costed = spend.costed_activity(
-            name, period, wh.table(con, "tariff"), wh.table(con, "market_forces_factors")
+            name,
+            period,
+            wh.table(con, "tariff"),
+            wh.table(con, "market_forces_factors"),
+            wh.table(con, "local_prices"),
         )
         rows = costed.filter(
             (costed.provider_code == "RC9")

@@ -68,10 +68,11 @@ def test_statement_totals_reconcile_exactly_with_costed_activity(
             "provider__code", flat=True
         )
     )
-    for name in ("apc", "op", "ae"):
+    for name in ("apc", "op", "ae", "imaging"):
         costed = spend.costed_activity(
             name, spend.in_period(name, wh.table(con, name), dt.date(2008, 4, 1), dt.date(2009, 1, 31)),
             wh.table(con, "tariff"), wh.table(con, "market_forces_factors"),
+            wh.table(con, "local_prices"),
         )  # fmt: skip
         codes = [p.code for p in practices(locality__pct=pct)]
         rows = costed.filter(

@@ -18,10 +18,12 @@ from django import forms
 from pbc.analytics.finance.periods import fy_months
 from pbc.finance.models import FINANCIAL_YEAR_PATTERN, LINE_CHOICES, Contract
 from pbc.orgs.models import Provider
-from pbc.warehouse.datasets import POINTS_OF_DELIVERY
+from pbc.warehouse.datasets import IMAGING_POINTS_OF_DELIVERY, POINTS_OF_DELIVERY
 
 # Community, mental health and other provider services are planned in contacts.
-PLAN_POINTS_OF_DELIVERY = sorted(POINTS_OF_DELIVERY | {"COMM", "MH", "OTH"})
+PLAN_POINTS_OF_DELIVERY = sorted(
+    POINTS_OF_DELIVERY | IMAGING_POINTS_OF_DELIVERY | {"COMM", "MH", "OTH"}
+)
 
 
 @dataclass(frozen=True)

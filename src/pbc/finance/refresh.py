@@ -5,11 +5,12 @@ For report month M of financial year Y, the facts of Y (April to M) and of the t
 the seasonal method's backtest) are recomputed from the warehouse and replace the stored ones in
 one transaction:
 
-- invoiced activity (apc, op, ae), costed at tariff (`pbc.analytics.finance.spend`), charged at
-  what the provider invoiced; rows of a provider whose contract with the practice's PCT that year
-  is a block are not charged per row (the block is): they are kept as "under_block" facts on the
-  block's budget line with their activity and £ at tariff and nothing charged, so the contract
-  review shows the activity the block bought;
+- invoiced activity (apc, op, ae and unbundled imaging), costed at tariff and at local prices
+  (`pbc.analytics.finance.spend`), charged at what the provider invoiced; rows of a provider
+  whose contract with the practice's PCT that year is a block are not charged per row (the
+  block is): they are kept as "under_block" facts on the block's budget line with their
+  activity and £ at tariff and nothing charged, so the contract review shows the activity the
+  block bought;
 - block contracts: a twelfth of the annual value a month, shared among the PCT's practices by
   registered patients (latest quarter's list size);
 - prescribing: actual cost by practice and month; in the current year, months later than
@@ -66,7 +67,7 @@ from pbc.periods import parse_month
 from pbc.services import feeds as services_feeds
 from pbc.warehouse import engine as wh
 
-ACTIVITY = ("apc", "op", "ae")
+ACTIVITY = ("apc", "op", "ae", "imaging")
 
 
 def latest_activity_month(con: Any) -> dt.date | None:
@@ -163,6 +164,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
         wh.table(con, "practices"),
         start,
         end,
+        local_prices=wh.table(con, "local_prices"),
     )
     rows_costed = 0
     for r in con.to_pyarrow(summary).to_pylist():
