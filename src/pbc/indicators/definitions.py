@@ -15,6 +15,11 @@ Each file declares (see any file for an example):
 - `polarity`: increase (higher is better), decrease or neutral;
 - `target: {value, description}`, `baseline: {value, period, description}`,
   `trajectory: [{period: YYYY-MM, value, description}]` (any may be null/empty);
+- or a target stated relative to a baseline (count indicators only; see `DerivedTarget`):
+  `baseline: {period: YYYY/YY, from_values: sum | value: N, description}` and
+  `target: {change: -1460 | factor: 0.5, year: YYYY/YY, from: YYYY-MM, scope: LEVEL:CODE,
+  trajectory: [{by: YYYY-MM, change | factor}], description}` (`value` null, no top-level
+  trajectory);
 - `frequency` (monthly, quarterly), `levels` (practice, locality, pct, provider), `source`;
 - `plans`: the plan objectives it monitors (free text);
 - `review: {author, checked_by, date_reviewed}` (null until a second person has checked it).
@@ -22,6 +27,7 @@ Each file declares (see any file for an example):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -107,6 +113,8 @@ class Definition:
     denominator_cost: ExpressionRef | None = None
     percentile: float = 0.95
     scale: float = 1.0
+    baseline_from_values: bool = False  # the organisation's own values summed over the period
+    derived: DerivedTarget | None = None  # a target stated relative to the baseline
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -176,6 +184,95 @@ def _period(value: Any, where: str) -> dt.date:
         return dt.date(int(year), int(month), 1)
     except (ValueError, TypeError):
         raise DefinitionError(f"{where}: period must be YYYY-MM, got {value!r}") from None
+
+
+def year_start(financial_year: str) -> dt.date:
+    """April of a financial year written "2008/09"."""
+    return dt.date(int(financial_year[:4]), 4, 1)
+
+
+def financial_year(month: dt.date) -> str:
+    start = month.year if month.month >= 4 else month.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def _financial_year(value: Any, where: str) -> str:
+    text = str(value)
+    head, _, tail = text.partition("/")
+    if not (len(head) == 4 and head.isdigit() and tail == f"{(int(head) + 1) % 100:02d}"):
+        raise DefinitionError(f"{where}: a financial year is written like 2008/09, got {value!r}")
+    return text
+
+
+def _months(first: dt.date, last: dt.date) -> int:
+    """Months from `first` to `last`, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+PERIODS_PER_YEAR = {"monthly": 12, "quarterly": 4, "annual": 1}
+
+
+@dataclass(frozen=True)
+class DerivedPoint:
+    """A trajectory step of a derived target: the cumulative change (or the factor) on the
+    baseline reached by the end of month `by`."""
+
+    by: dt.date
+    change: float | None = None
+    factor: float | None = None
+
+    def change_on(self, baseline: float) -> float:
+        return self.change if self.change is not None else baseline * (self.factor - 1)  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class DerivedTarget:
+    """A target stated relative to the baseline: the baseline year's count changed by
+    `change` (absolute, e.g. -1460) or multiplied by `factor` (e.g. 0.5, 0.7), for the
+    count of the financial year `year`; monitored from month `start` on (April of `year`
+    unless the plan watches a later deadline earlier); `scope` (level, code) when the plan
+    is one organisation's.
+
+    **Yearly to monthly.** The SPC and assurance compare monthly values with the target in
+    force that month, so the yearly target becomes a monthly one: the baseline year's
+    average month (baseline / 12; quarterly / 4) plus the change spread evenly over the
+    months. With trajectory steps (cumulative change by the end of month `by`, inside
+    `year`), each stretch of `year` carries its own share: the month's target is
+    baseline / 12 + (change due by the end of its stretch - change due by the end of the
+    previous one) / months in the stretch, so the months add up to each step and to the
+    year's target. Outside `year` (from `start` up to it, and after it) the month's target
+    is the year's target / 12. A seasonal profile (the baseline year's own month) is not
+    used: it would move the target line every month and the SPC takes one target."""
+
+    year: str
+    start: dt.date
+    change: float | None = None
+    factor: float | None = None
+    scope: tuple[str, str] | None = None
+    trajectory: tuple[DerivedPoint, ...] = ()
+
+    def yearly(self, baseline: float) -> float:
+        return DerivedPoint(dt.date.min, self.change, self.factor).change_on(baseline) + baseline
+
+    def in_period(self, baseline: float, month: dt.date, periods: int = 12) -> float | None:
+        """The target for one period (month or quarter) starting at `month`; None before
+        `start`."""
+        if month < self.start:
+            return None
+        first = year_start(self.year)
+        last = dt.date(first.year + 1, 3, 1)
+        yearly_change = self.yearly(baseline) - baseline
+        if not self.trajectory or not first <= month <= last:
+            return self.yearly(baseline) / periods
+        steps = [(p.by, p.change_on(baseline)) for p in self.trajectory]
+        if steps[-1][0] < last:
+            steps.append((last, yearly_change))
+        begin, done = first, 0.0
+        for by, change in steps:
+            if month <= by:
+                return baseline / periods + (change - done) / _months(begin, by)
+            begin, done = dt.date(by.year + by.month // 12, by.month % 12 + 1, 1), change
+        raise AssertionError("unreachable: the last step ends the year")
 
 
 def _part(raw: Any, where: str) -> Part:
@@ -280,7 +377,82 @@ def parse(raw: dict[str, Any], source: str = "") -> Definition:
     )
     if definition.computed:
         definition.compute_spec()  # raises on an inconsistent statistic
-    return definition
+    return _with_derived_target(definition, raw, where)
+
+
+DERIVED_KEYS = {"change", "factor", "year", "from", "scope", "trajectory"}
+
+
+def _change_or_factor(raw: dict[str, Any], where: str) -> tuple[float | None, float | None]:
+    given = [k for k in ("change", "factor") if raw.get(k) is not None]
+    if len(given) != 1:
+        raise DefinitionError(f"{where}: give exactly one of change or factor")
+    value = raw[given[0]]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DefinitionError(f"{where}: {given[0]} must be a number, got {value!r}")
+    if given[0] == "factor" and value <= 0:
+        raise DefinitionError(f"{where}: factor must be above 0, got {value!r}")
+    return (float(value), None) if given[0] == "change" else (None, float(value))
+
+
+def _with_derived_target(definition: Definition, raw: dict[str, Any], where: str) -> Definition:
+    """Parse the baseline's `from_values` and a target stated relative to the baseline."""
+    target = raw["target"] or {}
+    baseline = raw["baseline"] or {}
+    unknown_target = set(target) - {"value", "description"} - DERIVED_KEYS
+    unknown_baseline = set(baseline) - {"value", "period", "description", "from_values"}
+    if unknown_target or unknown_baseline:
+        raise DefinitionError(
+            f"{where}: unknown keys target {sorted(unknown_target)}, "
+            f"baseline {sorted(unknown_baseline)}"
+        )
+    from_values = baseline.get("from_values")
+    if from_values is not None and from_values != "sum":
+        raise DefinitionError(f"{where} baseline: from_values must be sum, got {from_values!r}")
+    if not DERIVED_KEYS & set(target):
+        if from_values is not None:
+            raise DefinitionError(f"{where} baseline: from_values needs a target change or factor")
+        return definition
+    w = f"{where} target"
+    if definition.statistic != "count":
+        raise DefinitionError(f"{w}: a change or factor on a baseline needs a count indicator")
+    if target.get("value") is not None or definition.trajectory:
+        raise DefinitionError(f"{w}: a change or factor replaces value and trajectory")
+    if (baseline.get("value") is None) == (from_values is None):
+        raise DefinitionError(f"{where} baseline: give exactly one of value or from_values: sum")
+    if baseline.get("value") is not None and float(baseline["value"]) < 0:
+        raise DefinitionError(f"{where} baseline: value must not be negative")
+    _financial_year(baseline.get("period"), f"{where} baseline period")
+    change, factor = _change_or_factor(target, w)
+    if "year" not in target:
+        raise DefinitionError(f"{w}: year (the financial year the target is for) is missing")
+    year = _financial_year(target["year"], f"{w} year")
+    start = _period(target["from"], f"{w} from") if target.get("from") else year_start(year)
+    scope = None
+    if target.get("scope"):
+        level, _, code = str(target["scope"]).partition(":")
+        if level not in definition.levels or not code:
+            raise DefinitionError(
+                f"{w}: scope must be LEVEL:CODE with a level from {definition.levels}, "
+                f"got {target['scope']!r}"
+            )
+        scope = (level, code)
+    points: list[DerivedPoint] = []
+    for i, p in enumerate(target.get("trajectory") or (), start=1):
+        pw = f"{w} trajectory point {i}"
+        if not isinstance(p, dict) or "by" not in p:
+            raise DefinitionError(f"{pw}: needs by (YYYY-MM) and change or factor")
+        by = _period(p["by"], pw)
+        first = year_start(year)
+        if not first <= by <= dt.date(first.year + 1, 3, 1):
+            raise DefinitionError(f"{pw}: by {p['by']} must fall in {year}")
+        if points and by <= points[-1].by:
+            raise DefinitionError(f"{pw}: points must be in date order")
+        points.append(DerivedPoint(by, *_change_or_factor(p, pw)))
+    if points and definition.frequency != "monthly":
+        raise DefinitionError(f"{w}: trajectory steps need a monthly indicator")
+    derived = DerivedTarget(year, start, change, factor, scope, tuple(points))
+    return dataclasses.replace(definition, baseline_from_values=bool(from_values), derived=derived)
 
 
 def load_file(path: Path) -> Definition:

@@ -6,6 +6,11 @@ Choices:
   values, months without a value left out; the improvement direction is the indicator's
   polarity; the target the one in force at the last month. Fewer than 12 points: the chart is
   drawn but flagged as short (limits unreliable), as NHSRplotthedots warns.
+- **Targets** (`resolve_target`): an analyst's target for the financial year wins; else a
+  target derived from a baseline (`definitions.DerivedTarget`: the baseline year's average
+  month plus the change spread over the months, trajectory steps carrying their own share);
+  else the definition's trajectory or fixed target. A derived target is None, with the reason
+  in its note, outside the plan's scope, without a full baseline year or when negative.
 - **Funnel**: practices (or providers) compared over the latest 12 months with values, summing
   numerators and denominators (one month at practice level is too few events to say anything).
   A point outside the 95% limits is an improvement or a concern by the indicator's polarity
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pbc import stats
+from pbc.indicators import definitions as defs
 from pbc.indicators.definitions import Definition
 from pbc.indicators.models import IndicatorValue, Target
 from pbc.stats import DisclosureRule
@@ -106,10 +112,30 @@ class Spc:
         return ASSURANCE_TEXT.get(self.assurance or "", "No target")
 
 
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """The target in force for one organisation and month, where it came from ("local": an
+    analyst's target for the year; "derived": the definition's change or factor on the
+    baseline; "definition": its fixed target or trajectory; "" none) and a note: how a
+    derived target was worked out, or why there is none."""
+
+    value: float | None
+    source: str
+    note: str = ""
+
+
 def target_for(definition: Definition, level: str, org_code: str, month: dt.date) -> float | None:
+    """The target value in force (`resolve_target`)."""
+    return resolve_target(definition, level, org_code, month).value
+
+
+def resolve_target(
+    definition: Definition, level: str, org_code: str, month: dt.date
+) -> ResolvedTarget:
     """A local target set for the month's financial year (this organisation, then every
-    organisation at the level), the latest point in force at the month; else the definition's
-    trajectory or target. A local target never carries over into the next financial year."""
+    organisation at the level), the latest point in force at the month; else the target
+    derived from the baseline (`derived_target`); else the definition's trajectory or target.
+    A local target never carries over into the next financial year."""
     year_start = dt.date(month.year if month.month >= 4 else month.year - 1, 4, 1)
     local = (
         Target.objects.filter(
@@ -122,7 +148,72 @@ def target_for(definition: Definition, level: str, org_code: str, month: dt.date
         .order_by("-org_code", "-valid_from")
         .first()
     )
-    return local.value if local is not None else definition.target_for(month)
+    if local is not None:
+        return ResolvedTarget(local.value, "local", local.note)
+    if definition.derived is not None:
+        return derived_target(definition, level, org_code, month)
+    value = definition.target_for(month)
+    return ResolvedTarget(value, "definition" if value is not None else "")
+
+
+def baseline_for(definition: Definition, level: str, org_code: str) -> tuple[float | None, str]:
+    """The baseline of a derived target: the definition's entered value, or the sum of the
+    organisation's own values over the baseline financial year (every period of it needed).
+    Returns (value, note); the value is None with the reason in the note."""
+    period = definition.baseline_period
+    if not definition.baseline_from_values:
+        assert definition.baseline is not None
+        return definition.baseline, f"{period} baseline {fmt(definition.baseline, 0)} (entered)"
+    first = defs.year_start(period)
+    values = IndicatorValue.objects.filter(
+        indicator_id=definition.id,
+        level=level,
+        org_code=org_code,
+        month__gte=first,
+        month__lt=first.replace(year=first.year + 1),
+        value__isnull=False,
+    ).values_list("value", flat=True)
+    needed = defs.PERIODS_PER_YEAR[definition.frequency]
+    found = list(values)
+    if len(found) < needed:
+        return None, (
+            f"no target: the {period} baseline needs values for all {needed} periods of the "
+            f"year, {len(found)} found"
+        )
+    total = float(sum(found))
+    return total, f"{period} baseline {fmt(total, 0)} (sum of the year's values)"
+
+
+def derived_target(
+    definition: Definition, level: str, org_code: str, month: dt.date
+) -> ResolvedTarget:
+    """The definition's change or factor on the baseline, as the target for the month
+    (`definitions.DerivedTarget.in_period`). None, with the reason, for an organisation
+    outside the plan's scope, a missing baseline, a month before the target is monitored,
+    or a target that works out negative."""
+    derived = definition.derived
+    assert derived is not None
+    if derived.scope is not None and derived.scope != (level, org_code):
+        return ResolvedTarget(
+            None, "", f"no target: the plan's target is for {':'.join(derived.scope)} only"
+        )
+    baseline, note = baseline_for(definition, level, org_code)
+    if baseline is None:
+        return ResolvedTarget(None, "", note)
+    periods = defs.PERIODS_PER_YEAR[definition.frequency]
+    value = derived.in_period(baseline, month, periods)
+    if value is None:
+        return ResolvedTarget(None, "", f"no target: monitored from {derived.start:%B %Y}")
+    yearly = derived.yearly(baseline)
+    how = (
+        f"change {fmt(derived.change, 0)}"
+        if derived.change is not None
+        else f"factor {derived.factor:g}"
+    )
+    note = f"{note}, {how}: {fmt(yearly, 1)} for {derived.year}"
+    if value < 0 or yearly < 0:
+        return ResolvedTarget(None, "", f"no target: the derived target is negative ({note})")
+    return ResolvedTarget(value, "derived", f"{note}, {fmt(value, 1)} for {month:%B %Y}")
 
 
 def series(definition: Definition, level: str, org_code: str) -> list[Row]:

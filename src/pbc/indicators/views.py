@@ -157,7 +157,8 @@ def indicator_context(
     definition: Definition, org: Org, rows: list[present.Row], *, public_page: bool
 ) -> dict[str, Any]:
     last_month = rows[-1].month if rows else dt.date.today().replace(day=1)
-    target = present.target_for(definition, org.level, org.code, last_month)
+    resolved = present.resolve_target(definition, org.level, org.code, last_month)
+    target = resolved.value
     chart = present.spc(definition, rows, target)
     return {
         "definition": definition,
@@ -168,6 +169,7 @@ def indicator_context(
         if chart
         else None,
         "target": target,
+        "target_note": resolved.note if resolved.source in ("derived", "") else "",
         "latest": next((r for r in reversed(rows) if r.value is not None), None),
         "public_page": public_page,
         "fmt": present.fmt,
