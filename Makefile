@@ -77,12 +77,13 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
-# Every test on SQLite; then the tests that touch the database again on PostgreSQL.
+# Every test on SQLite; then the tests that touch the database again on PostgreSQL (except
+# the accessibility checks of rendered markup, which do not depend on the database).
 pytest:
 	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
 
 pytest-postgres:
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m db --durations=15 $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "db and not markup" --durations=15 $(PYTEST_ARGS)
 
 test: install-test chromium postgres
 	$(call timed,lint,$(MAKE) --no-print-directory lint)
