@@ -4,7 +4,6 @@ across two providers, values beyond the header, and the web "accept with known p
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -24,20 +23,12 @@ from pbc.services.tabular import read_table
 from pbc.services.validation import validate
 from pbc.services.views import upload_dir
 from pbc.stats import proportion_ci
+from services.return_files import csv_bytes
 
 JANUARY = dt.date(2009, 1, 1)
 FEBRUARY = dt.date(2009, 2, 1)
 NHS = "9434765919"
 PRACTICE = "E82601"
-
-
-def csv_bytes(header: list[str], rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(h, "") for h in header])
-    return out.getvalue().encode()
 
 
 def checked(contract: ProviderContract, data: bytes, month: dt.date = JANUARY):  # type: ignore[no-untyped-def]

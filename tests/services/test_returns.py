@@ -3,7 +3,6 @@ known problems stores the whole return; a failure half-way stores nothing; repor
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
@@ -18,6 +17,7 @@ from pbc.services.return_templates import TEMPLATES
 from pbc.services.tabular import Table, read_table
 from pbc.services.validation import validate
 from pbc.stats import proportion_ci
+from services.return_files import csv_bytes
 
 OPHTH = TEMPLATES["tier2-ophthalmology"]
 GOOD = {
@@ -37,15 +37,6 @@ GOOD = {
     "complaint_details": "",
     "waiting_days": "14",
 }
-
-
-def csv_bytes(header: list[str], rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(h, "") for h in header])
-    return out.getvalue().encode()
 
 
 def malformed() -> bytes:
