@@ -36,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from pbc.analytics.finance.periods import fy_start
 from pbc.analytics.indicators import expressions as ex
 from pbc.analytics.indicators.compute import LEVELS, STATISTICS, ComputeSpec, ExpressionRef
 
@@ -186,16 +187,6 @@ def _period(value: Any, where: str) -> dt.date:
         raise DefinitionError(f"{where}: period must be YYYY-MM, got {value!r}") from None
 
 
-def year_start(financial_year: str) -> dt.date:
-    """April of a financial year written "2008/09"."""
-    return dt.date(int(financial_year[:4]), 4, 1)
-
-
-def financial_year(month: dt.date) -> str:
-    start = month.year if month.month >= 4 else month.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
 def _financial_year(value: Any, where: str) -> str:
     text = str(value)
     head, _, tail = text.partition("/")
@@ -259,7 +250,7 @@ class DerivedTarget:
         `start`."""
         if month < self.start:
             return None
-        first = year_start(self.year)
+        first = fy_start(self.year)
         last = dt.date(first.year + 1, 3, 1)
         yearly_change = self.yearly(baseline) - baseline
         if not self.trajectory or not first <= month <= last:
@@ -427,7 +418,7 @@ def _with_derived_target(definition: Definition, raw: dict[str, Any], where: str
     if "year" not in target:
         raise DefinitionError(f"{w}: year (the financial year the target is for) is missing")
     year = _financial_year(target["year"], f"{w} year")
-    start = _period(target["from"], f"{w} from") if target.get("from") else year_start(year)
+    start = _period(target["from"], f"{w} from") if target.get("from") else fy_start(year)
     scope = None
     if target.get("scope"):
         level, _, code = str(target["scope"]).partition(":")
@@ -443,7 +434,7 @@ def _with_derived_target(definition: Definition, raw: dict[str, Any], where: str
         if not isinstance(p, dict) or "by" not in p:
             raise DefinitionError(f"{pw}: needs by (YYYY-MM) and change or factor")
         by = _period(p["by"], pw)
-        first = year_start(year)
+        first = fy_start(year)
         if not first <= by <= dt.date(first.year + 1, 3, 1):
             raise DefinitionError(f"{pw}: by {p['by']} must fall in {year}")
         if points and by <= points[-1].by:

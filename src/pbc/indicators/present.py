@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pbc import stats
+from pbc.analytics.finance.periods import fy_start
 from pbc.indicators import definitions as defs
 from pbc.indicators.definitions import Definition
 from pbc.indicators.models import IndicatorValue, Target
@@ -164,7 +165,7 @@ def baseline_for(definition: Definition, level: str, org_code: str) -> tuple[flo
     if not definition.baseline_from_values:
         assert definition.baseline is not None
         return definition.baseline, f"{period} baseline {fmt(definition.baseline, 0)} (entered)"
-    first = defs.year_start(period)
+    first = fy_start(period)
     values = IndicatorValue.objects.filter(
         indicator_id=definition.id,
         level=level,

@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from pbc.analytics.finance.periods import next_fy
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import AuditEvent, Locality, Practice, Provider
 from pbc.orgs.roles import Permission
@@ -114,11 +115,6 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _next_year(financial_year: str) -> str:
-    start = periods.year_start(financial_year).year + 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
 def _refusal_on(form: Any, refusal: actions.Refused, default: str) -> None:
     form.add_error(refusal.field if refusal.field in form.fields else default, str(refusal))
 
@@ -169,7 +165,7 @@ def specification_edit(request: HttpRequest) -> HttpResponse:
         if source is not None:
             initial.update({name: getattr(source, name) for name in actions.SPECIFICATION_FIELDS})
             if not year:
-                initial["financial_year"] = _next_year(source.financial_year)
+                initial["financial_year"] = next_fy(source.financial_year)
         form = SpecificationForm(initial=initial)
     history = (
         list(

@@ -37,6 +37,11 @@ def previous_fy(fy: str) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
+def next_fy(fy: str) -> str:
+    start = int(fy[:4]) + 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
 def fy_months(fy: str) -> list[dt.date]:
     """The twelve months of the year, April first."""
     return [add_months(fy_start(fy), i) for i in range(12)]
