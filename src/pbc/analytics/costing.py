@@ -53,6 +53,8 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from pbc.warehouse.datasets import APC_POINTS_OF_DELIVERY
+
 MONEY = dt.Decimal(14, 2)
 MFF = dt.Decimal(6, 4)
 WORKING = dt.Decimal(24, 6)  # exact for price x MFF before rounding to the penny
@@ -267,7 +269,7 @@ def _join_prices(rows: ir.Table, key: str, prices: ir.Table, mff: ir.Table) -> i
     )
 
 
-APC_PODS = ("EL", "DC", "NEL", "NELST")
+APC_PODS = tuple(sorted(APC_POINTS_OF_DELIVERY))
 
 
 def cost_apc(
