@@ -8,11 +8,11 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from pbc.analytics.finance.forecast import METHOD_LABELS
 from pbc.analytics.finance.lines import BudgetLine
+from pbc.exports import Workbook
 from pbc.finance.statements import Report
 
 MONEY_FORMAT = "#,##0.00;-#,##0.00"

@@ -8,9 +8,7 @@ organisation (403 and an audit entry otherwise), as `@requires` does for URL arg
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from pbc import exports
 from pbc.indicators import actions, charts, present
 from pbc.indicators import definitions as defs
 from pbc.indicators.definitions import Definition
@@ -243,23 +242,10 @@ def _table(definition: Definition, org: Org, rows: list[present.Row]) -> list[li
 
 def _download(table: list[list[Any]], name: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(table)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(exports.csv_text(table), content_type=exports.CSV_CONTENT_TYPE)
     else:
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = "Indicator"
-        for row in table:
-            ws.append(row)
-        out = io.BytesIO()
-        wb.save(out)
         response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            exports.table_xlsx(table, "Indicator"), content_type=exports.XLSX_CONTENT_TYPE
         )
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

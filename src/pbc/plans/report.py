@@ -22,11 +22,11 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from pbc.exports import Workbook
 from pbc.indicators.summary import Status, latest_status
 from pbc.orgs.models import Locality
 from pbc.plans.models import STATUS_ORDER, Outcome, Plan, add_months

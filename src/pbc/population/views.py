@@ -11,7 +11,6 @@ Access:
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from pbc import exports
 from pbc.analytics.population import risk_model as rm
 from pbc.analytics.population.cohort import CONDITION_LABELS, CONDITIONS
 from pbc.orgs import audit
@@ -237,7 +237,7 @@ def _case_finding_csv(
     request: HttpRequest, practice: Practice, condition: str, qs: Any
 ) -> HttpResponse:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = exports.csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     n = 0
     for r in qs.iterator():

@@ -9,11 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 from weasyprint import HTML
 
+from pbc.exports import Workbook
 from pbc.plans.report import OfflineFetcher
 from pbc.reports.board import BoardPack, BoardPackError, LedgerRow
 

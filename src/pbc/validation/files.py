@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from pbc.analytics.validation import RULES
+from pbc.exports import Workbook, csv_text, xlsx_bytes
 from pbc.validation.actions import ResponseRow
 from pbc.validation.models import Finding
 
@@ -68,12 +69,7 @@ def schedule_rows(findings: Iterable[Finding]) -> list[list[Any]]:
 
 
 def schedule_csv(findings: Iterable[Finding]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in schedule_rows(findings):
-        writer.writerow(row)
-    return out.getvalue()
+    return csv_text([COLUMNS, *schedule_rows(findings)])
 
 
 def schedule_xlsx(findings: Iterable[Finding], title: str) -> bytes:
@@ -87,9 +83,7 @@ def schedule_xlsx(findings: Iterable[Finding], title: str) -> bytes:
         ws.append(row)
         for cell in ws[ws.max_row][8:10]:
             cell.number_format = "#,##0.00"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)
 
 
 def _rows_from_table(table: list[list[Any]]) -> list[ResponseRow]:

@@ -25,7 +25,6 @@ import replaces whole).
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import re
@@ -43,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pds
 from duckdb.func import ARROW as ARROW_UDF
 
+from pbc import exports
 from pbc.warehouse import coerce, sources, store
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ROW_COLUMN, ImportRefused, RaggedRow, SlowReadLog
@@ -428,7 +428,7 @@ def _stage(
     staged = _Staged()
     data_dir = staging / "data"
     quarantine = open(staging / "quarantine.csv", "w", encoding="utf-8", newline="")  # noqa: SIM115
-    writer = csv.writer(quarantine)
+    writer = exports.csv_writer(quarantine)
     writer.writerow(QUARANTINE_HEADER)
     failure: list[BaseException] = []
 

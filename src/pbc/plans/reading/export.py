@@ -21,9 +21,9 @@ from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.table import _Cell
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from pbc.exports import Workbook
 from pbc.plans.reading.columns import HEADER_TEXT, Role
 from pbc.plans.reading.model import ParsedObjective, ParsedPlan
 
