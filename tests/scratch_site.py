@@ -26,6 +26,10 @@ from pbc.orgs.models import AuditEvent
 from pbc.warehouse.models import ImportRun
 from pbc.warehouse.status import warehouse_status
 from django.conf import settings
+import sys
+if "--settle" in sys.argv:  # what every start does first (pbc serve, the next import)
+    from pbc.warehouse.actions import recover_interrupted_imports
+    recover_interrupted_imports()
 status = warehouse_status(settings.DATA_DIR)
 print(json.dumps({
     "tables": {m._meta.label: m.objects.count() for m in apps.get_models()
@@ -69,9 +73,11 @@ class Site:
             [PBC, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self, settle: bool = False) -> dict[str, Any]:
+        """Row counts of every app table, the import records and their audit events, and the
+        warehouse status; with `settle`, interrupted imports are settled first (as at a start)."""
         done = subprocess.run(
-            [sys.executable, "-c", FIGURES], env=self.env, capture_output=True, text=True,
+            [sys.executable, "-c", FIGURES, *(["--settle"] if settle else [])], env=self.env, capture_output=True, text=True,
             timeout=600,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-2000:]

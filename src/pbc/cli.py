@@ -67,7 +67,10 @@ def serve(
     from waitress import serve as waitress_serve
 
     from pbc.config.wsgi import application
+    from pbc.warehouse.actions import recover_interrupted_imports
 
+    for run in recover_interrupted_imports():
+        typer.echo(f"interrupted import of {run.source_name} into {run.dataset}: {run.status}")
     typer.echo(f"pbc is serving on http://{host}:{port}/ (Ctrl-C to stop)")
     waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
 
@@ -152,6 +155,48 @@ def import_(
         typer.echo(f"partitions replaced: {len(result.partitions)}")
     if result.quarantine_path:
         typer.echo(f"quarantined rows: {result.quarantine_path}")
+
+
+@app.command("backup")
+def backup_command(
+    out: Annotated[Path, typer.Argument(help="a new folder to write the backup into")],
+) -> None:
+    """A consistent snapshot of the app database and the committed warehouse (the site may run)."""
+    setup_django()
+    migrate()
+    from pbc.backup import BackupError, backup
+
+    def report(message: str) -> None:
+        typer.echo(f"pbc backup: {message}", err=True)
+
+    try:
+        index = backup(out, report=report)
+    except BackupError as err:
+        typer.echo(f"pbc backup: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"backup written to {out}: {index['database']} database, "
+        f"{len(index['datasets'])} datasets, {len(index['files'])} files"
+    )
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="a folder written by `pbc backup`")],
+) -> None:
+    """Bring a backup back into a fresh data directory and an empty app database."""
+    setup_django()
+    from pbc.backup import BackupError, restore
+
+    def report(message: str) -> None:
+        typer.echo(f"pbc restore: {message}", err=True)
+
+    try:
+        index = restore(source, report=report)
+    except BackupError as err:
+        typer.echo(f"pbc restore: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"restored the backup of {index['created_at']} from {source}")
 
 
 warehouse_app = typer.Typer(help="The Parquet warehouse.", no_args_is_help=True)

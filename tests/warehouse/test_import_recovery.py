@@ -19,7 +19,6 @@ pytestmark = [pytest.mark.db, pytest.mark.slow]
 MFF = "financial_year,provider_code,market_forces_factor\n"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: a killed import has no record or audit event")
 @pytest.mark.parametrize("step", ["staged", "committed"])
 def test_import_killed_at_a_step_is_recorded_at_the_next_start(tmp_path: Path, step: str) -> None:
     first = tmp_path / "mff-1.csv"

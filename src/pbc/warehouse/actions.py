@@ -3,6 +3,20 @@
 The import itself (validation, quarantine, atomic partition swap) is `pbc.warehouse.ingest`;
 this wraps it for the app: the record in `ImportRun` and the audit event, for the command line,
 the upload page and the demo alike.
+
+The app database and the warehouse cannot commit in one transaction, so an import is recorded
+in two steps around the warehouse commit, and a crash between them is settled later:
+
+1. a "running" `ImportRun` with a fresh import id is committed first, while the importing
+   process holds a claim on that id (`store.import_claim`, a lock released when it dies);
+2. the warehouse commit writes the import's figures into the dataset's manifest in the same
+   atomic rename as the data (`Manifest.imports`);
+3. the record is finished ("loaded", "refused" or "failed") with its audit event, in one
+   transaction.
+
+`recover_interrupted_imports()` (at the start of every import, of `pbc serve` and after
+`pbc restore`) settles each "running" record whose process is gone: "loaded", with the figures
+and an audit event, if the manifest holds its commit; "failed" (nothing changed) if not.
 """
 
 from __future__ import annotations
@@ -15,13 +29,58 @@ from django.conf import settings
 from django.db import transaction
 
 from pbc.orgs import audit
-from pbc.warehouse.ingest import ImportRefused, ImportResult, ProgressCallback, import_file
+from pbc.warehouse import store
+from pbc.warehouse.ingest import (
+    ImportRefused,
+    ImportResult,
+    ProgressCallback,
+    import_file,
+    new_import_id,
+)
 from pbc.warehouse.models import ImportRun
+
+INTERRUPTED_BEFORE_COMMIT = "interrupted before its commit: no data changed"
+INTERRUPTED_AFTER_COMMIT = "interrupted after its commit: recorded at the next start"
 
 
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _finish(run: ImportRun, user: Any, *, detail: str = "", **fields: Any) -> bool:
+    """Finish a running record and write its audit event, once (False if already finished)."""
+    with transaction.atomic():
+        if not ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING).update(
+            **fields
+        ):
+            return False
+        run.refresh_from_db()
+        after = None
+        if run.status == ImportRun.Status.LOADED:
+            after = {
+                "dataset": run.dataset,
+                "rows_read": run.rows_read,
+                "rows_loaded": run.rows_loaded,
+                "rows_rejected": run.rows_rejected,
+                "partitions": list(run.partitions),
+            }
+        audit.record(user, "import", run, after=after, detail=detail)
+    return True
+
+
+def _loaded_fields(record: dict[str, Any], finished: datetime) -> dict[str, Any]:
+    return {
+        "status": ImportRun.Status.LOADED,
+        "checksum": str(record.get("checksum") or ""),
+        "finished_at": finished,
+        "rows_read": int(record.get("rows_read") or 0),
+        "rows_loaded": int(record.get("rows_loaded") or 0),
+        "rows_rejected": int(record.get("rows_rejected") or 0),
+        "rows_flagged": int(record.get("rows_flagged") or 0),
+        "partitions": list(record.get("partitions") or []),
+        "quarantine_path": str(record.get("quarantine_path") or ""),
+    }
 
 
 def run_import(
@@ -36,61 +95,84 @@ def run_import(
 ) -> tuple[ImportRun, ImportResult | None]:
     """Import one file and record it. A refused file is recorded too (status "refused"), with
     the reason, and changes no data; the `ImportRefused` is not re-raised: the run says why."""
-    started = datetime.now(UTC)
+    recover_interrupted_imports()
     name = source_name or Path(path).name
-    try:
-        result = import_file(
-            dataset,
-            path,
-            period=period,
-            data_dir=settings.DATA_DIR,
-            source_name=name,
-            progress=progress,
-        )
-    except (ImportRefused, KeyError) as refusal:
-        message = str(refusal).strip("'\"")
-        with transaction.atomic():
-            run = ImportRun.objects.create(
-                dataset=dataset,
-                source_name=name,
-                user=user if getattr(user, "is_authenticated", False) else None,
-                via=via,
-                started_at=started,
-                finished_at=datetime.now(UTC),
-                status=ImportRun.Status.REFUSED,
-                period=period or "",
-                message=message,
-            )
-            audit.record(user, "import", run, detail=f"refused: {message}")
-        return run, None
-    with transaction.atomic():
+    import_id = new_import_id()
+    with store.import_claim(settings.DATA_DIR, import_id):
         run = ImportRun.objects.create(
-            dataset=result.dataset,
-            source_name=result.source_name,
-            checksum=result.checksum,
+            import_id=import_id,
+            dataset=dataset,
+            source_name=name,
             user=user if getattr(user, "is_authenticated", False) else None,
             via=via,
-            started_at=_parse_time(result.started_at),
-            finished_at=_parse_time(result.finished_at),
-            status=ImportRun.Status.LOADED,
-            period=result.period or "",
-            rows_read=result.rows_read,
-            rows_loaded=result.rows_loaded,
-            rows_rejected=result.rows_rejected,
-            rows_flagged=result.rows_flagged,
-            partitions=list(result.partitions),
-            quarantine_path=result.quarantine_path or "",
+            started_at=datetime.now(UTC),
+            finished_at=datetime.now(UTC),
+            status=ImportRun.Status.RUNNING,
+            period=period or "",
         )
-        audit.record(
-            user,
-            "import",
+        try:
+            result = import_file(
+                dataset,
+                path,
+                period=period,
+                data_dir=settings.DATA_DIR,
+                source_name=name,
+                progress=progress,
+                import_id=import_id,
+            )
+        except (ImportRefused, KeyError) as refusal:
+            message = str(refusal).strip("'\"")
+            _finish(
+                run,
+                user,
+                detail=f"refused: {message}",
+                status=ImportRun.Status.REFUSED,
+                finished_at=datetime.now(UTC),
+                message=message,
+            )
+            run.refresh_from_db()
+            return run, None
+        except BaseException as error:
+            settle_one(run, user, error=f"{type(error).__name__}: {error}")
+            raise
+        _finish(
             run,
-            after={
-                "dataset": result.dataset,
-                "rows_read": result.rows_read,
-                "rows_loaded": result.rows_loaded,
-                "rows_rejected": result.rows_rejected,
-                "partitions": list(result.partitions),
-            },
+            user,
+            started_at=_parse_time(result.started_at),
+            **_loaded_fields(result.to_dict(), _parse_time(result.finished_at)),
         )
+    run.refresh_from_db()
     return run, result
+
+
+def settle_one(run: ImportRun, user: Any = None, *, error: str = "") -> bool:
+    """Finish a running record from the warehouse: loaded if its dataset's manifest holds its
+    commit, failed if not. Returns whether this call finished it."""
+    folder = store.dataset_dir(run.dataset, settings.DATA_DIR)
+    record = store.committed_import(folder, run.dataset, run.import_id) if run.import_id else None
+    now = datetime.now(UTC)
+    if record is not None:
+        detail = INTERRUPTED_AFTER_COMMIT if not error else f"{INTERRUPTED_AFTER_COMMIT} ({error})"
+        return _finish(run, user, detail=detail, **_loaded_fields(record, now))
+    message = INTERRUPTED_BEFORE_COMMIT if not error else f"failed: {error}"
+    return _finish(
+        run,
+        user,
+        detail=message,
+        status=ImportRun.Status.FAILED,
+        finished_at=now,
+        message=message,
+    )
+
+
+def recover_interrupted_imports() -> list[ImportRun]:
+    """Settle every running import whose process is gone (see the module docstring); return
+    the records settled here."""
+    settled = []
+    for run in ImportRun.objects.filter(status=ImportRun.Status.RUNNING).order_by("pk"):
+        if run.import_id and store.import_in_progress(settings.DATA_DIR, run.import_id):
+            continue  # a live process is importing it
+        if settle_one(run):
+            run.refresh_from_db()
+            settled.append(run)
+    return settled

@@ -55,7 +55,7 @@ BATCH_ROWS = 1 << 20
 QUARANTINE_HEADER = ("source_row", "field", "value", "reason")
 _PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
-__all__ = ["ImportRefused", "ImportResult", "ProgressCallback", "import_file"]
+__all__ = ["ImportRefused", "ImportResult", "ProgressCallback", "import_file", "new_import_id"]
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,9 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _new_import_id(now: datetime) -> str:
-    return now.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+def new_import_id() -> str:
+    """A new import id: the time and 8 random hex digits (it names files: letters and digits)."""
+    return _utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
 
 
 def resolve_dataset(dataset: Dataset | str, source_name: str) -> Dataset:
@@ -181,6 +182,7 @@ def import_file(
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
     batch_rows: int = BATCH_ROWS,
+    import_id: str | None = None,
 ) -> ImportResult:
     """Import `path` into `dataset`; return the record, or raise `ImportRefused` changing nothing.
 
@@ -189,6 +191,8 @@ def import_file(
     - `source_name` is the name to record (the original name of an uploaded file); defaults to
       the file's name.
     - `progress(stage, fraction)` is called as the import advances (for a progress bar).
+    - `import_id` names the import (`new_import_id()`; made here if not given): the app records
+      it first, and the committed manifest keeps it with the import's figures.
     """
     started = _utcnow()
     clock = time.perf_counter()
@@ -226,7 +230,7 @@ def import_file(
         names = sources.check_header(file_names, declared, name)
     store.pause_point("validated")
 
-    import_id = _new_import_id(started)
+    import_id = import_id or new_import_id()
     folder = store.dataset_dir(ds, data_dir)
     with store.dataset_lock(folder):
         store.recover(folder, ds.name)
@@ -329,7 +333,20 @@ def import_file(
                 )
                 for part, files in sorted(staged.partitions.items())
             ]
-            _, replaced = store.commit(folder, ds.name, import_id, staged_parts, name)
+            record = {
+                "dataset": ds.name,
+                "source_name": name,
+                "checksum": checksum,
+                "period": period,
+                "started_at": started.isoformat(timespec="seconds"),
+                "rows_read": staged.rows_read,
+                "rows_loaded": staged.rows_read - staged.rows_rejected,
+                "rows_rejected": staged.rows_rejected,
+                "rows_flagged": staged.rows_flagged,
+                "partitions": sorted(staged.partitions),
+                "quarantine_path": str(quarantine_final) if quarantine_final else None,
+            }
+            _, replaced = store.commit(folder, ds.name, import_id, staged_parts, name, record)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             if quarantine_final is not None:

@@ -10,14 +10,18 @@ from django.db.models import F, Q
 class ImportRun(models.Model):
     """One import of one file: who, when, what, and how many rows went where.
 
-    Rows read always equal rows loaded plus rows rejected (a database constraint).
+    Rows read always equal rows loaded plus rows rejected (a database constraint). The record is
+    written "running" before the import starts and finished after it (`pbc.warehouse.actions`);
+    one left "running" by a process that died is settled from the warehouse's manifest.
     """
 
     class Status(models.TextChoices):
+        RUNNING = "running", "Running"
         LOADED = "loaded", "Loaded"
         REFUSED = "refused", "Refused (whole-file problem)"
         FAILED = "failed", "Failed"
 
+    import_id = models.CharField(max_length=40, blank=True, db_index=True)
     dataset = models.CharField(max_length=50, db_index=True)
     source_name = models.CharField(max_length=500)
     checksum = models.CharField("SHA-256 checksum", max_length=64, blank=True)

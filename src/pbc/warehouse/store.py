@@ -38,7 +38,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +49,8 @@ from pbc.warehouse.schema import Dataset
 MANIFEST = "_manifest.json"
 STAGING = "_staging"
 LOCK = ".lock"
+CLAIMS = "import-claims"  # under the data directory: one lock file per import in progress
+IMPORTS_KEPT = 100  # the manifest remembers this many of the latest commits (see Manifest.imports)
 PAUSE_ENV = "PBC_IMPORT_PAUSE"
 PAUSE_MESSAGE = "pbc-import-paused:"
 # The steps of an import, in order. The commit point lies between "manifest_staged" and
@@ -162,12 +164,18 @@ class PartitionEntry:
 
 @dataclass(frozen=True)
 class Manifest:
-    """The committed state of one dataset: generation number and its live partitions."""
+    """The committed state of one dataset: generation number and its live partitions.
+
+    `imports` maps the import id of each of the latest commits (up to `IMPORTS_KEPT`) to the
+    record of that import (rows read, loaded, rejected, ...), written in the same atomic rename
+    as the data: the app finds there whether an interrupted import committed, and its figures.
+    """
 
     dataset: str
     generation: int = 0
     partitions: dict[str, PartitionEntry] = field(default_factory=dict)
     updated_at: str = ""
+    imports: dict[str, dict[str, object]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -184,6 +192,7 @@ class Manifest:
                 "generation": self.generation,
                 "updated_at": self.updated_at,
                 "partitions": {k: v.to_dict() for k, v in sorted(self.partitions.items())},
+                "imports": self.imports,
             },
             indent=1,
         )
@@ -200,7 +209,13 @@ def read_manifest(folder: Path, dataset_name: str) -> Manifest:
         generation=int(data["generation"]),
         updated_at=str(data.get("updated_at", "")),
         partitions={k: PartitionEntry.from_dict(v) for k, v in data["partitions"].items()},
+        imports=dict(data.get("imports", {})),
     )
+
+
+def committed_import(folder: Path, dataset_name: str, import_id: str) -> dict[str, object] | None:
+    """The record of import `import_id` if the dataset's committed manifest holds it."""
+    return read_manifest(folder, dataset_name).imports.get(import_id)
 
 
 def live_files(
@@ -233,15 +248,59 @@ def _utcnow() -> str:
 
 
 @contextlib.contextmanager
-def dataset_lock(folder: Path) -> Iterator[None]:
-    """Exclusive lock on a dataset folder for the length of an import (released if killed)."""
+def dataset_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Exclusive lock on a dataset folder for the length of an import (released if killed).
+
+    `on_wait()` is called once if the lock is held by another process (before waiting for it).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def import_claim(
+    explicit_data_dir: str | os.PathLike[str] | None, import_id: str
+) -> Iterator[None]:
+    """Hold a lock file named after the import for as long as the importing process lives, so
+    that another process can tell an import in progress from one whose process died
+    (`import_in_progress`). The file is removed when the import ends normally."""
+    folder = data_dir(explicit_data_dir) / CLAIMS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{import_id}.lock"
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def import_in_progress(explicit_data_dir: str | os.PathLike[str] | None, import_id: str) -> bool:
+    """Whether a live process holds the claim of import `import_id` (see `import_claim`)."""
+    path = data_dir(explicit_data_dir) / CLAIMS / f"{import_id}.lock"
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return False
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return False
 
 
 def recover(folder: Path, dataset_name: str) -> list[str]:
@@ -290,11 +349,12 @@ def commit(
     import_id: str,
     staged: list[StagedPartition],
     source_name: str = "",
+    record: Mapping[str, object] | None = None,
 ) -> tuple[Manifest, list[str]]:
     """Swap the staged partitions in, atomically; return the new manifest and replaced names.
 
     Call while holding `dataset_lock(folder)`. Partitions of the current manifest that are not
-    staged are kept as they are. Pause points: files_placed, manifest_staged, committed, cleaned.
+    staged are kept as they are. `record` (the import's figures) is kept in `Manifest.imports`. Pause points: files_placed, manifest_staged, committed, cleaned.
     """
     old = read_manifest(folder, dataset_name)
     now = _utcnow()
@@ -324,11 +384,14 @@ def commit(
         list(pool.map(_fsync_dir, sorted(set(target_dirs))))
     pause_point("files_placed")
 
+    imports = dict(old.imports)
+    imports[import_id] = {**(record or {}), "committed_at": now}
     manifest = Manifest(
         dataset=dataset_name,
         generation=old.generation + 1,
         partitions=new_partitions,
         updated_at=now,
+        imports=dict(list(imports.items())[-IMPORTS_KEPT:]),
     )
     tmp = folder / f"{MANIFEST}.tmp-{import_id}"
     with open(tmp, "w", encoding="utf-8") as fh:
