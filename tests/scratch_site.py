@@ -36,6 +36,7 @@ print(json.dumps({
                if m._meta.label not in ("sessions.Session",)},
     "imports": sorted([r.source_name, r.status, r.rows_read, r.rows_loaded, r.rows_rejected]
                       for r in ImportRun.objects.all()),
+    "quarantine_paths": sorted(r.quarantine_path for r in ImportRun.objects.all()),
     "import_events": sorted([e.detail, json.dumps(e.after, sort_keys=True)]
                             for e in AuditEvent.objects.filter(action="import")),
     "warehouse": status["datasets"],

@@ -72,6 +72,7 @@ def test_backup_during_an_import_restores_the_same_figures(tmp_path: Path) -> No
     quarantined = sorted((tmp_path / "new" / "quarantine").rglob("*.csv"))
     assert len(quarantined) == 2
     assert "'=1+1" in quarantined[-1].read_text() or "'=1+1" in quarantined[0].read_text()
+    assert sorted(after["quarantine_paths"]) == sorted(str(p) for p in quarantined)
     index = json.loads((out / "backup.json").read_text())
     assert index["datasets"]["market_forces_factors"]["rows"] == 2
     assert not any(name.startswith("secret_key") for name in index["files"])

@@ -28,8 +28,8 @@ database it came from.
 
 `restore` wants a fresh data directory and an empty app database: it checks the backup, copies
 the warehouse (each dataset's manifest last) and the other files, loads the database, migrates
-it (a backup from an older pbc), rewrites stored paths that pointed into the old data directory,
-settles interrupted imports and records the restore in the audit log.
+it (a backup from an older pbc), settles interrupted imports, rewrites stored paths that pointed
+into the old data directory and records the restore in the audit log.
 """
 
 from __future__ import annotations
@@ -271,11 +271,11 @@ def restore(source: Path, report: Report = lambda message: None) -> dict[str, An
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    _rewrite_paths(str(index["data_dir"]), str(data_dir))
     from pbc.orgs import audit
     from pbc.warehouse.actions import recover_interrupted_imports
 
-    settled = recover_interrupted_imports()
+    settled = recover_interrupted_imports()  # their figures name paths in the old directory too
+    _rewrite_paths(str(index["data_dir"]), str(data_dir))
     audit.record(
         None,
         "restore",
