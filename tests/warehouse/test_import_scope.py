@@ -84,3 +84,64 @@ def test_a_pct_import_keeps_other_commissioners_rows(own_warehouse: Path) -> Non
     assert sorted(kept["spell_id"].to_pylist()) == sorted(west_herts["spell_id"].to_pylist())
     mine = after.filter(pc.equal(after["commissioner_code"], "5P2"))
     assert sorted(mine["spell_id"].to_pylist()) == ["ENH-1", "ENH-2"]
+
+
+def write_rows(dataset: str, rows: list[dict[str, str]], path: Path) -> Path:
+    """A CSV in the dataset's declared columns (a column it does not declare is left out)."""
+    names = list(DATASETS[dataset].names)
+    table = pa.table({n: [r.get(n, "") for r in rows] for n in names})
+    pacsv.write_csv(table, path)
+    return path
+
+
+def local_price(hrg: str, price: str, pct: str) -> dict[str, str]:
+    return {
+        "financial_year": "2008/09",
+        "point_of_delivery": "IMG",
+        "hrg_code": hrg,
+        "service_description": f"scan {hrg}",
+        "price": price,
+        "commissioner_code": pct,
+    }
+
+
+def follow_up_cap(tf: str, cap: str, pct: str) -> dict[str, str]:
+    return {
+        "financial_year": "2008/09",
+        "treatment_function_code": tf,
+        "follow_up_ratio_cap": cap,
+        "commissioner_code": pct,
+    }
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13: reference data has no PCT key")
+@pytest.mark.parametrize(
+    ("dataset", "west_herts", "east_north_herts", "column"),
+    [
+        ("local_prices", local_price("RA01Z", "50.00", "5P3"),
+         local_price("RA01Z", "70.00", "5P2"), "price"),
+        ("follow_up_caps", follow_up_cap("110", "2.5", "5P3"),
+         follow_up_cap("110", "3.0", "5P2"), "follow_up_ratio_cap"),
+    ],
+)  # fmt: skip
+def test_a_pct_reference_import_keeps_the_other_pcts_rows(
+    tmp_path: Path,
+    dataset: str,
+    west_herts: dict[str, str],
+    east_north_herts: dict[str, str],
+    column: str,
+) -> None:
+    with override_settings(DATA_DIR=tmp_path):
+        wh = write_rows(dataset, [west_herts], tmp_path / "wh.csv")
+        run, result = run_import(user("analyst"), dataset, wh, via="upload")
+        assert result is not None, run.message
+        enh = write_rows(dataset, [east_north_herts], tmp_path / "enh.csv")
+        run, result = run_import(user("enh-analyst"), dataset, enh, via="upload")
+        assert result is not None, run.message
+
+        table = read(dataset, tmp_path)
+    assert table.num_rows == 2, "East and North Herts' import replaced West Herts' rows"
+    by_pct = {
+        row["commissioner_code"]: str(row[column]) for row in table.to_pylist()
+    }  # each PCT keeps its own value for the same key
+    assert by_pct == {"5P3": west_herts[column], "5P2": east_north_herts[column]}
