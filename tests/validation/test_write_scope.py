@@ -52,7 +52,6 @@ def response_file(finding: Finding) -> SimpleUploadedFile:
     return SimpleUploadedFile("answers.csv", text.encode(), content_type="text/csv")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: responses are scoped by provider only")
 def test_another_pcts_analyst_neither_sees_nor_answers_the_challenge() -> None:
     finding = signed_off_west_herts_finding()
     client = Client()
@@ -71,6 +70,8 @@ def test_another_pcts_analyst_neither_sees_nor_answers_the_challenge() -> None:
             "answers.csv",
         )
 
+    refused = client.get("/validation/providers/RWG/")  # says why the file was not applied
+    assert "is not on RWG&#39;s schedule" in refused.content.decode()
     page = client.get("/validation/providers/RWG/")
     assert page.status_code == 200
     assert finding.key not in page.content.decode()
