@@ -69,7 +69,6 @@ def two_east_north_herts_rows(month: pa.Table) -> pa.Table:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: an import replaces the whole partition")
 def test_a_pct_import_keeps_other_commissioners_rows(own_warehouse: Path) -> None:
     before = month_of_rwg(read("apc", own_warehouse))
     west_herts = before.filter(pc.equal(before["commissioner_code"], "5P3"))
@@ -84,6 +83,43 @@ def test_a_pct_import_keeps_other_commissioners_rows(own_warehouse: Path) -> Non
     assert sorted(kept["spell_id"].to_pylist()) == sorted(west_herts["spell_id"].to_pylist())
     mine = after.filter(pc.equal(after["commissioner_code"], "5P2"))
     assert sorted(mine["spell_id"].to_pylist()) == ["ENH-1", "ENH-2"]
+    assert all(p.endswith("commissioner_code=5P2") for p in result.partitions_replaced)
+
+
+def test_another_commissioners_row_refuses_the_file(own_warehouse: Path) -> None:
+    before = month_of_rwg(read("apc", own_warehouse))
+    manifest = store.read_manifest(own_warehouse / "warehouse" / "apc", "apc")
+    rows = pa.concat_tables([two_east_north_herts_rows(before), before.slice(5, 1)])
+    assert rows["commissioner_code"].to_pylist() == ["5P2", "5P2", "5P3"]
+    upload = write_csv(rows, own_warehouse / "mixed.csv")
+
+    run, result = run_import(
+        user("enh-analyst"), "apc", upload, period="2009-01", source_name="mixed.csv"
+    )
+
+    assert result is None and run.status == "refused"
+    assert run.message.startswith("mixed.csv: row 4, field commissioner_code: 5P3 is not your")
+    assert "5P2 only" in run.message
+    assert store.read_manifest(own_warehouse / "warehouse" / "apc", "apc") == manifest
+
+
+def test_the_system_import_replaces_the_whole_month(own_warehouse: Path) -> None:
+    """`pbc import` (no user) keeps its meaning: re-importing a month replaces it, for every
+    commissioner; `--pct` (here pct="5P2") narrows it to one PCT like an analyst's upload."""
+    before = month_of_rwg(read("apc", own_warehouse))
+    upload = write_csv(two_east_north_herts_rows(before), own_warehouse / "enh.csv")
+    run, result = run_import(None, "apc", upload, period="2009-01", pct="5P2")
+    assert result is not None, run.message
+    assert (
+        month_of_rwg(read("apc", own_warehouse)).num_rows
+        == before.num_rows - (pc.sum(pc.equal(before["commissioner_code"], "5P2")).as_py() or 0) + 2
+    )
+    run, result = run_import(None, "apc", upload, period="2009-01")
+    assert result is not None, run.message
+    assert sorted(month_of_rwg(read("apc", own_warehouse))["spell_id"].to_pylist()) == [
+        "ENH-1",
+        "ENH-2",
+    ]
 
 
 def write_rows(dataset: str, rows: list[dict[str, str]], path: Path) -> Path:
@@ -114,7 +150,6 @@ def follow_up_cap(tf: str, cap: str, pct: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: reference data has no PCT key")
 @pytest.mark.parametrize(
     ("dataset", "west_herts", "east_north_herts", "column"),
     [

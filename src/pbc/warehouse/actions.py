@@ -3,6 +3,12 @@
 The import itself (validation, quarantine, atomic partition swap) is `pbc.warehouse.ingest`;
 this wraps it for the app: the record in `ImportRun` and the audit event, for the command line,
 the upload page and the demo alike.
+
+Scope: a signed-in user imports on behalf of the PCTs where it holds `import_data` (a PCT
+analyst: its own PCT); for the datasets a PCT owns rows of (activity, local prices, follow-up
+caps) the import may hold and replace only those commissioners' rows (`import_scope`, and
+`pbc.warehouse.ingest` "Scope"). The command line has no user: it is the system operator, with
+every commissioner in scope, unless `pbc import --pct CODE` narrows it to one PCT.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from django.conf import settings
 from django.db import transaction
 
 from pbc.orgs import audit
+from pbc.orgs.access import memberships
+from pbc.orgs.roles import Permission, Role
 from pbc.warehouse.ingest import ImportRefused, ImportResult, ProgressCallback, import_file
 from pbc.warehouse.models import ImportRun
 
@@ -22,6 +30,21 @@ from pbc.warehouse.models import ImportRun
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def import_scope(user: Any, pct: str | None = None) -> frozenset[str] | None:
+    """The commissioner codes an import may write: a signed-in user's PCTs (where it may
+    import), or for the system operator (no user) `pct` if given, else None (every one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset({pct}) if pct else None
+    codes = {
+        m.pct.code
+        for m in memberships(user)
+        if m.pct is not None and Permission.IMPORT_DATA in Role(m.role).permissions
+    }
+    if pct:
+        codes &= {pct}
+    return frozenset(codes)
 
 
 def run_import(
@@ -33,11 +56,15 @@ def run_import(
     source_name: str | None = None,
     via: str = "cli",
     progress: ProgressCallback | None = None,
+    pct: str | None = None,
 ) -> tuple[ImportRun, ImportResult | None]:
     """Import one file and record it. A refused file is recorded too (status "refused"), with
-    the reason, and changes no data; the `ImportRefused` is not re-raised: the run says why."""
+    the reason, and changes no data; the `ImportRefused` is not re-raised: the run says why.
+    The import is scoped by `import_scope(user, pct)`."""
     started = datetime.now(UTC)
     name = source_name or Path(path).name
+    commissioners = import_scope(user, pct)
+    scope_text = "all commissioners" if commissioners is None else ", ".join(sorted(commissioners))
     try:
         result = import_file(
             dataset,
@@ -46,6 +73,7 @@ def run_import(
             data_dir=settings.DATA_DIR,
             source_name=name,
             progress=progress,
+            commissioners=commissioners,
         )
     except (ImportRefused, KeyError) as refusal:
         message = str(refusal).strip("'\"")
@@ -61,7 +89,9 @@ def run_import(
                 period=period or "",
                 message=message,
             )
-            audit.record(user, "import", run, detail=f"refused: {message}")
+            audit.record(
+                user, "import", run, detail=f"refused: {message}", after={"scope": scope_text}
+            )
         return run, None
     with transaction.atomic():
         run = ImportRun.objects.create(
@@ -91,6 +121,8 @@ def run_import(
                 "rows_loaded": result.rows_loaded,
                 "rows_rejected": result.rows_rejected,
                 "partitions": list(result.partitions),
+                "partitions_replaced": list(result.partitions_replaced),
+                "scope": scope_text,
             },
         )
     return run, result
