@@ -89,7 +89,8 @@ def test_the_demo_figures_are_those_of_one_list() -> None:
     shared = keyed.filter(keyed.commissioner_code == "5P3").drop(
         "commissioner_code", "commissioner_code_valid"
     )
-    for name in ("op", "imaging"):
+    priced_locally = 0
+    for name in ("apc", "op", "imaging"):
         table = wh.table(con, name)
         ours = costing.cost(name, table, tariff, mff, keyed)
         theirs = costing.cost(name, table, tariff, mff, shared)
@@ -98,4 +99,5 @@ def test_the_demo_figures_are_those_of_one_list() -> None:
         local_a = con.to_pyarrow((ours.price_source == "local").sum().name("n")).as_py()
         local_b = con.to_pyarrow((theirs.price_source == "local").sum().name("n")).as_py()
         assert (a, local_a) == (b, local_b), name
-        assert local_a > 0, name
+        priced_locally += local_a
+    assert priced_locally > 0

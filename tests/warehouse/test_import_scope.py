@@ -180,3 +180,26 @@ def test_a_pct_reference_import_keeps_the_other_pcts_rows(
         row["commissioner_code"]: str(row[column]) for row in table.to_pylist()
     }  # each PCT keeps its own value for the same key
     assert by_pct == {"5P3": west_herts[column], "5P2": east_north_herts[column]}
+
+
+def test_the_command_line_imports_for_one_pct_with_pct(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pbc.cli import app
+
+    runner = CliRunner()
+    with override_settings(DATA_DIR=tmp_path):
+        path = write_rows(
+            "local_prices",
+            [local_price("RA01Z", "70.00", "5P2"), local_price("RA02Z", "80.00", "5P3")],
+            tmp_path / "prices.csv",
+        )
+        result = runner.invoke(app, ["import", "local_prices", str(path), "--pct", "5P2"])
+        assert result.exit_code == 2
+        assert "row 3, field commissioner_code: 5P3 is not your commissioner" in result.stderr
+        assert read("local_prices", tmp_path).num_rows == 0
+        result = runner.invoke(app, ["import", "local_prices", str(path), "--pct", "5ZZ"])
+        assert result.exit_code == 2 and "unknown PCT '5ZZ'" in result.stderr
+        result = runner.invoke(app, ["import", "local_prices", str(path)])  # the system
+        assert result.exit_code == 0, result.output
+        assert read("local_prices", tmp_path).num_rows == 2
