@@ -203,3 +203,23 @@ def test_the_command_line_imports_for_one_pct_with_pct(tmp_path: Path) -> None:
         result = runner.invoke(app, ["import", "local_prices", str(path)])  # the system
         assert result.exit_code == 0, result.output
         assert read("local_prices", tmp_path).num_rows == 2
+
+
+def test_the_upload_page_refuses_another_commissioners_rows(own_warehouse: Path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    before = month_of_rwg(read("apc", own_warehouse))
+    manifest = store.read_manifest(own_warehouse / "warehouse" / "apc", "apc")
+    rows = pa.concat_tables([before.slice(5, 1), two_east_north_herts_rows(before)])
+    content = write_csv(rows, own_warehouse / "mine.csv").read_bytes()
+    client = Client()
+    client.force_login(user("enh-analyst"))
+    response = client.post(
+        "/imports/",
+        {"dataset": "apc", "period": "2009-01", "file": SimpleUploadedFile("mine.csv", content)},
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "mine.csv: row 2, field commissioner_code: 5P3 is not your commissioner" in page
+    assert store.read_manifest(own_warehouse / "warehouse" / "apc", "apc") == manifest
