@@ -111,6 +111,7 @@ over_cap AS (
     floor(c.follow_up_ratio_cap * o.n_first + 1e-9) AS allowed
   FROM op_cells o JOIN follow_up_caps c
     ON c.financial_year = o.fy AND c.treatment_function_code = o.treatment_function_code
+    AND c.commissioner_code = o.commissioner_code
   WHERE o.first_attendance NOT IN ('1', '3')
   WINDOW w AS (PARTITION BY o.provider_code, o.treatment_function_code, o.fy
     ORDER BY o.attendance_date DESC, o.attendance_id DESC)

@@ -117,14 +117,27 @@ def import_(
     as_json: Annotated[
         bool, typer.Option("--json", help="print the import record as JSON")
     ] = False,
+    pct: Annotated[
+        str | None,
+        typer.Option(
+            help="import on behalf of this PCT (code, e.g. 5P3): rows of other commissioners "
+            "are refused and only this PCT's rows are replaced; without it the command line "
+            "is the system operator and may replace every commissioner's rows"
+        ),
+    ] = None,
 ) -> None:
     """Import one file into the warehouse (the one import for tabular and reference data)."""
     setup_django()
     migrate()
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from pbc.orgs.models import Pct
     from pbc.warehouse.actions import run_import
 
+    if pct is not None and not Pct.objects.filter(code=pct).exists():
+        known = ", ".join(Pct.objects.order_by("code").values_list("code", flat=True))
+        typer.echo(f"pbc import: unknown PCT {pct!r} (known: {known or 'none'})", err=True)
+        raise typer.Exit(2)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -138,7 +151,7 @@ def import_(
         def progress(stage: str, fraction: float) -> None:
             bar.update(task, completed=fraction, description=f"{file.name}: {stage}")
 
-        run, result = run_import(None, dataset, file, period=period, progress=progress)
+        run, result = run_import(None, dataset, file, period=period, progress=progress, pct=pct)
     if result is None:
         typer.echo(f"pbc import: refused, nothing changed: {run.message}", err=True)
         if as_json:

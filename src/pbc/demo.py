@@ -31,11 +31,14 @@ class DemoUser:
     full_name: str
     role: Role
     organisation: str  # PCT code, locality slug, practice code or provider code
-    staff: bool = False
 
+
+# The site's administrator (the Django admin): a superuser holding no role in any organisation.
+# No user with a membership is staff or superuser (pbc.orgs.actions).
+DEMO_ADMIN = "admin"
 
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("analyst", "Alex Analyst", Role.PCT_ANALYST, "5P3", staff=True),
+    DemoUser("analyst", "Alex Analyst", Role.PCT_ANALYST, "5P3"),
     DemoUser("enh-analyst", "Erin Analyst", Role.PCT_ANALYST, "5P2"),
     DemoUser("locality", "Lee Manager", Role.LOCALITY_MANAGER, "dacorum"),
     DemoUser("board", "Bea Board", Role.BOARD_MEMBER, "dacorum"),
@@ -98,20 +101,28 @@ def create_users() -> None:
     for spec in DEMO_USERS:
         first, _, last = spec.full_name.rpartition(" ")
         user, created = User.objects.get_or_create(
-            username=spec.username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "is_staff": spec.staff,
-                "is_superuser": spec.staff,
-            },
+            username=spec.username, defaults={"first_name": first, "last_name": last}
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        # A demo built before issue 13 made `analyst` a superuser: a member never is.
+        User.objects.filter(pk=user.pk).update(is_staff=False, is_superuser=False)
         Membership.objects.get_or_create(
             user=user, role=spec.role.value, **_organisation_kwargs(spec)
         )
+    admin, created = User.objects.get_or_create(
+        username=DEMO_ADMIN,
+        defaults={
+            "first_name": "Ada",
+            "last_name": "Admin",
+            "is_staff": True,
+            "is_superuser": True,
+        },
+    )
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
 
 
 def is_loaded() -> bool:
@@ -125,6 +136,7 @@ def logins_text() -> str:
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     for u in DEMO_USERS:
         lines.append(f"  {u.username:<12} {u.role.label:<17} {u.organisation}")
+    lines.append(f"  {DEMO_ADMIN:<12} {'Site administrator':<17} Django admin only, no role")
     return "\n".join(lines)
 
 

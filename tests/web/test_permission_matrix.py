@@ -210,5 +210,165 @@ def test_admin_is_for_staff_only() -> None:
     client.force_login(get_user_model().objects.get(username="practice"))
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    client.force_login(get_user_model().objects.get(username="analyst"))
+    client.force_login(get_user_model().objects.get(username="analyst"))  # a member: not staff
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(get_user_model().objects.get(username="admin"))  # no role in any org
     assert client.get("/admin/").status_code == 200
+
+
+# --- writes ---------------------------------------------------------------------------------
+#
+# Every POST of every view, as every role (and anonymous), against every sample object outside
+# the user's scope: refused (403, or 404 for an object that does not exist for the user) and
+# nothing changed, checked after each view by the row count of every app table (the audit log
+# may only gain "denied" events), the challenge states and every warehouse manifest.
+
+
+def _finding_of(
+    practice: str | None = None, locality: str | None = None, **filters: object
+) -> object:
+    from pbc.validation.models import Finding
+
+    qs = Finding.objects.filter(in_force=True, **filters).exclude(amount=0).order_by("key")
+    if practice:
+        qs = qs.filter(practice__code=practice)
+    if locality:
+        qs = qs.filter(practice__locality__slug=locality)
+    finding = qs.first()
+    assert finding is not None
+    return finding
+
+
+def _decide_form(practice: str) -> dict[str, object]:
+    finding = _finding_of(practice, status="open")
+    return {"finding": finding.pk, "decision": "accept", "version": finding.version}  # type: ignore[attr-defined]
+
+
+def _sign_off_form(locality: str) -> dict[str, object]:
+    from pbc.validation import actions
+    from pbc.validation.models import Finding
+
+    finding = _finding_of(locality=locality, status="open")
+    owner = "analyst" if locality == "dacorum" else "enh-analyst"
+    actions.decide(get_user_model().objects.get(username=owner), finding.pk, "challenge", "x")  # type: ignore[attr-defined]
+    assert Finding.objects.get(pk=finding.pk).status == "challenged"  # type: ignore[attr-defined]
+    return {"finding": [finding.pk]}  # type: ignore[attr-defined]
+
+
+# Forms that succeed for the URL's own object (checked in scope by `test_write_forms_succeed_in_scope`);
+# other views get a plain form: the scope check refuses before any form is read.
+WRITE_FORMS: dict[str, Callable[[str], dict[str, object]]] = {
+    "validation_practice": _decide_form,
+    "validation_locality": _sign_off_form,
+}
+
+
+def _snapshot() -> tuple[dict[str, int], dict[str, int], dict[str, str]]:
+    from django.apps import apps
+    from django.conf import settings
+    from django.db.models import Count
+
+    from pbc.validation.models import Finding
+
+    counts = {
+        m._meta.label: m._default_manager.count() for m in apps.get_models() if m is not AuditEvent
+    }
+    states = dict(Finding.objects.values_list("status").annotate(n=Count("id")))
+    manifests = {
+        p.parent.name: p.read_text()
+        for p in sorted((Path(settings.DATA_DIR) / "warehouse").glob("*/_manifest.json"))
+    }
+    return counts, states, manifests
+
+
+def _write_form(route: Route, value: str | None) -> dict[str, object]:
+    builder = WRITE_FORMS.get(route.name)
+    if builder is not None and value is not None:
+        return builder(value)
+    return {"confirm": "yes"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", [u.username for u in DEMO_USERS] + ["anonymous"])
+def test_write_matrix(username: str) -> None:
+    client = Client()
+    if username != "anonymous":
+        client.force_login(get_user_model().objects.get(username=username))
+    checked = 0
+    for route in ROUTES:
+        rule = access_of(route.view)
+        assert rule is not None
+        if rule.public or rule.permission is None:
+            continue  # no organisation to be outside of (and nothing there writes)
+        targets = [
+            (url, value)
+            for url, kwarg, value in urls_for(route)
+            if username == "anonymous"
+            or not expected_allowed(username, rule.permission.value, kwarg, value)
+        ]
+        if not targets:
+            continue
+        forms = [(url, _write_form(route, value)) for url, value in targets]
+        before = _snapshot()
+        last_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for url, form in forms:
+            response = client.post(url, form)
+            where = f"{username} POST {url} -> {response.status_code}"
+            if username == "anonymous":
+                assert response.status_code == 302, where
+                assert "/accounts/login/" in response["Location"], where
+            else:
+                assert response.status_code in (403, 404), where
+            checked += 1
+        after = _snapshot()
+        assert after[0] == before[0], f"{username} POST {route.pattern}: row counts changed"
+        assert after[1] == before[1], f"{username} POST {route.pattern}: findings changed"
+        assert after[2] == before[2], f"{username} POST {route.pattern}: the warehouse changed"
+        new_events = set(
+            AuditEvent.objects.filter(pk__gt=last_event).values_list("action", flat=True)
+        )
+        assert new_events <= {"denied"}, f"{username} POST {route.pattern}: {new_events}"
+    assert checked >= 10
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route_name", "username", "value"), [
+    ("validation_practice", "practice", PRACTICE_A),
+    ("validation_locality", "locality", "dacorum"),
+])  # fmt: skip
+def test_write_forms_succeed_in_scope(route_name: str, username: str, value: str) -> None:
+    """The matrix's forms are real writes: in scope, the same form changes the findings."""
+    route = next(r for r in ROUTES if r.name == route_name)
+    ((url, _, _),) = [u for u in urls_for(route) if u[2] == value]
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    form = _write_form(route, value)
+    before = _snapshot()
+    response = client.post(url, form)
+    assert response.status_code == 302
+    assert _snapshot()[1] != before[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("username", "url", "form"), [
+    # the URL is the user's own, the object chosen in the form is not
+    ("practice", f"/validation/practices/{PRACTICE_A}/",
+     lambda: _decide_form(PRACTICE_B)),
+    ("locality", "/validation/localities/dacorum/",
+     lambda: _sign_off_form("welwyn-hatfield")),
+    ("wh-locality", "/validation/localities/welwyn-hatfield/",
+     lambda: _sign_off_form("dacorum")),
+])  # fmt: skip
+def test_an_object_outside_scope_in_the_form_changes_nothing(
+    username: str, url: str, form: Callable[[], dict[str, object]]
+) -> None:
+    data = form()
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    before = _snapshot()
+    response = client.post(url, data)
+    assert response.status_code in (302, 403, 404)
+    assert _snapshot() == before
+    page = client.get(url).content.decode()
+    assert "not one of this" in page or "not this locality" in page

@@ -26,7 +26,10 @@ case — the local price list's row for the same key is the base price (flat per
 point, no excess bed days), × MFF as above; `price_source` says which list priced the row. A
 local price never overrides a national tariff row. Unbundled diagnostic imaging (`imaging`,
 point of delivery IMG) is priced from the local price list by its imaging HRG, × MFF, on its own
-row, separately from the spell or attendance it was requested for.
+row, separately from the spell or attendance it was requested for. Each PCT agrees its own
+list: when `local_prices` has a `commissioner_code` column (the warehouse's does), a row is
+priced from its own commissioner's list only (joined on the row's `commissioner_code`); a
+list without that column applies to every commissioner.
 
 `tariff_found` is true when the rules could price the row: its price row (national or local)
 and its provider's market forces factor for the year were both found (or the row is not
@@ -146,10 +149,14 @@ def _tariff_lookup(tariff: ir.Table, by_treatment_function: bool) -> ir.Table:
     )
 
 
-def _local_lookup(local: ir.Table, by_treatment_function: bool, like: ir.Table) -> ir.Table:
-    """The local price list in the shape of `_tariff_lookup` (flat prices: no trim, no rate)."""
+def _local_lookup(
+    local: ir.Table, by_treatment_function: bool, like: ir.Table, with_pct: bool = False
+) -> ir.Table:
+    """The local price list in the shape of `_tariff_lookup` (flat prices: no trim, no rate),
+    with `t_pct` (the list's commissioner) when `with_pct`."""
     key = "treatment_function_code" if by_treatment_function else "hrg_code"
     types = like.schema()
+    extra = {"t_pct": local.commissioner_code} if with_pct else {}
     return local.select(
         t_year=_year_of(local.financial_year),
         t_pod=local.point_of_delivery,
@@ -160,18 +167,24 @@ def _local_lookup(local: ir.Table, by_treatment_function: bool, like: ir.Table) 
         t_rate=ibis.null(MONEY),
         t_rate_p=ibis.literal(0, type="int64"),
         t_source=ibis.literal("local"),
+        **extra,
     )
+
+
+def _keyed_by_commissioner(local: ir.Table | None) -> bool:
+    return local is not None and "commissioner_code" in local.columns
 
 
 def _prices(
     tariff: ir.Table, local: ir.Table | None, pods: tuple[str, ...], by_treatment_function: bool
 ) -> ir.Table:
     """Price rows of these points of delivery keyed by HRG (or treatment function): the national
-    tariff's, then the local price list's for keys the tariff does not price."""
+    tariff's, then the local price list's for keys the tariff does not price. A local list
+    keyed by commissioner is not merged here: see `_local_prices`."""
     national = _tariff_lookup(
         tariff.filter(tariff.point_of_delivery.isin(pods)), by_treatment_function
     )
-    if local is None:
+    if local is None or _keyed_by_commissioner(local):
         return national
     extra = _local_lookup(
         local.filter(local.point_of_delivery.isin(pods)), by_treatment_function, national
@@ -185,6 +198,17 @@ def _prices(
         ],
     )
     return national.union(extra)
+
+
+def _local_prices(
+    local: ir.Table | None, pods: tuple[str, ...], by_treatment_function: bool, like: ir.Table
+) -> ir.Table | None:
+    """A local list keyed by commissioner in the shape of `_tariff_lookup` plus `t_pct`, for a
+    second join on the row's commissioner (None when the list is not keyed by commissioner)."""
+    if local is None or not _keyed_by_commissioner(local):
+        return None
+    rows = local.filter(local.point_of_delivery.isin(pods))
+    return _local_lookup(rows, by_treatment_function, like, with_pct=True)
 
 
 def _mff_lookup(mff: ir.Table) -> ir.Table:
@@ -252,9 +276,16 @@ def apc_point_of_delivery(apc: ir.Table, tariff: ir.Table) -> ir.Table:
     return joined.mutate(expected_pod=pod).drop("s_year", "s_hrg", "s_max_los", "s_min_age")
 
 
-def _join_prices(rows: ir.Table, key: str, prices: ir.Table, mff: ir.Table) -> ir.Table:
+PRICE_COLUMNS = ("t_price", "t_price_p", "t_trim", "t_rate", "t_rate_p", "t_source")
+
+
+def _join_prices(
+    rows: ir.Table, key: str, prices: ir.Table, mff: ir.Table, local: ir.Table | None = None
+) -> ir.Table:
     """Rows (with `fy` and `expected_pod`) joined to their tariff row by (year, point of
-    delivery, `key`) and to their provider's market forces factor for the year."""
+    delivery, `key`) and to their provider's market forces factor for the year. With `local`
+    (a list keyed by commissioner, `_local_prices`), a row the national tariff does not price
+    takes its own commissioner's local price."""
     joined = rows.left_join(
         prices,
         [
@@ -263,6 +294,21 @@ def _join_prices(rows: ir.Table, key: str, prices: ir.Table, mff: ir.Table) -> i
             rows[key] == prices.t_key,
         ],
     )
+    if local is not None:
+        theirs = local.rename({f"l{c[1:]}": c for c in local.columns})
+        joined = joined.left_join(
+            theirs,
+            [
+                joined.fy == theirs.l_year,
+                joined.expected_pod == theirs.l_pod,
+                joined[key] == theirs.l_key,
+                joined.commissioner_code == theirs.l_pct,
+            ],
+        )
+        national = joined.t_price.notnull()
+        joined = joined.mutate(
+            **{c: ibis.ifelse(national, joined[c], joined[f"l{c[1:]}"]) for c in PRICE_COLUMNS}
+        ).drop(*theirs.columns)
     factors = _mff_lookup(mff)
     return joined.left_join(
         factors, [joined.fy == factors.m_year, joined.provider_code == factors.m_provider]
@@ -279,7 +325,8 @@ def cost_apc(
     columns = list(apc.columns)
     spells = apc_point_of_delivery(apc, tariff)
     prices = _prices(tariff, local_prices, APC_PODS, False)
-    joined = _join_prices(spells, "hrg_code", prices, mff)
+    local = _local_prices(local_prices, APC_PODS, False, prices)
+    joined = _join_prices(spells, "hrg_code", prices, mff, local)
     over_trim = joined.length_of_stay - joined.t_trim
     ebd = ibis.ifelse(
         joined.expected_pod.isin(("EL", "NEL")) & (over_trim > 0), over_trim, 0
@@ -303,7 +350,10 @@ def cost_op(
     )
     by_hrg = _prices(tariff, local_prices, ("OPPROC",), False)
     by_tf = _prices(tariff, local_prices, ("OPFA", "OPFUP"), True)
-    joined = _join_prices(rows, "lookup_key", by_hrg.union(by_tf), mff)
+    local_hrg = _local_prices(local_prices, ("OPPROC",), False, by_hrg)
+    local_tf = _local_prices(local_prices, ("OPFA", "OPFUP"), True, by_hrg)
+    local = None if local_hrg is None or local_tf is None else local_hrg.union(local_tf)
+    joined = _join_prices(rows, "lookup_key", by_hrg.union(by_tf), mff, local)
     attended = joined.attended_or_did_not_attend.isin(ATTENDED)
     return _finish(joined, columns, ibis.literal(0).cast("int64"), attended)
 
@@ -315,7 +365,8 @@ def cost_ae(
     columns = list(ae.columns)
     rows = _with_fy(ae, ae.arrival_date).mutate(expected_pod=ibis.literal("AE"))
     prices = _prices(tariff, local_prices, ("AE",), False)
-    joined = _join_prices(rows, "hrg_code", prices, mff)
+    local = _local_prices(local_prices, ("AE",), False, prices)
+    joined = _join_prices(rows, "hrg_code", prices, mff, local)
     return _finish(joined, columns, ibis.literal(0).cast("int64"), ibis.literal(True))
 
 
@@ -331,7 +382,8 @@ def cost_imaging(
     columns = list(imaging.columns)
     rows = _with_fy(imaging, imaging.imaging_date).mutate(expected_pod=ibis.literal(IMAGING_POD))
     prices = _prices(tariff, local_prices, (IMAGING_POD,), False)
-    joined = _join_prices(rows, "hrg_code", prices, mff)
+    local = _local_prices(local_prices, (IMAGING_POD,), False, prices)
+    joined = _join_prices(rows, "hrg_code", prices, mff, local)
     return _finish(joined, columns, ibis.literal(0).cast("int64"), ibis.literal(True))
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", views.sign_in, name="login"),
     path("accounts/logout/", views.sign_out, name="logout"),
     path("pct/<slug:pct>/", views.pct_page, name="pct"),
+    path("pct/<slug:pct>/users/", views.pct_users, name="pct_users"),
     path("localities/<slug:locality>/", views.locality_page, name="locality"),
     path("localities/<slug:locality>/practices/new/", views.practice_new, name="practice_new"),
     path("practices/<str:practice>/", views.practice_page, name="practice"),

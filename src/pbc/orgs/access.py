@@ -12,6 +12,8 @@ contains the object:
 
 Objects of later apps (a plan, a finding, a budget) say which organisation they belong to by a
 `scope_organisation()` method; `obj=None` asks whether the user holds the permission anywhere.
+An object that belongs to no organisation (its `scope_organisation()` is None) is refused to
+everyone: no membership contains it.
 Django's superuser flag grants nothing here: it is for the admin site only.
 """
 
@@ -72,6 +74,8 @@ def memberships(user: Any) -> list[Membership]:
 def has_permission(user: Any, permission: Permission, obj: Any = None) -> bool:
     """May `user` exercise `permission` on `obj` (or anywhere, when obj is None)?"""
     target = organisation_of(obj)
+    if obj is not None and target is None:
+        return False
     for membership in memberships(user):
         if permission not in Role(membership.role).permissions:
             continue

@@ -30,6 +30,8 @@ class Permission(StrEnum):
     MANAGE_ORGANISATIONS = "manage_organisations"
     IMPORT_DATA = "import_data"
     VIEW_AUDIT_LOG = "view_audit_log"
+    # Giving and taking away the roles of the PCT's users (`pbc.orgs.actions`).
+    MANAGE_USERS = "manage_users"
     # Plans.
     MANAGE_PLANS = "manage_plans"
     UPDATE_MILESTONES = "update_milestones"
@@ -83,6 +85,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_ORGANISATIONS,
             P.IMPORT_DATA,
             P.VIEW_AUDIT_LOG,
+            P.MANAGE_USERS,
             P.MANAGE_PLANS,
             P.UPDATE_MILESTONES,
             P.MANAGE_BUDGETS,

@@ -329,9 +329,12 @@ def find_over_cap(op: pd.DataFrame, caps: pd.DataFrame) -> set[str]:
     keys = ["provider_code", "treatment_function_code", "financial_year"]
     n_first = v[first].groupby(keys).size().rename("n_first")
     fu = v[~first].sort_values(["attendance_date", "attendance_id"])
-    fu = fu.merge(n_first.reset_index(), on=keys, how="left").merge(
-        caps, on=["financial_year", "treatment_function_code"], how="left"
-    )
+    # Caps keyed by PCT (the `follow_up_caps` dataset): a follow-up is held to its
+    # commissioner's cap; the generator's own table has one list for every commissioner.
+    on = ["financial_year", "treatment_function_code"]
+    if "commissioner_code" in caps.columns:
+        on.append("commissioner_code")
+    fu = fu.merge(n_first.reset_index(), on=keys, how="left").merge(caps, on=on, how="left")
     fu["n_first"] = fu["n_first"].fillna(0)
     allowed = np.floor(fu["follow_up_ratio_cap"].fillna(np.inf) * fu["n_first"] + 1e-9)
     rank_from_end = fu.groupby(keys).cumcount(ascending=False)  # 0 = latest

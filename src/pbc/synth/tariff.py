@@ -290,6 +290,15 @@ def follow_up_caps_table(fy_start_years: list[int]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def for_every_pct(df: pd.DataFrame) -> pd.DataFrame:
+    """One copy of a PCT-owned reference table (local prices, follow-up caps) per demo PCT,
+    keyed by `commissioner_code`: every PCT agrees the same synthetic values, and each keeps
+    (and replaces) its own copy."""
+    copies = [df.assign(commissioner_code=pct.code) for pct in geography.PCTS]
+    out = pd.concat(copies, ignore_index=True)
+    return out[["commissioner_code", *df.columns]]
+
+
 def apply_mff(base_pennies: np.ndarray, mff_units: np.ndarray) -> np.ndarray:
     """round_half_up(base x MFF) in pennies, exact in integers (MFF in 1/10,000 units)."""
     product = base_pennies.astype(np.int64) * mff_units.astype(np.int64)

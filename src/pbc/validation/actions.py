@@ -6,7 +6,9 @@
 - `sign_off`: the locality (or a PCT analyst) signs off challenged findings: they go on the
   provider's challenge schedule.
 - `record_responses`: the provider's answers to its schedule (agreed, disputed with reason),
-  uploaded by the provider's own user or a PCT analyst. Agreed money is recovered through the
+  uploaded by the provider's own user or a PCT analyst. The provider's user answers every
+  challenge to that provider; a PCT analyst only its own PCT's (`response_scope`): another
+  PCT's finding in the file is refused as "not on the schedule", like an unknown key. Agreed money is recovered through the
   next contract payment, so the recovery is recorded with the agreement; a partial agreement
   writes off the rest.
 - `write_off`: the locality or an analyst drops a disputed challenge.
@@ -26,12 +28,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pbc.orgs import audit
-from pbc.orgs.access import has_permission
+from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import Pct, Practice, Provider
-from pbc.orgs.roles import Permission
+from pbc.orgs.roles import Permission, Role
 from pbc.validation.models import Decision, Finding, ResponseImport, Status
 
 ZERO = Decimal("0.00")
@@ -159,6 +162,26 @@ def write_off(user: Any, finding_id: int, reason: str) -> Finding:
     return finding
 
 
+def response_scope(user: Any, provider: Provider) -> Q:
+    """The findings on `provider`'s challenge schedule that `user` may see and answer.
+
+    The provider's own users: every finding on the provider. A PCT analyst: the findings of its
+    own PCT only (the patient's practice's PCT, or the invoiced PCT for a row of no known
+    practice), never another PCT's, although every PCT commissions from every provider.
+    Anyone else: none."""
+    scope = Q(pk__in=[])
+    for m in memberships(user):
+        if Permission.RECORD_PROVIDER_RESPONSE not in Role(m.role).permissions:
+            continue
+        if m.provider_id is not None and m.provider_id == provider.pk:
+            scope |= Q(pk__isnull=False)
+        elif m.pct_id is not None:
+            scope |= Q(practice__locality__pct_id=m.pct_id) | Q(
+                practice__isnull=True, pct_id=m.pct_id
+            )
+    return Q(provider_code=provider.code) & scope
+
+
 @dataclass(frozen=True)
 class ResponseRow:
     """One line of a provider's response file (source line number for error messages)."""
@@ -180,7 +203,9 @@ def record_responses(
     keys = [r.finding_key for r in rows]
     found = {
         f.key: f
-        for f in Finding.objects.select_for_update(of=("self",)).filter(key__in=keys).order_by("pk")
+        for f in Finding.objects.select_for_update(of=("self",))
+        .filter(response_scope(user, provider), key__in=keys)
+        .order_by("pk")
     }
     errors: list[str] = []
     seen: set[str] = set()

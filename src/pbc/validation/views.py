@@ -9,7 +9,8 @@ Who sees what (the rule is declared on each view, the data is filtered to the UR
   the PCT's analysts only; every view writes a `view_patient_rows` audit event;
 - locality sign-off and schedule export (`SIGN_OFF_CHALLENGES` on the locality);
 - provider page, schedule and response upload (`RECORD_PROVIDER_RESPONSE` on the provider):
-  the provider's own users and PCT analysts;
+  the provider's own users (every challenge to the provider) and PCT analysts (their own
+  PCT's challenges only: `actions.response_scope`);
 - ledger (any signed-in user): aggregates of the organisations the user belongs to.
 """
 
@@ -305,8 +306,8 @@ def _locality_schedule(request: HttpRequest, locality: Locality, fmt: str) -> Ht
     )
 
 
-def _provider_findings(provider: Provider) -> QuerySet[Finding]:
-    return Finding.objects.filter(provider_code=provider.code)
+def _provider_findings(user: Any, provider: Provider) -> QuerySet[Finding]:
+    return Finding.objects.filter(actions.response_scope(user, provider))
 
 
 @requires(Permission.RECORD_PROVIDER_RESPONSE, scope="provider")
@@ -326,10 +327,12 @@ def provider_page(request: HttpRequest, provider: Provider) -> HttpResponse:
             messages.error(request, f"The file was not applied: {err}")
         return redirect(request.path)
     awaiting = list(
-        _provider_findings(provider).filter(status__in=(Status.SIGNED_OFF, Status.DISPUTED))
+        _provider_findings(request.user, provider).filter(
+            status__in=(Status.SIGNED_OFF, Status.DISPUTED)
+        )
     )
     answered = list(
-        _provider_findings(provider)
+        _provider_findings(request.user, provider)
         .filter(status__in=(Status.AGREED, Status.WRITTEN_OFF))
         .order_by("-month")[:PAGE_SIZE]
     )
@@ -358,7 +361,9 @@ def provider_schedule_xlsx(request: HttpRequest, provider: Provider) -> HttpResp
 
 
 def _provider_schedule(request: HttpRequest, provider: Provider, fmt: str) -> HttpResponse:
-    qs = _provider_findings(provider).filter(status__in=(Status.SIGNED_OFF, Status.DISPUTED))
+    qs = _provider_findings(request.user, provider).filter(
+        status__in=(Status.SIGNED_OFF, Status.DISPUTED)
+    )
     audit.record(
         request.user,
         "export",

@@ -17,6 +17,12 @@ in two steps around the warehouse commit, and a crash between them is settled la
 `recover_interrupted_imports()` (at the start of every import, of `pbc serve` and after
 `pbc restore`) settles each "running" record whose process is gone: "loaded", with the figures
 and an audit event, if the manifest holds its commit; "failed" (nothing changed) if not.
+
+Scope: a signed-in user imports on behalf of the PCTs where it holds `import_data` (a PCT
+analyst: its own PCT); for the datasets a PCT owns rows of (activity, local prices, follow-up
+caps) the import may hold and replace only those commissioners' rows (`import_scope`, and
+`pbc.warehouse.ingest` "Scope"). The command line has no user: it is the system operator, with
+every commissioner in scope, unless `pbc import --pct CODE` narrows it to one PCT.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from django.conf import settings
 from django.db import transaction
 
 from pbc.orgs import audit
+from pbc.orgs.access import memberships
+from pbc.orgs.roles import Permission, Role
 from pbc.warehouse import store
 from pbc.warehouse.ingest import (
     ImportRefused,
@@ -48,7 +56,14 @@ def _parse_time(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _finish(run: ImportRun, user: Any, *, detail: str = "", **fields: Any) -> bool:
+def _finish(
+    run: ImportRun,
+    user: Any,
+    *,
+    detail: str = "",
+    extra_after: dict[str, Any] | None = None,
+    **fields: Any,
+) -> bool:
     """Finish a running record and write its audit event, once (False if already finished)."""
     with transaction.atomic():
         if not ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING).update(
@@ -65,6 +80,8 @@ def _finish(run: ImportRun, user: Any, *, detail: str = "", **fields: Any) -> bo
                 "rows_rejected": run.rows_rejected,
                 "partitions": list(run.partitions),
             }
+        if extra_after:
+            after = {**(after or {}), **extra_after}
         audit.record(user, "import", run, after=after, detail=detail)
     return True
 
@@ -83,6 +100,21 @@ def _loaded_fields(record: dict[str, Any], finished: datetime) -> dict[str, Any]
     }
 
 
+def import_scope(user: Any, pct: str | None = None) -> frozenset[str] | None:
+    """The commissioner codes an import may write: a signed-in user's PCTs (where it may
+    import), or for the system operator (no user) `pct` if given, else None (every one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset({pct}) if pct else None
+    codes = {
+        m.pct.code
+        for m in memberships(user)
+        if m.pct is not None and Permission.IMPORT_DATA in Role(m.role).permissions
+    }
+    if pct:
+        codes &= {pct}
+    return frozenset(codes)
+
+
 def run_import(
     user: Any,
     dataset: str,
@@ -92,11 +124,15 @@ def run_import(
     source_name: str | None = None,
     via: str = "cli",
     progress: ProgressCallback | None = None,
+    pct: str | None = None,
 ) -> tuple[ImportRun, ImportResult | None]:
     """Import one file and record it. A refused file is recorded too (status "refused"), with
-    the reason, and changes no data; the `ImportRefused` is not re-raised: the run says why."""
+    the reason, and changes no data; the `ImportRefused` is not re-raised: the run says why.
+    The import is scoped by `import_scope(user, pct)`."""
     recover_interrupted_imports()
     name = source_name or Path(path).name
+    commissioners = import_scope(user, pct)
+    scope_text = "all commissioners" if commissioners is None else ", ".join(sorted(commissioners))
     import_id = new_import_id()
     with store.import_claim(settings.DATA_DIR, import_id):
         run = ImportRun.objects.create(
@@ -119,6 +155,7 @@ def run_import(
                 source_name=name,
                 progress=progress,
                 import_id=import_id,
+                commissioners=commissioners,
             )
         except (ImportRefused, KeyError) as refusal:
             message = str(refusal).strip("'\"")
@@ -126,6 +163,7 @@ def run_import(
                 run,
                 user,
                 detail=f"refused: {message}",
+                extra_after={"scope": scope_text},
                 status=ImportRun.Status.REFUSED,
                 finished_at=datetime.now(UTC),
                 message=message,
@@ -138,6 +176,10 @@ def run_import(
         _finish(
             run,
             user,
+            extra_after={
+                "partitions_replaced": list(result.partitions_replaced),
+                "scope": scope_text,
+            },
             started_at=_parse_time(result.started_at),
             **_loaded_fields(result.to_dict(), _parse_time(result.finished_at)),
         )

@@ -179,6 +179,14 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
                     "cannot name a provider partition (letters and digits only)",
                 )
             )
+        if f.name == "commissioner_code" and dataset.partition_by_commissioner:
+            out.append(
+                Rule(
+                    f.name,
+                    f"NOT regexp_full_match({r}, '[A-Za-z0-9]{{1,16}}')",
+                    "cannot name a commissioner partition (letters and digits only)",
+                )
+            )
     return out
 
 

@@ -195,6 +195,15 @@ _TF = _f(
 )
 
 
+_COMMISSIONER_LIST = _f(
+    "commissioner_code",
+    "string",
+    True,
+    check="pct_code",
+    description="The PCT that agreed this row (ODS code, 5P3): each PCT keeps its own list.",
+)
+
+
 def _charged(pods: frozenset[str]) -> tuple[Field, ...]:
     return (
         _f(
@@ -329,6 +338,7 @@ APC = Dataset(
     key=("spell_id",),
     period_field="discharge_date",
     partition_by_provider=True,
+    partition_by_commissioner=True,
     fields=(
         _f("spell_id", "string", True, description="Stable row key (provider spell number)."),
         _NHS_NUMBER_ACTIVITY,
@@ -371,6 +381,7 @@ OP = Dataset(
     key=("attendance_id",),
     period_field="attendance_date",
     partition_by_provider=True,
+    partition_by_commissioner=True,
     fields=(
         _f("attendance_id", "string", True, description="Stable row key."),
         _NHS_NUMBER_ACTIVITY,
@@ -410,6 +421,7 @@ AE = Dataset(
     key=("attendance_id",),
     period_field="arrival_date",
     partition_by_provider=True,
+    partition_by_commissioner=True,
     fields=(
         _f("attendance_id", "string", True, description="Stable row key."),
         _NHS_NUMBER_ACTIVITY,
@@ -436,6 +448,7 @@ IMAGING = Dataset(
     key=("imaging_id",),
     period_field="imaging_date",
     partition_by_provider=True,
+    partition_by_commissioner=True,
     fields=(
         _f("imaging_id", "string", True, description="Stable row key."),
         _NHS_NUMBER_ACTIVITY,
@@ -576,11 +589,21 @@ LOCAL_PRICES = Dataset(
     description="Local cost-per-case price list per financial year (synthetic, realistic "
     "magnitudes), agreed by the PCT for every provider: non-tariff services (a point of "
     "delivery x HRG or treatment function the national tariff has no row for) and unbundled "
-    "elements (point of delivery IMG: diagnostic imaging by imaging HRG). Keyed as the tariff; "
-    "a local price never overrides a national tariff row. Flat per case (no trim point), x MFF.",
+    "elements (point of delivery IMG: diagnostic imaging by imaging HRG). Keyed as the tariff "
+    "and by the PCT that agreed it: each PCT keeps its own list (a PCT's import replaces only "
+    "its own) and costing prices a row from its commissioner's list. A local price never "
+    "overrides a national tariff row. Flat per case (no trim point), x MFF.",
     reference=True,
-    key=("financial_year", "point_of_delivery", "hrg_code", "treatment_function_code"),
+    partition_by_commissioner=True,
+    key=(
+        "commissioner_code",
+        "financial_year",
+        "point_of_delivery",
+        "hrg_code",
+        "treatment_function_code",
+    ),
     fields=(
+        _COMMISSIONER_LIST,
         _f("financial_year", "string", True, description="'2008/09'."),
         _f("point_of_delivery", "string", True, codes=LOCAL_PRICE_POINTS_OF_DELIVERY),
         _f("hrg_code", "string", False, check="hrg_code"),
@@ -605,10 +628,13 @@ MARKET_FORCES_FACTORS = Dataset(
 FOLLOW_UP_CAPS = Dataset(
     name="follow_up_caps",
     description="Locally agreed cap on the new-to-follow-up ratio (follow-ups per first "
-    "attendance) by treatment function and financial year, for every provider.",
+    "attendance) by treatment function and financial year, for every provider, per PCT (the "
+    "rule applies a row's commissioner's caps; a PCT's import replaces only its own caps).",
     reference=True,
-    key=("financial_year", "treatment_function_code"),
+    partition_by_commissioner=True,
+    key=("commissioner_code", "financial_year", "treatment_function_code"),
     fields=(
+        _COMMISSIONER_LIST,
         _f("financial_year", "string", True),
         _TF,
         _f("follow_up_ratio_cap", "float", True),

@@ -16,6 +16,12 @@ What happens, in order (see `sources`, `coerce` and `store` for the rules of eac
 
 Invariant: rows_read = rows_loaded + rows_rejected. A file with no data rows is refused.
 
+Scope (`commissioners`): an import on behalf of a PCT names the commissioner codes it may write
+(its own PCT's). For a dataset partitioned by commissioner, a row of any other commissioner
+refuses the whole file (naming file, row and field; nothing changes), and the commit replaces
+only partitions of those commissioners (`store.replaced_partitions`). None is the system's
+import (`pbc import` without `--pct`, the demo): every commissioner.
+
 Choices where the issue is silent: "the partitions present in the file" are those of the rows
 loaded; a partition whose every row was rejected is left as it was (the quarantine file says
 why). `--period` is refused for datasets without a period field (reference data, which each
@@ -95,6 +101,9 @@ class _Staged:
     rows_rejected: int = 0
     rows_flagged: int = 0
     partitions: dict[str, list[tuple[Path, int]]] = field(default_factory=dict)
+    # Good rows of a commissioner outside the import's scope: (source row, value), first few.
+    out_of_scope: list[tuple[int, str]] = field(default_factory=list)
+    rows_out_of_scope: int = 0
 
 
 class _SlowPathNeeded(Exception):
@@ -183,6 +192,7 @@ def import_file(
     progress: ProgressCallback | None = None,
     batch_rows: int = BATCH_ROWS,
     import_id: str | None = None,
+    commissioners: frozenset[str] | None = None,
 ) -> ImportResult:
     """Import `path` into `dataset`; return the record, or raise `ImportRefused` changing nothing.
 
@@ -193,6 +203,8 @@ def import_file(
     - `progress(stage, fraction)` is called as the import advances (for a progress bar).
     - `import_id` names the import (`new_import_id()`; made here if not given): the app records
       it first, and the committed manifest keeps it with the import's figures.
+    - `commissioners`: the commissioner codes the importer may write (None: all); see the
+      module's "Scope".
     """
     started = _utcnow()
     clock = time.perf_counter()
@@ -230,6 +242,7 @@ def import_file(
         names = sources.check_header(file_names, declared, name)
     store.pause_point("validated")
 
+    scope = commissioners if ds.partition_by_commissioner else None
     import_id = import_id or new_import_id()
     folder = store.dataset_dir(ds, data_dir)
     with store.dataset_lock(folder):
@@ -259,6 +272,7 @@ def import_file(
                             estimate=sources.estimate_csv_rows(file),
                             report=report,
                             batch_rows=batch_rows,
+                            scope=scope,
                         )
                     except _SlowPathNeeded:
                         shutil.rmtree(staging)
@@ -276,6 +290,7 @@ def import_file(
                             estimate=sources.estimate_csv_rows(file),
                             log=log,
                             source_name=name,
+                            scope=scope,
                         )
                 elif fmt == "xlsx":
                     assert xlsx_rows is not None
@@ -292,6 +307,7 @@ def import_file(
                         estimate=None,
                         log=log,
                         source_name=name,
+                        scope=scope,
                     )
                 else:
                     try:
@@ -307,6 +323,7 @@ def import_file(
                             estimate=None,
                             report=report,
                             batch_rows=batch_rows,
+                            scope=scope,
                         )
                     except _SlowPathNeeded as err:
                         raise ImportRefused(
@@ -316,6 +333,10 @@ def import_file(
                 con.close()
             if staged.rows_read == 0:
                 raise ImportRefused(name, "no data rows")
+            if staged.rows_out_of_scope:
+                raise ImportRefused(name, _out_of_scope_message(staged, scope))
+            if scope is not None:
+                _refuse_unowned_partitions(folder, ds.name, staged, name)
             store.pause_point("staged")
 
             quarantine_staged = staging / "quarantine.csv"
@@ -346,7 +367,7 @@ def import_file(
                 "partitions": sorted(staged.partitions),
                 "quarantine_path": str(quarantine_final) if quarantine_final else None,
             }
-            _, replaced = store.commit(folder, ds.name, import_id, staged_parts, name, record)
+            _, replaced = store.commit(folder, ds.name, import_id, staged_parts, name, record, scope)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             if quarantine_final is not None:
@@ -380,6 +401,37 @@ def import_file(
     )
 
 
+def _out_of_scope_message(staged: _Staged, scope: frozenset[str] | None) -> str:
+    own = ", ".join(sorted(scope or ()))
+    first_row, value = staged.out_of_scope[0]
+    rows = ", ".join(str(r) for r, _ in staged.out_of_scope)
+    more = "" if staged.rows_out_of_scope <= len(staged.out_of_scope) else ", ..."
+    return (
+        f"row {first_row}, field commissioner_code: {value} is not your commissioner "
+        f"(you may import rows of {own} only); {staged.rows_out_of_scope} row(s) of other "
+        f"commissioners (rows {rows}{more}). Nothing was changed."
+    )
+
+
+def _refuse_unowned_partitions(folder: Path, dataset: str, staged: _Staged, name: str) -> None:
+    """A partition written before partitioning by commissioner may hold any commissioner's
+    rows: a PCT's import may not replace it (the system's import re-partitions it)."""
+    committed = store.read_manifest(folder, dataset).partitions
+    prefixes = {store.without_commissioner(p) for p in staged.partitions}
+    legacy = sorted(
+        p
+        for p in committed
+        if store.commissioner_of(p) is None and store.without_commissioner(p) in prefixes
+    )
+    if legacy:
+        raise ImportRefused(
+            name,
+            f"partition {legacy[0] or '(whole dataset)'} was stored before partitioning by "
+            "commissioner and may hold other commissioners' rows: it must be re-imported once "
+            "with `pbc import` (the system operator) first. Nothing was changed.",
+        )
+
+
 def _stage_reader(
     con: duckdb.DuckDBPyConnection,
     ds: Dataset,
@@ -393,6 +445,7 @@ def _stage_reader(
     estimate: int | None,
     log: SlowReadLog,
     source_name: str,
+    scope: frozenset[str] | None = None,
 ) -> _Staged:
     """Stage text batches produced in Python (slow CSV path, XLSX), then their ragged rows."""
     con.register("pbc_source", reader)
@@ -410,6 +463,7 @@ def _stage_reader(
             report=report,
             batch_rows=batch_rows,
             ragged=log.ragged,
+            scope=scope,
         )
     except (_SlowPathNeeded, ImportRefused) as err:
         if log.refusal is not None:
@@ -418,6 +472,41 @@ def _stage_reader(
     finally:
         con.unregister("pbc_source")
     return staged
+
+
+OUT_OF_SCOPE_SHOWN = 5
+
+
+def _note_out_of_scope(
+    staged: _Staged,
+    batch: pa.RecordBatch,
+    bad_mask: pa.Array,
+    scope: frozenset[str],
+    has_row: bool,
+    offset: int,
+    first_row: int,
+) -> None:
+    """Count the good rows of `batch` whose commissioner lies outside `scope`; keep the first
+    few (source row number, value) for the refusal message."""
+    values = batch.column("commissioner_code")
+    outside = pc.and_(
+        pc.invert(pc.fill_null(bad_mask, False)),
+        pc.invert(pc.fill_null(pc.is_in(values, value_set=pa.array(sorted(scope))), False)),
+    )
+    count = pc.sum(outside).as_py() or 0
+    if not count:
+        return
+    staged.rows_out_of_scope += count
+    room = OUT_OF_SCOPE_SHOWN - len(staged.out_of_scope)
+    if room <= 0:
+        return
+    positions = pc.indices_nonzero(outside).to_pylist()[:room]
+    if has_row:
+        rows = batch.column(ROW_COLUMN).take(pa.array(positions)).to_pylist()
+    else:
+        rows = [offset + i + first_row for i in positions]
+    found = values.take(pa.array(positions)).to_pylist()
+    staged.out_of_scope += [(int(r), str(v)) for r, v in zip(rows, found, strict=True)]
 
 
 def _stage(
@@ -434,6 +523,7 @@ def _stage(
     report: ProgressCallback,
     batch_rows: int,
     ragged: list[RaggedRow] | None = None,
+    scope: frozenset[str] | None = None,
 ) -> _Staged:
     """Run the typing query over `source_sql`; write good rows to staging, bad ones to quarantine."""
     query = coerce.build_query(
@@ -482,6 +572,9 @@ def _stage(
                         for p in problems or []:
                             writer.writerow((source_row, p["field"], p["value"], p["reason"]))
                     staged.rows_rejected += nbad
+                if scope is not None:
+                    _note_out_of_scope(staged, batch, bad_mask, scope, has_row, offset, first_row)
+                if nbad:
                     batch = batch.filter(pc.invert(bad_mask))
                 if flag_cols and batch.num_rows:
                     # Kleene logic: any false flag makes the row false; NULL flags (nothing to

@@ -47,6 +47,9 @@ class Dataset:
     - `period_field`: the date field whose month gives the `period` partition (YYYY-MM); None for
       reference data that is partitioned by `period_from` / financial year or not at all.
     - `partition_by_provider`: also partition by `provider_code`.
+    - `partition_by_commissioner`: also partition by `commissioner_code` (the PCT the row
+      belongs to). A PCT's import replaces only its own commissioners' partitions
+      (`pbc.warehouse.store.replaced_partitions`), so one PCT never overwrites another's rows.
     - `key`: the fields that identify a row (for idempotent re-imports and stable keys back from
       the app database).
     """
@@ -57,6 +60,7 @@ class Dataset:
     key: tuple[str, ...] = ()
     period_field: str | None = None
     partition_by_provider: bool = False
+    partition_by_commissioner: bool = False
     reference: bool = False
 
     def field(self, name: str) -> Field:

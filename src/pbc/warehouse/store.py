@@ -3,15 +3,22 @@
 Layout, under `$PBC_DATA_DIR/warehouse/` (default `./var/data/warehouse/`)::
 
     <dataset>/_manifest.json                          the list of current files (the truth)
-    <dataset>/period=2008-04/provider_code=RWG/part-<import id>-0.parquet
+    <dataset>/period=2008-04/provider_code=RWG/commissioner_code=5P3/part-<import id>-0.parquet
     <dataset>/part-<import id>-0.parquet              datasets with no partition keys
     <dataset>/_staging/<import id>/...                an import in progress (private)
     <dataset>/.lock                                   one import per dataset at a time
 
 A partition is named by its keys: `period=YYYY-MM` (the month of the dataset's
-`period_field`) and, where the dataset has one, `provider_code=XXX`. Datasets without a period
-field (reference data, the patient register) have a single partition named "" that every import
-replaces whole. Every Parquet file also carries its partition keys as ordinary columns, so files
+`period_field`), where the dataset has one `provider_code=XXX`, and for the datasets a PCT owns
+rows of (activity, the local price list and follow-up caps) `commissioner_code=XXX`. Datasets
+without a period field or commissioner (national reference data, the patient register) have a
+single partition named "" that every import replaces whole.
+
+What an import replaces (`replaced_partitions`): for every partition of the file, the committed
+partitions with the same keys other than the commissioner (the same month and provider), of the
+commissioners within the importer's scope: every commissioner for the system (`pbc import`),
+only its own PCT for a PCT analyst. Re-importing a month as the system therefore replaces the
+month; a PCT's import never touches another commissioner's partition. Every Parquet file also carries its partition keys as ordinary columns, so files
 are read by explicit path without Hive partition inference, identically by DuckDB and Spark.
 
 Atomicity (all-or-nothing across partitions, safe against `kill -9` at any point): readers use
@@ -65,6 +72,7 @@ PAUSE_STEPS = (
     "cleaned",  # replaced files and staging deleted
 )
 NO_PARTITION = ""
+COMMISSIONER_KEY = "commissioner_code"
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -97,6 +105,8 @@ def partition_keys(dataset: Dataset) -> tuple[str, ...]:
         keys.append("period")
     if dataset.partition_by_provider:
         keys.append("provider_code")
+    if dataset.partition_by_commissioner:
+        keys.append(COMMISSIONER_KEY)
     return tuple(keys)
 
 
@@ -110,6 +120,40 @@ def partition_values(name: str) -> dict[str, str]:
     if not name:
         return {}
     return dict(part.split("=", 1) for part in name.split("/"))
+
+
+def without_commissioner(name: str) -> str:
+    """The partition name without its commissioner: what a PCT's import is matched on."""
+    return "/".join(
+        part for part in name.split("/") if part and not part.startswith(COMMISSIONER_KEY + "=")
+    )
+
+
+def commissioner_of(name: str) -> str | None:
+    """The commissioner a partition holds (None for a partition with no commissioner key)."""
+    return partition_values(name).get(COMMISSIONER_KEY)
+
+
+def replaced_partitions(
+    committed: list[str] | set[str] | dict[str, object],
+    staged: list[str],
+    commissioners: frozenset[str] | None,
+) -> list[str]:
+    """The committed partitions an import of `staged` partitions replaces.
+
+    A committed partition is replaced when it has the keys of a staged one other than the
+    commissioner (same month, same provider) and its commissioner lies within `commissioners`
+    (None: the system's import, every commissioner). Without a commissioner key this is the
+    staged partitions themselves, as before partitioning by commissioner."""
+    prefixes = {without_commissioner(name) for name in staged}
+    out = []
+    for name in sorted(committed):
+        if without_commissioner(name) not in prefixes:
+            continue
+        owner = commissioner_of(name)
+        if commissioners is None or owner is None or owner in commissioners:
+            out.append(name)
+    return out
 
 
 # --- pause points -------------------------------------------------------------------------------
@@ -350,15 +394,19 @@ def commit(
     staged: list[StagedPartition],
     source_name: str = "",
     record: Mapping[str, object] | None = None,
+    commissioners: frozenset[str] | None = None,
 ) -> tuple[Manifest, list[str]]:
     """Swap the staged partitions in, atomically; return the new manifest and replaced names.
 
-    Call while holding `dataset_lock(folder)`. Partitions of the current manifest that are not
-    staged are kept as they are. `record` (the import's figures) is kept in `Manifest.imports`. Pause points: files_placed, manifest_staged, committed, cleaned.
+    Call while holding `dataset_lock(folder)`. The committed partitions `replaced_partitions`
+    names (for `commissioners`, None = all) are dropped, the others kept as they are. `record`
+    (the import's figures) is kept in `Manifest.imports`. Pause points: files_placed,
+    manifest_staged, committed, cleaned.
     """
     old = read_manifest(folder, dataset_name)
     now = _utcnow()
-    new_partitions = dict(old.partitions)
+    replaced = replaced_partitions(old.partitions, [p.name for p in staged], commissioners)
+    new_partitions = {k: v for k, v in old.partitions.items() if k not in replaced}
     # Data reaches the disk before the manifest that lists it (fsync releases the GIL, so a few
     # threads overlap the waits; the count of files is the count of partitions, not of rows).
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -403,7 +451,6 @@ def commit(
     _fsync_dir(folder)
     pause_point("committed")
 
-    replaced = [p.name for p in staged if p.name in old.partitions]
     for name in replaced:
         for rel in old.partitions[name].files:
             with contextlib.suppress(FileNotFoundError):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 from pbc.orgs import actions
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.forms import PracticeForm
-from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
+from pbc.orgs.models import AuditEvent, Locality, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
 from pbc.web.rules import public, requires, signed_in
 
@@ -74,6 +76,7 @@ def pct_page(request: HttpRequest, pct: Pct) -> HttpResponse:
             "pct": pct,
             "localities": localities,
             "providers": Provider.objects.all(),
+            "manages_users": has_permission(request.user, Permission.MANAGE_USERS, pct),
             "breadcrumbs": crumbs(("Home", reverse("home"))),
         },
     )
@@ -154,9 +157,91 @@ def practice_new(request: HttpRequest, locality: Locality) -> HttpResponse:
     )
 
 
+def _organisation_choices(pct: Pct) -> list[tuple[str, str]]:
+    out = [(f"pct:{pct.code}", pct.name)]
+    for loc in pct.localities.order_by("name"):
+        out.append((f"locality:{loc.slug}", f"{loc.name} locality"))
+    for practice in Practice.objects.filter(locality__pct=pct).order_by("code"):
+        out.append((f"practice:{practice.code}", str(practice)))
+    return out
+
+
+def _organisation_named(pct: Pct, value: str) -> Pct | Locality | Practice | None:
+    kind, _, key = value.partition(":")
+    if kind == "pct":
+        return Pct.objects.filter(code=key, pk=pct.pk).first()
+    if kind == "locality":
+        return Locality.objects.filter(slug=key, pct=pct).select_related("pct").first()
+    if kind == "practice":
+        return (
+            Practice.objects.filter(code=key, locality__pct=pct)
+            .select_related("locality__pct")
+            .first()
+        )
+    return None
+
+
+@requires(Permission.MANAGE_USERS, scope="pct")
+def pct_users(request: HttpRequest, pct: Pct) -> HttpResponse:
+    """A PCT administrator gives and takes away its users' roles (`pbc.orgs.actions`)."""
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                membership = Membership.objects.filter(actions.inside(pct)).get(
+                    pk=int(request.POST["revoke"])
+                )
+                actions.revoke_membership(request.user, membership)
+                messages.success(request, f"Role removed from {membership.user}.")
+            else:
+                user = get_user_model().objects.get(username=request.POST.get("username", ""))
+                role = Role(request.POST.get("role", ""))
+                organisation = _organisation_named(pct, request.POST.get("organisation", ""))
+                if organisation is None:
+                    raise actions.ActionRefused(f"Choose an organisation of {pct.name}.")
+                actions.grant_membership(request.user, user, role, organisation)
+                messages.success(request, f"{user} is now {role.label} of {organisation}.")
+        except (Membership.DoesNotExist, ValueError):
+            messages.error(request, f"That role is not one of {pct.name}'s.")
+        except get_user_model().DoesNotExist:
+            messages.error(request, "There is no user with that username.")
+        except actions.ActionRefused as err:
+            messages.error(request, str(err))
+        return redirect(request.path)
+    held = (
+        Membership.objects.filter(actions.inside(pct))
+        .select_related("user", "pct", "locality", "practice")
+        .order_by("user__username", "role")
+    )
+    return render(
+        request,
+        "web/pct_users.jinja",
+        {
+            "title": f"Users of {pct.name}",
+            "pct": pct,
+            "memberships": list(held),
+            "roles": [(r.value, r.label) for r in Role if r != Role.PROVIDER_USER],
+            "organisations": _organisation_choices(pct),
+            "breadcrumbs": crumbs(
+                ("Home", reverse("home")), (pct.name, reverse("pct", args=[pct.slug]))
+            ),
+        },
+    )
+
+
+def audit_users(viewer: Any) -> Any:
+    """The users whose events `viewer` may read: members of the PCTs where it holds
+    `view_audit_log` (the PCT, its localities, its practices)."""
+    scope = Q(pk__in=[])
+    for m in memberships(viewer):
+        if m.pct is not None and Permission.VIEW_AUDIT_LOG in Role(m.role).permissions:
+            scope |= actions.inside(m.pct)
+    return Membership.objects.filter(scope).values("user_id")
+
+
 @requires(Permission.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    events = AuditEvent.objects.all()
+    """The events of the viewer's PCT: those done by users holding a role inside it."""
+    events = AuditEvent.objects.filter(user__in=audit_users(request.user))
     action = request.GET.get("action")
     if action:
         events = events.filter(action=action)

@@ -38,10 +38,21 @@ def over_cap_follow_up_ratio(inputs: Inputs, settings: ValidationSettings) -> li
         _n_first=attended._first.cast("int64").sum().over(ibis.window(group_by=cell)),
     )
     fups = counted.filter(~counted._first)
-    caps = inputs.follow_up_caps.select(
-        c_year="financial_year", c_tf="treatment_function_code", c_cap="follow_up_ratio_cap"
+    caps_table = inputs.follow_up_caps
+    by_pct = "commissioner_code" in caps_table.columns
+    caps = caps_table.select(
+        c_year="financial_year",
+        c_tf="treatment_function_code",
+        c_cap="follow_up_ratio_cap",
+        c_pct=caps_table.commissioner_code if by_pct else ibis.null("string"),
     )
-    fups = fups.join(caps, [fups._fy == caps.c_year, fups.treatment_function_code == caps.c_tf])
+    # Each PCT agrees its own caps: a follow-up is held to its commissioner's cap (a list with
+    # no commissioner applies to every one). The cell counted stays provider x treatment
+    # function x year.
+    on = [fups._fy == caps.c_year, fups.treatment_function_code == caps.c_tf]
+    if by_pct:
+        on.append(fups.commissioner_code == caps.c_pct)
+    fups = fups.join(caps, on).drop("c_pct")
     fcell = [fups.provider_code, fups.treatment_function_code, fups._fy]
     latest_first = ibis.window(
         group_by=fcell, order_by=[fups.attendance_date.desc(), fups.attendance_id.desc()]
