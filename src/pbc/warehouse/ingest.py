@@ -367,7 +367,9 @@ def import_file(
                 "partitions": sorted(staged.partitions),
                 "quarantine_path": str(quarantine_final) if quarantine_final else None,
             }
-            _, replaced = store.commit(folder, ds.name, import_id, staged_parts, name, record, scope)
+            _, replaced = store.commit(
+                folder, ds.name, import_id, staged_parts, name, record, scope
+            )
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             if quarantine_final is not None:
