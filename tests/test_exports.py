@@ -293,3 +293,47 @@ def test_xlsx_has_no_formula_and_keeps_values(tmp_path: Path) -> None:
     book.active["A1"] = "@cmd"
     book.save(tmp_path / "b.xlsx")
     assert_xlsx_neutral((tmp_path / "b.xlsx").read_bytes(), "@cmd")
+
+
+def test_xlsx_replaces_control_characters_xml_cannot_hold(tmp_path: Path) -> None:
+    """A stray control character (pasted from Word, or a broken file) never breaks a download."""
+    from pbc.exports import Workbook, table_xlsx
+
+    data = table_xlsx([["reason"], ["late\x0bcoded"], ["=x\x00"]], "T")
+    sheet = load_workbook(io.BytesIO(data))["T"]
+    assert [c.value for c in sheet["A"]] == ["reason", "late\ufffdcoded", "=x\ufffd"]
+    assert_xlsx_neutral(data, "=x\ufffd")
+    book = Workbook()
+    extra = book.create_sheet("More")
+    extra.cell(row=1, column=1, value="a\x1fb")
+    extra["B1"] = "\x07bell"
+    book.save(tmp_path / "c.xlsx")
+    more = load_workbook(tmp_path / "c.xlsx")["More"]
+    assert (more["A1"].value, more["B1"].value) == ("a\ufffdb", "\ufffdbell")
+
+
+@pytest.mark.django_db
+def test_challenge_schedule_xlsx_with_a_control_character_in_the_reason() -> None:
+    from pbc.validation import actions
+    from pbc.validation.models import Finding, Status
+
+    finding = (
+        Finding.objects.filter(
+            practice__code=PRACTICE_A, provider_code="RWG", in_force=True, status=Status.OPEN
+        )
+        .exclude(amount=0)
+        .order_by("key")
+        .first()
+    )
+    assert finding is not None
+    actions.decide(user("practice"), finding.pk, "challenge", "coded twice\x0bsee letter")
+    actions.sign_off(user("locality"), [finding.pk])
+    xlsx = client_for("locality").get("/validation/localities/dacorum/schedule.xlsx?provider=RWG")
+    assert xlsx.status_code == 200
+    strings = {
+        c.value
+        for sheet in load_workbook(io.BytesIO(xlsx.content)).worksheets
+        for row in sheet.iter_rows()
+        for c in row
+    }
+    assert "coded twice\ufffdsee letter" in strings

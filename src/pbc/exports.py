@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
 UNSAFE_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -92,8 +93,44 @@ def neutralise_sheet(sheet: Worksheet) -> None:
             cell.quotePrefix = True
 
 
+def xml_safe(value: Any) -> Any:
+    """A string without the control characters XML cannot hold (each becomes U+FFFD); else as is.
+
+    A challenge reason or commentary pasted with a stray control character (a vertical tab from
+    Word, a NUL from a broken file) would otherwise make openpyxl refuse the whole download.
+    """
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
+class SafeWorksheet(Worksheet):
+    """A worksheet whose cells never hold control characters XML cannot store."""
+
+    def cell(self, row: int, column: int, value: Any = None) -> Any:
+        return super().cell(row, column, xml_safe(value))
+
+    def append(self, iterable: Any) -> None:
+        if isinstance(iterable, dict):
+            super().append({k: xml_safe(v) for k, v in iterable.items()})
+        else:
+            super().append([xml_safe(v) for v in iterable])
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, xml_safe(value))
+
+
 class Workbook(openpyxl.Workbook):
-    """An openpyxl workbook that neutralises every sheet when it is saved."""
+    """An openpyxl workbook of `SafeWorksheet`s that neutralises every sheet when it is saved."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sheets = [SafeWorksheet(self)]
+
+    def create_sheet(self, title: str | None = None, index: int | None = None) -> Any:
+        sheet = SafeWorksheet(parent=self, title=title)
+        self._add_sheet(sheet=sheet, index=index)
+        return sheet
 
     def save(self, filename: str | os.PathLike[str] | IO[bytes]) -> None:
         for sheet in self.worksheets:
