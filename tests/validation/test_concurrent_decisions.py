@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
