@@ -45,7 +45,7 @@ SHAPES = {
     "hrg_code": r"[A-Z]{2}[0-9]{2}[A-Z]",
     "treatment_function_code": r"[0-9]{3}",
     "icd10_code": r"[A-Z][0-9]{2}(\.?[0-9X]{1,2})?",
-    "bnf_code": r"[0-9A-Z]{15}",
+    "bnf_code": r"[0-9A-Z]{15}|2[0-3][0-9]{9}",
 }
 
 
