@@ -11,12 +11,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.warehouse.real_samples import read_rows, sample, write_csv, write_xls, write_xlsx
 from typer.testing import CliRunner
 
 from pbc.cli import app
 from pbc.warehouse.ingest import ImportRefused, import_file
 from pbc.warehouse.models import ImportRun
-from tests.warehouse.real_samples import read_rows, sample, write_csv, write_xls, write_xlsx
 
 runner = CliRunner()
 PDPI = "prescribing/pdpi_2014_10_sample.csv"
@@ -97,10 +97,11 @@ def test_pdpi_sample_loads_as_published_with_exact_counts(own_data: Path) -> Non
         quarantined = list(csv.DictReader(fh))
     assert len(quarantined) == 1
     assert quarantined[0]["source_row"] == "51"
-    assert "repeats the key (gp_practice_code, bnf_code, month) of row 50" in (
-        quarantined[0]["reason"]
+    assert (
+        "repeats the key (gp_practice_code, bnf_code, month) of row 50"
+        in (quarantined[0]["reason"])
     )
-    assert "Y00327 | 0103050E0AAAAAA | 2014-10-01" == quarantined[0]["value"]
+    assert quarantined[0]["value"] == "Y00327 | 0103050E0AAAAAA | 2014-10-01"
 
     rows = stored(own_data)
     assert len(rows) == 49
@@ -134,9 +135,13 @@ def test_epd_sample_sums_split_rows_and_keeps_appliance_codes(own_data: Path) ->
     )  # fmt: skip
     assert record["rows_dropped"] == 4703 and record["rows_flagged"] == 0
     rows = stored(own_data)
-    assert sum(1 for r in rows if len(str(r["bnf_code"])) == 11) == len(
-        {(r["gp_practice_code"], r["bnf_code"]) for r in rows if len(str(r["bnf_code"])) == 11}
-    ) > 0
+    assert (
+        sum(1 for r in rows if len(str(r["bnf_code"])) == 11)
+        == len(
+            {(r["gp_practice_code"], r["bnf_code"]) for r in rows if len(str(r["bnf_code"])) == 11}
+        )
+        > 0
+    )
     got = totals(rows)
     want = epd_recomputed()
     assert {k: v[0] for k, v in got.items()} == {k: v[0] for k, v in want.items()}

@@ -114,7 +114,9 @@ def _csv_rows(path: Path, encoding: str, source_name: str) -> Iterator[Row]:
                 number += 1
                 yield number, [v if v != "" else None for v in record]
         except csv.Error as err:
-            raise ImportRefused(source_name, f"malformed CSV near row {number + 1}: {err}") from None
+            raise ImportRefused(
+                source_name, f"malformed CSV near row {number + 1}: {err}"
+            ) from None
 
 
 def _xlsx_sheets(path: Path, source_name: str) -> list[tuple[str, Iterator[Row]]]:
@@ -164,7 +166,9 @@ def _xls_sheets(path: Path, source_name: str) -> list[tuple[str, Iterator[Row]]]
     return [(book.sheet_names()[i], rows(i)) for i in range(book.nsheets)]
 
 
-def sheets(path: Path, fmt: str, encoding: str, source_name: str) -> list[tuple[str, Iterator[Row]]]:
+def sheets(
+    path: Path, fmt: str, encoding: str, source_name: str
+) -> list[tuple[str, Iterator[Row]]]:
     """Every table of the file: (name, rows). A CSV has one, called "csv"."""
     if fmt == "csv":
         return [("csv", _csv_rows(path, encoding, source_name))]

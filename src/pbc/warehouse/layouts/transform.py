@@ -267,5 +267,7 @@ def _summed(
         f"FROM ({kept}) WHERE {has_key} GROUP BY {by}"
     )
     loose = f"SELECT {ROW_COLUMN}, _col, {', '.join(ident(f) for f in ds.names)} FROM ({kept}) WHERE NOT ({has_key})"
-    merged = f"SELECT sum(n - 1) FROM (SELECT count(*) AS n FROM ({kept}) WHERE {has_key} GROUP BY {by})"
+    merged = (
+        f"SELECT sum(n - 1) FROM (SELECT count(*) AS n FROM ({kept}) WHERE {has_key} GROUP BY {by})"
+    )
     return f"{grouped} UNION ALL {loose}", merged
