@@ -77,6 +77,24 @@ def live_url(live_server, transactional_db: None) -> str:  # type: ignore[no-unt
     return str(live_server.url)
 
 
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Client.force_login` skips the sign-in form, so it skips the second factor too: the
+    session counts as verified (tests/signin.py). Tests of the second factor sign in through the
+    form (`Client.post` to /accounts/login/ or `signin.sign_in` in a browser)."""
+    from django.test import Client
+
+    import signin
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: object, backend: str | None = None) -> None:
+        original(self, user, backend)
+        signin.mark_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright

@@ -27,8 +27,16 @@ def migrate(quiet: bool = True) -> None:
     call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
 
 
-@app.command()
+demo_app = typer.Typer(
+    help="The demo: `pbc demo` builds it; `pbc demo totp USER` prints a demo user's code.",
+    add_completion=False,
+)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.callback(invoke_without_command=True)
 def demo(
+    ctx: typer.Context,
     scale: Annotated[
         str, typer.Option(help="full (make run) or test (a few thousand patients)")
     ] = "full",
@@ -37,6 +45,8 @@ def demo(
     ] = False,
 ) -> None:
     """Build the demo geography, users, data and plans (idempotent)."""
+    if ctx.invoked_subcommand is not None:
+        return
     if scale not in ("full", "test"):
         raise typer.BadParameter("scale must be 'full' or 'test'")
     setup_django()
@@ -54,6 +64,22 @@ def demo(
         demo_module.build(scale, report=report)
         typer.echo(f"demo ({scale}) built in {time.monotonic() - started:.1f}s")
     typer.echo(demo_module.logins_text())
+
+
+@demo_app.command("totp")
+def demo_totp(
+    username: Annotated[str, typer.Argument(help="a demo user, e.g. analyst")],
+) -> None:
+    """Print the current second-factor code of a demo user (from the documented demo key)."""
+    setup_django()
+    migrate()
+    from pbc import demo as demo_module
+
+    try:
+        typer.echo(demo_module.totp_code(username))
+    except LookupError as err:
+        typer.echo(f"pbc demo totp: {err}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -5,6 +5,7 @@ Every step is idempotent: running the demo twice leaves one copy of everything.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,11 +19,16 @@ from pbc.orgs.roles import Role
 from pbc.plans import demo as plans_demo
 from pbc.population import demo as population_demo
 from pbc.services import demo as services_demo
+from pbc.signin import second_factor
 from pbc.synth import geography
 from pbc.validation.refresh import refresh as refresh_validation
 from pbc.warehouse import demo as warehouse_demo
 
 DEMO_PASSWORD = "pbc-demo-2009"
+# Every demo user who needs a second factor (pbc.signin.second_factor: PCT analysts, practice
+# users, the site administrator) has an authenticator enrolled with this documented key (base32,
+# as authenticator apps take it). `pbc demo totp USER` prints the current code.
+DEMO_TOTP_SECRET = "PBCDEMOSEEDFORWESTANDEASTHERTS23"
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,32 @@ def create_users() -> None:
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
+    enrol_second_factors()
+
+
+def demo_totp_key() -> str:
+    """The demo authenticator key as django-otp stores it (hex)."""
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def enrol_second_factors() -> None:
+    """Enrol each demo user who needs a second factor (once: a rebuild keeps their devices)."""
+    User = get_user_model()
+    names = [u.username for u in DEMO_USERS] + [DEMO_ADMIN]
+    for user in User.objects.filter(username__in=names).order_by("username"):
+        if second_factor.needs_second_factor(user) and not second_factor.is_enrolled(user):
+            second_factor.enrol(user, demo_totp_key())
+
+
+def totp_code(username: str) -> str:
+    """The current code of a demo user's authenticator (`pbc demo totp USER`)."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise LookupError(f"no user {username!r}")
+    device = second_factor.authenticator_of(user)
+    if device is None:
+        raise LookupError(f"{username!r} has no authenticator: their role does not need one")
+    return second_factor.current_code(device)
 
 
 def is_loaded() -> bool:
@@ -137,6 +169,10 @@ def logins_text() -> str:
     for u in DEMO_USERS:
         lines.append(f"  {u.username:<12} {u.role.label:<17} {u.organisation}")
     lines.append(f"  {DEMO_ADMIN:<12} {'Site administrator':<17} Django admin only, no role")
+    lines.append(
+        "PCT analysts, practice users and admin also need a code: `pbc demo totp USER` prints it "
+        f"(authenticator key {DEMO_TOTP_SECRET})."
+    )
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ import ibis
 import pytest
 
 from indicators import handmade
-from pbc.demo import DEMO_PASSWORD
+from signin import sign_in
 
 
 @pytest.mark.browser
@@ -19,11 +19,7 @@ def test_indicator_spc_icons_then_funnel(
 
     refresh.refresh(con=ibis.duckdb.connect(), tables=handmade.tables())
     base = live_url
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", "analyst")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, "analyst")
     page.click(".nhsuk-header__navigation-list a:has-text('Indicators')")
     page.wait_for_url("**/indicators/")
     page.click("a:has-text('GP referrals per 1,000 weighted population')")

@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from pbc.demo import DEMO_PASSWORD
+from signin import sign_in
 
 MILESTONES = {
     "dacorum-2008-09-1.1": ("amber", "Extended hours LES signed by eleven practices"),
@@ -22,11 +22,7 @@ def test_manager_updates_three_milestones_and_downloads_the_pdf(
     page,  # type: ignore[no-untyped-def]
 ) -> None:
     base = live_url
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", "locality")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, "locality")
     page.click(".nhsuk-header__navigation-list a:has-text('Plans')")
     page.wait_for_url("**/plans/localities/dacorum/")
 

@@ -10,16 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pbc.demo import DEMO_PASSWORD
 from pbc.services import demo as services_demo_module
-
-
-def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(base + "/")
+from signin import sign_in
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from pbc.demo import DEMO_PASSWORD, DEMO_USERS
+import signin
+from pbc.demo import DEMO_USERS
 from pbc.validation import actions
 from pbc.validation.models import Finding, Status
 
@@ -21,11 +22,7 @@ PRACTICE_A = next(u.organisation for u in DEMO_USERS if u.username == "practice"
 def sign_in(browser: Any, base: str, username: str) -> Any:
     page = browser.new_context(accept_downloads=True).new_page()
     page.set_default_timeout(15_000)
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(base + "/")
+    signin.sign_in(page, base, username)
     return page
 
 

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Idle and absolute session limits, deactivated accounts (pbc.signin.sessions).
     "pbc.signin.sessions.SessionLimitsMiddleware",
+    # A second factor before any page for those who can see patient rows (pbc.signin).
+    "pbc.signin.second_factor.SecondFactorMiddleware",
     # Throttling and lockout of sign-in attempts: last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -164,6 +166,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in pbc's own audit log
 AXES_LOCKOUT_CALLABLE = "pbc.signin.views.locked_out"
 AXES_VERBOSE = False
+# The second factor (pbc.signin.second_factor): TOTP codes of 30 s, one step either side
+# accepted, no drift learning (the demo's and the tests' codes are computed from the clock).
+OTP_TOTP_ISSUER = "pbc"
+OTP_TOTP_SYNC = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

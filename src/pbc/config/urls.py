@@ -3,12 +3,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pbc.signin import views as signin_views
 from pbc.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.sign_in, name="login"),
     path("accounts/logout/", views.sign_out, name="logout"),
+    path("accounts/verify/", signin_views.verify, name="verify"),
+    path("accounts/enrol/", signin_views.enrol, name="enrol"),
     path("pct/<slug:pct>/", views.pct_page, name="pct"),
     path("pct/<slug:pct>/users/", views.pct_users, name="pct_users"),
     path("localities/<slug:locality>/", views.locality_page, name="locality"),

@@ -1,12 +1,102 @@
-"""The sign-in pages of pbc.signin: the lockout answer (more come with the second factor)."""
+"""The sign-in pages of pbc.signin: the second factor (verify, enrol) and the lockout answer."""
 
 from __future__ import annotations
 
+from base64 import b32encode
 from typing import Any
 
+import django_otp
+import segno
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
+
+from pbc.orgs import audit
+from pbc.signin import second_factor
+from pbc.web.rules import signed_in
+
+ENROL_KEY = "pbc_enrol_key"  # the proposed authenticator key, kept in the session until confirmed
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@signed_in
+def verify(request: HttpRequest) -> HttpResponse:
+    """Ask for a code from the authenticator app, or a recovery code."""
+    user = request.user
+    context: dict[str, Any] = {
+        "title": "Enter your security code",
+        "next": _next(request),
+        "enrolled": second_factor.is_enrolled(user),
+        "verified": second_factor.is_verified(user),
+        "error": "",
+    }
+    if request.method == "POST" and context["enrolled"]:
+        device = second_factor.verify(request, request.POST.get("code", ""))
+        if device is not None:
+            audit.record(user, "second_factor", path=request.path, detail=device.name)
+            return redirect(context["next"])
+        audit.record(user, "second_factor_failed", path=request.path)
+        context["error"] = (
+            "The code is not right, or was used already. Enter the code your authenticator app "
+            "shows now, or one of your recovery codes."
+        )
+    return render(request, "signin/verify.jinja", context, status=200)
+
+
+def _otpauth_url(user: Any, key_hex: str) -> str:
+    return str(TOTPDevice(user=user, name=second_factor.AUTHENTICATOR, key=key_hex).config_url)
+
+
+@signed_in
+def enrol(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: a QR code (and its key), then one code to confirm it.
+
+    Replacing an existing authenticator needs a session that has already given a second factor,
+    so that a stolen password alone cannot change it.
+    """
+    user = request.user
+    enrolled = second_factor.is_enrolled(user)
+    if enrolled and not second_factor.is_verified(user):
+        return redirect(f"{reverse('verify')}?{urlencode({'next': _next(request)})}")
+    key_hex = request.session.get(ENROL_KEY) or random_hex(20)
+    request.session[ENROL_KEY] = key_hex
+    url = _otpauth_url(user, key_hex)
+    context: dict[str, Any] = {
+        "title": "Set up your authenticator app",
+        "next": _next(request),
+        "enrolled": enrolled,
+        "qr_svg": segno.make(url, error="m").svg_inline(scale=4, title="QR code for pbc"),
+        "secret": b32encode(bytes.fromhex(key_hex)).decode().rstrip("="),
+        "error": "",
+    }
+    if request.method == "POST":
+        totp = TOTP(bytes.fromhex(key_hex), step=30, t0=0, digits=6, drift=0)
+        code = "".join(request.POST.get("code", "").split())
+        if code.isdigit() and totp.verify(int(code), tolerance=1):
+            device, codes = second_factor.enrol(user, key_hex)
+            del request.session[ENROL_KEY]
+            django_otp.login(request, device)
+            audit.record(user, "second_factor_enrolled", path=request.path)
+            return render(
+                request,
+                "signin/recovery_codes.jinja",
+                {"title": "Your recovery codes", "codes": codes, "next": context["next"]},
+            )
+        context["error"] = "The code is not right. Enter the six digits your app shows now."
+    return render(request, "signin/enrol.jinja", context)
 
 
 def locked_out(
