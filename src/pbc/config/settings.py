@@ -113,7 +113,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Write transactions start immediately (BEGIN IMMEDIATE) and wait up to the busy timeout for
+    # the write lock: a deferred transaction that reads, then upgrades to a write, fails at once
+    # with "database is locked" when another connection is writing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
     # The test database is a file, not shared memory, so that the live server's thread (browser
     # tests) sees exactly what the test thread committed, across tests.
     DATABASES["default"]["TEST"] = {

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable
 
 from pbc import codes
+from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
 from pbc.warehouse.schema import Dataset, Field
 
 # --- code lists ------------------------------------------------------------------------------
@@ -138,7 +139,15 @@ ACTIVITY_DATASETS = ("apc", "op", "ae")
 _HRG_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")  # HRG4 shape: HB12C
 _TF_RE = re.compile(r"^[0-9]{3}$")  # treatment function: 110
 _ICD10_RE = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9X]{1,2})?$")  # I21.9, J441, C50
-_BNF_RE = re.compile(r"^[0-9A-Z]{15}$")  # BNF presentation: 0212000B0AAAAAA
+# BNF presentation: 15 characters for drugs (0212000B0AAAAAA); 11 digits for appliances and
+# dressings, BNF chapters 20 to 23 (21010900725), as NHSBSA publishes them.
+_BNF_RE = re.compile(r"^([0-9A-Z]{15}|2[0-3][0-9]{9})$")
+# RTT treatment function: a three-digit code, or X01-X06 (the published "other" groups).
+_RTT_TF_RE = re.compile(r"^([0-9]{3}|X0[1-9])$")
+# Any ODS organisation code an aggregate return names: a trust or other 3-character code
+# (RF4), a 5-character site or independent provider (AD913, NLO01), or a 6-character GP or
+# walk-in centre code (F84747, Y02696).
+_ODS_RE = re.compile(r"^[A-Z0-9]{3}([A-Z0-9]{2,3})?$")
 
 
 def _matches(pattern: re.Pattern[str]) -> Callable[[object], bool]:
@@ -157,6 +166,9 @@ CHECKS: dict[str, Callable[[object], bool]] = {
     "treatment_function_code": _matches(_TF_RE),
     "icd10_code": _matches(_ICD10_RE),
     "bnf_code": _matches(_BNF_RE),
+    "rtt_treatment_function_code": _matches(_RTT_TF_RE),
+    "ods_code": _matches(_ODS_RE),
+    "commissioner_code": codes.is_commissioner_code,
 }
 
 # --- shared field groups ---------------------------------------------------------------------
@@ -708,6 +720,7 @@ DATASETS: dict[str, Dataset] = {
         POPULATION_WEIGHTS,
         WEIGHTED_POPULATIONS,
         FAULTS,
+        *AGGREGATE_DATASETS,
     )
 }
 
