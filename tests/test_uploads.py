@@ -13,11 +13,15 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import upload_files as files
+from pbc.uploads import MB, UploadLimits, UploadRefused, check_file, read_rows
 from pbc.warehouse.datasets import DATASETS
 
 RISE_LIMIT = 100 * 1024 * 1024
@@ -148,3 +152,76 @@ def test_pbc_plans_import_refuses_an_expanding_docx(bombs: dict[str, Path], tmp_
     # The file is checked before the locality is looked up: the bomb is what is refused.
     assert result["outcome"] == 2, result
     assert "word/document.xml expands to 300.0 MB" in str(result["stderr"])
+
+
+# --- the limits one by one (pbc.uploads, in this process) ----------------------------------------
+
+LIMITS = UploadLimits(max_bytes=5 * MB, max_rows=3, max_cell_chars=10)
+
+
+def refusal(source: bytes, name: str, limits: UploadLimits = LIMITS) -> str:
+    with pytest.raises(UploadRefused) as refused:
+        list(read_rows(source, name, limits))
+    return str(refused.value)
+
+
+def test_rows_stream_with_their_numbers_and_the_caps_name_file_row_and_field() -> None:
+    csv_file = b"name,code\nalpha,1\n\nbeta,2\n"
+    assert list(read_rows(csv_file, "ok.csv", LIMITS)) == [
+        (1, ["name", "code"]),
+        (2, ["alpha", "1"]),
+        (3, []),
+        (4, ["beta", "2"]),
+    ]
+    assert refusal(b"name,code\nalpha,1\nbeta,2\ngamma,3\ndelta,4\n", "many.csv") == (
+        "many.csv: row 5: more than the 3 rows allowed"
+    )
+    assert refusal(b"name,code\nalpha,1\n" + b"b" * 11 + b",2\n", "long.csv") == (
+        "long.csv: row 3, field name: the value has 11 characters, more than the 10 allowed"
+    )
+    workbook = files.xlsx_bytes([["name", "code"], ["alpha", 1], ["beta", "c" * 11]])
+    assert refusal(workbook, "long.xlsx") == (
+        "long.xlsx: row 3, field code: the value has 11 characters, more than the 10 allowed"
+    )
+    assert list(read_rows(workbook, "long.xlsx", UploadLimits()))[2] == (3, ["beta", "c" * 11])
+
+
+def test_broken_files_are_refused_with_a_message_not_an_exception_of_the_library() -> None:
+    assert refusal(b"name\nalpha\n\xff\xfe\n", "latin1.csv") == (
+        "latin1.csv: row 3: the CSV file is not UTF-8 text (byte 0xff); save it as 'CSV UTF-8'"
+    )
+    broken = refusal(files.xlsx_broken_sheet(["a", "b"]), "broken.xlsx", UploadLimits())
+    assert broken.startswith("broken.xlsx: row ") and "the sheet is damaged" in broken
+    assert "damaged ZIP package" in refusal(files.truncated(files.xlsx_bytes([["a"]])), "t.xlsx")
+    assert "not a readable Excel workbook" in refusal(files.zip_not_office(), "zip.xlsx")
+    assert refusal(b"a,b\n", "table.ods") == (
+        "table.ods: the file must be a CSV (.csv) or Excel workbook (.xlsx)"
+    )
+
+
+def test_zip_members_are_judged_by_size_and_ratio_before_expansion(tmp_path: Path) -> None:
+    zeros = tmp_path / "zeros.xlsx"
+    with zipfile.ZipFile(zeros, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("xl/worksheets/sheet1.xml", b"0" * (2 * MB))  # ~1000 times smaller
+        package.writestr("xl/small.xml", b"0" * 1000)  # small parts are not held to the ratio
+    with pytest.raises(
+        UploadRefused,
+        match=r"^zeros.xlsx: xl/worksheets/sheet1.xml expands [\d,]+ times \(to 2.0 MB\), "
+        r"more than the 100 times allowed$",
+    ):
+        check_file(zeros, "zeros.xlsx", UploadLimits())
+    check_file(zeros, "zeros.xlsx", UploadLimits(max_ratio=10_000))
+    two = tmp_path / "two.docx"
+    with zipfile.ZipFile(two, "w", zipfile.ZIP_STORED) as package:
+        package.writestr("word/a.xml", b"0" * MB)
+        package.writestr("word/b.xml", b"0" * MB)
+    with pytest.raises(UploadRefused, match=r"its parts expand to 2.0 MB together, more than"):
+        check_file(two.read_bytes(), "two.docx", UploadLimits(max_uncompressed_bytes=3 * MB // 2))
+
+
+def test_parquet_is_judged_by_its_footer(tmp_path: Path) -> None:
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"a": list(range(10))}), path)
+    with pytest.raises(UploadRefused, match="has 10 rows, more than the 3 allowed"):
+        check_file(path, "rows.parquet", LIMITS)
+    check_file(path, "rows.parquet", UploadLimits())
