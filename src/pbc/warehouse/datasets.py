@@ -139,7 +139,9 @@ ACTIVITY_DATASETS = ("apc", "op", "ae")
 _HRG_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")  # HRG4 shape: HB12C
 _TF_RE = re.compile(r"^[0-9]{3}$")  # treatment function: 110
 _ICD10_RE = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9X]{1,2})?$")  # I21.9, J441, C50
-_BNF_RE = re.compile(r"^[0-9A-Z]{15}$")  # BNF presentation: 0212000B0AAAAAA
+# BNF presentation: 15 characters for drugs (0212000B0AAAAAA); 11 digits for appliances and
+# dressings, BNF chapters 20 to 23 (21010900725), as NHSBSA publishes them.
+_BNF_RE = re.compile(r"^([0-9A-Z]{15}|2[0-3][0-9]{9})$")
 # RTT treatment function: a three-digit code, or X01-X06 (the published "other" groups).
 _RTT_TF_RE = re.compile(r"^([0-9]{3}|X0[1-9])$")
 # Any ODS organisation code an aggregate return names: a trust or other 3-character code
