@@ -111,9 +111,20 @@ def synth(
 
 @app.command("import")
 def import_(
-    dataset: Annotated[str, typer.Argument(help="dataset name, e.g. apc, op, tariff")],
-    file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file")],
+    dataset: Annotated[
+        str | None, typer.Argument(help="dataset name, e.g. apc, op, prescribing")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV, XLSX, XLS or Parquet file, in any known layout")
+    ] = None,
     period: Annotated[str | None, typer.Option(help="the month the file covers, YYYY-MM")] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(help="read the file in this layout (default: recognised from its header)"),
+    ] = None,
+    list_layouts: Annotated[
+        bool, typer.Option("--layouts", help="list the published layouts pbc reads, and stop")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="print the import record as JSON")
     ] = False,
@@ -126,7 +137,25 @@ def import_(
         ),
     ] = None,
 ) -> None:
-    """Import one file into the warehouse (the one import for tabular and reference data)."""
+    """Import one file into the warehouse (the one import for tabular and reference data).
+
+    The file may be in pbc's own layout or in a published one (NHSBSA prescribing, NHS
+    Digital list sizes, the ODS practice file, ...): the layout is recognised from the header
+    and named in the record; `--layouts` lists them."""
+    if list_layouts:
+        from pbc.warehouse.layouts import describe
+
+        rows = describe()
+        if as_json:
+            typer.echo(json.dumps(rows))
+            return
+        for row in rows:
+            typer.echo(f"{row['name']:<18} {row['dataset']:<16} {row['title']}")
+            typer.echo(f"{'':<18} {'':<16} source: {row['source']}; spec: {row['spec']}")
+        return
+    if dataset is None or file is None:
+        typer.echo("pbc import: give DATASET and FILE (or --layouts)", err=True)
+        raise typer.Exit(2)
     setup_django()
     migrate()
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -151,7 +180,9 @@ def import_(
         def progress(stage: str, fraction: float) -> None:
             bar.update(task, completed=fraction, description=f"{file.name}: {stage}")
 
-        run, result = run_import(None, dataset, file, period=period, progress=progress, pct=pct)
+        run, result = run_import(
+            None, dataset, file, period=period, progress=progress, pct=pct, layout=layout
+        )
     if result is None:
         typer.echo(f"pbc import: refused, nothing changed: {run.message}", err=True)
         if as_json:
@@ -160,10 +191,16 @@ def import_(
     if as_json:
         typer.echo(json.dumps({"status": "loaded", "import_run": run.pk, **result.to_dict()}))
         return
+    typer.echo(f"{file.name}: read in layout {result.layout}")
     typer.echo(
         f"{result.dataset}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
-        f"rejected {result.rows_rejected:,} (flagged {result.rows_flagged:,}) in {result.seconds:.1f}s"
+        f"rejected {result.rows_rejected:,}, dropped {result.rows_dropped:,} "
+        f"(flagged {result.rows_flagged:,}) in {result.seconds:.1f}s"
     )
+    for reason, count in result.dropped.items():
+        typer.echo(f"  dropped {count:,}: {reason}")
+    if result.ignored_columns:
+        typer.echo(f"columns not loaded: {', '.join(result.ignored_columns)}")
     if result.partitions:
         typer.echo(f"partitions replaced: {len(result.partitions)}")
     if result.quarantine_path:

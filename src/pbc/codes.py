@@ -82,3 +82,18 @@ def is_provider_code(value: object) -> bool:
 def is_pct_code(value: object) -> bool:
     """A primary care trust code: 5 then two letters or digits (5P3)."""
     return isinstance(value, str) and bool(_PCT_RE.fullmatch(value))
+
+
+# Commissioners of every era: primary care trusts (5P3) and care trusts (TAK) 2002-2013,
+# clinical commissioning groups (00K) 2013-2022, sub-ICB locations (same shape as CCGs) and
+# integrated care boards (QWE) from 2022, NHS England commissioning regions and hubs (X24),
+# national commissioners (YDD82); published files also write 3-character codes with "00"
+# after them (5P200, 00C00).
+_COMMISSIONER_RE = re.compile(
+    r"^((5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4})$"
+)
+
+
+def is_commissioner_code(value: object) -> bool:
+    """A commissioner's code of any era (PCT, care trust, CCG, sub-ICB, ICB, national)."""
+    return isinstance(value, str) and bool(_COMMISSIONER_RE.fullmatch(value))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,7 +57,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pbc.orgs",
+    "pbc.signin",
     "pbc.web",
     "pbc.warehouse",
     "pbc.plans",
@@ -75,8 +81,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Idle and absolute session limits, deactivated accounts (pbc.signin.sessions).
+    "pbc.signin.sessions.SessionLimitsMiddleware",
+    # Throttling and lockout of sign-in attempts: last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pbc.config.urls"
@@ -127,9 +138,32 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Passwords: at least 12 characters, not like the username or name, not on Django's list of
+# 20,000 common passwords (shipped with Django: no network lookup), not all digits.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout (docs/security.md): five wrong passwords are answered as usual; the sixth for the same
+# account, or from the same address, locks that account (or address) out for
+# PBC_LOCKOUT_MINUTES (30 by default). A successful sign-in clears the account's failures.
+AXES_FAILURE_LIMIT = 6
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PBC_LOCKOUT_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in pbc's own audit log
+AXES_LOCKOUT_CALLABLE = "pbc.signin.views.locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -148,6 +182,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_ROOT = FRONTEND_DIR if FRONTEND_DIR.exists() else None
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after PBC_SESSION_IDLE_MINUTES without a request (30 by default) and, whatever
+# the user does, PBC_SESSION_MAX_HOURS after signing in (12 by default): pbc.signin.sessions.
+PBC_SESSION_IDLE_MINUTES = int(os.environ.get("PBC_SESSION_IDLE_MINUTES", "30"))
+PBC_SESSION_MAX_HOURS = int(os.environ.get("PBC_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = PBC_SESSION_MAX_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 # Small-number suppression on published pages: "in-force" (by date) or a rule name (pbc.web.disclosure).

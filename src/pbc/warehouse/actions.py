@@ -79,6 +79,8 @@ def _finish(
                 "rows_read": run.rows_read,
                 "rows_loaded": run.rows_loaded,
                 "rows_rejected": run.rows_rejected,
+                "rows_dropped": run.rows_dropped,
+                "layout": run.layout,
                 "partitions": list(run.partitions),
             }
         if extra_after:
@@ -96,6 +98,9 @@ def _loaded_fields(record: dict[str, Any], finished: datetime) -> dict[str, Any]
         "rows_loaded": int(record.get("rows_loaded") or 0),
         "rows_rejected": int(record.get("rows_rejected") or 0),
         "rows_flagged": int(record.get("rows_flagged") or 0),
+        "rows_dropped": int(record.get("rows_dropped") or 0),
+        "dropped": dict(record.get("dropped") or {}),
+        "layout": str(record.get("layout") or ""),
         "partitions": list(record.get("partitions") or []),
         "quarantine_path": str(record.get("quarantine_path") or ""),
     }
@@ -126,6 +131,7 @@ def run_import(
     via: str = "cli",
     progress: ProgressCallback | None = None,
     pct: str | None = None,
+    layout: str | None = None,
 ) -> tuple[ImportRun, ImportResult | None]:
     """Import one file and record it. A refused file is recorded too (status "refused"), with
     the reason, and changes no data; the `ImportRefused` is not re-raised: the run says why.
@@ -159,6 +165,7 @@ def run_import(
                 import_id=import_id,
                 commissioners=commissioners,
                 limits=None if via == "demo" else upload_limits(),
+                layout=layout,
             )
         except (ImportRefused, KeyError) as refusal:
             message = str(refusal).strip("'\"")

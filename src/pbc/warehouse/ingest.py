@@ -14,7 +14,15 @@ What happens, in order (see `sources`, `coerce` and `store` for the rules of eac
    partitions not present in the file are untouched (`store.commit`). Re-importing a month
    therefore replaces it, never adds to it.
 
-Invariant: rows_read = rows_loaded + rows_rejected. A file with no data rows is refused.
+Invariant: rows_read = rows_loaded + rows_rejected + rows_dropped. A file with no data rows is
+refused.
+
+Published layouts (`pbc.warehouse.layouts`): a file whose header is not the dataset's own is
+recognised as one of the dataset's published layouts (or read in the one `layout` names),
+converted by `layouts.transform` into the dataset's columns with each row's source row number,
+and then typed and checked exactly like a native file. Rows the layout drops (totals, test
+items, split rows summed into their key's first row) are counted in `rows_dropped` by reason;
+rows repeating a key are quarantined, naming the key's first row.
 
 Scope (`commissioners`): an import on behalf of a PCT names the commissioner codes it may write
 (its own PCT's). For a dataset partitioned by commissioner, a row of any other commissioner
@@ -50,7 +58,8 @@ from duckdb.func import ARROW as ARROW_UDF
 
 from pbc import exports, uploads
 from pbc.uploads import UploadLimits
-from pbc.warehouse import coerce, sources, store
+from pbc.warehouse import coerce, layouts, sources, store
+from pbc.warehouse.layouts import transform
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ROW_COLUMN, ImportRefused, RaggedRow, SlowReadLog
 from pbc.warehouse.sql_checks import SQL_CHECKS
@@ -85,11 +94,18 @@ class ImportResult:
     partitions: tuple[str, ...] = ()
     partitions_replaced: tuple[str, ...] = ()
     quarantine_path: str | None = None
+    # The layout the file was read in ("pbc": the dataset's own), the rows it dropped (totals,
+    # test items, split rows summed) by reason, and published columns it did not load.
+    layout: str = "pbc"
+    rows_dropped: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    ignored_columns: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["partitions"] = list(self.partitions)
         data["partitions_replaced"] = list(self.partitions_replaced)
+        data["ignored_columns"] = list(self.ignored_columns)
         return data
 
     def to_json(self) -> str:
@@ -195,8 +211,12 @@ def import_file(
     import_id: str | None = None,
     commissioners: frozenset[str] | None = None,
     limits: UploadLimits | None = None,
+    layout: str | None = None,
 ) -> ImportResult:
     """Import `path` into `dataset`; return the record, or raise `ImportRefused` changing nothing.
+
+    - `layout`: the published layout to read the file in (`pbc.warehouse.layouts`); None:
+      recognised from the file's header ("pbc", the dataset's own layout, first).
 
     - `period` ("YYYY-MM") declares the month the file covers: rows whose period field falls
       in another month are quarantined with that reason.
@@ -219,7 +239,6 @@ def import_file(
     ds = resolve_dataset(dataset, name)
     if not file.is_file():
         raise ImportRefused(name, "no such file")
-    fmt = sources.detect_format(file, name)
     if period is not None:
         if not _PERIOD_RE.fullmatch(period):
             raise ImportRefused(name, f"period {period!r} is not a month YYYY-MM")
@@ -235,14 +254,22 @@ def import_file(
         except uploads.UploadRefused as refused:
             raise ImportRefused(name, refused.detail) from None
     report("checking", 0.0)
-    checksum = sources.checksum_and_check_text(file, name, text=fmt == "csv")
+    published = layouts.resolve(ds, file, name, layout, period)
+    if published is not None:
+        fmt, checksum = published.fmt, published.checksum
+    else:
+        fmt = sources.detect_format(file, name)
+        checksum = sources.checksum_and_check_text(file, name, text=fmt == "csv")
     report("checking", 1.0)
 
     declared = list(ds.names)
     xlsx_rows: Iterator[tuple[object, ...]] | None = None
     header_row = 1
     file_names: list[str] = []
-    if fmt == "csv":
+    converted: transform.Converted | None = None
+    if published is not None:
+        names = declared
+    elif fmt == "csv":
         names = sources.check_header(sources.read_csv_header(file, name), declared, name)
     elif fmt == "xlsx":
         header, header_row, xlsx_rows = sources.open_xlsx(file, name)
@@ -268,7 +295,37 @@ def import_file(
             try:
                 python_checks = _python_checks(con, ds)
                 log = SlowReadLog()
-                if fmt == "csv":
+                if published is not None:
+                    (staging / "layout").mkdir()
+                    converted = transform.convert(
+                        published.match,
+                        ds,
+                        file,
+                        published.fmt,
+                        published.encoding,
+                        name,
+                        staging / "layout" / "rows.parquet",
+                        period=period,
+                        temp_dir=staging / "layout",
+                    )
+                    quoted = str(converted.path).replace("'", "''")
+                    staged = _stage(
+                        con,
+                        ds,
+                        f"(SELECT * FROM read_parquet('{quoted}'))",
+                        staging,
+                        period=period,
+                        has_row=True,
+                        first_row=2,
+                        python_checks=python_checks,
+                        estimate=None,
+                        report=report,
+                        batch_rows=batch_rows,
+                        scope=scope,
+                        prerejected=converted.rejected,
+                        bounds=_Bounds(name, limits),
+                    )
+                elif fmt == "csv":
                     try:
                         staged = _stage(
                             con,
@@ -345,7 +402,9 @@ def import_file(
                         ) from None
             finally:
                 con.close()
-            if staged.rows_read == 0:
+            dropped = dict(converted.dropped) if converted is not None else {}
+            rows_dropped = sum(dropped.values())
+            if staged.rows_read == 0 and rows_dropped == 0:
                 raise ImportRefused(name, "no data rows")
             if staged.rows_out_of_scope:
                 raise ImportRefused(name, _out_of_scope_message(staged, scope))
@@ -374,12 +433,15 @@ def import_file(
                 "checksum": checksum,
                 "period": period,
                 "started_at": started.isoformat(timespec="seconds"),
-                "rows_read": staged.rows_read,
+                "rows_read": staged.rows_read + rows_dropped,
                 "rows_loaded": staged.rows_read - staged.rows_rejected,
                 "rows_rejected": staged.rows_rejected,
+                "rows_dropped": rows_dropped,
+                "dropped": dropped,
                 "rows_flagged": staged.rows_flagged,
                 "partitions": sorted(staged.partitions),
                 "quarantine_path": str(quarantine_final) if quarantine_final else None,
+                "layout": published.layout.name if published else layouts.NATIVE,
             }
             _, replaced = store.commit(
                 folder, ds.name, import_id, staged_parts, name, record, scope
@@ -407,13 +469,17 @@ def import_file(
         started_at=started.isoformat(timespec="seconds"),
         finished_at=finished.isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - clock, 3),
-        rows_read=staged.rows_read,
+        rows_read=staged.rows_read + rows_dropped,
         rows_loaded=staged.rows_read - staged.rows_rejected,
         rows_rejected=staged.rows_rejected,
         rows_flagged=staged.rows_flagged,
         partitions=tuple(sorted(staged.partitions)),
         partitions_replaced=tuple(sorted(replaced)),
         quarantine_path=str(quarantine_final) if quarantine_final else None,
+        layout=published.layout.name if published else layouts.NATIVE,
+        rows_dropped=rows_dropped,
+        dropped=dropped,
+        ignored_columns=published.match.extra if published else (),
     )
 
 
@@ -580,6 +646,7 @@ def _stage(
     ragged: list[RaggedRow] | None = None,
     scope: frozenset[str] | None = None,
     bounds: _Bounds | None = None,
+    prerejected: list[tuple[int, str, str, str]] | None = None,
 ) -> _Staged:
     """Run the typing query over `source_sql`; write good rows to staging, bad ones to quarantine."""
     query = coerce.build_query(
@@ -681,6 +748,10 @@ def _stage(
         for r in ragged or []:
             reason = f"row has {r.found} fields; the header has {r.expected}"
             writer.writerow((r.source_row, "", r.text, reason))
+            staged.rows_read += 1
+            staged.rows_rejected += 1
+        for source_row, field_name, value, reason in prerejected or []:
+            writer.writerow((source_row, field_name, value, reason))
             staged.rows_read += 1
             staged.rows_rejected += 1
     finally:

@@ -13,6 +13,7 @@ from pbc.orgs import audit
 from pbc.orgs.roles import Permission
 from pbc.warehouse.actions import run_import
 from pbc.warehouse.datasets import DATASETS
+from pbc.warehouse.layouts import describe
 from pbc.warehouse.models import ImportRun
 from pbc.web.rules import requires
 from pbc.web.uploads import UploadField, checked_upload
@@ -22,7 +23,16 @@ class UploadForm(forms.Form):
     dataset = forms.ChoiceField(
         choices=[(name, name) for name in sorted(DATASETS) if name != "faults"]
     )
-    file = UploadField(help_text="CSV, XLSX or Parquet.")
+    file = UploadField(
+        help_text="CSV, XLSX, XLS or Parquet, in pbc's own layout or a published one (NHSBSA "
+        "prescribing, NHS Digital list sizes, the ODS practice file, ...)."
+    )
+    layout = forms.ChoiceField(
+        required=False,
+        choices=[("", "Recognise it from the header")]
+        + [(row["name"], f"{row['name']}: {row['title']}") for row in describe()],
+        help_text="Leave it to be recognised from the file's header, or force one.",
+    )
     period = forms.RegexField(
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
         required=False,
@@ -43,6 +53,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             period=form.cleaned_data["period"] or None,
             source_name=upload.name,
             via="upload",
+            layout=form.cleaned_data["layout"] or None,
         )
         return redirect(reverse("import_run", args=[run.pk]))
     return render(
@@ -54,6 +65,10 @@ def imports(request: HttpRequest) -> HttpResponse:
             "dataset_items": [
                 {"value": name, "text": name, "selected": name == form["dataset"].value()}
                 for name, _label in form.fields["dataset"].choices
+            ],
+            "layout_items": [
+                {"value": value, "text": text, "selected": value == (form["layout"].value() or "")}
+                for value, text in form.fields["layout"].choices
             ],
             "runs": ImportRun.objects.select_related("user")[:100],
             "breadcrumbs": [{"text": "Home", "href": reverse("home")}],
