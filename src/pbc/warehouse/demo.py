@@ -49,7 +49,8 @@ def load(scale: str, report: Callable[[str], None] = print) -> dict[str, int]:
     """
     # The demo is patient level; the aggregate datasets (QOF, RTT returns, A&E) are what a
     # commissioner without patient-level rows loads from published files.
-    aggregates = {d.name for d in AGGREGATE_DATASETS}
+    # pcn_memberships (the ODS ePCN file) has no 2008 demo equivalent.
+    aggregates = {d.name for d in AGGREGATE_DATASETS} | {"pcn_memberships"}
     assert set(IMPORT_ORDER) | aggregates == set(DATASETS), "every dataset has a place"
     folder = source_dir(scale)
     synth.write(folder, fmt="parquet", config=synth.demo_scale(scale))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pbc.warehouse.layouts import list_sizes, prescribing
+from pbc.warehouse.layouts import list_sizes, practices, prescribing
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
 from pbc.warehouse.layouts.readers import checksum_and_encoding, file_format, previews
 from pbc.warehouse.layouts.spec import PERIOD, Layout, normalise_name
@@ -37,6 +37,7 @@ def register(*layouts: Layout) -> None:
 
 register(*prescribing.LAYOUTS)
 register(*list_sizes.LAYOUTS)
+register(*practices.LAYOUTS)
 
 
 def layouts_for(dataset: str) -> tuple[Layout, ...]:
