@@ -170,7 +170,13 @@ RTT_RETURNS = Dataset(
             False,
             description="The band's upper bound in weeks (k+1); empty for the open top band.",
         ),
-        _f("pathways", "int", True),
+        _f(
+            "pathways",
+            "int",
+            False,
+            description="Pathways in the band. An empty published cell (the full CSV leaves "
+            "empty bands blank) is stored empty and counts as none.",
+        ),
     ),
 )
 
@@ -194,7 +200,13 @@ AE_ATTENDANCES = Dataset(
         ),
         _f("department_type", "string", True, codes=AE_RETURN_DEPARTMENT_TYPES),
         _f("measure", "string", True, codes=AE_MEASURES),
-        _f("count", "int", True),
+        _f(
+            "count",
+            "int",
+            False,
+            description="The measure's count; an empty published cell is stored empty and "
+            "counts as none.",
+        ),
     ),
 )
 

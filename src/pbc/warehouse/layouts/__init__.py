@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pbc.warehouse.layouts import prescribing
+from pbc.warehouse.layouts import ae, prescribing, qof, rtt
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
 from pbc.warehouse.layouts.readers import checksum_and_encoding, file_format, previews
 from pbc.warehouse.layouts.spec import Layout, normalise_name
@@ -36,6 +36,7 @@ def register(*layouts: Layout) -> None:
 
 
 register(*prescribing.LAYOUTS)
+register(*qof.LAYOUTS, *rtt.LAYOUTS, *ae.LAYOUTS)
 
 
 def layouts_for(dataset: str) -> tuple[Layout, ...]:

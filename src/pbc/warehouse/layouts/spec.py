@@ -24,7 +24,11 @@ from typing import Literal
 #   dd/mm/yyyy  01/04/2017
 #   iso         2017-04-01 (a time part is dropped)
 #   excel       an Excel serial day number (42826), or an ISO date from a real date cell
-DateForm = Literal["yyyymm", "yyyymmdd", "ddmonyyyy", "dd-mon-yy", "dd/mm/yyyy", "iso", "excel"]
+#   month-yyyy  APRIL-2022, April 2022, after any label: RTT-APRIL-2022, MSitAE-APRIL-2019 (NHS
+#               England's period labels; first day of the month)
+DateForm = Literal[
+    "yyyymm", "yyyymmdd", "ddmonyyyy", "dd-mon-yy", "dd/mm/yyyy", "iso", "excel", "month-yyyy"
+]
 DATE_FORMS: tuple[str, ...] = (
     "yyyymm",
     "yyyymmdd",
@@ -33,6 +37,7 @@ DATE_FORMS: tuple[str, ...] = (
     "dd/mm/yyyy",
     "iso",
     "excel",
+    "month-yyyy",
 )
 
 PERIOD = "{period}"
@@ -58,6 +63,10 @@ class Column:
     - `recode`: published value -> pbc value, compared after trimming, ignoring case; values
       not listed pass unchanged (and the dataset's own checks judge them).
     - `optional`: the column is missing from some years' files (the field is then empty).
+    - `extract`: a regular expression whose first group is the value (applied before `recode`),
+      for a published code that carries a prefix: "IP100" -> "100" with `^(?:IP|AP|NP)(.+)$`.
+      A value it does not match passes unchanged. Several columns may read one published column
+      (the prefix itself can be another field: `^(IP|AP|NP)`).
     """
 
     field: str
@@ -66,10 +75,13 @@ class Column:
     date: str | None = None
     recode: Mapping[str, str] | None = None
     optional: bool = False
+    extract: str | None = None
 
     def __post_init__(self) -> None:
         if self.date is not None and self.date not in DATE_FORMS:
             raise ValueError(f"column {self.field}: unknown date form {self.date!r}")
+        if self.extract is not None and re.compile(self.extract).groups < 1:
+            raise ValueError(f"column {self.field}: extract needs a group: {self.extract!r}")
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,10 @@ def _date_sql(x: str, form: str) -> str:
             f"THEN left({digits}, 4) || '-' || substr({digits}, 5, 2) || '-01' END)"
         )
         return f"COALESCE({parsed}, CAST({iso} AS VARCHAR), {x})"
+    if form == "month-yyyy":
+        tail = f"regexp_extract({x}, '([A-Za-z]+)[- ]([0-9]{{4}})$', ['m', 'y'])"
+        parsed = f"CAST(TRY_STRPTIME({tail}.m || '-' || {tail}.y, '%B-%Y') AS DATE)"
+        return f"COALESCE(CAST({parsed} AS VARCHAR), {x})"
     formats = {
         "yyyymmdd": ["%Y%m%d"],
         "ddmonyyyy": ["%d%b%Y"],
@@ -95,6 +99,8 @@ def _column_sql(col: Column, match: Match) -> str:
     if index is None:
         return "CAST(NULL AS VARCHAR)"
     x = _raw(index)
+    if col.extract is not None:
+        x = f"COALESCE(NULLIF(regexp_extract({x}, {sql_string(col.extract)}, 1), ''), {x})"
     if col.date is not None:
         x = _date_sql(x, col.date)
     if col.recode:
@@ -198,11 +204,16 @@ def convert(
             (number, "", text, f"row has {found} fields; the header has {expected}")
             for number, found, expected, text in ragged.rows
         ]
-        key = [k for k in ds.key if k in layout.fields()]
+        # An optional key field the layout does not fill is empty on every row (a return by
+        # commissioner has no provider): still part of the key. A required one must be there.
+        key = [k for k in ds.key if k in layout.fields() or not ds.field(k).required]
         names = ", ".join(ident(f) for f in ds.names)
         kept = "SELECT * FROM conv WHERE _drop IS NULL"
         if key and len(key) == len(ds.key):
-            has_key = " AND ".join(f"{ident(k)} IS NOT NULL" for k in key)
+            has_key = (
+                " AND ".join(f"{ident(k)} IS NOT NULL" for k in key if ds.field(k).required)
+                or "TRUE"
+            )
             by = ", ".join(ident(k) for k in key)
             if layout.split_rows == "sum":
                 kept, merged = _summed(ds, layout, key, kept, has_key, by)
