@@ -145,6 +145,7 @@ def list_sizes_frame(
                     "sex": np.where((idx // 19) % 2 == 1, "F", "M"),
                     "age_band": np.array(AGE_BANDS)[idx % 19],
                     "registered_patients": counts,
+                    "snapshot_date": q,
                 }
             )
         )

@@ -46,6 +46,7 @@ from pbc.warehouse.ingest import (
     new_import_id,
 )
 from pbc.warehouse.models import ImportRun
+from pbc.web.uploads import upload_limits
 
 INTERRUPTED_BEFORE_COMMIT = "interrupted before its commit: no data changed"
 INTERRUPTED_AFTER_COMMIT = "interrupted after its commit: recorded at the next start"
@@ -134,7 +135,8 @@ def run_import(
 ) -> tuple[ImportRun, ImportResult | None]:
     """Import one file and record it. A refused file is recorded too (status "refused"), with
     the reason, and changes no data; the `ImportRefused` is not re-raised: the run says why.
-    The import is scoped by `import_scope(user, pct)`."""
+    The import is scoped by `import_scope(user, pct)`. Every file but the demo's own generated
+    data is held to the upload limits of the settings (`pbc.web.uploads.upload_limits`)."""
     recover_interrupted_imports()
     name = source_name or Path(path).name
     commissioners = import_scope(user, pct)
@@ -162,6 +164,7 @@ def run_import(
                 progress=progress,
                 import_id=import_id,
                 commissioners=commissioners,
+                limits=None if via == "demo" else upload_limits(),
                 layout=layout,
             )
         except (ImportRefused, KeyError) as refusal:

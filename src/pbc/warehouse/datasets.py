@@ -114,6 +114,34 @@ WEIGHTINGS = frozenset({"astro_pu_2013", "hospital_activity"})
 # 2013): 0-4, 5-9, ..., 85-89, 90+.
 AGE_BANDS: tuple[str, ...] = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
 
+# The band table of `list_sizes`: every age band a registered-patients file may carry, with its
+# first and last year of age (None: open-ended). pbc's own five-year bands, and the bands of
+# published forms kept as published, never split by an assumption: the quarterly wide form's
+# ten-year bands (5-14 ... 65-74, 75+), the quinary form's 90-94 and 95+ (inside pbc's 90+),
+# and "all" (the totals form: every age).
+LIST_SIZE_BANDS: dict[str, tuple[int, int | None]] = {
+    **{band: (int(band.split("-")[0]), int(band.split("-")[1])) for band in AGE_BANDS[:-1]},
+    "90+": (90, None),
+    **{f"{a}-{a + 9}": (a, a + 9) for a in range(5, 75, 10)},
+    "75+": (75, None),
+    "90-94": (90, 94),
+    "95+": (95, None),
+    "all": (0, None),
+}
+# `sex` of list_sizes: M, F, or "all" (a totals form publishes persons only).
+LIST_SIZE_SEXES = SEX_CODES | {"all"}
+
+
+def band_nests(band: str) -> bool:
+    """Does a published band lie inside one of pbc's five-year bands (or is one)?"""
+    low, high = LIST_SIZE_BANDS[band]
+    for own in AGE_BANDS:
+        own_low, own_high = LIST_SIZE_BANDS[own]
+        if low >= own_low and (own_high is None or (high is not None and high <= own_high)):
+            return True
+    return False
+
+
 # Validation rule ids used in the fault truth file (`faults.csv`) and by the validation rules
 # (issue 7). Each id is defined precisely in `pbc.synth.faults` and in docs/data.md.
 FAULT_RULE_IDS: tuple[str, ...] = (
@@ -277,16 +305,24 @@ PROVIDERS = Dataset(
 
 LIST_SIZES = Dataset(
     name="list_sizes",
-    description="Registered patients per practice, quarter, sex and five-year age band "
-    "(counted on the first day of the quarter).",
+    description="Registered patients per practice, quarter, sex and age band: pbc's five-year "
+    "bands, or a published file's own bands as published (LIST_SIZE_BANDS). snapshot_date is "
+    "the date the count describes (the quarter's first day for a quarterly form, the extract "
+    "date for a monthly one); quarter_start is the calendar quarter it falls in.",
     key=("gp_practice_code", "quarter_start", "sex", "age_band"),
     period_field="quarter_start",
     fields=(
         _PRACTICE,
-        _f("quarter_start", "date", True),
-        _f("sex", "string", True, codes=SEX_CODES),
-        _f("age_band", "string", True, codes=frozenset(AGE_BANDS)),
+        Field("quarter_start", "date", True, starts="quarter"),
+        _f("sex", "string", True, codes=LIST_SIZE_SEXES),
+        _f("age_band", "string", True, codes=frozenset(LIST_SIZE_BANDS)),
         _f("registered_patients", "int", True),
+        _f(
+            "snapshot_date",
+            "date",
+            False,
+            description="The date the count describes, as published (monthly or quarterly).",
+        ),
     ),
 )
 

@@ -38,6 +38,9 @@ class Field:
     # forces factor is 6, 4).
     precision: int = MONEY_PRECISION
     scale: int = MONEY_SCALE
+    # DATE fields only: "quarter" when the value must be the first day of a calendar quarter
+    # (1 January, April, July or October); a row with another date goes to quarantine.
+    starts: Literal["quarter"] | None = None
 
 
 @dataclass(frozen=True)
