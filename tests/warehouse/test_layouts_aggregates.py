@@ -296,3 +296,47 @@ def test_nhs_england_monthly_ae_csv(tmp_path: Path) -> None:
     assert got[("RF4", "all", "dta_over_12_hours")] == 2
     assert got[("Y02696", "01", "attendances")] is None  # published empty
     assert {str(r["month"]) for r in stored(tmp_path / "d", "ae_attendances")} == {"2019-04-01"}
+
+
+# --- from the published files to the indicators ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_refresh_of_a_warehouse_of_published_aggregates_only(
+    own_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RTT returns and A&E statistics loaded as published, no patient-level rows: `pbc refresh`
+    skips costing and validation (saying so) and computes the indicators from the aggregates,
+    each value naming its source."""
+    from pbc.indicators.models import IndicatorValue
+
+    monkeypatch.setenv("PBC_DATA_DIR", str(own_data))  # what the engine reads without settings
+
+    cli_import("rtt_returns", str(sample(RTT)), "--period", "2010-03")
+    cli_import("ae_attendances", str(sample(AE)))
+    result = runner.invoke(app, ["refresh"])
+    assert result.exit_code == 0, result.output
+    assert "costing and statements: skipped" in result.output
+    newcastle = IndicatorValue.objects.get(
+        indicator_id="rtt-incomplete-18-weeks", level="pct", org_code="5D7", month="2010-03-01"
+    )
+    # equals the file's own total row for Newcastle PCT, which pbc dropped and recomputed
+    header, *data = read_rows(sample(RTT))
+    total = next(
+        dict(zip(header, r, strict=True))
+        for r in data
+        if r[2] == "5D7" and r[4] == "IP999"
+    )  # fmt: skip
+    assert newcastle.value is not None
+    assert newcastle.value / 100 == pytest.approx(float(total["% within 18 weeks"]), abs=1e-9)
+    assert newcastle.denominator == int(total["Total number of incomplete pathways"])
+    assert newcastle.source == "aggregate" and newcastle.extra["dataset"] == "rtt_returns"
+    rf4 = IndicatorValue.objects.get(
+        indicator_id="ae-four-hour", level="provider", org_code="RF4", month="2017-03-01"
+    )
+    assert rf4.value == pytest.approx((24_952 - 2_907) / 24_952 * 100)
+    assert rf4.source == "aggregate" and rf4.extra["dataset"] == "ae_attendances"
+    months = set(
+        IndicatorValue.objects.filter(indicator_id="ae-four-hour").values_list("month", flat=True)
+    )
+    assert len(months) == 36  # April 2016 - March 2019
