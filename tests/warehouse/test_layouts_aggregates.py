@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from tests.warehouse.real_samples import read_rows, sample, write_csv, write_xlsx
+from tests.warehouse.real_samples import read_rows, sample, write_csv, write_xls, write_xlsx
 from typer.testing import CliRunner
 
 from pbc.analytics.indicators import aggregates as agg
@@ -230,6 +230,30 @@ def test_dh_provider_form_in_a_workbook_with_title_rows(tmp_path: Path) -> None:
     got = stored(tmp_path / "d", "rtt_returns")
     assert {r["provider_code"] for r in got} == {"RTD"}
     assert {r["commissioner_code"] for r in got} == {None}
+
+
+def test_dh_commissioner_form_as_published_xls_with_a_repeated_row(tmp_path: Path) -> None:
+    """The DH tables were published as .xls with title rows and no row-number column: the same
+    figures load; a row repeating its key (commissioner x treatment function) is quarantined,
+    every band of it, naming the first."""
+    header, *data = read_rows(sample(RTT))
+    chosen = [r[1:] for r in data if r[2] in ("5D7", "TAC")]
+    assert len(chosen) == 40
+    path = write_xls(
+        tmp_path / "dh_112606.xls",
+        [header[1:], *chosen, chosen[0]],
+        title_rows=["Referral to Treatment Waiting Times Statistics", "Incomplete pathways"],
+    )
+    result = import_file("rtt_returns", path, data_dir=tmp_path / "d", period="2010-03")
+    assert result.layout == "rtt_dh_commissioner"
+    assert result.rows_read == 41 * 53
+    assert (result.rows_dropped, result.rows_rejected, result.rows_flagged) == (2 * 53, 53, 0)
+    assert result.rows_loaded == 38 * 53
+    got = stored(tmp_path / "d", "rtt_returns")
+    assert {r["commissioner_code"] for r in got} == {"5D7", "TAC"}
+    assert sum(r["pathways"] for r in got if r["commissioner_code"] == "5D7") == sum(
+        int(r[-3]) for r in chosen if r[1] == "5D7" and not r[3].endswith("999")
+    )
 
 
 # --- A&E -----------------------------------------------------------------------------------------
