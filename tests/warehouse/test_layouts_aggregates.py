@@ -66,6 +66,8 @@ def test_qof_sample_loads_and_pbc_prevalence_equals_the_published_one(own_data: 
     path = str(sample(QOF))
     message = refused("qof_prevalence", path)
     assert "--period" in message and "QOF year" in message
+    message = refused("qof_prevalence", path, "--period", "2010-03")
+    assert "--period 2010-03 is not the first month of a financial year" in message
     record = cli_import("qof_prevalence", path, "--period", "2009-04")
     assert record["layout"] == "qof_prevalence_by_practice"
     assert (record["rows_read"], record["rows_loaded"], record["rows_rejected"]) == (96, 96, 0)
@@ -110,6 +112,25 @@ def test_qof_raw_prevalence_form(tmp_path: Path) -> None:
     rows = {r["indicator_group"]: r for r in stored(tmp_path / "d", "qof_prevalence")}
     assert rows["DM"]["patient_list_type"] == "17OV" and rows["DM"]["list_size"] == 3301
     assert rows["DM"]["register_description"] is None
+
+
+def test_qof_year_must_start_on_1_april(tmp_path: Path) -> None:
+    """pbc's own layout: a QOF year that does not start on 1 April is quarantined, named."""
+    path = write_csv(
+        tmp_path / "qof.csv",
+        [
+            ["gp_practice_code", "year_start", "indicator_group", "register_description",
+             "patient_list_type", "register", "list_size", "published_prevalence"],
+            ["A81001", "2009-04-01", "DM", "Diabetes", "TOTAL", "251", "4178", ""],
+            ["A81002", "2010-03-01", "DM", "Diabetes", "TOTAL", "1104", "19837", ""],
+        ],
+    )  # fmt: skip
+    result = import_file("qof_prevalence", path, data_dir=tmp_path / "d")
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    with open(str(result.quarantine_path), newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row["field"] == "year_start"
+    assert "first day of a financial year (1 April)" in row["reason"]
 
 
 # --- RTT -----------------------------------------------------------------------------------------

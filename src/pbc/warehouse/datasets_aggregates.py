@@ -79,6 +79,7 @@ QOF_PREVALENCE = Dataset(
             "year_start",
             "date",
             True,
+            starts="financial_year",
             description="1 April of the QOF year (2009-04-01 for 2009/10); registers are "
             "counted at its end (31 March).",
         ),

@@ -142,6 +142,17 @@ def resolve(
                 f"--period {period} is not the first month of a quarter: layout "
                 f"{found.layout.name} counts a quarter ({found.layout.period_text})",
             )
+        yearly = [
+            name
+            for name, value in found.layout.constants.items()
+            if value == PERIOD and name in ds.names and ds.field(name).starts == "financial_year"
+        ]
+        if yearly and int(period[5:7]) != 4:
+            raise ImportRefused(
+                source_name,
+                f"--period {period} is not the first month of a financial year: layout "
+                f"{found.layout.name} covers a year ({found.layout.period_text})",
+            )
     return Resolved(found, fmt, encoding, checksum)
 
 
