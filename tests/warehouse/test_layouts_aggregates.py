@@ -376,6 +376,17 @@ def test_refresh_of_a_warehouse_of_published_aggregates_only(
     assert newcastle.value / 100 == pytest.approx(float(total["% within 18 weeks"]), abs=1e-9)
     assert newcastle.denominator == int(total["Total number of incomplete pathways"])
     assert newcastle.source == "aggregate" and newcastle.extra["dataset"] == "rtt_returns"
+    # the median interpolated in the bands of the same total row
+    bands = [
+        agg.Band(int(h[1:].split("-")[0]), int(h.split("-")[1]), int(total[h]))
+        for h in header
+        if h.startswith(">")
+    ] + [agg.Band(52, None, int(total["52 plus"]))]
+    median = IndicatorValue.objects.get(
+        indicator_id="rtt-incomplete-median", level="pct", org_code="5D7", month="2010-03-01"
+    )
+    assert median.value == pytest.approx(agg.summarise_returns(bands).median)
+    assert median.numerator == newcastle.denominator and median.source == "aggregate"
     rf4 = IndicatorValue.objects.get(
         indicator_id="ae-four-hour", level="provider", org_code="RF4", month="2017-03-01"
     )
