@@ -44,6 +44,7 @@ from pbc.warehouse.ingest import (
     ProgressCallback,
     import_file,
     new_import_id,
+    unchanged_import,
 )
 from pbc.warehouse.models import ImportRun
 from pbc.web.uploads import upload_limits
@@ -220,6 +221,29 @@ def sync_organisations(user: Any, *, source: str = "ods") -> Any:
     from pbc.orgs import ods
 
     return ods.sync(user, _rows("practices"), _rows("pcn_memberships"), source=source)
+
+
+def import_unless_unchanged(
+    dataset: str,
+    path: str | Path,
+    *,
+    period: str | None = None,
+    via: str = "cli",
+) -> tuple[ImportRun, ImportResult | None]:
+    """`run_import` as the system (every commissioner), unless this very file is already
+    committed and recorded: when the dataset's manifest holds an import of a file with the same
+    SHA-256 whose partitions a re-import would merely replace with themselves
+    (`ingest.unchanged_import`), and the app recorded that import as loaded, nothing is
+    imported and the earlier run is returned with no result. The manifest and the records are
+    then untouched."""
+    import_id = unchanged_import(dataset, path, period=period, data_dir=settings.DATA_DIR)
+    if import_id is not None:
+        earlier = ImportRun.objects.filter(
+            import_id=import_id, dataset=dataset, status=ImportRun.Status.LOADED
+        ).first()
+        if earlier is not None:
+            return earlier, None
+    return run_import(None, dataset, path, period=period, via=via)
 
 
 def settle_one(run: ImportRun, user: Any = None, *, error: str = "") -> bool:

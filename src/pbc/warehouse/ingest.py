@@ -71,7 +71,14 @@ BATCH_ROWS = 1 << 20
 QUARANTINE_HEADER = ("source_row", "field", "value", "reason")
 _PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
-__all__ = ["ImportRefused", "ImportResult", "ProgressCallback", "import_file", "new_import_id"]
+__all__ = [
+    "ImportRefused",
+    "ImportResult",
+    "ProgressCallback",
+    "import_file",
+    "new_import_id",
+    "unchanged_import",
+]
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,28 @@ def _python_checks(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> list[str
             coerce.PYTHON_CHECK_PREFIX + name, run, ["VARCHAR"], "BOOLEAN", type=ARROW_UDF
         )
     return names
+
+
+def unchanged_import(
+    dataset: Dataset | str,
+    path: str | os.PathLike[str],
+    *,
+    period: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> str | None:
+    """The id of the committed import of this very file (same SHA-256, declared period and
+    dataset declaration) when importing it again as the system would change nothing (see
+    `store.unchanged_import`); None when it should be imported. Raises `ImportRefused` as
+    `import_file` would for a missing file or a file of an unknown format."""
+    file = Path(path)
+    ds = resolve_dataset(dataset, file.name)
+    if not file.is_file():
+        raise ImportRefused(file.name, "no such file")
+    fmt = sources.detect_format(file, file.name)
+    checksum = sources.checksum_and_check_text(file, file.name, text=fmt == "csv")
+    folder = store.dataset_dir(ds, data_dir)
+    manifest = store.read_manifest(folder, ds.name)
+    return store.unchanged_import(manifest, checksum, period, ds.digest())
 
 
 def import_file(
@@ -431,6 +460,7 @@ def import_file(
                 "dataset": ds.name,
                 "source_name": name,
                 "checksum": checksum,
+                "schema": ds.digest(),
                 "period": period,
                 "started_at": started.isoformat(timespec="seconds"),
                 "rows_read": staged.rows_read + rows_dropped,
