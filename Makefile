@@ -43,9 +43,9 @@ $(VENV)/.test-installed: pyproject.toml uv.lock | $(UV)
 install-test: install
 	@$(MAKE) --no-print-directory $(VENV)/.test-installed
 
+# One process builds the demo when it is missing (progress line per step) and then serves.
 run: install
-	$(call timed,migrations and demo data,$(BIN)/pbc demo --if-missing)
-	$(BIN)/pbc serve --port $(PORT)
+	$(BIN)/pbc serve --port $(PORT) --demo
 
 demo: install
 	$(BIN)/pbc demo

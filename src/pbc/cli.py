@@ -33,36 +33,55 @@ def demo(
         str, typer.Option(help="full (make run) or test (a few thousand patients)")
     ] = "full",
     if_missing: Annotated[
-        bool, typer.Option("--if-missing", help="do nothing when the demo is already loaded")
+        bool, typer.Option("--if-missing", help="do nothing when the demo is already built")
+    ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", help="generate, import and recompute everything, changed or not"),
     ] = False,
 ) -> None:
-    """Build the demo geography, users, data and plans (idempotent)."""
+    """Build the demo geography, users, data and plans (idempotent).
+
+    Steps whose inputs did not change since they last completed are skipped; --rebuild runs
+    them all."""
     if scale not in ("full", "test"):
         raise typer.BadParameter("scale must be 'full' or 'test'")
     setup_django()
+    _build_demo(scale, if_missing=if_missing, rebuild=rebuild)
+    from pbc import demo as demo_module
+
+    typer.echo(demo_module.logins_text())
+
+
+def _build_demo(scale: str, *, if_missing: bool, rebuild: bool) -> None:
     from pbc import demo as demo_module
 
     started = time.monotonic()
     migrate()
-    if if_missing and demo_module.is_loaded():
-        typer.echo("demo already loaded")
-    else:
-
-        def report(step: str) -> None:
-            typer.echo(f"  {step} ({time.monotonic() - started:.1f}s)")
-
-        demo_module.build(scale, report=report)
-        typer.echo(f"demo ({scale}) built in {time.monotonic() - started:.1f}s")
-    typer.echo(demo_module.logins_text())
+    if if_missing and not rebuild and demo_module.is_loaded(scale):
+        typer.echo(f"demo ({scale}) already built ({time.monotonic() - started:.1f} s)")
+        return
+    typer.echo(f"building the demo ({scale} scale); the first build takes a few minutes")
+    demo_module.build(scale, report=typer.echo, rebuild=rebuild)
+    typer.echo(f"demo ({scale}) built in {time.monotonic() - started:.1f} s")
 
 
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    with_demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="first build the full demo if it is not built (as `pbc demo --if-missing`)",
+        ),
+    ] = False,
 ) -> None:
     """Run the web app (waitress)."""
     setup_django()
+    if with_demo:
+        _build_demo("full", if_missing=True, rebuild=False)
     migrate()
     from waitress import serve as waitress_serve
 
@@ -111,9 +130,20 @@ def synth(
 
 @app.command("import")
 def import_(
-    dataset: Annotated[str, typer.Argument(help="dataset name, e.g. apc, op, tariff")],
-    file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file")],
+    dataset: Annotated[
+        str | None, typer.Argument(help="dataset name, e.g. apc, op, prescribing")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV, XLSX, XLS or Parquet file, in any known layout")
+    ] = None,
     period: Annotated[str | None, typer.Option(help="the month the file covers, YYYY-MM")] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(help="read the file in this layout (default: recognised from its header)"),
+    ] = None,
+    list_layouts: Annotated[
+        bool, typer.Option("--layouts", help="list the published layouts pbc reads, and stop")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="print the import record as JSON")
     ] = False,
@@ -126,7 +156,25 @@ def import_(
         ),
     ] = None,
 ) -> None:
-    """Import one file into the warehouse (the one import for tabular and reference data)."""
+    """Import one file into the warehouse (the one import for tabular and reference data).
+
+    The file may be in pbc's own layout or in a published one (NHSBSA prescribing, NHS
+    Digital list sizes, the ODS practice file, ...): the layout is recognised from the header
+    and named in the record; `--layouts` lists them."""
+    if list_layouts:
+        from pbc.warehouse.layouts import describe
+
+        rows = describe()
+        if as_json:
+            typer.echo(json.dumps(rows))
+            return
+        for row in rows:
+            typer.echo(f"{row['name']:<18} {row['dataset']:<16} {row['title']}")
+            typer.echo(f"{'':<18} {'':<16} source: {row['source']}; spec: {row['spec']}")
+        return
+    if dataset is None or file is None:
+        typer.echo("pbc import: give DATASET and FILE (or --layouts)", err=True)
+        raise typer.Exit(2)
     setup_django()
     migrate()
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -151,7 +199,9 @@ def import_(
         def progress(stage: str, fraction: float) -> None:
             bar.update(task, completed=fraction, description=f"{file.name}: {stage}")
 
-        run, result = run_import(None, dataset, file, period=period, progress=progress, pct=pct)
+        run, result = run_import(
+            None, dataset, file, period=period, progress=progress, pct=pct, layout=layout
+        )
     if result is None:
         typer.echo(f"pbc import: refused, nothing changed: {run.message}", err=True)
         if as_json:
@@ -160,10 +210,16 @@ def import_(
     if as_json:
         typer.echo(json.dumps({"status": "loaded", "import_run": run.pk, **result.to_dict()}))
         return
+    typer.echo(f"{file.name}: read in layout {result.layout}")
     typer.echo(
         f"{result.dataset}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
-        f"rejected {result.rows_rejected:,} (flagged {result.rows_flagged:,}) in {result.seconds:.1f}s"
+        f"rejected {result.rows_rejected:,}, dropped {result.rows_dropped:,} "
+        f"(flagged {result.rows_flagged:,}) in {result.seconds:.1f}s"
     )
+    for reason, count in result.dropped.items():
+        typer.echo(f"  dropped {count:,}: {reason}")
+    if result.ignored_columns:
+        typer.echo(f"columns not loaded: {', '.join(result.ignored_columns)}")
     if result.partitions:
         typer.echo(f"partitions replaced: {len(result.partitions)}")
     if result.quarantine_path:
@@ -258,16 +314,24 @@ def refresh(
             raise typer.Exit(2) from None
     setup_django()
     migrate()
+    from pbc.finance.refresh import latest_activity_month
     from pbc.finance.refresh import refresh as refresh_finance
     from pbc.indicators.refresh import refresh as refresh_indicators
     from pbc.validation.refresh import refresh as refresh_validation
+    from pbc.warehouse import engine as wh
 
+    # A warehouse of published aggregates only (QOF, RTT returns, A&E) has nothing to cost or
+    # validate: those steps are skipped, saying so, and the indicators still come from it.
+    patient_level = month is not None or latest_activity_month(wh.connect()) is not None
     started = time.monotonic()
     for name, step in (
         ("costing and statements", refresh_finance),
         ("validation findings", refresh_validation),
         ("indicators", refresh_indicators),
     ):
+        if not patient_level and step is not refresh_indicators:
+            typer.echo(f"  {name}: skipped (no admitted patient care activity in the warehouse)")
+            continue
         result = step(month)
         typer.echo(f"  {name}: {result} ({time.monotonic() - started:.1f}s)")
 

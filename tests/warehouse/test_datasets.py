@@ -58,6 +58,24 @@ def test_named_checks() -> None:
     assert CHECKS["gp_practice_code"]("E82601") and CHECKS["pct_code"]("5P3")
 
 
+def test_commissioner_codes_of_every_era_are_valid() -> None:
+    # PCT, care trust, national commissioner, CCG, sub-ICB, ICB, NHS England hub; 5-character
+    # forms of 3-character codes
+    for code in ("5P3", "TAK", "YDD82", "00K", "15N", "QWE", "X24", "5P200", "00C00"):
+        assert CHECKS["commissioner_code"](code), code
+    for code in ("", "5P", "E82001", "RWG", "ALL", "5P3001", "YDD8"):
+        assert not CHECKS["commissioner_code"](code), code
+
+
+def test_aggregate_return_codes() -> None:
+    assert all(CHECKS["rtt_treatment_function_code"](c) for c in ("100", "502", "X01", "X06"))
+    assert not any(CHECKS["rtt_treatment_function_code"](c) for c in ("IP100", "C_999", "X1"))
+    for code in ("RF4", "AD913", "NLO01", "Y02696", "F84747", "8J094"):
+        assert CHECKS["ods_code"](code), code
+    for code in ("RF", "RF4A", "F847470", "rf4"):
+        assert not CHECKS["ods_code"](code), code
+
+
 def test_rule_ids_are_the_truth_file_code_list() -> None:
     assert DATASETS["faults"].field("rule_id").codes == frozenset(FAULT_RULE_IDS)
     assert len(FAULT_RULE_IDS) == 13

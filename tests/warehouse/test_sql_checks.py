@@ -45,7 +45,11 @@ SHAPES = {
     "hrg_code": r"[A-Z]{2}[0-9]{2}[A-Z]",
     "treatment_function_code": r"[0-9]{3}",
     "icd10_code": r"[A-Z][0-9]{2}(\.?[0-9X]{1,2})?",
-    "bnf_code": r"[0-9A-Z]{15}",
+    "bnf_code": r"[0-9A-Z]{15}|2[0-3][0-9]{9}",
+    "rtt_treatment_function_code": r"[0-9]{3}|X0[1-9]",
+    "ods_code": r"[A-Z0-9]{3}([A-Z0-9]{2,3})?",
+    "commissioner_code": r"(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?"
+    r"|Y[A-Z0-9]{4}",
 }
 
 

@@ -16,6 +16,7 @@ def record(
     after: Any = None,
     detail: str = "",
     path: str = "",
+    username: str = "",
 ) -> AuditEvent:
     """Write one audit event: who (user may be anonymous), what (action), which object, when.
 
@@ -25,7 +26,7 @@ def record(
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     return AuditEvent.objects.create(
         user=user if authenticated else None,
-        username=user.get_username() if authenticated else "",
+        username=user.get_username() if authenticated else username[:150],
         action=action,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",

@@ -14,7 +14,15 @@ What happens, in order (see `sources`, `coerce` and `store` for the rules of eac
    partitions not present in the file are untouched (`store.commit`). Re-importing a month
    therefore replaces it, never adds to it.
 
-Invariant: rows_read = rows_loaded + rows_rejected. A file with no data rows is refused.
+Invariant: rows_read = rows_loaded + rows_rejected + rows_dropped. A file with no data rows is
+refused.
+
+Published layouts (`pbc.warehouse.layouts`): a file whose header is not the dataset's own is
+recognised as one of the dataset's published layouts (or read in the one `layout` names),
+converted by `layouts.transform` into the dataset's columns with each row's source row number,
+and then typed and checked exactly like a native file. Rows the layout drops (totals, test
+items, split rows summed into their key's first row) are counted in `rows_dropped` by reason;
+rows repeating a key are quarantined, naming the key's first row.
 
 Scope (`commissioners`): an import on behalf of a PCT names the commissioner codes it may write
 (its own PCT's). For a dataset partitioned by commissioner, a row of any other commissioner
@@ -48,8 +56,10 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pds
 from duckdb.func import ARROW as ARROW_UDF
 
-from pbc import exports
-from pbc.warehouse import coerce, sources, store
+from pbc import exports, uploads
+from pbc.uploads import UploadLimits
+from pbc.warehouse import coerce, layouts, sources, store
+from pbc.warehouse.layouts import transform
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ROW_COLUMN, ImportRefused, RaggedRow, SlowReadLog
 from pbc.warehouse.sql_checks import SQL_CHECKS
@@ -61,7 +71,14 @@ BATCH_ROWS = 1 << 20
 QUARANTINE_HEADER = ("source_row", "field", "value", "reason")
 _PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
-__all__ = ["ImportRefused", "ImportResult", "ProgressCallback", "import_file", "new_import_id"]
+__all__ = [
+    "ImportRefused",
+    "ImportResult",
+    "ProgressCallback",
+    "import_file",
+    "new_import_id",
+    "unchanged_import",
+]
 
 
 @dataclass(frozen=True)
@@ -84,11 +101,18 @@ class ImportResult:
     partitions: tuple[str, ...] = ()
     partitions_replaced: tuple[str, ...] = ()
     quarantine_path: str | None = None
+    # The layout the file was read in ("pbc": the dataset's own), the rows it dropped (totals,
+    # test items, split rows summed) by reason, and published columns it did not load.
+    layout: str = "pbc"
+    rows_dropped: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    ignored_columns: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["partitions"] = list(self.partitions)
         data["partitions_replaced"] = list(self.partitions_replaced)
+        data["ignored_columns"] = list(self.ignored_columns)
         return data
 
     def to_json(self) -> str:
@@ -182,6 +206,28 @@ def _python_checks(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> list[str
     return names
 
 
+def unchanged_import(
+    dataset: Dataset | str,
+    path: str | os.PathLike[str],
+    *,
+    period: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> str | None:
+    """The id of the committed import of this very file (same SHA-256, declared period and
+    dataset declaration) when importing it again as the system would change nothing (see
+    `store.unchanged_import`); None when it should be imported. Raises `ImportRefused` as
+    `import_file` would for a missing file or a file of an unknown format."""
+    file = Path(path)
+    ds = resolve_dataset(dataset, file.name)
+    if not file.is_file():
+        raise ImportRefused(file.name, "no such file")
+    fmt = sources.detect_format(file, file.name)
+    checksum = sources.checksum_and_check_text(file, file.name, text=fmt == "csv")
+    folder = store.dataset_dir(ds, data_dir)
+    manifest = store.read_manifest(folder, ds.name)
+    return store.unchanged_import(manifest, checksum, period, ds.digest())
+
+
 def import_file(
     dataset: Dataset | str,
     path: str | os.PathLike[str],
@@ -193,8 +239,13 @@ def import_file(
     batch_rows: int = BATCH_ROWS,
     import_id: str | None = None,
     commissioners: frozenset[str] | None = None,
+    limits: UploadLimits | None = None,
+    layout: str | None = None,
 ) -> ImportResult:
     """Import `path` into `dataset`; return the record, or raise `ImportRefused` changing nothing.
+
+    - `layout`: the published layout to read the file in (`pbc.warehouse.layouts`); None:
+      recognised from the file's header ("pbc", the dataset's own layout, first).
 
     - `period` ("YYYY-MM") declares the month the file covers: rows whose period field falls
       in another month are quarantined with that reason.
@@ -205,6 +256,9 @@ def import_file(
       it first, and the committed manifest keeps it with the import's figures.
     - `commissioners`: the commissioner codes the importer may write (None: all); see the
       module's "Scope".
+    - `limits`: the upload limits (`pbc.uploads`) the file is held to: size and expansion
+      before anything is read, then rows and cell length while it is read. None (the demo's
+      generated data, the benchmarks): no limits.
     """
     started = _utcnow()
     clock = time.perf_counter()
@@ -214,7 +268,6 @@ def import_file(
     ds = resolve_dataset(dataset, name)
     if not file.is_file():
         raise ImportRefused(name, "no such file")
-    fmt = sources.detect_format(file, name)
     if period is not None:
         if not _PERIOD_RE.fullmatch(period):
             raise ImportRefused(name, f"period {period!r} is not a month YYYY-MM")
@@ -224,15 +277,28 @@ def import_file(
             )
     if file.stat().st_size == 0:
         raise ImportRefused(name, "empty file")
+    if limits is not None:
+        try:
+            uploads.check_file(file, name, limits)
+        except uploads.UploadRefused as refused:
+            raise ImportRefused(name, refused.detail) from None
     report("checking", 0.0)
-    checksum = sources.checksum_and_check_text(file, name, text=fmt == "csv")
+    published = layouts.resolve(ds, file, name, layout, period)
+    if published is not None:
+        fmt, checksum = published.fmt, published.checksum
+    else:
+        fmt = sources.detect_format(file, name)
+        checksum = sources.checksum_and_check_text(file, name, text=fmt == "csv")
     report("checking", 1.0)
 
     declared = list(ds.names)
     xlsx_rows: Iterator[tuple[object, ...]] | None = None
     header_row = 1
     file_names: list[str] = []
-    if fmt == "csv":
+    converted: transform.Converted | None = None
+    if published is not None:
+        names = declared
+    elif fmt == "csv":
         names = sources.check_header(sources.read_csv_header(file, name), declared, name)
     elif fmt == "xlsx":
         header, header_row, xlsx_rows = sources.open_xlsx(file, name)
@@ -258,7 +324,37 @@ def import_file(
             try:
                 python_checks = _python_checks(con, ds)
                 log = SlowReadLog()
-                if fmt == "csv":
+                if published is not None:
+                    (staging / "layout").mkdir()
+                    converted = transform.convert(
+                        published.match,
+                        ds,
+                        file,
+                        published.fmt,
+                        published.encoding,
+                        name,
+                        staging / "layout" / "rows.parquet",
+                        period=period,
+                        temp_dir=staging / "layout",
+                    )
+                    quoted = str(converted.path).replace("'", "''")
+                    staged = _stage(
+                        con,
+                        ds,
+                        f"(SELECT * FROM read_parquet('{quoted}'))",
+                        staging,
+                        period=period,
+                        has_row=True,
+                        first_row=2,
+                        python_checks=python_checks,
+                        estimate=None,
+                        report=report,
+                        batch_rows=batch_rows,
+                        scope=scope,
+                        prerejected=converted.rejected,
+                        bounds=_Bounds(name, limits),
+                    )
+                elif fmt == "csv":
                     try:
                         staged = _stage(
                             con,
@@ -273,6 +369,7 @@ def import_file(
                             report=report,
                             batch_rows=batch_rows,
                             scope=scope,
+                            bounds=_Bounds(name, limits),
                         )
                     except _SlowPathNeeded:
                         shutil.rmtree(staging)
@@ -291,6 +388,7 @@ def import_file(
                             log=log,
                             source_name=name,
                             scope=scope,
+                            bounds=_Bounds(name, limits),
                         )
                 elif fmt == "xlsx":
                     assert xlsx_rows is not None
@@ -308,6 +406,7 @@ def import_file(
                         log=log,
                         source_name=name,
                         scope=scope,
+                        bounds=_Bounds(name, limits),
                     )
                 else:
                     try:
@@ -324,6 +423,7 @@ def import_file(
                             report=report,
                             batch_rows=batch_rows,
                             scope=scope,
+                            bounds=_Bounds(name, limits),
                         )
                     except _SlowPathNeeded as err:
                         raise ImportRefused(
@@ -331,7 +431,9 @@ def import_file(
                         ) from None
             finally:
                 con.close()
-            if staged.rows_read == 0:
+            dropped = dict(converted.dropped) if converted is not None else {}
+            rows_dropped = sum(dropped.values())
+            if staged.rows_read == 0 and rows_dropped == 0:
                 raise ImportRefused(name, "no data rows")
             if staged.rows_out_of_scope:
                 raise ImportRefused(name, _out_of_scope_message(staged, scope))
@@ -358,14 +460,18 @@ def import_file(
                 "dataset": ds.name,
                 "source_name": name,
                 "checksum": checksum,
+                "schema": ds.digest(),
                 "period": period,
                 "started_at": started.isoformat(timespec="seconds"),
-                "rows_read": staged.rows_read,
+                "rows_read": staged.rows_read + rows_dropped,
                 "rows_loaded": staged.rows_read - staged.rows_rejected,
                 "rows_rejected": staged.rows_rejected,
+                "rows_dropped": rows_dropped,
+                "dropped": dropped,
                 "rows_flagged": staged.rows_flagged,
                 "partitions": sorted(staged.partitions),
                 "quarantine_path": str(quarantine_final) if quarantine_final else None,
+                "layout": published.layout.name if published else layouts.NATIVE,
             }
             _, replaced = store.commit(
                 folder, ds.name, import_id, staged_parts, name, record, scope
@@ -393,13 +499,17 @@ def import_file(
         started_at=started.isoformat(timespec="seconds"),
         finished_at=finished.isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - clock, 3),
-        rows_read=staged.rows_read,
+        rows_read=staged.rows_read + rows_dropped,
         rows_loaded=staged.rows_read - staged.rows_rejected,
         rows_rejected=staged.rows_rejected,
         rows_flagged=staged.rows_flagged,
         partitions=tuple(sorted(staged.partitions)),
         partitions_replaced=tuple(sorted(replaced)),
         quarantine_path=str(quarantine_final) if quarantine_final else None,
+        layout=published.layout.name if published else layouts.NATIVE,
+        rows_dropped=rows_dropped,
+        dropped=dropped,
+        ignored_columns=published.match.extra if published else (),
     )
 
 
@@ -448,6 +558,7 @@ def _stage_reader(
     log: SlowReadLog,
     source_name: str,
     scope: frozenset[str] | None = None,
+    bounds: _Bounds | None = None,
 ) -> _Staged:
     """Stage text batches produced in Python (slow CSV path, XLSX), then their ragged rows."""
     con.register("pbc_source", reader)
@@ -466,7 +577,10 @@ def _stage_reader(
             batch_rows=batch_rows,
             ragged=log.ragged,
             scope=scope,
+            bounds=bounds,
         )
+    except LimitExceeded:
+        raise
     except (_SlowPathNeeded, ImportRefused) as err:
         if log.refusal is not None:
             raise log.refusal from None
@@ -511,6 +625,41 @@ def _note_out_of_scope(
     staged.out_of_scope += [(int(r), str(v)) for r, v in zip(rows, found, strict=True)]
 
 
+class LimitExceeded(ImportRefused):
+    """A file over an upload limit (rows, cell length), met while its rows were read."""
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """The upload limits applied to the typed batches of one file: rows read and cell length
+    (every format: DuckDB's CSV and Parquet readers as well as the Python ones)."""
+
+    source_name: str
+    limits: UploadLimits | None
+
+    def check(self, batch: pa.RecordBatch, rows_read: int, has_row: bool, first: int) -> None:
+        limits = self.limits
+        if limits is None:
+            return
+        if rows_read > limits.max_rows:
+            raise LimitExceeded(self.source_name, f"more than the {limits.max_rows:,} rows allowed")
+        for name in batch.schema.names:
+            column = batch.column(name)
+            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                continue
+            lengths = pc.utf8_length(column)
+            longest = pc.max(lengths).as_py()
+            if longest is None or longest <= limits.max_cell_chars:
+                continue
+            at = pc.index(lengths, longest).as_py()
+            row = batch.column(ROW_COLUMN)[at].as_py() if has_row else first + at
+            raise LimitExceeded(
+                self.source_name,
+                f"row {row}, field {name}: the value has {longest:,} characters, more than "
+                f"the {limits.max_cell_chars:,} allowed",
+            )
+
+
 def _stage(
     con: duckdb.DuckDBPyConnection,
     ds: Dataset,
@@ -526,6 +675,8 @@ def _stage(
     batch_rows: int,
     ragged: list[RaggedRow] | None = None,
     scope: frozenset[str] | None = None,
+    bounds: _Bounds | None = None,
+    prerejected: list[tuple[int, str, str, str]] | None = None,
 ) -> _Staged:
     """Run the typing query over `source_sql`; write good rows to staging, bad ones to quarantine."""
     query = coerce.build_query(
@@ -559,6 +710,8 @@ def _stage(
             for batch in result:
                 n = batch.num_rows
                 staged.rows_read += n
+                if bounds is not None:
+                    bounds.check(batch, staged.rows_read, has_row, offset + first_row)
                 bad_mask = batch.column("_bad")
                 nbad = pc.sum(bad_mask).as_py() or 0
                 if nbad:
@@ -627,9 +780,14 @@ def _stage(
             writer.writerow((r.source_row, "", r.text, reason))
             staged.rows_read += 1
             staged.rows_rejected += 1
+        for source_row, field_name, value, reason in prerejected or []:
+            writer.writerow((source_row, field_name, value, reason))
+            staged.rows_read += 1
+            staged.rows_rejected += 1
     finally:
         quarantine.close()
     if failure:
+        result.close()  # DuckDB keeps the query open until its reader is closed
         raise failure[0]
     report("loading", 1.0)
 

@@ -10,7 +10,10 @@ from django.db.models import F, Q
 class ImportRun(models.Model):
     """One import of one file: who, when, what, and how many rows went where.
 
-    Rows read always equal rows loaded plus rows rejected (a database constraint). The record is
+    Rows read always equal rows loaded plus rows rejected plus rows dropped (a database
+    constraint); rows dropped are those the file's published layout drops (totals, test items,
+    split rows summed), and `layout` names the layout the file was read in ("pbc": the
+    dataset's own). The record is
     written "running" before the import starts and finished after it (`pbc.warehouse.actions`);
     one left "running" by a process that died is settled from the warehouse's manifest.
     """
@@ -37,6 +40,9 @@ class ImportRun(models.Model):
     rows_loaded = models.PositiveBigIntegerField(default=0)
     rows_rejected = models.PositiveBigIntegerField(default=0)
     rows_flagged = models.PositiveBigIntegerField(default=0)
+    rows_dropped = models.PositiveBigIntegerField(default=0)
+    dropped = models.JSONField(default=dict, blank=True)  # reason -> rows
+    layout = models.CharField(max_length=50, blank=True)
     partitions = models.JSONField(default=list, blank=True)
     quarantine_path = models.CharField(max_length=1000, blank=True)
     message = models.TextField(blank=True)
@@ -45,8 +51,8 @@ class ImportRun(models.Model):
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(rows_read=F("rows_loaded") + F("rows_rejected")),
-                name="import_rows_read_equal_loaded_plus_rejected",
+                condition=Q(rows_read=F("rows_loaded") + F("rows_rejected") + F("rows_dropped")),
+                name="import_rows_read_equal_loaded_rejected_dropped",
             )
         ]
 

@@ -55,5 +55,10 @@ SQL_CHECKS: dict[str, Callable[[str], str]] = {
     "hrg_code": _regex("[A-Z]{2}[0-9]{2}[A-Z]"),
     "treatment_function_code": _regex("[0-9]{3}"),
     "icd10_code": _regex("[A-Z][0-9]{2}(\\.?[0-9X]{1,2})?"),
-    "bnf_code": _regex("[0-9A-Z]{15}"),
+    "bnf_code": _regex("[0-9A-Z]{15}|2[0-3][0-9]{9}"),
+    "rtt_treatment_function_code": _regex("[0-9]{3}|X0[1-9]"),
+    "ods_code": _regex("[A-Z0-9]{3}([A-Z0-9]{2,3})?"),
+    "commissioner_code": _regex(
+        "(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4}"
+    ),
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from django import forms
@@ -14,17 +13,26 @@ from pbc.orgs import audit
 from pbc.orgs.roles import Permission
 from pbc.warehouse.actions import run_import
 from pbc.warehouse.datasets import DATASETS
+from pbc.warehouse.layouts import describe
 from pbc.warehouse.models import ImportRun
 from pbc.web.rules import requires
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # larger files go through `pbc import` on the command line
+from pbc.web.uploads import UploadField, checked_upload
 
 
 class UploadForm(forms.Form):
     dataset = forms.ChoiceField(
         choices=[(name, name) for name in sorted(DATASETS) if name != "faults"]
     )
-    file = forms.FileField(help_text="CSV, XLSX or Parquet, up to 50 MB.")
+    file = UploadField(
+        help_text="CSV, XLSX, XLS or Parquet, in pbc's own layout or a published one (NHSBSA "
+        "prescribing, NHS Digital list sizes, the ODS practice file, ...)."
+    )
+    layout = forms.ChoiceField(
+        required=False,
+        choices=[("", "Recognise it from the header")]
+        + [(row["name"], f"{row['name']}: {row['title']}") for row in describe()],
+        help_text="Leave it to be recognised from the file's header, or force one.",
+    )
     period = forms.RegexField(
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
         required=False,
@@ -32,35 +40,21 @@ class UploadForm(forms.Form):
         error_messages={"invalid": "Enter the month as YYYY-MM, for example 2008-12."},
     )
 
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"{upload.name} is {upload.size / 1024 / 1024:.0f} MB: files over 50 MB are "
-                "imported with `pbc import DATASET FILE` on the command line."
-            )
-        return upload
-
 
 @requires(Permission.IMPORT_DATA)
 def imports(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        with tempfile.TemporaryDirectory(prefix="pbc-upload-") as folder:
-            path = Path(folder) / f"upload{suffix}"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            run, _ = run_import(
-                request.user,
-                form.cleaned_data["dataset"],
-                path,
-                period=form.cleaned_data["period"] or None,
-                source_name=upload.name,
-                via="upload",
-            )
+        run, _ = run_import(
+            request.user,
+            form.cleaned_data["dataset"],
+            checked_upload(upload),  # the upload's own file, named with its suffix
+            period=form.cleaned_data["period"] or None,
+            source_name=upload.name,
+            via="upload",
+            layout=form.cleaned_data["layout"] or None,
+        )
         return redirect(reverse("import_run", args=[run.pk]))
     return render(
         request,
@@ -71,6 +65,10 @@ def imports(request: HttpRequest) -> HttpResponse:
             "dataset_items": [
                 {"value": name, "text": name, "selected": name == form["dataset"].value()}
                 for name, _label in form.fields["dataset"].choices
+            ],
+            "layout_items": [
+                {"value": value, "text": text, "selected": value == (form["layout"].value() or "")}
+                for value, text in form.fields["layout"].choices
             ],
             "runs": ImportRun.objects.select_related("user")[:100],
             "breadcrumbs": [{"text": "Home", "href": reverse("home")}],

@@ -1,0 +1,1 @@
+"""Signing in and out: lockout, second factor, session limits, and their audit events."""

@@ -1,0 +1,65 @@
+"""Session limits: an idle timeout, an absolute lifetime, and no session for a deactivated user.
+
+The session keeps two timestamps (seconds since the epoch): when the user signed in
+(`SIGNED_IN_AT`) and their last request (`LAST_ACTIVITY`). A request that comes more than
+`PBC_SESSION_IDLE_MINUTES` after the last one, or more than `PBC_SESSION_MAX_HOURS` after signing
+in, ends the session (audited as "session_expired") and is sent to sign in again.
+
+A deactivated user's session ends at their next request: Django already treats an inactive user
+as signed out, and this middleware deletes the session that still names them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+from pbc.orgs import audit
+
+SIGNED_IN_AT = "pbc_signed_in_at"
+LAST_ACTIVITY = "pbc_last_activity"
+
+
+def expiry_reason(session: dict[str, object], now: float) -> str:
+    """Why a signed-in session has ended at `now`, or "" while it lives (a pure function)."""
+    last = session.get(LAST_ACTIVITY)
+    started = session.get(SIGNED_IN_AT)
+    idle_limit = settings.PBC_SESSION_IDLE_MINUTES * 60
+    absolute_limit = settings.PBC_SESSION_MAX_HOURS * 3600
+    if isinstance(started, int | float) and now - started > absolute_limit:
+        return f"signed in more than {settings.PBC_SESSION_MAX_HOURS} hours ago"
+    if isinstance(last, int | float) and now - last > idle_limit:
+        return f"no activity for more than {settings.PBC_SESSION_IDLE_MINUTES} minutes"
+    return ""
+
+
+class SessionLimitsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        session = request.session
+        if not user.is_authenticated:
+            if SESSION_KEY in session:
+                # The session names a user Django no longer accepts (deactivated, deleted).
+                session.flush()
+            return self.get_response(request)
+        now = time.time()
+        reason = expiry_reason(session, now)
+        if reason:
+            audit.record(user, "session_expired", path=request.path, detail=reason)
+            session.flush()  # not logout(): this is an expiry, not a sign-out
+            request.user = AnonymousUser()
+            messages.info(request, "Your session has ended. Please sign in again.")
+            return redirect_to_login(request.get_full_path())
+        session.setdefault(SIGNED_IN_AT, now)
+        session[LAST_ACTIVITY] = now
+        return self.get_response(request)

@@ -1,0 +1,164 @@
+"""Which layout a file is in: recognised from its header, or its column count when headerless.
+
+For each table of the file (each worksheet of a workbook) and each of its first rows (title
+rows may stand above the header), every layout of the dataset is tried: a layout matches a row
+when every one of its non-optional columns (and every wide column) is named in it. The match
+naming most of the layout's columns wins; a headerless layout matches a first row with exactly
+its documented number of columns that no headed layout matches. A file no layout matches is
+refused naming the nearest layout and the columns that differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pbc.warehouse.layouts.readers import Sheet
+from pbc.warehouse.layouts.spec import Layout, normalise_name
+
+
+@dataclass(frozen=True)
+class Match:
+    """A layout found in a file: where its header is and where each column is (0-based)."""
+
+    layout: Layout
+    sheet: int
+    sheet_name: str
+    header_row: int  # 0 when headerless
+    positions: dict[str, int]  # field -> column index
+    wide_positions: tuple[int, ...] = ()  # index of each unpivot column, in declared order
+    width: int = 0
+    extra: tuple[str, ...] = ()  # columns in the file that the layout neither maps nor ignores
+    matched: int = 0
+
+
+@dataclass(frozen=True)
+class Miss:
+    """How far a layout is from a file: the columns it lacks and the file's unknown ones."""
+
+    layout: Layout
+    missing: tuple[str, ...]
+    unknown: tuple[str, ...] = field(default=())
+
+
+def _index(names: Sequence[str], variants: Sequence[str]) -> int | None:
+    for v in variants:
+        key = normalise_name(v)
+        if key in names:
+            return names.index(key)
+    return None
+
+
+def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]) -> Match | Miss:
+    names = [normalise_name(v) for v in raw]
+    while names and not names[-1]:
+        names.pop()
+    positions: dict[str, int] = {}
+    missing: list[str] = []
+    for col in layout.columns:
+        i = _index(names, col.names)
+        if i is None:
+            if not col.optional:
+                missing.append(col.names[0])
+        else:
+            positions[col.field] = i
+    wide: list[int] = []
+    if layout.unpivot is not None:
+        for w in layout.unpivot.columns:
+            i = _index(names, w.names)
+            if i is None:
+                missing.append(w.names[0])
+            else:
+                wide.append(i)
+    known = {normalise_name(n) for c in layout.columns for n in c.names}
+    known |= {normalise_name(n) for n in layout.ignored}
+    if layout.unpivot is not None:
+        known |= {normalise_name(n) for w in layout.unpivot.columns for n in w.names}
+    extra = tuple(n for n in names if n and n not in known)
+    if missing:
+        return Miss(layout, tuple(missing), extra)
+    ignored = sum(1 for n in names if n in {normalise_name(x) for x in layout.ignored})
+    return Match(
+        layout=layout,
+        sheet=sheet.index,
+        sheet_name=sheet.name,
+        header_row=number,
+        positions=positions,
+        wide_positions=tuple(wide),
+        width=len(names),
+        extra=extra,
+        matched=len(positions) + len(wide) + ignored,
+    )
+
+
+def _try_headerless(layout: Layout, sheet: Sheet) -> Match | None:
+    if not sheet.preview:
+        return None
+    _, raw = sheet.preview[0]
+    assert layout.width is not None
+    trimmed = list(raw)
+    while trimmed and (trimmed[-1] is None or not trimmed[-1].strip()):
+        trimmed.pop()
+    if len(raw) != layout.width and not (len(raw) > layout.width >= len(trimmed)):
+        return None
+    positions = {c.field: (c.position or 1) - 1 for c in layout.columns}
+    return Match(
+        layout=layout,
+        sheet=sheet.index,
+        sheet_name=sheet.name,
+        header_row=0,
+        positions=positions,
+        width=layout.width,
+        matched=0,
+    )
+
+
+def detect(layouts: Sequence[Layout], sheets: Sequence[Sheet]) -> Match | list[Miss]:
+    """The best match of `layouts` in the file, or (none matching) each layout's best miss."""
+    best: Match | None = None
+    misses: dict[str, Miss] = {}
+    for sheet in sheets:
+        for number, raw in sheet.preview:
+            for layout in layouts:
+                if layout.headerless:
+                    continue
+                found = _try_header(layout, sheet, number, raw)
+                if isinstance(found, Match):
+                    if best is None or found.matched > best.matched:
+                        best = found
+                else:
+                    prior = misses.get(layout.name)
+                    if prior is None or len(found.missing) < len(prior.missing):
+                        misses[layout.name] = found
+    if best is not None:
+        return best
+    for sheet in sheets:
+        for layout in layouts:
+            if layout.headerless:
+                headerless = _try_headerless(layout, sheet)
+                if headerless is not None:
+                    return headerless
+                if layout.name not in misses and sheet.preview:
+                    count = len(sheet.preview[0][1])
+                    misses[layout.name] = Miss(
+                        layout, (f"{layout.width} columns (the file has {count})",)
+                    )
+    return sorted(misses.values(), key=lambda m: (len(m.missing), len(m.unknown)))
+
+
+def match_named(layout: Layout, sheets: Sequence[Sheet]) -> Match | Miss:
+    """`layout` forced by name: its best match in the file, or its nearest miss."""
+    found = detect([layout], sheets)
+    if isinstance(found, Match):
+        return found
+    if layout.headerless and sheets and sheets[0].preview:
+        # Forced: read by position whatever the column count.
+        return Match(
+            layout=layout,
+            sheet=sheets[0].index,
+            sheet_name=sheets[0].name,
+            header_row=0,
+            positions={c.field: (c.position or 1) - 1 for c in layout.columns},
+            width=max(layout.width or 0, len(sheets[0].preview[0][1])),
+        )
+    return found[0] if found else Miss(layout, ("(no rows)",))

@@ -1,0 +1,252 @@
+"""Reading published files as rows of text, whatever their encoding or spreadsheet form.
+
+Published NHS files arrive as:
+
+- CSV in UTF-8 (with or without a byte order mark) or Windows-1252 (older NHS Digital and
+  Department of Health files: "£" is byte 0xA3). UTF-16 and files with NUL bytes are refused.
+  A header or row that ends in commas (PDPI's trailing empty column) loses its empty trailing
+  cells;
+- `.xlsx` workbooks, with title rows above the header and several sheets (openpyxl);
+- legacy `.xls` workbooks (xlrd), whose date cells become ISO dates.
+
+Every cell becomes text (`sources.cell_text` for spreadsheet values). Rows are numbered as a
+spreadsheet shows them: CSV records from 1 (blank lines skipped and not counted, as the
+native reader does), worksheet row numbers for workbooks.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from pbc.warehouse.sources import CHUNK, ROW_COLUMN, ImportRefused, cell_text
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xls": "xls"}
+PREVIEW_ROWS = 30
+
+Row = tuple[int, list[str | None]]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet (or the one table of a CSV): its name and its first rows."""
+
+    name: str
+    index: int
+    preview: list[Row]
+
+
+def file_format(path: Path) -> str | None:
+    return FORMATS.get(path.suffix.lower())
+
+
+def checksum_and_encoding(path: Path, source_name: str, text: bool) -> tuple[str, str]:
+    """SHA-256 of the file and, for text, its encoding: "utf-8-sig" or "cp1252".
+
+    One pass over the bytes; a file that is not UTF-8 is checked as Windows-1252 in a second
+    pass (rare). UTF-16 and NUL bytes are refused.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    first = True
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            if text:
+                if first and chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                    raise ImportRefused(source_name, "wrong encoding: UTF-16; save it as CSV")
+                if b"\x00" in chunk:
+                    raise ImportRefused(
+                        source_name, "wrong encoding: contains NUL bytes, so it is not text"
+                    )
+                if utf8 and not chunk.isascii():
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
+            first = False
+    if not text:
+        return digest.hexdigest(), ""
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    if utf8:
+        return digest.hexdigest(), "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    offset = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                raise ImportRefused(
+                    source_name,
+                    f"wrong encoding: neither UTF-8 nor Windows-1252 (byte 0x{chunk[err.start]:02x} "
+                    f"at offset {offset + err.start})",
+                ) from None
+            offset += len(chunk)
+    return digest.hexdigest(), "cp1252"
+
+
+def _trim_trailing(values: list[str | None]) -> list[str | None]:
+    while values and (values[-1] is None or not values[-1].strip()):
+        values.pop()
+    return values
+
+
+def _csv_rows(path: Path, encoding: str, source_name: str) -> Iterator[Row]:
+    with open(path, encoding=encoding, newline="") as fh:
+        number = 0
+        try:
+            for record in csv.reader(fh, strict=False):
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue
+                number += 1
+                yield number, [v if v != "" else None for v in record]
+        except csv.Error as err:
+            raise ImportRefused(
+                source_name, f"malformed CSV near row {number + 1}: {err}"
+            ) from None
+
+
+def _xlsx_sheets(path: Path, source_name: str) -> list[tuple[str, Iterator[Row]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many types on damaged workbooks
+        raise ImportRefused(source_name, f"not a readable XLSX workbook ({err})") from None
+
+    def rows(ws: object) -> Iterator[Row]:
+        first = getattr(ws, "min_row", 1) or 1
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=first):  # type: ignore[attr-defined]
+            yield number, [cell_text(c) for c in row]
+
+    return [(ws.title, rows(ws)) for ws in wb.worksheets]
+
+
+def _xls_sheets(path: Path, source_name: str) -> list[tuple[str, Iterator[Row]]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as err:  # xlrd raises XLRDError and others on damaged files
+        raise ImportRefused(source_name, f"not a readable XLS workbook ({err})") from None
+
+    def value(cell: object) -> str | None:
+        kind = getattr(cell, "ctype", 0)
+        raw = getattr(cell, "value", None)
+        if kind == xlrd.XL_CELL_DATE:
+            try:
+                when = xlrd.xldate_as_datetime(raw, book.datemode)
+            except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                return cell_text(raw)
+            return cell_text(when if when.time() != dt.time(0) else when.date())
+        if kind == xlrd.XL_CELL_BOOLEAN:
+            return cell_text(bool(raw))
+        if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+            return None
+        return cell_text(raw)
+
+    def rows(index: int) -> Iterator[Row]:
+        sheet = book.sheet_by_index(index)
+        for r in range(sheet.nrows):
+            yield r + 1, [value(c) for c in sheet.row(r)]
+
+    return [(book.sheet_names()[i], rows(i)) for i in range(book.nsheets)]
+
+
+def sheets(
+    path: Path, fmt: str, encoding: str, source_name: str
+) -> list[tuple[str, Iterator[Row]]]:
+    """Every table of the file: (name, rows). A CSV has one, called "csv"."""
+    if fmt == "csv":
+        return [("csv", _csv_rows(path, encoding, source_name))]
+    if fmt == "xlsx":
+        return _xlsx_sheets(path, source_name)
+    if fmt == "xls":
+        return _xls_sheets(path, source_name)
+    raise ValueError(fmt)
+
+
+def previews(path: Path, fmt: str, encoding: str, source_name: str) -> list[Sheet]:
+    """The first non-blank rows of every table, as read (for detection)."""
+    out = []
+    for index, (name, rows) in enumerate(sheets(path, fmt, encoding, source_name)):
+        first: list[Row] = []
+        for number, values in rows:
+            if not any(v is not None and v.strip() for v in values):
+                continue
+            first.append((number, values))
+            if len(first) >= PREVIEW_ROWS:
+                break
+        out.append(Sheet(name, index, first))
+    return out
+
+
+@dataclass
+class Ragged:
+    """Rows with more cells than the layout reads (quarantined by the importer)."""
+
+    rows: list[tuple[int, int, int, str]]
+
+
+def text_batches(
+    path: Path,
+    fmt: str,
+    encoding: str,
+    source_name: str,
+    *,
+    sheet: int,
+    after_row: int,
+    width: int,
+    ragged: Ragged,
+    size: int = 65536,
+) -> pa.RecordBatchReader:
+    """The rows of table `sheet` below row `after_row` (the header; 0 when headerless) as Arrow
+    batches of text columns c1..c<width> and `_row`. A row whose non-empty cells go beyond
+    `width` is recorded in `ragged`; a shorter row is padded with empty cells."""
+    names = [f"c{i}" for i in range(1, width + 1)]
+    schema = pa.schema([(ROW_COLUMN, pa.int64())] + [(n, pa.string()) for n in names])
+    _, rows = sheets(path, fmt, encoding, source_name)[sheet]
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        numbers: list[int] = []
+        columns: list[list[str | None]] = [[] for _ in names]
+
+        def flush() -> pa.RecordBatch:
+            return pa.RecordBatch.from_arrays(
+                [pa.array(numbers, pa.int64())] + [pa.array(c, pa.string()) for c in columns],
+                schema=schema,
+            )
+
+        for number, values in rows:
+            if number <= after_row:
+                continue
+            values = _trim_trailing(values)
+            if not values:
+                continue
+            if len(values) > width:
+                text = ",".join("" if v is None else v for v in values)
+                ragged.rows.append((number, len(values), width, text[:200]))
+                continue
+            numbers.append(number)
+            for i, col in enumerate(columns):
+                col.append(values[i] if i < len(values) else None)
+            if len(numbers) >= size:
+                yield flush()
+                numbers, columns = [], [[] for _ in names]
+        if numbers:
+            yield flush()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())

@@ -1,0 +1,189 @@
+"""How a published file layout is declared: data, not code.
+
+A `Layout` says how one published form of a file (NHSBSA's practice prescribing, NHS Digital's
+registered patients, the ODS practice file, ...) maps to a pbc dataset. The transform engine
+(`pbc.warehouse.layouts.transform`) reads the declaration; a new layout needs no Python unless
+it needs a new kind of transformation (a new `DATE_FORMS` entry, say).
+
+Header names are compared after `normalise_name`: trimmed, lower case, runs of spaces and
+underscores read as one space, so "BNF CODE", "BNF_CODE" and " bnf  code " are the same name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Date forms a published column may use; the engine turns each into an ISO date (YYYY-MM-DD).
+#   yyyymm      201410, 2014_10, 2014-10 (first day of the month)
+#   yyyymmdd    20130401
+#   ddmonyyyy   01SEP2017
+#   dd-mon-yy   01-Apr-17, 01-APR-2017
+#   dd/mm/yyyy  01/04/2017
+#   iso         2017-04-01 (a time part is dropped)
+#   mm/yy       04/13 (first day of the month; NHSBSA's list-size 'Month' column)
+#   excel       an Excel serial day number (42826), or an ISO date from a real date cell
+#   month-yyyy  APRIL-2022, April 2022, after any label: RTT-APRIL-2022, MSitAE-APRIL-2019 (NHS
+#               England's period labels; first day of the month)
+# A column may name several forms (a tuple): the first that reads the value wins. Every form
+# also reads an ISO date (a spreadsheet's real date cell arrives as one).
+DATE_FORMS: tuple[str, ...] = (
+    "yyyymm",
+    "mm/yy",
+    "yyyymmdd",
+    "ddmonyyyy",
+    "dd-mon-yy",
+    "dd/mm/yyyy",
+    "iso",
+    "excel",
+    "month-yyyy",
+)
+
+PERIOD = "{period}"
+"""A constant that stands for the first day of the `--period` month (a file that does not carry
+its own period: the import refuses it without `--period`)."""
+
+
+def normalise_name(name: object) -> str:
+    """A header name as compared: trimmed, lower case, spaces and underscores as one space."""
+    if name is None:
+        return ""
+    text = str(name).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s_]+", " ", text)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One pbc field read from one published column.
+
+    - `names`: the column's header names in every year's form (any one matches).
+    - `position`: for a headerless file, the documented column number (1 is the first).
+    - `date`: the date form(s) of the column (see `DATE_FORMS`); the value becomes an ISO date.
+    - `truncate`: "month" or "quarter": the date becomes the first day of its month or
+      (calendar) quarter (a monthly snapshot's quarter, say).
+    - `recode`: published value -> pbc value, compared after trimming, ignoring case; values
+      not listed pass unchanged (and the dataset's own checks judge them).
+    - `optional`: the column is missing from some years' files (the field is then empty).
+    - `extract`: a regular expression whose first group is the value (applied before dates and
+      `recode`), for a published code that carries a prefix: "IP100" -> "100" with
+      `^(?:IP|AP|NP)(.+)$`. A value it does not match passes unchanged. Several columns may read
+      one published column (the prefix itself can be another field: `^(IP|AP|NP)`).
+    """
+
+    field: str
+    names: tuple[str, ...] = ()
+    position: int | None = None
+    date: str | tuple[str, ...] | None = None
+    recode: Mapping[str, str] | None = None
+    optional: bool = False
+    truncate: Literal["month", "quarter"] | None = None
+    extract: str | None = None
+
+    @property
+    def date_forms(self) -> tuple[str, ...]:
+        if self.date is None:
+            return ()
+        return (self.date,) if isinstance(self.date, str) else tuple(self.date)
+
+    def __post_init__(self) -> None:
+        for form in self.date_forms:
+            if form not in DATE_FORMS:
+                raise ValueError(f"column {self.field}: unknown date form {form!r}")
+        if self.truncate is not None and not self.date_forms:
+            raise ValueError(f"column {self.field}: truncate needs a date form")
+        if self.extract is not None and re.compile(self.extract).groups < 1:
+            raise ValueError(f"column {self.field}: extract needs a group: {self.extract!r}")
+
+
+@dataclass(frozen=True)
+class WideColumn:
+    """One column of a wide form: its header names and the fields it stands for
+    (e.g. "Male 0-4" -> sex M, age band 0-4); its cell becomes the `Unpivot.value_field`."""
+
+    names: tuple[str, ...]
+    fields: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Unpivot:
+    """Wide to long: every listed column of a row becomes one row, its cell the value."""
+
+    value_field: str
+    columns: tuple[WideColumn, ...]
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Rows to drop and count, not load: where `field`'s published value (trimmed, ignoring
+    case) is one of `values`, or matches `pattern` (a regular expression, from the start), or
+    is present and not one of `other_than` (rows of other organisation types, say)."""
+
+    field: str
+    reason: str
+    values: tuple[str, ...] = ()
+    pattern: str | None = None
+    other_than: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One published file form and how it maps to a pbc dataset.
+
+    - `dataset`: the pbc dataset it loads.
+    - `title`, `source`, `spec`: what the file is, who publishes it, and where its column
+      specification is (shown by `pbc import --layouts`, and in docs/data.md).
+    - `columns`: the mapped columns. `ignored`: published columns pbc does not keep (named so
+      detection recognises the whole header); any other extra column is reported, not loaded.
+    - `headerless` / `width`: a file with no header row and `width` columns, read by position.
+    - `constants`: fields the file implies (its organisation type, or `PERIOD`: the month
+      given with --period, for a file that does not carry its own period).
+    - `unpivot`: a wide form's columns, each becoming a row.
+    - `drops`: rows the specification marks as totals, test or dummy items: dropped, counted.
+    - `split_rows`: what a repeated key means. "quarantine" (the default): the specification
+      has one row per key, so a repeat is an error: every row after the first of a key goes to
+      quarantine naming the first. "sum": the specification splits one key over several rows
+      (by pack size, say), so they are summed: the numeric `sum_fields` added, the other fields
+      taken from the key's first row.
+    - `period_text`: what --period means for this form (the month, or the quarter's first
+      month), for the refusal message.
+    """
+
+    name: str
+    dataset: str
+    title: str
+    source: str
+    spec: str
+    columns: tuple[Column, ...]
+    ignored: tuple[str, ...] = ()
+    headerless: bool = False
+    width: int | None = None
+    constants: Mapping[str, str] = field(default_factory=dict)
+    unpivot: Unpivot | None = None
+    drops: tuple[Drop, ...] = ()
+    split_rows: Literal["quarantine", "sum"] = "quarantine"
+    sum_fields: tuple[str, ...] = ()
+    period_text: str = "the month the file covers"
+
+    def __post_init__(self) -> None:
+        if self.headerless:
+            if self.width is None or any(c.position is None for c in self.columns):
+                raise ValueError(f"layout {self.name}: headerless needs width and positions")
+        elif any(not c.names for c in self.columns):
+            raise ValueError(f"layout {self.name}: every column needs its header names")
+        if self.split_rows == "sum" and not self.sum_fields:
+            raise ValueError(f"layout {self.name}: split rows summed needs sum_fields")
+
+    @property
+    def needs_period(self) -> bool:
+        return PERIOD in self.constants.values()
+
+    def fields(self) -> tuple[str, ...]:
+        """The pbc fields this layout fills (mapped, constant and unpivoted)."""
+        names = [c.field for c in self.columns] + list(self.constants)
+        if self.unpivot is not None:
+            names.append(self.unpivot.value_field)
+            for w in self.unpivot.columns:
+                names += [f for f in w.fields if f not in names]
+        return tuple(dict.fromkeys(names))

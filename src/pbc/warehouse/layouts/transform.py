@@ -1,0 +1,295 @@
+"""The transform engine: a published file, through its layout, into pbc's own columns.
+
+`convert` reads the file's rows as text (`readers`), and one DuckDB pass per step:
+
+1. maps columns (by header or position), turns date forms into ISO dates, recodes values,
+   adds the constant fields the file implies, and turns a wide form into long rows;
+2. marks the rows to drop (totals, test or dummy items) with their reason, and counts them;
+3. enforces the dataset's key: a repeated key is quarantined (each row after the first names
+   the first), or, where the layout's specification splits one key over several rows, the
+   rows are summed into the key's first row (counted as "summed" drops);
+4. writes the rows as text columns named as the dataset's fields, with `_row` (the source row
+   number a spreadsheet shows) to a Parquet file the importer types and checks as usual.
+
+Typing and checks stay in one place (`pbc.warehouse.coerce`): the engine only reshapes text.
+A value the engine cannot read (a date in another form) passes unchanged, so the importer
+quarantines it naming the row, field and value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pbc.warehouse.coerce import ident, sql_string
+from pbc.warehouse.layouts.detect import Match
+from pbc.warehouse.layouts.readers import Ragged, text_batches
+from pbc.warehouse.layouts.spec import PERIOD, Column, Layout
+from pbc.warehouse.schema import Dataset
+from pbc.warehouse.sources import ROW_COLUMN
+
+SUMMED = "split row summed into its key's first row (the specification splits a key over rows)"
+NUMBER = "DECIMAL(38, 10)"
+
+
+@dataclass
+class Converted:
+    """A converted file: its Parquet, and what the layout dropped or rejected on the way."""
+
+    path: Path
+    rows: int
+    dropped: dict[str, int] = field(default_factory=dict)
+    # (source row, field, value, reason): rows refused before typing (repeats, ragged rows).
+    rejected: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    @property
+    def rows_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+
+def _date_tries(x: str, form: str) -> list[str]:
+    """SQL DATE expressions reading `x` in `form` (NULL when it does not)."""
+    if form == "yyyymm":
+        digits = f"regexp_replace({x}, '[-_/ ]', '', 'g')"
+        return [
+            f"(CASE WHEN regexp_full_match({x}, '[0-9]{{4}}[-_/ ]?(0[1-9]|1[0-2])') "
+            f"THEN CAST(left({digits}, 4) || '-' || substr({digits}, 5, 2) || '-01' AS DATE) END)"
+        ]
+    if form == "mm/yy":
+        return [f"CAST(TRY_STRPTIME('01/' || {x}, '%d/%m/%y') AS DATE)"]
+    if form == "month-yyyy":
+        tail = f"regexp_extract({x}, '([A-Za-z]+)[- ]([0-9]{{4}})$', ['m', 'y'])"
+        return [f"CAST(TRY_STRPTIME({tail}.m || '-' || {tail}.y, '%B-%Y') AS DATE)"]
+    if form == "excel":
+        return [
+            f"(CASE WHEN regexp_full_match({x}, '[0-9]{{1,6}}(\\.0*)?') "
+            f"THEN DATE '1899-12-30' + CAST(split_part({x}, '.', 1) AS INTEGER) END)",
+            f"CAST(TRY_STRPTIME({x}, '%d/%m/%Y') AS DATE)",
+        ]
+    formats = {
+        "yyyymmdd": ["%Y%m%d"],
+        "ddmonyyyy": ["%d%b%Y"],
+        "dd-mon-yy": ["%d-%b-%y", "%d-%b-%Y"],
+        "dd/mm/yyyy": ["%d/%m/%Y"],
+        "iso": [],
+    }[form]
+    return [f"CAST(TRY_STRPTIME({x}, {sql_string(f)}) AS DATE)" for f in formats]
+
+
+def _date_sql(x: str, forms: tuple[str, ...], truncate: str | None = None) -> str:
+    """ISO text of a date in one of `forms` (see `spec.DATE_FORMS`), or of an ISO date, cut to
+    its month or quarter's first day if `truncate`; other text passes unchanged."""
+    tries = [t for form in forms for t in _date_tries(x, form)]
+    tries.append(f"TRY_CAST(TRY_CAST({x} AS TIMESTAMP) AS DATE)")
+    date = f"COALESCE({', '.join(tries)})"
+    if truncate is not None:
+        date = f"CAST(date_trunc('{truncate}', {date}) AS DATE)"
+    return f"COALESCE(CAST({date} AS VARCHAR), {x})"
+
+
+def _recode_sql(x: str, recode: dict[str, str]) -> str:
+    whens = " ".join(
+        f"WHEN {sql_string(k.strip().upper())} THEN {sql_string(v)}" for k, v in recode.items()
+    )
+    return f"(CASE upper({x}) {whens} ELSE {x} END)"
+
+
+def _raw(index: int) -> str:
+    c = ident(f"c{index + 1}")
+    return f"NULLIF(trim({c}, ' \t\r\n'), '')"
+
+
+def _column_sql(col: Column, match: Match) -> str:
+    index = match.positions.get(col.field)
+    if index is None:
+        return "CAST(NULL AS VARCHAR)"
+    x = _raw(index)
+    if col.extract is not None:
+        x = f"COALESCE(NULLIF(regexp_extract({x}, {sql_string(col.extract)}, 1), ''), {x})"
+    if col.date_forms:
+        x = _date_sql(x, col.date_forms, col.truncate)
+    if col.recode:
+        x = _recode_sql(x, dict(col.recode))
+    return x
+
+
+def _drop_sql(layout: Layout, match: Match) -> str:
+    cases = []
+    for d in layout.drops:
+        index = match.positions.get(d.field)
+        if index is None:
+            continue
+        x = _raw(index)
+        conds = []
+        if d.values:
+            listed = ", ".join(sql_string(v.strip().upper()) for v in d.values)
+            conds.append(f"list_contains([{listed}], upper({x}))")
+        if d.pattern:
+            conds.append(f"regexp_matches({x}, {sql_string('^(?:' + d.pattern + ')')}, 'i')")
+        if d.other_than:
+            listed = ", ".join(sql_string(v.strip().upper()) for v in d.other_than)
+            conds.append(f"({x} IS NOT NULL AND NOT list_contains([{listed}], upper({x})))")
+        if conds:
+            cases.append(f"WHEN {' OR '.join(conds)} THEN {sql_string(d.reason)}")
+    return f"(CASE {' '.join(cases)} END)" if cases else "CAST(NULL AS VARCHAR)"
+
+
+def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -> str:
+    """One SELECT (or a UNION ALL per wide column) giving _row, _col, _drop and every field."""
+    by_field = {c.field: c for c in layout.columns}
+    wide_fields = set()
+    if layout.unpivot is not None:
+        wide_fields = {layout.unpivot.value_field} | {
+            f for w in layout.unpivot.columns for f in w.fields
+        }
+
+    def field_sql(name: str, wide_index: int | None) -> str:
+        if name in by_field:
+            return _column_sql(by_field[name], match)
+        if name in layout.constants:
+            value = layout.constants[name]
+            if value == PERIOD:
+                assert period is not None
+                value = f"{period}-01"
+            return sql_string(value)
+        if wide_index is not None and layout.unpivot is not None and name in wide_fields:
+            w = layout.unpivot.columns[wide_index]
+            if name == layout.unpivot.value_field:
+                return _raw(match.wide_positions[wide_index])
+            if name in w.fields:
+                return sql_string(w.fields[name])
+        return "CAST(NULL AS VARCHAR)"
+
+    drop = _drop_sql(layout, match)
+    if layout.unpivot is None:
+        cols = ", ".join(f"{field_sql(f, None)} AS {ident(f)}" for f in ds.names)
+        return f"SELECT {ROW_COLUMN}, 0 AS _col, {drop} AS _drop, {cols} FROM raw"
+    parts = []
+    for k in range(len(layout.unpivot.columns)):
+        cols = ", ".join(f"{field_sql(f, k)} AS {ident(f)}" for f in ds.names)
+        parts.append(f"SELECT {ROW_COLUMN}, {k} AS _col, {drop} AS _drop, {cols} FROM raw")
+    return " UNION ALL ".join(parts)
+
+
+def convert(
+    match: Match,
+    ds: Dataset,
+    path: Path,
+    fmt: str,
+    encoding: str,
+    source_name: str,
+    out: Path,
+    *,
+    period: str | None,
+    temp_dir: Path,
+) -> Converted:
+    """Convert the file to `out` (Parquet of text columns named as `ds`'s fields, and `_row`)."""
+    layout = match.layout
+    ragged = Ragged([])
+    reader = text_batches(
+        path,
+        fmt,
+        encoding,
+        source_name,
+        sheet=match.sheet,
+        after_row=match.header_row,
+        width=max(match.width, 1),
+        ragged=ragged,
+    )
+    con = duckdb.connect(config={"temp_directory": str(temp_dir)})
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.register("src", reader)
+        con.execute("CREATE TABLE raw AS SELECT * FROM src")
+        con.unregister("src")
+        con.execute(f"CREATE TABLE conv AS {_select_sql(layout, match, ds, period)}")
+        dropped = {
+            reason: int(n)
+            for reason, n in con.execute(
+                "SELECT _drop, count(*) FROM conv WHERE _drop IS NOT NULL GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        }
+        rejected = [
+            (number, "", text, f"row has {found} fields; the header has {expected}")
+            for number, found, expected, text in ragged.rows
+        ]
+        # An optional key field the layout does not fill is empty on every row (a return by
+        # commissioner has no provider): still part of the key. A required one must be there.
+        key = [k for k in ds.key if k in layout.fields() or not ds.field(k).required]
+        names = ", ".join(ident(f) for f in ds.names)
+        kept = "SELECT * FROM conv WHERE _drop IS NULL"
+        if key and len(key) == len(ds.key):
+            has_key = (
+                " AND ".join(f"{ident(k)} IS NOT NULL" for k in key if ds.field(k).required)
+                or "TRUE"
+            )
+            by = ", ".join(ident(k) for k in key)
+            if layout.split_rows == "sum":
+                kept, merged = _summed(ds, layout, key, kept, has_key, by)
+                n = int(con.execute(merged).fetchone()[0] or 0)  # type: ignore[index]
+                if n:
+                    dropped[SUMMED] = n
+            else:
+                con.execute(
+                    f"CREATE TABLE keyed AS SELECT *, CASE WHEN {has_key} THEN row_number() "
+                    f"OVER (PARTITION BY {by} ORDER BY {ROW_COLUMN}, _col) END AS _rn, "
+                    f"first_value({ROW_COLUMN}) OVER (PARTITION BY {by} ORDER BY "
+                    f"{ROW_COLUMN}, _col) AS _first FROM ({kept})"
+                )
+                what = ", ".join(key)
+                for number, first, value in con.execute(
+                    f"SELECT {ROW_COLUMN}, _first, concat_ws(' | ', {by}) FROM keyed "
+                    f"WHERE _rn > 1 ORDER BY {ROW_COLUMN}, _col"
+                ).fetchall():
+                    rejected.append(
+                        (
+                            int(number),
+                            what,
+                            str(value),
+                            f"repeats the key ({what}) of row {first}: the {layout.name} "
+                            "specification has one row per key",
+                        )
+                    )
+                kept = "SELECT * FROM keyed WHERE _rn IS NULL OR _rn = 1"
+        quoted = str(out).replace("'", "''")
+        con.execute(
+            f"COPY (SELECT {ROW_COLUMN}, {names} FROM ({kept}) ORDER BY {ROW_COLUMN}, _col) "
+            f"TO '{quoted}' (FORMAT parquet)"
+        )
+        rows = int(
+            con.execute(f"SELECT count(*) FROM read_parquet('{quoted}')").fetchone()[0]  # type: ignore[index]
+        )
+    finally:
+        con.close()
+    return Converted(out, rows, dropped, rejected)
+
+
+def _summed(
+    ds: Dataset, layout: Layout, key: list[str], kept: str, has_key: str, by: str
+) -> tuple[str, str]:
+    """The SELECT summing split rows per key, and the query counting the rows merged away."""
+    parts = []
+    for f in ds.names:
+        c = ident(f)
+        if f in key:
+            parts.append(c)
+        elif f in layout.sum_fields:
+            number = f"TRY_CAST({c} AS {NUMBER})"
+            parts.append(
+                f"CASE WHEN count(*) = 1 THEN min({c}) "
+                f"WHEN count({c}) = count({number}) THEN CAST(sum({number}) AS VARCHAR) "
+                f"ELSE min({c}) FILTER (WHERE {number} IS NULL) END AS {c}"
+            )
+        else:
+            parts.append(f"arg_min({c}, {ROW_COLUMN}) AS {c}")
+    grouped = (
+        f"SELECT min({ROW_COLUMN}) AS {ROW_COLUMN}, 0 AS _col, {', '.join(parts)} "
+        f"FROM ({kept}) WHERE {has_key} GROUP BY {by}"
+    )
+    loose = f"SELECT {ROW_COLUMN}, _col, {', '.join(ident(f) for f in ds.names)} FROM ({kept}) WHERE NOT ({has_key})"
+    merged = (
+        f"SELECT sum(n - 1) FROM (SELECT count(*) AS n FROM ({kept}) WHERE {has_key} GROUP BY {by})"
+    )
+    return f"{grouped} UNION ALL {loose}", merged
