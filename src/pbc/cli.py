@@ -314,16 +314,24 @@ def refresh(
             raise typer.Exit(2) from None
     setup_django()
     migrate()
+    from pbc.finance.refresh import latest_activity_month
     from pbc.finance.refresh import refresh as refresh_finance
     from pbc.indicators.refresh import refresh as refresh_indicators
     from pbc.validation.refresh import refresh as refresh_validation
+    from pbc.warehouse import engine as wh
 
+    # A warehouse of published aggregates only (QOF, RTT returns, A&E) has nothing to cost or
+    # validate: those steps are skipped, saying so, and the indicators still come from it.
+    patient_level = month is not None or latest_activity_month(wh.connect()) is not None
     started = time.monotonic()
     for name, step in (
         ("costing and statements", refresh_finance),
         ("validation findings", refresh_validation),
         ("indicators", refresh_indicators),
     ):
+        if not patient_level and step is not refresh_indicators:
+            typer.echo(f"  {name}: skipped (no admitted patient care activity in the warehouse)")
+            continue
         result = step(month)
         typer.echo(f"  {name}: {result} ({time.monotonic() - started:.1f}s)")
 

@@ -188,6 +188,8 @@ EXPECTED: dict[str, float] = {
     "rtt-non-admitted-95th-percentile": 21 / 7,
     # open at 30 Nov: P5 (152 days) and P6 (15 days) → 1/2
     "rtt-incomplete-18-weeks": 50.0,
+    # median of {15, 152} days at 30 Nov: 83.5 days = 11.93 weeks
+    "rtt-incomplete-median": 83.5 / 7,
     # first attendances attended: O1, O2, O7 (O3 did not attend) → 3 / 1000 x 12000
     "op-first-attendances": 36.0,
     # follow-ups O4, O5, O6 per first O1, O2, O7

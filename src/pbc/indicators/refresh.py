@@ -133,7 +133,11 @@ def compute_definition(
     if primary_aggregate and aggregate_ctx is None:
         return []  # no aggregate data loaded
     own_ctx = aggregate_ctx if primary_aggregate and aggregate_ctx is not None else ctx
-    values = [v for v in cp.compute(spec, own_ctx, con, units) if v.level in definition.levels]
+    values = (
+        [v for v in cp.compute(spec, own_ctx, con, units) if v.level in definition.levels]
+        if own_ctx.months  # no patient-level months: a warehouse of aggregates only
+        else []
+    )
     extras = _prescribing_extras(definition, ctx, con, units, values)
     out = [_stored(definition, v, extras.get((v.level, v.org_code, v.month), {})) for v in values]
     if primary_aggregate:

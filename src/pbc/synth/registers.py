@@ -35,6 +35,19 @@ def practices_frame(p: PracticeTable) -> pd.DataFrame:
             "locality_name": p.locality_name,
             "pct_code": p.pct,
             "pct_name": p.pct_name,
+            **{
+                name: None
+                for name in (
+                    "region_code",
+                    "parent_code",
+                    "postcode",
+                    "open_date",
+                    "close_date",
+                    "status_code",
+                    "prescribing_setting",
+                    "commissioner_start_date",
+                )
+            },
         }
     )
 

@@ -195,7 +195,32 @@ def run_import(
             **_loaded_fields(result.to_dict(), _parse_time(result.finished_at)),
         )
     run.refresh_from_db()
+    if result.layout in ODS_LAYOUTS:
+        sync_organisations(user, source=result.layout)
     return run, result
+
+
+# Published layouts whose import creates or updates the app's organisations.
+ODS_LAYOUTS = frozenset({"epraccur", "epcn"})
+
+
+def _rows(dataset: str) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    from pbc.warehouse.datasets import DATASETS
+
+    rows: list[dict[str, Any]] = []
+    for path in store.live_files(DATASETS[dataset], settings.DATA_DIR):
+        rows += pq.read_table(path).to_pylist()
+    return rows
+
+
+def sync_organisations(user: Any, *, source: str = "ods") -> Any:
+    """Create or update practices, PCNs and commissioners from the warehouse's ODS rows
+    (`pbc.orgs.ods.sync`)."""
+    from pbc.orgs import ods
+
+    return ods.sync(user, _rows("practices"), _rows("pcn_memberships"), source=source)
 
 
 def import_unless_unchanged(

@@ -161,6 +161,14 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
                     "not the first day of a quarter (1 January, April, July or October)",
                 )
             )
+        if f.starts == "financial_year":
+            out.append(
+                Rule(
+                    f.name,
+                    f"{t} IS NOT NULL AND (day({t}) <> 1 OR month({t}) <> 4)",
+                    "not the first day of a financial year (1 April)",
+                )
+            )
         if f.codes is not None:
             listed = ", ".join(sql_string(c) for c in sorted(f.codes))
             # The importer disables DuckDB's IN-clause rewrite, which would turn this list into

@@ -239,7 +239,7 @@ _COMMISSIONER_LIST = _f(
     "commissioner_code",
     "string",
     True,
-    check="pct_code",
+    check="commissioner_code",
     description="The PCT that agreed this row (ODS code, 5P3): each PCT keeps its own list.",
 )
 
@@ -250,7 +250,7 @@ def _charged(pods: frozenset[str]) -> tuple[Field, ...]:
             "commissioner_code",
             "string",
             True,
-            check="pct_code",
+            check="commissioner_code",
             description="The PCT the provider invoiced (ODS code, 5P3).",
         ),
         _f("charged_point_of_delivery", "string", True, codes=pods),
@@ -277,16 +277,83 @@ def _charged(pods: frozenset[str]) -> tuple[Field, ...]:
 
 PRACTICES = Dataset(
     name="practices",
-    description="GP practices with their locality and primary care trust.",
+    description="GP practices with their locality and commissioner (of any era: PCT, care "
+    "trust, CCG, sub-ICB location), and, from the ODS practice file, their region, parent, "
+    "dates and status.",
     reference=True,
     key=("gp_practice_code",),
     fields=(
         _PRACTICE,
         _f("practice_name", "string", True),
-        _f("locality_code", "string", True, description="Locality slug, e.g. dacorum."),
-        _f("locality_name", "string", True),
-        _f("pct_code", "string", True, check="pct_code"),
-        _f("pct_name", "string", True),
+        _f(
+            "locality_code",
+            "string",
+            False,
+            description="Locality slug, e.g. dacorum (empty in the ODS file: a practice's PCN "
+            "comes from the ePCN file, dataset pcn_memberships).",
+        ),
+        _f("locality_name", "string", False),
+        _f(
+            "pct_code",
+            "string",
+            False,
+            check="commissioner_code",
+            description="The practice's commissioner: a PCT (5P3) or care trust (TAK), a CCG "
+            "(00K) or sub-ICB location, as published (5-character forms such as 00C00 too).",
+        ),
+        _f("pct_name", "string", False),
+        _f("region_code", "string", False, description="ODS national grouping (Y57, Y56)."),
+        _f(
+            "parent_code",
+            "string",
+            False,
+            description="ODS high level health geography: SHA, area team or ICB (Q82, QHM).",
+        ),
+        _f("postcode", "string", False),
+        _f("open_date", "date", False),
+        _f("close_date", "date", False),
+        _f(
+            "status_code",
+            "string",
+            False,
+            codes=frozenset({"A", "C", "D", "P"}),
+            description="ODS status: A active, C closed, D dormant, P proposed.",
+        ),
+        _f(
+            "prescribing_setting",
+            "string",
+            False,
+            description="ODS prescribing setting (4: GP practice; others: out of hours, "
+            "walk-in centre, prison, ...).",
+        ),
+        _f(
+            "commissioner_start_date",
+            "date",
+            False,
+            description="The date the practice joined its commissioner (ODS join date).",
+        ),
+    ),
+)
+
+PCN_MEMBERSHIPS = Dataset(
+    name="pcn_memberships",
+    description="Primary care network membership of GP practices, dated (ODS ePCN file): a "
+    "PCN is a locality of today.",
+    reference=True,
+    key=("gp_practice_code", "pcn_code", "start_date"),
+    fields=(
+        _PRACTICE,
+        _f("pcn_code", "string", True, check="ods_code", description="PCN code, e.g. U12345."),
+        _f("pcn_name", "string", True),
+        _f(
+            "commissioner_code",
+            "string",
+            False,
+            check="commissioner_code",
+            description="The practice's parent sub-ICB location (or CCG) in the ePCN file.",
+        ),
+        _f("start_date", "date", True, description="The practice joined the PCN."),
+        _f("end_date", "date", False, description="The practice left the PCN (empty: member)."),
     ),
 )
 
@@ -299,7 +366,7 @@ PROVIDERS = Dataset(
         _PROVIDER,
         _f("provider_name", "string", True),
         _f("provider_kind", "string", True, codes=PROVIDER_KINDS),
-        _f("main_pct_code", "string", False, check="pct_code"),
+        _f("main_pct_code", "string", False, check="commissioner_code"),
     ),
 )
 
@@ -738,6 +805,7 @@ DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
         PRACTICES,
+        PCN_MEMBERSHIPS,
         PROVIDERS,
         LIST_SIZES,
         PATIENTS,

@@ -40,8 +40,9 @@ class Field:
     precision: int = MONEY_PRECISION
     scale: int = MONEY_SCALE
     # DATE fields only: "quarter" when the value must be the first day of a calendar quarter
-    # (1 January, April, July or October); a row with another date goes to quarantine.
-    starts: Literal["quarter"] | None = None
+    # (1 January, April, July or October), "financial_year" when it must be 1 April; a row
+    # with another date goes to quarantine.
+    starts: Literal["quarter", "financial_year"] | None = None
 
 
 @dataclass(frozen=True)

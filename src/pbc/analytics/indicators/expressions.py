@@ -498,7 +498,9 @@ def rtt_returns_pathways(
     if within_18_weeks is not None:
         within = r.weeks_to.notnull() & (r.weeks_to <= aggregates.EIGHTEEN_WEEKS)
         r = r.filter(within if within_18_weeks else ~within)
-    return r.group_by(["unit", "month"]).aggregate(count=r.pathways.sum().cast("float64"))
+    return r.group_by(["unit", "month"]).aggregate(
+        count=r.pathways.fill_null(0).sum().cast("float64")
+    )
 
 
 @expression(
@@ -516,7 +518,7 @@ def rtt_returns_weeks(
     """Pathways per commissioner, month and week band (weeks_from, weeks_to)."""
     r = _rtt_returns(ctx, pathway_type, treatment_function_codes)
     return r.group_by(["unit", "month", "weeks_from", "weeks_to"]).aggregate(
-        count=r.pathways.sum().cast("float64")
+        count=r.pathways.fill_null(0).sum().cast("float64")
     )
 
 
@@ -540,8 +542,8 @@ def ae_attendance_count(
             (a.measure == "attendances", 1), (a.measure == "over_4_hours", -1), else_=0
         )
         a = a.filter(a.measure.isin(["attendances", "over_4_hours"]))
-        value = (a["count"] * sign).sum()
+        value = (a["count"].fill_null(0) * sign).sum()
     else:
         a = a.filter(a.measure == measure)
-        value = a["count"].sum()
+        value = a["count"].fill_null(0).sum()
     return a.group_by(["unit", "month"]).aggregate(count=value.cast("float64"))

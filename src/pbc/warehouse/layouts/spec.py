@@ -25,6 +25,8 @@ from typing import Literal
 #   iso         2017-04-01 (a time part is dropped)
 #   mm/yy       04/13 (first day of the month; NHSBSA's list-size 'Month' column)
 #   excel       an Excel serial day number (42826), or an ISO date from a real date cell
+#   month-yyyy  APRIL-2022, April 2022, after any label: RTT-APRIL-2022, MSitAE-APRIL-2019 (NHS
+#               England's period labels; first day of the month)
 # A column may name several forms (a tuple): the first that reads the value wins. Every form
 # also reads an ISO date (a spreadsheet's real date cell arrives as one).
 DATE_FORMS: tuple[str, ...] = (
@@ -36,6 +38,7 @@ DATE_FORMS: tuple[str, ...] = (
     "dd/mm/yyyy",
     "iso",
     "excel",
+    "month-yyyy",
 )
 
 PERIOD = "{period}"
@@ -63,6 +66,10 @@ class Column:
     - `recode`: published value -> pbc value, compared after trimming, ignoring case; values
       not listed pass unchanged (and the dataset's own checks judge them).
     - `optional`: the column is missing from some years' files (the field is then empty).
+    - `extract`: a regular expression whose first group is the value (applied before dates and
+      `recode`), for a published code that carries a prefix: "IP100" -> "100" with
+      `^(?:IP|AP|NP)(.+)$`. A value it does not match passes unchanged. Several columns may read
+      one published column (the prefix itself can be another field: `^(IP|AP|NP)`).
     """
 
     field: str
@@ -72,6 +79,7 @@ class Column:
     recode: Mapping[str, str] | None = None
     optional: bool = False
     truncate: Literal["month", "quarter"] | None = None
+    extract: str | None = None
 
     @property
     def date_forms(self) -> tuple[str, ...]:
@@ -85,6 +93,8 @@ class Column:
                 raise ValueError(f"column {self.field}: unknown date form {form!r}")
         if self.truncate is not None and not self.date_forms:
             raise ValueError(f"column {self.field}: truncate needs a date form")
+        if self.extract is not None and re.compile(self.extract).groups < 1:
+            raise ValueError(f"column {self.field}: extract needs a group: {self.extract!r}")
 
 
 @dataclass(frozen=True)

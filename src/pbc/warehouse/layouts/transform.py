@@ -59,6 +59,9 @@ def _date_tries(x: str, form: str) -> list[str]:
         ]
     if form == "mm/yy":
         return [f"CAST(TRY_STRPTIME('01/' || {x}, '%d/%m/%y') AS DATE)"]
+    if form == "month-yyyy":
+        tail = f"regexp_extract({x}, '([A-Za-z]+)[- ]([0-9]{{4}})$', ['m', 'y'])"
+        return [f"CAST(TRY_STRPTIME({tail}.m || '-' || {tail}.y, '%B-%Y') AS DATE)"]
     if form == "excel":
         return [
             f"(CASE WHEN regexp_full_match({x}, '[0-9]{{1,6}}(\\.0*)?') "
@@ -103,6 +106,8 @@ def _column_sql(col: Column, match: Match) -> str:
     if index is None:
         return "CAST(NULL AS VARCHAR)"
     x = _raw(index)
+    if col.extract is not None:
+        x = f"COALESCE(NULLIF(regexp_extract({x}, {sql_string(col.extract)}, 1), ''), {x})"
     if col.date_forms:
         x = _date_sql(x, col.date_forms, col.truncate)
     if col.recode:
@@ -210,11 +215,16 @@ def convert(
             (number, "", text, f"row has {found} fields; the header has {expected}")
             for number, found, expected, text in ragged.rows
         ]
-        key = [k for k in ds.key if k in layout.fields()]
+        # An optional key field the layout does not fill is empty on every row (a return by
+        # commissioner has no provider): still part of the key. A required one must be there.
+        key = [k for k in ds.key if k in layout.fields() or not ds.field(k).required]
         names = ", ".join(ident(f) for f in ds.names)
         kept = "SELECT * FROM conv WHERE _drop IS NULL"
         if key and len(key) == len(ds.key):
-            has_key = " AND ".join(f"{ident(k)} IS NOT NULL" for k in key)
+            has_key = (
+                " AND ".join(f"{ident(k)} IS NOT NULL" for k in key if ds.field(k).required)
+                or "TRUE"
+            )
             by = ", ".join(ident(k) for k in key)
             if layout.split_rows == "sum":
                 kept, merged = _summed(ds, layout, key, kept, has_key, by)
