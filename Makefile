@@ -10,7 +10,7 @@ export PBC_DATA_DIR ?= $(CURDIR)/var
 PG_URL ?= postgres://pbc:pbc@127.0.0.1:5432/pbc
 export HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: install install-test run test lint typecheck pytest pytest-postgres postgres chromium fonts demo clean
+.PHONY: install install-test run test check lint typecheck pytest pytest-postgres postgres chromium fonts demo clean
 
 # Print how long each set-up step took.
 define timed
@@ -43,9 +43,9 @@ $(VENV)/.test-installed: pyproject.toml uv.lock | $(UV)
 install-test: install
 	@$(MAKE) --no-print-directory $(VENV)/.test-installed
 
+# One process builds the demo when it is missing (progress line per step) and then serves.
 run: install
-	$(call timed,migrations and demo data,$(BIN)/pbc demo --if-missing)
-	$(BIN)/pbc serve --port $(PORT)
+	$(BIN)/pbc serve --port $(PORT) --demo
 
 demo: install
 	$(BIN)/pbc demo
@@ -90,6 +90,13 @@ test: install-test chromium postgres
 	$(call timed,typecheck,$(MAKE) --no-print-directory typecheck)
 	$(call timed,tests on SQLite,$(MAKE) --no-print-directory pytest)
 	$(call timed,database tests on PostgreSQL,$(MAKE) --no-print-directory pytest-postgres)
+
+# The quick check while working: lint, types and the tests not marked slow, browser or spark,
+# on SQLite.
+check: install-test
+	$(call timed,lint,$(MAKE) --no-print-directory lint)
+	$(call timed,typecheck,$(MAKE) --no-print-directory typecheck)
+	$(call timed,quick tests on SQLite,$(BIN)/pytest -q -m "not slow and not browser and not spark" $(PYTEST_ARGS))
 
 clean:
 	rm -rf $(VENV) .tools node_modules var

@@ -132,7 +132,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("pbc-data")
     previous = os.environ.get("PBC_DATA_DIR")
     os.environ["PBC_DATA_DIR"] = str(path)
-    with override_settings(DATA_DIR=path, WAREHOUSE_DIR=path / "warehouse"):
+    # The fast MD5 hasher for the tests' users (the site keeps Django's default, PBKDF2).
+    fast_hasher = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(
+        DATA_DIR=path, WAREHOUSE_DIR=path / "warehouse", PASSWORD_HASHERS=fast_hasher
+    ):
         yield path
     if previous is None:
         os.environ.pop("PBC_DATA_DIR", None)

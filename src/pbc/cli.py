@@ -41,29 +41,39 @@ def demo(
         str, typer.Option(help="full (make run) or test (a few thousand patients)")
     ] = "full",
     if_missing: Annotated[
-        bool, typer.Option("--if-missing", help="do nothing when the demo is already loaded")
+        bool, typer.Option("--if-missing", help="do nothing when the demo is already built")
+    ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", help="generate, import and recompute everything, changed or not"),
     ] = False,
 ) -> None:
-    """Build the demo geography, users, data and plans (idempotent)."""
+    """Build the demo geography, users, data and plans (idempotent).
+
+    Steps whose inputs did not change since they last completed are skipped; --rebuild runs
+    them all."""
     if ctx.invoked_subcommand is not None:
         return
     if scale not in ("full", "test"):
         raise typer.BadParameter("scale must be 'full' or 'test'")
     setup_django()
+    _build_demo(scale, if_missing=if_missing, rebuild=rebuild)
+    from pbc import demo as demo_module
+
+    typer.echo(demo_module.logins_text())
+
+
+def _build_demo(scale: str, *, if_missing: bool, rebuild: bool) -> None:
     from pbc import demo as demo_module
 
     started = time.monotonic()
     migrate()
-    if if_missing and demo_module.is_loaded():
-        typer.echo("demo already loaded")
-    else:
-
-        def report(step: str) -> None:
-            typer.echo(f"  {step} ({time.monotonic() - started:.1f}s)")
-
-        demo_module.build(scale, report=report)
-        typer.echo(f"demo ({scale}) built in {time.monotonic() - started:.1f}s")
-    typer.echo(demo_module.logins_text())
+    if if_missing and not rebuild and demo_module.is_loaded(scale):
+        typer.echo(f"demo ({scale}) already built ({time.monotonic() - started:.1f} s)")
+        return
+    typer.echo(f"building the demo ({scale} scale); the first build takes a few minutes")
+    demo_module.build(scale, report=typer.echo, rebuild=rebuild)
+    typer.echo(f"demo ({scale}) built in {time.monotonic() - started:.1f} s")
 
 
 @demo_app.command("totp")
@@ -86,9 +96,18 @@ def demo_totp(
 def serve(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    with_demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="first build the full demo if it is not built (as `pbc demo --if-missing`)",
+        ),
+    ] = False,
 ) -> None:
     """Run the web app (waitress)."""
     setup_django()
+    if with_demo:
+        _build_demo("full", if_missing=True, rebuild=False)
     migrate()
     from waitress import serve as waitress_serve
 
@@ -321,16 +340,24 @@ def refresh(
             raise typer.Exit(2) from None
     setup_django()
     migrate()
+    from pbc.finance.refresh import latest_activity_month
     from pbc.finance.refresh import refresh as refresh_finance
     from pbc.indicators.refresh import refresh as refresh_indicators
     from pbc.validation.refresh import refresh as refresh_validation
+    from pbc.warehouse import engine as wh
 
+    # A warehouse of published aggregates only (QOF, RTT returns, A&E) has nothing to cost or
+    # validate: those steps are skipped, saying so, and the indicators still come from it.
+    patient_level = month is not None or latest_activity_month(wh.connect()) is not None
     started = time.monotonic()
     for name, step in (
         ("costing and statements", refresh_finance),
         ("validation findings", refresh_validation),
         ("indicators", refresh_indicators),
     ):
+        if not patient_level and step is not refresh_indicators:
+            typer.echo(f"  {name}: skipped (no admitted patient care activity in the warehouse)")
+            continue
         result = step(month)
         typer.echo(f"  {name}: {result} ({time.monotonic() - started:.1f}s)")
 

@@ -97,3 +97,35 @@ _COMMISSIONER_RE = re.compile(
 def is_commissioner_code(value: object) -> bool:
     """A commissioner's code of any era (PCT, care trust, CCG, sub-ICB, ICB, national)."""
     return isinstance(value, str) and bool(_COMMISSIONER_RE.fullmatch(value))
+
+
+def normalise_commissioner_code(value: str) -> str:
+    """A commissioner's own code: the 5-character published form of a 3-character code loses
+    its "00" (5P200 -> 5P2, 00C00 -> 00C); other codes (YDD82) are kept."""
+    if len(value) == 5 and value.endswith("00") and is_commissioner_code(value[:3]):
+        return value[:3]
+    return value
+
+
+def commissioner_kind(code: str) -> str:
+    """What kind of commissioner (or parent) a code names, from its shape (ODS conventions):
+    pct (5P3), care_trust (TAK), ccg_or_sub_icb (00K: a CCG to June 2022, a sub-ICB location
+    after), sha_or_area_team (Q35), icb (QHM), national (YDD82), hub (X24), region (Y56)."""
+    code = normalise_commissioner_code(code)
+    if re.fullmatch(r"5[A-Z0-9]{2}", code):
+        return "pct"
+    if re.fullmatch(r"TA[A-Z0-9]", code):
+        return "care_trust"
+    if re.fullmatch(r"[0-9]{2}[A-Z0-9]", code):
+        return "ccg_or_sub_icb"
+    if re.fullmatch(r"Q[0-9]{2}", code):
+        return "sha_or_area_team"
+    if re.fullmatch(r"Q[A-Z][A-Z0-9]", code):
+        return "icb"
+    if re.fullmatch(r"Y[0-9]{2}", code):
+        return "region"
+    if re.fullmatch(r"Y[A-Z0-9]{4}", code):
+        return "national"
+    if re.fullmatch(r"X[0-9]{2}", code):
+        return "hub"
+    return "other"

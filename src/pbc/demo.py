@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from pbc import demo_steps as steps
 from pbc.finance import demo as finance_demo
 from pbc.indicators.refresh import refresh as refresh_indicators
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
@@ -157,11 +158,14 @@ def totp_code(username: str) -> str:
     return second_factor.current_code(device)
 
 
-def is_loaded() -> bool:
+def is_loaded(scale: str | None = None) -> bool:
+    """Whether the demo is fully built in this database: its users exist and the last build (of
+    `scale`, or of any scale) completed every step (`pbc demo --if-missing`)."""
     User = get_user_model()
-    return User.objects.filter(username__in=[u.username for u in DEMO_USERS]).count() == len(
-        DEMO_USERS
-    )
+    users = User.objects.filter(username__in=[u.username for u in DEMO_USERS]).count()
+    if users != len(DEMO_USERS):
+        return False
+    return steps.completed(scale, [step.name for step in STEPS])
 
 
 def logins_text() -> str:
@@ -176,18 +180,72 @@ def logins_text() -> str:
     return "\n".join(lines)
 
 
-def build(scale: str = "full", report: Callable[[str], None] = print) -> None:
-    """Build the demo. `scale` is "full" (make run) or "test" (the test suite)."""
-    load_geography(scale)
-    report("geography loaded")
-    create_users()
-    report("demo users ready")
+def _load_plans(scale: str, report: Callable[[str], None]) -> None:
     plans_demo.load(scale, report=report)
+
+
+def _load_services(scale: str, report: Callable[[str], None]) -> None:
     services_demo.load(scale, report=report)
-    warehouse_demo.load(scale, report=report)
+
+
+def _load_finance(scale: str, report: Callable[[str], None]) -> None:
     finance_demo.load(scale, report=report)
+
+
+def _refresh_validation(scale: str, report: Callable[[str], None]) -> None:
     findings = refresh_validation()
     report(f"validation findings stored: {findings.created:,} new")
+
+
+def _refresh_indicators(scale: str, report: Callable[[str], None]) -> None:
     indicators = refresh_indicators()
     report(f"indicators computed: {indicators.values:,} values")
+
+
+def _load_population(scale: str, report: Callable[[str], None]) -> None:
     population_demo.load(scale, report=report)
+
+
+# The steps after the warehouse, in order. Each is skipped when it completed before in this
+# database with the same inputs: the scale, the warehouse's state and every earlier step's
+# inputs (`pbc.demo_steps`). `pbc demo --rebuild` runs them all.
+STEPS: tuple[steps.Step, ...] = (
+    steps.Step("plans", _load_plans, {"full": 2, "test": 2}),
+    steps.Step("enhanced services", _load_services, {"full": 4, "test": 3}),
+    steps.Step("synthetic data", None, {"full": 55, "test": 5}, always=True),
+    steps.Step("warehouse imports", None, {"full": 30, "test": 5}, always=True),
+    steps.Step("finance", _load_finance, {"full": 30, "test": 10}),
+    steps.Step("validation", _refresh_validation, {"full": 40, "test": 5}),
+    steps.Step("indicators", _refresh_indicators, {"full": 16, "test": 8}),
+    steps.Step("risk scores", _load_population, {"full": 45, "test": 5}),
+)
+
+
+def build(
+    scale: str = "full", report: Callable[[str], None] = print, *, rebuild: bool = False
+) -> None:
+    """Build the demo. `scale` is "full" (make run) or "test" (the test suite).
+
+    Steps whose inputs did not change since they last completed in this database are skipped
+    (unchanged synthetic files are not generated again, unchanged files not imported again);
+    `rebuild` runs every step. Each step prints a line with an estimate before it starts."""
+    load_geography(scale)
+    create_users()
+    report("geography and demo users ready")
+    progress = steps.Progress(scale, STEPS, rebuild=rebuild, report=report)
+    for step in STEPS:
+        if step.name == "synthetic data":
+            with progress.step(step) as done:
+                done(
+                    "generated"
+                    if warehouse_demo.generate(scale, rebuild)
+                    else "unchanged, not generated again"
+                )
+        elif step.name == "warehouse imports":
+            with progress.step(step) as done:
+                loaded, imported = warehouse_demo.import_all(scale, rebuild)
+                done(f"{sum(loaded.values()):,} rows; {imported} of {len(loaded)} files imported")
+            progress.inputs_changed(warehouse_demo.state())
+        else:
+            progress.run(step)
+    progress.finish()

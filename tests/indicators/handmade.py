@@ -147,7 +147,31 @@ def arrow_tables() -> dict[str, pa.Table]:
             _rtt(5, "incomplete", D(2008, 7, 1), None),  # 152 days at 30 Nov, 122 at 31 Oct
             _rtt(6, "incomplete", D(2008, 11, 15), None),  # 15 days at 30 Nov
         ]),
+        # Published aggregate returns, November 2008 (issue 15). West Herts (5P3, written in
+        # its 5-character form) also has pathway-level rows, which win; 5D7 has returns only.
+        "rtt_returns": _table("rtt_returns", [
+            *_returns("5P300", "110", {17: 3, 18: 1, 52: 0}),  # 3 of 4 within 18 weeks
+            *_returns("5D7", "100", {0: 2, 1: 4, 2: 2, 3: 2, 52: 0}),  # all 10 within
+        ]),
+        "ae_attendances": _table("ae_attendances", [
+            _ae("RWG", "01", "attendances", 1000), _ae("RWG", "01", "over_4_hours", 30),
+            _ae("RWG", "other", "attendances", 200), _ae("RWG", "other", "over_4_hours", 0),
+            _ae("RWG", "01", "emergency_admissions", 250),
+        ]),
     }  # fmt: skip
+
+
+def _returns(commissioner: str, tf: str, bands: dict[int, int]) -> list[dict[str, Any]]:
+    top = max(bands)
+    return [{"month": NOV, "pathway_type": "admitted", "commissioner_code": commissioner,
+             "treatment_function_code": tf, "weeks_from": k,
+             "weeks_to": None if k == top else k + 1, "pathways": n}
+            for k, n in bands.items()]  # fmt: skip
+
+
+def _ae(provider: str, kind: str, measure: str, count: int) -> dict[str, Any]:
+    return {"month": NOV, "provider_code": provider, "department_type": kind,
+            "measure": measure, "count": count}  # fmt: skip
 
 
 def tables() -> dict[str, ibis.Table]:
@@ -164,6 +188,8 @@ EXPECTED: dict[str, float] = {
     "rtt-non-admitted-95th-percentile": 21 / 7,
     # open at 30 Nov: P5 (152 days) and P6 (15 days) → 1/2
     "rtt-incomplete-18-weeks": 50.0,
+    # median of {15, 152} days at 30 Nov: 83.5 days = 11.93 weeks
+    "rtt-incomplete-median": 83.5 / 7,
     # first attendances attended: O1, O2, O7 (O3 did not attend) → 3 / 1000 x 12000
     "op-first-attendances": 36.0,
     # follow-ups O4, O5, O6 per first O1, O2, O7
@@ -199,4 +225,14 @@ EXPECTED: dict[str, float] = {
 
 # Provider RWG, November 2008: one death (S2, emergency, 70s, female). Its stratum also holds
 # S6 (RAL, survived): reference rate 1/2, so RWG expects 0.5 deaths → SMR 200.
-EXPECTED_PROVIDER = {"smr-by-provider": ("RWG", 200.0)}
+EXPECTED_PROVIDER = {
+    "smr-by-provider": ("RWG", 200.0),
+    # A&E aggregate: (1200 - 30) / 1200 attendances within four hours
+    "ae-four-hour": ("RWG", 97.5),
+}
+# From the aggregate RTT returns alone (commissioner 5D7, November 2008): bands 2, 4, 2, 2, 0.
+EXPECTED_AGGREGATE = {
+    "rtt-admitted-18-weeks": 100.0,
+    # 95th: pN = 9.5, 8 pathways before the >3-4 band of 2: 3 + 1.5 / 2 = 3.75 weeks
+    "rtt-admitted-95th-percentile": 3.75,
+}

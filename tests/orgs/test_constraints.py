@@ -59,7 +59,10 @@ def test_demo_is_idempotent() -> None:
         Membership.objects.count(),
         MarketForcesFactor.objects.count(),
     )
-    demo.build("test", report=lambda step: None)
+    lines: list[str] = []
+    demo.build("test", report=lines.append, rebuild=True)  # pbc demo --rebuild: every step again
+    assert not [line for line in lines if "skipped" in line]
+    assert any("19 of 19 files imported" in line for line in lines)
     assert counts == (
         Practice.objects.count(),
         Membership.objects.count(),

@@ -236,13 +236,14 @@ def test_upload_preview_then_confirm(settings) -> None:  # type: ignore[no-untyp
 
     token = hashlib.sha256(WELWYN_SEED.read_bytes()).hexdigest()
     assert f'value="{token}"' in page
+    assert (Path(settings.DATA_DIR) / "uploads" / "kept" / "plans" / token).exists()
     response = client.post(
         url, {"token": token, "filename": WELWYN_SEED.name, "financial_year": "2009/10"}
     )
     assert response.status_code == 302
     plan = Plan.objects.get(locality__slug="welwyn-hatfield", financial_year="2009/10")
     assert plan.objectives.count() == 16 and plan.imported_by == user("wh-locality")
-    assert not (Path(settings.DATA_DIR) / "plan-uploads" / token).exists()
+    assert not (Path(settings.DATA_DIR) / "uploads" / "kept" / "plans" / token).exists()
 
 
 @pytest.mark.django_db

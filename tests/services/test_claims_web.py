@@ -112,7 +112,7 @@ def test_claims_upload_refuses_a_bad_file_naming_every_problem(
     response = client.post(UPLOAD, {"quarter": "2008/09 Q4", "file": upload(text, "c.txt")})
     assert response.status_code == 400
     assert form_errors(response.content.decode()) == {
-        "file": ["The file must be a CSV (.csv) or Excel workbook (.xlsx)."]
+        "file": ["c.txt: the file must be a CSV (.csv) or Excel workbook (.xlsx)."]
     }
     assert Claim.objects.count() == before
     # Only those who manage services may upload.

@@ -134,3 +134,61 @@ def test_cost_per_case_spend_follows_the_returns(dacorum: Locality) -> None:
                 expected += Decimal(row.values["case_cost"])
     assert spend[nov] == expected > 0
     assert spend[dt.date(2008, 4, 1)] == Decimal("0.00")
+
+
+def _spend_one_practice_at_a_time(code: str, year: str) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    """The feeds as they were computed before the one-query versions: a query per practice
+    and year for claims, and per return for its rows."""
+    from django.db.models import Sum
+
+    from pbc.services import periods
+    from pbc.services.models import ProviderReturn
+    from pbc.services.reports import row_cost
+    from pbc.services.return_templates import TEMPLATES
+    from pbc.services.validation import from_json
+
+    months = periods.months_of_year(year)
+    enhanced = dict.fromkeys(months, Decimal("0.00"))
+    for row in (
+        Claim.objects.filter(practice__code=code, status=Claim.Status.PAID, paid_month__in=months)
+        .values("paid_month")
+        .annotate(total=Sum("amount"))
+    ):
+        enhanced[row["paid_month"]] += row["total"]
+    per_case = dict.fromkeys(months, Decimal("0.00"))
+    for provider_return in ProviderReturn.objects.filter(
+        current=True, period__in=months, contract__locality__practices__code=code
+    ).select_related("contract"):
+        template = TEMPLATES[provider_return.contract.template]
+        if not template.cost or template.frequency != "monthly":
+            continue
+        for stored in provider_return.rows.filter(gp_practice_code=code):
+            values = from_json(template, stored.values)
+            per_case[provider_return.period] += row_cost(template, provider_return.contract, values)
+    return enhanced, per_case
+
+
+def test_one_query_services_spend_equals_the_per_practice_computation(
+    dacorum: Locality,
+) -> None:
+    years = ["2006/07", "2007/08", "2008/09"]
+    enhanced_all = feeds.enhanced_services_spend_by_practice(years)
+    per_case_all = feeds.cost_per_case_spend_by_practice(years)
+    assert sum(sum(m.values()) for m in enhanced_all.values()) > 0
+    assert sum(sum(m.values()) for m in per_case_all.values()) > 0
+    compared = 0
+    for code in Practice.objects.order_by("code").values_list("code", flat=True):
+        for year in years:
+            enhanced, per_case = _spend_one_practice_at_a_time(code, year)
+            for month, amount in enhanced.items():
+                assert enhanced_all.get(code, {}).get(month, Decimal("0.00")) == amount
+            for month, amount in per_case.items():
+                assert per_case_all.get(code, {}).get(month, Decimal("0.00")) == amount
+            assert feeds.enhanced_services_spend(code, year) == enhanced
+            assert feeds.cost_per_case_spend(code, year) == per_case
+            compared += 1
+    assert compared >= 3 * 10
+    # Nothing outside the years asked for.
+    months = {m for year in years for m in feeds.periods.months_of_year(year)}
+    for by_month in [*enhanced_all.values(), *per_case_all.values()]:
+        assert set(by_month) <= months

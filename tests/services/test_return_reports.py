@@ -21,8 +21,9 @@ from pbc.services.models import ProviderContract, ProviderReturn
 from pbc.services.return_templates import TEMPLATES
 from pbc.services.tabular import read_table
 from pbc.services.validation import validate
-from pbc.services.views import upload_dir
+from pbc.services.views import KEPT_RETURNS
 from pbc.stats import proportion_ci
+from pbc.web.uploads import kept_dir
 from services.return_files import csv_bytes
 
 JANUARY = dt.date(2009, 1, 1)
@@ -387,7 +388,7 @@ def test_accept_with_known_problems_on_the_web(nt4_client: tuple[Client, Provide
     page = response.content.decode()
     assert 'data-row="3" data-column="nhs_number"' in page
     token = re.search(r'name="token" value="([0-9a-f]{64})"', page)
-    assert token is not None and (upload_dir() / token.group(1)).exists()
+    assert token is not None and (kept_dir(KEPT_RETURNS) / token.group(1)).exists()
     assert not ProviderReturn.objects.filter(contract=contract, period=FEBRUARY).exists()
     confirm = {
         "token": token.group(1),
@@ -417,7 +418,7 @@ def test_accept_with_known_problems_on_the_web(nt4_client: tuple[Client, Provide
     assert stored.sha256 == token.group(1) and stored.submitted_by_name == "nt4-web"
     assert [(p["row"], p["column"]) for p in stored.problems] == [(3, "nhs_number")]
     assert stored.rows.get(row_number=3).values["nhs_number"] is None
-    assert not (upload_dir() / token.group(1)).exists()
+    assert not (kept_dir(KEPT_RETURNS) / token.group(1)).exists()
     event = AuditEvent.objects.get(object_type="ProviderReturn", object_id=str(stored.pk))
     assert event.action == "import" and event.after["status"] == "accepted_with_problems"
     listing = client.get(response["Location"]).content.decode()

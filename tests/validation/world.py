@@ -236,8 +236,8 @@ class World:
             for y in ("2007/08", "2008/09")
         ]
         self.caps = [
-            {"financial_year": "2008/09", "treatment_function_code": "110",
-             "follow_up_ratio_cap": 1.5},
+            {"commissioner_code": "5P3", "financial_year": "2008/09",
+             "treatment_function_code": "110", "follow_up_ratio_cap": 1.5},
         ]  # fmt: skip
 
     def inputs(self, con: Any) -> v.Inputs:

@@ -11,7 +11,12 @@ from django.test import Client
 from pbc.orgs.models import AuditEvent
 from pbc.warehouse.models import ImportRun
 
-HEADER = "gp_practice_code,practice_name,locality_code,locality_name,pct_code,pct_name\n"
+HEADER = (
+    "gp_practice_code,practice_name,locality_code,locality_name,pct_code,pct_name,region_code,"
+    "parent_code,postcode,open_date,close_date,status_code,prescribing_setting,"
+    "commissioner_start_date\n"
+)
+EMPTY_ODS = ",,,,,,,,"
 
 
 @pytest.fixture
@@ -33,8 +38,11 @@ def upload(client: Client, name: str, content: bytes, dataset: str = "practices"
 def test_upload_loads_good_rows_and_quarantines_bad_ones(analyst: Client) -> None:
     content = (
         HEADER
-        + "E82601,Gade Valley Surgery,dacorum,Dacorum,5P3,West Hertfordshire PCT\n"
-        + ",No Code Surgery,dacorum,Dacorum,5P3,West Hertfordshire PCT\n"
+        + "E82601,Gade Valley Surgery,dacorum,Dacorum,5P3,West Hertfordshire PCT"
+        + EMPTY_ODS
+        + "\n,No Code Surgery,dacorum,Dacorum,5P3,West Hertfordshire PCT"
+        + EMPTY_ODS
+        + "\n"
     ).encode()
     run = upload(analyst, "practices.csv", content)
     assert run.status == "loaded"

@@ -198,7 +198,24 @@ X_FRAME_OPTIONS = "DENY"
 # Small-number suppression on published pages: "in-force" (by date) or a rule name (pbc.web.disclosure).
 PBC_DISCLOSURE_RULE = os.environ.get("PBC_DISCLOSURE_RULE", "in-force")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# Uploads: the one bounded upload path (pbc.uploads; the web side in pbc.web.uploads). Every
+# upload form and the command line (`pbc import`, `pbc plans import`) use these limits; each
+# can be set by the environment variable of the same name.
+PBC_UPLOAD_MAX_BYTES = _env_int("PBC_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+PBC_UPLOAD_MAX_ROWS = _env_int("PBC_UPLOAD_MAX_ROWS", 1_000_000)
+PBC_UPLOAD_MAX_CELL_CHARS = _env_int("PBC_UPLOAD_MAX_CELL_CHARS", 32_767)
+PBC_UPLOAD_MAX_UNCOMPRESSED_BYTES = _env_int("PBC_UPLOAD_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+PBC_UPLOAD_MAX_RATIO = _env_int("PBC_UPLOAD_MAX_RATIO", 100)
+# A file kept between two steps (a return's problems page, a plan's preview) is deleted after:
+PBC_UPLOAD_KEEP_SECONDS = _env_int("PBC_UPLOAD_KEEP_SECONDS", 60 * 60)
+# Every uploaded file goes to an owner-only file under DATA_DIR/uploads/incoming, never memory.
+FILE_UPLOAD_HANDLERS = ["pbc.web.uploads.BoundedUploadHandler"]
 
 LOGGING = {
     "version": 1,

@@ -52,6 +52,7 @@ from pbc.analytics.finance.periods import (
     month_end,
     previous_fy,
 )
+from pbc.bulk import insert_rows
 from pbc.finance import recoveries
 from pbc.finance.models import (
     Contract,
@@ -108,26 +109,29 @@ def registered_on(series: list[tuple[dt.date, int]], month: dt.date) -> int:
 
 
 class FactBuilder:
+    """The facts of a refresh, as rows of `SpendFact` (field attribute name -> value)."""
+
     def __init__(self) -> None:
         self.practices = {p.code: p for p in Practice.objects.select_related("locality__pct")}
         self.providers = {p.code: p for p in Provider.objects.all()}
-        self.facts: list[SpendFact] = []
+        self.facts: list[dict[str, Any]] = []
 
     def add(self, practice: str, month: dt.date, line: str, source: str, charged: Decimal,
-            **kw: Any) -> None:  # fmt: skip
+            provider: Provider | None = None, **kw: Any) -> None:  # fmt: skip
         p = self.practices.get(practice)
         if p is None:
             return
         self.facts.append(
-            SpendFact(
-                practice=p,
-                financial_year=fy_of(month),
-                month=month,
-                line=line,
-                source=source,
-                charged=charged,
+            {
+                "practice_id": p.pk,
+                "financial_year": fy_of(month),
+                "month": month,
+                "line": line,
+                "source": source,
+                "charged": charged,
+                "provider_id": provider.pk if provider is not None else None,
                 **kw,
-            )
+            }
         )
 
 
@@ -234,7 +238,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
 
     # Prescribing price and volume: last year's and this year's actual months, each against the
     # same month a year earlier.
-    changes = []
+    changes: list[dict[str, Any]] = []
     for r in con.to_pyarrow(
         rx.price_volume_by_month(wh.table(con, "prescribing"), fy_start(years[1]), end)
     ).to_pylist():
@@ -242,29 +246,31 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
         if p is None or m not in actual_by_practice.get(p.code, set()):
             continue
         changes.append(
-            PrescribingChange(
-                practice=p,
-                financial_year=fy_of(m),
-                month=m,
-                cost=r["cost_now"],
-                cost_last_year=r["cost_base"],
-                at_last_year_prices=r["at_base_prices"],
-            )  # fmt: skip
+            {
+                "practice_id": p.pk,
+                "financial_year": fy_of(m),
+                "month": m,
+                "cost": r["cost_now"],
+                "cost_last_year": r["cost_base"],
+                "at_last_year_prices": r["at_base_prices"],
+            }
         )
 
     # Services (the services app): paid enhanced-service claims by payment month on the
     # enhanced services line; cost-per-case provider returns by month covered on the community
     # and provider services line. The finance demo books no enhanced-service spend of its own,
     # so each paid claim is counted once, here.
+    feeds = (
+        (BudgetLine.ENHANCED_SERVICES, services_feeds.enhanced_services_spend_by_practice(years)),
+        (BudgetLine.COMMUNITY, services_feeds.cost_per_case_spend_by_practice(years)),
+    )
     for code in builder.practices:
         for year in years:
             through = report_month if year == fy else fy_end(year)
-            feeds = (
-                (BudgetLine.ENHANCED_SERVICES, services_feeds.enhanced_services_spend),
-                (BudgetLine.COMMUNITY, services_feeds.cost_per_case_spend),
-            )
-            for line, feed in feeds:
-                for m, amount in sorted(feed(code, year).items()):
+            for line, by_practice in feeds:
+                spent = by_practice.get(code, {})
+                for m in fy_months(year):
+                    amount = spent.get(m)
                     if amount and m <= through:
                         builder.add(code, m, line, SpendFact.Source.OTHER, amount, recurrent=True)
 
@@ -284,9 +290,9 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
 
     with transaction.atomic():
         SpendFact.objects.filter(financial_year__in=years).delete()
-        SpendFact.objects.bulk_create(builder.facts, batch_size=5000)
+        insert_rows(SpendFact, builder.facts)
         PrescribingChange.objects.filter(financial_year__in=years).delete()
-        PrescribingChange.objects.bulk_create(changes, batch_size=5000)
+        insert_rows(PrescribingChange, changes)
         run = RefreshRun.objects.create(
             month=report_month,
             facts=len(builder.facts),

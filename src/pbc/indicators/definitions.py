@@ -22,7 +22,11 @@ Each file declares (see any file for an example):
   trajectory);
 - `frequency` (monthly, quarterly), `levels` (practice, locality, pct, provider), `source`;
 - `plans`: the plan objectives it monitors (free text);
-- `review: {author, checked_by, date_reviewed}` (null until a second person has checked it).
+- `review: {author, checked_by, date_reviewed}` (null until a second person has checked it);
+- optional `aggregate`: the same indicator from published aggregate data, used where the
+  patient-level route has no data (`{description, numerator, denominator, scale}`, the parts
+  naming expressions over an aggregate dataset: `rtt_returns.*`, `ae_attendances.*`). The
+  patient-level route wins wherever it has data; each value records which source it used.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ KEYS = {
     "id", "title", "group", "why_it_matters", "statistic", "multiplier", "unit", "decimals",
     "numerator", "denominator", "numerator_cost", "denominator_cost", "percentile", "scale",
     "polarity", "target", "baseline", "trajectory", "frequency", "levels", "source", "plans",
-    "review",
+    "review", "aggregate",
 }  # fmt: skip
 REQUIRED = {
     "id", "title", "group", "why_it_matters", "statistic", "numerator", "denominator",
@@ -75,6 +79,20 @@ class Part:
     @property
     def manual(self) -> bool:
         return self.expression is None and self.services is None
+
+
+@dataclass(frozen=True)
+class AggregateRoute:
+    """The indicator from published aggregate data (QOF, RTT returns, A&E statistics)."""
+
+    description: str
+    numerator: ExpressionRef
+    denominator: ExpressionRef | None
+    scale: float = 1.0
+
+    @property
+    def dataset(self) -> str:
+        return str(ex.EXPRESSIONS[self.numerator.name].dataset)
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class Definition:
     scale: float = 1.0
     baseline_from_values: bool = False  # the organisation's own values summed over the period
     derived: DerivedTarget | None = None  # a target stated relative to the baseline
+    aggregate: AggregateRoute | None = None  # the route from published aggregate data
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -169,6 +188,20 @@ class Definition:
             multiplier=self.multiplier,
             percentile=self.percentile,
             scale=self.scale,
+        )
+
+    def aggregate_spec(self) -> ComputeSpec | None:
+        """The compute specification of the aggregate route, if the indicator has one."""
+        route = self.aggregate
+        if route is None:
+            return None
+        return ComputeSpec(
+            statistic=self.statistic,  # type: ignore[arg-type]
+            numerator=route.numerator,
+            denominator=route.denominator,
+            multiplier=self.multiplier,
+            percentile=self.percentile,
+            scale=route.scale,
         )
 
     def target_for(self, month: dt.date) -> float | None:
@@ -291,6 +324,27 @@ def _expression(raw: Any, where: str) -> ExpressionRef:
     return ExpressionRef(name, params)
 
 
+def _aggregate(raw: Any, where: str) -> AggregateRoute | None:
+    if raw is None:
+        return None
+    w = f"{where} aggregate"
+    if not isinstance(raw, dict) or not {"description", "numerator"} <= set(raw):
+        raise DefinitionError(f"{w}: needs a description and a numerator")
+    unknown = set(raw) - {"description", "numerator", "denominator", "scale"}
+    if unknown:
+        raise DefinitionError(f"{w}: unknown keys {sorted(unknown)}")
+    numerator = _expression(raw["numerator"], f"{w} numerator")
+    denominator = (
+        _expression(raw["denominator"], f"{w} denominator") if raw.get("denominator") else None
+    )
+    for ref in (numerator, denominator):
+        if ref is not None and not ex.EXPRESSIONS[ref.name].aggregate:
+            raise DefinitionError(f"{w}: {ref.name} is not an expression over aggregate data")
+    return AggregateRoute(
+        str(raw["description"]), numerator, denominator, float(raw.get("scale", 1))
+    )
+
+
 def parse(raw: dict[str, Any], source: str = "") -> Definition:
     where = source or str(raw.get("id", "?"))
     unknown = set(raw) - KEYS
@@ -364,10 +418,12 @@ def parse(raw: dict[str, Any], source: str = "") -> Definition:
         ),
         percentile=float(raw.get("percentile", 0.95)),
         scale=float(raw.get("scale", 1.0)),
+        aggregate=_aggregate(raw.get("aggregate"), where),
         raw=raw,
     )
     if definition.computed:
         definition.compute_spec()  # raises on an inconsistent statistic
+        definition.aggregate_spec()
     return _with_derived_target(definition, raw, where)
 
 

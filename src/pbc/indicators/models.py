@@ -24,6 +24,7 @@ class IndicatorValue(models.Model):
         COMPUTED = "computed", "Computed from the warehouse"
         MANUAL = "manual", "Entered by hand"
         SERVICES = "services", "From the services data"
+        AGGREGATE = "aggregate", "From published aggregate data (QOF, RTT returns, A&E)"
 
     indicator_id = models.CharField(max_length=80)
     level = models.CharField(max_length=10, choices=LEVEL_CHOICES)

@@ -8,6 +8,11 @@ database.
 
 - `month=None` recomputes every month the activity data covers; `month="2009-03"` only that
   month (reference rates for the mortality ratio still come from every spell).
+- Aggregate data (published QOF, RTT returns, A&E statistics: `AGGREGATE_DATES`): an indicator
+  with an `aggregate` route, or one whose expressions read aggregate data, is also computed for
+  every month the aggregate data covers. A value from the patient-level route wins wherever it
+  has data (a denominator, or pathways for a percentile); elsewhere the aggregate value stands,
+  stored with source "aggregate" and the dataset it came from (`extra["dataset"]`).
 - One transaction: a failed refresh leaves the previous values in place. One audit event.
 """
 
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis.expr.types as ir
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 
@@ -42,7 +48,11 @@ DATASETS = (
     "deaths",
     "prescribing",
     "rtt",
+    "rtt_returns",
+    "ae_attendances",
 )
+# (aggregate dataset, date column): the months aggregate routes are computed for.
+AGGREGATE_DATES = (("rtt_returns", "month"), ("ae_attendances", "month"))
 # (dataset, date column) whose range defines the months a full refresh covers.
 ACTIVITY_DATES = (
     ("referrals", "referral_date"),
@@ -83,38 +93,88 @@ def data_months(con: Any, tables: Mapping[str, ir.Table]) -> tuple[dt.date, ...]
     return month_range(min(lows), max(highs))
 
 
+def aggregate_months(con: Any, tables: Mapping[str, ir.Table]) -> tuple[dt.date, ...]:
+    """The months the aggregate datasets hold data for."""
+    months: set[dt.date] = set()
+    for name, column in AGGREGATE_DATES:
+        if name not in tables:
+            continue
+        t = tables[name]
+        frame = con.execute(t.select(m=t[column].truncate("M")).distinct())
+        months |= {cp._as_date(v) for v in frame["m"] if v is not None and not pd.isna(v)}
+    return tuple(sorted(months))
+
+
 def warehouse_tables(con: Any) -> dict[str, ir.Table]:
     from pbc.warehouse import engine
 
     return {name: engine.table(con, name, data_dir=settings.DATA_DIR) for name in DATASETS}
 
 
+def _has_data(v: cp.Value) -> bool:
+    """A value backed by data: a denominator above 0, or (counts, percentiles) events."""
+    if v.denominator is not None:
+        return v.denominator > 0
+    return bool(v.numerator)
+
+
 def compute_definition(
-    definition: defs.Definition, ctx: ex.Context, con: Any, units: cp.Units
+    definition: defs.Definition,
+    ctx: ex.Context,
+    con: Any,
+    units: cp.Units,
+    aggregate_ctx: ex.Context | None = None,
 ) -> list[IndicatorValue]:
-    """The unsaved values of one computed indicator (levels as the definition lists)."""
-    values = [
-        v
-        for v in cp.compute(definition.compute_spec(), ctx, con, units)
-        if v.level in definition.levels
-    ]
+    """The unsaved values of one computed indicator (levels as the definition lists): from
+    the patient-level route over `ctx`, and where it has no data, from the aggregate route over
+    `aggregate_ctx` (an indicator whose own expressions read aggregate data uses that too)."""
+    spec = definition.compute_spec()
+    primary_aggregate = ex.EXPRESSIONS[spec.numerator.name].aggregate
+    if primary_aggregate and aggregate_ctx is None:
+        return []  # no aggregate data loaded
+    own_ctx = aggregate_ctx if primary_aggregate and aggregate_ctx is not None else ctx
+    values = (
+        [v for v in cp.compute(spec, own_ctx, con, units) if v.level in definition.levels]
+        if own_ctx.months  # no patient-level months: a warehouse of aggregates only
+        else []
+    )
     extras = _prescribing_extras(definition, ctx, con, units, values)
-    return [
-        IndicatorValue(
-            indicator_id=definition.id,
-            level=v.level,
-            org_code=v.org_code,
-            month=v.month,
-            numerator=v.numerator,
-            denominator=v.denominator,
-            value=v.value,
-            lower=v.lower,
-            upper=v.upper,
-            extra=extras.get((v.level, v.org_code, v.month), {}),
-            source=IndicatorValue.Source.COMPUTED,
-        )
-        for v in values
+    out = [_stored(definition, v, extras.get((v.level, v.org_code, v.month), {})) for v in values]
+    if primary_aggregate:
+        return [_as_aggregate(row, spec.numerator.name) for row in out]
+    route = definition.aggregate_spec()
+    if route is None or aggregate_ctx is None:
+        return out
+    backed = {(v.level, v.org_code, v.month) for v in values if _has_data(v)}
+    fallback = [
+        _as_aggregate(_stored(definition, v, {}), route.numerator.name)
+        for v in cp.compute(route, aggregate_ctx, con, units)
+        if v.level in definition.levels and (v.level, v.org_code, v.month) not in backed
     ]
+    replaced = {(r.level, r.org_code, r.month) for r in fallback}
+    return [r for r in out if (r.level, r.org_code, r.month) not in replaced] + fallback
+
+
+def _as_aggregate(row: IndicatorValue, expression: str) -> IndicatorValue:
+    row.source = IndicatorValue.Source.AGGREGATE
+    row.extra = {**row.extra, "dataset": ex.EXPRESSIONS[expression].dataset}
+    return row
+
+
+def _stored(definition: defs.Definition, v: cp.Value, extra: dict[str, Any]) -> IndicatorValue:
+    return IndicatorValue(
+        indicator_id=definition.id,
+        level=v.level,
+        org_code=v.org_code,
+        month=v.month,
+        numerator=v.numerator,
+        denominator=v.denominator,
+        value=v.value,
+        lower=v.lower,
+        upper=v.upper,
+        extra=extra,
+        source=IndicatorValue.Source.COMPUTED,
+    )
 
 
 def _prescribing_extras(
@@ -221,17 +281,20 @@ def refresh(
         con = engine.connect()
     tables = dict(tables) if tables is not None else warehouse_tables(con)
     months = (parse_month(month),) if month is not None else data_months(con, tables)
+    aggregate = (parse_month(month),) if month is not None else aggregate_months(con, tables)
     catalogue = defs.catalogue()
     chosen = [catalogue[i] for i in indicator_ids] if indicator_ids else list(catalogue.values())
     units = cp.load_units(con, tables["practices"], tables["providers"])
     ctx = ex.Context(tables, months)
+    aggregate_ctx = ex.Context(tables, aggregate) if aggregate else None
     new: list[IndicatorValue] = []
     computed_ids = []
     for definition in chosen:
         if not definition.computed:
             continue
         computed_ids.append(definition.id)
-        new += compute_definition(definition, ctx, con, units)
+        new += compute_definition(definition, ctx, con, units, aggregate_ctx)
+    every_month = sorted(set(months) | set(aggregate))
     fed = [d for d in chosen if d.services_feed]
     quarters = sorted({_quarter_of(m) for m in months})
     services_new = [v for d in fed for v in services_values(d, quarters)]
@@ -253,7 +316,7 @@ def refresh(
             for r in listed.to_dict("records")
         ]
     with transaction.atomic():
-        IndicatorValue.objects.filter(indicator_id__in=computed_ids, month__in=months).delete()
+        IndicatorValue.objects.filter(indicator_id__in=computed_ids, month__in=every_month).delete()
         IndicatorValue.objects.bulk_create(new, batch_size=2000)
         IndicatorValue.objects.filter(
             indicator_id__in=[d.id for d in fed],

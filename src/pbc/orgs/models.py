@@ -32,20 +32,27 @@ def validate_provider_code(value: str) -> None:
 
 
 def validate_pct_code(value: str) -> None:
-    if not codes.is_pct_code(value):
+    if not codes.is_commissioner_code(value):
         raise ValidationError(
-            "%(value)s is not a PCT code: 5 then two capital letters or digits, e.g. 5P3.",
+            "%(value)s is not a commissioner code: a PCT (5P3), care trust (TAK), CCG or "
+            "sub-ICB location (00K), ICB (QHM) or national commissioner (YDD82).",
             params={"value": value},
             code="invalid_ods",
         )
 
 
 class Pct(models.Model):
-    """A primary care trust: holds the commissioning budget for its localities."""
+    """A commissioner: a primary care trust (or care trust) holding the commissioning budget
+    for its localities in 2008; a CCG or sub-ICB location today (organisations of every era,
+    created from the ODS practice file). `kind` is the code's era and type
+    (`pbc.codes.commissioner_kind`); `parent_code` and `region_code` its place above."""
 
-    code = models.CharField(max_length=3, unique=True, validators=[validate_pct_code])
+    code = models.CharField(max_length=5, unique=True, validators=[validate_pct_code])
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, default="pct")
+    parent_code = models.CharField(max_length=5, blank=True)
+    region_code = models.CharField(max_length=5, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -57,11 +64,20 @@ class Pct(models.Model):
 
 
 class Locality(models.Model):
-    """A practice based commissioning locality: a consortium of practices within one PCT."""
+    """A practice based commissioning locality: a consortium of practices within one PCT (2008),
+    or a primary care network (today, `kind` "pcn", `code` its ODS code), or the practices of
+    a commissioner that belong to no PCN (`kind` "no_pcn")."""
+
+    class Kind(models.TextChoices):
+        CONSORTIUM = "consortium", "PBC consortium"
+        PCN = "pcn", "Primary care network"
+        NO_PCN = "no_pcn", "Practices in no PCN"
 
     pct = models.ForeignKey(Pct, on_delete=models.PROTECT, related_name="localities")
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CONSORTIUM)
+    code = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -79,6 +95,9 @@ class Practice(models.Model):
     )
     name = models.CharField(max_length=200)
     locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="practices")
+    status = models.CharField(max_length=1, blank=True)  # ODS status: A, C, D, P
+    open_date = models.DateField(null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -228,3 +247,30 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username or 'anonymous'} {self.action} {self.object_type} {self.object_id}"
+
+
+class OrgLink(models.Model):
+    """One dated edge of the organisation hierarchy: practice -> PCN or locality -> commissioner
+    -> ICB, area team or SHA -> region, as the ODS files publish it (`source`). `end_date`
+    empty: still in force. Kept for every era, so a practice's commissioner on a date is known
+    even after it moved."""
+
+    child_kind = models.CharField(max_length=20)
+    child_code = models.CharField(max_length=10)
+    parent_kind = models.CharField(max_length=20)
+    parent_code = models.CharField(max_length=10)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["child_code", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child_kind", "child_code", "parent_kind", "parent_code", "start_date"],
+                name="one_org_link_per_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child_code} -> {self.parent_code} from {self.start_date}"

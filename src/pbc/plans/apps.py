@@ -10,12 +10,12 @@ class PlansConfig(AppConfig):
         from django.urls import reverse
 
         from pbc.orgs.roles import Permission
-        from pbc.plans import views
+        from pbc.plans import scopes
         from pbc.web import navigation
         from pbc.web.rules import register_scope
 
-        register_scope("milestone", views.load_milestone)
-        register_scope("case", views.load_business_case)
+        register_scope("milestone", scopes.load_milestone)
+        register_scope("case", scopes.load_business_case)
 
         def plans_href(user: object) -> str:
             locality = navigation._locality_of(user)

@@ -25,6 +25,7 @@ from pbc.periods import month_or_none
 from pbc.plans import actions
 from pbc.plans.reading import PlanReadError, read_plan
 from pbc.plans.report import FORMATS, ReportError, build_report, render
+from pbc.web.uploads import upload_limits
 
 
 def plans_import_command(
@@ -32,19 +33,18 @@ def plans_import_command(
 ) -> tuple[int, str]:
     """Read a plan document and import it into the locality (or, with dry_run, say what would
     happen and write nothing)."""
+    path = Path(file)
+    try:
+        parsed = read_plan(path, filename=path.name, limits=upload_limits())
+        source = path.read_bytes()
+    except PlanReadError as error:
+        return 2, str(error)
+    except OSError as error:
+        return 2, f"{path}: cannot be opened ({error.strerror or error})"
     locality = Locality.objects.filter(slug=locality_slug).first()
     if locality is None:
         known = ", ".join(Locality.objects.values_list("slug", flat=True))
         return 2, f"No locality {locality_slug!r}. Known localities: {known}"
-    path = Path(file)
-    try:
-        source = path.read_bytes()
-    except OSError as error:
-        return 2, f"{path}: cannot be opened ({error.strerror or error})"
-    try:
-        parsed = read_plan(source, filename=path.name)
-    except PlanReadError as error:
-        return 2, str(error)
 
     assessment = actions.assess_import(locality, parsed)
     outcome, message, code = assessment.outcome, assessment.message, 0

@@ -10,12 +10,13 @@ from django import forms
 
 from pbc.plans.models import BusinessCase, Objective, Plan, Status
 from pbc.plans.reading import DEFAULT_FINANCIAL_YEAR
+from pbc.web.uploads import UploadField
 
 SHA256 = r"^[0-9a-f]{64}$"
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
         label="Plan document",
         help_text="A Word document (.docx), a spreadsheet (.xlsx) or a text export (.txt) with "
         "the columns Objective/Priority, Action, Milestones, Lead, Timescale and Outcome.",

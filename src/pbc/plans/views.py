@@ -8,11 +8,8 @@ removes it. Nothing is written to the plan until the confirmation.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,6 +34,7 @@ from pbc.plans.models import BusinessCase, Milestone, Objective, Plan
 from pbc.plans.reading import PlanReadError, read_plan
 from pbc.plans.tracking import default_month, plan_for_month, plan_month
 from pbc.web.rules import public, requires, signed_in
+from pbc.web.uploads import checked_upload, discard, keep, kept, upload_limits
 
 
 def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
@@ -103,10 +101,7 @@ def dashboard(request: HttpRequest, locality: Locality) -> HttpResponse:
     return render(request, "plans/dashboard.jinja", context)
 
 
-def upload_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "plan-uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+KEPT_PLANS = "plans"  # checked plan documents kept between the preview and the confirm step
 
 
 @requires(Permission.MANAGE_PLANS, scope="locality")
@@ -124,16 +119,18 @@ def upload(request: HttpRequest, locality: Locality) -> HttpResponse:
     if request.method != "POST" or not form.is_valid():
         return render(request, "plans/upload.jinja", context, status=400 if form.errors else 200)
     uploaded = form.cleaned_data["file"]
-    data = uploaded.read()
+    path = checked_upload(uploaded)
     try:
         parsed = read_plan(
-            data, filename=uploaded.name, financial_year=form.cleaned_data["financial_year"]
+            path,
+            filename=uploaded.name,
+            financial_year=form.cleaned_data["financial_year"],
+            limits=upload_limits(),
         )
     except PlanReadError as error:
-        form.add_error("file", error.problem[:1].upper() + error.problem[1:] + ".")
+        form.add_error("file", f"{error}.")
         return render(request, "plans/upload.jinja", context, status=400)
-    token = hashlib.sha256(data).hexdigest()
-    (upload_dir() / token).write_bytes(data)
+    token = keep(path, KEPT_PLANS)  # for the confirm step, until it expires
     context.update(
         {
             "title": f"Check the plan for {locality.name}",
@@ -155,19 +152,24 @@ def confirm_upload(
     request: HttpRequest, locality: Locality, context: dict[str, Any]
 ) -> HttpResponse:
     form = ConfirmImportForm(request.POST)
-    stored = upload_dir() / form.data.get("token", "x") if form.is_valid() else None
-    if stored is None or not stored.exists():
+    stored = kept(KEPT_PLANS, form.cleaned_data["token"]) if form.is_valid() else None
+    if stored is None:
         messages.error(request, "The uploaded file has expired: upload it again.")
         return redirect("plans_upload", locality=locality.slug)
     data = stored.read_bytes()
     name = form.cleaned_data["filename"]
     try:
-        parsed = read_plan(data, filename=name, financial_year=form.cleaned_data["financial_year"])
+        parsed = read_plan(
+            data,
+            filename=name,
+            financial_year=form.cleaned_data["financial_year"],
+            limits=upload_limits(),
+        )
         result = actions.import_plan(request.user, locality, parsed, data, filename=name)
     except (PlanReadError, actions.PlanImportRefused) as error:
         messages.error(request, str(error))
         return redirect("plans_upload", locality=locality.slug)
-    stored.unlink(missing_ok=True)
+    discard(KEPT_PLANS, form.cleaned_data["token"])
     done = {
         "create": "Plan imported",
         "replace": "Plan replaced",
@@ -175,26 +177,6 @@ def confirm_upload(
     }[result.outcome]
     messages.success(request, f"{done}: {result.message}")
     return redirect("plans_dashboard", locality=locality.slug)
-
-
-def load_milestone(key: str) -> Milestone:
-    """A milestone by its URL key, "dacorum-2008-09-3.2"."""
-    plan_slug, _, ref = key.rpartition("-")
-    objective, _, number = ref.partition(".")
-    if not (plan_slug and objective.isdigit() and number.isdigit()):
-        raise Http404("No such milestone")
-    return get_object_or_404(
-        Milestone.objects.select_related("objective__plan__locality__pct", "objective__section"),
-        objective__plan__slug=plan_slug,
-        objective__number=int(objective),
-        number=int(number),
-    )
-
-
-def load_business_case(ref: str) -> BusinessCase:
-    return get_object_or_404(
-        BusinessCase.objects.select_related("locality__pct", "objective", "threshold"), ref=ref
-    )
 
 
 @requires(Permission.VIEW_LOCALITY, scope="milestone")

@@ -3,6 +3,11 @@
 - Registers are counted on the last day of the data (as QOF counts on 31 March) and compared
   with every practice in the warehouse as the reference population (the whole PCT area), so a
   locality's practices are judged against the same standard.
+- Where the warehouse has no patient register, the registers come from the published QOF
+  counts (`qof_prevalence`, the latest QOF year loaded): prevalence = register / list size and
+  a comparison standardised for list size only (QOF has no age/sex breakdown;
+  `pbc.analytics.indicators.aggregates.compare_registers`). The patient register wins wherever
+  it exists; the page says which source it shows.
 - Life expectancy is shown for the locality and for its PCT's practices together, every
   financial year the deaths cover. A locality's most deprived fifth is often too small for a
   valid life table in a single year (5,000 people or fewer); the page then says so and the PCT
@@ -26,6 +31,7 @@ from typing import Any
 import pandas as pd
 from django.conf import settings
 
+from pbc.analytics.indicators import aggregates as agg
 from pbc.analytics.population import inequalities as iq
 from pbc.analytics.population import registers as reg
 from pbc.analytics.population.cohort import CONDITION_LABELS
@@ -53,11 +59,16 @@ def data_end(con: Any) -> dt.date | None:
     return pd.Timestamp(last).date()
 
 
+PATIENT_REGISTER = "patient register"
+QOF = "QOF"
+
+
 @dataclass(frozen=True)
 class Registers:
     on: dt.date
     comparisons: dict[str, reg.RegisterComparison]
     practices: tuple[str, ...]  # the codes shown, in order
+    source: str = PATIENT_REGISTER  # or QOF: the published register counts
 
     def rows(self, condition: str) -> list[reg.PracticeRegister]:
         comparison = self.comparisons.get(condition)
@@ -74,26 +85,42 @@ def warehouse_version() -> tuple[str, int, str]:
 
 
 @lru_cache(maxsize=8)
-def _all_registers(version: tuple[str, int, str]) -> tuple[dt.date, dict[str, Any]] | None:
+def _all_registers(version: tuple[str, int, str]) -> tuple[dt.date, dict[str, Any], str] | None:
     con = wh.connect()
     on = data_end(con)
-    if on is None:
+    if on is not None:
+        cells = reg.by_age_sex(_table(con, "patients"), on).to_pandas()
+        if len(cells):
+            return on, reg.compare(cells.to_dict("records")), PATIENT_REGISTER
+    return qof_registers(con)
+
+
+def qof_registers(con: Any) -> tuple[dt.date, dict[str, Any], str] | None:
+    """Register comparisons from the latest QOF year in the warehouse (counted at its 31 March)."""
+    qof = _table(con, "qof_prevalence")
+    latest = qof.year_start.max().execute()
+    if latest is None or pd.isna(latest):
         return None
-    cells = reg.by_age_sex(_table(con, "patients"), on).to_pandas()
-    return on, reg.compare(cells.to_dict("records"))
+    year = pd.Timestamp(latest).date()
+    rows = con.execute(qof.filter(qof.year_start == year)).to_dict("records")
+    return dt.date(year.year + 1, 3, 31), agg.compare_registers(rows), QOF
 
 
 def registers_for(practice_codes: Sequence[str]) -> Registers | None:
     found = _all_registers(warehouse_version())
     if found is None:
         return None
-    on, comparisons = found
-    return Registers(on, comparisons, tuple(sorted(practice_codes)))
+    on, comparisons, source = found
+    return Registers(on, comparisons, tuple(sorted(practice_codes)), source)
 
 
 def register_funnel(
-    comparison: reg.RegisterComparison, rows: Sequence[reg.PracticeRegister], names: dict[str, str]
+    comparison: reg.RegisterComparison,
+    rows: Sequence[reg.PracticeRegister],
+    names: dict[str, str],
+    source: str = PATIENT_REGISTER,
 ) -> dict[str, Any]:
+    basis = "list size, QOF" if source == QOF else "age/sex"
     colours = {"high": ORANGE, "low": BLUE}
     xs = [lim.denominator for lim in comparison.funnel]
     data: list[dict[str, Any]] = [
@@ -118,7 +145,7 @@ def register_funnel(
         "data": data,
         "layout": {
             "title": {"text": f"{CONDITION_LABELS[comparison.condition]}: standardised ratio"},
-            "xaxis": {"title": {"text": "Expected register size (age/sex)"}},
+            "xaxis": {"title": {"text": f"Expected register size ({basis})"}},
             "yaxis": {"title": {"text": "Observed / expected x 100"}},
             "legend": {"orientation": "h"},
             "margin": {"t": 50, "r": 20},

@@ -27,6 +27,7 @@ from django.utils import timezone
 from pbc.analytics.population import risk_features as rf
 from pbc.analytics.population import risk_model as rm
 from pbc.analytics.population.cohort import CONDITIONS
+from pbc.bulk import insert_rows
 from pbc.orgs import audit
 from pbc.population.models import RiskModel, RiskScore
 from pbc.warehouse import engine as wh
@@ -141,23 +142,24 @@ def score(
         # Only the latest scoring is kept (lists are of the current population).
         RiskScore.objects.all().delete()
         for i in range(0, len(records), BATCH):
-            RiskScore.objects.bulk_create(
-                [
-                    RiskScore(
-                        model=row,
-                        nhs_number=r["nhs_number"],
-                        gp_practice_code=r["gp_practice_code"],
-                        rank=int(r["rank"]),
-                        score=min(max(float(r["score"]), 0.0), 1.0),
-                        age=int(r["age"]),
-                        sex="M" if int(r["male"]) else "F",
-                        deprivation_quintile=int(r["deprivation_quintile"]),
-                        emergency_admissions=int(r["emergency_admissions"]),
-                        factors=list(r["factors"]),
+            insert_rows(
+                RiskScore,
+                (
+                    {
+                        "model_id": row.pk,
+                        "nhs_number": r["nhs_number"],
+                        "gp_practice_code": r["gp_practice_code"],
+                        "rank": int(r["rank"]),
+                        "score": min(max(float(r["score"]), 0.0), 1.0),
+                        "age": int(r["age"]),
+                        "sex": "M" if int(r["male"]) else "F",
+                        "deprivation_quintile": int(r["deprivation_quintile"]),
+                        "emergency_admissions": int(r["emergency_admissions"]),
+                        "factors": list(r["factors"]),
                         **{c: bool(r[c]) for c in CONDITIONS},
-                    )
+                    }
                     for r in records[i : i + BATCH]
-                ]
+                ),
             )
             progress(f"stored {min(i + BATCH, len(records)):,} of {len(records):,}")
         row.scored_at = timezone.now()

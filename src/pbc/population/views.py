@@ -82,7 +82,7 @@ def registers(request: HttpRequest, locality: Locality) -> HttpResponse:
                     "label": CONDITION_LABELS[condition],
                     "comparison": comparison,
                     "rows": rows,
-                    "figure": present.register_funnel(comparison, rows, names),
+                    "figure": present.register_funnel(comparison, rows, names, data.source),
                 }
             )
     return render(
@@ -92,6 +92,7 @@ def registers(request: HttpRequest, locality: Locality) -> HttpResponse:
             "title": f"Disease registers, {locality.name}",
             "locality": locality,
             "on": data.on if data else None,
+            "source": data.source if data else None,
             "sections": sections,
             "names": names,
             "breadcrumbs": _crumbs(

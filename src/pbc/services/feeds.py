@@ -6,6 +6,10 @@ Finance (budget lines):
 - `cost_per_case_spend(practice_code, financial_year)`: per-case provider services from current
   provider returns (the community and provider services line), by the month the return covers;
   quarterly returns carry no cost. Rows whose cost or practice failed validation count nothing.
+- `enhanced_services_spend_by_practice(financial_years)` and
+  `cost_per_case_spend_by_practice(financial_years)`: the same for every practice at once, in
+  one query each (what the finance refresh reads); the per-practice functions are these
+  restricted to one practice and year.
 
 Indicators (quarterly):
 - `extended_hours_offered(quarter, locality=None, pct=None)`: practices signed up to the
@@ -20,6 +24,8 @@ Every function returns Decimal money keyed by the first day of the month.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +33,7 @@ from django.db.models import Q, Sum
 
 from pbc.orgs.models import Practice
 from pbc.services import periods
-from pbc.services.models import Claim, ProviderReturn, SignUp
+from pbc.services.models import Claim, ProviderReturn, ReturnRow, SignUp
 from pbc.services.reports import row_cost
 from pbc.services.return_templates import TEMPLATES
 from pbc.services.validation import from_json
@@ -39,36 +45,80 @@ def _months(financial_year: str) -> dict[dt.date, Decimal]:
     return {m: ZERO for m in periods.months_of_year(financial_year)}
 
 
+def _all_months(financial_years: Sequence[str]) -> list[dt.date]:
+    return [m for year in financial_years for m in periods.months_of_year(year)]
+
+
+def enhanced_services_spend_by_practice(
+    financial_years: Sequence[str], practice_code: str | None = None
+) -> dict[str, dict[dt.date, Decimal]]:
+    """Paid enhanced-service claims by practice code and payment month, over the months of
+    `financial_years` (one query); practices and months with nothing paid are left out."""
+    claims = Claim.objects.filter(
+        status=Claim.Status.PAID, paid_month__in=_all_months(financial_years)
+    )
+    if practice_code is not None:
+        claims = claims.filter(practice__code=practice_code)
+    out: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
+    rows = claims.values("practice__code", "paid_month").annotate(total=Sum("amount"))
+    for row in rows:
+        by_month = out[row["practice__code"]]
+        by_month[row["paid_month"]] = by_month.get(row["paid_month"], ZERO) + row["total"]
+    return dict(out)
+
+
+def cost_per_case_spend_by_practice(
+    financial_years: Sequence[str], practice_code: str | None = None
+) -> dict[str, dict[dt.date, Decimal]]:
+    """Per-case provider spend by practice code and month covered, over the months of
+    `financial_years` (one query for the returns, one for their rows). A row counts for its
+    practice when that practice is in the locality the return's contract covers."""
+    returns = ProviderReturn.objects.filter(
+        current=True, period__in=_all_months(financial_years)
+    ).select_related("contract")
+    if practice_code is not None:
+        returns = returns.filter(contract__locality__practices__code=practice_code)
+    monthly = {
+        r.pk: r
+        for r in returns
+        if TEMPLATES[r.contract.template].cost
+        and TEMPLATES[r.contract.template].frequency == "monthly"
+    }
+    localities = {r.contract.locality_id for r in monthly.values()}
+    practices_of: dict[int, set[str]] = defaultdict(set)
+    for locality_id, code in Practice.objects.filter(locality_id__in=localities).values_list(
+        "locality_id", "code"
+    ):
+        practices_of[locality_id].add(code)
+    rows = ReturnRow.objects.filter(provider_return_id__in=list(monthly))
+    if practice_code is not None:
+        rows = rows.filter(gp_practice_code=practice_code)
+    out: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
+    for stored in rows.order_by("pk"):
+        provider_return = monthly[stored.provider_return_id]
+        contract = provider_return.contract
+        if stored.gp_practice_code not in practices_of[contract.locality_id]:
+            continue
+        template = TEMPLATES[contract.template]
+        cost = row_cost(template, contract, from_json(template, stored.values))
+        by_month = out[stored.gp_practice_code]
+        by_month[provider_return.period] = by_month.get(provider_return.period, ZERO) + cost
+    return dict(out)
+
+
 def enhanced_services_spend(practice_code: str, financial_year: str) -> dict[dt.date, Decimal]:
     """Paid enhanced-service claims of a practice by payment month: all twelve months."""
     months = _months(financial_year)
-    rows = (
-        Claim.objects.filter(
-            practice__code=practice_code,
-            status=Claim.Status.PAID,
-            paid_month__in=list(months),
-        )
-        .values("paid_month")
-        .annotate(total=Sum("amount"))
-    )
-    for row in rows:
-        months[row["paid_month"]] += row["total"]
+    found = enhanced_services_spend_by_practice([financial_year], practice_code)
+    months.update(found.get(practice_code, {}))
     return months
 
 
 def cost_per_case_spend(practice_code: str, financial_year: str) -> dict[dt.date, Decimal]:
     """Per-case provider spend for a practice's patients by month covered: all twelve months."""
     months = _months(financial_year)
-    returns = ProviderReturn.objects.filter(
-        current=True, period__in=list(months), contract__locality__practices__code=practice_code
-    ).select_related("contract")
-    for provider_return in returns:
-        template = TEMPLATES[provider_return.contract.template]
-        if not template.cost or template.frequency != "monthly":
-            continue
-        for stored in provider_return.rows.filter(gp_practice_code=practice_code):
-            values = from_json(template, stored.values)
-            months[provider_return.period] += row_cost(template, provider_return.contract, values)
+    found = cost_per_case_spend_by_practice([financial_year], practice_code)
+    months.update(found.get(practice_code, {}))
     return months
 
 

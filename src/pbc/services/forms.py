@@ -9,6 +9,7 @@ from django import forms
 from pbc.periods import parse_month
 from pbc.services import periods
 from pbc.services.models import EnhancedService, ServiceSpecification, SurveyAction, SurveyResult
+from pbc.web.uploads import UploadField
 
 SHA256 = r"^[0-9a-f]{64}$"
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -37,7 +38,7 @@ class ReturnUploadForm(forms.Form):
         help_text="For example 2008-11. For a quarterly return, any month of the quarter.",
         max_length=7,
     )
-    file = forms.FileField(label="Return file", help_text=FILE_HELP)
+    file = UploadField(label="Return file", help_text=FILE_HELP)
 
     def __init__(self, *args: object, contracts: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -66,7 +67,7 @@ class ReturnConfirmForm(forms.Form):
 
 class ClaimsUploadForm(forms.Form):
     quarter = forms.CharField(label="Quarter", help_text="For example 2008/09 Q3.", max_length=10)
-    file = forms.FileField(
+    file = UploadField(
         label="Claims file",
         help_text=FILE_HELP + " Columns: gp_practice_code, service, units.",
     )
@@ -77,7 +78,7 @@ class ClaimsUploadForm(forms.Form):
 
 class SurveyUploadForm(forms.Form):
     quarter = forms.CharField(label="Quarter", help_text="For example 2008/09 Q3.", max_length=10)
-    file = forms.FileField(
+    file = UploadField(
         label="Survey results",
         help_text=FILE_HELP + " Columns: gp_practice_code, domain, responses, positive.",
     )

@@ -11,12 +11,9 @@ the acceptance; nothing is stored in the database until then.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -33,7 +30,6 @@ from pbc.services import actions, experience, feeds, periods, published, reports
 from pbc.services.claims import check_claims
 from pbc.services.experience import SURVEY_TEMPLATE
 from pbc.services.forms import (
-    SHA256,
     ClaimsUploadForm,
     ReturnConfirmForm,
     ReturnUploadForm,
@@ -58,6 +54,7 @@ from pbc.services.tabular import TableReadError, read_table
 from pbc.services.validation import period_label, validate
 from pbc.web import disclosure
 from pbc.web.rules import public, requires, signed_in
+from pbc.web.uploads import checked_upload, discard, file_sha256, keep, kept, upload_limits
 
 
 def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
@@ -293,9 +290,9 @@ def claims_upload(request: HttpRequest, locality: Locality) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            table = read_table(upload.read(), upload.name)
+            table = read_table(checked_upload(upload), upload.name, upload_limits())
         except TableReadError as error:
-            form.add_error("file", str(error)[:1].upper() + str(error)[1:] + ".")
+            form.add_error("file", f"{error}.")
             return render(request, "services/claims_upload.jinja", context, status=400)
         check = check_claims(locality, form.cleaned_data["quarter"], table)
         try:
@@ -412,10 +409,7 @@ def practice_sign_up(request: HttpRequest, practice: Practice) -> HttpResponse:
 # --- provider returns -------------------------------------------------------------------------
 
 
-def upload_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "service-uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+KEPT_RETURNS = "returns"  # checked returns kept for "accept with known problems"
 
 
 def _contract_choices(provider: Provider) -> list[tuple[int, str]]:
@@ -475,10 +469,15 @@ def return_upload(request: HttpRequest, provider: Provider) -> HttpResponse:
             request, "services/return_upload.jinja", context, status=400 if form.errors else 200
         )
     upload = form.cleaned_data["file"]
-    data = upload.read()
     contract = contracts[form.cleaned_data["contract"]]
     return _check_and_store(
-        request, provider, contract, form.cleaned_data["month"], data, upload.name, context
+        request,
+        provider,
+        contract,
+        form.cleaned_data["month"],
+        checked_upload(upload),
+        upload.name,
+        context,
     )
 
 
@@ -487,7 +486,7 @@ def _check_and_store(
     provider: Provider,
     contract: ProviderContract,
     month: dt.date,
-    data: bytes,
+    path: Path,
     filename: str,
     context: dict[str, Any],
     *,
@@ -497,14 +496,14 @@ def _check_and_store(
 ) -> HttpResponse:
     template = TEMPLATES[contract.template]
     try:
-        table = read_table(data, filename)
+        table = read_table(path, filename, upload_limits())
     except TableReadError as error:
         context.update({"refusal": f"The file cannot be read: {error}.", "problems": []})
         context.setdefault("form", ReturnUploadForm(contracts=_contract_choices(provider)))
         return render(request, "services/return_upload.jinja", context, status=400)
     practices = frozenset(contract.locality.practices.values_list("code", flat=True))
     checked = validate(template, table, month, practices, contract.locality.name)
-    token = hashlib.sha256(data).hexdigest()
+    token = file_sha256(path)
     try:
         stored = actions.submit_return(
             request.user,
@@ -516,7 +515,8 @@ def _check_and_store(
             note=note,
         )
     except actions.Refused as refusal:
-        (upload_dir() / token).write_bytes(data)
+        if checked.acceptable:
+            keep(path, KEPT_RETURNS)  # for "accept with known problems", until it expires
         context.update(
             {
                 "title": f"Problems in the {template.name} return",
@@ -539,7 +539,7 @@ def _check_and_store(
             }
         )
         return render(request, "services/return_problems.jinja", context, status=400)
-    (upload_dir() / token).unlink(missing_ok=True)
+    discard(KEPT_RETURNS, token)
     messages.success(
         request,
         f"{template.name} return for {period_label(template, stored.period)} accepted: "
@@ -558,9 +558,8 @@ def _confirm_return(
 ) -> HttpResponse:
     """Accept a checked upload with its known problems (the file is read and checked again)."""
     form = ReturnConfirmForm(request.POST)
-    token = request.POST.get("token", "")
-    path = upload_dir() / token
-    if not re.fullmatch(SHA256, token) or not path.exists():
+    path = kept(KEPT_RETURNS, request.POST.get("token", ""))
+    if path is None:
         raise Http404("That upload is no longer available: upload the file again.")
     try:
         contract = contracts[int(request.POST.get("contract", ""))]
@@ -573,7 +572,7 @@ def _confirm_return(
         provider,
         contract,
         month,
-        path.read_bytes(),
+        path,
         request.POST.get("filename", "return.csv")[:255],
         context,
         accept=accepted,
@@ -706,9 +705,9 @@ def survey_upload(request: HttpRequest, locality: Locality) -> HttpResponse:
         upload = form.cleaned_data["file"]
         quarter = form.cleaned_data["quarter"]
         try:
-            table = read_table(upload.read(), upload.name)
+            table = read_table(checked_upload(upload), upload.name, upload_limits())
         except TableReadError as error:
-            form.add_error("file", str(error)[:1].upper() + str(error)[1:] + ".")
+            form.add_error("file", f"{error}.")
             return render(request, "services/survey_upload.jinja", context, status=400)
         practices = frozenset(locality.practices.values_list("code", flat=True))
         checked = validate(SURVEY_TEMPLATE, table, quarter, practices, locality.name)

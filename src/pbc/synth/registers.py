@@ -35,6 +35,19 @@ def practices_frame(p: PracticeTable) -> pd.DataFrame:
             "locality_name": p.locality_name,
             "pct_code": p.pct,
             "pct_name": p.pct_name,
+            **{
+                name: None
+                for name in (
+                    "region_code",
+                    "parent_code",
+                    "postcode",
+                    "open_date",
+                    "close_date",
+                    "status_code",
+                    "prescribing_setting",
+                    "commissioner_start_date",
+                )
+            },
         }
     )
 
@@ -145,6 +158,7 @@ def list_sizes_frame(
                     "sex": np.where((idx // 19) % 2 == 1, "F", "M"),
                     "age_band": np.array(AGE_BANDS)[idx % 19],
                     "registered_patients": counts,
+                    "snapshot_date": q,
                 }
             )
         )

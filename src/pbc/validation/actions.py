@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from pbc.bulk import insert_rows
 from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import Pct, Practice, Provider
@@ -303,7 +304,7 @@ def store_findings(
     for start in range(0, len(keys), 5000):
         chunk = keys[start : start + 5000]
         existing.update({f.key: f for f in Finding.objects.filter(key__in=chunk)})
-    new: list[Finding] = []
+    new: list[dict[str, Any]] = []
     changed: list[Finding] = []
     unchanged = 0
     now = timezone.now()
@@ -318,20 +319,24 @@ def store_findings(
         }
         current = existing.get(key)
         if current is None:
+            pct, practice = pcts.get(r["commissioner_code"]), practices.get(r["gp_practice_code"])
+            provider = providers.get(r["provider_code"])
             new.append(
-                Finding(
-                    key=key,
-                    rule_id=r["rule_id"],
-                    dataset=r["dataset"],
-                    row_id=r["row_id"],
-                    pct=pcts.get(r["commissioner_code"]),
-                    practice=practices.get(r["gp_practice_code"]),
-                    practice_code=_text(r["gp_practice_code"]),
-                    provider=providers.get(r["provider_code"]),
-                    provider_code=r["provider_code"],
-                    commissioner_code=_text(r["commissioner_code"]),
+                {
+                    "key": key,
+                    "rule_id": r["rule_id"],
+                    "dataset": r["dataset"],
+                    "row_id": r["row_id"],
+                    "pct_id": pct.pk if pct else None,
+                    "practice_id": practice.pk if practice else None,
+                    "practice_code": _text(r["gp_practice_code"]),
+                    "provider_id": provider.pk if provider else None,
+                    "provider_code": r["provider_code"],
+                    "commissioner_code": _text(r["commissioner_code"]),
+                    "first_found_at": now,
+                    "last_found_at": now,
                     **values,
-                )
+                }
             )
             continue
         if all(getattr(current, k) == v for k, v in values.items()) and current.still_flagged:
@@ -342,7 +347,7 @@ def store_findings(
         current.still_flagged = True
         current.last_found_at = now
         changed.append(current)
-    Finding.objects.bulk_create(new, batch_size=2000)
+    insert_rows(Finding, new)
     Finding.objects.bulk_update(
         changed, [*FIGURES, "still_flagged", "last_found_at"], batch_size=2000
     )

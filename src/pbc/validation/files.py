@@ -8,16 +8,13 @@ own rows. The provider fills `response` (agreed / disputed), `response_reason` a
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import load_workbook
-
 from pbc.analytics.validation import RULES
 from pbc.exports import Workbook, csv_text, xlsx_bytes
+from pbc.uploads import Source, UploadLimits, UploadRefused, read_rows
 from pbc.validation.actions import ResponseRow
 from pbc.validation.models import Finding
 
@@ -131,18 +128,13 @@ def _rows_from_table(table: list[list[Any]]) -> list[ResponseRow]:
     return out
 
 
-def read_response_file(name: str, content: bytes) -> list[ResponseRow]:
-    """The answered rows of a response file (CSV or XLSX)."""
-    if name.lower().endswith(".xlsx"):
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as err:  # openpyxl raises many kinds for a bad file
-            raise ResponseFileError(f"not a readable XLSX file: {err}") from None
-        ws = wb.worksheets[0]
-        table = [list(r) for r in ws.iter_rows(values_only=True)]
-        return _rows_from_table(table)
+def read_response_file(
+    name: str, source: Source, limits: UploadLimits | None = None
+) -> list[ResponseRow]:
+    """The answered rows of a response file (CSV or XLSX; a path or the file's bytes), read
+    through the bounded upload path (`pbc.uploads.read_rows`)."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ResponseFileError("not a UTF-8 CSV file") from None
-    return _rows_from_table([list(r) for r in csv.reader(io.StringIO(text))])
+        table = [cells for _, cells in read_rows(source, name, limits or UploadLimits())]
+    except UploadRefused as refused:
+        raise ResponseFileError(str(refused)) from None
+    return _rows_from_table(table)

@@ -32,9 +32,11 @@ from pbc.orgs.access import memberships
 from pbc.orgs.models import Locality, Practice, Provider
 from pbc.orgs.roles import Permission, Role
 from pbc.periods import month_or_none
+from pbc.uploads import UploadRefused
 from pbc.validation import actions, files
 from pbc.validation.models import Finding, Status
 from pbc.web.rules import requires, signed_in
+from pbc.web.uploads import checked_upload, upload_limits
 
 PAGE_SIZE = 200
 TO_REVIEW = (Status.OPEN, Status.MORE_INFORMATION)
@@ -318,12 +320,14 @@ def provider_page(request: HttpRequest, provider: Provider) -> HttpResponse:
             messages.error(request, "Choose the response file to upload.")
             return redirect(request.path)
         try:
-            rows = files.read_response_file(upload.name or "", upload.read())
+            rows = files.read_response_file(
+                upload.name or "", checked_upload(upload), upload_limits()
+            )
             record = actions.record_responses(request.user, provider, rows, upload.name or "")
             messages.success(
                 request, f"Responses recorded: {record.agreed} agreed, {record.disputed} disputed."
             )
-        except (files.ResponseFileError, actions.ActionRefused) as err:
+        except (UploadRefused, files.ResponseFileError, actions.ActionRefused) as err:
             messages.error(request, f"The file was not applied: {err}")
         return redirect(request.path)
     awaiting = list(

@@ -44,8 +44,10 @@ from pbc.warehouse.ingest import (
     ProgressCallback,
     import_file,
     new_import_id,
+    unchanged_import,
 )
 from pbc.warehouse.models import ImportRun
+from pbc.web.uploads import upload_limits
 
 INTERRUPTED_BEFORE_COMMIT = "interrupted before its commit: no data changed"
 INTERRUPTED_AFTER_COMMIT = "interrupted after its commit: recorded at the next start"
@@ -134,7 +136,8 @@ def run_import(
 ) -> tuple[ImportRun, ImportResult | None]:
     """Import one file and record it. A refused file is recorded too (status "refused"), with
     the reason, and changes no data; the `ImportRefused` is not re-raised: the run says why.
-    The import is scoped by `import_scope(user, pct)`."""
+    The import is scoped by `import_scope(user, pct)`. Every file but the demo's own generated
+    data is held to the upload limits of the settings (`pbc.web.uploads.upload_limits`)."""
     recover_interrupted_imports()
     name = source_name or Path(path).name
     commissioners = import_scope(user, pct)
@@ -162,6 +165,7 @@ def run_import(
                 progress=progress,
                 import_id=import_id,
                 commissioners=commissioners,
+                limits=None if via == "demo" else upload_limits(),
                 layout=layout,
             )
         except (ImportRefused, KeyError) as refusal:
@@ -191,7 +195,55 @@ def run_import(
             **_loaded_fields(result.to_dict(), _parse_time(result.finished_at)),
         )
     run.refresh_from_db()
+    if result.layout in ODS_LAYOUTS:
+        sync_organisations(user, source=result.layout)
     return run, result
+
+
+# Published layouts whose import creates or updates the app's organisations.
+ODS_LAYOUTS = frozenset({"epraccur", "epcn"})
+
+
+def _rows(dataset: str) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    from pbc.warehouse.datasets import DATASETS
+
+    rows: list[dict[str, Any]] = []
+    for path in store.live_files(DATASETS[dataset], settings.DATA_DIR):
+        rows += pq.read_table(path).to_pylist()
+    return rows
+
+
+def sync_organisations(user: Any, *, source: str = "ods") -> Any:
+    """Create or update practices, PCNs and commissioners from the warehouse's ODS rows
+    (`pbc.orgs.ods.sync`)."""
+    from pbc.orgs import ods
+
+    return ods.sync(user, _rows("practices"), _rows("pcn_memberships"), source=source)
+
+
+def import_unless_unchanged(
+    dataset: str,
+    path: str | Path,
+    *,
+    period: str | None = None,
+    via: str = "cli",
+) -> tuple[ImportRun, ImportResult | None]:
+    """`run_import` as the system (every commissioner), unless this very file is already
+    committed and recorded: when the dataset's manifest holds an import of a file with the same
+    SHA-256 whose partitions a re-import would merely replace with themselves
+    (`ingest.unchanged_import`), and the app recorded that import as loaded, nothing is
+    imported and the earlier run is returned with no result. The manifest and the records are
+    then untouched."""
+    import_id = unchanged_import(dataset, path, period=period, data_dir=settings.DATA_DIR)
+    if import_id is not None:
+        earlier = ImportRun.objects.filter(
+            import_id=import_id, dataset=dataset, status=ImportRun.Status.LOADED
+        ).first()
+        if earlier is not None:
+            return earlier, None
+    return run_import(None, dataset, path, period=period, via=via)
 
 
 def settle_one(run: ImportRun, user: Any = None, *, error: str = "") -> bool:

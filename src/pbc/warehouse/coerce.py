@@ -21,7 +21,8 @@ tabs and line breaks, and an empty value is missing):
 
 A row goes to quarantine when a required field is missing, a value does not coerce, a coded
 value is outside its code list (compared exactly, after trimming), the period field falls
-outside the declared `--period`, or (datasets partitioned by provider) the provider code cannot
+outside the declared `--period`, a date declared as a quarter start is not the first day of a
+calendar quarter, or (datasets partitioned by provider) the provider code cannot
 name a partition folder (letters and digits only). Named checks never reject: they set
 `<field>_valid`, false when the check fails. A missing value has nothing to check, so its flag
 is NULL, except for checks in `MISSING_FAILS` (the NHS number: the data contract says a missing
@@ -152,6 +153,22 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
             out.append(Rule(f.name, f"{r} IS NULL", "missing required field"))
         if f.type != "string":
             out.append(Rule(f.name, f"{r} IS NOT NULL AND {t} IS NULL", _type_reason(f)))
+        if f.starts == "quarter":
+            out.append(
+                Rule(
+                    f.name,
+                    f"{t} IS NOT NULL AND (day({t}) <> 1 OR month({t}) NOT IN (1, 4, 7, 10))",
+                    "not the first day of a quarter (1 January, April, July or October)",
+                )
+            )
+        if f.starts == "financial_year":
+            out.append(
+                Rule(
+                    f.name,
+                    f"{t} IS NOT NULL AND (day({t}) <> 1 OR month({t}) <> 4)",
+                    "not the first day of a financial year (1 April)",
+                )
+            )
         if f.codes is not None:
             listed = ", ".join(sql_string(c) for c in sorted(f.codes))
             # The importer disables DuckDB's IN-clause rewrite, which would turn this list into

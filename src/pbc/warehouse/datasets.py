@@ -114,6 +114,34 @@ WEIGHTINGS = frozenset({"astro_pu_2013", "hospital_activity"})
 # 2013): 0-4, 5-9, ..., 85-89, 90+.
 AGE_BANDS: tuple[str, ...] = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
 
+# The band table of `list_sizes`: every age band a registered-patients file may carry, with its
+# first and last year of age (None: open-ended). pbc's own five-year bands, and the bands of
+# published forms kept as published, never split by an assumption: the quarterly wide form's
+# ten-year bands (5-14 ... 65-74, 75+), the quinary form's 90-94 and 95+ (inside pbc's 90+),
+# and "all" (the totals form: every age).
+LIST_SIZE_BANDS: dict[str, tuple[int, int | None]] = {
+    **{band: (int(band.split("-")[0]), int(band.split("-")[1])) for band in AGE_BANDS[:-1]},
+    "90+": (90, None),
+    **{f"{a}-{a + 9}": (a, a + 9) for a in range(5, 75, 10)},
+    "75+": (75, None),
+    "90-94": (90, 94),
+    "95+": (95, None),
+    "all": (0, None),
+}
+# `sex` of list_sizes: M, F, or "all" (a totals form publishes persons only).
+LIST_SIZE_SEXES = SEX_CODES | {"all"}
+
+
+def band_nests(band: str) -> bool:
+    """Does a published band lie inside one of pbc's five-year bands (or is one)?"""
+    low, high = LIST_SIZE_BANDS[band]
+    for own in AGE_BANDS:
+        own_low, own_high = LIST_SIZE_BANDS[own]
+        if low >= own_low and (own_high is None or (high is not None and high <= own_high)):
+            return True
+    return False
+
+
 # Validation rule ids used in the fault truth file (`faults.csv`) and by the validation rules
 # (issue 7). Each id is defined precisely in `pbc.synth.faults` and in docs/data.md.
 FAULT_RULE_IDS: tuple[str, ...] = (
@@ -211,7 +239,7 @@ _COMMISSIONER_LIST = _f(
     "commissioner_code",
     "string",
     True,
-    check="pct_code",
+    check="commissioner_code",
     description="The PCT that agreed this row (ODS code, 5P3): each PCT keeps its own list.",
 )
 
@@ -222,7 +250,7 @@ def _charged(pods: frozenset[str]) -> tuple[Field, ...]:
             "commissioner_code",
             "string",
             True,
-            check="pct_code",
+            check="commissioner_code",
             description="The PCT the provider invoiced (ODS code, 5P3).",
         ),
         _f("charged_point_of_delivery", "string", True, codes=pods),
@@ -249,16 +277,83 @@ def _charged(pods: frozenset[str]) -> tuple[Field, ...]:
 
 PRACTICES = Dataset(
     name="practices",
-    description="GP practices with their locality and primary care trust.",
+    description="GP practices with their locality and commissioner (of any era: PCT, care "
+    "trust, CCG, sub-ICB location), and, from the ODS practice file, their region, parent, "
+    "dates and status.",
     reference=True,
     key=("gp_practice_code",),
     fields=(
         _PRACTICE,
         _f("practice_name", "string", True),
-        _f("locality_code", "string", True, description="Locality slug, e.g. dacorum."),
-        _f("locality_name", "string", True),
-        _f("pct_code", "string", True, check="pct_code"),
-        _f("pct_name", "string", True),
+        _f(
+            "locality_code",
+            "string",
+            False,
+            description="Locality slug, e.g. dacorum (empty in the ODS file: a practice's PCN "
+            "comes from the ePCN file, dataset pcn_memberships).",
+        ),
+        _f("locality_name", "string", False),
+        _f(
+            "pct_code",
+            "string",
+            False,
+            check="commissioner_code",
+            description="The practice's commissioner: a PCT (5P3) or care trust (TAK), a CCG "
+            "(00K) or sub-ICB location, as published (5-character forms such as 00C00 too).",
+        ),
+        _f("pct_name", "string", False),
+        _f("region_code", "string", False, description="ODS national grouping (Y57, Y56)."),
+        _f(
+            "parent_code",
+            "string",
+            False,
+            description="ODS high level health geography: SHA, area team or ICB (Q82, QHM).",
+        ),
+        _f("postcode", "string", False),
+        _f("open_date", "date", False),
+        _f("close_date", "date", False),
+        _f(
+            "status_code",
+            "string",
+            False,
+            codes=frozenset({"A", "C", "D", "P"}),
+            description="ODS status: A active, C closed, D dormant, P proposed.",
+        ),
+        _f(
+            "prescribing_setting",
+            "string",
+            False,
+            description="ODS prescribing setting (4: GP practice; others: out of hours, "
+            "walk-in centre, prison, ...).",
+        ),
+        _f(
+            "commissioner_start_date",
+            "date",
+            False,
+            description="The date the practice joined its commissioner (ODS join date).",
+        ),
+    ),
+)
+
+PCN_MEMBERSHIPS = Dataset(
+    name="pcn_memberships",
+    description="Primary care network membership of GP practices, dated (ODS ePCN file): a "
+    "PCN is a locality of today.",
+    reference=True,
+    key=("gp_practice_code", "pcn_code", "start_date"),
+    fields=(
+        _PRACTICE,
+        _f("pcn_code", "string", True, check="ods_code", description="PCN code, e.g. U12345."),
+        _f("pcn_name", "string", True),
+        _f(
+            "commissioner_code",
+            "string",
+            False,
+            check="commissioner_code",
+            description="The practice's parent sub-ICB location (or CCG) in the ePCN file.",
+        ),
+        _f("start_date", "date", True, description="The practice joined the PCN."),
+        _f("end_date", "date", False, description="The practice left the PCN (empty: member)."),
     ),
 )
 
@@ -271,22 +366,30 @@ PROVIDERS = Dataset(
         _PROVIDER,
         _f("provider_name", "string", True),
         _f("provider_kind", "string", True, codes=PROVIDER_KINDS),
-        _f("main_pct_code", "string", False, check="pct_code"),
+        _f("main_pct_code", "string", False, check="commissioner_code"),
     ),
 )
 
 LIST_SIZES = Dataset(
     name="list_sizes",
-    description="Registered patients per practice, quarter, sex and five-year age band "
-    "(counted on the first day of the quarter).",
+    description="Registered patients per practice, quarter, sex and age band: pbc's five-year "
+    "bands, or a published file's own bands as published (LIST_SIZE_BANDS). snapshot_date is "
+    "the date the count describes (the quarter's first day for a quarterly form, the extract "
+    "date for a monthly one); quarter_start is the calendar quarter it falls in.",
     key=("gp_practice_code", "quarter_start", "sex", "age_band"),
     period_field="quarter_start",
     fields=(
         _PRACTICE,
-        _f("quarter_start", "date", True),
-        _f("sex", "string", True, codes=SEX_CODES),
-        _f("age_band", "string", True, codes=frozenset(AGE_BANDS)),
+        Field("quarter_start", "date", True, starts="quarter"),
+        _f("sex", "string", True, codes=LIST_SIZE_SEXES),
+        _f("age_band", "string", True, codes=frozenset(LIST_SIZE_BANDS)),
         _f("registered_patients", "int", True),
+        _f(
+            "snapshot_date",
+            "date",
+            False,
+            description="The date the count describes, as published (monthly or quarterly).",
+        ),
     ),
 )
 
@@ -702,6 +805,7 @@ DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
         PRACTICES,
+        PCN_MEMBERSHIPS,
         PROVIDERS,
         LIST_SIZES,
         PATIENTS,

@@ -79,6 +79,7 @@ QOF_PREVALENCE = Dataset(
             "year_start",
             "date",
             True,
+            starts="financial_year",
             description="1 April of the QOF year (2009-04-01 for 2009/10); registers are "
             "counted at its end (31 March).",
         ),
@@ -170,7 +171,13 @@ RTT_RETURNS = Dataset(
             False,
             description="The band's upper bound in weeks (k+1); empty for the open top band.",
         ),
-        _f("pathways", "int", True),
+        _f(
+            "pathways",
+            "int",
+            False,
+            description="Pathways in the band. An empty published cell (the full CSV leaves "
+            "empty bands blank) is stored empty and counts as none.",
+        ),
     ),
 )
 
@@ -194,7 +201,13 @@ AE_ATTENDANCES = Dataset(
         ),
         _f("department_type", "string", True, codes=AE_RETURN_DEPARTMENT_TYPES),
         _f("measure", "string", True, codes=AE_MEASURES),
-        _f("count", "int", True),
+        _f(
+            "count",
+            "int",
+            False,
+            description="The measure's count; an empty published cell is stored empty and "
+            "counts as none.",
+        ),
     ),
 )
 

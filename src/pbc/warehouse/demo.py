@@ -3,13 +3,16 @@ through the same import path real extracts take (recorded, validated, quarantine
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 
 from pbc import synth
-from pbc.warehouse.actions import run_import
+from pbc.warehouse import store
+from pbc.warehouse.actions import import_unless_unchanged, run_import
 from pbc.warehouse.datasets import DATASETS
 from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
 from pbc.warehouse.models import ImportRun
@@ -38,30 +41,126 @@ IMPORT_ORDER = (
 )
 
 
+GENERATED_STAMP = "_generated.json"
+
+
 def source_dir(scale: str) -> Path:
     return Path(settings.DATA_DIR) / "demo-source" / scale
 
 
-def load(scale: str, report: Callable[[str], None] = print) -> dict[str, int]:
-    """Generate the demo data for `scale` ("full" or "test") and import it; rows loaded by dataset.
+def _generator_version(scale: str) -> dict[str, object]:
+    """What the generated files depend on: the scale's settings, the generator's and the
+    datasets' source code, and the libraries that draw and write the numbers."""
+    import numpy
+    import pyarrow
 
-    Idempotent: a re-run replaces the same partitions (no double counting).
-    """
+    code = hashlib.sha256()
+    package = Path(synth.__file__).parent
+    sources = sorted(package.rglob("*.py")) + [
+        Path(__file__).parent / "datasets.py",
+        Path(__file__).parent / "schema.py",
+    ]
+    for path in sources:
+        code.update(path.name.encode())
+        code.update(path.read_bytes())
+    return {
+        "config": repr(synth.demo_scale(scale)),
+        "code": code.hexdigest(),
+        "numpy": numpy.__version__,
+        "pyarrow": pyarrow.__version__,
+    }
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 23):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _generated_is_current(folder: Path, version: dict[str, object]) -> bool:
+    stamp = folder / GENERATED_STAMP
+    if not stamp.exists():
+        return False
+    recorded = json.loads(stamp.read_text(encoding="utf-8"))
+    if recorded.get("version") != version:
+        return False
+    files = recorded.get("files", {})
+    return set(files) == set(IMPORT_ORDER) and all(
+        (folder / f"{name}.parquet").is_file()
+        and _file_digest(folder / f"{name}.parquet") == digest
+        for name, digest in files.items()
+    )
+
+
+def generate(scale: str, rebuild: bool = False) -> bool:
+    """Write the synthetic files for `scale` unless the folder already holds the files this
+    generator would write (its stamp names the same settings, code and libraries, and every file
+    has the checksum recorded when it was written). Returns whether it generated."""
+    folder = source_dir(scale)
+    version = _generator_version(scale)
+    if not rebuild and _generated_is_current(folder, version):
+        return False
+    (folder / GENERATED_STAMP).unlink(missing_ok=True)
+    synth.write(folder, fmt="parquet", config=synth.demo_scale(scale))
+    files = {name: _file_digest(folder / f"{name}.parquet") for name in IMPORT_ORDER}
+    tmp = folder / (GENERATED_STAMP + ".tmp")
+    tmp.write_text(json.dumps({"version": version, "files": files}, indent=1), encoding="utf-8")
+    tmp.replace(folder / GENERATED_STAMP)
+    return True
+
+
+def import_all(scale: str, rebuild: bool = False) -> tuple[dict[str, int], int]:
+    """Import every generated file of `scale` through the import path; a file already committed
+    and recorded as it is now is skipped (`import_unless_unchanged`) unless `rebuild`.
+    Returns rows loaded by dataset and how many files were imported."""
     # The demo is patient level; the aggregate datasets (QOF, RTT returns, A&E) are what a
     # commissioner without patient-level rows loads from published files.
-    aggregates = {d.name for d in AGGREGATE_DATASETS}
+    # pcn_memberships (the ODS ePCN file) has no 2008 demo equivalent.
+    aggregates = {d.name for d in AGGREGATE_DATASETS} | {"pcn_memberships"}
     assert set(IMPORT_ORDER) | aggregates == set(DATASETS), "every dataset has a place"
     folder = source_dir(scale)
-    synth.write(folder, fmt="parquet", config=synth.demo_scale(scale))
-    report("synthetic data generated")
     loaded: dict[str, int] = {}
+    imported = 0
     for name in IMPORT_ORDER:
-        run, result = run_import(None, name, folder / f"{name}.parquet", via="demo")
-        if result is None:
+        path = folder / f"{name}.parquet"
+        if rebuild:
+            run, result = run_import(None, name, path, via="demo")
+        else:
+            run, result = import_unless_unchanged(name, path, via="demo")
+        if run.status != ImportRun.Status.LOADED:
             raise RuntimeError(f"demo import of {name} was refused: {run.message}")
-        loaded[name] = result.rows_loaded
-    report(f"warehouse loaded: {sum(loaded.values()):,} rows")
+        imported += result is not None
+        loaded[name] = run.rows_loaded
+    return loaded, imported
+
+
+def load(
+    scale: str, report: Callable[[str], None] = print, rebuild: bool = False
+) -> dict[str, int]:
+    """Generate the demo data for `scale` ("full" or "test") and import it; rows loaded by dataset.
+
+    Idempotent: a re-run replaces the same partitions (no double counting); unchanged files are
+    neither generated nor imported again unless `rebuild`.
+    """
+    generated = generate(scale, rebuild)
+    report("synthetic data generated" if generated else "synthetic data unchanged")
+    loaded, imported = import_all(scale, rebuild)
+    report(f"warehouse loaded: {sum(loaded.values()):,} rows ({imported} files imported)")
     return loaded
+
+
+def state() -> str:
+    """A digest of what the warehouse holds: every dataset's live partitions and the import each
+    came from. It changes with every commit that changes data, and only then."""
+    digest = hashlib.sha256()
+    for name in sorted(DATASETS):
+        folder = store.dataset_dir(name, settings.DATA_DIR)
+        manifest = store.read_manifest(folder, name)
+        for partition, entry in sorted(manifest.partitions.items()):
+            digest.update(f"{name}/{partition}={entry.import_id}\n".encode())
+    return digest.hexdigest()
 
 
 def is_loaded() -> bool:

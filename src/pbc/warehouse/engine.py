@@ -26,6 +26,7 @@ import re
 import secrets
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,8 +81,10 @@ def java_problem() -> str | None:
     return None
 
 
-def spark_session() -> Any:
-    """The process's shared local SparkSession (created on first use, stopped at exit)."""
+def spark_session(config: Mapping[str, str] | None = None) -> Any:
+    """The process's shared local SparkSession (created on first use, stopped at exit).
+    `config` sets more Spark options (or other values) on the first call only (the tests use
+    settings that plan small queries fast)."""
     global _spark
     if _spark is not None:
         return _spark
@@ -94,7 +97,7 @@ def spark_session() -> Any:
     except ImportError as err:  # pragma: no cover - depends on the install
         raise RuntimeError("PySpark is not installed: install the extra pbc[spark]") from err
     builder: Any = SparkSession.builder
-    _spark = (
+    builder = (
         builder.master("local[2]")
         .appName("pbc")
         .config("spark.driver.bindAddress", "127.0.0.1")
@@ -107,8 +110,10 @@ def spark_session() -> Any:
         .config("spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED")
         .config("spark.sql.parquet.int96RebaseModeInRead", "CORRECTED")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
     )
+    for key, value in (config or {}).items():
+        builder = builder.config(key, value)
+    _spark = builder.getOrCreate()
     _spark.sparkContext.setLogLevel("ERROR")
     atexit.register(_stop_spark)
     return _spark

@@ -56,7 +56,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pds
 from duckdb.func import ARROW as ARROW_UDF
 
-from pbc import exports
+from pbc import exports, uploads
+from pbc.uploads import UploadLimits
 from pbc.warehouse import coerce, layouts, sources, store
 from pbc.warehouse.layouts import transform
 from pbc.warehouse.schema import Dataset
@@ -70,7 +71,14 @@ BATCH_ROWS = 1 << 20
 QUARANTINE_HEADER = ("source_row", "field", "value", "reason")
 _PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
-__all__ = ["ImportRefused", "ImportResult", "ProgressCallback", "import_file", "new_import_id"]
+__all__ = [
+    "ImportRefused",
+    "ImportResult",
+    "ProgressCallback",
+    "import_file",
+    "new_import_id",
+    "unchanged_import",
+]
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,28 @@ def _python_checks(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> list[str
     return names
 
 
+def unchanged_import(
+    dataset: Dataset | str,
+    path: str | os.PathLike[str],
+    *,
+    period: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> str | None:
+    """The id of the committed import of this very file (same SHA-256, declared period and
+    dataset declaration) when importing it again as the system would change nothing (see
+    `store.unchanged_import`); None when it should be imported. Raises `ImportRefused` as
+    `import_file` would for a missing file or a file of an unknown format."""
+    file = Path(path)
+    ds = resolve_dataset(dataset, file.name)
+    if not file.is_file():
+        raise ImportRefused(file.name, "no such file")
+    fmt = sources.detect_format(file, file.name)
+    checksum = sources.checksum_and_check_text(file, file.name, text=fmt == "csv")
+    folder = store.dataset_dir(ds, data_dir)
+    manifest = store.read_manifest(folder, ds.name)
+    return store.unchanged_import(manifest, checksum, period, ds.digest())
+
+
 def import_file(
     dataset: Dataset | str,
     path: str | os.PathLike[str],
@@ -209,6 +239,7 @@ def import_file(
     batch_rows: int = BATCH_ROWS,
     import_id: str | None = None,
     commissioners: frozenset[str] | None = None,
+    limits: UploadLimits | None = None,
     layout: str | None = None,
 ) -> ImportResult:
     """Import `path` into `dataset`; return the record, or raise `ImportRefused` changing nothing.
@@ -225,6 +256,9 @@ def import_file(
       it first, and the committed manifest keeps it with the import's figures.
     - `commissioners`: the commissioner codes the importer may write (None: all); see the
       module's "Scope".
+    - `limits`: the upload limits (`pbc.uploads`) the file is held to: size and expansion
+      before anything is read, then rows and cell length while it is read. None (the demo's
+      generated data, the benchmarks): no limits.
     """
     started = _utcnow()
     clock = time.perf_counter()
@@ -243,6 +277,11 @@ def import_file(
             )
     if file.stat().st_size == 0:
         raise ImportRefused(name, "empty file")
+    if limits is not None:
+        try:
+            uploads.check_file(file, name, limits)
+        except uploads.UploadRefused as refused:
+            raise ImportRefused(name, refused.detail) from None
     report("checking", 0.0)
     published = layouts.resolve(ds, file, name, layout, period)
     if published is not None:
@@ -313,6 +352,7 @@ def import_file(
                         batch_rows=batch_rows,
                         scope=scope,
                         prerejected=converted.rejected,
+                        bounds=_Bounds(name, limits),
                     )
                 elif fmt == "csv":
                     try:
@@ -329,6 +369,7 @@ def import_file(
                             report=report,
                             batch_rows=batch_rows,
                             scope=scope,
+                            bounds=_Bounds(name, limits),
                         )
                     except _SlowPathNeeded:
                         shutil.rmtree(staging)
@@ -347,6 +388,7 @@ def import_file(
                             log=log,
                             source_name=name,
                             scope=scope,
+                            bounds=_Bounds(name, limits),
                         )
                 elif fmt == "xlsx":
                     assert xlsx_rows is not None
@@ -364,6 +406,7 @@ def import_file(
                         log=log,
                         source_name=name,
                         scope=scope,
+                        bounds=_Bounds(name, limits),
                     )
                 else:
                     try:
@@ -380,6 +423,7 @@ def import_file(
                             report=report,
                             batch_rows=batch_rows,
                             scope=scope,
+                            bounds=_Bounds(name, limits),
                         )
                     except _SlowPathNeeded as err:
                         raise ImportRefused(
@@ -416,6 +460,7 @@ def import_file(
                 "dataset": ds.name,
                 "source_name": name,
                 "checksum": checksum,
+                "schema": ds.digest(),
                 "period": period,
                 "started_at": started.isoformat(timespec="seconds"),
                 "rows_read": staged.rows_read + rows_dropped,
@@ -513,6 +558,7 @@ def _stage_reader(
     log: SlowReadLog,
     source_name: str,
     scope: frozenset[str] | None = None,
+    bounds: _Bounds | None = None,
 ) -> _Staged:
     """Stage text batches produced in Python (slow CSV path, XLSX), then their ragged rows."""
     con.register("pbc_source", reader)
@@ -531,7 +577,10 @@ def _stage_reader(
             batch_rows=batch_rows,
             ragged=log.ragged,
             scope=scope,
+            bounds=bounds,
         )
+    except LimitExceeded:
+        raise
     except (_SlowPathNeeded, ImportRefused) as err:
         if log.refusal is not None:
             raise log.refusal from None
@@ -576,6 +625,41 @@ def _note_out_of_scope(
     staged.out_of_scope += [(int(r), str(v)) for r, v in zip(rows, found, strict=True)]
 
 
+class LimitExceeded(ImportRefused):
+    """A file over an upload limit (rows, cell length), met while its rows were read."""
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """The upload limits applied to the typed batches of one file: rows read and cell length
+    (every format: DuckDB's CSV and Parquet readers as well as the Python ones)."""
+
+    source_name: str
+    limits: UploadLimits | None
+
+    def check(self, batch: pa.RecordBatch, rows_read: int, has_row: bool, first: int) -> None:
+        limits = self.limits
+        if limits is None:
+            return
+        if rows_read > limits.max_rows:
+            raise LimitExceeded(self.source_name, f"more than the {limits.max_rows:,} rows allowed")
+        for name in batch.schema.names:
+            column = batch.column(name)
+            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                continue
+            lengths = pc.utf8_length(column)
+            longest = pc.max(lengths).as_py()
+            if longest is None or longest <= limits.max_cell_chars:
+                continue
+            at = pc.index(lengths, longest).as_py()
+            row = batch.column(ROW_COLUMN)[at].as_py() if has_row else first + at
+            raise LimitExceeded(
+                self.source_name,
+                f"row {row}, field {name}: the value has {longest:,} characters, more than "
+                f"the {limits.max_cell_chars:,} allowed",
+            )
+
+
 def _stage(
     con: duckdb.DuckDBPyConnection,
     ds: Dataset,
@@ -591,6 +675,7 @@ def _stage(
     batch_rows: int,
     ragged: list[RaggedRow] | None = None,
     scope: frozenset[str] | None = None,
+    bounds: _Bounds | None = None,
     prerejected: list[tuple[int, str, str, str]] | None = None,
 ) -> _Staged:
     """Run the typing query over `source_sql`; write good rows to staging, bad ones to quarantine."""
@@ -625,6 +710,8 @@ def _stage(
             for batch in result:
                 n = batch.num_rows
                 staged.rows_read += n
+                if bounds is not None:
+                    bounds.check(batch, staged.rows_read, has_row, offset + first_row)
                 bad_mask = batch.column("_bad")
                 nbad = pc.sum(bad_mask).as_py() or 0
                 if nbad:
@@ -700,6 +787,7 @@ def _stage(
     finally:
         quarantine.close()
     if failure:
+        result.close()  # DuckDB keeps the query open until its reader is closed
         raise failure[0]
     report("loading", 1.0)
 

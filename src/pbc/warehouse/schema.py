@@ -7,6 +7,7 @@ against it, and analytics reads columns by these names (NHS Data Dictionary name
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +39,10 @@ class Field:
     # forces factor is 6, 4).
     precision: int = MONEY_PRECISION
     scale: int = MONEY_SCALE
+    # DATE fields only: "quarter" when the value must be the first day of a calendar quarter
+    # (1 January, April, July or October), "financial_year" when it must be 1 April; a row
+    # with another date goes to quarantine.
+    starts: Literal["quarter", "financial_year"] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,20 @@ class Dataset:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    def digest(self) -> str:
+        """A short SHA-256 of how rows are checked and stored (fields, their types, codes and
+        checks, partitioning): an import records it, so that a file is imported again after the
+        declaration changed (`pbc.warehouse.store.unchanged_import`)."""
+        parts = [
+            self.name,
+            repr((self.key, self.period_field, self.partition_by_provider)),
+            repr((self.partition_by_commissioner, self.reference)),
+        ]
+        for f in self.fields:
+            codes = sorted(f.codes) if f.codes is not None else None
+            parts.append(repr((f.name, f.type, f.required, codes, f.check, f.precision, f.scale)))
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     @property
     def required_names(self) -> tuple[str, ...]:

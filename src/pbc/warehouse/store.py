@@ -262,6 +262,37 @@ def committed_import(folder: Path, dataset_name: str, import_id: str) -> dict[st
     return read_manifest(folder, dataset_name).imports.get(import_id)
 
 
+def unchanged_import(
+    manifest: Manifest, checksum: str, period: str | None, schema: str
+) -> str | None:
+    """The id of a committed import of a file with this `checksum` (declared `period`, dataset
+    `schema` digest) that importing the file again as the system would not change, else None.
+
+    That is the case when every partition the import wrote is still live from it and no live
+    partition with the same keys (other than the commissioner) came from another import: a
+    re-import would stage the same partitions and replace exactly these. Only the imports the
+    manifest still remembers (`IMPORTS_KEPT`) are considered."""
+    for import_id, record in reversed(manifest.imports.items()):
+        if (
+            record.get("checksum") != checksum
+            or record.get("period") != period
+            or record.get("schema") != schema
+        ):
+            continue
+        written = record.get("partitions")
+        if not isinstance(written, list) or not written:
+            continue
+        prefixes = {without_commissioner(str(name)) for name in written}
+        live = {
+            name: entry.import_id
+            for name, entry in manifest.partitions.items()
+            if without_commissioner(name) in prefixes
+        }
+        if set(live) == {str(name) for name in written} and set(live.values()) == {import_id}:
+            return import_id
+    return None
+
+
 def live_files(
     dataset: Dataset | str, explicit_data_dir: str | os.PathLike[str] | None = None
 ) -> list[Path]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from django import forms
@@ -17,17 +16,16 @@ from pbc.warehouse.datasets import DATASETS
 from pbc.warehouse.layouts import describe
 from pbc.warehouse.models import ImportRun
 from pbc.web.rules import requires
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # larger files go through `pbc import` on the command line
+from pbc.web.uploads import UploadField, checked_upload
 
 
 class UploadForm(forms.Form):
     dataset = forms.ChoiceField(
         choices=[(name, name) for name in sorted(DATASETS) if name != "faults"]
     )
-    file = forms.FileField(
-        help_text="CSV, XLSX, XLS or Parquet, up to 50 MB, in pbc's own layout or a published "
-        "one (NHSBSA prescribing, NHS Digital list sizes, the ODS practice file, ...)."
+    file = UploadField(
+        help_text="CSV, XLSX, XLS or Parquet, in pbc's own layout or a published one (NHSBSA "
+        "prescribing, NHS Digital list sizes, the ODS practice file, ...)."
     )
     layout = forms.ChoiceField(
         required=False,
@@ -42,36 +40,21 @@ class UploadForm(forms.Form):
         error_messages={"invalid": "Enter the month as YYYY-MM, for example 2008-12."},
     )
 
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"{upload.name} is {upload.size / 1024 / 1024:.0f} MB: files over 50 MB are "
-                "imported with `pbc import DATASET FILE` on the command line."
-            )
-        return upload
-
 
 @requires(Permission.IMPORT_DATA)
 def imports(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        with tempfile.TemporaryDirectory(prefix="pbc-upload-") as folder:
-            path = Path(folder) / f"upload{suffix}"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            run, _ = run_import(
-                request.user,
-                form.cleaned_data["dataset"],
-                path,
-                period=form.cleaned_data["period"] or None,
-                source_name=upload.name,
-                via="upload",
-                layout=form.cleaned_data["layout"] or None,
-            )
+        run, _ = run_import(
+            request.user,
+            form.cleaned_data["dataset"],
+            checked_upload(upload),  # the upload's own file, named with its suffix
+            period=form.cleaned_data["period"] or None,
+            source_name=upload.name,
+            via="upload",
+            layout=form.cleaned_data["layout"] or None,
+        )
         return redirect(reverse("import_run", args=[run.pk]))
     return render(
         request,

@@ -157,20 +157,20 @@ class Band:
 
 def band_counts(bands: Iterable[Band]) -> list[int]:
     """Pathways per one-week band from 0, the open top band last (the layout
-    `rtt.percentile_interpolated` reads). Bands must be one week wide, and only the top one
-    open."""
-    ordered = sorted(bands, key=lambda b: b.weeks_from)
-    if not ordered:
+    `rtt.percentile_interpolated` reads), bands of the same weeks added. Bands must be one week
+    wide, and only the top one open."""
+    items = list(bands)
+    if not items:
         return []
-    top = ordered[-1]
-    counts = [0] * (top.weeks_from + 1)
-    for b in ordered:
-        if b.weeks_to is None and b is not top:
+    top = max(b.weeks_from for b in items)
+    counts = [0] * (top + 1)
+    for b in items:
+        if b.weeks_to is None and b.weeks_from != top:
             raise ValueError(f"an open band (from {b.weeks_from} weeks) below the top band")
         if b.weeks_to is not None and b.weeks_to != b.weeks_from + 1:
             raise ValueError(f"band {b.weeks_from}-{b.weeks_to} weeks is not one week wide")
         counts[b.weeks_from] += b.pathways
-    if top.weeks_to is not None:
+    if not any(b.weeks_to is None for b in items):
         counts.append(0)  # no open band published: nothing waits beyond the last band
     return counts
 
@@ -196,7 +196,7 @@ def summarise_returns(bands: Iterable[Band]) -> rtt.WaitSummary:
 def returns_bands(returns: ir.Table, by: Sequence[str]) -> ir.Table:
     """Pathways per group, month and band (summed over whatever `by` leaves out)."""
     keys = [*by, "month", "pathway_type", "weeks_from", "weeks_to"]
-    return returns.group_by(keys).aggregate(pathways=returns.pathways.sum())
+    return returns.group_by(keys).aggregate(pathways=returns.pathways.fill_null(0).sum())
 
 
 def bands_by_group(
@@ -237,8 +237,8 @@ def ae_performance(
     if types is not None:
         t = t.filter(t.department_type.isin(list(types)))
     t = t.mutate(
-        a=(t.measure == "attendances").ifelse(t["count"], 0),
-        o=(t.measure == "over_4_hours").ifelse(t["count"], 0),
+        a=(t.measure == "attendances").ifelse(t["count"].fill_null(0), 0),
+        o=(t.measure == "over_4_hours").ifelse(t["count"].fill_null(0), 0),
     )
     g = t.group_by([*by, "month"]).aggregate(
         attendances=t.a.sum().cast("int64"), over_4_hours=t.o.sum().cast("int64")

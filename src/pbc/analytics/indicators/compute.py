@@ -15,7 +15,13 @@ population, never an average of practice rates), and turns each pair into the st
 
 A value is None when its denominator is 0 (no population, no pathways): "no data", not zero.
 Percentiles of waits are exact from the pathway-level distribution (`rtt.percentile_exact`);
-the numerator stored with them is the number of pathways, the denominator None.
+the numerator stored with them is the number of pathways, the denominator None. From published
+week bands (`banded` expressions: RTT returns) they are interpolated within the band, in weeks
+(`aggregates.summarise_returns`).
+
+Expressions over a published aggregate dataset (`ExpressionInfo.dataset`) give values for the
+organisations in the data: commissioners (at PCT level) or providers, whether or not the app
+knows them, for the months the data covers (no zero-filled months).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from pbc import stats
+from pbc.analytics.indicators import aggregates as agg
 from pbc.analytics.indicators import expressions as ex
 from pbc.analytics.indicators import rtt as rtt_analytics
 
@@ -135,6 +142,8 @@ def _distribution(con: Any, expr: ir.Table) -> dict[tuple[str, dt.date], dict[in
 
 def _groups(units: Units, unit_level: ex.UnitLevel) -> list[tuple[str, str, str]]:
     """(level, org_code, unit) for every unit and the organisations containing it."""
+    if unit_level == "commissioner":
+        return []  # aggregate data only: the commissioners in the data (`_data_groups`)
     if unit_level == "provider":
         return [("provider", code, code) for code in units.providers]
     rows: list[tuple[str, str, str]] = []
@@ -166,9 +175,20 @@ def statistic_value(
     return result.interval.value, result.interval.lower, result.interval.upper
 
 
+def _data_groups(
+    unit_level: ex.UnitLevel, *keyed: Mapping[tuple[str, dt.date], Any]
+) -> tuple[list[tuple[str, str, str]], tuple[dt.date, ...]]:
+    """Groups and months of an aggregate expression: the organisations and months in its data."""
+    level = "pct" if unit_level == "commissioner" else unit_level
+    units = sorted({u for k in keyed for u, _m in k})
+    months = tuple(sorted({m for k in keyed for _u, m in k}))
+    return [(level, u, u) for u in units], months
+
+
 def compute(spec: ComputeSpec, ctx: ex.Context, con: Any, units: Units) -> list[Value]:
     """Every organisation × month of `ctx.months`: practice, locality and PCT for practice-level
-    expressions, provider for provider-level ones."""
+    expressions, provider for provider-level ones; for an aggregate expression, every
+    organisation and month in its data."""
     info = ex.EXPRESSIONS[spec.numerator.name]
     groups = _groups(units, info.unit)
     months = tuple(ctx.months)
@@ -178,6 +198,8 @@ def compute(spec: ComputeSpec, ctx: ex.Context, con: Any, units: Units) -> list[
     den: dict[tuple[str, dt.date], float] | None = None
     if spec.denominator is not None:
         den = _counts(con, ex.evaluate(spec.denominator.name, ctx, spec.denominator.params))
+    if info.aggregate:
+        groups, months = _data_groups(info.unit, num, den or {})
     sums: dict[tuple[str, str, dt.date], list[float]] = {}
     for level, org, unit in groups:
         for month in months:
@@ -200,6 +222,9 @@ def _compute_percentile(
     groups: Sequence[tuple[str, str, str]],
     months: Sequence[dt.date],
 ) -> list[Value]:
+    info = ex.EXPRESSIONS[spec.numerator.name]
+    if info.banded:
+        return _compute_banded_percentile(spec, ctx, con, info.unit)
     dist = _distribution(con, ex.evaluate(spec.numerator.name, ctx, spec.numerator.params))
     merged: dict[tuple[str, str, dt.date], dict[int, int]] = {}
     for level, org, unit in groups:
@@ -213,4 +238,32 @@ def _compute_percentile(
         value = None if q is None else q * spec.scale
         total = float(sum(counts.values()))
         values.append(Value(level, org, month, total, None, value, None, None))
+    return values
+
+
+def _compute_banded_percentile(
+    spec: ComputeSpec, ctx: ex.Context, con: Any, unit_level: ex.UnitLevel
+) -> list[Value]:
+    """Percentiles interpolated within published week bands (in weeks, times `spec.scale`)."""
+    bands: dict[tuple[str, dt.date], list[agg.Band]] = defaultdict(list)
+    frame = con.execute(ex.evaluate(spec.numerator.name, ctx, spec.numerator.params))
+    for row in frame.to_dict("records"):
+        if row["unit"] is None:
+            continue
+        to = row["weeks_to"]
+        weeks_to = None if to is None or pd.isna(to) else int(to)
+        key = (str(row["unit"]), _as_date(row["month"]))
+        bands[key].append(agg.Band(int(row["weeks_from"]), weeks_to, int(row["count"])))
+    groups, months = _data_groups(unit_level, bands)
+    values = []
+    for level, org, unit in groups:
+        for month in months:
+            found = bands.get((unit, month))
+            if found is None:
+                continue
+            counts = agg.band_counts(found)
+            total = float(sum(counts))
+            q = rtt_analytics.percentile_interpolated(counts, spec.percentile) if total else None
+            value = None if q is None else q * spec.scale
+            values.append(Value(level, org, month, total, None, value, None, None))
     return values

@@ -43,9 +43,10 @@ from typing import Any, Literal
 import ibis
 import ibis.expr.types as ir
 
+from pbc.analytics.indicators import aggregates
 from pbc.analytics.indicators import rtt as rtt_analytics
 
-UnitLevel = Literal["practice", "provider"]
+UnitLevel = Literal["practice", "provider", "commissioner"]
 
 EMERGENCY_METHODS = ("21", "22", "23", "24", "28", "2A", "2B", "2C", "2D")
 ELECTIVE_METHODS = ("11", "12", "13")
@@ -125,19 +126,33 @@ Expression = Callable[..., ir.Table]
 
 @dataclass(frozen=True)
 class ExpressionInfo:
+    """A registered expression: its unit, whether it is a distribution of waits (`banded`:
+    of week bands, in weeks) and, for an expression over a published aggregate dataset, the
+    dataset (its organisations are those in the data, not the app's practices and providers)."""
+
     function: Expression
     unit: UnitLevel
     distribution: bool = False
+    banded: bool = False
+    dataset: str | None = None
+
+    @property
+    def aggregate(self) -> bool:
+        return self.dataset is not None
 
 
 EXPRESSIONS: dict[str, ExpressionInfo] = {}
 
 
 def expression(
-    name: str, unit: UnitLevel = "practice", distribution: bool = False
+    name: str,
+    unit: UnitLevel = "practice",
+    distribution: bool = False,
+    banded: bool = False,
+    dataset: str | None = None,
 ) -> Callable[[Expression], Expression]:
     def register(function: Expression) -> Expression:
-        EXPRESSIONS[name] = ExpressionInfo(function, unit, distribution)
+        EXPRESSIONS[name] = ExpressionInfo(function, unit, distribution, banded, dataset)
         return function
 
     return register
@@ -448,3 +463,87 @@ def rtt_wait_days(ctx: Context, pathway_type: rtt_analytics.PathwayType = "admit
     return w.group_by(unit=w.gp_practice_code, month=w.month, wait_days=w.wait_days).aggregate(
         count=w.count().cast("float64")
     )
+
+
+# --- published aggregate returns (no patient-level rows) ---------------------------------------
+
+
+def _commissioner_unit(code: ir.StringValue) -> ir.StringValue:
+    """A commissioner's 3-character code ('5P200' -> '5P2'), as `aggregates.commissioner_pct`."""
+    five = (code.length() == 5) & code.endswith("00")
+    return five.ifelse(code.substr(0, 3), code)
+
+
+def _rtt_returns(
+    ctx: Context, pathway_type: str, treatment_function_codes: Sequence[str] | None
+) -> ir.Table:
+    r = ctx.table("rtt_returns")
+    r = r.filter((r.pathway_type == pathway_type) & r.commissioner_code.notnull())
+    if treatment_function_codes:
+        r = r.filter(r.treatment_function_code.isin(list(treatment_function_codes)))
+    r = r.mutate(unit=_commissioner_unit(r.commissioner_code), month=r.month.truncate("M"))
+    return _in_months(r, ctx)
+
+
+@expression("rtt_returns.pathways", unit="commissioner", dataset="rtt_returns")
+def rtt_returns_pathways(
+    ctx: Context,
+    pathway_type: str = "admitted",
+    within_18_weeks: bool | None = None,
+    treatment_function_codes: Sequence[str] | None = None,
+) -> ir.Table:
+    """Pathways in the published RTT returns by commissioner and month, from the week bands
+    (`within_18_weeks`: the bands up to 18 weeks; the returns' own totals are never read)."""
+    r = _rtt_returns(ctx, pathway_type, treatment_function_codes)
+    if within_18_weeks is not None:
+        within = r.weeks_to.notnull() & (r.weeks_to <= aggregates.EIGHTEEN_WEEKS)
+        r = r.filter(within if within_18_weeks else ~within)
+    return r.group_by(["unit", "month"]).aggregate(
+        count=r.pathways.fill_null(0).sum().cast("float64")
+    )
+
+
+@expression(
+    "rtt_returns.weeks",
+    unit="commissioner",
+    distribution=True,
+    banded=True,
+    dataset="rtt_returns",
+)
+def rtt_returns_weeks(
+    ctx: Context,
+    pathway_type: str = "admitted",
+    treatment_function_codes: Sequence[str] | None = None,
+) -> ir.Table:
+    """Pathways per commissioner, month and week band (weeks_from, weeks_to)."""
+    r = _rtt_returns(ctx, pathway_type, treatment_function_codes)
+    return r.group_by(["unit", "month", "weeks_from", "weeks_to"]).aggregate(
+        count=r.pathways.fill_null(0).sum().cast("float64")
+    )
+
+
+@expression("ae_attendances.count", unit="provider", dataset="ae_attendances")
+def ae_attendance_count(
+    ctx: Context,
+    measure: str = "attendances",
+    within_4_hours: bool = False,
+    department_types: Sequence[str] | None = None,
+) -> ir.Table:
+    """A measure of the published monthly A&E statistics by provider and month, summed over
+    `department_types` (all by default); `within_4_hours`: attendances less those over four
+    hours."""
+    a = ctx.table("ae_attendances")
+    if department_types:
+        a = a.filter(a.department_type.isin(list(department_types)))
+    a = a.mutate(unit=a.provider_code, month=a.month.truncate("M"))
+    a = _in_months(a, ctx)
+    if within_4_hours:
+        sign = ibis.cases(
+            (a.measure == "attendances", 1), (a.measure == "over_4_hours", -1), else_=0
+        )
+        a = a.filter(a.measure.isin(["attendances", "over_4_hours"]))
+        value = (a["count"].fill_null(0) * sign).sum()
+    else:
+        a = a.filter(a.measure == measure)
+        value = a["count"].fill_null(0).sum()
+    return a.group_by(["unit", "month"]).aggregate(count=value.cast("float64"))

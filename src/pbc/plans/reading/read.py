@@ -22,13 +22,14 @@ import os
 import zipfile
 from pathlib import Path
 
-from pbc.plans.reading.assemble import Event, assemble
+from pbc.plans.reading.assemble import Event, Loose, PlanTitle, Row, assemble
 from pbc.plans.reading.docx_reader import read_docx
 from pbc.plans.reading.model import ParsedPlan, PlanReadError, count_text_chars
 from pbc.plans.reading.text_cells import is_tab_cell_text, read_tab_cells
 from pbc.plans.reading.text_columns import is_tab_column_text, read_tab_columns
 from pbc.plans.reading.timescales import financial_year_start
 from pbc.plans.reading.xlsx_reader import read_xlsx
+from pbc.uploads import UploadLimits, UploadRefused, check_file
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -41,18 +42,32 @@ def read_plan(
     filename: str | None = None,
     *,
     financial_year: str = DEFAULT_FINANCIAL_YEAR,
+    limits: UploadLimits | None = None,
 ) -> ParsedPlan:
     """Read a commissioning plan document (text export, .docx or .xlsx) into a `ParsedPlan`.
 
     `source` is a path or the file's bytes (an upload); `filename` names it in messages (for a path
     it defaults to the file's name). `financial_year` ("2008/09") is the plan's year: due dates
-    before its 1 April give warnings. Raises `PlanReadError` if the file cannot be read as a plan.
+    before its 1 April give warnings. `limits` are the upload limits (`pbc.uploads`; default
+    ones if not given): the file's size and, for a .docx or .xlsx, its expansion are checked
+    before it is read, and no cell or line may be longer than the cell-length cap. Raises
+    `PlanReadError` if the file cannot be read as a plan.
     """
+    limits = limits or UploadLimits()
     if isinstance(source, bytes):
         data, name = source, filename or "uploaded file"
+        checked: bytes | Path = data
     else:
         path = Path(source)
         name = filename or path.name
+        checked = path
+    try:
+        check_file(checked, name, limits)
+    except UploadRefused as refused:
+        raise PlanReadError(name, refused.detail) from None
+    except OSError as error:
+        raise PlanReadError(name, f"cannot be opened ({error.strerror or error})") from error
+    if not isinstance(source, bytes):
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -93,10 +108,33 @@ def read_plan(
             events, wrapped = list(read_tab_cells(text)), False
         else:
             raise PlanReadError(name, f"no recognisable header row (expected {EXPECTED_COLUMNS})")
+    _check_cell_lengths(events, name, limits)
     assemble(events, plan, wrapped=wrapped, fy_start=fy_start)
     if not plan.objectives:
         raise PlanReadError(name, "a header row was found but no objectives under it")
     return plan
+
+
+def _check_cell_lengths(events: list[Event], name: str, limits: UploadLimits) -> None:
+    """Refuse a table cell, heading or loose text longer than the cell-length cap."""
+    cap = limits.max_cell_chars
+    for event in events:
+        if isinstance(event, Row):
+            texts = [
+                (f"{event.location}, field {role}", "\n".join(lines))
+                for role, lines in event.cells.items()
+            ]
+        elif isinstance(event, Loose):
+            texts = [(event.location, event.text)]
+        else:
+            texts = [("a heading", event.text if isinstance(event, PlanTitle) else event.title)]
+        for where, text in texts:
+            if len(text) > cap:
+                raise PlanReadError(
+                    name,
+                    f"{where}: the value has {len(text):,} characters, more than the "
+                    f"{cap:,} allowed",
+                )
 
 
 def _read_package(data: bytes, name: str) -> tuple[list[Event], int]:
@@ -105,10 +143,13 @@ def _read_package(data: bytes, name: str) -> tuple[list[Event], int]:
             members = set(package.namelist())
     except zipfile.BadZipFile as error:
         raise PlanReadError(name, f"the file is a damaged ZIP package ({error})") from error
+    kind = "Office file"
     try:
         if "word/document.xml" in members:
+            kind = "Word document (.docx)"
             doc = read_docx(data)
         elif "xl/workbook.xml" in members:
+            kind = "Excel workbook (.xlsx)"
             doc = read_xlsx(data)
         else:
             raise PlanReadError(
@@ -117,7 +158,7 @@ def _read_package(data: bytes, name: str) -> tuple[list[Event], int]:
     except PlanReadError:
         raise
     except Exception as error:  # a broken package can fail anywhere inside the libraries
-        raise PlanReadError(name, f"the Office file could not be read ({error})") from error
+        raise PlanReadError(name, f"not a readable {kind} ({error})") from error
     if not doc.header_found:
         raise PlanReadError(name, f"no recognisable header row (expected {EXPECTED_COLUMNS})")
     return doc.events, doc.text_chars

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pbc.warehouse.layouts import prescribing
+from pbc.warehouse.layouts import ae, list_sizes, practices, prescribing, qof, rtt
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
 from pbc.warehouse.layouts.readers import checksum_and_encoding, file_format, previews
-from pbc.warehouse.layouts.spec import Layout, normalise_name
+from pbc.warehouse.layouts.spec import PERIOD, Layout, normalise_name
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ImportRefused
 
@@ -36,6 +36,9 @@ def register(*layouts: Layout) -> None:
 
 
 register(*prescribing.LAYOUTS)
+register(*list_sizes.LAYOUTS)
+register(*practices.LAYOUTS)
+register(*qof.LAYOUTS, *rtt.LAYOUTS, *ae.LAYOUTS)
 
 
 def layouts_for(dataset: str) -> tuple[Layout, ...]:
@@ -128,6 +131,29 @@ def resolve(
             f"layout {found.layout.name} does not carry its period in the file: give --period "
             f"YYYY-MM ({found.layout.period_text})",
         )
+    if found.layout.needs_period and period is not None:
+        quarterly = [
+            name
+            for name, value in found.layout.constants.items()
+            if value == PERIOD and name in ds.names and ds.field(name).starts == "quarter"
+        ]
+        if quarterly and int(period[5:7]) not in (1, 4, 7, 10):
+            raise ImportRefused(
+                source_name,
+                f"--period {period} is not the first month of a quarter: layout "
+                f"{found.layout.name} counts a quarter ({found.layout.period_text})",
+            )
+        yearly = [
+            name
+            for name, value in found.layout.constants.items()
+            if value == PERIOD and name in ds.names and ds.field(name).starts == "financial_year"
+        ]
+        if yearly and int(period[5:7]) != 4:
+            raise ImportRefused(
+                source_name,
+                f"--period {period} is not the first month of a financial year: layout "
+                f"{found.layout.name} covers a year ({found.layout.period_text})",
+            )
     return Resolved(found, fmt, encoding, checksum)
 
 

@@ -23,16 +23,22 @@ from typing import Literal
 #   dd-mon-yy   01-Apr-17, 01-APR-2017
 #   dd/mm/yyyy  01/04/2017
 #   iso         2017-04-01 (a time part is dropped)
+#   mm/yy       04/13 (first day of the month; NHSBSA's list-size 'Month' column)
 #   excel       an Excel serial day number (42826), or an ISO date from a real date cell
-DateForm = Literal["yyyymm", "yyyymmdd", "ddmonyyyy", "dd-mon-yy", "dd/mm/yyyy", "iso", "excel"]
+#   month-yyyy  APRIL-2022, April 2022, after any label: RTT-APRIL-2022, MSitAE-APRIL-2019 (NHS
+#               England's period labels; first day of the month)
+# A column may name several forms (a tuple): the first that reads the value wins. Every form
+# also reads an ISO date (a spreadsheet's real date cell arrives as one).
 DATE_FORMS: tuple[str, ...] = (
     "yyyymm",
+    "mm/yy",
     "yyyymmdd",
     "ddmonyyyy",
     "dd-mon-yy",
     "dd/mm/yyyy",
     "iso",
     "excel",
+    "month-yyyy",
 )
 
 PERIOD = "{period}"
@@ -54,22 +60,41 @@ class Column:
 
     - `names`: the column's header names in every year's form (any one matches).
     - `position`: for a headerless file, the documented column number (1 is the first).
-    - `date`: the date form of the column (see `DATE_FORMS`); the value becomes an ISO date.
+    - `date`: the date form(s) of the column (see `DATE_FORMS`); the value becomes an ISO date.
+    - `truncate`: "month" or "quarter": the date becomes the first day of its month or
+      (calendar) quarter (a monthly snapshot's quarter, say).
     - `recode`: published value -> pbc value, compared after trimming, ignoring case; values
       not listed pass unchanged (and the dataset's own checks judge them).
     - `optional`: the column is missing from some years' files (the field is then empty).
+    - `extract`: a regular expression whose first group is the value (applied before dates and
+      `recode`), for a published code that carries a prefix: "IP100" -> "100" with
+      `^(?:IP|AP|NP)(.+)$`. A value it does not match passes unchanged. Several columns may read
+      one published column (the prefix itself can be another field: `^(IP|AP|NP)`).
     """
 
     field: str
     names: tuple[str, ...] = ()
     position: int | None = None
-    date: str | None = None
+    date: str | tuple[str, ...] | None = None
     recode: Mapping[str, str] | None = None
     optional: bool = False
+    truncate: Literal["month", "quarter"] | None = None
+    extract: str | None = None
+
+    @property
+    def date_forms(self) -> tuple[str, ...]:
+        if self.date is None:
+            return ()
+        return (self.date,) if isinstance(self.date, str) else tuple(self.date)
 
     def __post_init__(self) -> None:
-        if self.date is not None and self.date not in DATE_FORMS:
-            raise ValueError(f"column {self.field}: unknown date form {self.date!r}")
+        for form in self.date_forms:
+            if form not in DATE_FORMS:
+                raise ValueError(f"column {self.field}: unknown date form {form!r}")
+        if self.truncate is not None and not self.date_forms:
+            raise ValueError(f"column {self.field}: truncate needs a date form")
+        if self.extract is not None and re.compile(self.extract).groups < 1:
+            raise ValueError(f"column {self.field}: extract needs a group: {self.extract!r}")
 
 
 @dataclass(frozen=True)
@@ -92,12 +117,14 @@ class Unpivot:
 @dataclass(frozen=True)
 class Drop:
     """Rows to drop and count, not load: where `field`'s published value (trimmed, ignoring
-    case) is one of `values` or matches `pattern` (a regular expression, from the start)."""
+    case) is one of `values`, or matches `pattern` (a regular expression, from the start), or
+    is present and not one of `other_than` (rows of other organisation types, say)."""
 
     field: str
     reason: str
     values: tuple[str, ...] = ()
     pattern: str | None = None
+    other_than: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

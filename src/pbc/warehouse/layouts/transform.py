@@ -49,33 +49,44 @@ class Converted:
         return sum(self.dropped.values())
 
 
-def _date_sql(x: str, form: str) -> str:
-    """ISO text of a date in `form` (see `spec.DATE_FORMS`); other text passes unchanged."""
-    iso = f"TRY_CAST(TRY_CAST({x} AS TIMESTAMP) AS DATE)"
+def _date_tries(x: str, form: str) -> list[str]:
+    """SQL DATE expressions reading `x` in `form` (NULL when it does not)."""
     if form == "yyyymm":
         digits = f"regexp_replace({x}, '[-_/ ]', '', 'g')"
-        parsed = (
+        return [
             f"(CASE WHEN regexp_full_match({x}, '[0-9]{{4}}[-_/ ]?(0[1-9]|1[0-2])') "
-            f"THEN left({digits}, 4) || '-' || substr({digits}, 5, 2) || '-01' END)"
-        )
-        return f"COALESCE({parsed}, CAST({iso} AS VARCHAR), {x})"
+            f"THEN CAST(left({digits}, 4) || '-' || substr({digits}, 5, 2) || '-01' AS DATE) END)"
+        ]
+    if form == "mm/yy":
+        return [f"CAST(TRY_STRPTIME('01/' || {x}, '%d/%m/%y') AS DATE)"]
+    if form == "month-yyyy":
+        tail = f"regexp_extract({x}, '([A-Za-z]+)[- ]([0-9]{{4}})$', ['m', 'y'])"
+        return [f"CAST(TRY_STRPTIME({tail}.m || '-' || {tail}.y, '%B-%Y') AS DATE)"]
+    if form == "excel":
+        return [
+            f"(CASE WHEN regexp_full_match({x}, '[0-9]{{1,6}}(\\.0*)?') "
+            f"THEN DATE '1899-12-30' + CAST(split_part({x}, '.', 1) AS INTEGER) END)",
+            f"CAST(TRY_STRPTIME({x}, '%d/%m/%Y') AS DATE)",
+        ]
     formats = {
         "yyyymmdd": ["%Y%m%d"],
         "ddmonyyyy": ["%d%b%Y"],
         "dd-mon-yy": ["%d-%b-%y", "%d-%b-%Y"],
         "dd/mm/yyyy": ["%d/%m/%Y"],
         "iso": [],
-        "excel": ["%d/%m/%Y"],
     }[form]
-    tries = [f"CAST(TRY_STRPTIME({x}, {sql_string(f)}) AS DATE)" for f in formats]
-    if form == "excel":
-        serial = (
-            f"(CASE WHEN regexp_full_match({x}, '[0-9]{{1,6}}(\\.0*)?') "
-            f"THEN DATE '1899-12-30' + CAST(split_part({x}, '.', 1) AS INTEGER) END)"
-        )
-        tries.insert(0, serial)
-    tries.append(iso)
-    return f"COALESCE(CAST(COALESCE({', '.join(tries)}) AS VARCHAR), {x})"
+    return [f"CAST(TRY_STRPTIME({x}, {sql_string(f)}) AS DATE)" for f in formats]
+
+
+def _date_sql(x: str, forms: tuple[str, ...], truncate: str | None = None) -> str:
+    """ISO text of a date in one of `forms` (see `spec.DATE_FORMS`), or of an ISO date, cut to
+    its month or quarter's first day if `truncate`; other text passes unchanged."""
+    tries = [t for form in forms for t in _date_tries(x, form)]
+    tries.append(f"TRY_CAST(TRY_CAST({x} AS TIMESTAMP) AS DATE)")
+    date = f"COALESCE({', '.join(tries)})"
+    if truncate is not None:
+        date = f"CAST(date_trunc('{truncate}', {date}) AS DATE)"
+    return f"COALESCE(CAST({date} AS VARCHAR), {x})"
 
 
 def _recode_sql(x: str, recode: dict[str, str]) -> str:
@@ -95,8 +106,10 @@ def _column_sql(col: Column, match: Match) -> str:
     if index is None:
         return "CAST(NULL AS VARCHAR)"
     x = _raw(index)
-    if col.date is not None:
-        x = _date_sql(x, col.date)
+    if col.extract is not None:
+        x = f"COALESCE(NULLIF(regexp_extract({x}, {sql_string(col.extract)}, 1), ''), {x})"
+    if col.date_forms:
+        x = _date_sql(x, col.date_forms, col.truncate)
     if col.recode:
         x = _recode_sql(x, dict(col.recode))
     return x
@@ -115,6 +128,9 @@ def _drop_sql(layout: Layout, match: Match) -> str:
             conds.append(f"list_contains([{listed}], upper({x}))")
         if d.pattern:
             conds.append(f"regexp_matches({x}, {sql_string('^(?:' + d.pattern + ')')}, 'i')")
+        if d.other_than:
+            listed = ", ".join(sql_string(v.strip().upper()) for v in d.other_than)
+            conds.append(f"({x} IS NOT NULL AND NOT list_contains([{listed}], upper({x})))")
         if conds:
             cases.append(f"WHEN {' OR '.join(conds)} THEN {sql_string(d.reason)}")
     return f"(CASE {' '.join(cases)} END)" if cases else "CAST(NULL AS VARCHAR)"
@@ -184,6 +200,7 @@ def convert(
     )
     con = duckdb.connect(config={"temp_directory": str(temp_dir)})
     try:
+        con.execute("SET enable_progress_bar = false")
         con.register("src", reader)
         con.execute("CREATE TABLE raw AS SELECT * FROM src")
         con.unregister("src")
@@ -198,11 +215,16 @@ def convert(
             (number, "", text, f"row has {found} fields; the header has {expected}")
             for number, found, expected, text in ragged.rows
         ]
-        key = [k for k in ds.key if k in layout.fields()]
+        # An optional key field the layout does not fill is empty on every row (a return by
+        # commissioner has no provider): still part of the key. A required one must be there.
+        key = [k for k in ds.key if k in layout.fields() or not ds.field(k).required]
         names = ", ".join(ident(f) for f in ds.names)
         kept = "SELECT * FROM conv WHERE _drop IS NULL"
         if key and len(key) == len(ds.key):
-            has_key = " AND ".join(f"{ident(k)} IS NOT NULL" for k in key)
+            has_key = (
+                " AND ".join(f"{ident(k)} IS NOT NULL" for k in key if ds.field(k).required)
+                or "TRUE"
+            )
             by = ", ".join(ident(k) for k in key)
             if layout.split_rows == "sum":
                 kept, merged = _summed(ds, layout, key, kept, has_key, by)

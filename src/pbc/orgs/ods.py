@@ -1,0 +1,211 @@
+"""Organisations from the ODS files: practices, PCNs and commissioners of every era.
+
+`sync(...)` creates or updates the app's organisations from the warehouse's `practices` (the
+ODS practice file, epraccur) and `pcn_memberships` (the ePCN file) rows, in one transaction,
+with one audit event. It runs after either file is imported in its published layout
+(`pbc.warehouse.actions.run_import`), so the order of the two imports does not matter.
+
+- Every commissioner a practice names (PCT 5P3, care trust TAK, CCG or sub-ICB location 00K,
+  national YDD82; 5-character forms such as 00C00 read as 00C) becomes a `Pct` with its kind,
+  parent (ICB, area team or SHA) and region.
+- A practice's locality is its current PCN (a `Locality` of kind "pcn"), or, in no PCN, its
+  commissioner's "practices in no PCN" locality. A demo locality (a PBC consortium) keeps its
+  practices unless the ePCN file names a PCN for them.
+- The dated hierarchy is kept in `OrgLink`: practice -> commissioner (ODS join and left
+  dates), practice -> PCN (ePCN start and end dates), commissioner -> parent -> region.
+
+Choices: only rows whose code is a GP practice code (A12345) become practices (the ODS file
+also lists out-of-hours services, walk-in centres and prisons with other code shapes, kept in
+the warehouse); a practice with no commissioner is skipped and counted. A commissioner's name
+is its code until a file names it (the ODS practice file does not carry commissioner names).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from pbc import codes
+from pbc.orgs import audit
+from pbc.orgs.models import Locality, OrgLink, Pct, Practice
+
+
+@dataclass
+class SyncSummary:
+    commissioners_created: int = 0
+    pcns_created: int = 0
+    practices_created: int = 0
+    practices_updated: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "commissioners_created": self.commissioners_created,
+            "pcns_created": self.pcns_created,
+            "practices_created": self.practices_created,
+            "practices_updated": self.practices_updated,
+            "skipped": self.skipped[:20],
+        }
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _commissioner(code: str, parent: str, region: str, summary: SyncSummary) -> Pct:
+    code = codes.normalise_commissioner_code(code)
+    pct = Pct.objects.filter(code=code).first()
+    if pct is None:
+        pct = Pct(code=code, slug=code.lower(), name=code, kind=codes.commissioner_kind(code))
+        summary.commissioners_created += 1
+    if parent:
+        pct.parent_code = parent
+    if region:
+        pct.region_code = region
+    pct.full_clean()
+    pct.save()
+    return pct
+
+
+def _link(child_kind: str, child: str, parent_kind: str, parent: str, **kw: Any) -> None:
+    OrgLink.objects.update_or_create(
+        child_kind=child_kind,
+        child_code=child,
+        parent_kind=parent_kind,
+        parent_code=parent,
+        start_date=kw.pop("start_date", None),
+        defaults=kw,
+    )
+
+
+def current_pcns(
+    memberships: Iterable[Mapping[str, object]], today: dt.date
+) -> dict[str, Mapping[str, object]]:
+    """Each practice's PCN membership in force on `today` (the latest started, if several)."""
+    out: dict[str, Mapping[str, object]] = {}
+    for m in memberships:
+        start, end = _date(m.get("start_date")), _date(m.get("end_date"))
+        if start is not None and start > today or end is not None and end < today:
+            continue
+        code = str(m["gp_practice_code"])
+        prior = out.get(code)
+        if prior is None or (start or dt.date.min) >= (
+            _date(prior.get("start_date")) or dt.date.min
+        ):
+            out[code] = m
+    return out
+
+
+@transaction.atomic
+def sync(
+    user: Any,
+    practices: Iterable[Mapping[str, object]],
+    memberships: Iterable[Mapping[str, object]],
+    *,
+    today: dt.date | None = None,
+    source: str = "ods",
+) -> SyncSummary:
+    """Create or update commissioners, PCNs and practices from ODS rows (see the module)."""
+    today = today or dt.date.today()
+    summary = SyncSummary()
+    members = list(memberships)
+    pcn_now = current_pcns(members, today)
+    rows = {str(r["gp_practice_code"]): r for r in practices}
+    for m in members:
+        _link(
+            "practice",
+            str(m["gp_practice_code"]),
+            "pcn",
+            str(m["pcn_code"]),
+            start_date=_date(m.get("start_date")),
+            end_date=_date(m.get("end_date")),
+            source="epcn",
+        )
+    commissioners: dict[str, Pct] = {}
+    for code, row in sorted(rows.items()):
+        if not codes.is_practice_code(code):
+            continue
+        member = pcn_now.get(code)
+        raw = str(row.get("pct_code") or (member or {}).get("commissioner_code") or "")
+        if not raw:
+            summary.skipped.append(f"{code}: no commissioner")
+            continue
+        key = codes.normalise_commissioner_code(raw)
+        if key not in commissioners:
+            commissioners[key] = _commissioner(
+                raw, str(row.get("parent_code") or ""), str(row.get("region_code") or ""), summary
+            )
+            pct = commissioners[key]
+            if pct.parent_code:
+                _link(
+                    "commissioner",
+                    pct.code,
+                    codes.commissioner_kind(pct.parent_code),
+                    pct.parent_code,
+                    source="epraccur",
+                )
+            if pct.region_code:
+                _link("commissioner", pct.code, "region", pct.region_code, source="epraccur")
+        pct = commissioners[key]
+        _link(
+            "practice",
+            code,
+            "commissioner",
+            pct.code,
+            start_date=_date(row.get("commissioner_start_date")),
+            source="epraccur",
+        )
+        existing = Practice.objects.select_related("locality").filter(code=code).first()
+        if member is not None:
+            pcn_code = str(member["pcn_code"])
+            locality = Locality.objects.filter(kind=Locality.Kind.PCN, code=pcn_code).first()
+            if locality is None:
+                locality = Locality.objects.create(
+                    pct=pct,
+                    slug=f"pcn-{pcn_code.lower()}",
+                    name=str(member.get("pcn_name") or pcn_code),
+                    kind=Locality.Kind.PCN,
+                    code=pcn_code,
+                )
+                summary.pcns_created += 1
+        elif existing is not None and existing.locality.kind == Locality.Kind.CONSORTIUM:
+            locality = existing.locality
+        else:
+            locality, _ = Locality.objects.get_or_create(
+                slug=f"{pct.slug}-no-pcn",
+                defaults={
+                    "pct": pct,
+                    "name": f"{pct.name}: practices in no PCN",
+                    "kind": Locality.Kind.NO_PCN,
+                },
+            )
+        values = {
+            "name": str(row.get("practice_name") or code),
+            "locality": locality,
+            "status": str(row.get("status_code") or ""),
+            "open_date": _date(row.get("open_date")),
+            "close_date": _date(row.get("close_date")),
+        }
+        if existing is None:
+            practice = Practice(code=code, **values)
+            practice.full_clean()
+            practice.save()
+            summary.practices_created += 1
+        else:
+            for name, value in values.items():
+                setattr(existing, name, value)
+            existing.full_clean()
+            existing.save()
+            summary.practices_updated += 1
+    audit.record(user, "update", None, after={"ods_sync": summary.as_dict()}, detail=source)
+    return summary

@@ -1,0 +1,85 @@
+"""GP practices and primary care networks as ODS publishes them. docs/data.md "The ODS
+practice file and the ePCN file" describes both with their sources.
+
+- `epraccur`: the ODS GP practice file (epraccur.csv, in epraccur.zip), headerless, 27
+  columns documented by position (every era: the commissioner column holds a PCT, a CCG or a
+  sub-ICB location code as the practice's parent at the time).
+- `epcn`: the ODS ePCN workbook (ePCN.xlsx), sheet "PCN Core Partner Details": one row per
+  practice and PCN membership, dated. Older and newer workbooks name the practice's parent
+  "CCG" or "Sub ICB Loc"; both are read.
+"""
+
+from __future__ import annotations
+
+from pbc.warehouse.layouts.spec import Column, Layout
+
+_ODS_DATES = ("yyyymmdd", "dd/mm/yyyy", "excel")
+
+EPRACCUR = Layout(
+    name="epraccur",
+    dataset="practices",
+    title="ODS GP practices (epraccur.csv): headerless, 27 columns",
+    source="NHS Digital Organisation Data Service (ODS), 'GP and GP practice related data', "
+    "epraccur, monthly (quarterly in the PCT era)",
+    spec="https://digital.nhs.uk/services/organisation-data-service/"
+    "export-data-files/csv-downloads/gp-and-gp-practice-related-data",
+    headerless=True,
+    width=27,
+    columns=(
+        Column("gp_practice_code", position=1),
+        Column("practice_name", position=2),
+        Column("region_code", position=3),  # National Grouping
+        Column("parent_code", position=4),  # High Level Health Geography
+        Column("postcode", position=10),
+        Column("open_date", position=11, date=_ODS_DATES),
+        Column("close_date", position=12, date=_ODS_DATES),
+        Column("status_code", position=13),
+        Column("pct_code", position=15),  # Commissioner
+        Column("commissioner_start_date", position=16, date=_ODS_DATES),
+        Column("prescribing_setting", position=26),
+    ),
+)
+
+EPCN = Layout(
+    name="epcn",
+    dataset="pcn_memberships",
+    title="ODS primary care networks (ePCN.xlsx), sheet 'PCN Core Partner Details'",
+    source="NHS Digital Organisation Data Service (ODS), 'GP and GP practice related data', "
+    "ePCN, monthly from 2019",
+    spec="https://digital.nhs.uk/services/organisation-data-service/"
+    "export-data-files/csv-downloads/gp-and-gp-practice-related-data",
+    columns=(
+        Column("gp_practice_code", names=("Partner Organisation Code",)),
+        Column("pcn_code", names=("PCN Code",)),
+        Column("pcn_name", names=("PCN Name",)),
+        Column(
+            "commissioner_code",
+            names=(
+                "Practice Parent Sub ICB Loc Code",
+                "Practice Parent Sub ICB Location Code",
+                "Practice Parent CCG Code",
+                "Partner Parent CCG Code",
+            ),
+            optional=True,
+        ),
+        Column("start_date", names=("Practice to PCN Relationship Start Date",), date=_ODS_DATES),
+        Column(
+            "end_date",
+            names=("Practice to PCN Relationship End Date",),
+            date=_ODS_DATES,
+            optional=True,
+        ),
+    ),
+    ignored=(
+        "Partner Name",
+        "Practice Parent Sub ICB Loc Name",
+        "Practice Parent Sub ICB Location Name",
+        "Practice Parent CCG Name",
+        "PCN Parent Sub ICB Loc Code",
+        "PCN Parent Sub ICB Loc Name",
+        "PCN Parent CCG Code",
+        "PCN Parent CCG Name",
+    ),
+)
+
+LAYOUTS = (EPRACCUR, EPCN)

@@ -1,0 +1,193 @@
+"""Referral-to-treatment returns as published: the Department of Health's monthly RTT
+statistics by commissioner (PCT) or by provider (2007-2013 .xls forms, one per pathway type),
+and NHS England's monthly "full CSV" extract (provider x commissioner x pathway type x
+treatment function, from 2013/14). Both are wide on weeks-waited bands; each band becomes one
+`rtt_returns` row. docs/data.md "RTT returns" describes them with their sources.
+
+Published totals (total rows: treatment function 999 / C_999 "Total"; total and percentage
+columns) are never loaded: pbc recomputes them from the bands. Total rows are dropped and
+counted; total columns are named in `ignored` so detection recognises the whole header.
+"""
+
+from __future__ import annotations
+
+from pbc.warehouse.layouts.spec import PERIOD, Column, Drop, Layout, Unpivot, WideColumn
+
+DH_SOURCE = (
+    "Department of Health, 'Referral to treatment (RTT) waiting times statistics', monthly, "
+    "commissioner-based and provider-based tables by treatment function (2007-2013)"
+)
+DH_SPEC = (
+    "https://www.gov.uk/government/collections/referral-to-treatment-waiting-times-statistics "
+    "(guidance: 'RTT waiting times data: technical definitions' and the monthly "
+    "statistical press notice)"
+)
+NHSE_SOURCE = (
+    "NHS England, 'Consultant-led Referral to Treatment Waiting Times Data', monthly full CSV "
+    "extract (from April 2013)"
+)
+NHSE_SPEC = (
+    "https://www.england.nhs.uk/statistics/statistical-work-areas/rtt-waiting-times/ "
+    "('Recording and reporting RTT waiting times guidance' and the full CSV data dictionary)"
+)
+
+# The DH forms code the pathway type into the treatment function code: IP100 (incomplete),
+# AP100 (admitted), NP100 (non-admitted); 999 is the total row, X01 "Other".
+DH_PATHWAY = {"IP": "incomplete", "AP": "admitted", "NP": "non_admitted"}
+# NHS England's RTT Part Type. Part_3 (new RTT periods: clock starts) has no wait bands.
+NHSE_PATHWAY = {
+    "Part_1A": "admitted",
+    "Part_1B": "non_admitted",
+    "Part_2": "incomplete",
+    "Part_2A": "incomplete_dta",
+}
+
+
+def dh_bands(top: int = 52) -> Unpivot:
+    """'>0-1' ... '>51-52', '52 plus': band '>k-(k+1)' is more than k and up to k+1 weeks."""
+    cols = [
+        WideColumn(
+            (f">{k}-{k + 1}", f"> {k}-{k + 1}"), {"weeks_from": str(k), "weeks_to": str(k + 1)}
+        )
+        for k in range(top)
+    ]
+    cols.append(WideColumn((f"{top} plus", f"{top}+", f">{top}"), {"weeks_from": str(top)}))
+    return Unpivot("pathways", tuple(cols))
+
+
+def nhse_bands(top: int) -> Unpivot:
+    """'Gt 00 To 01 Weeks SUM 1' ... then the open 'Gt 52 Weeks SUM 1' (or 104)."""
+    cols = [
+        WideColumn(
+            (f"Gt {k:02d} To {k + 1:02d} Weeks SUM 1",),
+            {"weeks_from": str(k), "weeks_to": str(k + 1)},
+        )
+        for k in range(top)
+    ]
+    cols.append(WideColumn((f"Gt {top:02d} Weeks SUM 1",), {"weeks_from": str(top)}))
+    return Unpivot("pathways", tuple(cols))
+
+
+def _dh_treatment_function() -> tuple[Column, ...]:
+    names = ("Treatment Function Code",)
+    return (
+        Column("treatment_function_code", names=names, extract=r"^(?:IP|AP|NP|C_)(.+)$"),
+        Column("pathway_type", names=names, extract=r"^(IP|AP|NP)", recode=DH_PATHWAY),
+        Column("treatment_function_name", names=("Treatment Function",)),
+    )
+
+
+DH_TOTAL_ROWS = Drop(
+    field="treatment_function_code",
+    reason="total row (treatment function 999 'Total'): pbc recomputes totals from the rows",
+    pattern=r"(IP|AP|NP|C_)?999$",
+)
+DH_IGNORED = (
+    "SHA Code",
+    "SHA Name",
+    "Patients with unknown clock start date",
+    "Total number of incomplete pathways",
+    "Total number of completed pathways (all)",
+    "Total number of completed pathways (with a known clock start)",
+    "Total number of completed pathways",
+    "Total within 18 weeks",
+    "Total (with a known clock start) within 18 weeks",
+    "% within 18 weeks",
+    "Median waiting time (in weeks)",
+    "95th percentile waiting time (in weeks)",
+)
+
+DH_COMMISSIONER = Layout(
+    name="rtt_dh_commissioner",
+    dataset="rtt_returns",
+    title="DH RTT statistics, commissioner-based: PCT x treatment function x week band "
+    "(admitted, non-admitted or incomplete; 2007-2013)",
+    source=DH_SOURCE,
+    spec=DH_SPEC,
+    columns=(
+        Column("commissioner_code", names=("PCT Code", "Commissioner Code")),
+        *_dh_treatment_function(),
+    ),
+    ignored=(*DH_IGNORED, "PCT Name", "Commissioner Name"),
+    constants={"month": PERIOD},
+    unpivot=dh_bands(),
+    drops=(DH_TOTAL_ROWS,),
+    period_text="the month of the return, which the file gives only in its name or title",
+)
+
+DH_PROVIDER = Layout(
+    name="rtt_dh_provider",
+    dataset="rtt_returns",
+    title="DH RTT statistics, provider-based: trust x treatment function x week band "
+    "(admitted, non-admitted or incomplete; 2007-2013)",
+    source=DH_SOURCE,
+    spec=DH_SPEC,
+    columns=(
+        Column("provider_code", names=("Provider Code", "Trust Code")),
+        *_dh_treatment_function(),
+    ),
+    ignored=(*DH_IGNORED, "Provider Name", "Trust Name"),
+    constants={"month": PERIOD},
+    unpivot=dh_bands(),
+    drops=(DH_TOTAL_ROWS,),
+    period_text="the month of the return, which the file gives only in its name or title",
+)
+
+
+def _nhse(name: str, top: int, title: str) -> Layout:
+    return Layout(
+        name=name,
+        dataset="rtt_returns",
+        title=title,
+        source=NHSE_SOURCE,
+        spec=NHSE_SPEC,
+        columns=(
+            Column("month", names=("Period",), date="month-yyyy"),
+            Column("provider_code", names=("Provider Org Code",)),
+            Column("commissioner_code", names=("Commissioner Org Code",)),
+            Column("pathway_type", names=("RTT Part Type",), recode=NHSE_PATHWAY),
+            Column(
+                "treatment_function_code", names=("Treatment Function Code",), extract=r"^C_(.+)$"
+            ),
+            Column("treatment_function_name", names=("Treatment Function Name",)),
+        ),
+        ignored=(
+            "Provider Parent Org Code",
+            "Provider Parent Name",
+            "Provider Org Name",
+            "Commissioner Parent Org Code",
+            "Commissioner Parent Name",
+            "Commissioner Org Name",
+            "RTT Part Description",
+            "Total",
+            "Patients with unknown clock start date",
+            "Total All",
+        ),
+        unpivot=nhse_bands(top),
+        drops=(
+            Drop(
+                field="treatment_function_code",
+                reason="total row (treatment function C_999 'Total'): pbc recomputes totals",
+                pattern=r"(C_)?999$",
+            ),
+            Drop(
+                field="pathway_type",
+                reason="new RTT periods (Part_3, clock starts): a count with no waits",
+                values=("Part_3",),
+            ),
+        ),
+    )
+
+
+NHSE_FULL_CSV = _nhse(
+    "rtt_full_csv",
+    52,
+    "NHS England RTT full CSV extract, bands to 52 weeks and over (April 2013 - March 2021)",
+)
+NHSE_FULL_CSV_104 = _nhse(
+    "rtt_full_csv_104",
+    104,
+    "NHS England RTT full CSV extract, bands to 104 weeks and over (from April 2021)",
+)
+
+LAYOUTS = (DH_COMMISSIONER, DH_PROVIDER, NHSE_FULL_CSV, NHSE_FULL_CSV_104)
