@@ -22,6 +22,7 @@ from pbc.analytics.finance.contracts import (
     apportion_plan,
     plan_vs_actual,
 )
+from pbc.bulk import insert_rows
 from pbc.finance import contracts as review
 from pbc.finance.models import Contract, ContractPlan, SpendFact
 from pbc.finance.refresh import FactBuilder
@@ -100,7 +101,7 @@ def _hand_made_contract() -> tuple[Contract, dict[str, D]]:
     builder.add(codes[1], dt.date(2008, 5, 1), "outpatients", "activity", D("150.00"),
                 provider=provider, point_of_delivery="OPFA", treatment_function_code="110",
                 activity=3)  # fmt: skip
-    SpendFact.objects.bulk_create(builder.facts)
+    insert_rows(SpendFact, builder.facts)
     # Equal weights except the first practice, which counts double.
     weights = dict.fromkeys(codes, D(1000))
     weights[codes[0]] = D(2000)

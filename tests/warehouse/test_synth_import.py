@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pbc.synth import SynthConfig, write
 from pbc.warehouse import engine as wh_engine
-from pbc.warehouse.datasets import DATASETS
+from pbc.warehouse.datasets import GENERATED_DATASETS
 from pbc.warehouse.ingest import import_file
 from pbc.warehouse.status import warehouse_status
 
@@ -16,15 +16,15 @@ def test_every_generated_dataset_imports_without_rejections(tmp_path: Path) -> N
     fmt = "csv"  # the typed Parquet path is covered by test_ingest.py
     config = SynthConfig(population=300, seed=11, localities=("dacorum",), fault_rate=0.05)
     written = write(tmp_path / "files", fmt=fmt, config=config)
-    assert set(written) == set(DATASETS)
+    assert set(written) == set(GENERATED_DATASETS)
     data_dir = tmp_path / "data"
-    for name in DATASETS:
+    for name in GENERATED_DATASETS:
         result = import_file(name, tmp_path / "files" / f"{name}.{fmt}", data_dir=data_dir)
         assert result.rows_rejected == 0, (name, result.quarantine_path)
         assert result.rows_loaded == written[name]
 
     status = {d["name"]: d["rows"] for d in warehouse_status(data_dir)["datasets"]}  # type: ignore[union-attr]
-    assert status == written
+    assert {name: rows for name, rows in status.items() if rows} == written
     con = wh_engine.connect("duckdb")
     apc = wh_engine.table(con, "apc", data_dir=data_dir)
     assert apc.count().to_pyarrow().as_py() == written["apc"]

@@ -829,6 +829,15 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
+# Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E), which a
+# commissioner without patient-level rows loads instead, and the ODS ePCN file, which has no
+# 2008 equivalent. The synthetic generator and the demo make every other dataset.
+PUBLISHED_ONLY: frozenset[str] = frozenset(
+    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name}
+)
+GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
+
+
 def dataset(name: str) -> Dataset:
     """The declared dataset called `name`; KeyError naming the known datasets otherwise."""
     try:

@@ -13,8 +13,7 @@ from django.conf import settings
 from pbc import synth
 from pbc.warehouse import store
 from pbc.warehouse.actions import import_unless_unchanged, run_import
-from pbc.warehouse.datasets import DATASETS
-from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
+from pbc.warehouse.datasets import DATASETS, GENERATED_DATASETS
 from pbc.warehouse.models import ImportRun
 
 # Reference data first, then registers, then activity (the order a PCT would load them).
@@ -115,11 +114,7 @@ def import_all(scale: str, rebuild: bool = False) -> tuple[dict[str, int], int]:
     """Import every generated file of `scale` through the import path; a file already committed
     and recorded as it is now is skipped (`import_unless_unchanged`) unless `rebuild`.
     Returns rows loaded by dataset and how many files were imported."""
-    # The demo is patient level; the aggregate datasets (QOF, RTT returns, A&E) are what a
-    # commissioner without patient-level rows loads from published files.
-    # pcn_memberships (the ODS ePCN file) has no 2008 demo equivalent.
-    aggregates = {d.name for d in AGGREGATE_DATASETS} | {"pcn_memberships"}
-    assert set(IMPORT_ORDER) | aggregates == set(DATASETS), "every dataset has a place"
+    assert set(IMPORT_ORDER) == set(GENERATED_DATASETS), "every generated dataset has a place"
     folder = source_dir(scale)
     loaded: dict[str, int] = {}
     imported = 0
