@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pbc.orgs.models import Locality
+from pbc.periods import add_months
 from pbc.plans import actions
 from pbc.plans.models import (
     BusinessCase,
@@ -37,7 +38,6 @@ from pbc.plans.models import (
     Objective,
     Outcome,
     Plan,
-    add_months,
 )
 from pbc.plans.reading import read_plan
 from pbc.synth import geography
