@@ -857,7 +857,7 @@ WEIGHTED_POPULATIONS = Dataset(
     period_field="quarter_start",
     fields=(
         _PRACTICE,
-        _f("quarter_start", "date", True),
+        Field("quarter_start", "date", True, starts="quarter"),
         _f("weighting", "string", True, codes=WEIGHTINGS),
         _f("registered_patients", "int", True),
         _f("weighted_population", "float", True),

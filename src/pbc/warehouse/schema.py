@@ -90,6 +90,8 @@ class Dataset:
         for f in self.fields:
             codes = sorted(f.codes) if f.codes is not None else None
             parts.append(repr((f.name, f.type, f.required, codes, f.check, f.precision, f.scale)))
+            if f.starts is not None:
+                parts.append(f"{f.name} starts {f.starts}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     @property
