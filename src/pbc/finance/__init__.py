@@ -4,7 +4,7 @@ Entry points for the rest of the system:
 
 - `pbc.finance.refresh.refresh(month=None)`: recompute costing and the spend facts behind the
   statements for a month (the `pbc refresh` verb);
-- `pbc.finance.demo.load(scale)`: demo contracts, enhanced-service payments and approved
+- `pbc.demo.finance.load(scale)`: demo contracts, enhanced-service payments and approved
   2008/09 budgets, refreshed to month 10 (January 2009);
 - `pbc.finance.recoveries.agreed_recoveries(...)`: the hook the validation app fills with
   agreed challenge recoveries.

@@ -3,7 +3,7 @@
 `sync(...)` creates or updates the app's organisations from the warehouse's `practices` (the
 ODS practice file, epraccur) and `pcn_memberships` (the ePCN file) rows, in one transaction,
 with one audit event. It runs after either file is imported in its published layout
-(`pbc.warehouse.actions.run_import`), so the order of the two imports does not matter.
+(`pbc.imports.actions.run_import`), so the order of the two imports does not matter.
 
 - Every commissioner a practice names (PCT 5P3, care trust TAK, CCG or sub-ICB location 00K,
   national YDD82; 5-character forms such as 00C00 read as 00C) becomes a `Pct` with its kind,

@@ -35,8 +35,8 @@ from pbc.analytics.indicators import aggregates as agg
 from pbc.analytics.population import inequalities as iq
 from pbc.analytics.population import registers as reg
 from pbc.analytics.population.cohort import CONDITION_LABELS
+from pbc.imports.models import ImportRun
 from pbc.warehouse import engine as wh
-from pbc.warehouse.models import ImportRun
 from pbc.web.charts import (
     GREY,
     funnel_limit_traces,

@@ -435,6 +435,7 @@ LIST_SIZES = Dataset(
     "date for a monthly one); quarter_start is the calendar quarter it falls in.",
     key=("gp_practice_code", "quarter_start", "sex", "age_band"),
     period_field="quarter_start",
+    partition_by=("sex",),
     fields=(
         _PRACTICE,
         Field("quarter_start", "date", True, starts="quarter"),

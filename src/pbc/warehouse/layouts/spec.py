@@ -134,13 +134,16 @@ class Unpivot:
 class Drop:
     """Rows to drop and count, not load: where `field`'s published value (trimmed, ignoring
     case) is one of `values`, or matches `pattern` (a regular expression, from the start), or
-    is present and not one of `other_than` (rows of other organisation types, say)."""
+    is present and not one of `other_than` (rows of other organisation types, say); `unless`
+    keeps a row another field of which has one of the listed published values (a sex total,
+    age ALL, is dropped unless its sex is ALL too: the practice's total)."""
 
     field: str
     reason: str
     values: tuple[str, ...] = ()
     pattern: str | None = None
     other_than: tuple[str, ...] = ()
+    unless: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,8 @@ class Layout:
       quarantine naming the first. "sum": the specification splits one key over several rows
       (by pack size, say), so they are summed: the numeric `sum_fields` added, the other fields
       taken from the key's first row.
+    - `sum_reason`: the reason counted for the rows summed away (default: split rows), e.g.
+      single years of age summed into pbc's five-year bands.
     - `period_text`: what --period means for this form (the month, or the quarter's first
       month), for the refusal message.
     - `not_known_field`: the pbc field that notes which published fields carried a "not known"
@@ -213,6 +218,7 @@ class Layout:
     drops: tuple[Drop, ...] = ()
     split_rows: Literal["quarantine", "sum"] = "quarantine"
     sum_fields: tuple[str, ...] = ()
+    sum_reason: str | None = None
     period_text: str = "the month the file covers"
     not_known_field: str | None = None
     spells: Spells | None = None

@@ -183,8 +183,18 @@ def _drop_sql(layout: Layout, match: Match) -> str:
         if d.other_than:
             listed = ", ".join(sql_string(v.strip().upper()) for v in d.other_than)
             conds.append(f"({x} IS NOT NULL AND NOT list_contains([{listed}], upper({x})))")
+        keep = []
+        for other, values in d.unless.items():
+            at = match.positions.get(other)
+            if at is None:
+                continue
+            listed = ", ".join(sql_string(v.strip().upper()) for v in values)
+            keep.append(f"coalesce(list_contains([{listed}], upper({_raw(at)})), false)")
         if conds:
-            cases.append(f"WHEN {' OR '.join(conds)} THEN {sql_string(d.reason)}")
+            when = f"({' OR '.join(conds)})"
+            if keep:
+                when += f" AND NOT ({' OR '.join(keep)})"
+            cases.append(f"WHEN {when} THEN {sql_string(d.reason)}")
     return f"(CASE {' '.join(cases)} END)" if cases else "CAST(NULL AS VARCHAR)"
 
 
@@ -287,7 +297,7 @@ def convert(
                 kept, merged = _summed(ds, layout, key, kept, has_key, by)
                 n = int(con.execute(merged).fetchone()[0] or 0)  # type: ignore[index]
                 if n:
-                    dropped[SUMMED] = n
+                    dropped[layout.sum_reason or SUMMED] = n
             else:
                 con.execute(
                     f"CREATE TABLE keyed AS SELECT *, CASE WHEN {has_key} THEN row_number() "

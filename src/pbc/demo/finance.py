@@ -1,7 +1,7 @@
 """The finance demo: contracts, enhanced-service payments and approved 2008/09 budgets, with the
 statements refreshed to month 10 (January 2009).
 
-Built from the demo warehouse (call after `pbc.warehouse.demo.load`). Idempotent: a re-run
+Built from the demo warehouse (call after `pbc.demo.warehouse.load`). Idempotent: a re-run
 replaces the demo's contracts, other spend, budgets (versions made by the demo) and facts.
 
 - Contracts for every year of data (2005/06 to 2008/09), per PCT: payment by results with each

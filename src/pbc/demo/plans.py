@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from pbc import plans
 from pbc.orgs.models import Locality
 from pbc.plans import actions
 from pbc.plans.models import (
@@ -69,7 +70,7 @@ COMMENTS = {
 
 
 def seed_bytes(filename: str) -> bytes:
-    return (Path(__file__).parent / "seeds" / filename).read_bytes()
+    return (Path(plans.__file__).parent / "seeds" / filename).read_bytes()
 
 
 def pick(key: str, n: int) -> int:
