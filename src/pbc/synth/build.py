@@ -201,6 +201,10 @@ def price_activity(
     ae["market_forces_factor"] = priced["mff"].to_numpy()
     ae["charged_price"] = priced["price"].to_numpy()
     for name in ("apc", "op", "ae"):
+        # pbc's own layout carries no pseudonymised ids or "not known" notes: NHS numbers and
+        # the dataset's own codes throughout.
+        tables[name]["patient_pseudonym"] = None
+        tables[name]["not_known"] = None
         if (tables[name]["charged_price"] < 0).any():
             raise RuntimeError(f"{name}: a row has no tariff price")
 
