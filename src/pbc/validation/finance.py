@@ -27,8 +27,8 @@ from decimal import Decimal
 from django.db.models import F
 
 from pbc.analytics.finance.lines import LINE_OF_POD, BudgetLine
-from pbc.analytics.finance.periods import fy_start
 from pbc.finance.queries import block_contracts
+from pbc.periods import year_start
 from pbc.validation.models import Finding, Status
 
 LINE_OF_DATASET = {"op": BudgetLine.OUTPATIENTS, "ae": BudgetLine.AE}
@@ -64,7 +64,7 @@ def _apc_lines(spell_ids: Iterable[str]) -> dict[str, str]:
 
 
 def agreed_recoveries(financial_year: str, through: dt.date) -> list[AgreedRecovery]:
-    start = fy_start(financial_year)
+    start = year_start(financial_year)
     last = dt.date(start.year + 1, 3, 1)
     upto = min(last, through.replace(day=1))
     findings = list(
