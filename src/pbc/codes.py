@@ -62,9 +62,19 @@ _SITE_RE = re.compile(r"^[A-Z0-9]{5}$")  # trust site: RWG01
 _PCT_RE = re.compile(r"^5[A-Z0-9]{2}$")  # primary care trust: 5P3
 
 
+# The national pseudo practice codes: V81997 no registered GP practice, V81998 practice code not
+# applicable, V81999 practice code not known (NHS Data Dictionary GENERAL MEDICAL PRACTICE CODE
+# (PATIENT REGISTRATION) default codes; HES GPPRAC). Shaped like a practice, naming none.
+PSEUDO_PRACTICE_CODES = frozenset({"V81997", "V81998", "V81999"})
+
+
 def is_practice_code(value: object) -> bool:
-    """A GP practice ODS code: one letter then five digits (E82001)."""
-    return isinstance(value, str) and bool(_PRACTICE_RE.fullmatch(value))
+    """A GP practice ODS code: one letter then five digits (E82001), not a pseudo code."""
+    return (
+        isinstance(value, str)
+        and bool(_PRACTICE_RE.fullmatch(value))
+        and value not in PSEUDO_PRACTICE_CODES
+    )
 
 
 def is_trust_code(value: object) -> bool:

@@ -24,7 +24,6 @@ from django.urls import reverse
 from pbc.analytics.finance import freed
 from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
 from pbc.analytics.finance.lines import LINES, BudgetLine
-from pbc.analytics.finance.periods import fy_end, fy_of, fy_start, month_end
 from pbc.finance import actions, charts, export, statements
 from pbc.finance import contracts as contract_review
 from pbc.finance.forms import ContractForm, plan_text
@@ -33,7 +32,7 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
-from pbc.periods import parse_month
+from pbc.periods import financial_year_of, month_end, parse_month, year_end, year_start
 from pbc.web.rules import public, requires, signed_in
 
 PATIENT_ROW_LIMIT = 500
@@ -380,7 +379,7 @@ def set_budgets(request: HttpRequest, pct: Pct) -> HttpResponse:
         method = request.POST.get("method", "")
         try:
             pace = Decimal(request.POST["pace"]) if request.POST.get("pace") else None
-            fy_start(fy)
+            year_start(fy)
             versions = actions.set_budgets(
                 request.user,
                 _practices(Practice.objects.filter(locality__pct=pct)),
@@ -432,8 +431,8 @@ def business_cases(locality: Locality, financial_year: str) -> list[Any]:
         BusinessCase.objects.filter(
             locality=locality,
             status__in=[BusinessCase.Status.APPROVED, BusinessCase.Status.IMPLEMENTED],
-            decided_on__gte=fy_start(financial_year),
-            decided_on__lte=fy_end(financial_year),
+            decided_on__gte=year_start(financial_year),
+            decided_on__lte=year_end(financial_year),
         ).order_by("decided_on", "ref")
     )
 
@@ -458,7 +457,7 @@ def _visible_contracts(request: HttpRequest, provider: Provider, fy: str) -> lis
 
 def _reviews(request: HttpRequest, provider: Provider) -> tuple[dt.date | None, str, list[Any]]:
     month = chosen_month(request)
-    fy = fy_of(month) if month else request.GET.get("year", "")
+    fy = financial_year_of(month) if month else request.GET.get("year", "")
     reviews = [contract_review.review(c, month) for c in _visible_contracts(request, provider, fy)]
     return month, fy, reviews
 

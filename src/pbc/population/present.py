@@ -36,6 +36,7 @@ from pbc.analytics.population import inequalities as iq
 from pbc.analytics.population import registers as reg
 from pbc.analytics.population.cohort import CONDITION_LABELS
 from pbc.imports.models import ImportRun
+from pbc.periods import FinancialYear
 from pbc.warehouse import engine as wh
 from pbc.web.charts import (
     GREY,
@@ -103,7 +104,7 @@ def qof_registers(con: Any) -> tuple[dt.date, dict[str, Any], str] | None:
         return None
     year = pd.Timestamp(latest).date()
     rows = con.execute(qof.filter(qof.year_start == year)).to_dict("records")
-    return dt.date(year.year + 1, 3, 31), agg.compare_registers(rows), QOF
+    return FinancialYear.of(year).end, agg.compare_registers(rows), QOF
 
 
 def registers_for(practice_codes: Sequence[str]) -> Registers | None:
@@ -165,7 +166,7 @@ def _years(con: Any, practices: Sequence[str], years: Sequence[int]) -> tuple[iq
     for y in years:
         pops = iq.populations(patients, y, practices).to_pandas().to_dict("records")
         dths = iq.deaths_in_year(deaths, y, practices).to_pandas().to_dict("records")
-        out.append(iq.year_life_expectancy(iq.label(y), pops, dths))
+        out.append(iq.year_life_expectancy(str(FinancialYear(y)), pops, dths))
     return tuple(out)
 
 

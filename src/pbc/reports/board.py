@@ -42,6 +42,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from pbc import periods
 from pbc.analytics.finance import statement as st
 from pbc.analytics.validation import RULES
 from pbc.finance import statements
@@ -55,7 +56,7 @@ from pbc.plans.models import STATUS_ORDER, Plan
 from pbc.plans.report import PlanReport, ReportError
 from pbc.plans.report import build_report as build_plan_report
 from pbc.plans.tracking import STATUS_LABELS
-from pbc.services import experience, feeds, periods, reports
+from pbc.services import experience, feeds, reports
 from pbc.services.models import Claim, EnhancedService, ProviderContract, SignUp
 from pbc.services.validation import period_label
 from pbc.validation.models import Finding

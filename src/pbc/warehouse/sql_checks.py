@@ -49,7 +49,10 @@ def _nhs_from_digits(d: str) -> str:
 
 SQL_CHECKS: dict[str, Callable[[str], str]] = {
     "nhs_number": _nhs_number,
-    "gp_practice_code": _regex("[A-Z][0-9]{5}"),
+    "gp_practice_code": lambda expr: (
+        f"(regexp_full_match({expr}, '[A-Z][0-9]{{5}}') "
+        f"AND NOT list_contains(['V81997', 'V81998', 'V81999'], {expr}))"
+    ),
     "provider_code": _regex("[A-Z0-9]{3}|[A-Z0-9]{5}"),
     "pct_code": _regex("5[A-Z0-9]{2}"),
     "hrg_code": _regex("[A-Z]{2}[0-9]{2}[A-Z]"),
@@ -62,4 +65,5 @@ SQL_CHECKS: dict[str, Callable[[str], str]] = {
         "(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4}"
         "|[A-Z][0-9][A-Z][0-9][A-Z]"
     ),
+    "nothing_not_known": lambda expr: f"({expr} = '')",
 }
