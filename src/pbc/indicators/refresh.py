@@ -349,7 +349,7 @@ def services_values(
     for its financial year exists). Elsewhere hand-entered values stand."""
     from pbc.orgs.models import Locality, Pct
     from pbc.services import feeds
-    from pbc.services.models import ServiceSpecification
+    from pbc.services.queries import specified_years
 
     feed = definition.services_feed
     service_key = {
@@ -358,11 +358,7 @@ def services_values(
     }
     if feed not in service_key:
         return []
-    covered = set(
-        ServiceSpecification.objects.filter(service__key=service_key[feed]).values_list(
-            "financial_year", flat=True
-        )
-    )
+    covered = specified_years(service_key[feed])
     orgs: list[tuple[str, str, dict[str, str]]] = []
     if "pct" in definition.levels:
         orgs += [("pct", p.code, {"pct": p.code}) for p in Pct.objects.order_by("code")]
