@@ -107,7 +107,7 @@ def test_artificial_hes_op_sample_loads_as_published(tmp_path: Path) -> None:
     }
     by_id = {r["attendance_id"]: r for r in rows}
     for a in appts:
-        r = by_id[a["ATTENDKEY"]]
+        r = by_id[f"{a['PROCODE3']}:{a['ATTENDID']}"]
         assert r["attendance_date"].isoformat() == a["APPTDATE"]
         assert r["age_at_attendance"] == (int(float(a["APPTAGE"])) if a["APPTAGE"] else None)
         assert r["first_attendance"] == (None if a["FIRSTATT"] == "9" else a["FIRSTATT"])

@@ -21,7 +21,8 @@ one transaction:
   cost-per-case provider returns (community and provider services line, by month covered), from
   `pbc.services.feeds`;
 - other spend (one-off items) from the app database;
-- agreed challenge recoveries (`pbc.finance.recoveries`), credited as negative non-recurrent spend.
+- agreed challenge recoveries (`pbc.validation.finance.agreed_recoveries`), credited as negative
+  non-recurrent spend.
 
 With `month=None` the report month is the latest month with admitted patient care in the
 warehouse.
@@ -44,7 +45,6 @@ from pbc.analytics.finance.contracts import block_charges, block_monthly_values
 from pbc.analytics.finance.lines import BudgetLine
 from pbc.analytics.finance.money import ZERO
 from pbc.bulk import insert_rows
-from pbc.finance import recoveries
 from pbc.finance.models import (
     Contract,
     FinanceSetting,
@@ -66,6 +66,7 @@ from pbc.periods import (
     year_start,
 )
 from pbc.services import feeds as services_feeds
+from pbc.validation.finance import agreed_recoveries
 from pbc.warehouse import engine as wh
 
 ACTIVITY = ("apc", "op", "ae", "imaging")
@@ -274,7 +275,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
         )  # fmt: skip
     for year in years:
         through = report_month if year == fy else year_end(year)
-        for rec in recoveries.agreed_recoveries(year, through):
+        for rec in agreed_recoveries(year, through):
             builder.add(
                 rec.practice_code, rec.month, rec.budget_line, SpendFact.Source.RECOVERY,
                 -rec.amount, recurrent=False,

@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 from pbc import codes
 from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
+from pbc.warehouse.datasets_invoices import invoice_lines
 from pbc.warehouse.schema import Dataset, Field
 
 # --- code lists ------------------------------------------------------------------------------
@@ -879,6 +880,10 @@ FAULTS = Dataset(
     ),
 )
 
+# The provider's invoice lines (docs/data.md "Activity and invoice"): what was charged, apart
+# from the activity. Any point of delivery a provider may charge, imaging included.
+INVOICE_LINES = invoice_lines(LOCAL_PRICE_POINTS_OF_DELIVERY)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -902,6 +907,7 @@ DATASETS: dict[str, Dataset] = {
         POPULATION_WEIGHTS,
         WEIGHTED_POPULATIONS,
         FAULTS,
+        INVOICE_LINES,
         *AGGREGATE_DATASETS,
     )
 }
@@ -909,9 +915,11 @@ DATASETS: dict[str, Dataset] = {
 
 # Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E), which a
 # commissioner without patient-level rows loads instead, and the ODS ePCN file, which has no
-# 2008 equivalent. The synthetic generator and the demo make every other dataset.
+# 2008 equivalent; and the providers' invoice lines, which the generator does not write yet (the
+# demo's activity carries its charges in pbc's own layout). The synthetic generator and the
+# demo make every other dataset.
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name}
+    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name, INVOICE_LINES.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
 

@@ -165,8 +165,14 @@ HES_OP = Layout(
     source=HES_SOURCE,
     spec=HES_SPEC,
     columns=(
-        # HES's record key; a SUS extract carries the provider's attendance identifier.
-        Column("attendance_id", names=("ATTENDKEY", "ATTENDID"), coalesce=True),
+        # The provider's attendance identifier (ATTENDID, what its invoice names), else HES's
+        # record key (ATTENDKEY): stored "PROVIDER:id".
+        Column(
+            "attendance_id",
+            names=("ATTENDID", "ATTENDKEY"),
+            coalesce=True,
+            qualify="provider_code",
+        ),
         *_common("age_at_attendance", ("APPTAGE",)),
         Column("attendance_date", names=("APPTDATE",), date="iso", not_known_pattern=NULL_DATE),
         Column("first_attendance", names=("FIRSTATT",), not_known={"9": None, "X": None}),
@@ -208,7 +214,13 @@ HES_AE = Layout(
     source=HES_SOURCE,
     spec=HES_SPEC,
     columns=(
-        Column("attendance_id", names=("AEKEY", "ATTENDNO", "ATTENDID"), coalesce=True),
+        # The provider's A&E attendance number, else HES's record key: "PROVIDER:id".
+        Column(
+            "attendance_id",
+            names=("ATTENDNO", "ATTENDID", "AEKEY"),
+            coalesce=True,
+            qualify="provider_code",
+        ),
         *_common("age_at_attendance", ("ARRIVALAGE", "ARRIVALAGE_CALC")),
         Column("arrival_date", names=("ARRIVALDATE",), date="iso", not_known_pattern=NULL_DATE),
         Column(

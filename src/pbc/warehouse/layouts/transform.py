@@ -211,7 +211,14 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
         if name == layout.not_known_field:
             return _not_known_sql(layout, match)
         if name in by_field:
-            return _column_sql(by_field[name], match)
+            col = by_field[name]
+            value = _column_sql(col, match)
+            if col.qualify is not None:
+                prefix = field_sql(col.qualify, wide_index)
+                value = (
+                    f"(CASE WHEN {value} IS NOT NULL THEN concat_ws(':', {prefix}, {value}) END)"
+                )
+            return value
         if name in layout.constants:
             value = layout.constants[name]
             if value == PERIOD:
