@@ -127,9 +127,13 @@ def is_pct_code(value: object) -> bool:
 # clinical commissioning groups (00K) 2013-2022, sub-ICB locations (same shape as CCGs) and
 # integrated care boards (QWE) from 2022, NHS England commissioning regions and hubs (X24),
 # national commissioners (YDD82); published files also write 3-character codes with "00"
-# after them (5P200, 00C00).
+# after them (5P200, 00C00). Sub-ICB locations formed in July 2022 from merged CCGs have new
+# 5-character codes, letter digit letter digit letter (D2P2L Black Country, W2U3Z North West
+# London, A3A8R North East London, D9Y0V Hampshire and Isle of Wight, M1J4Y Bedfordshire, Luton
+# and Milton Keynes): ODS files and NHSBSA's English Prescribing Dataset (PCO_CODE) write them so.
 _COMMISSIONER_RE = re.compile(
-    r"^((5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4})$"
+    r"^((5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4}"
+    r"|[A-Z][0-9][A-Z][0-9][A-Z])$"
 )
 
 
@@ -149,13 +153,13 @@ def normalise_commissioner_code(value: str) -> str:
 def commissioner_kind(code: str) -> str:
     """What kind of commissioner (or parent) a code names, from its shape (ODS conventions):
     pct (5P3), care_trust (TAK), ccg_or_sub_icb (00K: a CCG to June 2022, a sub-ICB location
-    after), sha_or_area_team (Q35), icb (QHM), national (YDD82), hub (X24), region (Y56)."""
+    after; D2P2L: a sub-ICB location formed in 2022), sha_or_area_team (Q35), icb (QHM), national (YDD82), hub (X24), region (Y56)."""
     code = normalise_commissioner_code(code)
     if re.fullmatch(r"5[A-Z0-9]{2}", code):
         return "pct"
     if re.fullmatch(r"TA[A-Z0-9]", code):
         return "care_trust"
-    if re.fullmatch(r"[0-9]{2}[A-Z0-9]", code):
+    if re.fullmatch(r"[0-9]{2}[A-Z0-9]|[A-Z][0-9][A-Z][0-9][A-Z]", code):
         return "ccg_or_sub_icb"
     if re.fullmatch(r"Q[0-9]{2}", code):
         return "sha_or_area_team"

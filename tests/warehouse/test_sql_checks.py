@@ -49,7 +49,7 @@ SHAPES = {
     "rtt_treatment_function_code": r"[0-9]{3}|X0[1-9]",
     "ods_code": r"[A-Z0-9]{3}([A-Z0-9]{2,3})?",
     "commissioner_code": r"(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?"
-    r"|Y[A-Z0-9]{4}",
+    r"|Y[A-Z0-9]{4}|[A-Z][0-9][A-Z][0-9][A-Z]",
 }
 
 

@@ -63,6 +63,7 @@ SQL_CHECKS: dict[str, Callable[[str], str]] = {
     "ods_code": _regex("[A-Z0-9]{3}([A-Z0-9]{2,3})?"),
     "commissioner_code": _regex(
         "(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4}"
+        "|[A-Z][0-9][A-Z][0-9][A-Z]"
     ),
     "nothing_not_known": lambda expr: f"({expr} = '')",
 }
