@@ -77,6 +77,35 @@ def is_practice_code(value: object) -> bool:
     )
 
 
+# Healthcare Resource Groups. HRG v3.5 (Payment by Results to 2008/09): a letter and two digits
+# (H80 primary hip replacement). HRG4 (from 2009/10): two letters, two digits and a letter
+# (HB12C). Each version prices its own years only (docs/data.md "HRG versions").
+_HRG4_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")
+_HRG35_RE = re.compile(r"^[A-Z][0-9]{2}$")
+HRG4_FIRST_YEAR = 2009  # the financial year 2009/10
+
+
+def hrg_version(value: object) -> str | None:
+    """ "4" for an HRG4 code, "3.5" for an HRG v3.5 code, None for anything else."""
+    if not isinstance(value, str):
+        return None
+    if _HRG4_RE.fullmatch(value):
+        return "4"
+    if _HRG35_RE.fullmatch(value):
+        return "3.5"
+    return None
+
+
+def hrg_version_for_year(start_year: int) -> str:
+    """The HRG version the national tariff of the financial year starting in `start_year` uses."""
+    return "4" if start_year >= HRG4_FIRST_YEAR else "3.5"
+
+
+def is_hrg_code(value: object) -> bool:
+    """An HRG code of either version (v3.5 to 2008/09, HRG4 from 2009/10)."""
+    return hrg_version(value) is not None
+
+
 def is_trust_code(value: object) -> bool:
     """An NHS trust ODS code: R then two letters or digits (RWG)."""
     return isinstance(value, str) and bool(_TRUST_RE.fullmatch(value))
