@@ -144,9 +144,7 @@ def page(browser, csp_violations: list[str]):  # type: ignore[no-untyped-def]
     )
     yield pg
     context.close()
-    assert not csp_violations, "the content security policy blocked:\n" + "\n".join(
-        csp_violations
-    )
+    assert not csp_violations, "the content security policy blocked:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -45,6 +45,12 @@ def test_pages_with_charts_and_forms_work_under_the_policy(
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert frontend_started(page)
+    # The NHS.UK password input's "Show" button works (a frontend component, under the policy).
+    page.fill("#id_password", "typed")
+    page.click(".nhsuk-password-input__toggle")
+    assert page.get_attribute("#id_password", "type") == "text"
+    page.click(".nhsuk-password-input__toggle")
+    assert page.get_attribute("#id_password", "type") == "password"
 
     # A form (sign-in, then the second factor's code), answered under form-action 'self'.
     sign_in(page, base, "analyst")

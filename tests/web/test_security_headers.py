@@ -84,3 +84,21 @@ def test_the_allowed_style_hashes_are_those_of_the_installed_plotly() -> None:
     expected = [style_hash(""), style_hash(maplibre[1])]
     assert expected == settings.PLOTLY_STYLE_HASHES
     assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"] == ["'self'", *expected]
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_are_never_cached() -> None:
+    from django.contrib.auth import get_user_model
+
+    anonymous = Client()
+    assert "no-store" not in anonymous.get("/public/").headers.get("Cache-Control", "")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="locality"))
+    for path in ("/", "/finance/localities/dacorum/", "/indicators/localities/dacorum/?format=csv"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "no-store" in response.headers["Cache-Control"], path
+        assert "private" in response.headers["Cache-Control"], path
+    # a view's own caching is kept: Plotly's script is the same for everyone
+    plotly = client.get("/indicators/plotly.min.js")
+    assert plotly.headers["Cache-Control"] == "public, max-age=86400"

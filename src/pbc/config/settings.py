@@ -194,6 +194,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in pbc's own audit log
 AXES_LOCKOUT_CALLABLE = "pbc.signin.views.locked_out"
 AXES_VERBOSE = False
+# The address locked out is the client's, behind a trusted proxy too (pbc.signin.addresses).
+AXES_CLIENT_IP_CALLABLE = "pbc.signin.addresses.client_ip"
 # The second factor (pbc.signin.second_factor): TOTP codes of 30 s, one step either side
 # accepted, no drift learning (the demo's and the tests' codes are computed from the clock).
 OTP_TOTP_ISSUER = "pbc"
@@ -262,7 +264,9 @@ CONTENT_SECURITY_POLICY = {
 # HTTPS. PBC_TRUST_PROXY=1: a proxy in front of pbc terminates TLS and sets X-Forwarded-Proto
 # (overwriting any the client sent); Django then takes "https" there to mean the request came
 # over HTTPS. Leave it unset when clients can reach pbc directly.
-if os.environ.get("PBC_TRUST_PROXY", "") == "1":
+# The client's address is then the last entry of X-Forwarded-For (pbc.signin.addresses).
+PBC_TRUST_PROXY = os.environ.get("PBC_TRUST_PROXY", "") == "1"
+if PBC_TRUST_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
