@@ -54,10 +54,13 @@ DATASETS = (
 # (aggregate dataset, date column): the months aggregate routes are computed for.
 AGGREGATE_DATES = (("rtt_returns", "month"), ("ae_attendances", "month"))
 # (dataset, date column) whose range defines the months a full refresh covers.
+# Prescribing counts too: a locality that has loaded only the ODS files and the published
+# prescribing data (no hospital activity) gets its prescribing measures.
 ACTIVITY_DATES = (
     ("referrals", "referral_date"),
     ("op", "attendance_date"),
     ("apc", "discharge_date"),
+    ("prescribing", "month"),
 )
 
 

@@ -172,7 +172,6 @@ ACTIVITY_DATASETS = ("apc", "op", "ae")
 
 # --- named checks (failure flags the row, never rejects it) -----------------------------------
 
-_HRG_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")  # HRG4 shape: HB12C
 _TF_RE = re.compile(r"^[0-9]{3}$")  # treatment function: 110
 _ICD10_RE = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9X]{1,2})?$")  # I21.9, J441, C50
 # BNF presentation: 15 characters for drugs (0212000B0AAAAAA); 11 digits for appliances and
@@ -198,7 +197,8 @@ CHECKS: dict[str, Callable[[object], bool]] = {
     "gp_practice_code": codes.is_practice_code,
     "provider_code": codes.is_provider_code,
     "pct_code": codes.is_pct_code,
-    "hrg_code": _matches(_HRG_RE),
+    # Either version: HRG v3.5 (H80) to 2008/09, HRG4 (HB12C) from 2009/10 (pbc.codes).
+    "hrg_code": codes.is_hrg_code,
     "treatment_function_code": _matches(_TF_RE),
     "icd10_code": _matches(_ICD10_RE),
     "bnf_code": _matches(_BNF_RE),
