@@ -23,12 +23,12 @@ import json, django
 django.setup()
 from django.apps import apps
 from pbc.orgs.models import AuditEvent
-from pbc.warehouse.models import ImportRun
+from pbc.imports.models import ImportRun
 from pbc.warehouse.status import warehouse_status
 from django.conf import settings
 import sys
 if "--settle" in sys.argv:  # what every start does first (pbc serve, the next import)
-    from pbc.warehouse.actions import recover_interrupted_imports
+    from pbc.imports.actions import recover_interrupted_imports
     recover_interrupted_imports()
 status = warehouse_status(settings.DATA_DIR)
 print(json.dumps({

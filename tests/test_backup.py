@@ -66,7 +66,7 @@ def test_backup_during_an_import_restores_the_same_figures(tmp_path: Path) -> No
     events = after["tables"].pop("orgs.AuditEvent")
     assert events == before["tables"].pop("orgs.AuditEvent") + 1  # the restore, recorded
     assert after["tables"] == before["tables"]
-    assert after["tables"]["warehouse.ImportRun"] == 2
+    assert after["tables"]["imports.ImportRun"] == 2
 
     # the quarantine files came along, their paths now in the new data directory
     quarantined = sorted((tmp_path / "new" / "quarantine").rglob("*.csv"))

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pbc.cli import app
-from pbc.warehouse.models import ImportRun
+from pbc.imports.models import ImportRun
 
 runner = CliRunner()
 

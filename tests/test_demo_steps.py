@@ -1,6 +1,6 @@
 """`pbc demo` skips what did not change: a step that completed in this database with the same
 inputs (the scale, the warehouse's state, the earlier steps) is not run again; `--rebuild` runs
-every step (`pbc.demo_steps`)."""
+every step (`pbc.demo.steps`)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from django.conf import settings
 from django.test import override_settings
 
 from pbc import demo
-from pbc import demo_steps as steps
+from pbc.demo import steps
 from pbc.finance.models import RefreshRun
+from pbc.imports.models import ImportRun
 from pbc.warehouse import store
 from pbc.warehouse.datasets import DATASETS
-from pbc.warehouse.models import ImportRun
 
 pytestmark = pytest.mark.django_db
 

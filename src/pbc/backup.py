@@ -271,8 +271,8 @@ def restore(source: Path, report: Report = lambda message: None) -> dict[str, An
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    from pbc.imports.actions import recover_interrupted_imports
     from pbc.orgs import audit
-    from pbc.warehouse.actions import recover_interrupted_imports
 
     settled = recover_interrupted_imports()  # their figures name paths in the old directory too
     _rewrite_paths(str(index["data_dir"]), str(data_dir))
@@ -292,8 +292,8 @@ def _rewrite_paths(old: str, new: str) -> None:
     from django.db.models import Value
     from django.db.models.functions import Concat, Substr
 
+    from pbc.imports.models import ImportRun
     from pbc.population.models import RiskModel
-    from pbc.warehouse.models import ImportRun
 
     prefix = old.rstrip("/") + "/"
     for model, field in ((ImportRun, "quarantine_path"), (RiskModel, "path")):

@@ -112,7 +112,7 @@ def serve(
     from waitress import serve as waitress_serve
 
     from pbc.config.wsgi import application
-    from pbc.warehouse.actions import recover_interrupted_imports
+    from pbc.imports.actions import recover_interrupted_imports
 
     for run in recover_interrupted_imports():
         typer.echo(f"interrupted import of {run.source_name} into {run.dataset}: {run.status}")
@@ -205,8 +205,8 @@ def import_(
     migrate()
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from pbc.imports.actions import run_import
     from pbc.orgs.models import Pct
-    from pbc.warehouse.actions import run_import
 
     if pct is not None and not Pct.objects.filter(code=pct).exists():
         known = ", ".join(Pct.objects.order_by("code").values_list("code", flat=True))

@@ -127,7 +127,7 @@ def _qof_sample() -> Path:
 @pytest.fixture
 def qof_only(settings: Any, tmp_path: Path) -> Path:
     """A warehouse of its own holding only the QOF sample (2009/10), loaded through the import."""
-    from pbc.warehouse.actions import run_import
+    from pbc.imports.actions import run_import
 
     settings.DATA_DIR = tmp_path
     settings.WAREHOUSE_DIR = tmp_path / "warehouse"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from pbc.demo import population as demo
 from pbc.orgs.models import AuditEvent
-from pbc.population import commands, demo, risk
+from pbc.population import commands, risk
 from pbc.population.models import RiskModel, RiskScore
 
 

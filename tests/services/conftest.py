@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def services_demo(django_db_setup: None, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
-    from pbc.services import demo
+    from pbc.demo import services as demo
 
     with django_db_blocker.unblock():
         demo.load("test", report=lambda step: None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pbc.services import demo
+from pbc.demo import services as demo
 from pbc.services.models import Claim, ProviderReturn, ReturnRow, SignUp, SurveyResult
 
 

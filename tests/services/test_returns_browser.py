@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pbc.services import demo as services_demo_module
+from pbc.demo import services as services_demo_module
 from signin import sign_in
 
 

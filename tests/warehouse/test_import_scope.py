@@ -21,8 +21,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
+from pbc.imports.actions import run_import
 from pbc.warehouse import store
-from pbc.warehouse.actions import run_import
 from pbc.warehouse.datasets import DATASETS
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from pbc.analytics.indicators import aggregates as agg
 from pbc.cli import app
+from pbc.imports.models import ImportRun
 from pbc.warehouse.ingest import ImportRefused, import_file
-from pbc.warehouse.models import ImportRun
 
 runner = CliRunner()
 QOF = "qof/qof_prevalence_by_practice_sample.csv"

@@ -122,7 +122,7 @@ def test_totals_form_and_other_years_headers(tmp_path: Path) -> None:
     result = import_file(
         "list_sizes", write_csv(tmp_path / "all.csv", totals), data_dir=tmp_path / "a"
     )
-    assert result.layout == "gp_reg_pat_totals"
+    assert result.layout == "gp_reg_pat_single_age"
     assert (result.rows_read, result.rows_loaded, result.rows_dropped) == (5, 4, 1)
     got = stored(tmp_path / "a")
     assert {(r[3], r[4]) for r in got} == {("all", "all")}

@@ -15,8 +15,8 @@ from tests.warehouse.real_samples import read_rows, sample, write_csv, write_xls
 from typer.testing import CliRunner
 
 from pbc.cli import app
+from pbc.imports.models import ImportRun
 from pbc.warehouse.ingest import ImportRefused, import_file
-from pbc.warehouse.models import ImportRun
 
 runner = CliRunner()
 PDPI = "prescribing/pdpi_2014_10_sample.csv"

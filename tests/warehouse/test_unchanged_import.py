@@ -15,10 +15,10 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from pbc.imports.actions import import_unless_unchanged, run_import
+from pbc.imports.models import ImportRun
 from pbc.warehouse import store
-from pbc.warehouse.actions import import_unless_unchanged, run_import
 from pbc.warehouse.datasets import DATASETS
-from pbc.warehouse.models import ImportRun
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from pbc.imports.models import ImportRun
 from pbc.orgs.models import AuditEvent
-from pbc.warehouse.models import ImportRun
 
 HEADER = (
     "gp_practice_code,practice_name,locality_code,locality_name,pct_code,pct_name,region_code,"

@@ -107,7 +107,7 @@ def expected_allowed(user: str, permission: str, kwarg: str | None, value: str |
 def _import_run() -> list[str]:
     from django.conf import settings
 
-    from pbc.warehouse.models import ImportRun
+    from pbc.imports.models import ImportRun
 
     quarantine = Path(settings.DATA_DIR) / "matrix-quarantine.csv"
     quarantine.write_text("source_row,field,value,reason\n2,gp_practice_code,,missing\n")

@@ -23,13 +23,13 @@ from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 
 import upload_files as files
+from pbc.imports.models import ImportRun
 from pbc.orgs.models import Membership
 from pbc.plans.models import Plan
 from pbc.services.models import Claim, ProviderContract, ProviderReturn, SurveyResult
 from pbc.services.return_templates import TEMPLATES
 from pbc.validation.models import Decision
 from pbc.warehouse.datasets import DATASETS
-from pbc.warehouse.models import ImportRun
 from services.return_files import csv_bytes
 
 pytestmark = pytest.mark.django_db

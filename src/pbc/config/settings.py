@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "pbc.orgs",
     "pbc.signin",
     "pbc.web",
-    "pbc.warehouse",
+    "pbc.imports",
     "pbc.plans",
     "pbc.indicators",
     "pbc.validation",

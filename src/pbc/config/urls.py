@@ -21,7 +21,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("public/", views.public_home, name="public_home"),
     path("about/", views.about, name="about"),
-    path("imports/", include("pbc.warehouse.urls")),
+    path("imports/", include("pbc.imports.urls")),
     path("plans/", include("pbc.plans.urls")),
     path("indicators/", include("pbc.indicators.urls")),
     path("validation/", include("pbc.validation.urls")),

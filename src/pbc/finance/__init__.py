@@ -4,10 +4,12 @@ Entry points for the rest of the system:
 
 - `pbc.finance.refresh.refresh(month=None)`: recompute costing and the spend facts behind the
   statements for a month (the `pbc refresh` verb);
-- `pbc.finance.demo.load(scale)`: demo contracts, enhanced-service payments and approved
+- `pbc.demo.finance.load(scale)`: demo contracts, enhanced-service payments and approved
   2008/09 budgets, refreshed to month 10 (January 2009);
-- `pbc.finance.recoveries.agreed_recoveries(...)`: the hook the validation app fills with
-  agreed challenge recoveries.
+- `pbc.finance.queries`: what other apps read of finance, as plain data.
+
+Agreed challenge recoveries come from the validation app (`pbc.validation.finance`), which the
+refresh imports: they are credited before the statements are built.
 
 Choices where the issue is silent (details in each module):
 

@@ -1,6 +1,6 @@
 """`pbc warehouse status [--json]` as a plain function for `pbc.cli`.
 
-(`pbc import` goes through `pbc.warehouse.actions.run_import`, which also records the import.)
+(`pbc import` goes through `pbc.imports.actions.run_import`, which also records the import.)
 """
 
 from __future__ import annotations

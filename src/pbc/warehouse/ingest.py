@@ -51,6 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pds
@@ -58,7 +59,8 @@ from duckdb.func import ARROW as ARROW_UDF
 
 from pbc import exports, uploads
 from pbc.uploads import UploadLimits
-from pbc.warehouse import coerce, layouts, sources, store
+from pbc.warehouse import coerce, keys, layouts, sources, store
+from pbc.warehouse.keys import RepeatedKeys
 from pbc.warehouse.layouts import transform
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ROW_COLUMN, ImportRefused, RaggedRow, SlowReadLog
@@ -353,6 +355,7 @@ def import_file(
                         scope=scope,
                         prerejected=converted.rejected,
                         bounds=_Bounds(name, limits),
+                        layout=published.layout.name,
                     )
                 elif fmt == "csv":
                     try:
@@ -590,6 +593,41 @@ def _stage_reader(
     return staged
 
 
+def _quarantine_repeats(
+    repeated: RepeatedKeys,
+    batch: pa.RecordBatch,
+    bad_mask: pa.Array,
+    nbad: int,
+    has_row: bool,
+    first: int,
+    writer: exports.CsvWriter,
+    layout: str,
+) -> pa.Array:
+    """Quarantine the rows of `batch` (not already bad) repeating a key of the file; return the
+    mask of the rows not to load (bad or repeating)."""
+    if nbad:
+        good_at = pc.indices_nonzero(pc.invert(pc.fill_null(bad_mask, False)))
+        good = batch.take(good_at)
+    else:
+        good_at, good = None, batch
+    if has_row:
+        rows = good.column(ROW_COLUMN)
+    else:
+        positions = good_at if good_at is not None else pa.array(range(batch.num_rows))
+        rows = pc.add(positions.cast(pa.int64()), first)
+    found = repeated.find([good.column(k) for k in repeated.key], rows)
+    if not found:
+        return bad_mask
+    what = ", ".join(repeated.key)
+    at = []
+    for r in found:
+        writer.writerow((r.row, what, r.value, keys.reason(repeated.ds, r.first_row, layout)))
+        at.append(r.index if good_at is None else good_at[r.index].as_py())
+    mask = np.zeros(batch.num_rows, dtype=bool)
+    mask[at] = True
+    return pc.or_(bad_mask, pa.array(mask))
+
+
 OUT_OF_SCOPE_SHOWN = 5
 
 
@@ -677,8 +715,10 @@ def _stage(
     scope: frozenset[str] | None = None,
     bounds: _Bounds | None = None,
     prerejected: list[tuple[int, str, str, str]] | None = None,
+    layout: str = "pbc",
 ) -> _Staged:
-    """Run the typing query over `source_sql`; write good rows to staging, bad ones to quarantine."""
+    """Run the typing query over `source_sql`; write good rows to staging, bad ones (and rows
+    repeating a key of the file, `keys.RepeatedKeys`) to quarantine."""
     query = coerce.build_query(
         ds, source_sql, period=period, has_row_column=has_row, python_checks=python_checks
     )
@@ -703,6 +743,7 @@ def _stage(
     keep = out_cols + part_cols
     schema = pa.schema([result.schema.field(c) for c in keep])
     flag_cols = [coerce.flag_name(f) for f in coerce.flag_fields(ds)]
+    repeated = RepeatedKeys(ds, staging)
 
     def good_batches() -> Iterator[pa.RecordBatch]:
         offset = 0
@@ -727,6 +768,13 @@ def _stage(
                         for p in problems or []:
                             writer.writerow((source_row, p["field"], p["value"], p["reason"]))
                     staged.rows_rejected += nbad
+                if repeated.active:
+                    bad_mask = _quarantine_repeats(
+                        repeated, batch, bad_mask, nbad, has_row, offset + first_row, writer, layout
+                    )
+                    nrepeat = (pc.sum(bad_mask).as_py() or 0) - nbad
+                    staged.rows_rejected += nrepeat
+                    nbad += nrepeat
                 if scope is not None:
                     _note_out_of_scope(staged, batch, bad_mask, scope, has_row, offset, first_row)
                 if nbad:
@@ -786,6 +834,7 @@ def _stage(
             staged.rows_rejected += 1
     finally:
         quarantine.close()
+        repeated.close()
     if failure:
         result.close()  # DuckDB keeps the query open until its reader is closed
         raise failure[0]

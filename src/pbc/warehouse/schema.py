@@ -55,6 +55,9 @@ class Dataset:
     - `partition_by_commissioner`: also partition by `commissioner_code` (the PCT the row
       belongs to). A PCT's import replaces only its own commissioners' partitions
       (`pbc.warehouse.store.replaced_partitions`), so one PCT never overwrites another's rows.
+    - `partition_by`: further fields to partition by, each a field with a code list (list_sizes:
+      `sex`, because NHS Digital publishes single-year-of-age counts as one file per sex, and
+      importing one sex's file must replace that sex's rows only).
     - `key`: the fields that identify a row (for idempotent re-imports and stable keys back from
       the app database).
     """
@@ -67,6 +70,7 @@ class Dataset:
     partition_by_provider: bool = False
     partition_by_commissioner: bool = False
     reference: bool = False
+    partition_by: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -87,9 +91,13 @@ class Dataset:
             repr((self.key, self.period_field, self.partition_by_provider)),
             repr((self.partition_by_commissioner, self.reference)),
         ]
+        if self.partition_by:
+            parts.append(f"partition by {', '.join(self.partition_by)}")
         for f in self.fields:
             codes = sorted(f.codes) if f.codes is not None else None
             parts.append(repr((f.name, f.type, f.required, codes, f.check, f.precision, f.scale)))
+            if f.starts is not None:
+                parts.append(f"{f.name} starts {f.starts}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     @property

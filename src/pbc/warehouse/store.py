@@ -105,6 +105,7 @@ def partition_keys(dataset: Dataset) -> tuple[str, ...]:
         keys.append("period")
     if dataset.partition_by_provider:
         keys.append("provider_code")
+    keys.extend(dataset.partition_by)
     if dataset.partition_by_commissioner:
         keys.append(COMMISSIONER_KEY)
     return tuple(keys)

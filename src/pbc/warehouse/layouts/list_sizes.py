@@ -11,8 +11,13 @@ patients" describes each form with its source.
 - `gp_reg_pat_quinary`: NHS Digital "Patients Registered at a GP Practice", quinary age form
   (gp-reg-pat-prac-quin-age.csv), monthly from 2017 (quarterly before): one row per practice,
   sex and five-year band to 95+; sex and age "ALL" rows are totals, dropped and counted.
-- `gp_reg_pat_totals`: the same publication's totals form (gp-reg-pat-prac-all.csv): one row
-  per practice, sex ALL, age ALL, loaded as sex "all", band "all".
+- `gp_reg_pat_single_age`: the same publication's single-year-of-age form
+  (gp-reg-pat-prac-sing-age-male.csv and -female.csv, one file per sex: practice x sex x age 0
+  ... 94, 95+), each year summed into the pbc five-year band holding it (single years always
+  nest; 90 ... 94 and 95+ into 90+); a sex's total (age ALL) is dropped and counted. The
+  totals form (gp-reg-pat-prac-all.csv) has the very same header, so the same layout reads it:
+  its one row per practice (sex ALL, age ALL) loads as sex "all", band "all". `list_sizes` is
+  partitioned by sex, so the female file does not replace the male file's rows.
 
 The monthly forms keep the extract date as `snapshot_date` and its calendar quarter as
 `quarter_start` (so one snapshot per practice and quarter: the last one imported).
@@ -20,6 +25,7 @@ The monthly forms keep the extract date as `snapshot_date` and its calendar quar
 
 from __future__ import annotations
 
+from pbc.warehouse.datasets import AGE_BANDS
 from pbc.warehouse.layouts.spec import PERIOD, Column, Drop, Layout, Unpivot, WideColumn
 
 _WIDE_BANDS = ("0-4", "5-14", "15-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
@@ -139,11 +145,21 @@ GP_REG_PAT_QUINARY = Layout(
     ),
 )
 
-GP_REG_PAT_TOTALS = Layout(
-    name="gp_reg_pat_totals",
+
+def _single_years() -> dict[str, str]:
+    """Each published single year of age (0 ... 94, "95+") -> the pbc five-year band holding it
+    (90 ... 94 and 95+ -> 90+); "ALL" -> "all"."""
+    out = {str(age): AGE_BANDS[min(age // 5, len(AGE_BANDS) - 1)] for age in range(95)}
+    return out | {"95+": "90+", "95_PLUS": "90+", "ALL": "all"}
+
+
+GP_REG_PAT_SINGLE_AGE = Layout(
+    name="gp_reg_pat_single_age",
     dataset="list_sizes",
-    title="Patients registered at a GP practice: totals per practice (sex ALL, age ALL)",
-    source=_SOURCE_GP_REG,
+    title="Patients registered at a GP practice: practice x sex x single year of age (0 ... "
+    "95+), and the totals form (sex ALL, age ALL), which has the same header",
+    source=_SOURCE_GP_REG + ": gp-reg-pat-prac-sing-age-male.csv, -female.csv (one file per "
+    "sex) and gp-reg-pat-prac-all.csv",
     spec=_SPEC_GP_REG,
     columns=(
         Column("gp_practice_code", names=_PRACTICE_NAMES),
@@ -151,7 +167,7 @@ GP_REG_PAT_TOTALS = Layout(
         Column("snapshot_date", names=("EXTRACT_DATE",), date=_DATES),
         Column("quarter_start", names=("EXTRACT_DATE",), date=_DATES, truncate="quarter"),
         Column("sex", names=("SEX",), recode=_SEX),
-        Column("age_band", names=("AGE",), recode={"ALL": "all"}),
+        Column("age_band", names=("AGE",), recode=_single_years()),
         Column("registered_patients", names=("NUMBER_OF_PATIENTS",)),
     ),
     ignored=_GP_REG_IGNORED,
@@ -159,7 +175,21 @@ GP_REG_PAT_TOTALS = Layout(
         Drop(
             field="org_type", reason="not a practice row (ORG_TYPE is not GP)", other_than=("GP",)
         ),
+        Drop(
+            field="age_band",
+            reason="sex total row (age ALL)",
+            values=("ALL",),
+            unless={"sex": ("ALL",)},
+        ),
     ),
+    split_rows="sum",
+    sum_fields=("registered_patients",),
+    sum_reason="single year of age summed into its pbc five-year band",
 )
 
-LAYOUTS = (LIST_SIZE_QUARTERLY, LIST_SIZE_QUARTERLY_MONTHLY, GP_REG_PAT_QUINARY, GP_REG_PAT_TOTALS)
+LAYOUTS = (
+    LIST_SIZE_QUARTERLY,
+    LIST_SIZE_QUARTERLY_MONTHLY,
+    GP_REG_PAT_QUINARY,
+    GP_REG_PAT_SINGLE_AGE,
+)

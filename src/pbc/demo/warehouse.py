@@ -10,11 +10,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from pbc import synth
+from pbc import synth, warehouse
+from pbc.imports.actions import import_unless_unchanged, run_import
+from pbc.imports.models import ImportRun
 from pbc.warehouse import store
-from pbc.warehouse.actions import import_unless_unchanged, run_import
 from pbc.warehouse.datasets import DATASETS, GENERATED_DATASETS
-from pbc.warehouse.models import ImportRun
 
 # Reference data first, then registers, then activity (the order a PCT would load them).
 IMPORT_ORDER = (
@@ -55,10 +55,8 @@ def _generator_version(scale: str) -> dict[str, object]:
 
     code = hashlib.sha256()
     package = Path(synth.__file__).parent
-    sources = sorted(package.rglob("*.py")) + [
-        Path(__file__).parent / "datasets.py",
-        Path(__file__).parent / "schema.py",
-    ]
+    contract = Path(warehouse.__file__).parent
+    sources = sorted(package.rglob("*.py")) + [contract / "datasets.py", contract / "schema.py"]
     for path in sources:
         code.update(path.name.encode())
         code.update(path.read_bytes())

@@ -28,7 +28,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from pbc import plans
 from pbc.orgs.models import Locality
+from pbc.periods import add_months
 from pbc.plans import actions
 from pbc.plans.models import (
     BusinessCase,
@@ -37,7 +39,6 @@ from pbc.plans.models import (
     Objective,
     Outcome,
     Plan,
-    add_months,
 )
 from pbc.plans.reading import read_plan
 from pbc.synth import geography
@@ -69,7 +70,7 @@ COMMENTS = {
 
 
 def seed_bytes(filename: str) -> bytes:
-    return (Path(__file__).parent / "seeds" / filename).read_bytes()
+    return (Path(plans.__file__).parent / "seeds" / filename).read_bytes()
 
 
 def pick(key: str, n: int) -> int:

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from pbc import demo_steps as steps
-from pbc.finance import demo as finance_demo
+from pbc.demo import finance as finance_demo
+from pbc.demo import plans as plans_demo
+from pbc.demo import population as population_demo
+from pbc.demo import services as services_demo
+from pbc.demo import steps
+from pbc.demo import warehouse as warehouse_demo
 from pbc.indicators.refresh import refresh as refresh_indicators
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Role
-from pbc.plans import demo as plans_demo
-from pbc.population import demo as population_demo
-from pbc.services import demo as services_demo
 from pbc.signin import second_factor
 from pbc.synth import geography
 from pbc.validation.refresh import refresh as refresh_validation
-from pbc.warehouse import demo as warehouse_demo
 
 DEMO_PASSWORD = "pbc-demo-2009"
 # Every demo user who needs a second factor (pbc.signin.second_factor: PCT analysts, practice
@@ -208,7 +208,7 @@ def _load_population(scale: str, report: Callable[[str], None]) -> None:
 
 # The steps after the warehouse, in order. Each is skipped when it completed before in this
 # database with the same inputs: the scale, the warehouse's state and every earlier step's
-# inputs (`pbc.demo_steps`). `pbc demo --rebuild` runs them all.
+# inputs (`pbc.demo.steps`). `pbc demo --rebuild` runs them all.
 STEPS: tuple[steps.Step, ...] = (
     steps.Step("plans", _load_plans, {"full": 2, "test": 2}),
     steps.Step("enhanced services", _load_services, {"full": 4, "test": 3}),

@@ -14,7 +14,7 @@ class ImportRun(models.Model):
     constraint); rows dropped are those the file's published layout drops (totals, test items,
     split rows summed), and `layout` names the layout the file was read in ("pbc": the
     dataset's own). The record is
-    written "running" before the import starts and finished after it (`pbc.warehouse.actions`);
+    written "running" before the import starts and finished after it (`pbc.imports.actions`);
     one left "running" by a process that died is settled from the warehouse's manifest.
     """
 
@@ -48,6 +48,7 @@ class ImportRun(models.Model):
     message = models.TextField(blank=True)
 
     class Meta:
+        db_table = "warehouse_importrun"  # its name from before it left pbc.warehouse
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -7,6 +7,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Applied as warehouse.0001_initial before the imports app left pbc.warehouse: a
+    # database that applied it under that name has applied this one.
+    replaces = [("warehouse", "0001_initial")]
     initial = True
 
     dependencies = [
@@ -62,6 +65,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "db_table": "warehouse_importrun",
                 "ordering": ["-started_at", "-id"],
                 "constraints": [
                     models.CheckConstraint(

@@ -9,12 +9,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from pbc.imports.actions import run_import
+from pbc.imports.models import ImportRun
 from pbc.orgs import audit
 from pbc.orgs.roles import Permission
-from pbc.warehouse.actions import run_import
 from pbc.warehouse.datasets import DATASETS
 from pbc.warehouse.layouts import describe
-from pbc.warehouse.models import ImportRun
 from pbc.web.rules import requires
 from pbc.web.uploads import UploadField, checked_upload
 
@@ -58,7 +58,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("import_run", args=[run.pk]))
     return render(
         request,
-        "warehouse/imports.jinja",
+        "imports/imports.jinja",
         {
             "title": "Imports",
             "form": form,
@@ -82,7 +82,7 @@ def import_run(request: HttpRequest, run: int) -> HttpResponse:
     record = get_object_or_404(ImportRun, pk=run)
     return render(
         request,
-        "warehouse/import_run.jinja",
+        "imports/import_run.jinja",
         {
             "title": f"Import of {record.source_name}",
             "run": record,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pbc.warehouse import views
+from pbc.imports import views
 
 urlpatterns = [
     path("", views.imports, name="imports"),

@@ -2,7 +2,7 @@
 change since they last completed in this database.
 
 What a step's inputs are: the demo scale, and for the steps after the warehouse imports the
-warehouse's state (`pbc.warehouse.demo.state`: every live partition and the import it came
+warehouse's state (`pbc.demo.warehouse.state`: every live partition and the import it came
 from). Once a step runs, every later step runs too (what it wrote may be their input). The
 synthetic data and the imports always run: they skip their own unchanged work (files whose
 generator did not change, files whose checksum is already committed).

@@ -34,6 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from pbc.imports.models import ImportRun
 from pbc.orgs import audit
 from pbc.orgs.access import memberships
 from pbc.orgs.roles import Permission, Role
@@ -46,7 +47,6 @@ from pbc.warehouse.ingest import (
     new_import_id,
     unchanged_import,
 )
-from pbc.warehouse.models import ImportRun
 from pbc.web.uploads import upload_limits
 
 INTERRUPTED_BEFORE_COMMIT = "interrupted before its commit: no data changed"

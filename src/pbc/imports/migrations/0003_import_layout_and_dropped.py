@@ -6,8 +6,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Applied as warehouse.0003_import_layout_and_dropped before the imports app left pbc.warehouse: a
+    # database that applied it under that name has applied this one.
+    replaces = [("warehouse", "0003_import_layout_and_dropped")]
     dependencies = [
-        ("warehouse", "0002_import_id_and_running"),
+        ("imports", "0002_import_id_and_running"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,7 +1,7 @@
 """The finance demo: contracts, enhanced-service payments and approved 2008/09 budgets, with the
 statements refreshed to month 10 (January 2009).
 
-Built from the demo warehouse (call after `pbc.warehouse.demo.load`). Idempotent: a re-run
+Built from the demo warehouse (call after `pbc.demo.warehouse.load`). Idempotent: a re-run
 replaces the demo's contracts, other spend, budgets (versions made by the demo) and facts.
 
 - Contracts for every year of data (2005/06 to 2008/09), per PCT: payment by results with each
@@ -36,7 +36,6 @@ from django.db.models import Sum
 
 from pbc.analytics.finance.lines import ACUTE_LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.analytics.finance.periods import add_months, fy_start, previous_fy
 from pbc.finance import actions, refresh
 from pbc.finance.models import (
     BudgetVersion,
@@ -47,6 +46,7 @@ from pbc.finance.models import (
     SpendFact,
 )
 from pbc.orgs.models import Pct, Practice, Provider
+from pbc.periods import add_months, add_years, year_start
 
 YEARS = ("2005/06", "2006/07", "2007/08", "2008/09")
 BUDGET_YEAR = "2008/09"
@@ -86,7 +86,7 @@ def _settings() -> None:
         FinanceSetting.objects.update_or_create(
             key="uplift",
             line=line.value,
-            valid_from=fy_start(BUDGET_YEAR),
+            valid_from=year_start(BUDGET_YEAR),
             defaults={"value": Decimal(value), "note": DEMO_NOTE},
         )
 
@@ -99,7 +99,7 @@ def _contracts_and_other_spend(pcts: list[Pct]) -> None:
         if not practices:
             continue
         for i, year in enumerate(YEARS):
-            registered = _registered(practices, fy_start(year))
+            registered = _registered(practices, year_start(year))
             for code, kind in ACUTE_KINDS.items():
                 if code in providers:
                     Contract.objects.create(
@@ -134,7 +134,7 @@ def _contracts_and_other_spend(pcts: list[Pct]) -> None:
 def _plans() -> None:
     """Each activity contract's plan: last year's activity (same year for the first) + 3%."""
     for contract in Contract.objects.exclude(kind="block").select_related("pct", "provider"):
-        base_year = previous_fy(contract.financial_year)
+        base_year = add_years(contract.financial_year, -1)
         if contract.financial_year == YEARS[0]:
             base_year = contract.financial_year
         rows = (

@@ -4,8 +4,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Applied as warehouse.0002_import_id_and_running before the imports app left pbc.warehouse: a
+    # database that applied it under that name has applied this one.
+    replaces = [("warehouse", "0002_import_id_and_running")]
     dependencies = [
-        ("warehouse", "0001_initial"),
+        ("imports", "0001_initial"),
     ]
 
     operations = [
