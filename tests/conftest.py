@@ -1,7 +1,8 @@
 """Shared test set-up: data directory, Hypothesis profiles, the demo (built once), browsers.
 
 Tests that touch the app database are marked `db` automatically; `make test` runs every test on
-SQLite and then the `db` ones again on PostgreSQL (DATABASE_URL).
+SQLite and then the `db` ones again on PostgreSQL (DATABASE_URL), each in two worker processes
+(pytest-xdist): each worker has its own data directory, test database and demo.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & DB_FIXTURES or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.db)
+        if item.get_closest_marker("spark"):
+            # With parallel workers (`pytest -n 2 --dist loadgroup`, as `make test` runs), one
+            # worker runs every Spark test on the one SparkSession it starts.
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 @pytest.fixture(scope="session")
