@@ -33,6 +33,7 @@ class Import:
     line: int
     target: str  # the module imported, e.g. "django.conf" or "pbc.orgs.models"
     text: str  # as written, e.g. "from django.conf import settings"
+    name: str = ""  # the name a `from` import takes from the target, e.g. "settings"
 
     def __str__(self) -> str:
         return f"{self.module} (line {self.line}): {self.text}"
@@ -63,7 +64,10 @@ def imports_of(path: Path, root: Path) -> Iterator[Import]:
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
                 text = f"from {'.' * node.level}{node.module or ''} import {alias.name}"
-                yield Import(module, node.lineno, sub if is_module(sub, root) else base, text)
+                if is_module(sub, root):
+                    yield Import(module, node.lineno, sub, text)
+                else:
+                    yield Import(module, node.lineno, base, text, alias.name)
 
 
 def is_module(name: str, root: Path) -> bool:
@@ -133,3 +137,86 @@ def test_each_core_package_is_read(package: str) -> None:
     paths = list(modules_under(SRC, package))
     assert len(paths) > 3
     assert any(imp.target.startswith("pbc.") for p in paths for imp in imports_of(p, SRC))
+
+
+# Models of another app that an app's code may import, and why. Everything else another app
+# holds is read through that app's `queries.py` (plain data) or its own functions.
+ORGANISATIONS = (
+    "the organisations every app's rows belong to (their foreign keys point at them) and "
+    "every page is scoped to and filtered by"
+)
+FOREIGN_MODELS_ALLOWED = {
+    ("pbc.orgs.models", "Pct"): ORGANISATIONS,
+    ("pbc.orgs.models", "Locality"): ORGANISATIONS,
+    ("pbc.orgs.models", "Practice"): ORGANISATIONS,
+    ("pbc.orgs.models", "Provider"): ORGANISATIONS,
+    ("pbc.orgs.models", "AuditEvent"): (
+        "the audit log: pages show the history of the object they show (a contract, a "
+        "return) and the audit page lists the log"
+    ),
+    ("pbc.orgs.models", "Membership"): (
+        "who holds which role where: the site's user administration (pbc.web) manages them"
+    ),
+}
+
+
+def django_app_packages(root: Path) -> list[str]:
+    """Our Django apps: the packages of pbc with an `apps.py`."""
+    return [f"pbc.{p.parent.name}" for p in sorted((root / "pbc").glob("*/apps.py"))]
+
+
+def foreign_model_imports(root: Path = SRC) -> list[str]:
+    """Imports by an app's code (anything but its models and migrations) of another app's
+    models that `FOREIGN_MODELS_ALLOWED` does not list."""
+    apps = django_app_packages(root)
+    out = []
+    for app in apps:
+        for path in modules_under(root, app):
+            module = module_name(path, root)
+            if within(module, (f"{app}.models", f"{app}.migrations")):
+                continue
+            for imp in imports_of(path, root):
+                owner = next((a for a in apps if within(imp.target, (f"{a}.models",))), None)
+                if owner is None or owner == app:
+                    continue
+                if (imp.target, imp.name) not in FOREIGN_MODELS_ALLOWED:
+                    out.append(str(imp))
+    return out
+
+
+def test_no_app_reads_another_apps_models_but_the_allowed_ones() -> None:
+    assert foreign_model_imports() == []
+
+
+def test_the_foreign_model_check_names_the_module_and_the_import(tmp_path: Path) -> None:
+    for app in ("orgs", "plans", "finance"):
+        (tmp_path / "pbc" / app).mkdir(parents=True)
+        for name in ("__init__", "apps", "models"):
+            (tmp_path / "pbc" / app / f"{name}.py").write_text("")
+    (tmp_path / "pbc" / "__init__.py").write_text("")
+    (tmp_path / "pbc" / "finance" / "models.py").write_text("from pbc.plans.models import Plan\n")
+    (tmp_path / "pbc" / "finance" / "views.py").write_text(
+        "from pbc.orgs.models import Locality\nfrom pbc.finance.models import SpendFact\n\n\n"
+        "def page():\n    from pbc.plans.models import BusinessCase\n"
+        "    from pbc.plans import models\n    from pbc.plans import queries\n"
+    )
+    assert foreign_model_imports(tmp_path) == [
+        "pbc.finance.views (line 6): from pbc.plans.models import BusinessCase",
+        "pbc.finance.views (line 7): from pbc.plans import models",
+    ]
+
+
+def test_the_allowed_foreign_models_exist_and_are_used() -> None:
+    """Each entry of the allow-list names a real model that some app's code imports."""
+    from django.apps import apps
+
+    used = {
+        (imp.target, imp.name)
+        for app in django_app_packages(SRC)
+        for path in modules_under(SRC, app)
+        for imp in imports_of(path, SRC)
+    }
+    for module, name in FOREIGN_MODELS_ALLOWED:
+        label = module.split(".")[1]
+        assert apps.get_model(label, name), (module, name)
+        assert (module, name) in used, f"{module}.{name} is allowed but no app imports it"

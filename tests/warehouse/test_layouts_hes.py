@@ -13,6 +13,8 @@ import duckdb
 import pytest
 from tests.warehouse.real_samples import sample, write_csv
 
+from pbc import codes
+from pbc.warehouse.datasets import CHECKS
 from pbc.warehouse.ingest import ImportResult, import_file
 from pbc.warehouse.layouts import spells
 
@@ -107,7 +109,7 @@ def test_artificial_hes_op_sample_loads_as_published(tmp_path: Path) -> None:
     }
     by_id = {r["attendance_id"]: r for r in rows}
     for a in appts:
-        r = by_id[a["ATTENDKEY"]]
+        r = by_id[f"{a['PROCODE3']}:{a['ATTENDID']}"]
         assert r["attendance_date"].isoformat() == a["APPTDATE"]
         assert r["age_at_attendance"] == (int(float(a["APPTAGE"])) if a["APPTAGE"] else None)
         assert r["first_attendance"] == (None if a["FIRSTATT"] == "9" else a["FIRSTATT"])
@@ -254,3 +256,52 @@ def test_hes_ae_layout_reads_department_types_and_disposals(tmp_path: Path) -> N
         "AEDEPTTYPE=99; AEATTENDDISP=99",
     ]
     assert [r["hrg_code"] for r in rows] == [None, "VB09Z", None]
+
+
+def test_hrg_versions_each_valid_code_shape_and_the_year_it_prices() -> None:
+    assert [codes.hrg_version(c) for c in ("H80", "HB12C", "HB12", "h80", "H8O", None)] == [
+        "3.5", "4", None, None, None, None,
+    ]  # fmt: skip
+    assert CHECKS["hrg_code"]("H80") and CHECKS["hrg_code"]("HB12C")
+    assert not CHECKS["hrg_code"]("HB12")
+    assert [codes.hrg_version_for_year(y) for y in (2006, 2008, 2009, 2012)] == [
+        "3.5", "3.5", "4", "4",
+    ]  # fmt: skip
+
+
+def test_a_2008_09_spell_with_an_hrg_v3_5_code_loads_valid(tmp_path: Path) -> None:
+    line = _episode(3000, SUSHRG="H80", ADMIDATE="2008-06-02", DISDATE="2008-06-09")
+    result, rows = load("apc", write_csv(tmp_path / "v35.csv", [SUS_HEADER, line]), tmp_path / "d")
+    assert result.rows_loaded == 1
+    assert (rows[0]["hrg_code"], rows[0]["hrg_code_valid"], rows[0]["length_of_stay"]) == (
+        "H80",
+        True,
+        7,
+    )
+
+
+def test_an_artificial_hes_ae_file_not_among_the_samples_loads_as_published(
+    tmp_path: Path,
+) -> None:
+    path = Path(__file__).resolve().parents[1] / "data" / "hes" / "artificial_hes_ae_0708_head.csv"
+    with open(path, newline="") as fh:
+        published = list(csv.DictReader(fh))
+    result, rows = load("ae", path, tmp_path)
+    assert (result.layout, result.rows_read, result.rows_loaded) == ("hes_ae", 60, 60)
+    assert (result.rows_rejected, result.rows_dropped) == (0, 0)
+    by_id = {r["attendance_id"]: r for r in rows}
+    for a in published:
+        r = by_id[f"{a['PROCODE3']}:{a['AEKEY']}"]
+        assert r["arrival_date"].isoformat() == a["ARRIVALDATE"]
+        assert r["ae_department_type"] is None  # AEDEPTTYPE 99 (not known) in this year's file
+        assert r["ae_attendance_disposal"] == a["AEATTENDDISP"]
+        age = a["ARRIVALAGE"]
+        assert r["age_at_attendance"] == (
+            None if not age else 0 if age.startswith("700") else int(float(age))
+        )
+    assert notes(rows) == {
+        "AEDEPTTYPE": 60,
+        "ARRIVALAGE": sum(1 for a in published if a["ARRIVALAGE"].startswith("700")),
+        "GPPRAC": sum(1 for a in published if a["GPPRAC"] == "&"),
+        "SEX": sum(1 for a in published if a["SEX"] == "0"),
+    }

@@ -1,5 +1,5 @@
 """Finance pages: statements (practice, locality, PCT), month-end report, drill-down, budgets,
-freed-up resources and deficits, contracts, XLSX exports, and plotly.min.js from the package.
+freed-up resources and deficits, contracts, XLSX exports (charts: indicators' plotly.min.js).
 
 The month is `?month=YYYY-MM` (default: the month of the latest refresh). Drill-down shows
 aggregate rows (provider, point of delivery, specialty) to anyone who may see the practice;
@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
-import plotly
 from django.contrib import messages
 from django.db.models import Sum
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -32,8 +30,9 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
-from pbc.periods import financial_year_of, month_end, parse_month, year_end, year_start
-from pbc.web.rules import public, requires, signed_in
+from pbc.periods import financial_year_of, month_end, parse_month, year_start
+from pbc.plans.queries import approved_business_cases
+from pbc.web.rules import requires, signed_in
 
 PATIENT_ROW_LIMIT = 500
 
@@ -92,12 +91,6 @@ def _xlsx(
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}-{month:%Y-%m}.xlsx"'
     return response
-
-
-@public
-def plotly_js(request: HttpRequest) -> FileResponse:
-    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    return FileResponse(path.open("rb"), content_type="text/javascript")
 
 
 @signed_in
@@ -412,29 +405,14 @@ def freed_up(request: HttpRequest, locality: Locality) -> HttpResponse:
     if rep is not None:
         net: freed.NetPosition = ctx["net"]
         ctx["repayment"] = freed.repayment_plan(net.deficit, years, rep.financial_year)
-        cases = business_cases(locality, rep.financial_year)
+        # Drawn against this year's freed-up resources (a case decided in an earlier year was
+        # drawn against that year's).
+        cases = approved_business_cases(locality, rep.financial_year)
         ctx["cases"] = cases
         ctx["drawn"] = freed.drawn_against(
             net.freed_up.practice_part, [c.annual_cost for c in cases]
         )
     return render(request, "finance/freed_up.jinja", ctx)
-
-
-def business_cases(locality: Locality, financial_year: str) -> list[Any]:
-    """Approved (or implemented) business cases of the locality decided in the financial year
-    (1 April to 31 March): they are drawn against that year's freed-up resources. A case decided
-    in an earlier year was drawn against that year's. (An approved case always has its decision
-    date: a database constraint of the plans app.)"""
-    from pbc.plans.models import BusinessCase
-
-    return list(
-        BusinessCase.objects.filter(
-            locality=locality,
-            status__in=[BusinessCase.Status.APPROVED, BusinessCase.Status.IMPLEMENTED],
-            decided_on__gte=year_start(financial_year),
-            decided_on__lte=year_end(financial_year),
-        ).order_by("decided_on", "ref")
-    )
 
 
 # --- contracts ---------------------------------------------------------------------------------

@@ -54,10 +54,13 @@ DATASETS = (
 # (aggregate dataset, date column): the months aggregate routes are computed for.
 AGGREGATE_DATES = (("rtt_returns", "month"), ("ae_attendances", "month"))
 # (dataset, date column) whose range defines the months a full refresh covers.
+# Prescribing counts too: a locality that has loaded only the ODS files and the published
+# prescribing data (no hospital activity) gets its prescribing measures.
 ACTIVITY_DATES = (
     ("referrals", "referral_date"),
     ("op", "attendance_date"),
     ("apc", "discharge_date"),
+    ("prescribing", "month"),
 )
 
 
@@ -346,7 +349,7 @@ def services_values(
     for its financial year exists). Elsewhere hand-entered values stand."""
     from pbc.orgs.models import Locality, Pct
     from pbc.services import feeds
-    from pbc.services.models import ServiceSpecification
+    from pbc.services.queries import specified_years
 
     feed = definition.services_feed
     service_key = {
@@ -355,11 +358,7 @@ def services_values(
     }
     if feed not in service_key:
         return []
-    covered = set(
-        ServiceSpecification.objects.filter(service__key=service_key[feed]).values_list(
-            "financial_year", flat=True
-        )
-    )
+    covered = specified_years(service_key[feed])
     orgs: list[tuple[str, str, dict[str, str]]] = []
     if "pct" in definition.levels:
         orgs += [("pct", p.code, {"pct": p.code}) for p in Pct.objects.order_by("code")]

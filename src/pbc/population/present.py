@@ -14,8 +14,9 @@
   figures carry the trend.
 
 Results are cached in the process, keyed by the data directory and the latest warehouse import
-(`ImportRun`), so a page is computed once per import, not once per view (the full-scale
-registers take a few seconds: ISR and exact Poisson funnel limits for five registers).
+(`pbc.imports.queries.latest_import`), so a page is computed once per import, not once per view
+(the full-scale registers take a few seconds: ISR and exact Poisson funnel limits for five
+registers).
 
 Plotly figures are plain dicts (drawn by the page with the locally served plotly.min.js).
 """
@@ -35,7 +36,7 @@ from pbc.analytics.indicators import aggregates as agg
 from pbc.analytics.population import inequalities as iq
 from pbc.analytics.population import registers as reg
 from pbc.analytics.population.cohort import CONDITION_LABELS
-from pbc.imports.models import ImportRun
+from pbc.imports.queries import latest_import
 from pbc.periods import FinancialYear
 from pbc.warehouse import engine as wh
 from pbc.web.charts import (
@@ -80,9 +81,8 @@ class Registers:
 
 def warehouse_version() -> tuple[str, int, str]:
     """Changes whenever an import is recorded (the cache key of the computed pages)."""
-    latest = ImportRun.objects.order_by("-pk").values_list("pk", "status").first()
-    pk, status = latest if latest else (0, "")
-    return str(settings.DATA_DIR), int(pk), str(status)
+    pk, status = latest_import() or (0, "")
+    return str(settings.DATA_DIR), pk, status
 
 
 @lru_cache(maxsize=8)

@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 from pbc import codes
 from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
+from pbc.warehouse.datasets_invoices import invoice_lines
 from pbc.warehouse.schema import Dataset, Field
 
 # --- code lists ------------------------------------------------------------------------------
@@ -171,7 +172,6 @@ ACTIVITY_DATASETS = ("apc", "op", "ae")
 
 # --- named checks (failure flags the row, never rejects it) -----------------------------------
 
-_HRG_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")  # HRG4 shape: HB12C
 _TF_RE = re.compile(r"^[0-9]{3}$")  # treatment function: 110
 _ICD10_RE = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9X]{1,2})?$")  # I21.9, J441, C50
 # BNF presentation: 15 characters for drugs (0212000B0AAAAAA); 11 digits for appliances and
@@ -197,7 +197,8 @@ CHECKS: dict[str, Callable[[object], bool]] = {
     "gp_practice_code": codes.is_practice_code,
     "provider_code": codes.is_provider_code,
     "pct_code": codes.is_pct_code,
-    "hrg_code": _matches(_HRG_RE),
+    # Either version: HRG v3.5 (H80) to 2008/09, HRG4 (HB12C) from 2009/10 (pbc.codes).
+    "hrg_code": codes.is_hrg_code,
     "treatment_function_code": _matches(_TF_RE),
     "icd10_code": _matches(_ICD10_RE),
     "bnf_code": _matches(_BNF_RE),
@@ -879,6 +880,10 @@ FAULTS = Dataset(
     ),
 )
 
+# The provider's invoice lines (docs/data.md "Activity and invoice"): what was charged, apart
+# from the activity. Any point of delivery a provider may charge, imaging included.
+INVOICE_LINES = invoice_lines(LOCAL_PRICE_POINTS_OF_DELIVERY)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -902,6 +907,7 @@ DATASETS: dict[str, Dataset] = {
         POPULATION_WEIGHTS,
         WEIGHTED_POPULATIONS,
         FAULTS,
+        INVOICE_LINES,
         *AGGREGATE_DATASETS,
     )
 }
@@ -909,9 +915,11 @@ DATASETS: dict[str, Dataset] = {
 
 # Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E), which a
 # commissioner without patient-level rows loads instead, and the ODS ePCN file, which has no
-# 2008 equivalent. The synthetic generator and the demo make every other dataset.
+# 2008 equivalent; and the providers' invoice lines, which the generator does not write yet (the
+# demo's activity carries its charges in pbc's own layout). The synthetic generator and the
+# demo make every other dataset.
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name}
+    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name, INVOICE_LINES.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
 

@@ -55,7 +55,7 @@ SQL_CHECKS: dict[str, Callable[[str], str]] = {
     ),
     "provider_code": _regex("[A-Z0-9]{3}|[A-Z0-9]{5}"),
     "pct_code": _regex("5[A-Z0-9]{2}"),
-    "hrg_code": _regex("[A-Z]{2}[0-9]{2}[A-Z]"),
+    "hrg_code": _regex("[A-Z]{2}[0-9]{2}[A-Z]|[A-Z][0-9]{2}"),
     "treatment_function_code": _regex("[0-9]{3}"),
     "icd10_code": _regex("[A-Z][0-9]{2}(\\.?[0-9X]{1,2})?"),
     "bnf_code": _regex("[0-9A-Z]{15}|2[0-3][0-9]{9}"),
@@ -63,6 +63,7 @@ SQL_CHECKS: dict[str, Callable[[str], str]] = {
     "ods_code": _regex("[A-Z0-9]{3}([A-Z0-9]{2,3})?"),
     "commissioner_code": _regex(
         "(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4}"
+        "|[A-Z][0-9][A-Z][0-9][A-Z]"
     ),
     "nothing_not_known": lambda expr: f"({expr} = '')",
 }

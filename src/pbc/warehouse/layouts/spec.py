@@ -80,6 +80,8 @@ class Column:
       (HES null dates 1800-01-01, 1801-01-01: any year before 1850).
     - `otherwise`: the value of every other non-empty published value that `recode` does not
       list (an operation code -> procedure_flag "true"; "-", no operation, recoded "false").
+    - `qualify`: another field whose value prefixes this one as "OTHER:value" (an attendance
+      identifier unique only within its provider becomes "RWG:123", the key invoices join on).
     - A `field` starting with "_" is read for the layout only (episode order, status), never
       stored.
     """
@@ -96,6 +98,7 @@ class Column:
     not_known: Mapping[str, str | None] | None = None
     not_known_pattern: str | None = None
     otherwise: str | None = None
+    qualify: str | None = None
 
     @property
     def date_forms(self) -> tuple[str, ...]:
