@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "pbc.population",
     "pbc.services",
     "pbc.reports",
+    "pbc.refresh",
 ]
 
 MIDDLEWARE = [

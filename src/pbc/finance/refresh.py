@@ -69,6 +69,16 @@ from pbc.services import feeds as services_feeds
 from pbc.warehouse import engine as wh
 
 ACTIVITY = ("apc", "op", "ae", "imaging")
+# Every warehouse dataset the refresh reads (the recoveries read apc too).
+DATASETS = (
+    *ACTIVITY,
+    "tariff",
+    "market_forces_factors",
+    "local_prices",
+    "practices",
+    "list_sizes",
+    "prescribing",
+)
 
 
 def latest_activity_month(con: Any) -> dt.date | None:
@@ -85,6 +95,49 @@ def _as_month(month: str | dt.date | None) -> dt.date | None:
     if isinstance(month, dt.date):
         return month.replace(day=1)
     return parse_month(month)
+
+
+def report_month(month: str | dt.date | None) -> dt.date | None:
+    """The report month a refresh of `month` is for: `month`, else the latest month with
+    admitted patient care in the warehouse (None when it holds none)."""
+    return _as_month(month) or latest_activity_month(wh.connect())
+
+
+def years_of(month: dt.date) -> list[str]:
+    """The financial years a refresh for report month `month` recomputes."""
+    fy = fy_of(month)
+    return [previous_fy(previous_fy(fy)), previous_fy(fy), fy]
+
+
+def app_inputs(month: dt.date) -> str:
+    """A digest of what a refresh for report month `month` reads from the app database: the
+    organisations, block contracts, the prescribing lag, other spend, the services app's spend and
+    the agreed challenge recoveries (the validation app's)."""
+    from pbc.refresh.inputs import digest, table
+
+    years = years_of(month)
+    start, end = fy_start(years[0]), month_end(month)
+    return digest(
+        table(Practice, "code", "locality__slug", "locality__pct__code"),
+        table(Provider, "code"),
+        Contract.objects.filter(financial_year__in=years, kind=Contract.Kind.BLOCK)
+        .order_by("pk")
+        .values_list(
+            "name", "financial_year", "pct__code", "provider__code", "annual_value", "budget_line"
+        ),
+        FinanceSetting.objects.filter(key=FinanceSetting.Key.PRESCRIBING_LAG)
+        .order_by("pk")
+        .values_list("line", "value", "valid_from"),
+        OtherSpend.objects.filter(month__gte=start, month__lte=end)
+        .order_by("pk")
+        .values_list("practice__code", "month", "line", "amount", "recurrent"),
+        services_feeds.enhanced_services_spend_by_practice(years),
+        services_feeds.cost_per_case_spend_by_practice(years),
+        [
+            recoveries.agreed_recoveries(year, month if year == years[-1] else fy_end(year))
+            for year in years
+        ],
+    )
 
 
 def registered_by_quarter(con: Any) -> dict[str, list[tuple[dt.date, int]]]:
@@ -147,7 +200,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     if report_month is None:
         raise ValueError("the warehouse holds no activity: import apc first, or give a month")
     fy = fy_of(report_month)
-    years = [previous_fy(previous_fy(fy)), previous_fy(fy), fy]
+    years = years_of(report_month)
     start, end = fy_start(years[0]), month_end(report_month)
     builder = FactBuilder()
 

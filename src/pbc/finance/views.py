@@ -34,6 +34,7 @@ from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.periods import parse_month
+from pbc.refresh.queries import staleness
 from pbc.web.rules import public, requires, signed_in
 
 PATIENT_ROW_LIMIT = 500
@@ -70,6 +71,7 @@ def _context(
         "method_labels": METHOD_LABELS,
         "month_param": f"?month={month:%Y-%m}" if month else "",
         "breadcrumbs": crumbs(("Home", reverse("home")), ("Finance", reverse("finance_index"))),
+        "stale": staleness("finance"),
         **extra,
     }
     if rep is not None:
