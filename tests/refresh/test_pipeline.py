@@ -21,6 +21,11 @@ from pbc.refresh.queries import staleness
 
 JAN = dt.date(2009, 1, 1)
 MFF = "financial_year,provider_code,market_forces_factor\n2008/09,RWG,1.10825\n"
+PRACTICES = (
+    "gp_practice_code,practice_name,locality_code,locality_name,pct_code,pct_name,region_code,"
+    "parent_code,postcode,open_date,close_date,status_code,prescribing_setting,"
+    "commissioner_start_date\nE82001,New Practice,,,,,,,,,,,,\n"
+)
 CAPS = (
     "commissioner_code,financial_year,treatment_function_code,follow_up_ratio_cap\n"
     "5P3,2008/09,100,2.5\n"
@@ -184,8 +189,7 @@ def test_pages_say_when_their_figures_are_older_than_the_warehouse(
     pipeline.run(JAN)
     assert notes() == ["", "", ""]
     # Practices are read by every step: each page's figures are now older than the warehouse.
-    import_file(small_warehouse, "practices", "practices.csv",
-                "gp_practice_code,practice_name\nE82001,New Practice\n")  # fmt: skip
+    import_file(small_warehouse, "practices", "practices.csv", PRACTICES)
     for note in notes():
         assert "These figures were computed on " in note
         assert "before the import of practices.csv into practices on " in note
