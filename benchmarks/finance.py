@@ -51,7 +51,7 @@ from pbc.analytics.finance import spend
 from pbc.analytics.finance import statement as st
 from pbc.analytics.finance.lines import LINES
 from pbc.analytics.finance.money import ZERO
-from pbc.analytics.finance.periods import fy_of, month_number, previous_fy
+from pbc.periods import add_years, financial_year_of, month_number
 from pbc.synth import demo_scale, generate
 
 START, END = dt.date(2006, 4, 1), dt.date(2009, 1, 31)
@@ -88,14 +88,14 @@ def make_data(rows: int, work: Path) -> dict[str, Path]:
 
 def statements(summary: list[dict[str, Any]]) -> tuple[int, Decimal, Decimal]:
     """Every practice's statement from the summary rows; (statements, charged, at tariff)."""
-    fy = fy_of(REPORT_MONTH)
-    ly, yb = previous_fy(fy), previous_fy(previous_fy(fy))
+    fy = financial_year_of(REPORT_MONTH)
+    ly, yb = add_years(fy, -1), add_years(fy, -2)
     series: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
     charged = at_tariff = ZERO
     for r in summary:
         month = r["month"]
         month = month.date() if isinstance(month, dt.datetime) else month
-        series[(r["gp_practice_code"], fy_of(month), r["budget_line"])][
+        series[(r["gp_practice_code"], financial_year_of(month), r["budget_line"])][
             month_number(month) - 1
         ] += Decimal(r["charged"])
         charged += Decimal(r["charged"])

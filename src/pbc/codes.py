@@ -62,9 +62,48 @@ _SITE_RE = re.compile(r"^[A-Z0-9]{5}$")  # trust site: RWG01
 _PCT_RE = re.compile(r"^5[A-Z0-9]{2}$")  # primary care trust: 5P3
 
 
+# The national pseudo practice codes: V81997 no registered GP practice, V81998 practice code not
+# applicable, V81999 practice code not known (NHS Data Dictionary GENERAL MEDICAL PRACTICE CODE
+# (PATIENT REGISTRATION) default codes; HES GPPRAC). Shaped like a practice, naming none.
+PSEUDO_PRACTICE_CODES = frozenset({"V81997", "V81998", "V81999"})
+
+
 def is_practice_code(value: object) -> bool:
-    """A GP practice ODS code: one letter then five digits (E82001)."""
-    return isinstance(value, str) and bool(_PRACTICE_RE.fullmatch(value))
+    """A GP practice ODS code: one letter then five digits (E82001), not a pseudo code."""
+    return (
+        isinstance(value, str)
+        and bool(_PRACTICE_RE.fullmatch(value))
+        and value not in PSEUDO_PRACTICE_CODES
+    )
+
+
+# Healthcare Resource Groups. HRG v3.5 (Payment by Results to 2008/09): a letter and two digits
+# (H80 primary hip replacement). HRG4 (from 2009/10): two letters, two digits and a letter
+# (HB12C). Each version prices its own years only (docs/data.md "HRG versions").
+_HRG4_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")
+_HRG35_RE = re.compile(r"^[A-Z][0-9]{2}$")
+HRG4_FIRST_YEAR = 2009  # the financial year 2009/10
+
+
+def hrg_version(value: object) -> str | None:
+    """ "4" for an HRG4 code, "3.5" for an HRG v3.5 code, None for anything else."""
+    if not isinstance(value, str):
+        return None
+    if _HRG4_RE.fullmatch(value):
+        return "4"
+    if _HRG35_RE.fullmatch(value):
+        return "3.5"
+    return None
+
+
+def hrg_version_for_year(start_year: int) -> str:
+    """The HRG version the national tariff of the financial year starting in `start_year` uses."""
+    return "4" if start_year >= HRG4_FIRST_YEAR else "3.5"
+
+
+def is_hrg_code(value: object) -> bool:
+    """An HRG code of either version (v3.5 to 2008/09, HRG4 from 2009/10)."""
+    return hrg_version(value) is not None
 
 
 def is_trust_code(value: object) -> bool:
@@ -88,9 +127,13 @@ def is_pct_code(value: object) -> bool:
 # clinical commissioning groups (00K) 2013-2022, sub-ICB locations (same shape as CCGs) and
 # integrated care boards (QWE) from 2022, NHS England commissioning regions and hubs (X24),
 # national commissioners (YDD82); published files also write 3-character codes with "00"
-# after them (5P200, 00C00).
+# after them (5P200, 00C00). Sub-ICB locations formed in July 2022 from merged CCGs have new
+# 5-character codes, letter digit letter digit letter (D2P2L Black Country, W2U3Z North West
+# London, A3A8R North East London, D9Y0V Hampshire and Isle of Wight, M1J4Y Bedfordshire, Luton
+# and Milton Keynes): ODS files and NHSBSA's English Prescribing Dataset (PCO_CODE) write them so.
 _COMMISSIONER_RE = re.compile(
-    r"^((5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4})$"
+    r"^((5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4}"
+    r"|[A-Z][0-9][A-Z][0-9][A-Z])$"
 )
 
 
@@ -110,13 +153,13 @@ def normalise_commissioner_code(value: str) -> str:
 def commissioner_kind(code: str) -> str:
     """What kind of commissioner (or parent) a code names, from its shape (ODS conventions):
     pct (5P3), care_trust (TAK), ccg_or_sub_icb (00K: a CCG to June 2022, a sub-ICB location
-    after), sha_or_area_team (Q35), icb (QHM), national (YDD82), hub (X24), region (Y56)."""
+    after; D2P2L: a sub-ICB location formed in 2022), sha_or_area_team (Q35), icb (QHM), national (YDD82), hub (X24), region (Y56)."""
     code = normalise_commissioner_code(code)
     if re.fullmatch(r"5[A-Z0-9]{2}", code):
         return "pct"
     if re.fullmatch(r"TA[A-Z0-9]", code):
         return "care_trust"
-    if re.fullmatch(r"[0-9]{2}[A-Z0-9]", code):
+    if re.fullmatch(r"[0-9]{2}[A-Z0-9]|[A-Z][0-9][A-Z][0-9][A-Z]", code):
         return "ccg_or_sub_icb"
     if re.fullmatch(r"Q[0-9]{2}", code):
         return "sha_or_area_team"

@@ -25,6 +25,7 @@ from pbc.analytics.population import registers as reg
 from pbc.analytics.population import risk_features as rf
 from pbc.analytics.population import risk_model as rm
 from pbc.analytics.population.cohort import CONDITIONS, registered_on
+from pbc.periods import FinancialYear
 from pbc.stats import isr
 from pbc.warehouse import engine as wh_engine
 from pbc.warehouse.datasets import dataset
@@ -364,4 +365,4 @@ def test_financial_years_whole_years_only() -> None:
     assert iq.financial_years(D(2005, 4, 1), D(2009, 3, 31)) == [2005, 2006, 2007, 2008]
     assert iq.financial_years(D(2005, 4, 1), D(2009, 2, 27)) == [2005, 2006, 2007]
     assert iq.financial_years(D(2005, 4, 2), D(2009, 3, 31)) == [2006, 2007, 2008]
-    assert iq.label(2007) == "2007/08"
+    assert str(FinancialYear(2007)) == "2007/08"

@@ -23,11 +23,11 @@ from django.db.models import Sum
 from django.test import Client
 from openpyxl import load_workbook
 
-from pbc.analytics.finance.periods import add_months
 from pbc.analytics.finance.prescribing import PriceVolume, price_volume_by_month
 from pbc.finance import statements
 from pbc.finance.models import SpendFact
 from pbc.orgs.models import Practice
+from pbc.periods import add_months
 from pbc.warehouse import engine as wh
 from pbc.web.jinja import money
 

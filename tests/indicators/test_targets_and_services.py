@@ -15,6 +15,7 @@ from pbc.indicators import actions, present, refresh, views
 from pbc.indicators import definitions as defs
 from pbc.indicators.models import IndicatorValue, ManualValue, Target, TargetChange
 from pbc.orgs.models import AuditEvent, Locality, Practice
+from pbc.periods import financial_year_of
 from pbc.services import feeds
 from pbc.services.models import EnhancedService, ServiceSpecification, SignUp
 
@@ -41,7 +42,7 @@ def test_analyst_sets_a_target_kept_with_history_and_the_assurance_follows(
     assert definition is not None
     rows = present.series(definition, "locality", "dacorum")
     latest = rows[-1].month
-    year = actions.financial_year_of(latest)
+    year = financial_year_of(latest)
     client = client_for(django_user_model, "analyst")
     url = "/indicators/targets/pct/west-herts/"
     for value in ("0", "1000000"):
@@ -78,7 +79,7 @@ def test_zero_target_gives_fail_for_a_lower_is_better_rate(django_user_model: An
     assert definition is not None
     latest = present.series(definition, "locality", "dacorum")[-1].month
     user = django_user_model.objects.get(username="analyst")
-    actions.set_target(user, INDICATOR, "locality", actions.financial_year_of(latest), 0.0,
+    actions.set_target(user, INDICATOR, "locality", financial_year_of(latest), 0.0,
                        org_code="dacorum")  # fmt: skip
     line = _dashboard_line(INDICATOR)
     assert line.target == 0.0 and line.spc is not None and line.spc.assurance == "fail"

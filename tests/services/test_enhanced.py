@@ -141,7 +141,7 @@ def _spend_one_practice_at_a_time(code: str, year: str) -> tuple[dict, dict]:  #
     and year for claims, and per return for its rows."""
     from django.db.models import Sum
 
-    from pbc.services import periods
+    from pbc import periods
     from pbc.services.models import ProviderReturn
     from pbc.services.reports import row_cost
     from pbc.services.return_templates import TEMPLATES

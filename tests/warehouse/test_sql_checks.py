@@ -42,14 +42,14 @@ SHAPES = {
     "gp_practice_code": r"[A-Z][0-9]{5}",
     "provider_code": r"[A-Z0-9]{3}|[A-Z0-9]{5}",
     "pct_code": r"5[A-Z0-9]{2}",
-    "hrg_code": r"[A-Z]{2}[0-9]{2}[A-Z]",
+    "hrg_code": r"[A-Z]{2}[0-9]{2}[A-Z]|[A-Z][0-9]{2}",
     "treatment_function_code": r"[0-9]{3}",
     "icd10_code": r"[A-Z][0-9]{2}(\.?[0-9X]{1,2})?",
     "bnf_code": r"[0-9A-Z]{15}|2[0-3][0-9]{9}",
     "rtt_treatment_function_code": r"[0-9]{3}|X0[1-9]",
     "ods_code": r"[A-Z0-9]{3}([A-Z0-9]{2,3})?",
     "commissioner_code": r"(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?"
-    r"|Y[A-Z0-9]{4}",
+    r"|Y[A-Z0-9]{4}|[A-Z][0-9][A-Z][0-9][A-Z]",
 }
 
 

@@ -53,10 +53,11 @@ def is_public_page(path: str) -> bool:
 def known_urls() -> list[str]:
     """Every public URL pattern filled with every value the demo holds for its argument,
     including the organisations and quarters that arrive in the query string."""
+    from pbc import periods
     from pbc.indicators import definitions
     from pbc.orgs.models import Locality, Pct
     from pbc.plans.models import Plan
-    from pbc.services import experience, periods
+    from pbc.services import experience
 
     localities = list(Locality.objects.order_by("slug"))
     values: dict[str, list[str]] = {

@@ -32,11 +32,12 @@ from django.test import Client
 from django.urls import resolve
 from lxml import html as lxml_html
 
+from pbc import periods
 from pbc.codes import is_valid_nhs_number
 from pbc.indicators import definitions
 from pbc.indicators.models import IndicatorValue
 from pbc.orgs.models import Locality, Practice
-from pbc.services import experience, periods
+from pbc.services import experience
 from pbc.services.models import SurveyResult
 from pbc.stats import DisclosureRule
 from pbc.web import disclosure

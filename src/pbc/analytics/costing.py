@@ -56,6 +56,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from pbc.analytics.periods import fy_label, fy_label_start_year, fy_start_year
 from pbc.warehouse.datasets import APC_POINTS_OF_DELIVERY
 
 MONEY = dt.Decimal(14, 2)
@@ -88,27 +89,6 @@ COSTING_COLUMNS = (
 )
 
 
-def fy_start_year(date: ir.DateValue) -> ir.IntegerValue:
-    """2008 for any date from 1 April 2008 to 31 March 2009."""
-    return ibis.ifelse(date.month() >= 4, date.year(), date.year() - 1).cast("int32")
-
-
-def fy_label(start: ir.IntegerValue) -> ir.StringValue:
-    """'2008/09' from 2008."""
-    end = (start + 1) % 100
-    return start.cast("string") + "/" + end.cast("string").lpad(2, "0")
-
-
-def financial_year(date: ir.DateValue) -> ir.StringValue:
-    """'2008/09' for any date from 1 April 2008 to 31 March 2009."""
-    return fy_label(fy_start_year(date))
-
-
-def _year_of(label: ir.StringValue) -> ir.IntegerValue:
-    """2008 from '2008/09'."""
-    return label.substr(0, 4).cast("int32")
-
-
 def to_pence(money: ir.NumericValue) -> ir.IntegerValue:
     """A DECIMAL amount with at most two decimal places as integer pence (exact)."""
     return (money.cast(MONEY) * 100).cast("int64")
@@ -137,7 +117,7 @@ def _with_fy(rows: ir.Table, date: ir.DateValue) -> ir.Table:
 def _tariff_lookup(tariff: ir.Table, by_treatment_function: bool) -> ir.Table:
     key = "treatment_function_code" if by_treatment_function else "hrg_code"
     return tariff.select(
-        t_year=_year_of(tariff.financial_year),
+        t_year=fy_label_start_year(tariff.financial_year),
         t_pod=tariff.point_of_delivery,
         t_key=tariff[key],
         t_price=tariff.price.cast(MONEY),
@@ -158,7 +138,7 @@ def _local_lookup(
     types = like.schema()
     extra = {"t_pct": local.commissioner_code} if with_pct else {}
     return local.select(
-        t_year=_year_of(local.financial_year),
+        t_year=fy_label_start_year(local.financial_year),
         t_pod=local.point_of_delivery,
         t_key=local[key],
         t_price=local.price.cast(MONEY),
@@ -213,7 +193,7 @@ def _local_prices(
 
 def _mff_lookup(mff: ir.Table) -> ir.Table:
     return mff.select(
-        m_year=_year_of(mff.financial_year),
+        m_year=fy_label_start_year(mff.financial_year),
         m_provider=mff.provider_code,
         m_mff=mff.market_forces_factor.cast(MFF),
         m_units=(mff.market_forces_factor.cast(MFF) * MFF_UNITS).cast("int64"),
@@ -250,7 +230,7 @@ def _finish(
 def apc_point_of_delivery(apc: ir.Table, tariff: ir.Table) -> ir.Table:
     """The spells with `fy` and `expected_pod` (the short-stay rule needs the tariff)."""
     short_stay = tariff.filter(tariff.point_of_delivery == "NELST").select(
-        s_year=_year_of(tariff.financial_year),
+        s_year=fy_label_start_year(tariff.financial_year),
         s_hrg=tariff.hrg_code,
         s_max_los=tariff.short_stay_max_los_days,
         s_min_age=tariff.short_stay_min_age,

@@ -36,7 +36,6 @@ from django.db.models import Sum
 
 from pbc.analytics.finance.lines import ACUTE_LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.analytics.finance.periods import add_months, fy_start, previous_fy
 from pbc.finance import actions
 from pbc.finance.models import (
     BudgetVersion,
@@ -47,6 +46,7 @@ from pbc.finance.models import (
     SpendFact,
 )
 from pbc.orgs.models import Pct, Practice, Provider
+from pbc.periods import add_months, add_years, year_start
 from pbc.refresh import pipeline
 
 YEARS = ("2005/06", "2006/07", "2007/08", "2008/09")
@@ -87,7 +87,7 @@ def _settings() -> None:
         FinanceSetting.objects.update_or_create(
             key="uplift",
             line=line.value,
-            valid_from=fy_start(BUDGET_YEAR),
+            valid_from=year_start(BUDGET_YEAR),
             defaults={"value": Decimal(value), "note": DEMO_NOTE},
         )
 
@@ -100,7 +100,7 @@ def _contracts_and_other_spend(pcts: list[Pct]) -> None:
         if not practices:
             continue
         for i, year in enumerate(YEARS):
-            registered = _registered(practices, fy_start(year))
+            registered = _registered(practices, year_start(year))
             for code, kind in ACUTE_KINDS.items():
                 if code in providers:
                     Contract.objects.create(
@@ -135,7 +135,7 @@ def _contracts_and_other_spend(pcts: list[Pct]) -> None:
 def _plans() -> None:
     """Each activity contract's plan: last year's activity (same year for the first) + 3%."""
     for contract in Contract.objects.exclude(kind="block").select_related("pct", "provider"):
-        base_year = previous_fy(contract.financial_year)
+        base_year = add_years(contract.financial_year, -1)
         if contract.financial_year == YEARS[0]:
             base_year = contract.financial_year
         rows = (

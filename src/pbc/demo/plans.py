@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from pbc import plans
 from pbc.orgs.models import Locality
+from pbc.periods import add_months
 from pbc.plans import actions
 from pbc.plans.models import (
     BusinessCase,
@@ -38,7 +39,6 @@ from pbc.plans.models import (
     Objective,
     Outcome,
     Plan,
-    add_months,
 )
 from pbc.plans.reading import read_plan
 from pbc.synth import geography

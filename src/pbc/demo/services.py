@@ -26,9 +26,9 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from pbc import codes
+from pbc import codes, periods
 from pbc.orgs.models import Locality, Practice, Provider
-from pbc.services import actions, periods
+from pbc.services import actions
 from pbc.services.experience import SURVEY_TEMPLATE
 from pbc.services.models import (
     Claim,

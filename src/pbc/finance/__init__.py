@@ -6,8 +6,10 @@ Entry points for the rest of the system:
   statements for a month (the `pbc refresh` verb);
 - `pbc.demo.finance.load(scale)`: demo contracts, enhanced-service payments and approved
   2008/09 budgets, refreshed to month 10 (January 2009);
-- `pbc.finance.recoveries.agreed_recoveries(...)`: the hook the validation app fills with
-  agreed challenge recoveries.
+- `pbc.finance.queries`: what other apps read of finance, as plain data.
+
+Agreed challenge recoveries come from the validation app (`pbc.validation.finance`), which the
+refresh imports: they are credited before the statements are built.
 
 Choices where the issue is silent (details in each module):
 

@@ -35,7 +35,6 @@ from django.utils import timezone
 from pbc.analytics.finance import budgets as methods
 from pbc.analytics.finance.lines import LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.analytics.finance.periods import fy_start, previous_fy
 from pbc.finance.models import (
     BudgetAmount,
     BudgetVersion,
@@ -46,6 +45,7 @@ from pbc.finance.models import (
 )
 from pbc.orgs import audit
 from pbc.orgs.models import Pct, Practice
+from pbc.periods import add_years, year_start
 
 PER_CAPITA_LINES = (BudgetLine.COMMUNITY, BudgetLine.ENHANCED_SERVICES)
 
@@ -207,8 +207,8 @@ def budget_amounts(
     """practice code → line → recurrent budget by `method` (see the module docstring)."""
     if method not in methods.METHODS:
         raise BudgetError(f"unknown method {method!r}; choose one of {', '.join(methods.METHODS)}")
-    start = fy_start(financial_year)
-    history = historic_spend(practices, previous_fy(financial_year))
+    start = year_start(financial_year)
+    history = historic_spend(practices, add_years(financial_year, -1))
     pops = populations(start)
     codes = [p.code for p in practices]
     if pace is None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from pbc.analytics.finance.periods import fy_months
 from pbc.analytics.finance.statement import LineStatement
+from pbc.periods import months_of_year
 
 
 def _f(values: list[Decimal]) -> list[float]:
@@ -14,7 +14,7 @@ def _f(values: list[Decimal]) -> list[float]:
 
 
 def cumulative_figure(total: LineStatement, financial_year: str) -> str:
-    months = [m.strftime("%b %Y") for m in fy_months(financial_year)]
+    months = [m.strftime("%b %Y") for m in months_of_year(financial_year)]
     m = total.month_number
     low, high = total.forecast_range
     cum_actual = total.cumulative_actual

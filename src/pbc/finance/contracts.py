@@ -31,9 +31,9 @@ from pbc.analytics.finance.contracts import (
     plan_vs_actual,
 )
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.analytics.finance.periods import fy_start
 from pbc.finance.models import Contract, SpendFact
 from pbc.orgs.models import Practice
+from pbc.periods import year_start
 
 WEIGHTING = "hospital_activity"
 
@@ -69,7 +69,7 @@ def practice_weights(contract: Contract) -> tuple[str, dict[str, Decimal]]:
     from pbc.finance.actions import populations
 
     codes = list(Practice.objects.filter(locality__pct=contract.pct).values_list("code", flat=True))
-    pops = populations(fy_start(contract.financial_year))
+    pops = populations(year_start(contract.financial_year))
     for weighting in (WEIGHTING, "registered"):
         found = pops.get(weighting, {})
         if any(code in found for code in codes):

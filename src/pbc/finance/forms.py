@@ -15,9 +15,9 @@ from typing import Any
 
 from django import forms
 
-from pbc.analytics.finance.periods import fy_months
 from pbc.finance.models import FINANCIAL_YEAR_PATTERN, LINE_CHOICES, Contract
 from pbc.orgs.models import Provider
+from pbc.periods import months_of_year
 from pbc.warehouse.datasets import IMAGING_POINTS_OF_DELIVERY, POINTS_OF_DELIVERY
 
 # Community, mental health and other provider services are planned in contacts.
@@ -90,7 +90,7 @@ class ContractForm(forms.Form):
 
 
 def parse_plan(text: str, financial_year: str) -> list[PlanLine]:
-    months = set(fy_months(financial_year))
+    months = set(months_of_year(financial_year))
     lines: list[PlanLine] = []
     errors: list[str] = []
     seen: set[tuple[dt.date, str, str]] = set()

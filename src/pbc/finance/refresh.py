@@ -21,7 +21,8 @@ one transaction:
   cost-per-case provider returns (community and provider services line, by month covered), from
   `pbc.services.feeds`;
 - other spend (one-off items) from the app database;
-- agreed challenge recoveries (`pbc.finance.recoveries`), credited as negative non-recurrent spend.
+- agreed challenge recoveries (`pbc.validation.finance.agreed_recoveries`), credited as negative
+  non-recurrent spend.
 
 With `month=None` the report month is the latest month with admitted patient care in the
 warehouse.
@@ -43,17 +44,7 @@ from pbc.analytics.finance import spend
 from pbc.analytics.finance.contracts import block_charges, block_monthly_values
 from pbc.analytics.finance.lines import BudgetLine
 from pbc.analytics.finance.money import ZERO
-from pbc.analytics.finance.periods import (
-    add_months,
-    fy_end,
-    fy_months,
-    fy_of,
-    fy_start,
-    month_end,
-    previous_fy,
-)
 from pbc.bulk import insert_rows
-from pbc.finance import recoveries
 from pbc.finance.models import (
     Contract,
     FinanceSetting,
@@ -64,8 +55,18 @@ from pbc.finance.models import (
 )
 from pbc.orgs import audit
 from pbc.orgs.models import Practice, Provider
-from pbc.periods import parse_month
+from pbc.periods import (
+    add_months,
+    add_years,
+    financial_year_of,
+    month_end,
+    months_of_year,
+    parse_month,
+    year_end,
+    year_start,
+)
 from pbc.services import feeds as services_feeds
+from pbc.validation.finance import agreed_recoveries
 from pbc.warehouse import engine as wh
 
 ACTIVITY = ("apc", "op", "ae", "imaging")
@@ -89,24 +90,16 @@ def latest_activity_month(con: Any) -> dt.date | None:
     return dt.date(day.year, day.month, 1)
 
 
-def _as_month(month: str | dt.date | None) -> dt.date | None:
-    if month is None:
-        return None
-    if isinstance(month, dt.date):
-        return month.replace(day=1)
-    return parse_month(month)
-
-
-def report_month(month: str | dt.date | None) -> dt.date | None:
+def report_month_of(month: str | dt.date | None) -> dt.date | None:
     """The report month a refresh of `month` is for: `month`, else the latest month with
     admitted patient care in the warehouse (None when it holds none)."""
-    return _as_month(month) or latest_activity_month(wh.connect())
+    return parse_month(month) if month is not None else latest_activity_month(wh.connect())
 
 
 def years_of(month: dt.date) -> list[str]:
     """The financial years a refresh for report month `month` recomputes."""
-    fy = fy_of(month)
-    return [previous_fy(previous_fy(fy)), previous_fy(fy), fy]
+    fy = financial_year_of(month)
+    return [add_years(fy, -2), add_years(fy, -1), fy]
 
 
 def app_inputs(month: dt.date) -> str:
@@ -116,7 +109,7 @@ def app_inputs(month: dt.date) -> str:
     from pbc.refresh.inputs import digest, table
 
     years = years_of(month)
-    start, end = fy_start(years[0]), month_end(month)
+    start, end = year_start(years[0]), month_end(month)
     return digest(
         table(Practice, "code", "locality__slug", "locality__pct__code"),
         table(Provider, "code"),
@@ -133,10 +126,7 @@ def app_inputs(month: dt.date) -> str:
         .values_list("practice__code", "month", "line", "amount", "recurrent"),
         services_feeds.enhanced_services_spend_by_practice(years),
         services_feeds.cost_per_case_spend_by_practice(years),
-        [
-            recoveries.agreed_recoveries(year, month if year == years[-1] else fy_end(year))
-            for year in years
-        ],
+        [agreed_recoveries(year, month if year == years[-1] else year_end(year)) for year in years],
     )
 
 
@@ -177,7 +167,7 @@ class FactBuilder:
         self.facts.append(
             {
                 "practice_id": p.pk,
-                "financial_year": fy_of(month),
+                "financial_year": financial_year_of(month),
                 "month": month,
                 "line": line,
                 "source": source,
@@ -196,12 +186,12 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     """Recompute costing and statement facts for `month` ('YYYY-MM'); the run is returned."""
     started = time.perf_counter()
     con = wh.connect()
-    report_month = _as_month(month) or latest_activity_month(con)
+    report_month = parse_month(month) if month is not None else latest_activity_month(con)
     if report_month is None:
         raise ValueError("the warehouse holds no activity: import apc first, or give a month")
-    fy = fy_of(report_month)
+    fy = financial_year_of(report_month)
     years = years_of(report_month)
-    start, end = fy_start(years[0]), month_end(report_month)
+    start, end = year_start(years[0]), month_end(report_month)
     builder = FactBuilder()
 
     # Block contracts by (PCT code, year, provider code).
@@ -227,7 +217,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     for r in con.to_pyarrow(summary).to_pylist():
         month_ = _date(r["month"])
         rows_costed += int(r["rows"])
-        block = blocks.get((r["pct_code"], fy_of(month_), r["provider_code"]))
+        block = blocks.get((r["pct_code"], financial_year_of(month_), r["provider_code"]))
         if block is None and r["budget_line"] not in BudgetLine.__members__.values():
             continue
         builder.add(
@@ -250,7 +240,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
             continue
         codes = [code for code, p in builder.practices.items() if p.locality.pct_id == c.pct_id]
         for i, value in enumerate(block_monthly_values(c.annual_value)):
-            m = add_months(fy_start(c.financial_year), i)
+            m = add_months(year_start(c.financial_year), i)
             if m > report_month:
                 break
             shares = block_charges(
@@ -270,7 +260,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     by_practice: dict[str, dict[dt.date, dict[str, Any]]] = defaultdict(dict)
     for r in presc:
         by_practice[r["gp_practice_code"]][_date(r["month"])] = r
-    current_months = [m for m in fy_months(fy) if m <= report_month]
+    current_months = [m for m in months_of_year(fy) if m <= report_month]
     actual_by_practice: dict[str, set[dt.date]] = {}
     for code, months in by_practice.items():
         marks = rx.actual_months(current_months, report_month, lag, set(months))
@@ -293,7 +283,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     # same month a year earlier.
     changes: list[dict[str, Any]] = []
     for r in con.to_pyarrow(
-        rx.price_volume_by_month(wh.table(con, "prescribing"), fy_start(years[1]), end)
+        rx.price_volume_by_month(wh.table(con, "prescribing"), year_start(years[1]), end)
     ).to_pylist():
         m, p = _date(r["month"]), builder.practices.get(r["gp_practice_code"])
         if p is None or m not in actual_by_practice.get(p.code, set()):
@@ -301,7 +291,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
         changes.append(
             {
                 "practice_id": p.pk,
-                "financial_year": fy_of(m),
+                "financial_year": financial_year_of(m),
                 "month": m,
                 "cost": r["cost_now"],
                 "cost_last_year": r["cost_base"],
@@ -319,10 +309,10 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     )
     for code in builder.practices:
         for year in years:
-            through = report_month if year == fy else fy_end(year)
+            through = report_month if year == fy else year_end(year)
             for line, by_practice in feeds:
                 spent = by_practice.get(code, {})
-                for m in fy_months(year):
+                for m in months_of_year(year):
                     amount = spent.get(m)
                     if amount and m <= through:
                         builder.add(code, m, line, SpendFact.Source.OTHER, amount, recurrent=True)
@@ -334,8 +324,8 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
             recurrent=o.recurrent,
         )  # fmt: skip
     for year in years:
-        through = report_month if year == fy else fy_end(year)
-        for rec in recoveries.agreed_recoveries(year, through):
+        through = report_month if year == fy else year_end(year)
+        for rec in agreed_recoveries(year, through):
             builder.add(
                 rec.practice_code, rec.month, rec.budget_line, SpendFact.Source.RECOVERY,
                 -rec.amount, recurrent=False,

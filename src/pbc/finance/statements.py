@@ -26,7 +26,6 @@ from pbc.analytics.finance import freed, profiles
 from pbc.analytics.finance import statement as st
 from pbc.analytics.finance.lines import LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.analytics.finance.periods import fy_of, month_number, previous_fy
 from pbc.analytics.finance.prescribing import PriceVolume
 from pbc.finance.models import (
     BudgetAmount,
@@ -37,6 +36,7 @@ from pbc.finance.models import (
     SpendFact,
 )
 from pbc.orgs.models import Practice
+from pbc.periods import add_years, financial_year_of, month_number
 
 
 def default_month() -> dt.date | None:
@@ -90,7 +90,9 @@ def pct_shapes(pct_id: int, fy: str) -> dict[str, list[Decimal]]:
     """Each line's monthly spend across the PCT last year (the seasonal budget profile)."""
     shapes: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
     rows = (
-        SpendFact.objects.filter(practice__locality__pct_id=pct_id, financial_year=previous_fy(fy))
+        SpendFact.objects.filter(
+            practice__locality__pct_id=pct_id, financial_year=add_years(fy, -1)
+        )
         .values("month", "line")
         .annotate(total=Sum("charged"))
     )
@@ -101,8 +103,8 @@ def pct_shapes(pct_id: int, fy: str) -> dict[str, list[Decimal]]:
 
 def practice_inputs(practices: Sequence[Practice], month: dt.date) -> dict[int, list[st.LineInput]]:
     """Each practice's statement inputs (one per budget line) for the report month."""
-    fy = fy_of(month)
-    ly, yb = previous_fy(fy), previous_fy(previous_fy(fy))
+    fy = financial_year_of(month)
+    ly, yb = add_years(fy, -1), add_years(fy, -2)
     ids = [p.pk for p in practices]
     series, estimated, years = _spend(ids, [fy, ly, yb])
     budgets = approved_budgets(ids, fy)
@@ -170,7 +172,7 @@ class Report:
 
     @property
     def financial_year(self) -> str:
-        return fy_of(self.month)
+        return financial_year_of(self.month)
 
     def net_position(self) -> freed.NetPosition:
         return freed.net_position(
@@ -193,7 +195,7 @@ def prescribing_splits(
     """Each practice's prescribing split over its actual months of the year to `month`."""
     months: dict[int, dict[int, tuple[Decimal, Decimal, Decimal]]] = defaultdict(dict)
     for c in PrescribingChange.objects.filter(
-        practice_id__in=list(inputs), financial_year=fy_of(month), month__lte=month
+        practice_id__in=list(inputs), financial_year=financial_year_of(month), month__lte=month
     ):
         months[c.practice_id][month_number(c.month)] = (
             c.cost, c.cost_last_year, c.at_last_year_prices,

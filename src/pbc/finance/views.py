@@ -24,7 +24,6 @@ from django.urls import reverse
 from pbc.analytics.finance import freed
 from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
 from pbc.analytics.finance.lines import LINES, BudgetLine
-from pbc.analytics.finance.periods import fy_end, fy_of, fy_start, month_end
 from pbc.finance import actions, charts, export, statements
 from pbc.finance import contracts as contract_review
 from pbc.finance.forms import ContractForm, plan_text
@@ -33,7 +32,8 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
-from pbc.periods import parse_month
+from pbc.periods import financial_year_of, month_end, parse_month, year_start
+from pbc.plans.queries import approved_business_cases
 from pbc.refresh.queries import staleness
 from pbc.web.rules import public, requires, signed_in
 
@@ -382,7 +382,7 @@ def set_budgets(request: HttpRequest, pct: Pct) -> HttpResponse:
         method = request.POST.get("method", "")
         try:
             pace = Decimal(request.POST["pace"]) if request.POST.get("pace") else None
-            fy_start(fy)
+            year_start(fy)
             versions = actions.set_budgets(
                 request.user,
                 _practices(Practice.objects.filter(locality__pct=pct)),
@@ -415,29 +415,14 @@ def freed_up(request: HttpRequest, locality: Locality) -> HttpResponse:
     if rep is not None:
         net: freed.NetPosition = ctx["net"]
         ctx["repayment"] = freed.repayment_plan(net.deficit, years, rep.financial_year)
-        cases = business_cases(locality, rep.financial_year)
+        # Drawn against this year's freed-up resources (a case decided in an earlier year was
+        # drawn against that year's).
+        cases = approved_business_cases(locality, rep.financial_year)
         ctx["cases"] = cases
         ctx["drawn"] = freed.drawn_against(
             net.freed_up.practice_part, [c.annual_cost for c in cases]
         )
     return render(request, "finance/freed_up.jinja", ctx)
-
-
-def business_cases(locality: Locality, financial_year: str) -> list[Any]:
-    """Approved (or implemented) business cases of the locality decided in the financial year
-    (1 April to 31 March): they are drawn against that year's freed-up resources. A case decided
-    in an earlier year was drawn against that year's. (An approved case always has its decision
-    date: a database constraint of the plans app.)"""
-    from pbc.plans.models import BusinessCase
-
-    return list(
-        BusinessCase.objects.filter(
-            locality=locality,
-            status__in=[BusinessCase.Status.APPROVED, BusinessCase.Status.IMPLEMENTED],
-            decided_on__gte=fy_start(financial_year),
-            decided_on__lte=fy_end(financial_year),
-        ).order_by("decided_on", "ref")
-    )
 
 
 # --- contracts ---------------------------------------------------------------------------------
@@ -460,7 +445,7 @@ def _visible_contracts(request: HttpRequest, provider: Provider, fy: str) -> lis
 
 def _reviews(request: HttpRequest, provider: Provider) -> tuple[dt.date | None, str, list[Any]]:
     month = chosen_month(request)
-    fy = fy_of(month) if month else request.GET.get("year", "")
+    fy = financial_year_of(month) if month else request.GET.get("year", "")
     reviews = [contract_review.review(c, month) for c in _visible_contracts(request, provider, fy)]
     return month, fy, reviews
 

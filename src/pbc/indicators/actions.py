@@ -13,6 +13,7 @@ from pbc.indicators import definitions as defs
 from pbc.indicators.models import IndicatorValue, ManualValue
 from pbc.indicators.refresh import value_from_manual
 from pbc.orgs import audit
+from pbc.periods import year_start
 
 
 @transaction.atomic
@@ -98,21 +99,6 @@ def record_manual_value(
     return manual
 
 
-def financial_year_start(financial_year: str) -> dt.date:
-    """'2008/09' -> 1 April 2008 (ValueError for anything else)."""
-    first, _, second = financial_year.partition("/")
-    if not (len(first) == 4 and first.isdigit() and len(second) == 2 and second.isdigit()):
-        raise ValueError("financial year must look like 2008/09")
-    if (int(first) + 1) % 100 != int(second):
-        raise ValueError("the second year must follow the first, as in 2008/09")
-    return dt.date(int(first), 4, 1)
-
-
-def financial_year_of(month: dt.date) -> str:
-    start = month.year if month.month >= 4 else month.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
 def _target_bounds(definition: defs.Definition) -> tuple[float, float | None]:
     if definition.statistic == "proportion":
         return 0.0, definition.multiplier
@@ -148,7 +134,7 @@ def set_target(
     if level not in definition.levels:
         errors["level"] = f"{definition.title} is not reported at {level} level"
     try:
-        start = financial_year_start(financial_year)
+        start = year_start(financial_year)
     except ValueError as err:
         errors["financial_year"] = str(err).capitalize()
         start = None

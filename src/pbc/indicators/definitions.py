@@ -40,9 +40,9 @@ from typing import Any
 
 import yaml
 
-from pbc.analytics.finance.periods import fy_start
 from pbc.analytics.indicators import expressions as ex
 from pbc.analytics.indicators.compute import LEVELS, STATISTICS, ComputeSpec, ExpressionRef
+from pbc.periods import FinancialYear, add_months, months_between, parse_month, year_start
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 POLARITIES = ("increase", "decrease", "neutral")
@@ -212,25 +212,24 @@ class Definition:
 
 
 def _period(value: Any, where: str) -> dt.date:
-    text = str(value)
     try:
-        year, month = text.split("-")[:2]
-        return dt.date(int(year), int(month), 1)
-    except (ValueError, TypeError):
+        return parse_month(value if isinstance(value, dt.date) else str(value))
+    except ValueError:
         raise DefinitionError(f"{where}: period must be YYYY-MM, got {value!r}") from None
 
 
 def _financial_year(value: Any, where: str) -> str:
-    text = str(value)
-    head, _, tail = text.partition("/")
-    if not (len(head) == 4 and head.isdigit() and tail == f"{(int(head) + 1) % 100:02d}"):
-        raise DefinitionError(f"{where}: a financial year is written like 2008/09, got {value!r}")
-    return text
+    try:
+        return str(FinancialYear.parse(str(value)))
+    except ValueError:
+        raise DefinitionError(
+            f"{where}: a financial year is written like 2008/09, got {value!r}"
+        ) from None
 
 
 def _months(first: dt.date, last: dt.date) -> int:
     """Months from `first` to `last`, both included."""
-    return (last.year - first.year) * 12 + last.month - first.month + 1
+    return months_between(first, last) + 1
 
 
 PERIODS_PER_YEAR = {"monthly": 12, "quarterly": 4, "annual": 1}
@@ -283,7 +282,7 @@ class DerivedTarget:
         `start`."""
         if month < self.start:
             return None
-        first = fy_start(self.year)
+        first = year_start(self.year)
         last = dt.date(first.year + 1, 3, 1)
         yearly_change = self.yearly(baseline) - baseline
         if not self.trajectory or not first <= month <= last:
@@ -295,7 +294,7 @@ class DerivedTarget:
         for by, change in steps:
             if month <= by:
                 return baseline / periods + (change - done) / _months(begin, by)
-            begin, done = dt.date(by.year + by.month // 12, by.month % 12 + 1, 1), change
+            begin, done = add_months(by, 1), change
         raise AssertionError("unreachable: the last step ends the year")
 
 
@@ -474,7 +473,7 @@ def _with_derived_target(definition: Definition, raw: dict[str, Any], where: str
     if "year" not in target:
         raise DefinitionError(f"{w}: year (the financial year the target is for) is missing")
     year = _financial_year(target["year"], f"{w} year")
-    start = _period(target["from"], f"{w} from") if target.get("from") else fy_start(year)
+    start = _period(target["from"], f"{w} from") if target.get("from") else year_start(year)
     scope = None
     if target.get("scope"):
         level, _, code = str(target["scope"]).partition(":")
@@ -490,7 +489,7 @@ def _with_derived_target(definition: Definition, raw: dict[str, Any], where: str
         if not isinstance(p, dict) or "by" not in p:
             raise DefinitionError(f"{pw}: needs by (YYYY-MM) and change or factor")
         by = _period(p["by"], pw)
-        first = fy_start(year)
+        first = year_start(year)
         if not first <= by <= dt.date(first.year + 1, 3, 1):
             raise DefinitionError(f"{pw}: by {p['by']} must fall in {year}")
         if points and by <= points[-1].by:

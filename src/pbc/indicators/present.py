@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pbc import stats
-from pbc.analytics.finance.periods import fy_start
 from pbc.indicators import definitions as defs
 from pbc.indicators.definitions import Definition
 from pbc.indicators.models import IndicatorValue, Target
+from pbc.periods import FinancialYear, add_months, year_start
 from pbc.stats import DisclosureRule
 
 FUNNEL_MONTHS = 12
@@ -137,13 +137,13 @@ def resolve_target(
     organisation at the level), the latest point in force at the month; else the target
     derived from the baseline (`derived_target`); else the definition's trajectory or target.
     A local target never carries over into the next financial year."""
-    year_start = dt.date(month.year if month.month >= 4 else month.year - 1, 4, 1)
+    first_day = FinancialYear.of(month).start
     local = (
         Target.objects.filter(
             indicator_id=definition.id,
             level=level,
             org_code__in=[org_code, ""],
-            valid_from__gte=year_start,
+            valid_from__gte=first_day,
             valid_from__lte=month,
         )
         .order_by("-org_code", "-valid_from")
@@ -165,7 +165,7 @@ def baseline_for(definition: Definition, level: str, org_code: str) -> tuple[flo
     if not definition.baseline_from_values:
         assert definition.baseline is not None
         return definition.baseline, f"{period} baseline {fmt(definition.baseline, 0)} (entered)"
-    first = fy_start(period)
+    first = year_start(period)
     values = IndicatorValue.objects.filter(
         indicator_id=definition.id,
         level=level,
@@ -390,7 +390,7 @@ def funnel(
     if not values:
         return None
     last = max(v.month for v in values)
-    first = _months_back(last, FUNNEL_MONTHS - 1)
+    first = add_months(last, -(FUNNEL_MONTHS - 1))
     sums: dict[str, list[float]] = {}
     for v in values:
         if first <= v.month <= last:
@@ -437,11 +437,6 @@ def funnel(
     grid = [top * k / 60 for k in range(1, 61)]
     limits = stats.funnel_limits(stat, average, grid, multiplier=m)  # type: ignore[arg-type]
     return Funnel(first, last, average * m, points, limits, stat, m)
-
-
-def _months_back(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 - n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def fmt(value: float | None, decimals: int) -> str:

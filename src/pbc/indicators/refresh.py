@@ -35,7 +35,7 @@ from pbc.analytics.indicators import rtt as rtt_analytics
 from pbc.indicators import definitions as defs
 from pbc.indicators.models import IndicatorValue, ManualValue, WatchPathway
 from pbc.orgs import audit
-from pbc.periods import parse_month
+from pbc.periods import add_months, financial_year_of, parse_month, quarter_of
 
 DATASETS = (
     "practices",
@@ -54,10 +54,13 @@ DATASETS = (
 # (aggregate dataset, date column): the months aggregate routes are computed for.
 AGGREGATE_DATES = (("rtt_returns", "month"), ("ae_attendances", "month"))
 # (dataset, date column) whose range defines the months a full refresh covers.
+# Prescribing counts too: a locality that has loaded only the ODS files and the published
+# prescribing data (no hospital activity) gets its prescribing measures.
 ACTIVITY_DATES = (
     ("referrals", "referral_date"),
     ("op", "attendance_date"),
     ("apc", "discharge_date"),
+    ("prescribing", "month"),
 )
 
 
@@ -99,7 +102,7 @@ def month_range(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
     m = first.replace(day=1)
     while m <= last:
         months.append(m)
-        m = dt.date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+        m = add_months(m, 1)
     return tuple(months)
 
 
@@ -320,7 +323,7 @@ def refresh(
         new += compute_definition(definition, ctx, con, units, aggregate_ctx)
     every_month = sorted(set(months) | set(aggregate))
     fed = [d for d in chosen if d.services_feed]
-    quarters = sorted({_quarter_of(m) for m in months})
+    quarters = sorted({quarter_of(m) for m in months})
     services_new = [v for d in fed for v in services_values(d, quarters)]
     census = rtt_analytics.month_end(months[-1]) if months else None
     watch: list[WatchPathway] = []
@@ -362,10 +365,6 @@ def refresh(
     return RefreshResult(months, len(computed_ids), len(new), len(watch), census)
 
 
-def _quarter_of(month: dt.date) -> dt.date:
-    return dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-
-
 def services_values(
     definition: defs.Definition, quarters: Iterable[dt.date]
 ) -> list[IndicatorValue]:
@@ -374,8 +373,7 @@ def services_values(
     for its financial year exists). Elsewhere hand-entered values stand."""
     from pbc.orgs.models import Locality, Pct
     from pbc.services import feeds
-    from pbc.services import periods as service_periods
-    from pbc.services.models import ServiceSpecification
+    from pbc.services.queries import specified_years
 
     feed = definition.services_feed
     service_key = {
@@ -384,11 +382,7 @@ def services_values(
     }
     if feed not in service_key:
         return []
-    covered = set(
-        ServiceSpecification.objects.filter(service__key=service_key[feed]).values_list(
-            "financial_year", flat=True
-        )
-    )
+    covered = specified_years(service_key[feed])
     orgs: list[tuple[str, str, dict[str, str]]] = []
     if "pct" in definition.levels:
         orgs += [("pct", p.code, {"pct": p.code}) for p in Pct.objects.order_by("code")]
@@ -405,7 +399,7 @@ def services_values(
     )
     out = []
     for quarter in quarters:
-        if service_periods.financial_year_of(quarter) not in covered:
+        if financial_year_of(quarter) not in covered:
             continue
         for level, code, scope in orgs:
             if feed == "extended_hours_offered":

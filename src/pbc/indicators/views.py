@@ -29,6 +29,7 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships, visible_practices
 from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
+from pbc.periods import parse_month
 from pbc.refresh.queries import staleness
 from pbc.web import disclosure
 from pbc.web.rules import public, requires, signed_in
@@ -428,8 +429,7 @@ class ManualValueForm(forms.Form):
     def clean_month(self) -> dt.date:
         text = self.cleaned_data["month"]
         try:
-            year, month = (int(x) for x in text.split("-"))
-            return dt.date(year, month, 1)
+            return parse_month(text)
         except ValueError:
             raise ValidationError("Enter the month as YYYY-MM, for example 2008-11") from None
 
@@ -561,8 +561,7 @@ class TargetForm(forms.Form):
                 continue
             month_text, _, value_text = line.partition("=")
             try:
-                year, month = (int(x) for x in month_text.strip().split("-"))
-                points.append((dt.date(year, month, 1), float(value_text)))
+                points.append((parse_month(month_text), float(value_text)))
             except ValueError:
                 raise ValidationError(
                     f"Line {number}: write YYYY-MM = value, for example 2008-12 = 45"
@@ -647,8 +646,7 @@ def rtt_week_bands(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("month", "")
     if text:
         try:
-            year, mon = (int(x) for x in text.split("-"))
-            month = dt.date(year, mon, 1)
+            month = parse_month(text)
         except ValueError:
             raise Http404("month must be YYYY-MM") from None
     elif months:

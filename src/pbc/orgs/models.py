@@ -35,7 +35,7 @@ def validate_pct_code(value: str) -> None:
     if not codes.is_commissioner_code(value):
         raise ValidationError(
             "%(value)s is not a commissioner code: a PCT (5P3), care trust (TAK), CCG or "
-            "sub-ICB location (00K), ICB (QHM) or national commissioner (YDD82).",
+            "sub-ICB location (00K, D2P2L), ICB (QHM) or national commissioner (YDD82).",
             params={"value": value},
             code="invalid_ods",
         )

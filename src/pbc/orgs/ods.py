@@ -14,9 +14,10 @@ with one audit event. It runs after either file is imported in its published lay
 - The dated hierarchy is kept in `OrgLink`: practice -> commissioner (ODS join and left
   dates), practice -> PCN (ePCN start and end dates), commissioner -> parent -> region.
 
-Choices: only rows whose code is a GP practice code (A12345) become practices (the ODS file
-also lists out-of-hours services, walk-in centres and prisons with other code shapes, kept in
-the warehouse); a practice with no commissioner is skipped and counted. A commissioner's name
+Choices: only rows whose code is a GP practice code (A12345) and whose prescribing setting
+(epraccur column 26) is 4, "GP practice", or not given (older files) become practices: the ODS
+file also lists out-of-hours services, walk-in centres, prisons and other prescribing cost
+centres, often with codes of the same shape (Y02905), kept in the warehouse and skipped here; a practice with no commissioner is skipped and counted. A commissioner's name
 is its code until a file names it (the ODS practice file does not carry commissioner names).
 """
 
@@ -32,6 +33,9 @@ from django.db import transaction
 from pbc import codes
 from pbc.orgs import audit
 from pbc.orgs.models import Locality, OrgLink, Pct, Practice
+
+GP_PRACTICE_SETTING = "4"
+"""ODS prescribing setting of a GP practice (epraccur column 26)."""
 
 
 @dataclass
@@ -134,6 +138,10 @@ def sync(
     commissioners: dict[str, Pct] = {}
     for code, row in sorted(rows.items()):
         if not codes.is_practice_code(code):
+            continue
+        setting = str(row.get("prescribing_setting") or "").strip()
+        if setting and setting != GP_PRACTICE_SETTING:
+            summary.skipped.append(f"{code}: not a GP practice (prescribing setting {setting})")
             continue
         member = pcn_now.get(code)
         raw = str(row.get("pct_code") or (member or {}).get("commissioner_code") or "")

@@ -327,7 +327,7 @@ def record_milestone_update(
     today = today or timezone.localdate()
     if status not in STATUS_ORDER:
         raise UpdateRefused(f"{status!r} is not a milestone status")
-    if not plan.year_start <= month <= plan.year_end:
+    if month not in plan.year:
         raise UpdateRefused(
             f"{month:%B %Y} is outside the plan's financial year {plan.financial_year}"
         )

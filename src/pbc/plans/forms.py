@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from pbc.periods import parse_month
 from pbc.plans.models import BusinessCase, Objective, Plan, Status
 from pbc.plans.reading import DEFAULT_FINANCIAL_YEAR
 from pbc.web.uploads import UploadField
@@ -72,7 +73,7 @@ class MilestoneUpdateForm(forms.Form):
             self.initial["month"] = choices[-1][0]
 
     def clean_month(self) -> dt.date:
-        return dt.datetime.strptime(self.cleaned_data["month"], "%Y-%m").date()
+        return parse_month(self.cleaned_data["month"])
 
 
 class BusinessCaseForm(forms.Form):

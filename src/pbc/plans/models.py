@@ -33,6 +33,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from pbc.orgs.models import Locality
+from pbc.periods import FinancialYear, months_of_year
 
 FINANCIAL_YEAR_PATTERN = r"^[0-9]{4}/[0-9]{2}$"
 
@@ -113,17 +114,13 @@ class Plan(models.Model):
         return self.locality
 
     @property
-    def year_start(self) -> dt.date:
-        return dt.date(int(self.financial_year[:4]), 4, 1)
-
-    @property
-    def year_end(self) -> dt.date:
-        return dt.date(int(self.financial_year[:4]) + 1, 3, 31)
+    def year(self) -> FinancialYear:
+        """The plan's financial year (April to March): `month in plan.year`, `plan.year.start`."""
+        return FinancialYear.parse(self.financial_year)
 
     def months(self) -> list[dt.date]:
         """The first day of each month of the financial year, April to March."""
-        start = self.year_start
-        return [add_months(start, i) for i in range(12)]
+        return months_of_year(self.financial_year)
 
 
 class Section(models.Model):
@@ -457,13 +454,3 @@ class BusinessCase(models.Model):
         assert self.baseline_value is not None
         change = (self.realised_value - self.baseline_value) / self.baseline_value * 100
         return change.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    """The first day of the month `n` months after `month`'s (n may be negative)."""
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    return add_months(month, 1) - dt.timedelta(days=1)

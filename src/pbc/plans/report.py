@@ -29,7 +29,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from pbc.exports import Workbook
 from pbc.indicators.summary import Status, latest_status
 from pbc.orgs.models import Locality
-from pbc.plans.models import STATUS_ORDER, Outcome, Plan, add_months
+from pbc.periods import add_months
+from pbc.plans.models import STATUS_ORDER, Outcome, Plan
 from pbc.plans.tracking import (
     STATUS_LABELS,
     Change,

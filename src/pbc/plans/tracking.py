@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from pbc.periods import add_months, month_end
 from pbc.plans.models import (
     STATUS_ORDER,
     Milestone,
@@ -27,8 +28,6 @@ from pbc.plans.models import (
     Plan,
     Section,
     Status,
-    add_months,
-    month_end,
 )
 
 STATUS_LABELS = dict(Status.choices)
@@ -149,7 +148,7 @@ def changes_since_previous_month(plan: Plan, month: dt.date) -> list[Change]:
 
 def default_month(plan: Plan, today: dt.date | None = None) -> dt.date:
     today = today or timezone.localdate()
-    if plan.year_start <= today <= plan.year_end:
+    if today in plan.year:
         return today.replace(day=1)
     latest = (
         MilestoneUpdate.objects.filter(milestone__objective__plan=plan)
@@ -157,12 +156,12 @@ def default_month(plan: Plan, today: dt.date | None = None) -> dt.date:
         .values_list("month", flat=True)
         .first()
     )
-    return latest or plan.year_start
+    return latest or plan.year.start
 
 
 def plan_for_month(plans: list[Plan], month: dt.date) -> Plan | None:
     """The plan whose financial year contains the month."""
     for plan in plans:
-        if plan.year_start <= month <= plan.year_end:
+        if month in plan.year:
             return plan
     return None

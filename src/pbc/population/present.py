@@ -14,8 +14,9 @@
   figures carry the trend.
 
 Results are cached in the process, keyed by the data directory and the latest warehouse import
-(`ImportRun`), so a page is computed once per import, not once per view (the full-scale
-registers take a few seconds: ISR and exact Poisson funnel limits for five registers).
+(`pbc.imports.queries.latest_import`), so a page is computed once per import, not once per view
+(the full-scale registers take a few seconds: ISR and exact Poisson funnel limits for five
+registers).
 
 Plotly figures are plain dicts (drawn by the page with the locally served plotly.min.js).
 """
@@ -35,7 +36,8 @@ from pbc.analytics.indicators import aggregates as agg
 from pbc.analytics.population import inequalities as iq
 from pbc.analytics.population import registers as reg
 from pbc.analytics.population.cohort import CONDITION_LABELS
-from pbc.imports.models import ImportRun
+from pbc.imports.queries import latest_import
+from pbc.periods import FinancialYear
 from pbc.warehouse import engine as wh
 from pbc.web.charts import (
     GREY,
@@ -79,9 +81,8 @@ class Registers:
 
 def warehouse_version() -> tuple[str, int, str]:
     """Changes whenever an import is recorded (the cache key of the computed pages)."""
-    latest = ImportRun.objects.order_by("-pk").values_list("pk", "status").first()
-    pk, status = latest if latest else (0, "")
-    return str(settings.DATA_DIR), int(pk), str(status)
+    pk, status = latest_import() or (0, "")
+    return str(settings.DATA_DIR), pk, status
 
 
 @lru_cache(maxsize=8)
@@ -103,7 +104,7 @@ def qof_registers(con: Any) -> tuple[dt.date, dict[str, Any], str] | None:
         return None
     year = pd.Timestamp(latest).date()
     rows = con.execute(qof.filter(qof.year_start == year)).to_dict("records")
-    return dt.date(year.year + 1, 3, 31), agg.compare_registers(rows), QOF
+    return FinancialYear.of(year).end, agg.compare_registers(rows), QOF
 
 
 def registers_for(practice_codes: Sequence[str]) -> Registers | None:
@@ -165,7 +166,7 @@ def _years(con: Any, practices: Sequence[str], years: Sequence[int]) -> tuple[iq
     for y in years:
         pops = iq.populations(patients, y, practices).to_pandas().to_dict("records")
         dths = iq.deaths_in_year(deaths, y, practices).to_pandas().to_dict("records")
-        out.append(iq.year_life_expectancy(iq.label(y), pops, dths))
+        out.append(iq.year_life_expectancy(str(FinancialYear(y)), pops, dths))
     return tuple(out)
 
 

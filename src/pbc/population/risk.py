@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from pbc import periods
 from pbc.analytics.population import risk_features as rf
 from pbc.analytics.population import risk_model as rm
 from pbc.analytics.population.cohort import CONDITIONS
@@ -66,9 +67,9 @@ def train(
 ) -> RiskModel:
     """Train on `train_year`, evaluate on `evaluation_year`, store the model and its card."""
     con = wh.connect(engine)
-    train_df = build_dataset(con, rf.index_date_of(train_year))
+    train_df = build_dataset(con, periods.year_start(train_year))
     progress(f"training year {train_year}: {len(train_df):,} people")
-    eval_df = build_dataset(con, rf.index_date_of(evaluation_year))
+    eval_df = build_dataset(con, periods.year_start(evaluation_year))
     progress(f"held-out year {evaluation_year}: {len(eval_df):,} people")
     result = rm.train(train_df, eval_df, progress=progress)
     trained_at = timezone.now()
@@ -103,9 +104,7 @@ def default_score_date(con: Any) -> dt.date:
         raise RuntimeError("the warehouse holds no admitted patient care: import apc first")
     last = pd.Timestamp(last).date()
     nxt = last + dt.timedelta(days=1)
-    if nxt.day != 1:
-        nxt = dt.date(nxt.year + (nxt.month == 12), nxt.month % 12 + 1, 1)
-    return nxt
+    return nxt if nxt.day == 1 else periods.add_months(nxt, 1)
 
 
 def load_model(row: RiskModel) -> Any:

@@ -76,9 +76,9 @@ def _same(month: dt.date | None) -> dt.date | None:
 
 
 def _finance_scope(month: dt.date | None) -> dt.date | None:
-    from pbc.finance.refresh import report_month
+    from pbc.finance.refresh import report_month_of
 
-    return report_month(month)
+    return report_month_of(month)
 
 
 def _finance_inputs(month: dt.date | None) -> str:

@@ -13,8 +13,8 @@ b. **Indicators** (`pbc.indicators.summary.latest_status`): every catalogue indi
 c. **Finance** (`pbc.finance.statements.report`): the locality's statement at the month, by
    budget line: annual budget, year to date budget, actual and variance, forecast outturn and
    forecast variance, in pounds and per cent of budget; positive variance = overspend.
-d. **Validation ledger** (`pbc.validation.models.Finding`, the amounts the challenge process
-   writes): findings on the locality's practices' activity from April to the report's month:
+d. **Validation ledger** (`pbc.validation.queries.locality_ledger`, the amounts the challenge
+   process writes): findings on the locality's practices' activity from April to the report's month:
    at stake, challenged, agreed, recovered and written off, by rule and by provider.
 e. **Services and providers** (`pbc.services`): enhanced-service claims and payments in the
    year to date, extended hours and smoking quitters for the latest claimed quarter; provider
@@ -39,27 +39,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from pbc import periods
 from pbc.analytics.finance import statement as st
-from pbc.analytics.validation import RULES
+from pbc.finance import queries as finance_queries
 from pbc.finance import statements
-from pbc.finance.models import RefreshRun, SpendFact
 from pbc.indicators import definitions as indicator_definitions
 from pbc.indicators import present
 from pbc.indicators.definitions import Definition
 from pbc.indicators.summary import Status, latest_status
 from pbc.orgs.models import Locality, Practice
-from pbc.plans.models import STATUS_ORDER, Plan
+from pbc.plans import queries as plan_queries
 from pbc.plans.report import PlanReport, ReportError
 from pbc.plans.report import build_report as build_plan_report
-from pbc.plans.tracking import STATUS_LABELS
-from pbc.services import experience, feeds, periods, reports
-from pbc.services.models import Claim, EnhancedService, ProviderContract, SignUp
+from pbc.services import experience, feeds, reports
+from pbc.services import queries as service_queries
+from pbc.services.queries import ServiceClaims
 from pbc.services.validation import period_label
-from pbc.validation.models import Finding
-from pbc.validation.models import Status as FindingStatus
+from pbc.validation import queries as validation_queries
+from pbc.validation.queries import Ledger
 
 ZERO = Decimal("0.00")
 
@@ -71,14 +70,12 @@ class BoardPackError(ValueError):
 def default_month(locality: Locality) -> dt.date:
     """The latest month the finance statements were refreshed to, else the current month of
     the locality's latest plan, else this month."""
-    refreshed = RefreshRun.latest_month()
+    refreshed = finance_queries.latest_refresh_month()
     if refreshed is not None:
         return refreshed.replace(day=1)
-    plan = locality.plans.first()
-    if plan is not None:
-        from pbc.plans.tracking import default_month as plan_default_month
-
-        return plan_default_month(plan)
+    planned = plan_queries.current_plan_month(locality)
+    if planned is not None:
+        return planned
     today: dt.date = timezone.localdate()
     return today.replace(day=1)
 
@@ -86,8 +83,7 @@ def default_month(locality: Locality) -> dt.date:
 def months_for(locality: Locality, month: dt.date) -> list[dt.date]:
     """The months a pack can be asked for from the page: the financial years of the locality's
     plans and of `month`, newest first."""
-    years = {periods.financial_year_of(month)}
-    years |= {p.financial_year for p in locality.plans.all()}
+    years = {periods.financial_year_of(month)} | plan_queries.plan_years(locality)
     return sorted({m for y in years for m in periods.months_of_year(y)}, reverse=True)
 
 
@@ -101,7 +97,7 @@ class PlanSection:
 
     @property
     def statuses(self) -> list[tuple[str, str]]:
-        return [(s, STATUS_LABELS[s]) for s in STATUS_ORDER]
+        return plan_queries.milestone_statuses()
 
 
 def plan_section(locality: Locality, month: dt.date) -> PlanSection:
@@ -228,9 +224,8 @@ def finance_section(locality: Locality, month: dt.date) -> FinanceSection:
     )
     if not practices:
         return FinanceSection(None, f"{locality.name} has no practices, so no budget.")
-    facts = SpendFact.objects.filter(practice__locality=locality)
-    latest = facts.order_by("-month").values_list("month", flat=True).first()
-    if not facts.filter(month=month).exists():
+    latest = finance_queries.latest_spend_month(locality)
+    if not finance_queries.has_spend(locality, month):
         when = f" (the latest month with spend is {latest:%B %Y})" if latest else ""
         return FinanceSection(
             None,
@@ -244,125 +239,12 @@ def finance_section(locality: Locality, month: dt.date) -> FinanceSection:
 # --- (d) validation ledger --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    key: str
-    label: str
-    findings: int
-    at_stake: Decimal
-    to_review: int
-    accepted: int
-    challenges: int
-    challenged: Decimal
-    agreed: Decimal
-    recovered: Decimal
-    written_off: Decimal
-
-
-LEDGER_SUMS: dict[str, Any] = {
-    "findings": Count("id"),
-    "at_stake": Sum("amount"),
-    "to_review": Count(
-        "id", filter=Q(status__in=[FindingStatus.OPEN, FindingStatus.MORE_INFORMATION])
-    ),
-    "accepted": Count("id", filter=Q(status=FindingStatus.ACCEPTED)),
-    "challenges": Count(
-        "id",
-        filter=Q(
-            status__in=[
-                FindingStatus.CHALLENGED,
-                FindingStatus.SIGNED_OFF,
-                FindingStatus.AGREED,
-                FindingStatus.DISPUTED,
-                FindingStatus.WRITTEN_OFF,
-            ]
-        ),
-    ),
-    "challenged": Sum("challenged_amount"),
-    "agreed": Sum("agreed_amount"),
-    "recovered": Sum("recovered_amount"),
-    "written_off": Sum("written_off_amount"),
-}
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
-
-
-def _ledger_row(key: str, label: str, sums: dict[str, Any]) -> LedgerRow:
-    return LedgerRow(
-        key=key,
-        label=label,
-        findings=sums["findings"] or 0,
-        at_stake=_money(sums["at_stake"]),
-        to_review=sums["to_review"] or 0,
-        accepted=sums["accepted"] or 0,
-        challenges=sums["challenges"] or 0,
-        challenged=_money(sums["challenged"]),
-        agreed=_money(sums["agreed"]),
-        recovered=_money(sums["recovered"]),
-        written_off=_money(sums["written_off"]),
-    )
-
-
-@dataclass
-class ValidationSection:
-    start: dt.date
-    end: dt.date
-    by_rule: list[LedgerRow]
-    by_provider: list[LedgerRow]
-    total: LedgerRow
-    this_month: LedgerRow
-
-    @property
-    def empty(self) -> bool:
-        return self.total.findings == 0
-
-
-def ledger_findings(locality: Locality, start: dt.date, end: dt.date) -> Any:
-    """The locality's findings for activity months start..end (the ledger page's scope for a
-    locality: its practices' findings)."""
-    return Finding.objects.filter(practice__locality=locality, month__gte=start, month__lte=end)
-
-
-def validation_section(locality: Locality, month: dt.date) -> ValidationSection:
+def validation_section(locality: Locality, month: dt.date) -> Ledger:
     start = periods.year_start(periods.financial_year_of(month))
-    findings = ledger_findings(locality, start, month)
-    titles = {r.id: r.title for r in RULES.values()}
-    by_rule = [
-        _ledger_row(r["rule_id"], titles.get(r["rule_id"], r["rule_id"]), r)
-        for r in findings.values("rule_id").annotate(**LEDGER_SUMS).order_by("rule_id")
-    ]
-    by_rule.sort(key=lambda row: (-row.at_stake, row.key))
-    names = dict(
-        Finding.objects.filter(provider__isnull=False)
-        .values_list("provider_code", "provider__name")
-        .distinct()
-    )
-    by_provider = [
-        _ledger_row(r["provider_code"], names.get(r["provider_code"], r["provider_code"]), r)
-        for r in findings.values("provider_code").annotate(**LEDGER_SUMS).order_by("provider_code")
-    ]
-    total = _ledger_row("total", "Total", findings.aggregate(**LEDGER_SUMS))
-    this_month = _ledger_row(
-        "month", f"{month:%B %Y}", findings.filter(month=month).aggregate(**LEDGER_SUMS)
-    )
-    return ValidationSection(start, month, by_rule, by_provider, total, this_month)
+    return validation_queries.locality_ledger(locality, start, month)
 
 
 # --- (e) services and providers ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ServiceClaims:
-    service: str
-    signed_up: int
-    claims: int
-    units: int
-    payable_units: int
-    claimed: Decimal  # payable amount of every claim not rejected
-    paid: Decimal  # paid in the year to date (by payment month)
-    by_status: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -421,56 +303,6 @@ class ServicesSection:
         return not self.claims and not self.contracts and not self.survey
 
 
-def _claims(locality: Locality, year: str, start: dt.date, month: dt.date) -> list[ServiceClaims]:
-    quarters = [q for q in periods.quarters_of_year(year) if q <= month]
-    claims = list(
-        Claim.objects.filter(
-            practice__locality=locality, specification__financial_year=year, quarter__in=quarters
-        ).select_related("specification__service")
-    )
-    sign_ups = list(
-        SignUp.objects.filter(
-            practice__locality=locality, specification__financial_year=year
-        ).select_related("specification__service")
-    )
-    end = periods.month_end(month)
-    out = []
-    for service in EnhancedService.objects.filter(specifications__financial_year=year).order_by(
-        "name"
-    ):
-        mine = [c for c in claims if c.specification.service_id == service.pk]
-        signed = {
-            s.practice_id
-            for s in sign_ups
-            if s.specification.service_id == service.pk and s.active_between(start, end)
-        }
-        if not mine and not signed:
-            continue
-        live = [c for c in mine if c.status != Claim.Status.REJECTED]
-        out.append(
-            ServiceClaims(
-                service=service.name,
-                signed_up=len(signed),
-                claims=len(mine),
-                units=sum(c.units for c in live),
-                payable_units=sum(c.payable_units for c in live),
-                claimed=sum((c.amount for c in live), ZERO),
-                paid=sum(
-                    (
-                        c.amount
-                        for c in mine
-                        if c.status == Claim.Status.PAID
-                        and c.paid_month is not None
-                        and start <= c.paid_month <= month
-                    ),
-                    ZERO,
-                ),
-                by_status=dict(Counter(c.get_status_display() for c in mine)),
-            )
-        )
-    return out
-
-
 def _month_volume(summary: reports.ProviderSummary, month: dt.date) -> int | None:
     template = summary.template
     period = periods.quarter_of(month) if template.frequency == "quarterly" else month
@@ -484,22 +316,12 @@ def _month_volume(summary: reports.ProviderSummary, month: dt.date) -> int | Non
 def services_section(locality: Locality, month: dt.date) -> ServicesSection:
     year = periods.financial_year_of(month)
     start = periods.year_start(year)
-    claims = _claims(locality, year, start, month)
-    claimed_quarters = sorted(
-        Claim.objects.filter(
-            practice__locality=locality, specification__financial_year=year, quarter__lte=month
-        )
-        .values_list("quarter", flat=True)
-        .distinct()
-    )
-    claim_quarter = claimed_quarters[-1] if claimed_quarters else None
-    contracts = list(ProviderContract.objects.filter(locality=locality).select_related("provider"))
-    # Quarterly returns cover a quarter starting on or before the report's month.
-    lines = []
-    for contract in sorted(contracts, key=lambda c: (c.template, c.provider.name)):
-        summary = reports.summarise(contract, reports.current_returns(contract, start, month))
-        if summary.returns:
-            lines.append(ContractLine(summary, _month_volume(summary, month)))
+    claims = service_queries.claims_by_service(locality, year, start, month)
+    claim_quarter = service_queries.latest_claimed_quarter(locality, year, month)
+    lines = [
+        ContractLine(summary, _month_volume(summary, month))
+        for summary in service_queries.contract_summaries(locality, start, month)
+    ]
     quarters = [q for q in experience.quarters_with_results(locality) if q <= month]
     survey_quarter = quarters[0] if quarters else None
     return ServicesSection(
@@ -534,7 +356,7 @@ class BoardPack:
     plan: PlanSection
     indicators: IndicatorSection
     finance: FinanceSection
-    validation: ValidationSection
+    validation: Ledger
     services: ServicesSection
     practices: list[Practice] = field(default_factory=list)
 
@@ -550,10 +372,6 @@ class BoardPack:
     def year_to_date(self) -> str:
         start = periods.year_start(self.financial_year)
         return f"{start:%B %Y} to {self.month:%B %Y}"
-
-    @property
-    def plan_object(self) -> Plan | None:
-        return self.plan.report.plan if self.plan.report else None
 
 
 def build(locality: Locality, month: dt.date) -> BoardPack:

@@ -15,7 +15,8 @@ from weasyprint import HTML
 
 from pbc.exports import Workbook
 from pbc.plans.report import OfflineFetcher
-from pbc.reports.board import BoardPack, BoardPackError, LedgerRow
+from pbc.reports.board import BoardPack, BoardPackError
+from pbc.validation.queries import LedgerRow
 
 FORMATS = ("html", "pdf", "xlsx")
 CONTENT_TYPES = {

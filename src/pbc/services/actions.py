@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db import transaction
 
+from pbc import periods
 from pbc.orgs import audit
 from pbc.orgs.models import Locality, Practice
-from pbc.services import periods
 from pbc.services.catalogue import CATALOGUE_2008_09, ServiceSpec
 from pbc.services.claims import ClaimCheck
 from pbc.services.models import (

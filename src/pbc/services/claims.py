@@ -18,8 +18,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pbc import periods
 from pbc.orgs.models import Locality
-from pbc.services import periods
 from pbc.services.models import Claim, ServiceSpecification, SignUp
 from pbc.services.return_templates import Column, ReturnTemplate
 from pbc.services.tabular import Table

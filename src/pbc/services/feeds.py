@@ -31,8 +31,8 @@ from typing import Any
 
 from django.db.models import Q, Sum
 
+from pbc import periods
 from pbc.orgs.models import Practice
-from pbc.services import periods
 from pbc.services.models import Claim, ProviderReturn, ReturnRow, SignUp
 from pbc.services.reports import row_cost
 from pbc.services.return_templates import TEMPLATES

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django import forms
 
+from pbc import periods
 from pbc.periods import parse_month
-from pbc.services import periods
 from pbc.services.models import EnhancedService, ServiceSpecification, SurveyAction, SurveyResult
 from pbc.web.uploads import UploadField
 

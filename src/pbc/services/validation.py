@@ -18,8 +18,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pbc import codes
-from pbc.services import periods
+from pbc import codes, periods
 from pbc.services.return_templates import Column, ReturnTemplate
 from pbc.services.tabular import Table
 

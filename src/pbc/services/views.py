@@ -21,12 +21,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from pbc.analytics.finance.periods import next_fy
+from pbc import periods
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import AuditEvent, Locality, Practice, Provider
 from pbc.orgs.roles import Permission
-from pbc.periods import parse_month
-from pbc.services import actions, experience, feeds, periods, published, reports
+from pbc.periods import add_years, parse_month
+from pbc.services import actions, experience, feeds, published, reports
 from pbc.services.claims import check_claims
 from pbc.services.experience import SURVEY_TEMPLATE
 from pbc.services.forms import (
@@ -162,7 +162,7 @@ def specification_edit(request: HttpRequest) -> HttpResponse:
         if source is not None:
             initial.update({name: getattr(source, name) for name in actions.SPECIFICATION_FIELDS})
             if not year:
-                initial["financial_year"] = next_fy(source.financial_year)
+                initial["financial_year"] = add_years(source.financial_year, 1)
         form = SpecificationForm(initial=initial)
     history = (
         list(

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pbc.periods import FinancialYear
 from pbc.synth import tariff as tf
 from pbc.synth.activity import DIAGNOSIS, HRG_INFO, SURGICAL, ActivityBuilder
-from pbc.synth.config import SynthConfig, financial_year_label, financial_year_start
+from pbc.synth.config import SynthConfig, financial_year_start
 from pbc.synth.people import NO_DAY, Population, PracticeTable, registration_at
 
 HRG_TF = {code: h.treatment_function for code, h in HRG_INFO.items()}
@@ -200,6 +201,10 @@ def price_activity(
     ae["market_forces_factor"] = priced["mff"].to_numpy()
     ae["charged_price"] = priced["price"].to_numpy()
     for name in ("apc", "op", "ae"):
+        # pbc's own layout carries no pseudonymised ids or "not known" notes: NHS numbers and
+        # the dataset's own codes throughout.
+        tables[name]["patient_pseudonym"] = None
+        tables[name]["not_known"] = None
         if (tables[name]["charged_price"] < 0).any():
             raise RuntimeError(f"{name}: a row has no tariff price")
 
@@ -210,7 +215,7 @@ def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def _fy(days: np.ndarray) -> np.ndarray:
     years = financial_year_start(days)
-    labels = {y: financial_year_label(int(y)) for y in np.unique(years)}
+    labels = {y: str(FinancialYear(int(y))) for y in np.unique(years)}
     return (
         np.array([labels[y] for y in years])
         if len(years) < 1000

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pbc.periods import month_end, parse_month
 from pbc.synth import geography
 
 EPOCH = dt.date(1970, 1, 1)
@@ -40,7 +41,7 @@ class SynthConfig:
             raise ValueError("population must be at least 100")
         if not 0 <= self.fault_rate <= 0.2:
             raise ValueError("fault_rate must be between 0 and 0.2")
-        if month_start(self.end) < month_start(self.start):
+        if parse_month(self.end) < parse_month(self.start):
             raise ValueError("end month is before start month")
         for slug in self.locality_slugs:
             geography.locality(slug)  # raises KeyError for an unknown slug
@@ -53,12 +54,12 @@ class SynthConfig:
 
     @property
     def start_day(self) -> int:
-        return to_day(month_start(self.start))
+        return to_day(parse_month(self.start))
 
     @property
     def end_day(self) -> int:
         """Last day of the end month (inclusive)."""
-        return to_day(month_end(self.end))
+        return to_day(month_end(parse_month(self.end)))
 
 
 def demo_scale(name: str) -> SynthConfig:
@@ -79,20 +80,6 @@ def demo_scale(name: str) -> SynthConfig:
             fault_rate=0.02,
         )
     raise ValueError(f"unknown demo scale {name!r}: use 'full' or 'test'")
-
-
-def month_start(ym: str) -> dt.date:
-    try:
-        year, month = (int(x) for x in ym.split("-"))
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        raise ValueError(f"month must be YYYY-MM, got {ym!r}") from None
-
-
-def month_end(ym: str) -> dt.date:
-    first = month_start(ym)
-    nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
 
 
 def to_day(d: dt.date) -> int:
@@ -117,11 +104,6 @@ def financial_year_start(days: np.ndarray) -> np.ndarray:
     """The calendar year in which each day's financial year (April to March) starts."""
     year, month = year_month(days)
     return np.where(month >= 4, year, year - 1)
-
-
-def financial_year_label(start_year: int) -> str:
-    """2008 -> '2008/09'."""
-    return f"{start_year}/{(start_year + 1) % 100:02d}"
 
 
 def age_in_years(dob: np.ndarray, on: np.ndarray) -> np.ndarray:

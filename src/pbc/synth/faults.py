@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from pbc.codes import is_valid_nhs_number
+from pbc.periods import FinancialYear, year_end
 from pbc.synth import tariff as tf
 from pbc.synth.build import ELECTIVE_METHODS, EMERGENCY_METHODS
+from pbc.synth.config import to_day
 
 HIGH_COST_THRESHOLD_PENNIES = 300_000  # £3,000
 READMISSION_DAYS = 30
@@ -585,10 +587,10 @@ class Injector:
             re["patient_classification"] = "1"
             re["age_on_admission"] = re["age_on_admission"]
             from pbc.synth.build import derive_apc_pod
-            from pbc.synth.config import financial_year_label, financial_year_start
+            from pbc.synth.config import financial_year_start
 
             re["financial_year"] = [
-                financial_year_label(int(y))
+                str(FinancialYear(int(y)))
                 for y in financial_year_start(re["discharge_date"].to_numpy())
             ]
             re["point_of_delivery"] = derive_apc_pod(re.reset_index(drop=True), self.tariff)
@@ -647,10 +649,7 @@ class Injector:
         ]
         out = []
         for _, c in chosen.iterrows():
-            fy_end_year = int(c["financial_year"][:4]) + 1
-            import datetime as dt
-
-            last_day = (dt.date(fy_end_year, 3, 31) - dt.date(1970, 1, 1)).days
+            last_day = to_day(year_end(c["financial_year"]))
             if last_day > int(op["attendance_date"].max()):
                 continue
             src = v[

@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pbc.periods import FinancialYear
 from pbc.synth import tariff as tf
-from pbc.synth.config import age_in_years, financial_year_label, financial_year_start
+from pbc.synth.config import age_in_years, financial_year_start
 from pbc.synth.people import Population
 
 STREAM = 700
@@ -143,7 +144,7 @@ def imaging_frame(
     day = df["imaging_date"].to_numpy()
     df["age_at_imaging"] = age_in_years(pop.dob[df["person"].to_numpy()], day)
     years = financial_year_start(day)
-    labels = {y: financial_year_label(int(y)) for y in np.unique(years)}
+    labels = {y: str(FinancialYear(int(y))) for y in np.unique(years)}
     df["financial_year"] = pd.Series(years).map(labels).to_numpy()
     df["point_of_delivery"] = "IMG"
     priced = tf.price_pennies(

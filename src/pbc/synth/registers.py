@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pbc.periods import add_months, parse_month, quarter_of
 from pbc.synth import calibration as cal
 from pbc.synth import geography
 from pbc.synth.config import SynthConfig, age_in_years, to_day, year_month
@@ -118,19 +119,11 @@ def deaths_frame(
 
 def quarter_starts(config: SynthConfig) -> list[int]:
     out = []
-    y, m = (int(x) for x in config.start.split("-"))
-    m = ((m - 1) // 3) * 3 + 1
-    import datetime as dt
-
-    while True:
-        d = to_day(dt.date(y, m, 1))
-        if d > config.end_day:
-            break
+    quarter = quarter_of(parse_month(config.start))
+    while (d := to_day(quarter)) <= config.end_day:
         if d >= config.start_day:
             out.append(d)
-        m += 3
-        if m > 12:
-            m, y = m - 12, y + 1
+        quarter = add_months(quarter, 3)
     return out
 
 
@@ -249,15 +242,9 @@ def prescribing_frame(
 
 
 def _month_starts(config: SynthConfig) -> list[int]:
-    import datetime as dt
-
-    y, m = (int(x) for x in config.start.split("-"))
     out = []
-    while True:
-        d = to_day(dt.date(y, m, 1))
-        if d > config.end_day:
-            return out
+    month = parse_month(config.start)
+    while (d := to_day(month)) <= config.end_day:
         out.append(d)
-        m += 1
-        if m > 12:
-            m, y = 1, y + 1
+        month = add_months(month, 1)
+    return out

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pbc.periods import FinancialYear
 from pbc.synth import geography
-from pbc.synth.config import financial_year_label
 
 YEAR_FACTOR_2008 = 1.0
 YEAR_GROWTH = 0.035  # each year earlier is 3.5% cheaper
@@ -176,7 +176,7 @@ def tariff_table(fy_start_years: list[int]) -> pd.DataFrame:
     """The `tariff` dataset (money columns in pennies, as int64)."""
     rows: list[dict[str, object]] = []
     for y in fy_start_years:
-        fy = financial_year_label(y)
+        fy = str(FinancialYear(y))
         f = year_factor(y)
 
         def add(
@@ -241,7 +241,7 @@ def local_price_table(fy_start_years: list[int]) -> pd.DataFrame:
     non-tariff outpatient services by treatment function, per year."""
     rows: list[dict[str, object]] = []
     for y in fy_start_years:
-        fy, f = financial_year_label(y), year_factor(y)
+        fy, f = str(FinancialYear(y)), year_factor(y)
         for code, desc, price in IMAGING_HRGS:
             rows.append(
                 {"financial_year": fy, "point_of_delivery": "IMG", "hrg_code": code,
@@ -264,7 +264,7 @@ def market_forces_factor_table(fy_start_years: list[int]) -> pd.DataFrame:
     """MFF per provider and year from the geography, as units of 1/10,000 (int64)."""
     rows = []
     for y in fy_start_years:
-        fy = financial_year_label(y)
+        fy = str(FinancialYear(y))
         for p in geography.PROVIDERS:
             mff = p.mff.get(fy, p.mff[max(p.mff)])
             rows.append(
@@ -280,7 +280,7 @@ def market_forces_factor_table(fy_start_years: list[int]) -> pd.DataFrame:
 def follow_up_caps_table(fy_start_years: list[int]) -> pd.DataFrame:
     rows = [
         {
-            "financial_year": financial_year_label(y),
+            "financial_year": str(FinancialYear(y)),
             "treatment_function_code": tf,
             "follow_up_ratio_cap": cap,
         }

@@ -1,4 +1,4 @@
-"""Agreed challenge recoveries for the finance refresh (`pbc.finance.recoveries` reads this).
+"""Agreed challenge recoveries for the finance refresh (`pbc.finance.refresh` credits them).
 
 `agreed_recoveries(financial_year, through)` lists the money the PCT recovered through agreed
 challenges, to credit to practice budgets:
@@ -27,8 +27,8 @@ from decimal import Decimal
 from django.db.models import F
 
 from pbc.analytics.finance.lines import LINE_OF_POD, BudgetLine
-from pbc.analytics.finance.periods import fy_start
-from pbc.finance.models import Contract
+from pbc.finance.queries import block_contracts
+from pbc.periods import year_start
 from pbc.validation.models import Finding, Status
 
 LINE_OF_DATASET = {"op": BudgetLine.OUTPATIENTS, "ae": BudgetLine.AE}
@@ -64,7 +64,7 @@ def _apc_lines(spell_ids: Iterable[str]) -> dict[str, str]:
 
 
 def agreed_recoveries(financial_year: str, through: dt.date) -> list[AgreedRecovery]:
-    start = fy_start(financial_year)
+    start = year_start(financial_year)
     last = dt.date(start.year + 1, 3, 1)
     upto = min(last, through.replace(day=1))
     findings = list(
@@ -79,11 +79,7 @@ def agreed_recoveries(financial_year: str, through: dt.date) -> list[AgreedRecov
         .select_related("practice")
         .order_by("month", "key")
     )
-    blocks = set(
-        Contract.objects.filter(
-            financial_year=financial_year, kind=Contract.Kind.BLOCK
-        ).values_list("pct__code", "provider__code")
-    )
+    blocks = block_contracts(financial_year)
     findings = [f for f in findings if (f.commissioner_code, f.provider_code) not in blocks]
     apc_lines = _apc_lines(f.row_id for f in findings if f.dataset == "apc")
     out = []

@@ -26,7 +26,9 @@ calendar quarter, or (datasets partitioned by provider) the provider code cannot
 name a partition folder (letters and digits only). Named checks never reject: they set
 `<field>_valid`, false when the check fails. A missing value has nothing to check, so its flag
 is NULL, except for checks in `MISSING_FAILS` (the NHS number: the data contract says a missing
-NHS number is itself suspect for payment, so it is flagged false). `rows_flagged` counts rows
+NHS number is itself suspect for payment, so it is flagged false), unless the row identifies its
+patient by a pseudonymised id instead (`PSEUDONYM_FIELD`, HES extracts): then the NHS number
+check does not apply and its flag is NULL. `rows_flagged` counts rows
 with at least one flag false.
 """
 
@@ -44,6 +46,7 @@ _WS = "' \t\r\n'"
 PART_PREFIX = "__part_"
 PYTHON_CHECK_PREFIX = "pbc_check_"
 MISSING_FAILS = frozenset({"nhs_number"})
+PSEUDONYM_FIELD = "patient_pseudonym"
 
 
 def sql_string(value: str) -> str:
@@ -207,9 +210,11 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
     return out
 
 
-def check_expression(f: Field, column: str, python_checks: Sequence[str]) -> str:
+def check_expression(
+    f: Field, column: str, python_checks: Sequence[str], pseudonym: str | None = None
+) -> str:
     """SQL boolean for a named check on text `column`; a missing value gives NULL, or false
-    for the checks in MISSING_FAILS."""
+    for the checks in MISSING_FAILS (NULL again where text `pseudonym` is present)."""
     assert f.check is not None
     sql = SQL_CHECKS.get(f.check)
     if sql is not None and f.check not in python_checks:
@@ -217,6 +222,8 @@ def check_expression(f: Field, column: str, python_checks: Sequence[str]) -> str
     else:
         test = f"{PYTHON_CHECK_PREFIX}{f.check}({column})"
     missing = "false" if f.check in MISSING_FAILS else "NULL"
+    if f.check in MISSING_FAILS and pseudonym is not None:
+        missing = f"(CASE WHEN {pseudonym} IS NULL THEN false END)"
     return f"(CASE WHEN {column} IS NULL THEN {missing} ELSE COALESCE({test}, false) END)"
 
 
@@ -259,8 +266,10 @@ def build_query(
         for rule in all_rules
     )
     outputs = [f"{ident('t_' + f.name)} AS {ident(f.name)}" for f in dataset.fields]
+    pseudonym = ident("r_" + PSEUDONYM_FIELD) if PSEUDONYM_FIELD in dataset.names else None
     outputs += [
-        f"{check_expression(f, ident('r_' + f.name), python_checks)} AS {ident(flag_name(f))}"
+        f"{check_expression(f, ident('r_' + f.name), python_checks, pseudonym)} "
+        f"AS {ident(flag_name(f))}"
         for f in flag_fields(dataset)
     ]
     if dataset.period_field is not None:

@@ -15,11 +15,16 @@ Conventions used below:
 - `sex` is `"M"` or `"F"`.
 - Money is DECIMAL(14, 2), rounded half-up to the penny at the row. A market forces factor is
   DECIMAL(6, 4).
-- Every activity row (`apc`, `op`, `ae`) carries both what happened (the activity fields and the
-  commissioner-side derivation `point_of_delivery` / `hrg_code`) and what the provider charged
-  (`commissioner_code`, `charged_point_of_delivery`, `charged_hrg_code`,
-  `charged_excess_bed_days`, `market_forces_factor`, `charged_price`), as a provider's monthly
-  invoice (SLAM) joined to SUS would.
+- Every activity row (`apc`, `op`, `ae`) is what happened (the activity fields, the responsible
+  `commissioner_code`, and the commissioner-side derivation `point_of_delivery` / `hrg_code`),
+  in the form SUS / HES extracts give it (`pbc.warehouse.layouts.hes`). What the provider
+  charged (`charged_point_of_delivery`, `charged_hrg_code`, `charged_excess_bed_days`,
+  `market_forces_factor`, `charged_price`) is optional on the row: filled where the row came
+  joined to the provider's invoice line (pbc's own layout, as the generator writes it), empty on
+  activity loaded from an extract alone, which is costed at the commissioner's expected price.
+  HES "not known" codes load as missing (or their coded meaning) and are noted in `not_known`,
+  so the activity fields a "not known" code can stand in are optional (docs/data.md
+  "Activity and invoice").
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from collections.abc import Callable
 
 from pbc import codes
 from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
+from pbc.warehouse.datasets_invoices import invoice_lines
 from pbc.warehouse.schema import Dataset, Field
 
 # --- code lists ------------------------------------------------------------------------------
@@ -83,9 +89,11 @@ ATTENDED = frozenset({"5", "6"})
 DID_NOT_ATTEND = frozenset({"3", "7"})
 
 # NHS Data Dictionary SOURCE OF REFERRAL FOR OUT-PATIENTS. 03 = GP; 05 = a consultant other than
-# in A&E (a consultant-to-consultant referral).
+# in A&E (a consultant-to-consultant referral); 08 = other source (the code of the earlier
+# years' lists, before 11 and 97 split "other"; HES outpatients 2003/04 carry it).
 OP_REFERRAL_SOURCES = frozenset(
-    {"01", "02", "03", "04", "05", "06", "07", "10", "11", "12", "13", "14", "15", "16", "17"}
+    {"01", "02", "03", "04", "05", "06", "07", "08", "10", "11", "12", "13", "14", "15", "16"}
+    | {"17"}
     | {"92", "93", "97"}
 )
 GP_REFERRAL_SOURCE = "03"
@@ -164,7 +172,6 @@ ACTIVITY_DATASETS = ("apc", "op", "ae")
 
 # --- named checks (failure flags the row, never rejects it) -----------------------------------
 
-_HRG_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")  # HRG4 shape: HB12C
 _TF_RE = re.compile(r"^[0-9]{3}$")  # treatment function: 110
 _ICD10_RE = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9X]{1,2})?$")  # I21.9, J441, C50
 # BNF presentation: 15 characters for drugs (0212000B0AAAAAA); 11 digits for appliances and
@@ -190,13 +197,16 @@ CHECKS: dict[str, Callable[[object], bool]] = {
     "gp_practice_code": codes.is_practice_code,
     "provider_code": codes.is_provider_code,
     "pct_code": codes.is_pct_code,
-    "hrg_code": _matches(_HRG_RE),
+    # Either version: HRG v3.5 (H80) to 2008/09, HRG4 (HB12C) from 2009/10 (pbc.codes).
+    "hrg_code": codes.is_hrg_code,
     "treatment_function_code": _matches(_TF_RE),
     "icd10_code": _matches(_ICD10_RE),
     "bnf_code": _matches(_BNF_RE),
     "rtt_treatment_function_code": _matches(_RTT_TF_RE),
     "ods_code": _matches(_ODS_RE),
     "commissioner_code": codes.is_commissioner_code,
+    # A row's `not_known` note: any note means a published field carried a "not known" code.
+    "nothing_not_known": lambda value: not (isinstance(value, str) and value.strip()),
 }
 
 # --- shared field groups ---------------------------------------------------------------------
@@ -226,6 +236,40 @@ _NHS_NUMBER_ACTIVITY = _f(
     "flagged (nhs_number_valid = false), never rejected.",
 )
 _PROVIDER = _f("provider_code", "string", True, check="provider_code", description="ODS code.")
+_PRACTICE_ACTIVITY = _f(
+    "gp_practice_code",
+    "string",
+    False,
+    check="gp_practice_code",
+    description="ODS code of the patient's GP practice (as recorded). HES GPPRAC: empty or & "
+    "(not known) loads as missing; V81997 (no registered practice), V81998 (not applicable) and "
+    "V81999 (not known) load as published, flagged (gp_practice_code_valid = false) and noted.",
+)
+_PSEUDONYM = _f(
+    "patient_pseudonym",
+    "string",
+    False,
+    description="Pseudonymised patient id where the extract carries no NHS number (HES "
+    "PSEUDO_HESID, HESID, TOKEN_PERSON_ID): identifies the patient within the extract.",
+)
+_NOT_KNOWN = _f(
+    "not_known",
+    "string",
+    False,
+    check="nothing_not_known",
+    description="The published fields whose value was a 'not known' or null code, as "
+    "'FIELD=value; ...' (HES SEX=0, ADMIMETH=99, STARTAGE=7001, DISDATE=1801-01-01): the "
+    "field loaded as missing or as the code's meaning; the row is flagged "
+    "(not_known_valid = false), never rejected. Empty on pbc's own layout.",
+)
+_TF_ACTIVITY = _f(
+    "treatment_function_code",
+    "string",
+    False,
+    check="treatment_function_code",
+    description="NHS Data Dictionary TREATMENT FUNCTION CODE (110 trauma and orthopaedics...); "
+    "empty where the extract says not known (HES TRETSPEF &).",
+)
 _TF = _f(
     "treatment_function_code",
     "string",
@@ -244,7 +288,9 @@ _COMMISSIONER_LIST = _f(
 )
 
 
-def _charged(pods: frozenset[str]) -> tuple[Field, ...]:
+def _charged(pods: frozenset[str], required: bool = False) -> tuple[Field, ...]:
+    """What the provider charged: optional on activity (an extract has no invoice), required
+    where the dataset is an invoice (`imaging`: unbundled scans the provider invoices)."""
     return (
         _f(
             "commissioner_code",
@@ -253,23 +299,35 @@ def _charged(pods: frozenset[str]) -> tuple[Field, ...]:
             check="commissioner_code",
             description="The PCT the provider invoiced (ODS code, 5P3).",
         ),
-        _f("charged_point_of_delivery", "string", True, codes=pods),
+        _f(
+            "charged_point_of_delivery",
+            "string",
+            required,
+            codes=pods,
+            description="Invoiced point of delivery; empty on activity without its invoice line.",
+        ),
         _f("charged_hrg_code", "string", False, check="hrg_code"),
         _f(
             "charged_excess_bed_days",
             "int",
-            True,
-            description="Excess bed days the provider charged (always 0 outside apc).",
+            required,
+            description="Excess bed days the provider charged (always 0 outside apc); empty "
+            "on activity without its invoice line.",
         ),
         Field(
             "market_forces_factor",
             "decimal",
-            True,
+            required,
             precision=6,
             scale=4,
-            description="MFF the provider applied.",
+            description="MFF the provider applied; empty on activity without its invoice line.",
         ),
-        _money("charged_price", description="What the provider charged for the row (GBP)."),
+        _money(
+            "charged_price",
+            required=required,
+            description="What the provider charged for the row (GBP); empty on activity "
+            "without its invoice line (costed at the expected price).",
+        ),
     )
 
 
@@ -456,36 +514,52 @@ APC = Dataset(
     partition_by_provider=True,
     partition_by_commissioner=True,
     fields=(
-        _f("spell_id", "string", True, description="Stable row key (provider spell number)."),
+        _f(
+            "spell_id",
+            "string",
+            True,
+            description="Stable row key (provider spell number; from a HES / SUS extract "
+            "'PROVIDER:PROVSPNO', or 'PROVIDER:patient:admission date' where it has none).",
+        ),
         _NHS_NUMBER_ACTIVITY,
-        _PRACTICE,
+        _PSEUDONYM,
+        _PRACTICE_ACTIVITY,
         _PROVIDER,
         _f("sex", "string", False, codes=SEX_CODES),
         _f("age_on_admission", "int", False),
-        _f("admission_date", "date", True),
+        _f(
+            "admission_date",
+            "date",
+            False,
+            description="Empty where the extract says not known (HES 1800-01-01, 1801-01-01): "
+            "length_of_stay then comes from the extract's own spell duration (SPELDUR).",
+        ),
         _f("discharge_date", "date", True),
         _f("length_of_stay", "int", True, description="discharge_date - admission_date, days."),
-        _f("admission_method", "string", True, codes=ADMISSION_METHODS),
-        _f("patient_classification", "string", True, codes=PATIENT_CLASSIFICATIONS),
-        _TF,
+        _f("admission_method", "string", False, codes=ADMISSION_METHODS),
+        _f("patient_classification", "string", False, codes=PATIENT_CLASSIFICATIONS),
+        _TF_ACTIVITY,
         _f("primary_diagnosis_code", "string", False, check="icd10_code"),
-        _f("procedure_flag", "bool", True, description="A significant procedure was performed."),
-        _f("discharge_method", "string", True, codes=DISCHARGE_METHODS),
+        _f("procedure_flag", "bool", False, description="A significant procedure was performed."),
+        _f("discharge_method", "string", False, codes=DISCHARGE_METHODS),
         _f(
             "hrg_code",
             "string",
-            True,
+            False,
             check="hrg_code",
-            description="HRG the commissioner derives from the clinical coding (SUS grouper).",
+            description="HRG of the spell (SUS grouper); empty where the extract has none "
+            "(pbc never groups: the spell is reported unpriced, no HRG).",
         ),
         _f(
             "point_of_delivery",
             "string",
-            True,
+            False,
             codes=APC_POINTS_OF_DELIVERY,
             description="Point of delivery the activity fields imply under the PbR rules "
-            "(docs/data.md, 'Deriving the point of delivery').",
+            "(docs/data.md, 'Deriving the point of delivery'); empty from an extract (costing "
+            "derives its own).",
         ),
+        _NOT_KNOWN,
         *_charged(APC_POINTS_OF_DELIVERY),
     ),
 )
@@ -501,16 +575,17 @@ OP = Dataset(
     fields=(
         _f("attendance_id", "string", True, description="Stable row key."),
         _NHS_NUMBER_ACTIVITY,
-        _PRACTICE,
+        _PSEUDONYM,
+        _PRACTICE_ACTIVITY,
         _PROVIDER,
         _f("sex", "string", False, codes=SEX_CODES),
         _f("age_at_attendance", "int", False),
         _f("attendance_date", "date", True),
-        _f("first_attendance", "string", True, codes=FIRST_ATTENDANCE_CODES),
-        _f("attended_or_did_not_attend", "string", True, codes=ATTENDANCE_STATUS_CODES),
-        _TF,
-        _f("referral_source", "string", True, codes=OP_REFERRAL_SOURCES),
-        _f("priority_type", "string", True, codes=PRIORITY_TYPES),
+        _f("first_attendance", "string", False, codes=FIRST_ATTENDANCE_CODES),
+        _f("attended_or_did_not_attend", "string", False, codes=ATTENDANCE_STATUS_CODES),
+        _TF_ACTIVITY,
+        _f("referral_source", "string", False, codes=OP_REFERRAL_SOURCES),
+        _f("priority_type", "string", False, codes=PRIORITY_TYPES),
         _f(
             "gp_approval",
             "bool",
@@ -524,9 +599,10 @@ OP = Dataset(
             False,
             description="The GP referral (referrals.referral_id) that started this episode.",
         ),
-        _f("procedure_flag", "bool", True),
+        _f("procedure_flag", "bool", False),
         _f("hrg_code", "string", False, check="hrg_code", description="Procedure HRG, if any."),
-        _f("point_of_delivery", "string", True, codes=OP_POINTS_OF_DELIVERY),
+        _f("point_of_delivery", "string", False, codes=OP_POINTS_OF_DELIVERY),
+        _NOT_KNOWN,
         *_charged(OP_POINTS_OF_DELIVERY),
     ),
 )
@@ -541,16 +617,18 @@ AE = Dataset(
     fields=(
         _f("attendance_id", "string", True, description="Stable row key."),
         _NHS_NUMBER_ACTIVITY,
-        _PRACTICE,
+        _PSEUDONYM,
+        _PRACTICE_ACTIVITY,
         _PROVIDER,
         _f("sex", "string", False, codes=SEX_CODES),
         _f("age_at_attendance", "int", False),
         _f("arrival_date", "date", True),
-        _f("ae_department_type", "string", True, codes=AE_DEPARTMENT_TYPES),
-        _f("ae_attendance_category", "string", True, codes=AE_ATTENDANCE_CATEGORIES),
-        _f("ae_attendance_disposal", "string", True, codes=AE_DISPOSALS),
-        _f("hrg_code", "string", True, check="hrg_code"),
-        _f("point_of_delivery", "string", True, codes=AE_POINTS_OF_DELIVERY),
+        _f("ae_department_type", "string", False, codes=AE_DEPARTMENT_TYPES),
+        _f("ae_attendance_category", "string", False, codes=AE_ATTENDANCE_CATEGORIES),
+        _f("ae_attendance_disposal", "string", False, codes=AE_DISPOSALS),
+        _f("hrg_code", "string", False, check="hrg_code"),
+        _f("point_of_delivery", "string", False, codes=AE_POINTS_OF_DELIVERY),
+        _NOT_KNOWN,
         *_charged(AE_POINTS_OF_DELIVERY),
     ),
 )
@@ -601,7 +679,7 @@ IMAGING = Dataset(
             description="Imaging HRG (the service code of the local price list).",
         ),
         _f("point_of_delivery", "string", True, codes=IMAGING_POINTS_OF_DELIVERY),
-        *_charged(IMAGING_POINTS_OF_DELIVERY),
+        *_charged(IMAGING_POINTS_OF_DELIVERY, required=True),
     ),
 )
 
@@ -802,6 +880,10 @@ FAULTS = Dataset(
     ),
 )
 
+# The provider's invoice lines (docs/data.md "Activity and invoice"): what was charged, apart
+# from the activity. Any point of delivery a provider may charge, imaging included.
+INVOICE_LINES = invoice_lines(LOCAL_PRICE_POINTS_OF_DELIVERY)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -825,6 +907,7 @@ DATASETS: dict[str, Dataset] = {
         POPULATION_WEIGHTS,
         WEIGHTED_POPULATIONS,
         FAULTS,
+        INVOICE_LINES,
         *AGGREGATE_DATASETS,
     )
 }
@@ -832,9 +915,11 @@ DATASETS: dict[str, Dataset] = {
 
 # Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E), which a
 # commissioner without patient-level rows loads instead, and the ODS ePCN file, which has no
-# 2008 equivalent. The synthetic generator and the demo make every other dataset.
+# 2008 equivalent; and the providers' invoice lines, which the generator does not write yet (the
+# demo's activity carries its charges in pbc's own layout). The synthetic generator and the
+# demo make every other dataset.
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name}
+    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name, INVOICE_LINES.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
 

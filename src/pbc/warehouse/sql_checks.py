@@ -49,10 +49,13 @@ def _nhs_from_digits(d: str) -> str:
 
 SQL_CHECKS: dict[str, Callable[[str], str]] = {
     "nhs_number": _nhs_number,
-    "gp_practice_code": _regex("[A-Z][0-9]{5}"),
+    "gp_practice_code": lambda expr: (
+        f"(regexp_full_match({expr}, '[A-Z][0-9]{{5}}') "
+        f"AND NOT list_contains(['V81997', 'V81998', 'V81999'], {expr}))"
+    ),
     "provider_code": _regex("[A-Z0-9]{3}|[A-Z0-9]{5}"),
     "pct_code": _regex("5[A-Z0-9]{2}"),
-    "hrg_code": _regex("[A-Z]{2}[0-9]{2}[A-Z]"),
+    "hrg_code": _regex("[A-Z]{2}[0-9]{2}[A-Z]|[A-Z][0-9]{2}"),
     "treatment_function_code": _regex("[0-9]{3}"),
     "icd10_code": _regex("[A-Z][0-9]{2}(\\.?[0-9X]{1,2})?"),
     "bnf_code": _regex("[0-9A-Z]{15}|2[0-3][0-9]{9}"),
@@ -60,5 +63,7 @@ SQL_CHECKS: dict[str, Callable[[str], str]] = {
     "ods_code": _regex("[A-Z0-9]{3}([A-Z0-9]{2,3})?"),
     "commissioner_code": _regex(
         "(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4}"
+        "|[A-Z][0-9][A-Z][0-9][A-Z]"
     ),
+    "nothing_not_known": lambda expr: f"({expr} = '')",
 }

@@ -260,13 +260,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @public
 def public_home(request: HttpRequest) -> HttpResponse:
     """Each locality's published plan, indicator dashboard and patient experience."""
-    from pbc.plans.models import Plan
+    from pbc.plans.queries import published_plans
 
-    plans: dict[int, list[Plan]] = {}
-    for plan in Plan.objects.exclude(status=Plan.Status.DRAFT).order_by("-financial_year"):
-        plans.setdefault(plan.locality_id, []).append(plan)
+    plans = published_plans()
     pcts = [
-        (pct, [(loc, plans.get(loc.pk, [])) for loc in pct.localities.order_by("name")])
+        (pct, [(loc, plans.get(loc.slug, [])) for loc in pct.localities.order_by("name")])
         for pct in Pct.objects.order_by("name")
     ]
     return render(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pbc.analytics.finance.money import ZERO, apportion, round_money
-from pbc.analytics.finance.periods import fy_start
+from pbc.periods import FinancialYear
 
 DEFAULT_PRACTICE_SHARE = Decimal("0.70")
 
@@ -121,8 +121,8 @@ def repayment_plan(deficit: Decimal, years: int, incurred_in: str) -> list[Insta
         raise ValueError("repay over at least one year")
     if deficit <= 0:
         return []
-    start = fy_start(incurred_in).year + 1
-    labels = [f"{y}/{(y + 1) % 100:02d}" for y in range(start, start + years)]
+    first = FinancialYear.parse(incurred_in)
+    labels = [str(first + k) for k in range(1, years + 1)]
     parts = apportion(deficit, dict.fromkeys(labels, 1))
     return [Instalment(fy, parts[fy]) for fy in labels]
 

@@ -37,7 +37,8 @@ import ibis.expr.types as ir
 
 from pbc.analytics.costing import MONEY
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.analytics.finance.periods import add_months
+from pbc.analytics.periods import month_index
+from pbc.periods import add_months
 from pbc.warehouse.money import round_money as round_money_expr
 
 ESTIMATE_FROM_MONTHS = 3
@@ -184,16 +185,13 @@ def price_volume_by_month(prescribing: ir.Table, start: dt.date, end: dt.date) -
     adds up the months it covers. Only (practice, month) pairs with prescribing this year are
     returned; a presentation prescribed only last year is a volume fall in its month."""
 
-    def index(month: ir.DateValue) -> ir.IntegerValue:
-        return month.year().cast("int64") * 12 + month.month().cast("int64")
-
     p = prescribing
     now = p.filter(p.month.between(ibis.date(start), ibis.date(end)))
     base = p.filter(
         p.month.between(ibis.date(add_months(start, -12)), ibis.date(add_months(end, -12)))
     )
-    now = now.mutate(month_index=index(now.month))
-    base = base.mutate(month_index=index(base.month) + 12)
+    now = now.mutate(month_index=month_index(now.month))
+    base = base.mutate(month_index=month_index(base.month) + 12)
     keys = ["gp_practice_code", "bnf_code", "month_index"]
     rows = _repriced(
         _by_presentation(now, keys, "_now"), _by_presentation(base, keys, "_base"), keys

@@ -45,6 +45,7 @@ import ibis.expr.types as ir
 
 from pbc.analytics.indicators import aggregates
 from pbc.analytics.indicators import rtt as rtt_analytics
+from pbc.periods import quarter_of
 
 UnitLevel = Literal["practice", "provider", "commissioner"]
 
@@ -171,14 +172,10 @@ def evaluate(name: str, ctx: Context, params: Mapping[str, Any] | None = None) -
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def quarter_start(month: dt.date) -> dt.date:
-    return dt.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
-
-
 def months_table(months: Sequence[dt.date]) -> ir.Table:
     """month → quarter_start, as a small in-memory table."""
     return ibis.memtable(
-        {"month": list(months), "quarter_start": [quarter_start(m) for m in months]},
+        {"month": list(months), "quarter_start": [quarter_of(m) for m in months]},
         schema={"month": "date", "quarter_start": "date"},
     )
 

@@ -36,6 +36,8 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from pbc.periods import month_end
+
 WEEK_DAYS = 7
 EIGHTEEN_WEEKS_DAYS = 18 * WEEK_DAYS  # 126: within 18 weeks when wait_days <= 126
 SEVENTEEN_WEEKS_DAYS = 17 * WEEK_DAYS  # 119: on the breach watch list from here
@@ -100,11 +102,6 @@ def completed_waits(rtt: ir.Table, pathway_type: CompletedType) -> ir.Table:
         month=t.clock_stop_date.truncate("M"),
         wait_days=t.clock_stop_date.delta(t.clock_start_date, unit="day").cast("int64"),
     )
-
-
-def month_end(month: dt.date) -> dt.date:
-    nxt = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
 
 
 def open_at(rtt: ir.Table, census: ir.DateValue) -> ir.BooleanValue:

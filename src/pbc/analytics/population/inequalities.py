@@ -31,6 +31,7 @@ import ibis
 import ibis.expr.types as ir
 
 from pbc.analytics.population.cohort import age_on, registered_on
+from pbc.periods import FinancialYear
 from pbc.stats import STANDARD_START_AGES, LifeExpectancyBand, life_expectancy
 
 QUINTILES = (1, 2, 3, 4, 5)
@@ -153,21 +154,16 @@ def year_life_expectancy(
 def financial_years(first_day: dt.date, last_day: dt.date) -> list[int]:
     """Start years of the whole financial years between two dates."""
     first_day, last_day = _as_date(first_day), _as_date(last_day)
-    first = first_day.year if first_day.month >= 4 else first_day.year - 1
-    if first_day > dt.date(first, 4, 1):
+    first, last = FinancialYear.of(first_day), FinancialYear.of(last_day)
+    if first_day > first.start:
         first += 1  # the first year is incomplete
-    last = last_day.year if last_day.month >= 4 else last_day.year - 1
-    if last_day < dt.date(last + 1, 3, 31):
+    if last_day < last.end:
         last -= 1  # the last year is incomplete
-    return list(range(first, last + 1))
+    return list(range(first.start_year, last.start_year + 1))
 
 
 def _as_date(value: dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
-
-
-def label(year_start: int) -> str:
-    return f"{year_start}/{(year_start + 1) % 100:02d}"
 
 
 __all__ = [
@@ -178,7 +174,6 @@ __all__ = [
     "age_on",
     "deaths_in_year",
     "financial_years",
-    "label",
     "populations",
     "year_life_expectancy",
     "years_covered",

@@ -66,17 +66,6 @@ def _shift_year(d: dt.date, years: int) -> dt.date:
         return d.replace(year=d.year + years, day=28)
 
 
-def outcome_year(index_date: dt.date) -> str:
-    """'2006/07' for an index date of 1 April 2006."""
-    start = index_date.year if index_date.month >= 4 else index_date.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-def index_date_of(year: str) -> dt.date:
-    """1 April of the financial year '2006/07'."""
-    return dt.date(int(year[:4]), 4, 1)
-
-
 def _between(col: ir.DateValue, start: dt.date, end: dt.date) -> ir.BooleanValue:
     return (col >= ibis.literal(start, type="date")) & (col < ibis.literal(end, type="date"))
 

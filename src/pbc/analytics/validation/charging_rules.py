@@ -13,7 +13,8 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from pbc.analytics.costing import MONEY, cost_apc, financial_year
+from pbc.analytics.costing import MONEY, cost_apc
+from pbc.analytics.periods import financial_year_of
 from pbc.analytics.validation.common import ELECTIVE_METHODS, Inputs, findings
 from pbc.analytics.validation.settings import ValidationSettings
 
@@ -36,7 +37,7 @@ def op_procedure_as_day_case(inputs: Inputs, settings: ValidationSettings) -> li
         m_year="financial_year", m_provider="provider_code", m_mff="market_forces_factor"
     )
     rows = apc.filter(apc.charged_point_of_delivery.isin(("DC", "EL"))).mutate(
-        _fy=financial_year(apc.discharge_date)
+        _fy=financial_year_of(apc.discharge_date)
     )
     hit = rows.join(opproc, [rows._fy == opproc.o_year, rows.charged_hrg_code == opproc.o_hrg])
     hit = hit.left_join(mff, [hit._fy == mff.m_year, hit.provider_code == mff.m_provider])

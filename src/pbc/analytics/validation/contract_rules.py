@@ -6,7 +6,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from pbc.analytics.costing import financial_year
+from pbc.analytics.periods import financial_year_of
 from pbc.analytics.validation.common import ATTENDED, FIRST_ATTENDANCES, Inputs, findings
 from pbc.analytics.validation.settings import ValidationSettings
 
@@ -30,7 +30,7 @@ def over_cap_follow_up_ratio(inputs: Inputs, settings: ValidationSettings) -> li
     floor(cap x attended first attendances): the latest ones (by date, then attendance id)."""
     op = inputs.op
     attended = op.filter(op.attended_or_did_not_attend.isin(ATTENDED)).mutate(
-        _fy=financial_year(op.attendance_date),
+        _fy=financial_year_of(op.attendance_date),
         _first=op.first_attendance.isin(FIRST_ATTENDANCES),
     )
     cell = [attended.provider_code, attended.treatment_function_code, attended._fy]

@@ -19,6 +19,8 @@ import calendar
 import datetime as dt
 import re
 
+from pbc.periods import FinancialYear, month_end
+
 MONTHS: dict[str, int] = {}
 for _number in range(1, 13):
     MONTHS[calendar.month_name[_number].lower()] = _number
@@ -49,21 +51,17 @@ _FILLER = {
 }
 
 
-def last_day(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def parse_due_dates(text: str) -> list[dt.date]:
     """Every due date written in a timescale cell, in order, each once."""
     dates: list[dt.date] = []
     for match in _TOKEN.finditer(text):
         if match.group("fy"):
             start = int(re.match(r"\d{4}", match.group("fy")).group())  # type: ignore[union-attr]
-            date = dt.date(start + 1, 3, 31)
+            date = FinancialYear(start).end
         elif match.group("month"):
             month = MONTHS.get(match.group("month").lower())
             year = int(match.group("month_year"))
-            date = last_day(year, month) if month else dt.date(year, 12, 31)
+            date = month_end(dt.date(year, month, 1)) if month else dt.date(year, 12, 31)
         else:
             date = dt.date(int(match.group("year")), 12, 31)
         if date not in dates:
@@ -86,8 +84,11 @@ def is_timescale(text: str) -> bool:
 
 
 def financial_year_start(financial_year: str) -> dt.date:
-    """1 April of the financial year's first calendar year ("2008/09" gives 2008-04-01)."""
+    """1 April of the financial year's first calendar year ("2008/09" gives 2008-04-01).
+
+    Lenient, for what people type about plan documents ("2008-09", "2008/2009", "2008" too);
+    `pbc.periods.FinancialYear.parse` is the strict reader of the stored "2008/09" form."""
     match = re.fullmatch(r"\s*((?:19|20)\d\d)\s*(?:[/-]\s*\d{2,4})?\s*", financial_year)
     if not match:
         raise ValueError(f"financial year {financial_year!r} is not like '2008/09'")
-    return dt.date(int(match.group(1)), 4, 1)
+    return FinancialYear(int(match.group(1))).start

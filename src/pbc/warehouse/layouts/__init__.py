@@ -15,7 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pbc.warehouse.layouts import ae, list_sizes, practices, prescribing, qof, rtt
+from pbc.warehouse.layouts import (
+    ae,
+    hes,
+    invoices,
+    list_sizes,
+    practices,
+    prescribing,
+    qof,
+    rtt,
+)
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
 from pbc.warehouse.layouts.readers import checksum_and_encoding, file_format, previews
 from pbc.warehouse.layouts.spec import PERIOD, Layout, normalise_name
@@ -39,6 +48,7 @@ register(*prescribing.LAYOUTS)
 register(*list_sizes.LAYOUTS)
 register(*practices.LAYOUTS)
 register(*qof.LAYOUTS, *rtt.LAYOUTS, *ae.LAYOUTS)
+register(*hes.LAYOUTS, *invoices.LAYOUTS)
 
 
 def layouts_for(dataset: str) -> tuple[Layout, ...]:

@@ -30,6 +30,8 @@ class Match:
     width: int = 0
     extra: tuple[str, ...] = ()  # columns in the file that the layout neither maps nor ignores
     matched: int = 0
+    # Columns declared `coalesce`: every present variant's index, in declared order.
+    coalesced: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
     while names and not names[-1]:
         names.pop()
     positions: dict[str, int] = {}
+    coalesced: dict[str, tuple[int, ...]] = {}
     missing: list[str] = []
     for col in layout.columns:
         i = _index(names, col.names)
@@ -62,6 +65,9 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
                 missing.append(col.names[0])
         else:
             positions[col.field] = i
+            if col.coalesce:
+                found = (_index(names, [v]) for v in col.names)
+                coalesced[col.field] = tuple(dict.fromkeys(j for j in found if j is not None))
     wide: list[int] = []
     if layout.unpivot is not None:
         for w in layout.unpivot.columns:
@@ -88,6 +94,7 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
         width=len(names),
         extra=extra,
         matched=len(positions) + len(wide) + ignored,
+        coalesced=coalesced,
     )
 
 

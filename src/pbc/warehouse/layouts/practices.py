@@ -4,8 +4,9 @@ practice file and the ePCN file" describes both with their sources.
 - `epraccur`: the ODS GP practice file (epraccur.csv, in epraccur.zip), headerless, 27
   columns documented by position (every era: the commissioner column holds a PCT, a CCG or a
   sub-ICB location code as the practice's parent at the time).
-- `epcn`: the ODS ePCN workbook (ePCN.xlsx), sheet "PCN Core Partner Details": one row per
-  practice and PCN membership, dated. Older and newer workbooks name the practice's parent
+- `epcn`: the ODS ePCN workbook (ePCN.xlsx; sheets "PCNDetails", "PCN Core Partner
+  Details", ...), sheet "PCN Core Partner Details" found by its header (whose cells ODS breaks
+  over lines): one row per practice and PCN membership, dated. Older and newer workbooks name the practice's parent
   "CCG" or "Sub ICB Loc"; both are read.
 """
 

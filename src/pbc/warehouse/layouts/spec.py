@@ -70,6 +70,20 @@ class Column:
       `recode`), for a published code that carries a prefix: "IP100" -> "100" with
       `^(?:IP|AP|NP)(.+)$`. A value it does not match passes unchanged. Several columns may read
       one published column (the prefix itself can be another field: `^(IP|AP|NP)`).
+    - `coalesce`: every one of `names` present in the file is read, in order, and the first
+      non-empty value wins (a commissioner in CCG_RESPONSIBILITY in later years, PURCODE before).
+    - `not_known`: published value -> pbc value for the specification's "not known" and null
+      conventions (HES: SEX 0, ADMIMETH 99, GPPRAC V81999, STARTAGE 7001): None loads the field
+      as missing, a string as that coded meaning (7001, under a day old -> age 0). Either way
+      the row is noted in the layout's `not_known_field` ("SEX=0"): flagged, never rejected.
+      `not_known_pattern` (a regular expression, whole value) marks more such values as missing
+      (HES null dates 1800-01-01, 1801-01-01: any year before 1850).
+    - `otherwise`: the value of every other non-empty published value that `recode` does not
+      list (an operation code -> procedure_flag "true"; "-", no operation, recoded "false").
+    - `qualify`: another field whose value prefixes this one as "OTHER:value" (an attendance
+      identifier unique only within its provider becomes "RWG:123", the key invoices join on).
+    - A `field` starting with "_" is read for the layout only (episode order, status), never
+      stored.
     """
 
     field: str
@@ -80,6 +94,11 @@ class Column:
     optional: bool = False
     truncate: Literal["month", "quarter"] | None = None
     extract: str | None = None
+    coalesce: bool = False
+    not_known: Mapping[str, str | None] | None = None
+    not_known_pattern: str | None = None
+    otherwise: str | None = None
+    qualify: str | None = None
 
     @property
     def date_forms(self) -> tuple[str, ...]:
@@ -131,6 +150,36 @@ class Drop:
 
 
 @dataclass(frozen=True)
+class Spells:
+    """Episodes rolled up to spells (HES / SUS admitted patient care is one row per episode;
+    pbc's `apc` is one row per hospital provider spell). Episodes are grouped by provider and
+    spell number (`spell_field`, the file's PROVSPNO), or, where a file has none, by provider,
+    patient (`patient_fields`, the first present) and `admission_field`. Within a spell they are
+    ordered by `order_fields` (text read as numbers or ISO dates), then by source row.
+
+    The spell takes the first episode's values, except: `last_fields` from the last episode
+    (discharge date and method); `any_fields` true when any episode's is ("true"/"false":
+    a procedure in any episode); `first_known_fields` from the first episode that has one (the
+    spell HRG SUS writes on the spell's episodes); `merged_fields`: every episode's distinct
+    values joined by "; " (the "not known" notes). `length_of_stay` = (field, start, end): the
+    spell's end minus start date in days. Episodes merged away are counted as dropped; a spell
+    whose `required_end` field is empty is dropped with `unfinished_reason`.
+    """
+
+    spell_field: str
+    patient_fields: tuple[str, ...]
+    admission_field: str
+    order_fields: tuple[str, ...] = ()
+    last_fields: tuple[str, ...] = ()
+    any_fields: tuple[str, ...] = ()
+    first_known_fields: tuple[str, ...] = ()
+    merged_fields: tuple[str, ...] = ()
+    length_of_stay: tuple[str, str, str] | None = None
+    required_end: str | None = None
+    unfinished_reason: str = "spell not finished"
+
+
+@dataclass(frozen=True)
 class Layout:
     """One published file form and how it maps to a pbc dataset.
 
@@ -153,6 +202,9 @@ class Layout:
       single years of age summed into pbc's five-year bands.
     - `period_text`: what --period means for this form (the month, or the quarter's first
       month), for the refusal message.
+    - `not_known_field`: the pbc field that notes which published fields carried a "not known"
+      or null code (`Column.not_known`), as "NAME=value; ...".
+    - `spells`: episodes rolled up to spells (`Spells`) before the key is enforced.
     """
 
     name: str
@@ -171,6 +223,8 @@ class Layout:
     sum_fields: tuple[str, ...] = ()
     sum_reason: str | None = None
     period_text: str = "the month the file covers"
+    not_known_field: str | None = None
+    spells: Spells | None = None
 
     def __post_init__(self) -> None:
         if self.headerless:
@@ -187,7 +241,10 @@ class Layout:
 
     def fields(self) -> tuple[str, ...]:
         """The pbc fields this layout fills (mapped, constant and unpivoted)."""
-        names = [c.field for c in self.columns] + list(self.constants)
+        names = [c.field for c in self.columns if not c.field.startswith("_")]
+        names += list(self.constants)
+        if self.not_known_field is not None:
+            names.append(self.not_known_field)
         if self.unpivot is not None:
             names.append(self.unpivot.value_field)
             for w in self.unpivot.columns:

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from pbc.warehouse.coerce import ident, sql_string
+from pbc.warehouse.layouts import spells
 from pbc.warehouse.layouts.detect import Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
 from pbc.warehouse.layouts.spec import PERIOD, Column, Layout
@@ -89,11 +90,14 @@ def _date_sql(x: str, forms: tuple[str, ...], truncate: str | None = None) -> st
     return f"COALESCE(CAST({date} AS VARCHAR), {x})"
 
 
-def _recode_sql(x: str, recode: dict[str, str]) -> str:
+def _recode_sql(x: str, recode: dict[str, str], otherwise: str | None = None) -> str:
     whens = " ".join(
         f"WHEN {sql_string(k.strip().upper())} THEN {sql_string(v)}" for k, v in recode.items()
     )
-    return f"(CASE upper({x}) {whens} ELSE {x} END)"
+    other = (
+        x if otherwise is None else f"(CASE WHEN {x} IS NOT NULL THEN {sql_string(otherwise)} END)"
+    )
+    return f"(CASE upper({x}) {whens} ELSE {other} END)"
 
 
 def _raw(index: int) -> str:
@@ -101,18 +105,66 @@ def _raw(index: int) -> str:
     return f"NULLIF(trim({c}, ' \t\r\n'), '')"
 
 
-def _column_sql(col: Column, match: Match) -> str:
+def _source_sql(col: Column, match: Match) -> str | None:
+    """The published text of `col` (trimmed, NULL when empty), or None when not in the file."""
     index = match.positions.get(col.field)
     if index is None:
+        return None
+    more = match.coalesced.get(col.field, ())
+    if len(more) > 1:
+        return f"COALESCE({', '.join(_raw(i) for i in more)})"
+    return _raw(index)
+
+
+def _not_known_test(col: Column, x: str) -> str | None:
+    """SQL true when `x` is one of the column's "not known" conventions."""
+    conds = []
+    if col.not_known:
+        listed = ", ".join(sql_string(k.strip().upper()) for k in col.not_known)
+        conds.append(f"list_contains([{listed}], upper({x}))")
+    if col.not_known_pattern:
+        conds.append(f"regexp_full_match({x}, {sql_string(col.not_known_pattern)})")
+    return " OR ".join(conds) if conds else None
+
+
+def _column_sql(col: Column, match: Match) -> str:
+    source = _source_sql(col, match)
+    if source is None:
         return "CAST(NULL AS VARCHAR)"
-    x = _raw(index)
+    x = source
     if col.extract is not None:
         x = f"COALESCE(NULLIF(regexp_extract({x}, {sql_string(col.extract)}, 1), ''), {x})"
     if col.date_forms:
         x = _date_sql(x, col.date_forms, col.truncate)
-    if col.recode:
-        x = _recode_sql(x, dict(col.recode))
+    if col.recode or col.otherwise is not None:
+        x = _recode_sql(x, dict(col.recode or {}), col.otherwise)
+    if col.not_known or col.not_known_pattern:
+        whens = [
+            f"WHEN upper({source}) = {sql_string(k.strip().upper())} THEN "
+            f"{'CAST(NULL AS VARCHAR)' if v is None else sql_string(v)}"
+            for k, v in (col.not_known or {}).items()
+        ]
+        if col.not_known_pattern:
+            whens.append(
+                f"WHEN regexp_full_match({source}, {sql_string(col.not_known_pattern)}) "
+                "THEN CAST(NULL AS VARCHAR)"
+            )
+        x = f"(CASE {' '.join(whens)} ELSE {x} END)"
     return x
+
+
+def _not_known_sql(layout: Layout, match: Match) -> str:
+    """The layout's note of published fields that carried a "not known" code: "SEX=0; ..."."""
+    parts = []
+    for col in layout.columns:
+        source = _source_sql(col, match)
+        test = _not_known_test(col, source) if source is not None else None
+        if source is None or test is None:
+            continue
+        parts.append(f"CASE WHEN {test} THEN {sql_string(col.names[0] + '=')} || {source} END")
+    if not parts:
+        return "CAST(NULL AS VARCHAR)"
+    return f"NULLIF(concat_ws('; ', {', '.join(parts)}), '')"
 
 
 def _drop_sql(layout: Layout, match: Match) -> str:
@@ -156,8 +208,17 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
         }
 
     def field_sql(name: str, wide_index: int | None) -> str:
+        if name == layout.not_known_field:
+            return _not_known_sql(layout, match)
         if name in by_field:
-            return _column_sql(by_field[name], match)
+            col = by_field[name]
+            value = _column_sql(col, match)
+            if col.qualify is not None:
+                prefix = field_sql(col.qualify, wide_index)
+                value = (
+                    f"(CASE WHEN {value} IS NOT NULL THEN concat_ws(':', {prefix}, {value}) END)"
+                )
+            return value
         if name in layout.constants:
             value = layout.constants[name]
             if value == PERIOD:
@@ -174,7 +235,8 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
 
     drop = _drop_sql(layout, match)
     if layout.unpivot is None:
-        cols = ", ".join(f"{field_sql(f, None)} AS {ident(f)}" for f in ds.names)
+        internal = [c.field for c in layout.columns if c.field.startswith("_")]
+        cols = ", ".join(f"{field_sql(f, None)} AS {ident(f)}" for f in (*ds.names, *internal))
         return f"SELECT {ROW_COLUMN}, 0 AS _col, {drop} AS _drop, {cols} FROM raw"
     parts = []
     for k in range(len(layout.unpivot.columns)):
@@ -215,6 +277,8 @@ def convert(
         con.execute("CREATE TABLE raw AS SELECT * FROM src")
         con.unregister("src")
         con.execute(f"CREATE TABLE conv AS {_select_sql(layout, match, ds, period)}")
+        if layout.spells is not None:
+            spells.roll_up(con, layout.spells, ds)
         dropped = {
             reason: int(n)
             for reason, n in con.execute(

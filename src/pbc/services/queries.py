@@ -1,0 +1,126 @@
+"""What other apps read of enhanced services and provider returns, as plain data or the
+services app's own summaries (`pbc.services.reports`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pbc import periods
+from pbc.orgs.models import Locality
+from pbc.services import reports
+from pbc.services.models import (
+    Claim,
+    EnhancedService,
+    ProviderContract,
+    ServiceSpecification,
+    SignUp,
+)
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class ServiceClaims:
+    service: str
+    signed_up: int
+    claims: int
+    units: int
+    payable_units: int
+    claimed: Decimal  # payable amount of every claim not rejected
+    paid: Decimal  # paid in the year to date (by payment month)
+    by_status: dict[str, int]
+
+
+def specified_years(service_key: str) -> set[str]:
+    """The financial years the service has a specification for (its data covers them)."""
+    return set(
+        ServiceSpecification.objects.filter(service__key=service_key).values_list(
+            "financial_year", flat=True
+        )
+    )
+
+
+def claims_by_service(
+    locality: Locality, year: str, start: dt.date, month: dt.date
+) -> list[ServiceClaims]:
+    """Each enhanced service of `year` the locality's practices signed up to or claimed for:
+    practices signed up during start..month, claims for the quarters up to `month`, and what
+    was paid from `start` to `month` (by payment month). By service name."""
+    quarters = [q for q in periods.quarters_of_year(year) if q <= month]
+    claims = list(
+        Claim.objects.filter(
+            practice__locality=locality, specification__financial_year=year, quarter__in=quarters
+        ).select_related("specification__service")
+    )
+    sign_ups = list(
+        SignUp.objects.filter(
+            practice__locality=locality, specification__financial_year=year
+        ).select_related("specification__service")
+    )
+    end = periods.month_end(month)
+    out = []
+    for service in EnhancedService.objects.filter(specifications__financial_year=year).order_by(
+        "name"
+    ):
+        mine = [c for c in claims if c.specification.service_id == service.pk]
+        signed = {
+            s.practice_id
+            for s in sign_ups
+            if s.specification.service_id == service.pk and s.active_between(start, end)
+        }
+        if not mine and not signed:
+            continue
+        live = [c for c in mine if c.status != Claim.Status.REJECTED]
+        out.append(
+            ServiceClaims(
+                service=service.name,
+                signed_up=len(signed),
+                claims=len(mine),
+                units=sum(c.units for c in live),
+                payable_units=sum(c.payable_units for c in live),
+                claimed=sum((c.amount for c in live), ZERO),
+                paid=sum(
+                    (
+                        c.amount
+                        for c in mine
+                        if c.status == Claim.Status.PAID
+                        and c.paid_month is not None
+                        and start <= c.paid_month <= month
+                    ),
+                    ZERO,
+                ),
+                by_status=dict(Counter(c.get_status_display() for c in mine)),
+            )
+        )
+    return out
+
+
+def latest_claimed_quarter(locality: Locality, year: str, month: dt.date) -> dt.date | None:
+    """The latest quarter of `year` starting by `month` that the locality's practices claimed
+    for (None: no claim)."""
+    return (
+        Claim.objects.filter(
+            practice__locality=locality, specification__financial_year=year, quarter__lte=month
+        )
+        .order_by("-quarter")
+        .values_list("quarter", flat=True)
+        .first()
+    )
+
+
+def contract_summaries(
+    locality: Locality, start: dt.date, month: dt.date
+) -> list[reports.ProviderSummary]:
+    """The locality's provider contracts with current returns for periods from `start` to
+    `month` (a quarterly return covers a quarter starting on or before `month`), each summarised
+    as the contract's report page does; by template and provider name."""
+    contracts = ProviderContract.objects.filter(locality=locality).select_related("provider")
+    out = []
+    for contract in sorted(contracts, key=lambda c: (c.template, c.provider.name)):
+        summary = reports.summarise(contract, reports.current_returns(contract, start, month))
+        if summary.returns:
+            out.append(summary)
+    return out

@@ -1,0 +1,131 @@
+"""Activity and invoice matched, on every engine: a spell's charges come from the invoice lines
+naming it (summed, latest codes), activity without lines keeps its own (none from an extract:
+costed at the expected price), a line naming no activity is found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from pbc.analytics import costing, invoices
+
+D = Decimal
+
+
+@pytest.fixture
+def con(engine: ibis.BaseBackend) -> ibis.BaseBackend:
+    return engine
+
+
+SPELL_SCHEMA = pa.schema(
+    [
+        ("spell_id", pa.string()), ("provider_code", pa.string()),
+        ("admission_method", pa.string()), ("admission_date", pa.date32()),
+        ("discharge_date", pa.date32()), ("length_of_stay", pa.int64()),
+        ("age_on_admission", pa.int64()), ("hrg_code", pa.string()),
+        ("charged_point_of_delivery", pa.string()), ("charged_hrg_code", pa.string()),
+        ("charged_excess_bed_days", pa.int64()), ("market_forces_factor", pa.string()),
+        ("charged_price", pa.string()),
+    ]
+)  # fmt: skip
+
+
+def activity() -> ibis.Table:
+    """The spells as a table; money typed in the expression (a decimal column with nulls does
+    not register as an in-memory table on every engine)."""
+    t = ibis.memtable(spells())
+    return t.mutate(
+        market_forces_factor=t.market_forces_factor.cast("decimal(6, 4)"),
+        charged_price=t.charged_price.cast("decimal(14, 2)"),
+    )
+
+
+def spells() -> pa.Table:
+    def spell(key: str, hrg: str | None, charged: str | None) -> dict[str, object]:
+        return {
+            "spell_id": key, "provider_code": "RWG", "admission_method": "21",
+            "admission_date": dt.date(2009, 1, 3), "discharge_date": dt.date(2009, 1, 12),
+            "length_of_stay": 9, "age_on_admission": 67, "hrg_code": hrg,
+            "charged_point_of_delivery": "NEL" if charged else None,
+            "charged_hrg_code": hrg if charged else None,
+            "charged_excess_bed_days": 0 if charged else None,
+            "market_forces_factor": "1.1082" if charged else None,
+            "charged_price": charged,
+        }  # fmt: skip
+
+    return pa.Table.from_pylist(
+        [
+            spell("RWG:1001", "EB10Z", None),  # from an extract, invoiced below
+            spell("RWG:1002", "EB10Z", None),  # from an extract, not invoiced
+            spell("RWG:1003", None, None),  # from an extract with no HRG: unpriced
+            spell("S0000000001", "EB10Z", "2216.40"),  # pbc's own layout: charges on the row
+        ],
+        schema=SPELL_SCHEMA,
+    )
+
+
+def lines() -> pd.DataFrame:
+    def line(spell: str, month: int, price: str, hrg: str) -> dict[str, object]:
+        return {
+            "provider_code": "RWG", "commissioner_code": "5P2",
+            "invoice_month": dt.date(2009, month, 1), "activity_id": spell,
+            "point_of_delivery": "NEL", "hrg_code": hrg, "excess_bed_days": 0,
+            "market_forces_factor": D("1.1082"), "price": D(price),
+        }  # fmt: skip
+
+    return pd.DataFrame(
+        [
+            line("1001", 1, "2345.67", "EB10Z"),
+            line("1001", 2, "-100.00", "EB11Z"),  # a credit in February, recoded
+            line("9999", 1, "500.00", "EB10Z"),  # names no activity
+        ]
+    )
+
+
+def tariff() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "financial_year": ["2008/09"], "point_of_delivery": ["NEL"], "hrg_code": ["EB10Z"],
+            "treatment_function_code": [None], "price": [D("2000.00")],
+            "trim_point_days": pd.array([10], dtype="Int64"), "excess_bed_day_rate": [D("200.00")],
+            "short_stay_max_los_days": pd.array([None], dtype="Int64"),
+            "short_stay_min_age": pd.array([None], dtype="Int64"),
+        }
+    )  # fmt: skip
+
+
+def test_charges_come_from_the_invoice_lines_else_the_row(con: ibis.BaseBackend) -> None:
+    apc = activity()
+    matched = invoices.with_invoices(apc, ibis.memtable(lines()), "spell_id")
+    mff = ibis.memtable(
+        pd.DataFrame(
+            {"financial_year": ["2008/09"], "provider_code": ["RWG"], "market_forces_factor": [D("1.1082")]}
+        )
+    )  # fmt: skip
+    # Through Arrow: a money column with nulls does not convert to pandas on every engine.
+    priced = con.to_pyarrow(costing.cost_apc(matched, ibis.memtable(tariff()), mff))
+    out = {r["spell_id"]: r for r in priced.to_pylist()}
+    assert {k: r["invoiced"] for k, r in out.items()} == {
+        "RWG:1001": True, "RWG:1002": False, "RWG:1003": False, "S0000000001": False,
+    }  # fmt: skip
+    # Two lines: January's charge and February's credit; the latest line's HRG.
+    assert out["RWG:1001"]["charged_price"] == D("2245.67")
+    assert out["RWG:1001"]["charged_hrg_code"] == "EB11Z"
+    # Expected (2000 x 1.1082, 9 days within trim) on every priced spell, invoiced or not.
+    assert out["RWG:1001"]["expected_price"] == D("2216.40")
+    assert out["RWG:1001"]["price_difference"] == D("29.27")  # the invoice minus expected
+    assert out["RWG:1002"]["expected_price"] == D("2216.40")
+    assert out["RWG:1002"]["charged_price"] is None
+    assert not bool(out["RWG:1003"]["tariff_found"])  # no HRG: unpriced, pbc never groups
+    assert out["S0000000001"]["charged_price"] == D("2216.40")  # its own charges kept
+
+
+def test_a_line_naming_no_activity_is_unmatched(con: ibis.BaseBackend) -> None:
+    apc = activity()
+    found = con.to_pyarrow(invoices.unmatched_lines(ibis.memtable(lines()), apc.spell_id))
+    assert found.column("activity_id").to_pylist() == ["9999"]
