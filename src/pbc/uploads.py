@@ -27,10 +27,10 @@ import csv
 import io
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 MB = 1024 * 1024
 RATIO_FLOOR = MB  # members smaller than this are not held to the ratio (tiny parts compress well)
@@ -197,12 +197,29 @@ def read_rows(source: Source, name: str, limits: UploadLimits) -> Iterator[Row]:
         raise UploadRefused(name, "the file must be a CSV (.csv) or Excel workbook (.xlsx)")
     check_file(source, name, limits)
     rows = _csv_rows(source, name) if suffix == ".csv" else _xlsx_rows(source, name)
-    header: list[str] | None = None
+    yield from bounded_rows(rows, name, limits, last_row=limits.max_rows + 1)
+
+
+def bounded_rows(
+    rows: Iterator[tuple[int, list[Any]]],
+    name: str,
+    limits: UploadLimits,
+    *,
+    last_row: int,
+    header: list[str] | None = None,
+) -> Iterator[tuple[int, list[Any]]]:
+    """`rows` (number, cells) as they are read, held to the row and cell limits: a row numbered
+    beyond `last_row` or a text cell longer than `max_cell_chars` refuses the file, naming the
+    row and the field (the `header`'s name for the column, else the first non-blank row's,
+    else its letter). Every reader of uploaded tables goes through here: `read_rows` (CSV UTF-8,
+    XLSX) and the published-layout readers (`pbc.warehouse.layouts.readers`: Windows-1252 CSV,
+    workbooks with several sheets, legacy XLS)."""
+    cap = limits.max_cell_chars
     for number, cells in rows:
-        if number > limits.max_rows + 1:
+        if number > last_row:
             raise UploadRefused(name, f"more than the {limits.max_rows:,} rows allowed", row=number)
         for index, value in enumerate(cells):
-            if isinstance(value, str) and len(value) > limits.max_cell_chars:
+            if isinstance(value, str) and len(value) > cap:
                 field = (
                     header[index]
                     if header is not None and index < len(header) and header[index]
@@ -210,14 +227,43 @@ def read_rows(source: Source, name: str, limits: UploadLimits) -> Iterator[Row]:
                 )
                 raise UploadRefused(
                     name,
-                    f"the value has {len(value):,} characters, more than the "
-                    f"{limits.max_cell_chars:,} allowed",
+                    f"the value has {len(value):,} characters, more than the {cap:,} allowed",
                     row=number,
                     field=field,
                 )
         if header is None and not all(_blank(v) for v in cells):
             header = ["" if v is None else str(v).strip() for v in cells]
         yield number, cells
+
+
+def check_text_columns(
+    name: str,
+    limits: UploadLimits,
+    columns: Sequence[Any],
+    fields: Sequence[str],
+    row_of: Callable[[int], int],
+) -> None:
+    """The cell limit over Arrow text columns, vectorised (for readers that build Arrow
+    batches: the importer's typed batches, the published-layout readers): a cell longer than
+    `max_cell_chars` refuses the file naming its row (`row_of(position)`) and field."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cap = limits.max_cell_chars
+    for column, field in zip(columns, fields, strict=True):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest is None or longest <= cap:
+            continue
+        at = pc.index(lengths, longest).as_py()
+        raise UploadRefused(
+            name,
+            f"the value has {longest:,} characters, more than the {cap:,} allowed",
+            row=row_of(at),
+            field=field,
+        )
 
 
 def _csv_rows(source: Source, name: str) -> Iterator[Row]:

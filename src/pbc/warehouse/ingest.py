@@ -338,6 +338,7 @@ def import_file(
                         staging / "layout" / "rows.parquet",
                         period=period,
                         temp_dir=staging / "layout",
+                        limits=limits,
                     )
                     quoted = str(converted.path).replace("'", "''")
                     staged = _stage(
@@ -354,7 +355,7 @@ def import_file(
                         batch_rows=batch_rows,
                         scope=scope,
                         prerejected=converted.rejected,
-                        bounds=_Bounds(name, limits),
+                        bounds=_Bounds(name, limits, count_rows=False),
                         layout=published.layout.name,
                     )
                 elif fmt == "csv":
@@ -670,32 +671,31 @@ class LimitExceeded(ImportRefused):
 @dataclass(frozen=True)
 class _Bounds:
     """The upload limits applied to the typed batches of one file: rows read and cell length
-    (every format: DuckDB's CSV and Parquet readers as well as the Python ones)."""
+    (every format: DuckDB's CSV and Parquet readers as well as the Python ones). A published
+    layout's rows are counted as the file's rows when they are read (`layouts.readers`): a wide
+    form becomes more rows than the file has, so `count_rows` is off for them."""
 
     source_name: str
     limits: UploadLimits | None
+    count_rows: bool = True
 
     def check(self, batch: pa.RecordBatch, rows_read: int, has_row: bool, first: int) -> None:
         limits = self.limits
         if limits is None:
             return
-        if rows_read > limits.max_rows:
+        if self.count_rows and rows_read > limits.max_rows:
             raise LimitExceeded(self.source_name, f"more than the {limits.max_rows:,} rows allowed")
-        for name in batch.schema.names:
-            column = batch.column(name)
-            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-                continue
-            lengths = pc.utf8_length(column)
-            longest = pc.max(lengths).as_py()
-            if longest is None or longest <= limits.max_cell_chars:
-                continue
-            at = pc.index(lengths, longest).as_py()
-            row = batch.column(ROW_COLUMN)[at].as_py() if has_row else first + at
-            raise LimitExceeded(
+        rows = batch.column(ROW_COLUMN) if has_row else None
+        try:
+            uploads.check_text_columns(
                 self.source_name,
-                f"row {row}, field {name}: the value has {longest:,} characters, more than "
-                f"the {limits.max_cell_chars:,} allowed",
+                limits,
+                batch.columns,
+                batch.schema.names,
+                lambda at: rows[at].as_py() if rows is not None else first + at,
             )
+        except uploads.UploadRefused as refused:
+            raise LimitExceeded(self.source_name, refused.detail) from None
 
 
 def _stage(

@@ -32,6 +32,7 @@ class Match:
     matched: int = 0
     # Columns declared `coalesce`: every present variant's index, in declared order.
     coalesced: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    header: tuple[str, ...] = ()  # the header's names as written (empty when headerless)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
         extra=extra,
         matched=len(positions) + len(wide) + ignored,
         coalesced=coalesced,
+        header=tuple("" if v is None else " ".join(str(v).split()) for v in raw),
     )
 
 

@@ -26,6 +26,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pbc.uploads import (
+    UploadLimits,
+    UploadRefused,
+    bounded_rows,
+    check_text_columns,
+    column_letter,
+)
 from pbc.warehouse.sources import CHUNK, ROW_COLUMN, ImportRefused, cell_text
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xls": "xls"}
@@ -196,9 +203,11 @@ def previews(path: Path, fmt: str, encoding: str, source_name: str) -> list[Shee
 
 @dataclass
 class Ragged:
-    """Rows with more cells than the layout reads (quarantined by the importer)."""
+    """Rows with more cells than the layout reads (quarantined by the importer), and the
+    refusal of a file over an upload limit met while its rows were read."""
 
     rows: list[tuple[int, int, int, str]]
+    refusal: UploadRefused | None = None
 
 
 def text_batches(
@@ -212,41 +221,70 @@ def text_batches(
     width: int,
     ragged: Ragged,
     size: int = 65536,
+    limits: UploadLimits | None = None,
+    header: tuple[str, ...] = (),
 ) -> pa.RecordBatchReader:
     """The rows of table `sheet` below row `after_row` (the header; 0 when headerless) as Arrow
     batches of text columns c1..c<width> and `_row`. A row whose non-empty cells go beyond
-    `width` is recorded in `ragged`; a shorter row is padded with empty cells."""
+    `width` is recorded in `ragged`; a shorter row is padded with empty cells.
+
+    `limits` (`pbc.uploads`, the one bounded upload path): more than `max_rows` data rows, or
+    a cell longer than `max_cell_chars` (checked per batch, vectorised, every column of the
+    file: `uploads.check_text_columns`; a ragged row's cells one by one), stops the reading:
+    the refusal, naming the row and the field (`header`'s name, else the column's letter), is
+    left in `ragged.refusal` for the caller to raise."""
     names = [f"c{i}" for i in range(1, width + 1)]
+    fields = [
+        header[i] if i < len(header) and header[i] else f"column {column_letter(i)}"
+        for i in range(width)
+    ]
     schema = pa.schema([(ROW_COLUMN, pa.int64())] + [(n, pa.string()) for n in names])
     _, rows = sheets(path, fmt, encoding, source_name)[sheet]
 
     def batches() -> Iterator[pa.RecordBatch]:
         numbers: list[int] = []
         columns: list[list[str | None]] = [[] for _ in names]
+        read = 0
 
         def flush() -> pa.RecordBatch:
-            return pa.RecordBatch.from_arrays(
+            batch = pa.RecordBatch.from_arrays(
                 [pa.array(numbers, pa.int64())] + [pa.array(c, pa.string()) for c in columns],
                 schema=schema,
             )
+            if limits is not None:
+                check_text_columns(
+                    source_name, limits, batch.columns[1:], fields, lambda at: numbers[at]
+                )
+            return batch
 
-        for number, values in rows:
-            if number <= after_row:
-                continue
-            values = _trim_trailing(values)
-            if not values:
-                continue
-            if len(values) > width:
-                text = ",".join("" if v is None else v for v in values)
-                ragged.rows.append((number, len(values), width, text[:200]))
-                continue
-            numbers.append(number)
-            for i, col in enumerate(columns):
-                col.append(values[i] if i < len(values) else None)
-            if len(numbers) >= size:
+        try:
+            for number, values in rows:
+                if number <= after_row:
+                    continue
+                values = _trim_trailing(values)
+                if not values:
+                    continue
+                read += 1
+                if limits is not None and read > limits.max_rows:
+                    raise UploadRefused(
+                        source_name, f"more than the {limits.max_rows:,} rows allowed", row=number
+                    )
+                if len(values) > width:
+                    if limits is not None:
+                        list(bounded_rows(iter([(number, values)]), source_name, limits,
+                                          last_row=number, header=fields))  # fmt: skip
+                    text = ",".join("" if v is None else v for v in values)
+                    ragged.rows.append((number, len(values), width, text[:200]))
+                    continue
+                numbers.append(number)
+                for i, col in enumerate(columns):
+                    col.append(values[i] if i < len(values) else None)
+                if len(numbers) >= size:
+                    yield flush()
+                    numbers, columns = [], [[] for _ in names]
+            if numbers:
                 yield flush()
-                numbers, columns = [], [[] for _ in names]
-        if numbers:
-            yield flush()
+        except UploadRefused as refused:
+            ragged.refusal = refused
 
     return pa.RecordBatchReader.from_batches(schema, batches())

@@ -23,13 +23,14 @@ from pathlib import Path
 
 import duckdb
 
+from pbc.uploads import UploadLimits
 from pbc.warehouse.coerce import ident, sql_string
 from pbc.warehouse.layouts import spells
 from pbc.warehouse.layouts.detect import Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
 from pbc.warehouse.layouts.spec import PERIOD, Column, Layout
 from pbc.warehouse.schema import Dataset
-from pbc.warehouse.sources import ROW_COLUMN
+from pbc.warehouse.sources import ROW_COLUMN, ImportRefused
 
 SUMMED = "split row summed into its key's first row (the specification splits a key over rows)"
 NUMBER = "DECIMAL(38, 10)"
@@ -256,8 +257,11 @@ def convert(
     *,
     period: str | None,
     temp_dir: Path,
+    limits: UploadLimits | None = None,
 ) -> Converted:
-    """Convert the file to `out` (Parquet of text columns named as `ds`'s fields, and `_row`)."""
+    """Convert the file to `out` (Parquet of text columns named as `ds`'s fields, and `_row`).
+    `limits`: the upload limits the file's rows and cells are held to as they are read (raises
+    `ImportRefused` naming the row and field)."""
     layout = match.layout
     ragged = Ragged([])
     reader = text_batches(
@@ -269,13 +273,21 @@ def convert(
         after_row=match.header_row,
         width=max(match.width, 1),
         ragged=ragged,
+        limits=limits,
+        header=match.header,
     )
     con = duckdb.connect(config={"temp_directory": str(temp_dir)})
     try:
         con.execute("SET enable_progress_bar = false")
         con.register("src", reader)
-        con.execute("CREATE TABLE raw AS SELECT * FROM src")
+        try:
+            con.execute("CREATE TABLE raw AS SELECT * FROM src")
+        except duckdb.Error:
+            if ragged.refusal is None:
+                raise
         con.unregister("src")
+        if ragged.refusal is not None:
+            raise ImportRefused(source_name, ragged.refusal.detail)
         con.execute(f"CREATE TABLE conv AS {_select_sql(layout, match, ds, period)}")
         if layout.spells is not None:
             spells.roll_up(con, layout.spells, ds)
