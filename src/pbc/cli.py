@@ -18,7 +18,13 @@ def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbc.config.settings")
     import django
 
-    django.setup()
+    from pbc.config.production import ProductionRefused
+
+    try:
+        django.setup()
+    except ProductionRefused as refused:  # PBC_ENV=production with unfit settings: say why
+        typer.echo(str(refused), err=True)
+        raise SystemExit(2) from None
 
 
 def migrate(quiet: bool = True) -> None:
