@@ -2,7 +2,10 @@
 a first attendance, emergency readmissions.
 
 Rules that compare a patient's rows use only rows with a valid NHS number (an invalid one is
-its own finding, and cannot be matched safely). Definitions: `pbc.synth.faults.RULES`.
+its own finding, and cannot be matched safely), or, where a row has no NHS number, its
+pseudonymised patient id (HES / SUS extracts: compared with other pseudonymised rows, never with
+an NHS number). The NHS number and registration rules do not apply to pseudonymised rows.
+Definitions: `pbc.synth.faults.RULES`.
 """
 
 from __future__ import annotations
@@ -24,10 +27,32 @@ from pbc.analytics.validation.common import (
 )
 from pbc.analytics.validation.settings import ValidationSettings
 
+# A pseudonymised patient id stands in `nhs_number` with this prefix, so it never equals a number.
+PSEUDONYM_PREFIX = "pseudo:"
 
-def _valid(table: ir.Table) -> ir.Table:
+
+def _pseudonymised(table: ir.Table) -> ir.BooleanValue:
+    """No NHS number, and a pseudonymised patient id instead (HES / SUS extracts)."""
+    if "patient_pseudonym" not in table.columns:
+        return ibis.literal(False)
+    return table.nhs_number.isnull() & table.patient_pseudonym.notnull()
+
+
+def _valid(table: ir.Table, pseudonyms: bool = True) -> ir.Table:
+    """Rows whose patient can be matched: a valid NHS number, or (`pseudonyms`) no NHS number
+    and a pseudonymised id, which then stands in `nhs_number` as "pseudo:<id>"."""
     checked = with_nhs_check(table)
-    return checked.filter(checked._nhs_ok).drop("_nhs_ok")
+    if not pseudonyms or "patient_pseudonym" not in checked.columns:
+        return checked.filter(checked._nhs_ok).drop("_nhs_ok")
+    marked = checked.mutate(_pseudo=_pseudonymised(checked))
+    keyed = marked.mutate(
+        nhs_number=ibis.ifelse(
+            marked._pseudo,
+            ibis.literal(PSEUDONYM_PREFIX).concat(marked.patient_pseudonym),
+            marked.nhs_number,
+        )
+    )
+    return keyed.filter(keyed._nhs_ok | keyed._pseudo).drop("_nhs_ok", "_pseudo")
 
 
 def duplicate_spell(inputs: Inputs, settings: ValidationSettings) -> list[ir.Table]:
@@ -90,7 +115,9 @@ def not_registered_in_pct(inputs: Inputs, settings: ValidationSettings) -> list[
     rule = "not_registered_in_pct"
     out = []
     for dataset in ("apc", "op", "ae"):
-        rows = _valid(inputs.activity(dataset))
+        # The register is by NHS number: a pseudonymised row cannot be matched to it, so the
+        # rule does not apply to it (not a finding).
+        rows = _valid(inputs.activity(dataset), pseudonyms=False)
         day = rows[ACTIVITY_DATE[dataset]]
         covered = rows.semi_join(
             reg,
@@ -107,12 +134,13 @@ def not_registered_in_pct(inputs: Inputs, settings: ValidationSettings) -> list[
 
 
 def invalid_nhs_number(inputs: Inputs, settings: ValidationSettings) -> list[ir.Table]:
-    """NHS number missing, or not ten digits passing modulus 11."""
+    """NHS number missing, or not ten digits passing modulus 11; not applicable to a row that
+    identifies its patient by a pseudonymised id instead (HES / SUS extracts)."""
     rule = "invalid_nhs_number"
     out = []
     for dataset in ("apc", "op", "ae"):
         rows = with_nhs_check(inputs.activity(dataset))
-        flagged = rows.filter(~rows._nhs_ok)
+        flagged = rows.filter(~rows._nhs_ok & ~_pseudonymised(rows))
         out.append(findings(flagged, rule, dataset, settings.periods(rule)))
     return out
 
