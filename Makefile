@@ -79,11 +79,15 @@ typecheck:
 
 # Every test on SQLite; then the tests that touch the database again on PostgreSQL (except
 # the accessibility checks of rendered markup, which do not depend on the database).
+# Two worker processes (one per core); the Spark tests share one worker. WORKERS=0 for one process.
+WORKERS ?= 2
+XDIST = -n $(WORKERS) --dist loadgroup
+
 pytest:
-	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) --durations=15 $(PYTEST_ARGS)
 
 pytest-postgres:
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "db and not markup" --durations=15 $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(XDIST) -m "db and not markup" --durations=15 $(PYTEST_ARGS)
 
 test: install-test chromium postgres
 	$(call timed,lint,$(MAKE) --no-print-directory lint)
@@ -96,7 +100,7 @@ test: install-test chromium postgres
 check: install-test
 	$(call timed,lint,$(MAKE) --no-print-directory lint)
 	$(call timed,typecheck,$(MAKE) --no-print-directory typecheck)
-	$(call timed,quick tests on SQLite,$(BIN)/pytest -q -m "not slow and not browser and not spark" $(PYTEST_ARGS))
+	$(call timed,quick tests on SQLite,$(BIN)/pytest $(XDIST) -q -m "not slow and not browser and not spark" $(PYTEST_ARGS))
 
 clean:
 	rm -rf $(VENV) .tools node_modules var

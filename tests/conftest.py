@@ -1,7 +1,8 @@
 """Shared test set-up: data directory, Hypothesis profiles, the demo (built once), browsers.
 
 Tests that touch the app database are marked `db` automatically; `make test` runs every test on
-SQLite and then the `db` ones again on PostgreSQL (DATABASE_URL).
+SQLite and then the `db` ones again on PostgreSQL (DATABASE_URL), each in two worker processes
+(pytest-xdist): each worker has its own data directory, test database and demo.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & DB_FIXTURES or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.db)
+        if item.get_closest_marker("spark"):
+            # With parallel workers (`pytest -n 2 --dist loadgroup`, as `make test` runs), one
+            # worker runs every Spark test on the one SparkSession it starts.
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 @pytest.fixture(scope="session")
@@ -115,13 +120,36 @@ def browser() -> Iterator[object]:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def is_policy_violation(message: str) -> bool:
+    """Chromium's console error for something the content security policy blocked."""
+    return "Content Security Policy" in message
+
+
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def csp_violations() -> list[str]:
+    """Console errors for content the page's content security policy blocked, in the order the
+    browser reported them (filled by `page`)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, csp_violations: list[str]):  # type: ignore[no-untyped-def]
+    """A new browser page. Every browser test runs under the site's content security policy
+    (the same in every mode): any violation the browser reports fails the test."""
     context = browser.new_context()
     pg = context.new_page()
     pg.set_default_timeout(15_000)
+    pg.on(
+        "console",
+        lambda message: (
+            csp_violations.append(message.text)
+            if message.type == "error" and is_policy_violation(message.text)
+            else None
+        ),
+    )
     yield pg
     context.close()
+    assert not csp_violations, "the content security policy blocked:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -30,6 +30,7 @@ def manifests() -> dict[str, bytes]:
     return out
 
 
+@pytest.mark.slow
 def test_a_second_build_of_an_unchanged_demo_skips_every_step() -> None:
     # Whatever earlier tests did to the session's demo, one build brings it up to date ...
     demo.build("test", report=lambda line: None)

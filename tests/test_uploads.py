@@ -100,6 +100,7 @@ def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ("plans", "docx", "word/document.xml"),
     ],
 )
+@pytest.mark.slow
 def test_a_reader_refuses_an_expanding_file_in_little_memory(
     reader: str, bomb: str, member: str, bombs: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -130,6 +131,7 @@ print(json.dumps({"baseline": baseline, "peak": peak(), "outcome": code}))
 """
 
 
+@pytest.mark.slow
 def test_pbc_import_refuses_an_expanding_xlsx_in_little_memory(
     bombs: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -144,6 +146,7 @@ def test_pbc_import_refuses_an_expanding_xlsx_in_little_memory(
     assert not any((tmp_path / "warehouse").rglob("*.parquet"))
 
 
+@pytest.mark.slow
 def test_pbc_plans_import_refuses_an_expanding_docx(bombs: dict[str, Path], tmp_path: Path) -> None:
     path = bombs["docx"]
     result = run_measured(

@@ -51,6 +51,7 @@ def test_practice_code_shape_validated_by_model() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.slow
 def test_demo_is_idempotent() -> None:
     from pbc import demo
 

@@ -19,12 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pbc import codes
 from pbc.warehouse import store
 from pbc.warehouse.ingest import ImportRefused, import_file
+
+pytestmark = pytest.mark.slow
 
 BAD = object()  # marks a value the importer must reject
 PROPERTY_SETTINGS = settings(

@@ -19,6 +19,8 @@ import pytest
 from pbc.warehouse import store
 from pbc.warehouse.ingest import import_file
 
+pytestmark = pytest.mark.slow
+
 CHILD = Path(__file__).parent / "import_child.py"
 COMMIT_STEP = store.PAUSE_STEPS.index("committed")
 

@@ -278,3 +278,30 @@ def test_a_2008_09_spell_with_an_hrg_v3_5_code_loads_valid(tmp_path: Path) -> No
         True,
         7,
     )
+
+
+def test_an_artificial_hes_ae_file_not_among_the_samples_loads_as_published(
+    tmp_path: Path,
+) -> None:
+    path = Path(__file__).resolve().parents[1] / "data" / "hes" / "artificial_hes_ae_0708_head.csv"
+    with open(path, newline="") as fh:
+        published = list(csv.DictReader(fh))
+    result, rows = load("ae", path, tmp_path)
+    assert (result.layout, result.rows_read, result.rows_loaded) == ("hes_ae", 60, 60)
+    assert (result.rows_rejected, result.rows_dropped) == (0, 0)
+    by_id = {r["attendance_id"]: r for r in rows}
+    for a in published:
+        r = by_id[f"{a['PROCODE3']}:{a['AEKEY']}"]
+        assert r["arrival_date"].isoformat() == a["ARRIVALDATE"]
+        assert r["ae_department_type"] is None  # AEDEPTTYPE 99 (not known) in this year's file
+        assert r["ae_attendance_disposal"] == a["AEATTENDDISP"]
+        age = a["ARRIVALAGE"]
+        assert r["age_at_attendance"] == (
+            None if not age else 0 if age.startswith("700") else int(float(age))
+        )
+    assert notes(rows) == {
+        "AEDEPTTYPE": 60,
+        "ARRIVALAGE": sum(1 for a in published if a["ARRIVALAGE"].startswith("700")),
+        "GPPRAC": sum(1 for a in published if a["GPPRAC"] == "&"),
+        "SEX": sum(1 for a in published if a["SEX"] == "0"),
+    }

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def served_demo(tmp_path: Path, served_demo_env: dict[str, str]) -> Iterator[str
         except OSError:
             assert server.poll() is None, server.stderr.read() if server.stderr else ""
             time.sleep(0.2)
+    # The first request loads every view module (over 10 s on a busy machine): made here, so
+    # that the browser's first page load is not held to its own timeout.
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=120) as first:
+        assert first.status == 200
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -3,6 +3,12 @@
 Defaults give the embedded set-up: SQLite in the data directory (`PBC_DATA_DIR`, default
 `./var`) and the Parquet warehouse beside it. `DATABASE_URL` points the app database at
 PostgreSQL instead (e.g. `postgres://pbc:pbc@127.0.0.1:5432/pbc`).
+
+`PBC_ENV=production` is for a site holding real patient data, served over HTTPS: secure
+`__Host-` cookies, HSTS, the redirect to HTTPS; it refuses to start with `PBC_DEBUG=1`, without
+its own `PBC_SECRET_KEY` or without `PBC_ALLOWED_HOSTS` (pbc.config.production). The content
+security policy is the same in every mode, so every test runs under it. docs/security.md,
+"Production mode", and README.md, "Running in production".
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from pathlib import Path
 
 import dj_database_url
 import nhsuk_frontend_jinja
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from pbc.config import production
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/pbc
 REPO_DIR = PACKAGE_DIR.parent.parent
@@ -27,28 +37,43 @@ FRONTEND_DIR = Path(
 )
 NHSUK_FRONTEND_VERSION = "10.6.1"
 
+PBC_ENV = os.environ.get("PBC_ENV", "development")
+if PBC_ENV not in production.ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"PBC_ENV is {PBC_ENV!r}: use one of {', '.join(production.ENVIRONMENTS)}"
+    )
+PRODUCTION = PBC_ENV == "production"
+DEVELOPMENT_KEY_FILE = DATA_DIR / "secret_key"
 
-def _secret_key() -> str:
-    if key := os.environ.get("PBC_SECRET_KEY"):
-        return key
-    path = DATA_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
+
+def _development_key() -> str:
+    """The key `make run` keeps in the data directory, made on first use (owner-only)."""
+    if DEVELOPMENT_KEY_FILE.exists():
+        return DEVELOPMENT_KEY_FILE.read_text().strip()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
+    DEVELOPMENT_KEY_FILE.write_text(key)
+    DEVELOPMENT_KEY_FILE.chmod(0o600)
     return key
 
 
-SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("PBC_DEBUG", "") == "1"
-ALLOWED_HOSTS = [
-    "127.0.0.1",
-    "localhost",
-    "testserver",
-    *os.environ.get("PBC_ALLOWED_HOSTS", "").split(","),
-]
+_hosts = [h.strip() for h in os.environ.get("PBC_ALLOWED_HOSTS", "").split(",") if h.strip()]
+if PRODUCTION:
+    # Production: the site's own key and host names, nothing made up for it.
+    production.refuse_unless_fit(
+        debug=DEBUG,
+        secret_key=os.environ.get("PBC_SECRET_KEY"),
+        development_key=(
+            DEVELOPMENT_KEY_FILE.read_text().strip() if DEVELOPMENT_KEY_FILE.exists() else None
+        ),
+        allowed_hosts=_hosts,
+    )
+    SECRET_KEY = os.environ["PBC_SECRET_KEY"]
+    ALLOWED_HOSTS = _hosts
+else:
+    SECRET_KEY = os.environ.get("PBC_SECRET_KEY") or _development_key()
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", *_hosts]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -58,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -72,10 +98,13 @@ INSTALLED_APPS = [
     "pbc.population",
     "pbc.services",
     "pbc.reports",
+    "pbc.refresh",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The content security policy header (CONTENT_SECURITY_POLICY below), on every response.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -166,6 +195,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in pbc's own audit log
 AXES_LOCKOUT_CALLABLE = "pbc.signin.views.locked_out"
 AXES_VERBOSE = False
+# The address locked out is the client's, behind a trusted proxy too (pbc.signin.addresses).
+AXES_CLIENT_IP_CALLABLE = "pbc.signin.addresses.client_ip"
 # The second factor (pbc.signin.second_factor): TOTP codes of 30 s, one step either side
 # accepted, no drift learning (the demo's and the tests' codes are computed from the clock).
 OTP_TOTP_ISSUER = "pbc"
@@ -188,6 +219,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_ROOT = FRONTEND_DIR if FRONTEND_DIR.exists() else None
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 # A session ends after PBC_SESSION_IDLE_MINUTES without a request (30 by default) and, whatever
 # the user does, PBC_SESSION_MAX_HOURS after signing in (12 by default): pbc.signin.sessions.
 PBC_SESSION_IDLE_MINUTES = int(os.environ.get("PBC_SESSION_IDLE_MINUTES", "30"))
@@ -195,6 +227,62 @@ PBC_SESSION_MAX_HOURS = int(os.environ.get("PBC_SESSION_MAX_HOURS", "12"))
 SESSION_COOKIE_AGE = PBC_SESSION_MAX_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content security policy (django-csp), the same in every mode so that every test, the browser
+# tests included, runs under it. Scripts, styles and images from this site only; no
+# 'unsafe-inline' and no 'unsafe-eval'. The one inline script, the NHS.UK template's line that
+# marks the body js-enabled, carries the request's nonce (templates/base.jinja); the rest are
+# static files (static/init.js starts the NHS.UK frontend, static/charts.js draws the Plotly
+# charts from JSON data blocks). Styles come from stylesheets only: no style attributes or
+# <style> blocks in pages (scripts set sizes through the CSSOM, which the policy allows).
+# Plotly's bundle adds two <style> elements of its own, allowed by their hashes (not by
+# 'unsafe-inline'): an empty one, into which it inserts its chart rules through the CSSOM, and
+# MapLibre's fixed stylesheet. tests/web/test_security_headers.py recomputes both from the
+# installed plotly.min.js, so an upgrade that changes them fails there first.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (the empty element)
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # MapLibre's stylesheet
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, *PLOTLY_STYLE_HASHES],
+        "img-src": [SELF, "data:"],
+        # The NHS.UK frontend's stylesheet asks for the NHS fonts from the NHS's own asset host
+        # (without them, or offline, it falls back to Arial).
+        "font-src": [SELF, "https://assets.nhs.uk"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# HTTPS. PBC_TRUST_PROXY=1: a proxy in front of pbc terminates TLS and sets X-Forwarded-Proto
+# (overwriting any the client sent); Django then takes "https" there to mean the request came
+# over HTTPS. Leave it unset when clients can reach pbc directly.
+# The client's address is then the last entry of X-Forwarded-For (pbc.signin.addresses).
+PBC_TRUST_PROXY = os.environ.get("PBC_TRUST_PROXY", "") == "1"
+if PBC_TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    # HSTS: browsers use HTTPS only for this host (and its subdomains) for PBC_HSTS_SECONDS
+    # (a year by default; start lower while trying a new host name). "preload" only allows
+    # the host to be submitted to the browsers' preload lists; nothing submits it.
+    SECURE_HSTS_SECONDS = int(os.environ.get("PBC_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # "__Host-": the browser keeps the cookie only if it is secure, for this host alone and
+    # every path (no Domain attribute), so no other host under the domain can set or read it.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 # Small-number suppression on published pages: "in-force" (by date) or a rule name (pbc.web.disclosure).
 PBC_DISCLOSURE_RULE = os.environ.get("PBC_DISCLOSURE_RULE", "in-force")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024

@@ -6,7 +6,6 @@ from pbc.finance import views
 
 urlpatterns = [
     path("", views.index, name="finance_index"),
-    path("plotly.min.js", views.plotly_js, name="finance_plotly_js"),
     path("practices/<str:practice>/", views.practice_statement, name="finance_practice"),
     path(
         "practices/<str:practice>/statement.xlsx", views.practice_xlsx, name="finance_practice_xlsx"

@@ -1,5 +1,5 @@
 """Finance pages: statements (practice, locality, PCT), month-end report, drill-down, budgets,
-freed-up resources and deficits, contracts, XLSX exports, and plotly.min.js from the package.
+freed-up resources and deficits, contracts, XLSX exports (charts: indicators' plotly.min.js).
 
 The month is `?month=YYYY-MM` (default: the month of the latest refresh). Drill-down shows
 aggregate rows (provider, point of delivery, specialty) to anyone who may see the practice;
@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
-import plotly
 from django.contrib import messages
 from django.db.models import Sum
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -34,7 +32,8 @@ from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.periods import financial_year_of, month_end, parse_month, year_start
 from pbc.plans.queries import approved_business_cases
-from pbc.web.rules import public, requires, signed_in
+from pbc.refresh.queries import staleness
+from pbc.web.rules import requires, signed_in
 
 PATIENT_ROW_LIMIT = 500
 
@@ -70,6 +69,7 @@ def _context(
         "method_labels": METHOD_LABELS,
         "month_param": f"?month={month:%Y-%m}" if month else "",
         "breadcrumbs": crumbs(("Home", reverse("home")), ("Finance", reverse("finance_index"))),
+        "stale": staleness("finance"),
         **extra,
     }
     if rep is not None:
@@ -93,12 +93,6 @@ def _xlsx(
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}-{month:%Y-%m}.xlsx"'
     return response
-
-
-@public
-def plotly_js(request: HttpRequest) -> FileResponse:
-    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    return FileResponse(path.open("rb"), content_type="text/javascript")
 
 
 @signed_in

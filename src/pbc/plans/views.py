@@ -262,7 +262,7 @@ def milestone_update(request: HttpRequest, milestone: Milestone) -> HttpResponse
 
 @requires(Permission.VIEW_LOCALITY, scope="locality")
 def report_page(request: HttpRequest, locality: Locality) -> HttpResponse:
-    """The board status report: ?month=YYYY-MM, ?format=html (a page), pdf or xlsx (a file)."""
+    """The board status report: ?month=YYYY-MM, ?format=html, pdf or xlsx (a file to download)."""
     plan, month = chosen_plan(locality, request)
     if plan is None or month is None:
         raise Http404(f"{locality.name} has no plan yet")
@@ -271,10 +271,9 @@ def report_page(request: HttpRequest, locality: Locality) -> HttpResponse:
     audit.record(request.user, "view", plan, detail=f"plan report {month:%Y-%m} {fmt}")
     if fmt in report.FORMATS:
         response = HttpResponse(report.render(built, fmt), content_type=report.CONTENT_TYPES[fmt])
-        if fmt != "html":
-            response["Content-Disposition"] = (
-                f'attachment; filename="{report.filename(built, fmt)}"'
-            )
+        # Every format is a download, the HTML document too: its own <style> block (it is also
+        # the PDF's source) is not allowed on a page under the content security policy.
+        response["Content-Disposition"] = f'attachment; filename="{report.filename(built, fmt)}"'
         return response
     return render(
         request,

@@ -89,10 +89,9 @@ def board_pack(request: HttpRequest, locality: Locality, month: str) -> HttpResp
     audit.record(request.user, "view", locality, detail=f"board pack {when:%Y-%m} {fmt}")
     if fmt in formats.FORMATS:
         response = HttpResponse(formats.render(pack, fmt), content_type=formats.CONTENT_TYPES[fmt])
-        if fmt != "html":
-            response["Content-Disposition"] = (
-                f'attachment; filename="{formats.filename(pack, fmt)}"'
-            )
+        # Every format is a download, the HTML document too: its own <style> block (it is also
+        # the PDF's source) is not allowed on a page under the content security policy.
+        response["Content-Disposition"] = f'attachment; filename="{formats.filename(pack, fmt)}"'
         return response
     latest, months = available_months(locality)
     if when not in months:

@@ -19,13 +19,14 @@ from django.http import HttpRequest
 
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
+from pbc.signin.addresses import client_ip
 from pbc.signin.sessions import SIGNED_IN_AT
 
 
 def client_address(request: HttpRequest | None) -> str:
     if request is None:
         return ""
-    return str(getattr(request, "axes_ip_address", "") or request.META.get("REMOTE_ADDR", ""))
+    return str(getattr(request, "axes_ip_address", "") or client_ip(request))
 
 
 def _path(request: HttpRequest | None) -> str:

@@ -7,6 +7,9 @@ in, ends the session (audited as "session_expired") and is sent to sign in again
 
 A deactivated user's session ends at their next request: Django already treats an inactive user
 as signed out, and this middleware deletes the session that still names them.
+
+Every response to a signed-in user is marked `Cache-Control: no-store` (unless the view set its
+own caching, as the public plotly.min.js does).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from pbc.orgs import audit
 
@@ -62,4 +66,9 @@ class SessionLimitsMiddleware:
             return redirect_to_login(request.get_full_path())
         session.setdefault(SIGNED_IN_AT, now)
         session[LAST_ACTIVITY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            # A signed-in user's pages and downloads may hold patient-level rows: no browser
+            # cache or proxy keeps a copy (the back button after signing out shows nothing).
+            add_never_cache_headers(response)
+        return response

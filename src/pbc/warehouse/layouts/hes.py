@@ -38,7 +38,8 @@ HES_SPEC = (
 # Dates HES writes for a null or invalid date (1800-01-01, 1801-01-01, 1600-01-01, 1582-10-15):
 # any year before 1850, the importer's own earliest date.
 NULL_DATE = r"(1[0-7][0-9]{2}|18[0-4][0-9])-[0-9]{2}-[0-9]{2}"
-UNDER_ONE = {f"70{n:02d}": "0" for n in range(1, 8)}
+# Ages 7001-7007 (under a year), also as some extracts write numbers: "7001.0".
+UNDER_ONE = {f"70{n:02d}{tail}": "0" for n in range(1, 8) for tail in ("", ".0")}
 NOT_KNOWN_CODE = {"&": None}
 PRACTICE_NOT_KNOWN = {"&": None, "V81997": "V81997", "V81998": "V81998", "V81999": "V81999"}
 SEX = {"1": "M", "2": "F"}

@@ -1,0 +1,76 @@
+"""What `PBC_ENV=production` refuses to start with (docs/security.md, "Production mode").
+
+A site holding patient data must not run with Django's debug pages on, with a secret key that
+anyone else could know, or answering to any host name. `refusals` lists every such problem so
+that one start names them all; the settings raise `ProductionRefused` with that list.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+ENVIRONMENTS = ("development", "production")
+
+# Keys that a guide or an example might show: never good enough to sign a session.
+KNOWN_KEYS = frozenset({"change-me", "changeme", "secret", "secret-key", "pbc", "pbc-secret-key"})
+MIN_KEY_LENGTH = 50  # Django's own deploy check asks for 50 characters, 5 of them different
+MIN_KEY_CHARACTERS = 5
+
+HOW_TO_MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+class ProductionRefused(ImproperlyConfigured):
+    """The settings are not fit for a production site; the message says what to change."""
+
+
+def refusals(
+    *, debug: bool, secret_key: str | None, development_key: str | None, allowed_hosts: list[str]
+) -> list[str]:
+    """Every reason a production site must not start with these settings (empty: it may).
+
+    `development_key` is the key `make run` keeps in the data directory: it was never meant to
+    be secret from whoever can read that directory, so production does not accept it.
+    """
+    problems = []
+    if debug:
+        problems.append("PBC_DEBUG=1 is set: production never shows Django's debug pages")
+    if not secret_key:
+        problems.append(
+            f"PBC_SECRET_KEY is not set: give the site its own key ({HOW_TO_MAKE_A_KEY})"
+        )
+    elif secret_key == development_key:
+        problems.append(
+            "PBC_SECRET_KEY is the development key from the data directory's secret_key file: "
+            f"make a new one ({HOW_TO_MAKE_A_KEY})"
+        )
+    elif (
+        secret_key.lower() in KNOWN_KEYS
+        or secret_key.startswith("django-insecure-")
+        or len(secret_key) < MIN_KEY_LENGTH
+        or len(set(secret_key)) < MIN_KEY_CHARACTERS
+    ):
+        problems.append(
+            f"PBC_SECRET_KEY is a default or weak key (it needs {MIN_KEY_LENGTH} or more random "
+            f"characters: {HOW_TO_MAKE_A_KEY})"
+        )
+    if not allowed_hosts:
+        problems.append(
+            "PBC_ALLOWED_HOSTS is empty: name the host(s) the site answers to, comma-separated "
+            "(for example pbc.example.nhs.uk)"
+        )
+    return problems
+
+
+def refuse_unless_fit(
+    *, debug: bool, secret_key: str | None, development_key: str | None, allowed_hosts: list[str]
+) -> None:
+    problems = refusals(
+        debug=debug,
+        secret_key=secret_key,
+        development_key=development_key,
+        allowed_hosts=allowed_hosts,
+    )
+    if problems:
+        raise ProductionRefused(
+            "PBC_ENV=production refuses to start:\n" + "\n".join(f"- {p}" for p in problems)
+        )

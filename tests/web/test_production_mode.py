@@ -1,0 +1,154 @@
+"""`PBC_ENV=production` (issue 13): Django's deploy checks pass, the HTTPS settings are on, and
+the site refuses to start when it is not fit to hold patient data. Each case starts a fresh
+Python with that environment, as an operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HOST = "pbc.example.nhs.uk"
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def production_env(tmp_path: Path) -> dict[str, str]:
+    """A production environment with its own key and host, over a fresh data directory."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("PBC_") and key != "DATABASE_URL"
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "pbc.config.settings",
+            "PBC_DATA_DIR": str(tmp_path / "var"),
+            "PBC_ENV": "production",
+            "PBC_SECRET_KEY": secrets.token_urlsafe(50),
+            "PBC_ALLOWED_HOSTS": HOST,
+        }
+    )
+    return env
+
+
+SHOW_SETTINGS = """
+from django.conf import settings
+import json
+names = ["DEBUG", "ALLOWED_HOSTS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+         "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+         "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER"]
+print(json.dumps({n: getattr(settings, n) for n in names}))
+"""
+
+
+def settings_of(env: dict[str, str]) -> dict[str, object]:
+    done = run(env, "-c", "import django; django.setup()\n" + SHOW_SETTINGS)
+    assert done.returncode == 0, done.stderr
+    shown: dict[str, object] = json.loads(done.stdout)
+    return shown
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_in_production(production_env: dict[str, str]) -> None:
+    done = run(production_env, "-m", "django", "check", "--deploy", "--fail-level", "WARNING")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues (0 silenced)." in done.stdout
+    assert "WARNINGS" not in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_check_deploy_warns_in_development(production_env: dict[str, str]) -> None:
+    """The same check fails without production mode: the clean result above is its doing."""
+    env = {**production_env, "PBC_ENV": "development"}
+    done = run(env, "-m", "django", "check", "--deploy", "--fail-level", "WARNING")
+    assert done.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in done.stderr + done.stdout, warning
+
+
+def test_production_turns_on_https_and_secure_cookies(production_env: dict[str, str]) -> None:
+    shown = settings_of(production_env)
+    assert shown["DEBUG"] is False
+    assert shown["ALLOWED_HOSTS"] == [HOST]  # no localhost or testserver
+    assert shown["SESSION_COOKIE_SECURE"] is True and shown["CSRF_COOKIE_SECURE"] is True
+    assert shown["SESSION_COOKIE_NAME"] == "__Host-sessionid"
+    assert shown["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
+    assert shown["SECURE_SSL_REDIRECT"] is True
+    assert shown["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
+    assert shown["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert shown["SECURE_PROXY_SSL_HEADER"] is None  # a proxy is trusted only when told
+
+    tuned = settings_of({**production_env, "PBC_HSTS_SECONDS": "600", "PBC_TRUST_PROXY": "1"})
+    assert tuned["SECURE_HSTS_SECONDS"] == 600
+    assert tuned["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_development_is_unchanged(production_env: dict[str, str]) -> None:
+    """`make run`: plain cookies, no redirect, the local host names, a key made on first use."""
+    env = {**production_env, "PBC_ENV": "development"}
+    del env["PBC_SECRET_KEY"], env["PBC_ALLOWED_HOSTS"]
+    shown = settings_of(env)
+    assert shown["SESSION_COOKIE_SECURE"] is False and shown["SECURE_SSL_REDIRECT"] is False
+    assert shown["SESSION_COOKIE_NAME"] == "sessionid" and shown["SECURE_HSTS_SECONDS"] == 0
+    assert shown["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "testserver"]
+    assert (Path(env["PBC_DATA_DIR"]) / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def refused(env: dict[str, str]) -> str:
+    """What `pbc serve` says when it refuses to start (it must: nothing may be served)."""
+    done = run(env, "-m", "pbc.cli", "serve", "--port", "1")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "pbc is serving" not in done.stdout
+    assert done.stderr.startswith("PBC_ENV=production refuses to start:")
+    return done.stderr
+
+
+def test_refuses_debug(production_env: dict[str, str]) -> None:
+    message = refused({**production_env, "PBC_DEBUG": "1"})
+    assert "PBC_DEBUG=1 is set" in message
+
+
+@pytest.mark.slow
+def test_refuses_a_missing_default_or_development_key(production_env: dict[str, str]) -> None:
+    without = dict(production_env)
+    del without["PBC_SECRET_KEY"]
+    assert "PBC_SECRET_KEY is not set" in refused(without)
+    for weak in ("change-me", "django-insecure-" + "x" * 50, "short-key", "a" * 60):
+        assert "default or weak key" in refused({**production_env, "PBC_SECRET_KEY": weak}), weak
+
+    # the key `make run` made in the data directory is not a production key
+    development = {**production_env, "PBC_ENV": "development"}
+    del development["PBC_SECRET_KEY"]
+    settings_of(development)
+    key = (Path(production_env["PBC_DATA_DIR"]) / "secret_key").read_text().strip()
+    assert "development key" in refused({**production_env, "PBC_SECRET_KEY": key})
+
+
+def test_refuses_empty_allowed_hosts(production_env: dict[str, str]) -> None:
+    for hosts in ("", " , "):
+        message = refused({**production_env, "PBC_ALLOWED_HOSTS": hosts})
+        assert "PBC_ALLOWED_HOSTS is empty" in message
+
+
+def test_every_refusal_is_named_at_once(production_env: dict[str, str]) -> None:
+    env = {**production_env, "PBC_DEBUG": "1", "PBC_ALLOWED_HOSTS": ""}
+    del env["PBC_SECRET_KEY"]
+    lines = refused(env).splitlines()
+    assert len([line for line in lines if line.startswith("- ")]) == 3
+
+
+def test_an_unknown_environment_is_refused(production_env: dict[str, str]) -> None:
+    done = run({**production_env, "PBC_ENV": "prod"}, "-m", "django", "check")
+    assert done.returncode != 0
+    assert "PBC_ENV is 'prod': use one of development, production" in done.stderr
