@@ -64,6 +64,17 @@ def test_each_step_declares_the_warehouse_datasets_it_reads() -> None:
     assert "market_forces_factors" not in pipeline.BY_NAME["indicators"].datasets
 
 
+@pytest.mark.django_db
+def test_the_demo_runs_its_refresh_steps_through_the_pipeline_and_leaves_nothing_stale() -> None:
+    for name in ("validation", "finance", "indicators"):
+        run = pipeline.last_completed(name)
+        assert run is not None, name
+        assert staleness(name) is None, name
+    finance = pipeline.last_completed("finance")
+    assert finance is not None and finance.month == JAN  # the demo's report month
+    assert finance.upstream == {"validation": pipeline.last_completed("validation").inputs}
+
+
 @pytest.fixture
 def small_warehouse(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty data directory of its own (the app database stays the session demo's)."""
@@ -86,12 +97,52 @@ def statuses(outcomes: list[pipeline.Outcome]) -> dict[str, str]:
     return {o.step: o.status for o in outcomes}
 
 
+def agree_a_recovery() -> Any:
+    """A demo finding of 2008/09 challenged, signed off and agreed in part by its provider,
+    through the validation app's own actions."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import F
+
+    from pbc.finance.models import Contract
+    from pbc.validation import actions
+    from pbc.validation.models import Finding
+
+    blocks = Contract.objects.filter(financial_year="2008/09", kind="block").values("provider")
+    finding = (
+        Finding.objects.filter(
+            status="open",
+            amount__gt=Decimal("10.00"),
+            practice__isnull=False,
+            month__gte=dt.date(2008, 4, 1),
+            month__lte=dt.date(2008, 12, 1),
+            commissioner_code=F("practice__locality__pct__code"),
+        )  # fmt: skip
+        .exclude(provider__in=blocks)
+        .order_by("month", "key")
+        .first()
+    )
+    assert finding is not None, "the demo stores findings"
+    analyst = get_user_model().objects.get(username="analyst")
+    if finding.practice.locality.pct.code != "5P3":
+        analyst = get_user_model().objects.get(username="enh-analyst")
+    actions.decide(analyst, finding.pk, "challenge", "Charged above tariff")
+    actions.sign_off(analyst, [finding.pk])
+    recovered = (finding.amount / 2).quantize(Decimal("0.01"))
+    actions.record_responses(
+        analyst, finding.provider,
+        [actions.ResponseRow(1, finding.key, "agreed", "Agreed in part", recovered)], "test",
+    )  # fmt: skip
+    finding.refresh_from_db()
+    assert finding.recovered_amount == recovered
+    return finding
+
+
 @pytest.mark.django_db
 @pytest.mark.slow
 def test_unchanged_inputs_skip_and_a_changed_input_reruns_its_step_and_those_after(
     small_warehouse: Path,
 ) -> None:
-    from pbc.finance.models import OtherSpend
+    from pbc.finance.models import OtherSpend, SpendFact
     from pbc.orgs.models import Practice
 
     lines: list[str] = []
@@ -148,6 +199,23 @@ def test_unchanged_inputs_skip_and_a_changed_input_reruns_its_step_and_those_aft
         "indicators": "unchanged",
     }
 
+    # A challenge recovery agreed with the provider is an input of the statements only (they
+    # credit it); their page says so until the next refresh, which credits it.
+    finding = agree_a_recovery()
+    stale = staleness("finance")
+    assert stale is not None and "a challenge recovery agreed on " in stale.text
+    assert staleness("validation") is None and staleness("indicators") is None
+    assert statuses(pipeline.run(JAN)) == {
+        "validation": "unchanged",
+        "finance": "ran",
+        "indicators": "unchanged",
+    }
+    credit = SpendFact.objects.get(source="recovery")
+    assert (credit.practice_id, credit.month, credit.charged) == (
+        finding.practice_id, finding.month, -finding.recovered_amount,
+    )  # fmt: skip
+    assert staleness("finance") is None
+
     # --force runs every step.
     assert statuses(pipeline.run(JAN, force=True)) == dict.fromkeys(
         ("validation", "finance", "indicators"), "ran"
@@ -196,3 +264,15 @@ def test_pages_say_when_their_figures_are_older_than_the_warehouse(
         assert "run pbc refresh" in note
     pipeline.run(JAN)
     assert notes() == ["", "", ""]
+    # A value entered by hand is an input of the indicators: their pages say so.
+    from pbc.indicators import definitions
+    from pbc.indicators.models import ManualValue
+
+    manual = next(d for d in definitions.catalogue().values() if not d.computed)
+    ManualValue.objects.create(
+        indicator_id=manual.id, level="pct", org_code="5P3", month=JAN, numerator=12,
+        denominator=100 if manual.denominator else None,
+    )  # fmt: skip
+    finance_note, indicators_note, findings_note = notes()
+    assert finance_note == "" and findings_note == ""
+    assert "before a value entered by hand on " in indicators_note

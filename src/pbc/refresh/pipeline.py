@@ -55,7 +55,9 @@ class Step:
     """One step. `scope(month)` is the month its run covers (None: every month);
     `app_inputs(scope)` digests what it reads from the app database; `run(scope)` does it and
     returns its result, which `describe` puts in words. A step that needs patient-level activity
-    (`activity`) is skipped, saying so, when the warehouse holds none and no month was given."""
+    (`activity`) is skipped, saying so, when the warehouse holds none and no month was given.
+    `news(since)` says, cheaply enough for a page, what changed in the app database since a run
+    (phrases such as "a challenge recovery agreed on …"); it need not see every change."""
 
     name: str
     title: str
@@ -66,6 +68,7 @@ class Step:
     run: Callable[[dt.date | None], Any]
     describe: Callable[[Any], str]
     activity: bool = True
+    news: Callable[[dt.datetime], list[str]] = lambda since: []
 
 
 # --- the steps ------------------------------------------------------------------------------------
@@ -86,6 +89,18 @@ def _finance_inputs(month: dt.date | None) -> str:
 
     assert month is not None
     return app_inputs(month)
+
+
+def _finance_news(since: dt.datetime) -> list[str]:
+    from pbc.refresh.queries import when
+    from pbc.validation.queries import recoveries_agreed_since
+
+    n, latest = recoveries_agreed_since(since)
+    if not n or latest is None:
+        return []
+    if n == 1:
+        return [f"a challenge recovery agreed on {when(latest)}"]
+    return [f"{n} challenge recoveries agreed (the latest on {when(latest)})"]
 
 
 def _finance_run(month: dt.date | None) -> Any:
@@ -121,6 +136,19 @@ def _indicators_inputs(month: dt.date | None) -> str:
     from pbc.indicators.refresh import app_inputs
 
     return app_inputs(month)
+
+
+def _indicators_news(since: dt.datetime) -> list[str]:
+    from pbc.indicators.models import ManualValue
+    from pbc.refresh.queries import when
+
+    entered = ManualValue.objects.filter(entered_at__gt=since).order_by("-entered_at")
+    n, latest = entered.count(), entered.values_list("entered_at", flat=True).first()
+    if not n or latest is None:
+        return []
+    if n == 1:
+        return [f"a value entered by hand on {when(latest)}"]
+    return [f"{n} values entered by hand (the latest on {when(latest)})"]
 
 
 def _indicators_run(month: dt.date | None) -> Any:
@@ -160,6 +188,7 @@ def _steps() -> tuple[Step, ...]:
             _finance_inputs,
             _finance_run,
             _finance_describe,
+            news=_finance_news,
         ),
         Step(
             "indicators",
@@ -171,6 +200,7 @@ def _steps() -> tuple[Step, ...]:
             _indicators_run,
             _indicators_describe,
             activity=False,
+            news=_indicators_news,
         ),
     )
 

@@ -5,9 +5,11 @@ datasets it reads changed (an import committed: named, with its file and time) o
 comes after completed with other inputs (e.g. findings refreshed, statements not yet). A refresh
 killed between steps leaves exactly that; the next `pbc refresh` completes the missing steps.
 
-What a step reads from the app database (contracts, hand-entered values, decisions) is not
-checked here (it would mean recomputing those inputs on every page): the next refresh still
-sees it changed and reruns the step.
+Of what a step reads from the app database, pages see only what the step's `news` can tell
+cheaply (challenge recoveries agreed since the statements; values entered by hand since the
+indicators); other changes (a contract's value, a sign-up) are not checked on pages (that would
+mean recomputing those inputs on every page view), but the next refresh sees them and reruns the
+step.
 """
 
 from __future__ import annotations
@@ -34,14 +36,15 @@ class Staleness:
 
     @property
     def text(self) -> str:
-        when = _when(self.computed_at)
         return (
-            f"These figures were computed on {when}, before {_join(self.causes)}: "
+            f"These figures were computed on {when(self.computed_at)}, before "
+            f"{_join(self.causes)}: "
             "run pbc refresh to bring them up to date."
         )
 
 
-def _when(at: dt.datetime) -> str:
+def when(at: dt.datetime) -> str:
+    """6 December 2026 at 19:30 (local time)."""
     local = timezone.localtime(at)
     return f"{local.day} {local:%B %Y at %H:%M}"
 
@@ -67,7 +70,7 @@ def staleness(step: str) -> Staleness | None:
         named: set[str] = set()
         for commit in state.imports_since(changed, last.completed_at, settings.DATA_DIR):
             source = f"{commit.source_name} into " if commit.source_name else ""
-            causes.append(f"the import of {source}{commit.dataset} on {_when(commit.at)}")
+            causes.append(f"the import of {source}{commit.dataset} on {when(commit.at)}")
             named.add(commit.dataset)
         causes += [f"a change to {name}" for name in changed if name not in named]
     for before in declared.after:
@@ -77,7 +80,8 @@ def staleness(step: str) -> Staleness | None:
             and upstream.completed_at is not None
             and upstream.inputs != last.upstream.get(before)
         ):
-            causes.append(f"the {BY_NAME[before].title} of {_when(upstream.completed_at)}")
+            causes.append(f"the {BY_NAME[before].title} of {when(upstream.completed_at)}")
+    causes += declared.news(last.completed_at)
     if not causes:
         return None
     return Staleness(step, declared.title, last.completed_at, tuple(causes))
