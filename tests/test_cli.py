@@ -95,11 +95,11 @@ def test_refresh_recomputes_the_month_through_the_cli() -> None:
         return Decimal(total).quantize(Decimal("0.01"))
 
     before, runs = spend(), RefreshRun.objects.count()
-    result = runner.invoke(app, ["refresh", "--month", "2009-01"])
+    result = runner.invoke(app, ["refresh", "--month", "2009-01", "--force"])
     assert result.exit_code == 0, result.output
     lines = [line.split(":")[0].strip() for line in result.stdout.splitlines()]
-    assert lines == ["costing and statements", "validation findings", "indicators"]
-    assert "refresh 2009-01" in result.stdout.splitlines()[0]
+    assert lines == ["validation findings", "costing and statements", "indicators"]
+    assert "facts for 2009-01" in result.stdout.splitlines()[1]
     run = RefreshRun.objects.order_by("-pk").first()
     assert RefreshRun.objects.count() == runs + 1
     assert run is not None and run.month == dt.date(2009, 1, 1) and run.rows_costed > 0

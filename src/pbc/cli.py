@@ -329,43 +329,31 @@ def refresh(
             "indicators for every month the warehouse holds"
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="run every step, even those whose inputs did not change")
+    ] = False,
 ) -> None:
-    """Recompute everything derived: costing and statements, findings, indicators.
+    """Recompute everything derived: findings, costing and statements, indicators.
 
-    Costing and statements are always for one report month: its financial year to date and the
-    two whole years before (the backtests' history). With --month, findings and indicators are
-    recomputed for that month only.
+    One pipeline of steps, each after the steps it reads (findings before statements: agreed
+    challenge recoveries are credited to budgets). A step whose inputs (the warehouse data it
+    reads, the app data it reads, its month, the steps before it) did not change since it last
+    completed is skipped; --force runs it anyway. Costing and statements are always for one
+    report month: its financial year to date and the two whole years before (the backtests'
+    history). With --month, findings and indicators are recomputed for that month only.
     """
     from pbc.periods import parse_month
 
-    if month is not None:
-        try:
-            parse_month(month)
-        except ValueError as err:
-            typer.echo(f"pbc refresh: --month {err}", err=True)
-            raise typer.Exit(2) from None
+    try:
+        first = parse_month(month) if month is not None else None
+    except ValueError as err:
+        typer.echo(f"pbc refresh: --month {err}", err=True)
+        raise typer.Exit(2) from None
     setup_django()
     migrate()
-    from pbc.finance.refresh import latest_activity_month
-    from pbc.finance.refresh import refresh as refresh_finance
-    from pbc.indicators.refresh import refresh as refresh_indicators
-    from pbc.validation.refresh import refresh as refresh_validation
-    from pbc.warehouse import engine as wh
+    from pbc.refresh.pipeline import run
 
-    # A warehouse of published aggregates only (QOF, RTT returns, A&E) has nothing to cost or
-    # validate: those steps are skipped, saying so, and the indicators still come from it.
-    patient_level = month is not None or latest_activity_month(wh.connect()) is not None
-    started = time.monotonic()
-    for name, step in (
-        ("costing and statements", refresh_finance),
-        ("validation findings", refresh_validation),
-        ("indicators", refresh_indicators),
-    ):
-        if not patient_level and step is not refresh_indicators:
-            typer.echo(f"  {name}: skipped (no admitted patient care activity in the warehouse)")
-            continue
-        result = step(month)
-        typer.echo(f"  {name}: {result} ({time.monotonic() - started:.1f}s)")
+    run(first, force=force, report=typer.echo)
 
 
 @app.command()

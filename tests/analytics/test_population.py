@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from threadpoolctl import threadpool_limits
 
 from engine_fixtures import engine, spark_session  # noqa: F401  (fixtures)
 from pbc.analytics.population import inequalities as iq
@@ -313,6 +314,71 @@ def test_calibration_deciles() -> None:
     assert all(b.people == 10 for b in bins)
     assert math.isclose(bins[0].mean_predicted, float(p[:10].mean()))
     assert math.isclose(bins[0].observed, 0.5)
+
+
+def _random_people(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    x = pd.DataFrame(
+        {
+            "age": rng.integers(0, 100, n),
+            "male": rng.integers(0, 2, n),
+            "deprivation_quintile": rng.integers(1, 6, n),
+            **{c: (rng.random(n) < 0.2).astype("int64") for c in CONDITIONS},
+            "emergency_admissions": rng.poisson(0.3, n),
+            "emergency_bed_days": rng.poisson(1.0, n),
+            "days_since_emergency": rng.integers(1, 366, n),
+            "elective_admissions": rng.poisson(0.2, n),
+            "ae_attendances": rng.poisson(0.4, n),
+            "op_attendances": rng.poisson(1.0, n),
+            "op_dnas": rng.poisson(0.1, n),
+        }
+    )
+    x["conditions"] = x[list(CONDITIONS)].sum(axis=1)
+    return x
+
+
+@pytest.mark.parametrize("kind", rm.MODEL_KINDS)
+def test_main_factors_are_the_largest_falls_in_risk(kind: str) -> None:
+    """Each person's factors are the groups whose reset to the reference lowers their predicted
+    risk by at least half a point, largest first, at most three, described with their values
+    (worked out for everyone, one group at a time, and ranked person by person)."""
+    rng = np.random.default_rng(5)
+    x = _random_people(rng, 600)
+    logit = -2 + 0.8 * x.emergency_admissions + 0.03 * (x.age - 50) + 0.9 * x.diabetes
+    y = (rng.random(len(x)) < 1 / (1 + np.exp(-logit))).astype(int)
+    model = rm.make_model(kind)
+    if kind == "gradient_boosting":
+        model.set_params(max_iter=30)  # a small model is enough to check the explanation
+    with threadpool_limits(limits=1):
+        model.fit(x[list(rf.FEATURES)], y)
+    people = x.iloc[:300]
+    got = rm.main_factors(model, people, base=rm.predict(model, people))
+    risk = rm.predict(model, people)
+    falls = {}  # group -> each person's fall in risk when the group is set to its reference
+    for group, (_label, reference) in rm.FACTOR_GROUPS.items():
+        changed = people.copy()
+        for col, value in reference.items():
+            changed[col] = value
+        changed["conditions"] = changed[list(CONDITIONS)].sum(axis=1)
+        falls[group] = risk - rm.predict(model, changed)
+    for i, r in enumerate(people.itertuples()):
+        described = {
+            "emergency": f"{r.emergency_admissions} emergency admission(s) last year",
+            "elective": f"{r.elective_admissions} elective admission(s) last year",
+            "ae": f"{r.ae_attendances} A&E attendance(s) last year",
+            "outpatients": f"{r.op_attendances} outpatient attendance(s) last year",
+            "age": f"Age {r.age}",
+            "deprivation": f"Deprivation quintile {r.deprivation_quintile}",
+        }
+        largest = sorted((falls[g][i] for g in rm.FACTOR_GROUPS), reverse=True)[:3]
+        kept = [fall for fall in largest if fall >= 0.005]
+        assert len(got[i]) == len(kept) == len(set(got[i])), (i, got[i], largest)
+        for text, fall in zip(got[i], kept, strict=True):
+            # Groups with equal falls (e.g. two conditions counted the same) may come either way.
+            tied = {described.get(g, label) for g, (label, _) in rm.FACTOR_GROUPS.items()
+                    if falls[g][i] == fall}  # fmt: skip
+            assert text in tied, (i, got[i], largest)
+    assert any(got) and any(len(f) == 3 for f in got)
+    assert got == rm.main_factors(model, people)  # the same without the given base
 
 
 def test_life_table_inputs_and_gap(engine: Any) -> None:  # noqa: F811

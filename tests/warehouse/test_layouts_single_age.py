@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from tests.warehouse.real_samples import write_csv
+import pytest
+from tests.warehouse.real_samples import read_rows, sample, write_csv
 
 from pbc.warehouse import store
 from pbc.warehouse.datasets import AGE_BANDS
@@ -107,3 +108,30 @@ def test_the_totals_form_shares_the_header_and_loads_as_all(tmp_path: Path) -> N
     assert (result.rows_read, result.rows_loaded, result.rows_dropped) == (3, 2, 1)
     assert result.dropped == {"not a practice row (ORG_TYPE is not GP)": 1}
     assert stored(wh) == {("A81001", "all", "all"): 1234, ("B82005", "all", "all"): 1234}
+
+
+QUINARY = "list_sizes/gp_reg_pat_prac_quin_age_2017_09_sample.csv"
+
+
+@pytest.mark.parametrize(
+    "sub_icb,extract",
+    [("CCG_CODE", "01-Apr-19"), ("SUB_ICB_LOCATION_CODE", "01OCT2023")],
+    ids=["2019", "2023"],
+)
+def test_the_quinary_form_loads_across_its_headers(
+    tmp_path: Path, sub_icb: str, extract: str
+) -> None:
+    """The quinary-age sample rewritten in the headers of other years: TYPE, the commissioner
+    column named CCG_CODE to 2022 and SUB_ICB_LOCATION_CODE after, ORG_CODE."""
+    rows = read_rows(sample(QUINARY))
+    header = ["PUBLICATION", "EXTRACT_DATE", "TYPE", sub_icb, f"ONS_{sub_icb}", "ORG_CODE",
+              "POSTCODE", "SEX", "AGE_GROUP_5", "NUMBER_OF_PATIENTS"]  # fmt: skip
+    body = [[r[0], extract, r[2], "D2P2L", "E38000250", r[3], r[5], r[6], r[7], r[8]]
+            for r in rows[1:]]  # fmt: skip
+    result = import_file(
+        "list_sizes", write_csv(tmp_path / "q.csv", [header, *body]), data_dir=tmp_path
+    )
+    assert result.layout == "gp_reg_pat_quinary"
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (172, 160, 0)
+    assert result.rows_dropped == 12 and result.rows_flagged == 0
+    assert result.ignored_columns == ()

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "pbc.population",
     "pbc.services",
     "pbc.reports",
+    "pbc.refresh",
 ]
 
 MIDDLEWARE = [

@@ -18,12 +18,11 @@ from pbc.demo import population as population_demo
 from pbc.demo import services as services_demo
 from pbc.demo import steps
 from pbc.demo import warehouse as warehouse_demo
-from pbc.indicators.refresh import refresh as refresh_indicators
 from pbc.orgs.models import Locality, MarketForcesFactor, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Role
+from pbc.refresh import pipeline
 from pbc.signin import second_factor
 from pbc.synth import geography
-from pbc.validation.refresh import refresh as refresh_validation
 
 DEMO_PASSWORD = "pbc-demo-2009"
 # Every demo user who needs a second factor (pbc.signin.second_factor: PCT analysts, practice
@@ -193,12 +192,12 @@ def _load_finance(scale: str, report: Callable[[str], None]) -> None:
 
 
 def _refresh_validation(scale: str, report: Callable[[str], None]) -> None:
-    findings = refresh_validation()
+    findings = pipeline.run_step("validation")
     report(f"validation findings stored: {findings.created:,} new")
 
 
 def _refresh_indicators(scale: str, report: Callable[[str], None]) -> None:
-    indicators = refresh_indicators()
+    indicators = pipeline.run_step("indicators")
     report(f"indicators computed: {indicators.values:,} values")
 
 
@@ -206,7 +205,9 @@ def _load_population(scale: str, report: Callable[[str], None]) -> None:
     population_demo.load(scale, report=report)
 
 
-# The steps after the warehouse, in order. Each is skipped when it completed before in this
+# The steps after the warehouse, in order. Validation, finance and indicators are the steps of
+# `pbc refresh` (`pbc.refresh.pipeline`), run and recorded as it runs them, in its order
+# (findings before statements). Each is skipped when it completed before in this
 # database with the same inputs: the scale, the warehouse's state and every earlier step's
 # inputs (`pbc.demo.steps`). `pbc demo --rebuild` runs them all.
 STEPS: tuple[steps.Step, ...] = (
@@ -214,8 +215,8 @@ STEPS: tuple[steps.Step, ...] = (
     steps.Step("enhanced services", _load_services, {"full": 4, "test": 3}),
     steps.Step("synthetic data", None, {"full": 55, "test": 5}, always=True),
     steps.Step("warehouse imports", None, {"full": 30, "test": 5}, always=True),
-    steps.Step("finance", _load_finance, {"full": 30, "test": 10}),
     steps.Step("validation", _refresh_validation, {"full": 40, "test": 5}),
+    steps.Step("finance", _load_finance, {"full": 30, "test": 10}),
     steps.Step("indicators", _refresh_indicators, {"full": 16, "test": 8}),
     steps.Step("risk scores", _load_population, {"full": 45, "test": 5}),
 )

@@ -36,7 +36,7 @@ from django.db.models import Sum
 
 from pbc.analytics.finance.lines import ACUTE_LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.finance import actions, refresh
+from pbc.finance import actions
 from pbc.finance.models import (
     BudgetVersion,
     Contract,
@@ -47,6 +47,7 @@ from pbc.finance.models import (
 )
 from pbc.orgs.models import Pct, Practice, Provider
 from pbc.periods import add_months, add_years, year_start
+from pbc.refresh import pipeline
 
 YEARS = ("2005/06", "2006/07", "2007/08", "2008/09")
 BUDGET_YEAR = "2008/09"
@@ -189,7 +190,7 @@ def load(scale: str = "test", report: Callable[[str], None] = print) -> dict[str
     # One refresh: plans and budgets are set from its facts, and nothing they change is an input
     # of the refresh (activity contracts' plans and values, budgets), so a second would store
     # the same facts again.
-    run = refresh.refresh(REPORT_MONTH)
+    run = pipeline.run_step("finance", REPORT_MONTH)
     _plans()
     approved = _budgets(pcts)
     report(f"finance: {approved} budgets approved, statements refreshed to {REPORT_MONTH}")

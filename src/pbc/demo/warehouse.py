@@ -13,7 +13,7 @@ from django.conf import settings
 from pbc import synth, warehouse
 from pbc.imports.actions import import_unless_unchanged, run_import
 from pbc.imports.models import ImportRun
-from pbc.warehouse import store
+from pbc.warehouse import state as warehouse_state
 from pbc.warehouse.datasets import DATASETS, GENERATED_DATASETS
 
 # Reference data first, then registers, then activity (the order a PCT would load them).
@@ -147,13 +147,7 @@ def load(
 def state() -> str:
     """A digest of what the warehouse holds: every dataset's live partitions and the import each
     came from. It changes with every commit that changes data, and only then."""
-    digest = hashlib.sha256()
-    for name in sorted(DATASETS):
-        folder = store.dataset_dir(name, settings.DATA_DIR)
-        manifest = store.read_manifest(folder, name)
-        for partition, entry in sorted(manifest.partitions.items()):
-            digest.update(f"{name}/{partition}={entry.import_id}\n".encode())
-    return digest.hexdigest()
+    return warehouse_state.state(DATASETS, settings.DATA_DIR)
 
 
 def is_loaded() -> bool:

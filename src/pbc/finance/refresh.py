@@ -70,6 +70,16 @@ from pbc.validation.finance import agreed_recoveries
 from pbc.warehouse import engine as wh
 
 ACTIVITY = ("apc", "op", "ae", "imaging")
+# Every warehouse dataset the refresh reads (the recoveries read apc too).
+DATASETS = (
+    *ACTIVITY,
+    "tariff",
+    "market_forces_factors",
+    "local_prices",
+    "practices",
+    "list_sizes",
+    "prescribing",
+)
 
 
 def latest_activity_month(con: Any) -> dt.date | None:
@@ -78,6 +88,46 @@ def latest_activity_month(con: Any) -> dt.date | None:
         return None
     day = _date(value)
     return dt.date(day.year, day.month, 1)
+
+
+def report_month_of(month: str | dt.date | None) -> dt.date | None:
+    """The report month a refresh of `month` is for: `month`, else the latest month with
+    admitted patient care in the warehouse (None when it holds none)."""
+    return parse_month(month) if month is not None else latest_activity_month(wh.connect())
+
+
+def years_of(month: dt.date) -> list[str]:
+    """The financial years a refresh for report month `month` recomputes."""
+    fy = financial_year_of(month)
+    return [add_years(fy, -2), add_years(fy, -1), fy]
+
+
+def app_inputs(month: dt.date) -> str:
+    """A digest of what a refresh for report month `month` reads from the app database: the
+    organisations, block contracts, the prescribing lag, other spend, the services app's spend and
+    the agreed challenge recoveries (the validation app's)."""
+    from pbc.refresh.inputs import digest, table
+
+    years = years_of(month)
+    start, end = year_start(years[0]), month_end(month)
+    return digest(
+        table(Practice, "code", "locality__slug", "locality__pct__code"),
+        table(Provider, "code"),
+        Contract.objects.filter(financial_year__in=years, kind=Contract.Kind.BLOCK)
+        .order_by("pk")
+        .values_list(
+            "name", "financial_year", "pct__code", "provider__code", "annual_value", "budget_line"
+        ),
+        FinanceSetting.objects.filter(key=FinanceSetting.Key.PRESCRIBING_LAG)
+        .order_by("pk")
+        .values_list("line", "value", "valid_from"),
+        OtherSpend.objects.filter(month__gte=start, month__lte=end)
+        .order_by("pk")
+        .values_list("practice__code", "month", "line", "amount", "recurrent"),
+        services_feeds.enhanced_services_spend_by_practice(years),
+        services_feeds.cost_per_case_spend_by_practice(years),
+        [agreed_recoveries(year, month if year == years[-1] else year_end(year)) for year in years],
+    )
 
 
 def registered_by_quarter(con: Any) -> dict[str, list[tuple[dt.date, int]]]:
@@ -140,7 +190,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     if report_month is None:
         raise ValueError("the warehouse holds no activity: import apc first, or give a month")
     fy = financial_year_of(report_month)
-    years = [add_years(fy, -2), add_years(fy, -1), fy]
+    years = years_of(report_month)
     start, end = year_start(years[0]), month_end(report_month)
     builder = FactBuilder()
 

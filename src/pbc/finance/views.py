@@ -32,6 +32,7 @@ from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.periods import financial_year_of, month_end, parse_month, year_start
 from pbc.plans.queries import approved_business_cases
+from pbc.refresh.queries import staleness
 from pbc.web.rules import requires, signed_in
 
 PATIENT_ROW_LIMIT = 500
@@ -68,6 +69,7 @@ def _context(
         "method_labels": METHOD_LABELS,
         "month_param": f"?month={month:%Y-%m}" if month else "",
         "breadcrumbs": crumbs(("Home", reverse("home")), ("Finance", reverse("finance_index"))),
+        "stale": staleness("finance"),
         **extra,
     }
     if rep is not None:

@@ -73,6 +73,30 @@ class RefreshResult:
     census_date: dt.date | None
 
 
+def app_inputs(month: dt.date | None) -> str:
+    """A digest of what a refresh reads besides the warehouse: the shipped definitions, the
+    values entered by hand, the services app's sign-ups, claims and specifications (the
+    services-fed indicators) and the practices, localities and PCTs they are counted for."""
+    from pbc.orgs.models import Locality, Pct, Practice
+    from pbc.refresh.inputs import digest, table
+    from pbc.services.models import Claim, EnhancedService, ServiceSpecification, SignUp
+
+    manual = ManualValue.objects.order_by("pk").values_list(
+        "indicator_id", "level", "org_code", "month", "numerator", "denominator"
+    )
+    return digest(
+        [repr(d) for d in defs.catalogue().values()],
+        manual.filter(month=month) if month is not None else manual,
+        table(Pct, "code"),
+        table(Locality, "slug", "pct__code"),
+        table(Practice, "code", "locality__slug"),
+        table(EnhancedService),
+        table(ServiceSpecification),
+        table(SignUp),
+        table(Claim),
+    )
+
+
 def month_range(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
     months = []
     m = first.replace(day=1)

@@ -30,6 +30,7 @@ from pbc.orgs.access import has_permission, memberships, visible_practices
 from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.periods import parse_month
+from pbc.refresh.queries import staleness
 from pbc.web import disclosure
 from pbc.web.rules import public, requires, signed_in
 
@@ -201,6 +202,7 @@ def indicator_page(request: HttpRequest, indicator: str) -> HttpResponse:
         "org": org,
         "options": visible_orgs(request.user, definition.levels),
         "breadcrumbs": [{"text": "Indicators", "href": reverse("indicators_index")}],
+        "stale": staleness("indicators"),
     }
     if org is not None:
         rows = present.series(definition, org.level, org.code)
@@ -338,6 +340,7 @@ def _dashboard(request: HttpRequest, obj: Any) -> HttpResponse:
             "fmt": present.fmt,
             "public_page": False,
             "breadcrumbs": [{"text": "Indicators", "href": reverse("indicators_index")}],
+            "stale": staleness("indicators"),
         },
     )
 

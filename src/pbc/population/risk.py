@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
@@ -130,37 +131,19 @@ def score(
     progress(f"{len(people):,} people registered on {on:%d %b %Y}")
     fitted = load_model(row)
     people["score"] = rm.predict(fitted, people)
-    people["factors"] = rm.main_factors(fitted, people)
+    people["factors"] = rm.main_factors(fitted, people, base=people["score"].to_numpy())
     progress("scored and explained")
     people = people.sort_values(
         ["gp_practice_code", "score", "nhs_number"], ascending=[True, False, True]
     )
     people["rank"] = people.groupby("gp_practice_code").cumcount() + 1
-    records = people.to_dict("records")
+    rows = _score_rows(row.pk, people)
     with transaction.atomic():
         # Only the latest scoring is kept (lists are of the current population).
         RiskScore.objects.all().delete()
-        for i in range(0, len(records), BATCH):
-            insert_rows(
-                RiskScore,
-                (
-                    {
-                        "model_id": row.pk,
-                        "nhs_number": r["nhs_number"],
-                        "gp_practice_code": r["gp_practice_code"],
-                        "rank": int(r["rank"]),
-                        "score": min(max(float(r["score"]), 0.0), 1.0),
-                        "age": int(r["age"]),
-                        "sex": "M" if int(r["male"]) else "F",
-                        "deprivation_quintile": int(r["deprivation_quintile"]),
-                        "emergency_admissions": int(r["emergency_admissions"]),
-                        "factors": list(r["factors"]),
-                        **{c: bool(r[c]) for c in CONDITIONS},
-                    }
-                    for r in records[i : i + BATCH]
-                ),
-            )
-            progress(f"stored {min(i + BATCH, len(records)):,} of {len(records):,}")
+        for i in range(0, len(rows), BATCH):
+            insert_rows(RiskScore, rows[i : i + BATCH])
+            progress(f"stored {min(i + BATCH, len(rows)):,} of {len(rows):,}")
         row.scored_at = timezone.now()
         row.score_date = on
         row.save(update_fields=["scored_at", "score_date"])
@@ -168,9 +151,30 @@ def score(
             user,
             "update",
             row,
-            detail=f"risk scores for {len(records):,} people registered on {on.isoformat()}",
+            detail=f"risk scores for {len(rows):,} people registered on {on.isoformat()}",
         )
-    return len(records)
+    return len(rows)
+
+
+def _score_rows(model_id: int, people: pd.DataFrame) -> list[dict[str, Any]]:
+    """`RiskScore` rows (field -> value) for scored, ranked people, built column by column."""
+    columns: dict[str, list[Any]] = {
+        "nhs_number": people["nhs_number"].tolist(),
+        "gp_practice_code": people["gp_practice_code"].tolist(),
+        "rank": people["rank"].astype("int64").tolist(),
+        "score": people["score"].astype("float64").clip(0.0, 1.0).tolist(),
+        "age": people["age"].astype("int64").tolist(),
+        "sex": np.where(people["male"].astype("int64") != 0, "M", "F").tolist(),
+        "deprivation_quintile": people["deprivation_quintile"].astype("int64").tolist(),
+        "emergency_admissions": people["emergency_admissions"].astype("int64").tolist(),
+        "factors": [list(f) for f in people["factors"]],
+        **{c: people[c].astype(bool).tolist() for c in CONDITIONS},
+    }
+    names = ["model_id", *columns]
+    return [
+        dict(zip(names, (model_id, *values), strict=True))
+        for values in zip(*columns.values(), strict=True)
+    ]
 
 
 def current_model() -> RiskModel | None:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from pbc.analytics.validation import RULES
 from pbc.orgs.models import Locality
-from pbc.validation.models import Finding, Status
+from pbc.validation.models import Decision, Finding, Status
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,12 @@ def locality_ledger(locality: Locality, start: dt.date, end: dt.date) -> Ledger:
     total = _row("total", "Total", findings.aggregate(**SUMS))
     this_month = _row("month", f"{end:%B %Y}", findings.filter(month=end).aggregate(**SUMS))
     return Ledger(start, end, by_rule, by_provider, total, this_month)
+
+
+def recoveries_agreed_since(since: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """How many findings with money recovered a provider agreed after `since`, and when the
+    latest was agreed (what the finance statements credit: `pbc.validation.finance`)."""
+    agreed = Decision.objects.filter(
+        action=Decision.Action.AGREE, at__gt=since, finding__recovered_amount__gt=0
+    ).aggregate(n=Count("finding", distinct=True), latest=Max("at"))
+    return int(agreed["n"] or 0), agreed["latest"]

@@ -50,6 +50,19 @@ def findings_records(month: str | dt.date | None = None) -> list[dict[str, Any]]
     return records
 
 
+# Every warehouse dataset the rules read.
+DATASETS = v.INPUT_DATASETS
+
+
+def app_inputs(month: dt.date | None) -> str:
+    """A digest of what storing the findings reads from the app database: the organisations
+    findings are linked to."""
+    from pbc.orgs.models import Pct, Practice, Provider
+    from pbc.refresh.inputs import digest, table
+
+    return digest(table(Pct, "code"), table(Practice, "code"), table(Provider, "code"))
+
+
 def refresh(month: str | dt.date | None = None, user: Any = None) -> StoreResult:
     """Run the rules over the warehouse and store their findings."""
     return store_findings(

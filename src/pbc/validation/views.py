@@ -32,6 +32,7 @@ from pbc.orgs.access import memberships
 from pbc.orgs.models import Locality, Practice, Provider
 from pbc.orgs.roles import Permission, Role
 from pbc.periods import month_or_none
+from pbc.refresh.queries import staleness
 from pbc.uploads import UploadRefused
 from pbc.validation import actions, files
 from pbc.validation.models import Finding, Status
@@ -174,6 +175,7 @@ def practice_findings(request: HttpRequest, practice: Practice) -> HttpResponse:
             "shown": len(rows),
             "titles": _titles(),
             "filters": filters,
+            "stale": staleness("validation"),
         },
     )
 
@@ -257,6 +259,7 @@ def locality_signoff(request: HttpRequest, locality: Locality) -> HttpResponse:
             "disputed": disputed,
             "scheduled": list(scheduled),
             "titles": _titles(),
+            "stale": staleness("validation"),
         },
     )
 

@@ -743,7 +743,7 @@ def _stage(
     keep = out_cols + part_cols
     schema = pa.schema([result.schema.field(c) for c in keep])
     flag_cols = [coerce.flag_name(f) for f in coerce.flag_fields(ds)]
-    repeated = RepeatedKeys(ds, staging)
+    repeated = RepeatedKeys(ds)
 
     def good_batches() -> Iterator[pa.RecordBatch]:
         offset = 0

@@ -10,24 +10,31 @@ Published layouts whose specification splits one key over several rows (`Layout.
 "sum") have those rows summed by the transform engine before typing, so they arrive here once.
 
 Keys are compared on typed values (so "2014-10-01" and "01/10/2014" are the same date); an
-empty optional key field is a value like any other. The check runs in its own DuckDB
-connection: one hash aggregate per batch, and, from the second batch on, one join against the
-keys of the earlier batches (a file of one batch, the usual case, pays only the aggregate).
+empty optional key field is a value like any other.
+
+How, cheaply: each row's key, as text (its typed values joined), gets two 64-bit SipHash
+fingerprints (Python's `hash` of the text, and of the text with a suffix): 128 bits, so two
+different keys share both with a probability of about n^2 / 2^129, nil for any file. (DuckDB's
+`hash()` was tried first and rejected: it gives thousands of collisions among a million
+structured ids such as S000028000-00009.) The keys seen so far are kept as sorted NumPy runs of
+(first fingerprint, second fingerprint, first row), merged geometrically so there are few
+runs; a batch is looked up with `searchsorted`, and only rows whose first fingerprint is
+already known (the repeats) are looked at one by one. The cost is a few percent of an import
+(benchmarks/ingest.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
+import numpy as np
 import pyarrow as pa
 
-from pbc.warehouse.coerce import ident
 from pbc.warehouse.schema import Dataset
 
-ORDINAL = "_key_ord"
-SOURCE_ROW = "_key_src"
+_NULL = "\x00"  # an empty key field, as text
+_SEP = "\x1f"  # between the fields of a key of several fields
+_SALT = "\x1e"  # makes the second fingerprint a hash of another string
 
 
 @dataclass(frozen=True)
@@ -47,58 +54,64 @@ def reason(ds: Dataset, first_row: int, layout: str) -> str:
     return f"repeats the key ({what}) of row {first_row}: {whose} has one row per key"
 
 
+@dataclass
+class _Run:
+    """Keys seen, sorted by first hash: first hash, second hash, first source row."""
+
+    a: np.ndarray
+    b: np.ndarray
+    row: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
+def _merge(x: _Run, y: _Run) -> _Run:
+    """One sorted run of two (linear: each of `y`'s keys goes to its place among `x`'s)."""
+    at = np.searchsorted(x.a, y.a, side="right") + np.arange(len(y))
+    keep = np.ones(len(x) + len(y), dtype=bool)
+    keep[at] = False
+    out = _Run(
+        np.empty(len(keep), np.uint64),
+        np.empty(len(keep), np.uint64),
+        np.empty(len(keep), np.int64),
+    )
+    for name in ("a", "b", "row"):
+        merged, theirs, ours = getattr(out, name), getattr(y, name), getattr(x, name)
+        merged[at] = theirs
+        merged[keep] = ours
+    return out
+
+
 class RepeatedKeys:
     """The keys met so far in one file (see the module)."""
 
-    def __init__(self, ds: Dataset, temp_dir: Path) -> None:
+    def __init__(self, ds: Dataset) -> None:
         self.ds = ds
         self.key = tuple(ds.key)
-        self.checked = 0
-        self._pending: pa.Table | None = None
-        self._has_seen = False
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._temp_dir = temp_dir
+        self._runs: list[_Run] = []
 
     @property
     def active(self) -> bool:
         return bool(self.key)
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
-        if self._con is None:
-            self._con = duckdb.connect(config={"temp_directory": str(self._temp_dir)})
-            self._con.execute("SET enable_progress_bar = false")
-        return self._con
-
     def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
+        self._runs = []
 
-    def _same(self, a: str, b: str) -> str:
-        return " AND ".join(f"{a}.{ident(k)} IS NOT DISTINCT FROM {b}.{ident(k)}" for k in self.key)
-
-    def _absorb(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Add the previous batch's first occurrences to the keys seen."""
-        if self._pending is None:
-            return
-        by = ", ".join(ident(k) for k in self.key)
-        con.register("pending", self._pending)
-        try:
-            if not self._has_seen:
-                con.execute(
-                    f"CREATE TABLE seen AS SELECT {by}, arg_min({SOURCE_ROW}, {ORDINAL}) AS "
-                    f"first_row FROM pending GROUP BY {by}"
-                )
-                self._has_seen = True
-            else:
-                con.execute(
-                    f"INSERT INTO seen SELECT {by}, arg_min({SOURCE_ROW}, {ORDINAL}) FROM "
-                    f"pending c WHERE NOT EXISTS (SELECT 1 FROM seen s WHERE "
-                    f"{self._same('s', 'c')}) GROUP BY {by}"
-                )
-        finally:
-            con.unregister("pending")
-        self._pending = None
+    def _lookup(self, a: np.ndarray, b: np.ndarray) -> dict[int, int]:
+        """Positions of sorted `a` (with `b`) whose key was seen -> the key's first row."""
+        found: dict[int, int] = {}
+        for run in self._runs:
+            at = np.searchsorted(run.a, a)
+            hit = run.a[np.minimum(at, len(run) - 1)] == a
+            for i in np.flatnonzero(hit).tolist():
+                j = int(at[i])
+                while j < len(run) and run.a[j] == a[i]:
+                    if run.b[j] == b[i]:
+                        found.setdefault(i, int(run.row[j]))
+                        break
+                    j += 1
+        return found
 
     def find(self, keys: list[pa.Array], rows: pa.Array) -> list[Repeat]:
         """The repeats among these rows (the key columns in `self.key` order and the source row
@@ -106,46 +119,45 @@ class RepeatedKeys:
         if not self.active or len(rows) == 0:
             return []
         n = len(rows)
-        base = self.checked
-        table = pa.Table.from_arrays(
-            [pa.array(range(base, base + n), pa.int64()), rows, *keys],
-            names=[ORDINAL, SOURCE_ROW, *self.key],
-        )
-        self.checked += n
-        con = self._connection()
-        self._absorb(con)
-        by = ", ".join(ident(k) for k in self.key)
-        text = (
-            "concat_ws(' | ', "
-            + ", ".join(f"coalesce(CAST(c.{ident(k)} AS VARCHAR), '')" for k in self.key)
-            + ")"
-        )
-        con.register("cur", table)
-        try:
-            found: dict[int, Repeat] = {}
-            many = con.sql(
-                f"SELECT {by}, min({ORDINAL}) AS first_ord, arg_min({SOURCE_ROW}, {ORDINAL}) "
-                f"AS first_row FROM cur GROUP BY {by} HAVING count(*) > 1"
-            ).to_arrow_table()
-            if many.num_rows:
-                con.register("many", many)
-                try:
-                    for ordinal, row, first, value in con.execute(
-                        f"SELECT c.{ORDINAL}, c.{SOURCE_ROW}, g.first_row, {text} FROM cur c "
-                        f"JOIN many g ON {self._same('c', 'g')} WHERE c.{ORDINAL} > g.first_ord"
-                    ).fetchall():
-                        found[int(ordinal)] = Repeat(
-                            int(ordinal) - base, int(row), int(first), value
-                        )
-                finally:
-                    con.unregister("many")
-            if self._has_seen:
-                for ordinal, row, first, value in con.execute(
-                    f"SELECT c.{ORDINAL}, c.{SOURCE_ROW}, s.first_row, {text} FROM cur c "
-                    f"JOIN seen s ON {self._same('c', 's')}"
-                ).fetchall():
-                    found[int(ordinal)] = Repeat(int(ordinal) - base, int(row), int(first), value)
-        finally:
-            con.unregister("cur")
-        self._pending = table
-        return sorted(found.values(), key=lambda r: r.index)
+        columns = [k.to_pylist() for k in keys]
+        if len(columns) == 1 and pa.types.is_string(keys[0].type):
+            texts = [_NULL if v is None else v for v in columns[0]]
+        elif len(columns) == 1:
+            texts = [_NULL if v is None else str(v) for v in columns[0]]
+        else:
+            texts = [
+                _SEP.join(_NULL if v is None else str(v) for v in values)
+                for values in zip(*columns, strict=True)
+            ]
+        a0 = np.fromiter(map(hash, texts), dtype=np.int64, count=n).view(np.uint64)
+        b0 = np.fromiter((hash(t + _SALT) for t in texts), dtype=np.int64, count=n)
+        order = np.argsort(a0, kind="stable")  # by first hash, file order among equal ones
+        a = a0[order]
+        b = b0.view(np.uint64)[order]
+        src = np.asarray(rows.to_numpy(zero_copy_only=False), dtype=np.int64)[order]
+
+        first_of = self._lookup(a, b)  # (sorted position) repeats of an earlier batch's key
+        same = np.flatnonzero(a[1:] == a[:-1])
+        if len(same):  # rows of this batch sharing a first hash: look at them one by one
+            firsts: dict[tuple[int, int], int] = {}
+            for i in np.unique(np.concatenate([same, same + 1])).tolist():
+                if i in first_of:
+                    continue
+                pair = (int(a[i]), int(b[i]))
+                if pair in firsts:
+                    first_of[i] = int(src[firsts[pair]])
+                else:
+                    firsts[pair] = i
+        new = np.ones(len(a), dtype=bool)
+        if first_of:
+            new[list(first_of)] = False
+        self._runs.append(_Run(a[new], b[new], src[new]))
+        while len(self._runs) > 1 and len(self._runs[-2]) <= 2 * len(self._runs[-1]):
+            last = self._runs.pop()
+            self._runs[-1] = _merge(self._runs[-1], last)
+        repeats = []
+        for i, first in first_of.items():
+            at = int(order[i])
+            value = " | ".join("" if v is None else str(v) for v in (c[at] for c in columns))
+            repeats.append(Repeat(at, int(src[i]), first, value))
+        return sorted(repeats, key=lambda r: r.index)

@@ -26,7 +26,7 @@ Pure functions over pandas frames with the columns of `risk_features.FEATURES` (
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -266,9 +266,8 @@ def _train(
     progress("refitted on the whole training year")
     xe = evaluation_df[list(FEATURES)]
     ye = evaluation_df["admitted"].to_numpy()
-    evaluation = {
-        kind: metrics(MODEL_LABELS[kind], ye, predict(models[kind], xe)) for kind in MODEL_KINDS
-    }
+    predicted = {kind: predict(models[kind], xe) for kind in MODEL_KINDS}
+    evaluation = {kind: metrics(MODEL_LABELS[kind], ye, predicted[kind]) for kind in MODEL_KINDS}
     evaluation["baseline"] = metrics(MODEL_LABELS["baseline"], ye, baseline_score(xe))
     progress("evaluated on the held-out year")
     return Training(
@@ -277,7 +276,7 @@ def _train(
         validation_auc=validation_auc,
         evaluation=evaluation,
         rule=rule_flag(xe, ye),
-        calibration=calibration(ye, predict(models[chosen], xe)),
+        calibration=calibration(ye, predicted[chosen]),
         train_rows=len(y),
         train_admitted=int(y.sum()),
         evaluation_rows=len(ye),
@@ -303,54 +302,79 @@ FACTOR_GROUPS: dict[str, tuple[str, dict[str, float]]] = {
 }
 
 
-def _describe(group: str, row: Mapping[Any, Any]) -> str:
+def _describe(group: str, x: pd.DataFrame) -> NDArray[Any]:
+    """Each row's description of factor `group` (an array of text, rows as `x`)."""
+
+    def counted(column: str, text: str) -> NDArray[Any]:
+        return np.asarray(x[column].astype("int64").astype(str) + text, dtype=object)
+
     if group == "emergency":
-        return f"{int(row['emergency_admissions'])} emergency admission(s) last year"
+        return counted("emergency_admissions", " emergency admission(s) last year")
     if group == "elective":
-        return f"{int(row['elective_admissions'])} elective admission(s) last year"
+        return counted("elective_admissions", " elective admission(s) last year")
     if group == "ae":
-        return f"{int(row['ae_attendances'])} A&E attendance(s) last year"
+        return counted("ae_attendances", " A&E attendance(s) last year")
     if group == "outpatients":
-        return f"{int(row['op_attendances'])} outpatient attendance(s) last year"
+        return counted("op_attendances", " outpatient attendance(s) last year")
     if group == "age":
-        return f"Age {int(row['age'])}"
+        return np.asarray("Age " + x["age"].astype("int64").astype(str), dtype=object)
     if group == "deprivation":
-        return f"Deprivation quintile {int(row['deprivation_quintile'])}"
-    return FACTOR_GROUPS[group][0]
+        quintile = x["deprivation_quintile"].astype("int64").astype(str)
+        return np.asarray("Deprivation quintile " + quintile, dtype=object)
+    return np.full(len(x), FACTOR_GROUPS[group][0], dtype=object)
 
 
-def contributions(model: Any, x: pd.DataFrame) -> pd.DataFrame:
-    """Fall in predicted risk when each factor group is set to its reference (rows as `x`)."""
+def contributions(
+    model: Any, x: pd.DataFrame, base: NDArray[np.float64] | None = None
+) -> pd.DataFrame:
+    """Fall in predicted risk when each factor group is set to its reference (rows as `x`).
+    `base` is `predict(model, x)` when the caller has it already."""
     with threadpool_limits(limits=THREADS):
-        return _contributions(model, x)
+        return _contributions(model, x, base)
 
 
-def _contributions(model: Any, x: pd.DataFrame) -> pd.DataFrame:
-    base = predict(model, x)
+def _contributions(model: Any, x: pd.DataFrame, base: NDArray[np.float64] | None) -> pd.DataFrame:
+    inputs = x[list(FEATURES)]
+    risk = predict(model, inputs) if base is None else np.asarray(base, dtype=np.float64)
     out = {}
     for group, (_label, reference) in FACTOR_GROUPS.items():
-        changed = x[list(FEATURES)].copy()
+        # A row already at the reference keeps its prediction: its contribution is 0, so only
+        # the rows the reference changes are predicted again (most people have no activity).
+        moved = np.zeros(len(inputs), dtype=bool)
         for col, value in reference.items():
-            changed[col] = value
-        if any(c in CONDITIONS for c in reference):
-            changed["conditions"] = changed[list(CONDITIONS)].sum(axis=1)
-        out[group] = base - predict(model, changed)
+            moved |= inputs[col].to_numpy() != value
+        fall = np.zeros(len(inputs), dtype=np.float64)
+        if moved.any():
+            changed = inputs[moved].copy()
+            for col, value in reference.items():
+                changed[col] = value
+            if any(c in CONDITIONS for c in reference):
+                changed["conditions"] = changed[list(CONDITIONS)].sum(axis=1)
+            fall[moved] = risk[moved] - predict(model, changed)
+        out[group] = fall
     return pd.DataFrame(out, index=x.index)
 
 
 def main_factors(
-    model: Any, x: pd.DataFrame, top: int = 3, minimum: float = 0.005
+    model: Any,
+    x: pd.DataFrame,
+    top: int = 3,
+    minimum: float = 0.005,
+    base: NDArray[np.float64] | None = None,
 ) -> list[list[str]]:
     """For each row of `x`, up to `top` factor descriptions, largest contribution first.
 
     A factor counts when it raises the predicted risk by at least `minimum` (half a
-    percentage point)."""
-    contrib = contributions(model, x)
+    percentage point). `base` is `predict(model, x)` when the caller has it already."""
+    contrib = contributions(model, x, base)
     groups = list(contrib.columns)
     values = contrib.to_numpy()
     order = np.argsort(-values, axis=1)[:, :top]
-    rows = x[list(FEATURES)].to_dict("records")
-    result: list[list[str]] = []
-    for i, row in enumerate(rows):
-        result.append([_describe(groups[j], row) for j in order[i] if values[i, j] >= minimum])
-    return result
+    counts = np.take_along_axis(values, order, axis=1) >= minimum
+    texts = np.empty((len(x), top), dtype=object)
+    for j, group in enumerate(groups):
+        chosen = order == j  # at most one place per row, so row order is the places' order
+        rows = chosen.any(axis=1)
+        if rows.any():
+            texts[chosen] = _describe(group, x[rows])
+    return [list(row[keep]) for row, keep in zip(texts, counts, strict=True)]

@@ -9,7 +9,12 @@
 Pure Ibis: no Django, no engine-specific calls.
 """
 
-from pbc.analytics.validation.common import FINDING_SCHEMA, Inputs, valid_nhs_number
+from pbc.analytics.validation.common import (
+    FINDING_SCHEMA,
+    Inputs,
+    valid_nhs_number,
+    with_nhs_check,
+)
 from pbc.analytics.validation.rules import RULES, Rule
 from pbc.analytics.validation.run import INPUT_DATASETS, find, warehouse_inputs
 from pbc.analytics.validation.scoring import RuleScore, score, table_text
@@ -36,4 +41,5 @@ __all__ = [
     "table_text",
     "valid_nhs_number",
     "warehouse_inputs",
+    "with_nhs_check",
 ]

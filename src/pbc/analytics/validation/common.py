@@ -98,7 +98,11 @@ def _checksum_ok(safe: ir.StringValue) -> ir.BooleanValue:
 def with_nhs_check(table: ir.Table, name: str = "_nhs_ok") -> ir.Table:
     """`table` with a boolean column `name`: the NHS number is valid (see `valid_nhs_number`).
     Computed in stages (clean, digits, check digit) so each piece appears once in the query;
-    only numbers that are not already ten digits go through the (slower) clean-up."""
+    only numbers that are not already ten digits go through the (slower) clean-up. A table
+    that has the column already (`warehouse_inputs(cache=True)` checks each row once) is
+    returned as it is."""
+    if name in table.columns:
+        return table
     raw = table.nhs_number
     direct = raw.re_search(r"^[0-9]{10}$").fill_null(False)
     cleaned = raw.re_replace(r"[\s\-]", "")

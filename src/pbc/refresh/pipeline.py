@@ -1,0 +1,366 @@
+"""`pbc refresh`: one pipeline over a declared list of steps with their dependencies.
+
+The steps (`STEPS`) and what each comes after:
+
+- `validation` (validation findings): the rules over the warehouse, findings stored;
+- `finance` (costing and statements), after `validation`: it credits the agreed challenge
+  recoveries of the findings (`pbc.validation.finance.agreed_recoveries`), so it reads what the
+  validation step stores;
+- `indicators`: every indicator over the warehouse, the hand-entered values and the services
+  app's data; it reads neither findings nor statements.
+
+`run(month)` runs them in dependency order (`ordered`). The month is parsed once, by the caller
+(`pbc.periods.parse_month`); each step says which month its run covers (`Step.scope`): finance
+one report month (default: the latest month with admitted patient care), findings and
+indicators that month, or every month (None).
+
+Before a step runs, its inputs are digested: the warehouse state of the datasets it reads
+(`pbc.warehouse.state`), what it reads from the app database (its module's `app_inputs`), its
+month, and the inputs of the steps it comes after. A step whose last completed run had the same
+month and inputs is skipped (unless `force`). Each run is recorded (`StepRun`): started, then
+completed, so a refresh killed between steps leaves the later steps with their older record,
+which pages show as older than its inputs (`pbc.refresh.queries.staleness`), and the next
+refresh completes them.
+
+Test hook: with `PBC_REFRESH_PAUSE` naming a step, the refresh writes `pbc-refresh-paused:STEP`
+to stderr once that step's completion is recorded, and blocks until it is killed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from pbc.refresh.inputs import digest
+from pbc.refresh.models import StepRun
+from pbc.warehouse import state
+
+PAUSE_ENV = "PBC_REFRESH_PAUSE"
+PAUSE_MESSAGE = "pbc-refresh-paused:"
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step. `scope(month)` is the month its run covers (None: every month);
+    `app_inputs(scope)` digests what it reads from the app database; `run(scope)` does it and
+    returns its result, which `describe` puts in words. A step that needs patient-level activity
+    (`activity`) is skipped, saying so, when the warehouse holds none and no month was given.
+    `news(since)` says, cheaply enough for a page, what changed in the app database since a run
+    (phrases such as "a challenge recovery agreed on …"); it need not see every change."""
+
+    name: str
+    title: str
+    after: tuple[str, ...]
+    datasets: tuple[str, ...]
+    scope: Callable[[dt.date | None], dt.date | None]
+    app_inputs: Callable[[dt.date | None], str]
+    run: Callable[[dt.date | None], Any]
+    describe: Callable[[Any], str]
+    activity: bool = True
+    news: Callable[[dt.datetime], list[str]] = lambda since: []
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+def _same(month: dt.date | None) -> dt.date | None:
+    return month
+
+
+def _finance_scope(month: dt.date | None) -> dt.date | None:
+    from pbc.finance.refresh import report_month_of
+
+    return report_month_of(month)
+
+
+def _finance_inputs(month: dt.date | None) -> str:
+    from pbc.finance.refresh import app_inputs
+
+    assert month is not None
+    return app_inputs(month)
+
+
+def _finance_news(since: dt.datetime) -> list[str]:
+    from pbc.refresh.queries import when
+    from pbc.validation.queries import recoveries_agreed_since
+
+    n, latest = recoveries_agreed_since(since)
+    if not n or latest is None:
+        return []
+    if n == 1:
+        return [f"a challenge recovery agreed on {when(latest)}"]
+    return [f"{n} challenge recoveries agreed (the latest on {when(latest)})"]
+
+
+def _finance_run(month: dt.date | None) -> Any:
+    from pbc.finance.refresh import refresh
+
+    return refresh(month)
+
+
+def _finance_describe(run: Any) -> str:
+    return f"{run.facts:,} facts for {run.month:%Y-%m}, {run.rows_costed:,} rows costed"
+
+
+def _validation_inputs(month: dt.date | None) -> str:
+    from pbc.validation.refresh import app_inputs
+
+    return app_inputs(month)
+
+
+def _validation_run(month: dt.date | None) -> Any:
+    from pbc.validation.refresh import refresh
+
+    return refresh(month)
+
+
+def _validation_describe(r: Any) -> str:
+    return (
+        f"{r.created:,} new, {r.updated:,} updated, {r.unchanged:,} unchanged, "
+        f"{r.no_longer_flagged:,} no longer flagged"
+    )
+
+
+def _indicators_inputs(month: dt.date | None) -> str:
+    from pbc.indicators.refresh import app_inputs
+
+    return app_inputs(month)
+
+
+def _indicators_news(since: dt.datetime) -> list[str]:
+    from pbc.indicators.models import ManualValue
+    from pbc.refresh.queries import when
+
+    entered = ManualValue.objects.filter(entered_at__gt=since).order_by("-entered_at")
+    n, latest = entered.count(), entered.values_list("entered_at", flat=True).first()
+    if not n or latest is None:
+        return []
+    if n == 1:
+        return [f"a value entered by hand on {when(latest)}"]
+    return [f"{n} values entered by hand (the latest on {when(latest)})"]
+
+
+def _indicators_run(month: dt.date | None) -> Any:
+    from pbc.indicators.refresh import refresh
+
+    return refresh(month)
+
+
+def _indicators_describe(r: Any) -> str:
+    return f"{r.values:,} values of {r.indicators} indicators over {len(r.months)} months"
+
+
+def _datasets(module: str) -> tuple[str, ...]:
+    import importlib
+
+    return tuple(importlib.import_module(module).DATASETS)
+
+
+def _steps() -> tuple[Step, ...]:
+    return (
+        Step(
+            "validation",
+            "validation findings",
+            (),
+            _datasets("pbc.validation.refresh"),
+            _same,
+            _validation_inputs,
+            _validation_run,
+            _validation_describe,
+        ),
+        Step(
+            "finance",
+            "costing and statements",
+            ("validation",),
+            _datasets("pbc.finance.refresh"),
+            _finance_scope,
+            _finance_inputs,
+            _finance_run,
+            _finance_describe,
+            news=_finance_news,
+        ),
+        Step(
+            "indicators",
+            "indicators",
+            (),
+            _datasets("pbc.indicators.refresh"),
+            _same,
+            _indicators_inputs,
+            _indicators_run,
+            _indicators_describe,
+            activity=False,
+            news=_indicators_news,
+        ),
+    )
+
+
+STEPS: tuple[Step, ...] = _steps()
+BY_NAME = {s.name: s for s in STEPS}
+
+
+def ordered(steps: Sequence[Step] = STEPS) -> list[Step]:
+    """`steps` in an order where every step comes after the steps it names in `after`
+    (otherwise in the order given); ValueError for an unknown name or a cycle."""
+    names = {s.name for s in steps}
+    for s in steps:
+        unknown = set(s.after) - names
+        if unknown:
+            raise ValueError(f"step {s.name!r} comes after unknown steps {sorted(unknown)}")
+    out: list[Step] = []
+    placed: set[str] = set()
+    while len(out) < len(steps):
+        ready = [s for s in steps if s.name not in placed and set(s.after) <= placed]
+        if not ready:
+            left = sorted(s.name for s in steps if s.name not in placed)
+            raise ValueError(f"the steps {left} depend on each other in a cycle")
+        out.append(ready[0])
+        placed.add(ready[0].name)
+    return out
+
+
+# --- the record -----------------------------------------------------------------------------------
+
+
+def last_completed(step: str) -> StepRun | None:
+    return (
+        StepRun.objects.filter(step=step, completed_at__isnull=False)
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Inputs:
+    month: dt.date | None
+    datasets: dict[str, str]
+    upstream: dict[str, str]
+    digest: str
+
+
+def inputs_of(step: Step, month: dt.date | None, upstream: dict[str, str]) -> Inputs:
+    """What `step` would read for a run covering `month`, after upstream steps with `upstream`
+    inputs."""
+    datasets = state.digests(step.datasets, settings.DATA_DIR)
+    app = step.app_inputs(month)
+    return Inputs(
+        month,
+        datasets,
+        dict(upstream),
+        digest(step.name, month, datasets, app, sorted(upstream.items())),
+    )
+
+
+def _pause_point(step: str) -> None:
+    if os.environ.get(PAUSE_ENV) != step:
+        return
+    sys.stderr.write(f"{PAUSE_MESSAGE}{step}\n")
+    sys.stderr.flush()
+    while True:  # pragma: no cover - only ever left by a signal that ends the process
+        signal.pause()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    step: str
+    title: str
+    month: dt.date | None
+    status: str  # "ran", "unchanged" (skipped) or "no activity" (skipped)
+    text: str
+    seconds: float
+
+
+def _activity_in_warehouse() -> bool:
+    from pbc.finance.refresh import latest_activity_month
+    from pbc.warehouse import engine as wh
+
+    return latest_activity_month(wh.connect()) is not None
+
+
+def run(
+    month: dt.date | None = None,
+    *,
+    force: bool = False,
+    report: Report | None = None,
+    steps: Sequence[Step] = STEPS,
+) -> list[Outcome]:
+    """Run the refresh for `month` (None: each step's default); each step is skipped when its
+    last completed run had the same month and inputs, unless `force`. Returns what each did
+    (and `report`s a line for each as it goes)."""
+    patient_level = month is not None or _activity_in_warehouse()
+    done: dict[str, str] = {}
+    outcomes: list[Outcome] = []
+    started = time.monotonic()
+
+    def say(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if report is not None:
+            report(f"  {outcome.title}: {outcome.text} ({time.monotonic() - started:.1f}s)")
+
+    for step in ordered(steps):
+        if step.activity and not patient_level:
+            text = "skipped (no admitted patient care activity in the warehouse)"
+            say(Outcome(step.name, step.title, None, "no activity", text, 0.0))
+            continue
+        scope = step.scope(month)
+        upstream = {name: done[name] for name in step.after if name in done}
+        inputs = inputs_of(step, scope, upstream)
+        done[step.name] = inputs.digest
+        last = last_completed(step.name)
+        if (
+            not force
+            and last is not None
+            and last.month == scope
+            and last.inputs == inputs.digest
+            and last.completed_at is not None
+        ):
+            when = timezone.localtime(last.completed_at)
+            text = f"unchanged since {when:%Y-%m-%d %H:%M:%S}, skipped"
+            say(Outcome(step.name, step.title, scope, "unchanged", text, 0.0))
+            continue
+        began = time.monotonic()
+        text = step.describe(_execute(step, inputs, forced=force))
+        say(Outcome(step.name, step.title, scope, "ran", text, time.monotonic() - began))
+        _pause_point(step.name)
+    return outcomes
+
+
+def _execute(step: Step, inputs: Inputs, *, forced: bool = False) -> Any:
+    """Run `step` over `inputs.month`, recording its start and its completion."""
+    record = StepRun.objects.create(
+        step=step.name,
+        month=inputs.month,
+        inputs=inputs.digest,
+        datasets=inputs.datasets,
+        upstream=inputs.upstream,
+        forced=forced,
+        started_at=timezone.now(),
+    )
+    result = step.run(inputs.month)
+    record.completed_at = timezone.now()
+    record.result = step.describe(result)
+    record.save(update_fields=["completed_at", "result"])
+    return result
+
+
+def run_step(name: str, month: dt.date | None = None) -> Any:
+    """Run one step now, recorded as the pipeline records it, taking the steps it comes after
+    as their last completed runs left them; returns the step's result. `pbc demo` builds with
+    this (its own step order puts a step's upstream steps first)."""
+    step = BY_NAME[name]
+    upstream = {}
+    for before in step.after:
+        last = last_completed(before)
+        if last is not None:
+            upstream[before] = last.inputs
+    return _execute(step, inputs_of(step, step.scope(month), upstream))
