@@ -15,6 +15,7 @@ from pbc.imports.actions import may_download_quarantine, may_see_run, run_import
 from pbc.imports.models import ImportRun
 from pbc.orgs import audit
 from pbc.orgs.roles import Permission
+from pbc.refresh.queries import stale_steps
 from pbc.warehouse.datasets import DATASETS
 from pbc.warehouse.layouts import describe
 from pbc.web.rules import requires
@@ -78,6 +79,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 for value, text in form.fields["layout"].choices
             ],
             "runs": visible_runs(request.user).select_related("user")[:100],
+            "stale_steps": stale_steps(),
             "breadcrumbs": [{"text": "Home", "href": reverse("home")}],
         },
         status=400 if form.errors else 200,
@@ -95,6 +97,7 @@ def import_run(request: HttpRequest, run: int) -> HttpResponse:
         {
             "title": f"Import of {record.source_name}",
             "run": record,
+            "stale_steps": stale_steps(),
             "breadcrumbs": [
                 {"text": "Home", "href": reverse("home")},
                 {"text": "Imports", "href": reverse("imports")},

@@ -62,7 +62,8 @@ RULES: dict[str, Rule] = {
         Rule(
             "invalid_nhs_number",
             ("apc", "op", "ae"),
-            "nhs_number missing, or not ten digits passing modulus 11.",
+            "nhs_number missing, or not ten digits passing modulus 11 (not applicable to a row "
+            "that identifies its patient by a pseudonymised id instead: HES / SUS extracts).",
         ),
         Rule(
             "follow_up_without_first",
@@ -156,11 +157,22 @@ def valid_nhs(series: pd.Series) -> np.ndarray:
     return ok
 
 
+VALID_NHS = "_nhs_ok"
+
+
+def _valid(df: pd.DataFrame) -> np.ndarray:
+    """`valid_nhs` of the frame's NHS numbers, read from its `VALID_NHS` column when `truth`
+    worked it out already (once per table instead of once per rule)."""
+    if VALID_NHS in df.columns:
+        return np.asarray(df[VALID_NHS].to_numpy(), dtype=bool)
+    return valid_nhs(df["nhs_number"])
+
+
 # --- the rule definitions, as plain pandas (the truth oracle) ---------------------------------
 
 
 def find_duplicate_spell(apc: pd.DataFrame) -> set[str]:
-    a = apc[valid_nhs(apc["nhs_number"])].sort_values(
+    a = apc[_valid(apc)].sort_values(
         ["nhs_number", "admission_date", "discharge_date", "spell_id"], kind="stable"
     )
     same = a["nhs_number"].to_numpy()
@@ -174,7 +186,7 @@ def find_duplicate_spell(apc: pd.DataFrame) -> set[str]:
 
 def find_duplicate_first_attendance(op: pd.DataFrame) -> set[str]:
     f = op[
-        valid_nhs(op["nhs_number"])
+        _valid(op)
         & op["first_attendance"].isin(["1", "3"]).to_numpy()
         & op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
     ].sort_values("attendance_id")
@@ -188,9 +200,7 @@ def find_not_registered(
     df: pd.DataFrame, dataset: str, patients: pd.DataFrame, practices: pd.DataFrame
 ) -> set[str]:
     date_col = _DATE_COL[dataset]
-    rows = df[valid_nhs(df["nhs_number"])][
-        [_ID_COL[dataset], "nhs_number", date_col, "commissioner_code"]
-    ]
+    rows = df[_valid(df)][[_ID_COL[dataset], "nhs_number", date_col, "commissioner_code"]]
     reg = patients[
         ["nhs_number", "gp_practice_code", "registration_start_date", "registration_end_date"]
     ].merge(practices[["gp_practice_code", "pct_code"]], on="gp_practice_code")
@@ -206,13 +216,11 @@ def find_not_registered(
 
 
 def find_invalid_nhs(df: pd.DataFrame, dataset: str) -> set[str]:
-    return set(df[_ID_COL[dataset]][~valid_nhs(df["nhs_number"])])
+    return set(df[_ID_COL[dataset]][~_valid(df)])
 
 
 def find_follow_up_without_first(op: pd.DataFrame) -> set[str]:
-    v = op[
-        valid_nhs(op["nhs_number"]) & op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
-    ]
+    v = op[_valid(op) & op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()]
     firsts = (
         v[v["first_attendance"].isin(["1", "3"])]
         .groupby(["nhs_number", "treatment_function_code"])["attendance_date"]
@@ -285,7 +293,7 @@ def find_c2c_without_gp_approval(op: pd.DataFrame) -> set[str]:
 
 
 def find_emergency_readmission(apc: pd.DataFrame) -> set[str]:
-    a = apc[valid_nhs(apc["nhs_number"])].sort_values(
+    a = apc[_valid(apc)].sort_values(
         ["nhs_number", "discharge_date", "admission_date", "spell_id"], kind="stable"
     )
     # previous spell = latest discharge on or before this admission (other spells)
@@ -359,7 +367,10 @@ def truth(
     injected: dict[tuple[str, str], set[str]],
 ) -> pd.DataFrame:
     """The truth file: (rule_id, dataset, row_id, origin) for every row a rule flags."""
-    apc, op, ae = tables["apc"], tables["op"], tables["ae"]
+    apc, op, ae = (
+        tables[name].assign(**{VALID_NHS: valid_nhs(tables[name]["nhs_number"])})
+        for name in ("apc", "op", "ae")
+    )
     found: dict[tuple[str, str], set[str]] = {
         ("duplicate_spell", "apc"): find_duplicate_spell(apc),
         ("duplicate_first_attendance", "op"): find_duplicate_first_attendance(op),

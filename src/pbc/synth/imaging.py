@@ -57,8 +57,15 @@ DIRECT_ACCESS_DAYS = (7, 42)
 GP_REFERRAL = "03"
 
 
-def _clean(df: pd.DataFrame) -> pd.DataFrame:
-    return df[~df["_new"].to_numpy() & df["_rule"].isna().to_numpy()]
+# The columns `_rows` copies from a parent row.
+_ROW_COLUMNS = ("person", "nhs_number", "gp_practice_code", "commissioner_code", "provider_code",
+                "sex")  # fmt: skip
+
+
+def _clean(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The rows no fault touched, with only `columns` and those `_rows` copies."""
+    keep = ~df["_new"].to_numpy() & df["_rule"].isna().to_numpy()
+    return df.loc[keep, [*_ROW_COLUMNS, *columns]]
 
 
 def _modality(rng: np.random.Generator, tfc: np.ndarray) -> np.ndarray:
@@ -103,7 +110,9 @@ def imaging_frame(
     """The `imaging` dataset (dates as day numbers, money in pennies, MFF in 1/10,000 units)
     from the final (keyed) apc and op frames."""
     rng = np.random.default_rng([seed, STREAM])
-    o = _clean(op)
+    o = _clean(op, "attendance_id", "attendance_date", "first_attendance",
+               "attended_or_did_not_attend", "procedure_flag", "treatment_function_code",
+               "referral_source")  # fmt: skip
     first = (
         o["first_attendance"].isin(["1", "3"]).to_numpy()
         & o["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
@@ -129,7 +138,7 @@ def imaging_frame(
         _rows(o[direct], direct_day[direct], modality[direct], None, ""),
     ]  # fmt: skip
 
-    a = _clean(apc)
+    a = _clean(apc, "spell_id", "admission_date", "hrg_code", "admission_method")
     hrg = a["hrg_code"].to_numpy().astype(str)
     p_pre = np.array([ELECTIVE_MIX.get(h, (0.0, ""))[0] for h in hrg])
     pre = a["admission_method"].isin(["11", "12", "13"]).to_numpy() & (rng.random(len(a)) < p_pre)

