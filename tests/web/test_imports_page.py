@@ -3,10 +3,13 @@ reasons, whole-file problems are refused with a message and change nothing; all 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 
 from pbc.imports.models import ImportRun
 from pbc.orgs.models import AuditEvent
@@ -17,6 +20,14 @@ HEADER = (
     "commissioner_start_date\n"
 )
 EMPTY_ODS = ",,,,,,,,"
+
+
+@pytest.fixture(autouse=True)
+def own_data_dir(tmp_path: Path) -> Iterator[None]:
+    """Uploads go to a data directory of their own: a practices file loaded into the session's
+    warehouse would replace the demo's practices for every later test."""
+    with override_settings(DATA_DIR=tmp_path / "data"):
+        yield
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pbc.imports.actions import run_import
 from pbc.imports.models import ImportRun
 from pbc.orgs import audit
 from pbc.orgs.roles import Permission
+from pbc.refresh.queries import stale_steps
 from pbc.warehouse.datasets import DATASETS
 from pbc.warehouse.layouts import describe
 from pbc.web.rules import requires
@@ -71,6 +72,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 for value, text in form.fields["layout"].choices
             ],
             "runs": ImportRun.objects.select_related("user")[:100],
+            "stale_steps": stale_steps(),
             "breadcrumbs": [{"text": "Home", "href": reverse("home")}],
         },
         status=400 if form.errors else 200,
@@ -86,6 +88,7 @@ def import_run(request: HttpRequest, run: int) -> HttpResponse:
         {
             "title": f"Import of {record.source_name}",
             "run": record,
+            "stale_steps": stale_steps(),
             "breadcrumbs": [
                 {"text": "Home", "href": reverse("home")},
                 {"text": "Imports", "href": reverse("imports")},

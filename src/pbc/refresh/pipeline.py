@@ -139,11 +139,10 @@ def _indicators_inputs(month: dt.date | None) -> str:
 
 
 def _indicators_news(since: dt.datetime) -> list[str]:
-    from pbc.indicators.models import ManualValue
+    from pbc.indicators.queries import values_entered_since
     from pbc.refresh.queries import when
 
-    entered = ManualValue.objects.filter(entered_at__gt=since).order_by("-entered_at")
-    n, latest = entered.count(), entered.values_list("entered_at", flat=True).first()
+    n, latest = values_entered_since(since)
     if not n or latest is None:
         return []
     if n == 1:

@@ -24,6 +24,7 @@ from pbc.warehouse.layouts import (
     prescribing,
     qof,
     rtt,
+    tariff,
 )
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
 from pbc.warehouse.layouts.readers import checksum_and_encoding, file_format, previews
@@ -48,7 +49,7 @@ register(*prescribing.LAYOUTS)
 register(*list_sizes.LAYOUTS)
 register(*practices.LAYOUTS)
 register(*qof.LAYOUTS, *rtt.LAYOUTS, *ae.LAYOUTS)
-register(*hes.LAYOUTS, *invoices.LAYOUTS)
+register(*hes.LAYOUTS, *invoices.LAYOUTS, *tariff.LAYOUTS)
 
 
 def layouts_for(dataset: str) -> tuple[Layout, ...]:
