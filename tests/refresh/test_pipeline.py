@@ -254,6 +254,15 @@ def test_pages_say_when_their_figures_are_older_than_the_warehouse(
                 )
         return found
 
+    def refresh_needed() -> str:
+        """The imports page's note of the steps a refresh would recompute."""
+        client.force_login(users.get(username="analyst"))
+        html = client.get(reverse("imports")).content.decode()
+        if 'id="refresh-needed"' not in html:
+            return ""
+        text = html.split('id="refresh-needed"')[1].split("<p>")[1].split("</p>")[0]
+        return " ".join(text.replace("<code>", "").replace("</code>", "").split())
+
     pipeline.run(JAN)
     assert notes() == ["", "", ""]
     # Practices are read by every step: each page's figures are now older than the warehouse.
@@ -262,8 +271,14 @@ def test_pages_say_when_their_figures_are_older_than_the_warehouse(
         assert "These figures were computed on " in note
         assert "before the import of practices.csv into practices on " in note
         assert "run pbc refresh" in note
+    assert refresh_needed() == (
+        "Computed before the latest changes to their inputs: validation findings, costing and "
+        "statements, indicators. Run pbc refresh: it recomputes only the steps whose inputs "
+        "changed."
+    )
     pipeline.run(JAN)
     assert notes() == ["", "", ""]
+    assert refresh_needed() == ""
     # A value entered by hand is an input of the indicators: their pages say so.
     from pbc.indicators import definitions
     from pbc.indicators.models import ManualValue

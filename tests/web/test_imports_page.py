@@ -3,10 +3,13 @@ reasons, whole-file problems are refused with a message and change nothing; all 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 
 from pbc.imports.models import ImportRun
 from pbc.orgs.models import AuditEvent
@@ -17,6 +20,14 @@ HEADER = (
     "commissioner_start_date\n"
 )
 EMPTY_ODS = ",,,,,,,,"
+
+
+@pytest.fixture(autouse=True)
+def own_data_dir(tmp_path: Path) -> Iterator[None]:
+    """Uploads go to a data directory of their own: a practices file loaded into the session's
+    warehouse would replace the demo's practices for every later test."""
+    with override_settings(DATA_DIR=tmp_path / "data"):
+        yield
 
 
 @pytest.fixture
@@ -55,6 +66,19 @@ def test_upload_loads_good_rows_and_quarantines_bad_ones(analyst: Client) -> Non
     text = b"".join(quarantine.streaming_content).decode()
     assert "gp_practice_code" in text and "3" in text  # the source row number of the bad row
     assert AuditEvent.objects.filter(action="view_patient_rows", object_type="ImportRun").exists()
+
+    # The other PCT's analyst does not see this import, nor its quarantined rows (audited).
+    other = Client()
+    other.force_login(get_user_model().objects.get(username="enh-analyst"))
+    assert f'href="/imports/{run.pk}/"' not in other.get("/imports/").content.decode()
+    assert other.get(f"/imports/{run.pk}/").status_code == 403
+    assert other.get(f"/imports/{run.pk}/quarantine.csv").status_code == 403
+    assert (
+        AuditEvent.objects.filter(
+            action="denied", username="enh-analyst", object_type="ImportRun", object_id=str(run.pk)
+        ).count()
+        == 2
+    )
 
 
 @pytest.mark.django_db

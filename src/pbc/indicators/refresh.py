@@ -79,7 +79,7 @@ def app_inputs(month: dt.date | None) -> str:
     services-fed indicators) and the practices, localities and PCTs they are counted for."""
     from pbc.orgs.models import Locality, Pct, Practice
     from pbc.refresh.inputs import digest, table
-    from pbc.services.models import Claim, EnhancedService, ServiceSpecification, SignUp
+    from pbc.services.queries import feed_inputs
 
     manual = ManualValue.objects.order_by("pk").values_list(
         "indicator_id", "level", "org_code", "month", "numerator", "denominator"
@@ -90,10 +90,7 @@ def app_inputs(month: dt.date | None) -> str:
         table(Pct, "code"),
         table(Locality, "slug", "pct__code"),
         table(Practice, "code", "locality__slug"),
-        table(EnhancedService),
-        table(ServiceSpecification),
-        table(SignUp),
-        table(Claim),
+        *feed_inputs(),
     )
 
 

@@ -139,11 +139,10 @@ def _indicators_inputs(month: dt.date | None) -> str:
 
 
 def _indicators_news(since: dt.datetime) -> list[str]:
-    from pbc.indicators.models import ManualValue
+    from pbc.indicators.queries import values_entered_since
     from pbc.refresh.queries import when
 
-    entered = ManualValue.objects.filter(entered_at__gt=since).order_by("-entered_at")
-    n, latest = entered.count(), entered.values_list("entered_at", flat=True).first()
+    n, latest = values_entered_since(since)
     if not n or latest is None:
         return []
     if n == 1:
@@ -170,36 +169,36 @@ def _datasets(module: str) -> tuple[str, ...]:
 def _steps() -> tuple[Step, ...]:
     return (
         Step(
-            "validation",
-            "validation findings",
-            (),
-            _datasets("pbc.validation.refresh"),
-            _same,
-            _validation_inputs,
-            _validation_run,
-            _validation_describe,
+            name="validation",
+            title="validation findings",
+            after=(),
+            datasets=_datasets("pbc.validation.refresh"),
+            scope=_same,
+            app_inputs=_validation_inputs,
+            run=_validation_run,
+            describe=_validation_describe,
         ),
         Step(
-            "finance",
-            "costing and statements",
-            ("validation",),
-            _datasets("pbc.finance.refresh"),
-            _finance_scope,
-            _finance_inputs,
-            _finance_run,
-            _finance_describe,
+            name="finance",
+            title="costing and statements",
+            after=("validation",),  # it credits the findings' agreed recoveries
+            datasets=_datasets("pbc.finance.refresh"),
+            scope=_finance_scope,
+            app_inputs=_finance_inputs,
+            run=_finance_run,
+            describe=_finance_describe,
             news=_finance_news,
         ),
         Step(
-            "indicators",
-            "indicators",
-            (),
-            _datasets("pbc.indicators.refresh"),
-            _same,
-            _indicators_inputs,
-            _indicators_run,
-            _indicators_describe,
-            activity=False,
+            name="indicators",
+            title="indicators",
+            after=(),
+            datasets=_datasets("pbc.indicators.refresh"),
+            scope=_same,
+            app_inputs=_indicators_inputs,
+            run=_indicators_run,
+            describe=_indicators_describe,
+            activity=False,  # aggregate data (QOF, RTT returns, A&E) feeds them too
             news=_indicators_news,
         ),
     )

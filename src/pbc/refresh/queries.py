@@ -85,3 +85,11 @@ def staleness(step: str) -> Staleness | None:
     if not causes:
         return None
     return Staleness(step, declared.title, last.completed_at, tuple(causes))
+
+
+def stale_steps() -> list[Staleness]:
+    """Every step whose figures are older than their inputs, in pipeline order (what the
+    imports pages list after an import: the refresh it calls for)."""
+    from pbc.refresh.pipeline import ordered
+
+    return [s for s in (staleness(step.name) for step in ordered()) if s is not None]

@@ -34,6 +34,15 @@ class ServiceClaims:
     by_status: dict[str, int]
 
 
+def feed_inputs() -> list[list[tuple[object, ...]]]:
+    """Every row the services-fed indicators read: the services, their specifications, the
+    sign-ups and the claims, each in primary key order (a refresh's input digest)."""
+    return [
+        list(model.objects.order_by("pk").values_list())
+        for model in (EnhancedService, ServiceSpecification, SignUp, Claim)
+    ]
+
+
 def specified_years(service_key: str) -> set[str]:
     """The financial years the service has a specification for (its data covers them)."""
     return set(

@@ -62,7 +62,8 @@ RULES: dict[str, Rule] = {
         Rule(
             "invalid_nhs_number",
             ("apc", "op", "ae"),
-            "nhs_number missing, or not ten digits passing modulus 11.",
+            "nhs_number missing, or not ten digits passing modulus 11 (not applicable to a row "
+            "that identifies its patient by a pseudonymised id instead: HES / SUS extracts).",
         ),
         Rule(
             "follow_up_without_first",

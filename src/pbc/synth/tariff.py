@@ -24,6 +24,7 @@ Pricing rule (the one definition every consumer follows; `price_pennies` impleme
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,6 +230,11 @@ def tariff_table(fy_start_years: list[int]) -> pd.DataFrame:
         for code, desc, price in AE_HRGS:
             add("AE", code, None, desc, price)
     df = pd.DataFrame(rows)
+    # 1 April of the year, as days since 1970-01-01 (the generator's date form).
+    epoch = dt.date(1970, 1, 1)
+    df.insert(
+        1, "year_start", [(dt.date(int(fy[:4]), 4, 1) - epoch).days for fy in df["financial_year"]]
+    )
     for c in ("trim_point_days", "short_stay_max_los_days", "short_stay_min_age"):
         df[c] = df[c].astype("Int64")
     for c in ("price", "excess_bed_day_rate"):

@@ -751,11 +751,22 @@ TARIFF = Dataset(
     description="Reference tariff per financial year (synthetic, realistic magnitudes). One row "
     "per financial year x point of delivery x HRG (admitted care, OP procedures, A&E) or x "
     "treatment function (OP first / follow-up). A row with point_of_delivery NELST is the "
-    "short-stay emergency price of that HRG: its presence makes the HRG eligible.",
+    "short-stay emergency price of that HRG: its presence makes the HRG eligible. Partitioned "
+    "by year (year_start) and point of delivery, so importing one sheet of a year's published "
+    "tariff workbook replaces that year's rows of those points of delivery only.",
     reference=True,
     key=("financial_year", "point_of_delivery", "hrg_code", "treatment_function_code"),
+    period_field="year_start",
+    partition_by=("point_of_delivery",),
     fields=(
         _f("financial_year", "string", True, description="'2008/09'."),
+        Field(
+            "year_start",
+            "date",
+            True,
+            starts="financial_year",
+            description="1 April of the financial year (the partition a year's import replaces).",
+        ),
         _f("point_of_delivery", "string", True, codes=POINTS_OF_DELIVERY),
         _f("hrg_code", "string", False, check="hrg_code"),
         _f("treatment_function_code", "string", False, check="treatment_function_code"),

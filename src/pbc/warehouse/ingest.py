@@ -21,8 +21,11 @@ Published layouts (`pbc.warehouse.layouts`): a file whose header is not the data
 recognised as one of the dataset's published layouts (or read in the one `layout` names),
 converted by `layouts.transform` into the dataset's columns with each row's source row number,
 and then typed and checked exactly like a native file. Rows the layout drops (totals, test
-items, split rows summed into their key's first row) are counted in `rows_dropped` by reason;
-rows repeating a key are quarantined, naming the key's first row.
+items, split rows summed into their key's first row) are counted in `rows_dropped` by reason.
+
+Keys (`pbc.warehouse.keys`): in every layout, pbc's own included, a row whose declared key an
+earlier row of the file already had is quarantined, naming the key's fields, their values and
+the row it repeats (the first one loads; rows quarantined for their own faults hold no key).
 
 Scope (`commissioners`): an import on behalf of a PCT names the commissioner codes it may write
 (its own PCT's). For a dataset partitioned by commissioner, a row of any other commissioner

@@ -24,6 +24,7 @@ from pbc.warehouse.layouts import (
     prescribing,
     qof,
     rtt,
+    tariff,
 )
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
 from pbc.warehouse.layouts.readers import checksum_and_encoding, file_format, previews
@@ -48,7 +49,7 @@ register(*prescribing.LAYOUTS)
 register(*list_sizes.LAYOUTS)
 register(*practices.LAYOUTS)
 register(*qof.LAYOUTS, *rtt.LAYOUTS, *ae.LAYOUTS)
-register(*hes.LAYOUTS, *invoices.LAYOUTS)
+register(*hes.LAYOUTS, *invoices.LAYOUTS, *tariff.LAYOUTS)
 
 
 def layouts_for(dataset: str) -> tuple[Layout, ...]:
@@ -70,13 +71,22 @@ class Resolved:
 
 
 def _native_header_matches(path: Path, fmt: str | None, ds: Dataset) -> bool:
-    """Does the file's first row name exactly the dataset's fields (pbc's own layout)?"""
+    """Does the file's first row name exactly the dataset's fields (pbc's own layout)?
+
+    A CSV in pbc's own layout that is not UTF-8 is still pbc's own layout (its header is ASCII):
+    the native reader then refuses it as not UTF-8, rather than detection as an unknown
+    layout."""
     if fmt not in ("csv", "xlsx"):
         return path.suffix.lower() == ".parquet"
-    try:
-        sheets = previews(path, fmt, "utf-8-sig", path.name)
-    except (ImportRefused, UnicodeDecodeError, ValueError, OSError):
-        return False
+    sheets = None
+    for encoding in ("utf-8-sig", "cp1252") if fmt == "csv" else ("utf-8-sig",):
+        try:
+            sheets = previews(path, fmt, encoding, path.name)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (ImportRefused, ValueError, OSError):
+            return False
     if not sheets or not sheets[0].preview:
         return False
     names = [str(v).strip().lower() for v in sheets[0].preview[0][1] if v is not None]

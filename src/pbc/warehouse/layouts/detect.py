@@ -32,6 +32,8 @@ class Match:
     matched: int = 0
     # Columns declared `coalesce`: every present variant's index, in declared order.
     coalesced: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # Per unpivot column: the index of each field it `read`s from another column.
+    wide_reads: tuple[dict[str, int], ...] = ()
     header: tuple[str, ...] = ()  # the header's names as written (empty when headerless)
 
 
@@ -70,6 +72,7 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
                 found = (_index(names, [v]) for v in col.names)
                 coalesced[col.field] = tuple(dict.fromkeys(j for j in found if j is not None))
     wide: list[int] = []
+    reads: list[dict[str, int]] = []
     if layout.unpivot is not None:
         for w in layout.unpivot.columns:
             i = _index(names, w.names)
@@ -77,10 +80,21 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
                 missing.append(w.names[0])
             else:
                 wide.append(i)
+            found_reads: dict[str, int] = {}
+            for name, variants in w.read.items():
+                j = _index(names, variants)
+                if j is None:
+                    missing.append(variants[0])
+                else:
+                    found_reads[name] = j
+            reads.append(found_reads)
     known = {normalise_name(n) for c in layout.columns for n in c.names}
     known |= {normalise_name(n) for n in layout.ignored}
     if layout.unpivot is not None:
         known |= {normalise_name(n) for w in layout.unpivot.columns for n in w.names}
+        known |= {
+            normalise_name(n) for w in layout.unpivot.columns for v in w.read.values() for n in v
+        }
     extra = tuple(n for n in names if n and n not in known)
     if missing:
         return Miss(layout, tuple(missing), extra)
@@ -96,6 +110,7 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
         extra=extra,
         matched=len(positions) + len(wide) + ignored,
         coalesced=coalesced,
+        wide_reads=tuple(reads),
         header=tuple("" if v is None else " ".join(str(v).split()) for v in raw),
     )
 

@@ -136,7 +136,19 @@ def _xlsx_sheets(path: Path, source_name: str) -> list[tuple[str, Iterator[Row]]
 
     def rows(ws: object) -> Iterator[Row]:
         first = getattr(ws, "min_row", 1) or 1
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=first):  # type: ignore[attr-defined]
+        cells = ws.iter_rows(values_only=True)  # type: ignore[attr-defined]
+        number = first - 1
+        while True:
+            try:
+                row = next(cells)
+            except StopIteration:
+                return
+            except Exception as err:  # a damaged sheet fails while its rows are read
+                raise ImportRefused(
+                    source_name,
+                    f"row {number + 1}: not a readable XLSX workbook: the sheet is damaged ({err})",
+                ) from None
+            number += 1
             yield number, [cell_text(c) for c in row]
 
     return [(ws.title, rows(ws)) for ws in wb.worksheets]

@@ -45,6 +45,10 @@ PERIOD = "{period}"
 """A constant that stands for the first day of the `--period` month (a file that does not carry
 its own period: the import refuses it without `--period`)."""
 
+FINANCIAL_YEAR = "{financial_year}"
+"""A constant that stands for the financial year of the `--period` month, as "2008/09" (a
+yearly file such as a tariff workbook that names its year only in its title)."""
+
 
 def normalise_name(name: object) -> str:
     """A header name as compared: trimmed, lower case, spaces and underscores as one space."""
@@ -119,18 +123,26 @@ class Column:
 @dataclass(frozen=True)
 class WideColumn:
     """One column of a wide form: its header names and the fields it stands for
-    (e.g. "Male 0-4" -> sex M, age band 0-4); its cell becomes the `Unpivot.value_field`."""
+    (e.g. "Male 0-4" -> sex M, age band 0-4); its cell becomes the `Unpivot.value_field`.
+    `read`: fields this column's rows read from other columns of the same row (a tariff's
+    elective price row takes the elective trim point; the non-elective row, the non-elective
+    one), each by its header names."""
 
     names: tuple[str, ...]
     fields: Mapping[str, str]
+    read: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Unpivot:
-    """Wide to long: every listed column of a row becomes one row, its cell the value."""
+    """Wide to long: every listed column of a row becomes one row, its cell the value.
+    `no_value`: cells that mean "none here" (blank always; "-", "n/a" in a tariff with no price
+    for that point of delivery): that row is dropped and counted with `no_value_reason`."""
 
     value_field: str
     columns: tuple[WideColumn, ...]
+    no_value: tuple[str, ...] = ()
+    no_value_reason: str = "no value in this column"
 
 
 @dataclass(frozen=True)
@@ -237,7 +249,7 @@ class Layout:
 
     @property
     def needs_period(self) -> bool:
-        return PERIOD in self.constants.values()
+        return PERIOD in self.constants.values() or FINANCIAL_YEAR in self.constants.values()
 
     def fields(self) -> tuple[str, ...]:
         """The pbc fields this layout fills (mapped, constant and unpivoted)."""
@@ -248,5 +260,5 @@ class Layout:
         if self.unpivot is not None:
             names.append(self.unpivot.value_field)
             for w in self.unpivot.columns:
-                names += [f for f in w.fields if f not in names]
+                names += [f for f in (*w.fields, *w.read) if f not in names]
         return tuple(dict.fromkeys(names))

@@ -28,9 +28,17 @@ from pbc.warehouse.coerce import ident, sql_string
 from pbc.warehouse.layouts import spells
 from pbc.warehouse.layouts.detect import Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
-from pbc.warehouse.layouts.spec import PERIOD, Column, Layout
+from pbc.warehouse.layouts.spec import FINANCIAL_YEAR, PERIOD, Column, Layout
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ROW_COLUMN, ImportRefused
+
+
+def financial_year_label(period: str) -> str:
+    """The financial year of month "YYYY-MM", as "2008/09" (April to March)."""
+    year, month = int(period[:4]), int(period[5:7])
+    start = year if month >= 4 else year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
 
 SUMMED = "split row summed into its key's first row (the specification splits a key over rows)"
 NUMBER = "DECIMAL(38, 10)"
@@ -205,7 +213,7 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
     wide_fields = set()
     if layout.unpivot is not None:
         wide_fields = {layout.unpivot.value_field} | {
-            f for w in layout.unpivot.columns for f in w.fields
+            f for w in layout.unpivot.columns for f in (*w.fields, *w.read)
         }
 
     def field_sql(name: str, wide_index: int | None) -> str:
@@ -225,6 +233,9 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
             if value == PERIOD:
                 assert period is not None
                 value = f"{period}-01"
+            if value == FINANCIAL_YEAR:
+                assert period is not None
+                value = financial_year_label(period)
             return sql_string(value)
         if wide_index is not None and layout.unpivot is not None and name in wide_fields:
             w = layout.unpivot.columns[wide_index]
@@ -232,6 +243,12 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
                 return _raw(match.wide_positions[wide_index])
             if name in w.fields:
                 return sql_string(w.fields[name])
+            if name in w.read:
+                read = _raw(match.wide_reads[wide_index][name])
+                if not layout.unpivot.no_value:
+                    return read
+                listed = ", ".join(sql_string(v.upper()) for v in layout.unpivot.no_value)
+                return f"(CASE WHEN list_contains([{listed}], upper({read})) THEN NULL ELSE {read} END)"
         return "CAST(NULL AS VARCHAR)"
 
     drop = _drop_sql(layout, match)
@@ -240,9 +257,17 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
         cols = ", ".join(f"{field_sql(f, None)} AS {ident(f)}" for f in (*ds.names, *internal))
         return f"SELECT {ROW_COLUMN}, 0 AS _col, {drop} AS _drop, {cols} FROM raw"
     parts = []
-    for k in range(len(layout.unpivot.columns)):
+    unpivot = layout.unpivot
+    for k in range(len(unpivot.columns)):
         cols = ", ".join(f"{field_sql(f, k)} AS {ident(f)}" for f in ds.names)
-        parts.append(f"SELECT {ROW_COLUMN}, {k} AS _col, {drop} AS _drop, {cols} FROM raw")
+        row_drop = drop
+        if unpivot.no_value:
+            cell = _raw(match.wide_positions[k])
+            listed = ", ".join(sql_string(v.strip().upper()) for v in unpivot.no_value)
+            empty = f"({cell} IS NULL OR list_contains([{listed}], upper({cell})))"
+            reason = sql_string(unpivot.no_value_reason)
+            row_drop = f"COALESCE({drop}, CASE WHEN {empty} THEN {reason} END)"
+        parts.append(f"SELECT {ROW_COLUMN}, {k} AS _col, {row_drop} AS _drop, {cols} FROM raw")
     return " UNION ALL ".join(parts)
 
 

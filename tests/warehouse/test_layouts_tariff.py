@@ -1,0 +1,167 @@
+"""The PbR tariff workbook in its published form (title rows, a merged group header, a column per
+price, notes columns; 2008/09 in HRG v3.5) loads into `tariff`, one sheet per import replacing
+that year's rows of its points of delivery only, and a spell is priced to the penny against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import ibis
+import pyarrow as pa
+import pytest
+
+from pbc.analytics import costing
+from pbc.warehouse.engine import table
+from pbc.warehouse.ingest import ImportRefused, import_file
+from pbc.warehouse.layouts.tariff import NO_PRICE_REASON
+
+D = Decimal
+APC_HEADER = [
+    "HRG code", "HRG name", "Outpatient procedure tariff (£)",
+    "Combined day case / ordinary elective spell tariff (£)",
+    "Ordinary elective long stay trim point (days)", "Non-elective spell tariff (£)",
+    "Non-elective long stay trim point (days)",
+    "Per day long stay payment (for days exceeding trim point) (£)",
+    "Reduced short stay emergency tariff _applicable?",
+    "% applied in calculation of reduced short stay emergency tariff",
+    "Reduced short stay emergency tariff (£)", "Notes",
+]  # fmt: skip
+APC_ROWS = [
+    ["H80", "Primary Hip Replacement Cemented", "-", 5600, 13, 6200, 26, 210, "No", "-", "-", ""],
+    ["D41", "Unspecified Acute Lower Respiratory Infection", "-", "-", "-", 2100, 14, 210, "Yes", 0.2, 420, "See note 3"],
+    ["F06", "Oesophagus - Diagnostic Procedures", 190, 780, 2, 1100, 5, 180, "No", None, None, None],
+]  # fmt: skip
+OP_HEADER = ["Treatment function code", "Treatment function name", "First attendance tariff (£)",
+             "Follow-up attendance tariff (£)", "Notes"]  # fmt: skip
+OP_ROWS = [["110", "Trauma & Orthopaedics", 160, 85, ""], ["300", "General Medicine", 245, "-", ""]]
+
+
+def workbook(path: Path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "1. APC & OPPROC"
+    ws.append(["Payment by Results 2008-09: national tariff (HRG v3.5)"])
+    ws.append(["Admitted patient care and outpatient procedures"])
+    ws.append([])
+    ws.append([None, None, "Outpatients", "Elective", None, "Non-elective", None, None,
+               "Short stay emergency"])  # fmt: skip
+    ws.merge_cells("D4:E4")
+    ws.merge_cells("F4:H4")
+    ws.merge_cells("I4:K4")
+    ws.append(APC_HEADER)
+    for row in APC_ROWS:
+        ws.append(row)
+    op = wb.create_sheet("2. OP attendances")
+    op.append(["Payment by Results 2008-09: outpatient attendance tariff"])
+    op.append([])
+    op.append(OP_HEADER)
+    for row in OP_ROWS:
+        op.append(row)
+    wb.save(path)
+    return path
+
+
+def stored(data: Path) -> dict[tuple[str, str], tuple[object, ...]]:
+    rel = duckdb.connect().sql(
+        f"SELECT * FROM read_parquet('{data}/warehouse/tariff/**/*.parquet', "
+        "hive_partitioning = false)"
+    )
+    rows = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+    return {
+        (r["point_of_delivery"], r["hrg_code"] or r["treatment_function_code"]): (
+            r["financial_year"],
+            r["price"],
+            r["trim_point_days"],
+            r["excess_bed_day_rate"],
+            r["short_stay_max_los_days"],
+            r["short_stay_min_age"],
+        )
+        for r in rows
+    }
+
+
+FY = "2008/09"
+APC_EXPECTED = {
+    ("DC", "H80"): (FY, D("5600.00"), None, None, None, None),
+    ("EL", "H80"): (FY, D("5600.00"), 13, D("210.00"), None, None),
+    ("NEL", "H80"): (FY, D("6200.00"), 26, D("210.00"), None, None),
+    ("NEL", "D41"): (FY, D("2100.00"), 14, D("210.00"), None, None),
+    ("NELST", "D41"): (FY, D("420.00"), None, None, 1, 19),
+    ("OPPROC", "F06"): (FY, D("190.00"), None, None, None, None),
+    ("DC", "F06"): (FY, D("780.00"), None, None, None, None),
+    ("EL", "F06"): (FY, D("780.00"), 2, D("180.00"), None, None),
+    ("NEL", "F06"): (FY, D("1100.00"), 5, D("180.00"), None, None),
+}
+OP_EXPECTED = {
+    ("OPFA", "110"): (FY, D("160.00"), None, None, None, None),
+    ("OPFUP", "110"): (FY, D("85.00"), None, None, None, None),
+    ("OPFA", "300"): (FY, D("245.00"), None, None, None, None),
+}
+
+
+def test_the_2008_09_workbook_loads_sheet_by_sheet(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "tariff_2008_09.xlsx")
+    data = tmp_path / "data"
+    apc = import_file("tariff", path, data_dir=data, period="2008-04")
+    assert (apc.layout, apc.rows_read, apc.rows_loaded, apc.rows_rejected) == (
+        "pbr_tariff_apc", 15, 9, 0,
+    )  # fmt: skip
+    assert apc.dropped == {NO_PRICE_REASON: 6}
+    assert apc.rows_flagged == 0  # HRG v3.5 codes are valid HRG codes
+    assert stored(data) == APC_EXPECTED
+    # The outpatient sheet, forced by name: it replaces 2008/09's OPFA / OPFUP rows only.
+    op = import_file("tariff", path, data_dir=data, period="2008-04", layout="pbr_tariff_op")
+    assert (op.rows_read, op.rows_loaded, op.dropped) == (4, 3, {NO_PRICE_REASON: 1})
+    assert stored(data) == APC_EXPECTED | OP_EXPECTED
+
+
+def test_the_workbook_needs_its_year(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "tariff.xlsx")
+    with pytest.raises(ImportRefused, match="give --period"):
+        import_file("tariff", path, data_dir=tmp_path / "d")
+    with pytest.raises(ImportRefused, match="not the first month of a financial year"):
+        import_file("tariff", path, data_dir=tmp_path / "d", period="2008-05")
+
+
+def test_a_spell_is_priced_to_the_penny_against_the_workbook(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    import_file("tariff", workbook(tmp_path / "t.xlsx"), data_dir=data, period="2008-04")
+    con = ibis.duckdb.connect()
+    spells = pa.Table.from_pylist(
+        [
+            # elective hip, 19 days: 6 days beyond the trim point of 13
+            {"spell_id": "hip", "provider_code": "RWG", "admission_method": "11",
+             "admission_date": dt.date(2008, 6, 1), "discharge_date": dt.date(2008, 6, 20),
+             "length_of_stay": 19, "age_on_admission": 70, "hrg_code": "H80",
+             "charged_price": D("7602.25")},
+            # an adult's one-day emergency stay: the reduced short stay emergency price
+            {"spell_id": "lrti", "provider_code": "RWG", "admission_method": "21",
+             "admission_date": dt.date(2008, 7, 1), "discharge_date": dt.date(2008, 7, 2),
+             "length_of_stay": 1, "age_on_admission": 45, "hrg_code": "D41",
+             "charged_price": D("465.44")},
+        ]
+    )  # fmt: skip
+    mff = pa.Table.from_pylist(
+        [{"financial_year": FY, "provider_code": "RWG", "market_forces_factor": D("1.1082")}],
+        schema=pa.schema(
+            [("financial_year", pa.string()), ("provider_code", pa.string()),
+             ("market_forces_factor", pa.decimal128(6, 4))]
+        ),
+    )  # fmt: skip
+    priced = con.to_pyarrow(
+        costing.cost_apc(
+            ibis.memtable(spells), table(con, "tariff", data_dir=data), ibis.memtable(mff)
+        )
+    )
+    out = {r["spell_id"]: r for r in priced.to_pylist()}
+    assert out["hip"]["expected_point_of_delivery"] == "EL"
+    assert out["hip"]["expected_price"] == D("7602.25")  # (5600 + 6 x 210) x 1.1082
+    assert out["lrti"]["expected_point_of_delivery"] == "NELST"
+    assert out["lrti"]["expected_price"] == D("465.44")  # 420 x 1.1082
+    assert out["hip"]["price_difference"] == out["lrti"]["price_difference"] == D("0.00")
