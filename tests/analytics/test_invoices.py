@@ -129,3 +129,47 @@ def test_a_line_naming_no_activity_is_unmatched(con: ibis.BaseBackend) -> None:
     apc = activity()
     found = con.to_pyarrow(invoices.unmatched_lines(ibis.memtable(lines()), apc.spell_id))
     assert found.column("activity_id").to_pylist() == ["9999"]
+
+
+def test_statement_spend_is_expected_until_invoiced_then_the_invoice() -> None:
+    """A HES spell loaded without an invoice appears in the spend at its expected cost; adding
+    its invoice line changes the spend by exactly the invoice minus the expected cost."""
+    from pbc.analytics.finance import spend
+    from pbc.warehouse.datasets import DATASETS
+    from pbc.warehouse.engine import stored_schema
+
+    con = ibis.duckdb.connect()
+    schema = stored_schema(DATASETS["apc"])
+    base = {r["spell_id"]: r for r in spells().to_pylist()}["RWG:1001"]
+    row = {**base, "gp_practice_code": "E82001", "commissioner_code": "5P2",
+           "treatment_function_code": "300", "nhs_number": None}  # fmt: skip
+    row["market_forces_factor"] = None
+    row["charged_price"] = None
+    apc = ibis.memtable(
+        pa.table({n: pa.array([row.get(n)], type=schema.field(n).type) for n in schema.names})
+    )
+    practices = ibis.memtable(
+        pd.DataFrame(
+            {"gp_practice_code": ["E82001"], "locality_code": ["dacorum"], "pct_code": ["5P2"]}
+        )
+    )
+    mff = ibis.memtable(
+        pa.Table.from_pylist(
+            [{"financial_year": "2008/09", "provider_code": "RWG", "market_forces_factor": D("1.1082")}],
+            schema=pa.schema([("financial_year", pa.string()), ("provider_code", pa.string()),
+                              ("market_forces_factor", pa.decimal128(6, 4))]),
+        )
+    )  # fmt: skip
+
+    def statement(activity: ibis.Table) -> dict[str, object]:
+        costed = spend.costed_activity("apc", activity, ibis.memtable(tariff()), mff)
+        out = con.to_pyarrow(spend.spend_summary(spend.charged_to_practices(costed, practices)))
+        [only] = out.to_pylist()
+        return only
+
+    expected = statement(apc)
+    assert (expected["charged"], expected["expected_rows"]) == (D("2216.40"), 1)
+    assert (expected["budget_line"], expected["point_of_delivery"]) == ("non_elective", "NEL")
+    invoiced = statement(invoices.with_invoices(apc, ibis.memtable(lines()), "spell_id"))
+    assert (invoiced["charged"], invoiced["expected_rows"]) == (D("2245.67"), 0)
+    assert invoiced["charged"] - expected["charged"] == D("2245.67") - D("2216.40")

@@ -39,6 +39,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from pbc.analytics import invoices
 from pbc.analytics.finance import prescribing as rx
 from pbc.analytics.finance import spend
 from pbc.analytics.finance.contracts import block_charges, block_monthly_values
@@ -70,9 +71,11 @@ from pbc.validation.finance import agreed_recoveries
 from pbc.warehouse import engine as wh
 
 ACTIVITY = ("apc", "op", "ae", "imaging")
+INVOICED = ("apc", "op", "ae")  # activity whose charges may come from providers' invoice lines
 # Every warehouse dataset the refresh reads (the recoveries read apc too).
 DATASETS = (
     *ACTIVITY,
+    "invoice_lines",
     "tariff",
     "market_forces_factors",
     "local_prices",
@@ -80,6 +83,16 @@ DATASETS = (
     "list_sizes",
     "prescribing",
 )
+
+
+def _with_invoices(con: Any, name: str) -> Any:
+    """An activity dataset with its charges from the providers' invoice lines where any name
+    its rows (`pbc.analytics.invoices.with_invoices`); rows without keep their own (or none:
+    then the statement counts their expected cost)."""
+    table = wh.table(con, name)
+    if name not in INVOICED:
+        return table
+    return invoices.with_invoices(table, wh.table(con, "invoice_lines"), spend.ROW_ID[name])
 
 
 def latest_activity_month(con: Any) -> dt.date | None:
@@ -158,6 +171,11 @@ class FactBuilder:
         self.practices = {p.code: p for p in Practice.objects.select_related("locality__pct")}
         self.providers = {p.code: p for p in Provider.objects.all()}
         self.facts: list[dict[str, Any]] = []
+        self.years: dict[dt.date, str] = {}  # month -> financial year, worked out once each
+
+    def _year(self, month: dt.date) -> str:
+        self.years[month] = financial_year_of(month)
+        return self.years[month]
 
     def add(self, practice: str, month: dt.date, line: str, source: str, charged: Decimal,
             provider: Provider | None = None, **kw: Any) -> None:  # fmt: skip
@@ -167,7 +185,7 @@ class FactBuilder:
         self.facts.append(
             {
                 "practice_id": p.pk,
-                "financial_year": financial_year_of(month),
+                "financial_year": self.years.get(month) or self._year(month),
                 "month": month,
                 "line": line,
                 "source": source,
@@ -205,7 +223,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
 
     # Invoiced activity, costed.
     summary = spend.activity_summary(
-        {name: wh.table(con, name) for name in ACTIVITY},
+        {name: _with_invoices(con, name) for name in ACTIVITY},
         wh.table(con, "tariff"),
         wh.table(con, "market_forces_factors"),
         wh.table(con, "practices"),

@@ -18,6 +18,11 @@ treatment function 812 (diagnostic imaging).
 
 `spend_summary` is what statements are built from: activity count, charged £ and £ at tariff by
 practice × provider × budget line × charged point of delivery × treatment function × month.
+"Charged" is what the provider invoiced where the row has its invoice (its own charged fields,
+or its invoice lines matched by `pbc.analytics.invoices.with_invoices`), else the row's expected
+cost at tariff (activity from an extract not yet invoiced: expected spend, by the point of
+delivery and HRG the rules give it); `expected_rows` counts those rows, so a statement can say
+which months are invoiced and which expected.
 Only rows the practice's own PCT was invoiced for (`commissioner_code` = the practice's
 `pct_code`) are charged to a practice: a row billed to another PCT is not our money. Rows whose
 practice code is not a known practice cannot be charged to a budget and are left out (the
@@ -98,6 +103,11 @@ def costed_activity(
         """A column of the activity rows, or null where the rows do not carry it."""
         return c[name].cast(type_) if name in c.columns else ibis.null(type_)
 
+    # Activity with no invoice line (an extract loaded alone) counts at its expected cost, by
+    # the point of delivery and HRG the rules give it (docs/data.md "Activity and invoice").
+    invoiced = c.charged_price.notnull()
+    pod = ibis.coalesce(c.charged_point_of_delivery, c.expected_point_of_delivery)
+    charged_pence = costing.to_pence(c.charged_price)
     return c.select(
         dataset=ibis.literal(dataset),
         row_id=c[ROW_ID[dataset]],
@@ -107,15 +117,17 @@ def costed_activity(
         commissioner_code=c.commissioner_code,
         activity_date=c[DATE_FIELD[dataset]],
         month=c[DATE_FIELD[dataset]].truncate("M"),
-        budget_line=_line(c.charged_point_of_delivery),
-        point_of_delivery=c.charged_point_of_delivery,
+        budget_line=_line(pod),
+        point_of_delivery=pod,
         treatment_function_code=tf,
-        hrg_code=c.charged_hrg_code,
+        hrg_code=ibis.ifelse(invoiced, c.charged_hrg_code, c.hrg_code),
         activity=counts,
         charged_price=c.charged_price.cast(MONEY),
         expected_price=c.expected_price,
-        charged_pence=costing.to_pence(c.charged_price),
+        charged_pence=charged_pence,
         expected_pence=c.expected_pence,
+        invoiced=invoiced,
+        spend_pence=ibis.ifelse(invoiced, charged_pence, c.expected_pence),
         expected_point_of_delivery=c.expected_point_of_delivery,
         tariff_found=c.tariff_found,
         price_difference=c.price_difference,
@@ -189,9 +201,10 @@ def spend_summary(charged: ir.Table) -> ir.Table:
     summed = charged.group_by(["locality_code", "pct_code", *SUMMARY_KEYS]).aggregate(
         rows=charged.count(),
         activity=charged.activity.sum(),
-        charged_p=charged.charged_pence.sum(),
+        charged_p=charged.spend_pence.sum(),
         at_tariff_p=charged.expected_pence.fill_null(0).sum(),
         unpriced=(~charged.tariff_found).cast("int64").sum(),
+        expected_rows=(~charged.invoiced).cast("int64").sum(),
     )
     return summed.select(
         "locality_code",
@@ -202,6 +215,7 @@ def spend_summary(charged: ir.Table) -> ir.Table:
         charged=costing.from_pence(summed.charged_p),
         at_tariff=costing.from_pence(summed.at_tariff_p),
         unpriced=summed.unpriced,
+        expected_rows=summed.expected_rows,
     )
 
 
