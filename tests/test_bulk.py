@@ -78,3 +78,19 @@ def test_risk_scores_inserted_as_rows_equal_bulk_create() -> None:
 def test_a_misnamed_field_is_refused() -> None:
     with pytest.raises(ValueError, match="practice"):
         insert_rows(SpendFact, [{"practice": 1}])
+
+
+def test_timestamps_repeated_changed_and_missing_are_stored_as_given() -> None:
+    """A run of rows stamped with one `now` object is converted once; a different or missing
+    timestamp after it is converted afresh."""
+    now = dt.datetime(2009, 1, 1, 12, 30, tzinfo=dt.UTC)
+    later = dt.datetime(2009, 2, 1, 8, 0, tzinfo=dt.UTC)
+    stamps = [(now, now), (now, None), (later, now), (now, later), (later, None)]
+    rows = [
+        {"trained_at": trained, "scored_at": scored, "kind": f"bulk-{i}", "train_year": "2006/07",
+         "evaluation_year": "2007/08", "path": "-"}
+        for i, (trained, scored) in enumerate(stamps)
+    ]  # fmt: skip
+    assert insert_rows(RiskModel, rows) == len(rows)
+    got = RiskModel.objects.filter(kind__startswith="bulk-").order_by("kind")
+    assert [(m.trained_at, m.scored_at) for m in got] == stamps

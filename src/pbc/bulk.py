@@ -37,7 +37,21 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any]
         return lambda value: value
     if type(field) is models.DateField:
         return connection.ops.adapt_datefield_value  # type: ignore[no-any-return]
+    if isinstance(field, models.DateTimeField):
+        return _repeats_once(lambda value: field.get_db_prep_save(value, connection))
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _repeats_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert`, worked out once for a run of the same object (rows stamped with one `now`)."""
+    last: list[Any] = [object(), None]
+
+    def once(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return once
 
 
 def _default(field: models.Field[Any, Any]) -> Callable[[], Any]:

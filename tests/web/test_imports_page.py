@@ -67,6 +67,19 @@ def test_upload_loads_good_rows_and_quarantines_bad_ones(analyst: Client) -> Non
     assert "gp_practice_code" in text and "3" in text  # the source row number of the bad row
     assert AuditEvent.objects.filter(action="view_patient_rows", object_type="ImportRun").exists()
 
+    # The other PCT's analyst does not see this import, nor its quarantined rows (audited).
+    other = Client()
+    other.force_login(get_user_model().objects.get(username="enh-analyst"))
+    assert f'href="/imports/{run.pk}/"' not in other.get("/imports/").content.decode()
+    assert other.get(f"/imports/{run.pk}/").status_code == 403
+    assert other.get(f"/imports/{run.pk}/quarantine.csv").status_code == 403
+    assert (
+        AuditEvent.objects.filter(
+            action="denied", username="enh-analyst", object_type="ImportRun", object_id=str(run.pk)
+        ).count()
+        == 2
+    )
+
 
 @pytest.mark.django_db
 def test_whole_file_problem_is_refused_and_recorded(analyst: Client) -> None:

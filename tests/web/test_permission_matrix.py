@@ -104,30 +104,37 @@ def expected_allowed(user: str, permission: str, kwarg: str | None, value: str |
     return kwarg == "provider" and value == spec.organisation
 
 
-def _import_run() -> list[str]:
+def _import_runs() -> list[str]:
+    """One import record with a quarantine file for each PCT, made by its analyst; PCT_OF says
+    whose it is."""
     from django.conf import settings
 
     from pbc.imports.models import ImportRun
 
-    quarantine = Path(settings.DATA_DIR) / "matrix-quarantine.csv"
-    quarantine.write_text("source_row,field,value,reason\n2,gp_practice_code,,missing\n")
-    run = ImportRun.objects.create(
-        dataset="practices",
-        source_name="matrix.csv",
-        started_at=timezone.now(),
-        finished_at=timezone.now(),
-        status="loaded",
-        rows_read=2,
-        rows_loaded=1,
-        rows_rejected=1,
-        quarantine_path=str(quarantine),
-    )
-    return [str(run.pk)]
+    values = []
+    for username, pct in (("analyst", "5P3"), ("enh-analyst", "5P2")):
+        quarantine = Path(settings.DATA_DIR) / f"matrix-quarantine-{pct}.csv"
+        quarantine.write_text("source_row,field,value,reason\n2,gp_practice_code,,missing\n")
+        run = ImportRun.objects.create(
+            dataset="practices",
+            source_name="matrix.csv",
+            user=get_user_model().objects.get(username=username),
+            started_at=timezone.now(),
+            finished_at=timezone.now(),
+            status="loaded",
+            rows_read=2,
+            rows_loaded=1,
+            rows_rejected=1,
+            quarantine_path=str(quarantine),
+        )
+        PCT_OF[str(run.pk)] = pct
+        values.append(str(run.pk))
+    return values
 
 
-# URL keywords that name an object with no organisation of its own: the rule is the permission
-# alone. Each makes one sample object in the test database.
-UNSCOPED_SAMPLES: dict[str, Callable[[], list[str]]] = {"run": _import_run}
+# URL keywords that name an object made for the test (import records): each makes its sample
+# objects in the test database and records their PCT in PCT_OF.
+MADE_SAMPLES: dict[str, Callable[[], list[str]]] = {"run": _import_runs}
 
 
 # URL keywords that are not objects (a month): one fixed value, filled in before the scope.
@@ -143,15 +150,13 @@ def urls_for(route: Route) -> list[tuple[str, str | None, str | None]]:
     if not names:
         return [("/" + route.pattern, None, None)]
     kwarg = names[0]
-    if kwarg in UNSCOPED_SAMPLES:
-        return [
-            ("/" + re.sub(r"<(?:\w+:)?\w+>", value, route.pattern), None, None)
-            for value in UNSCOPED_SAMPLES[kwarg]()
-        ]
-    assert kwarg in SAMPLES, f"{route.pattern}: add sample values for <{kwarg}> to SAMPLES"
+    if kwarg in MADE_SAMPLES:
+        values = MADE_SAMPLES[kwarg]()
+    else:
+        assert kwarg in SAMPLES, f"{route.pattern}: add sample values for <{kwarg}> to SAMPLES"
+        values = SAMPLES[kwarg]
     return [
-        ("/" + re.sub(r"<(?:\w+:)?\w+>", value, route.pattern), kwarg, value)
-        for value in SAMPLES[kwarg]
+        ("/" + re.sub(r"<(?:\w+:)?\w+>", value, route.pattern), kwarg, value) for value in values
     ]
 
 

@@ -171,6 +171,11 @@ class FactBuilder:
         self.practices = {p.code: p for p in Practice.objects.select_related("locality__pct")}
         self.providers = {p.code: p for p in Provider.objects.all()}
         self.facts: list[dict[str, Any]] = []
+        self.years: dict[dt.date, str] = {}  # month -> financial year, worked out once each
+
+    def _year(self, month: dt.date) -> str:
+        self.years[month] = financial_year_of(month)
+        return self.years[month]
 
     def add(self, practice: str, month: dt.date, line: str, source: str, charged: Decimal,
             provider: Provider | None = None, **kw: Any) -> None:  # fmt: skip
@@ -180,7 +185,7 @@ class FactBuilder:
         self.facts.append(
             {
                 "practice_id": p.pk,
-                "financial_year": financial_year_of(month),
+                "financial_year": self.years.get(month) or self._year(month),
                 "month": month,
                 "line": line,
                 "source": source,

@@ -33,10 +33,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from pbc.imports.models import ImportRun
 from pbc.orgs import audit
 from pbc.orgs.access import memberships
+from pbc.orgs.models import Membership
 from pbc.orgs.roles import Permission, Role
 from pbc.warehouse import store
 from pbc.warehouse.ingest import (
@@ -120,6 +122,34 @@ def import_scope(user: Any, pct: str | None = None) -> frozenset[str] | None:
     if pct:
         codes &= {pct}
     return frozenset(codes)
+
+
+def may_see_run(user: Any, run: ImportRun) -> bool:
+    """An import's record is shown to a user who imports for one of the PCTs the import was
+    made for: a signed-in importer's PCTs, or every PCT for the system's own (CLI, demo)."""
+    if run.user_id is None:
+        return True
+    return bool(import_scope(run.user) & (import_scope(user) or frozenset()))
+
+
+def may_download_quarantine(user: Any, run: ImportRun) -> bool:
+    """Quarantined rows may hold NHS numbers of the commissioners the import was made for: only
+    a user who imports for every one of them downloads them. A system import (CLI, demo) may
+    hold any commissioner's rows, so its quarantine is read where the operator ran it."""
+    if run.user_id is None:
+        return False
+    owner = import_scope(run.user)
+    return bool(owner) and owner <= (import_scope(user) or frozenset())
+
+
+def visible_runs(user: Any) -> QuerySet[ImportRun]:
+    """The import records `user` may see (`may_see_run`), newest first."""
+    codes = import_scope(user) or frozenset()
+    importers = Membership.objects.filter(
+        pct__code__in=codes,
+        role__in=[r.value for r in Role if Permission.IMPORT_DATA in r.permissions],
+    ).values("user_id")
+    return ImportRun.objects.filter(Q(user__isnull=True) | Q(user_id__in=importers))
 
 
 def run_import(

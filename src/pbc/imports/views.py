@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from pbc.imports.actions import run_import
+from pbc.imports.actions import may_download_quarantine, may_see_run, run_import, visible_runs
 from pbc.imports.models import ImportRun
 from pbc.orgs import audit
 from pbc.orgs.roles import Permission
@@ -42,6 +44,11 @@ class UploadForm(forms.Form):
     )
 
 
+def _deny(request: HttpRequest, record: ImportRun, what: str) -> NoReturn:
+    audit.record(request.user, "denied", record, detail=what, path=request.get_full_path())
+    raise PermissionDenied(f"You cannot see this page: {what}.")
+
+
 @requires(Permission.IMPORT_DATA)
 def imports(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -71,7 +78,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 {"value": value, "text": text, "selected": value == (form["layout"].value() or "")}
                 for value, text in form.fields["layout"].choices
             ],
-            "runs": ImportRun.objects.select_related("user")[:100],
+            "runs": visible_runs(request.user).select_related("user")[:100],
             "stale_steps": stale_steps(),
             "breadcrumbs": [{"text": "Home", "href": reverse("home")}],
         },
@@ -82,6 +89,8 @@ def imports(request: HttpRequest) -> HttpResponse:
 @requires(Permission.IMPORT_DATA)
 def import_run(request: HttpRequest, run: int) -> HttpResponse:
     record = get_object_or_404(ImportRun, pk=run)
+    if not may_see_run(request.user, record):
+        _deny(request, record, "an import made for another PCT")
     return render(
         request,
         "imports/import_run.jinja",
@@ -101,6 +110,8 @@ def import_run(request: HttpRequest, run: int) -> HttpResponse:
 def quarantine(request: HttpRequest, run: int) -> HttpResponse:
     """The quarantined rows of one import (they may hold NHS numbers: the view is audited)."""
     record = get_object_or_404(ImportRun, pk=run)
+    if not may_download_quarantine(request.user, record):
+        _deny(request, record, "quarantined rows of other commissioners")
     path = Path(record.quarantine_path) if record.quarantine_path else None
     if path is None or not path.is_file():
         raise Http404("This import quarantined no rows.")

@@ -13,6 +13,7 @@ All functions are pure and take ``confidence`` as a fraction (0.95, 0.998).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -44,7 +45,19 @@ class RateInterval(Interval):
 def z_score(confidence: float) -> float:
     """Two-sided standard normal quantile: ``z = Φ⁻¹(c + (1 − c)/2)``."""
     check_confidence(confidence)
-    return float(norm.ppf(confidence + (1 - confidence) / 2))
+    return _normal_quantile(confidence + (1 - confidence) / 2)
+
+
+# SciPy's quantile functions cost tens of microseconds a call, and an indicator refresh asks for
+# the same few (a handful of confidence levels, small whole counts) hundreds of thousands of times.
+@functools.lru_cache(maxsize=256)
+def _normal_quantile(p: float) -> float:
+    return float(norm.ppf(p))
+
+
+@functools.lru_cache(maxsize=4096)
+def _chi2_quantile(p: float, degrees_of_freedom: float) -> float:
+    return float(chi2.ppf(p, degrees_of_freedom))
 
 
 def check_confidence(confidence: float) -> None:
@@ -98,8 +111,8 @@ def exact_limits(x: float, confidence: float = 0.95) -> tuple[float, float]:
         raise ValueError("the observed count must be zero or more")
     check_confidence(confidence)
     alpha = 1 - confidence
-    lower = 0.0 if x == 0 else float(chi2.ppf(alpha / 2, 2 * x)) / 2
-    upper = float(chi2.ppf(1 - alpha / 2, 2 * x + 2)) / 2
+    lower = 0.0 if x == 0 else _chi2_quantile(alpha / 2, 2 * x) / 2
+    upper = _chi2_quantile(1 - alpha / 2, 2 * x + 2) / 2
     return lower, upper
 
 

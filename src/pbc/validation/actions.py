@@ -301,7 +301,10 @@ def store_findings(
     pcts = {p.code: p for p in Pct.objects.all()}
     keys = [f"{r['rule_id']}:{r['dataset']}:{r['row_id']}" for r in records]
     existing: dict[str, Finding] = {}
-    for start in range(0, len(keys), 5000):
+    # Into an empty table (a new database, the demo's first build) every finding is new and
+    # none can have gone: the look-ups below are skipped.
+    any_stored = Finding.objects.exists()
+    for start in range(0, len(keys) if any_stored else 0, 5000):
         chunk = keys[start : start + 5000]
         existing.update({f.key: f for f in Finding.objects.filter(key__in=chunk)})
     new: list[dict[str, Any]] = []
@@ -355,7 +358,8 @@ def store_findings(
     if month is not None:
         scope = scope.filter(month=month)
     produced = set(keys)
-    gone_ids = [pk for pk, key in scope.values_list("pk", "key") if key not in produced]
+    stored = scope.values_list("pk", "key") if any_stored else []
+    gone_ids = [pk for pk, key in stored if key not in produced]
     n_gone = 0
     for start in range(0, len(gone_ids), 5000):
         n_gone += Finding.objects.filter(pk__in=gone_ids[start : start + 5000]).update(

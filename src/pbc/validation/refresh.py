@@ -41,8 +41,9 @@ def findings_records(month: str | dt.date | None = None) -> list[dict[str, Any]]
     first = parse_month(month) if month else None
     con = _connect()
     inputs = v.warehouse_inputs(con, cache=True)
-    frame = con.execute(v.find(inputs, month=first))
-    records: list[dict[str, Any]] = frame.to_dict("records")
+    # Through Arrow: its rows come out as plain values (Decimal, date, str, None) in C, where a
+    # data frame converted each money value and date one by one in Python.
+    records: list[dict[str, Any]] = con.to_pyarrow(v.find(inputs, month=first)).to_pylist()
     for r in records:
         for column in ("month", "activity_date"):
             value = r[column]

@@ -379,4 +379,7 @@ def main_factors(
         rows = chosen.any(axis=1)
         if rows.any():
             texts[chosen] = _describe(group, x[rows])
-    return [list(row[keep]) for row, keep in zip(texts, counts, strict=True)]
+    return [
+        [text for text, kept in zip(row, keep, strict=True) if kept]
+        for row, keep in zip(texts.tolist(), counts.tolist(), strict=True)
+    ]
