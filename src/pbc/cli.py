@@ -352,9 +352,13 @@ def refresh(
         raise typer.Exit(2) from None
     setup_django()
     migrate()
-    from pbc.refresh.pipeline import run
+    from pbc.refresh.pipeline import RefreshBusy, run
 
-    run(first, force=force, report=typer.echo)
+    try:
+        run(first, force=force, report=typer.echo)
+    except RefreshBusy as busy:
+        typer.echo(f"pbc refresh: {busy}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -2,7 +2,8 @@
 
 In a scratch site (its own data directory and app database): a refresh for January 2009, then an
 import of market forces factors (read by the validation rules and by costing), then a refresh
-that blocks once its first step (validation) is recorded (`PBC_REFRESH_PAUSE`) and is killed.
+that blocks once its first step (validation) is recorded (`PBC_REFRESH_PAUSE`) and is killed
+(while it blocks, another refresh is refused).
 The statements are then older than their inputs, and say so; the next refresh skips the
 findings (done) and completes the statements; the indicators (which do not read the factors)
 are skipped both times."""
@@ -64,6 +65,13 @@ def test_a_refresh_killed_between_steps_is_visible_and_the_next_one_completes_it
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         wait_for_line(child, f"{pipeline.PAUSE_MESSAGE}validation")
+        # While it runs, another refresh is refused (nothing recorded twice at once).
+        busy = site.pbc("refresh", "--month", "2009-01", check=False)
+        assert busy.returncode == 1 and busy.stdout == ""
+        assert busy.stderr == (
+            "pbc refresh: another pbc refresh is running in this data directory: "
+            "wait for it to finish\n"
+        )
         kill(child)
 
         after_kill = notes(site)

@@ -54,9 +54,10 @@ def test_findings_come_before_statements_in_the_declared_order() -> None:
 
 
 def test_each_step_declares_the_warehouse_datasets_it_reads() -> None:
-    from pbc.analytics.validation import INPUT_DATASETS
+    from pbc.analytics.validation import WAREHOUSE_DATASETS
 
-    assert set(pipeline.BY_NAME["validation"].datasets) == set(INPUT_DATASETS)
+    # The rules' inputs and the providers' invoice lines they read the charges from.
+    assert set(pipeline.BY_NAME["validation"].datasets) == set(WAREHOUSE_DATASETS)
     assert {"apc", "market_forces_factors", "prescribing", "list_sizes"} <= set(
         pipeline.BY_NAME["finance"].datasets
     )

@@ -28,13 +28,16 @@ to stderr once that step's completion is recorded, and blocks until it is killed
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +47,7 @@ from pbc.refresh.inputs import digest
 from pbc.refresh.models import StepRun
 from pbc.warehouse import state
 
+LOCK = "refresh.lock"  # in the data directory: held by the refresh that is running
 PAUSE_ENV = "PBC_REFRESH_PAUSE"
 PAUSE_MESSAGE = "pbc-refresh-paused:"
 
@@ -286,6 +290,29 @@ def _activity_in_warehouse() -> bool:
     return latest_activity_month(wh.connect()) is not None
 
 
+class RefreshBusy(Exception):
+    """Another refresh is running in this data directory."""
+
+
+@contextlib.contextmanager
+def one_at_a_time() -> Iterator[None]:
+    """Hold the data directory's refresh lock, or raise `RefreshBusy` at once: two refreshes
+    at the same time would each record steps the other may be recomputing."""
+    path = Path(settings.DATA_DIR) / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RefreshBusy(
+                "another pbc refresh is running in this data directory: wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run(
     month: dt.date | None = None,
     *,
@@ -295,7 +322,15 @@ def run(
 ) -> list[Outcome]:
     """Run the refresh for `month` (None: each step's default); each step is skipped when its
     last completed run had the same month and inputs, unless `force`. Returns what each did
-    (and `report`s a line for each as it goes)."""
+    (and `report`s a line for each as it goes). Raises `RefreshBusy` while another refresh
+    runs in the same data directory."""
+    with one_at_a_time():
+        return _run(month, force=force, report=report, steps=steps)
+
+
+def _run(
+    month: dt.date | None, *, force: bool, report: Report | None, steps: Sequence[Step]
+) -> list[Outcome]:
     patient_level = month is not None or _activity_in_warehouse()
     done: dict[str, str] = {}
     outcomes: list[Outcome] = []
@@ -362,4 +397,5 @@ def run_step(name: str, month: dt.date | None = None) -> Any:
         last = last_completed(before)
         if last is not None:
             upstream[before] = last.inputs
-    return _execute(step, inputs_of(step, step.scope(month), upstream))
+    with one_at_a_time():
+        return _execute(step, inputs_of(step, step.scope(month), upstream))

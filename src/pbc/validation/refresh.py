@@ -52,7 +52,7 @@ def findings_records(month: str | dt.date | None = None) -> list[dict[str, Any]]
 
 
 # Every warehouse dataset the rules read.
-DATASETS = v.INPUT_DATASETS
+DATASETS = v.WAREHOUSE_DATASETS
 
 
 def app_inputs(month: dt.date | None) -> str:

@@ -16,7 +16,12 @@ from pbc.analytics.validation.common import (
     with_nhs_check,
 )
 from pbc.analytics.validation.rules import RULES, Rule
-from pbc.analytics.validation.run import INPUT_DATASETS, find, warehouse_inputs
+from pbc.analytics.validation.run import (
+    INPUT_DATASETS,
+    WAREHOUSE_DATASETS,
+    find,
+    warehouse_inputs,
+)
 from pbc.analytics.validation.scoring import RuleScore, score, table_text
 from pbc.analytics.validation.settings import (
     DEFAULT_SETTINGS,
@@ -29,6 +34,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "FINDING_SCHEMA",
     "INPUT_DATASETS",
+    "WAREHOUSE_DATASETS",
     "READMISSION_NON_PAYMENT_START",
     "RULES",
     "Inputs",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
+from pbc.analytics.invoices import with_invoices
 from pbc.analytics.validation.common import FINDING_SCHEMA, ID_COLUMN, Inputs, with_nhs_check
 from pbc.analytics.validation.rules import RULES
 from pbc.analytics.validation.settings import DEFAULT_SETTINGS, ValidationSettings
@@ -33,6 +34,11 @@ INPUT_DATASETS = (
     "market_forces_factors",
     "follow_up_caps",
 )
+# The providers' invoice lines: read into the activity's charged fields (`with_invoices`), so
+# the charging rules judge an extract's activity by its invoice where it has one.
+INVOICE_LINES = "invoice_lines"
+WAREHOUSE_DATASETS = (*INPUT_DATASETS, INVOICE_LINES)
+"""Every warehouse dataset `warehouse_inputs` reads."""
 
 
 def find(
@@ -72,6 +78,9 @@ def warehouse_inputs(
     from pbc.warehouse.engine import table
 
     tables = {name: table(con, name, data_dir=data_dir) for name in INPUT_DATASETS}
+    lines = table(con, INVOICE_LINES, data_dir=data_dir)
+    for name in ("apc", "op", "ae"):
+        tables[name] = with_invoices(tables[name], lines, ID_COLUMN[name])
     if cache:
         tables = {
             name: (with_nhs_check(t) if name in ID_COLUMN else t).cache()
