@@ -209,16 +209,18 @@ def _load_population(scale: str, report: Callable[[str], None]) -> None:
 # `pbc refresh` (`pbc.refresh.pipeline`), run and recorded as it runs them, in its order
 # (findings before statements). Each is skipped when it completed before in this
 # database with the same inputs: the scale, the warehouse's state and every earlier step's
-# inputs (`pbc.demo.steps`). `pbc demo --rebuild` runs them all.
+# inputs (`pbc.demo.steps`). `pbc demo --rebuild` runs them all. The estimates are seconds at
+# full scale on 2 cores, measured on a shared machine (about the processor time each used;
+# the imports wait on the disk as well).
 STEPS: tuple[steps.Step, ...] = (
     steps.Step("plans", _load_plans, {"full": 2, "test": 2}),
-    steps.Step("enhanced services", _load_services, {"full": 4, "test": 3}),
-    steps.Step("synthetic data", None, {"full": 55, "test": 5}, always=True),
-    steps.Step("warehouse imports", None, {"full": 30, "test": 5}, always=True),
-    steps.Step("validation", _refresh_validation, {"full": 40, "test": 5}),
-    steps.Step("finance", _load_finance, {"full": 30, "test": 10}),
-    steps.Step("indicators", _refresh_indicators, {"full": 16, "test": 8}),
-    steps.Step("risk scores", _load_population, {"full": 45, "test": 5}),
+    steps.Step("enhanced services", _load_services, {"full": 3, "test": 3}),
+    steps.Step("synthetic data", None, {"full": 37, "test": 5}, always=True),
+    steps.Step("warehouse imports", None, {"full": 25, "test": 5}, always=True),
+    steps.Step("validation", _refresh_validation, {"full": 16, "test": 5}),
+    steps.Step("finance", _load_finance, {"full": 12, "test": 10}),
+    steps.Step("indicators", _refresh_indicators, {"full": 14, "test": 8}),
+    steps.Step("risk scores", _load_population, {"full": 24, "test": 5}),
 )
 
 
