@@ -44,11 +44,13 @@ install-test: install
 	@$(MAKE) --no-print-directory $(VENV)/.test-installed
 
 # One process builds the demo when it is missing (progress line per step) and then serves.
+# Python may cache compiled modules in .venv even where the environment says not to: without
+# the cache every start compiles Django, pandas and Ibis again (about 4 s of CPU).
 run: install
-	$(BIN)/pbc serve --port $(PORT) --demo
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pbc serve --port $(PORT) --demo
 
 demo: install
-	$(BIN)/pbc demo
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pbc demo
 
 # Fonts for PDF reports (WeasyPrint never fetches fonts from the internet).
 fonts:

@@ -113,8 +113,9 @@ def serve(
     """Run the web app (waitress)."""
     setup_django()
     if with_demo:
-        _build_demo("full", if_missing=True, rebuild=False)
-    migrate()
+        _build_demo("full", if_missing=True, rebuild=False)  # migrates first
+    else:
+        migrate()
     from waitress import serve as waitress_serve
 
     from pbc.config.wsgi import application

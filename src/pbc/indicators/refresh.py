@@ -32,6 +32,7 @@ from pbc.analytics.indicators import compute as cp
 from pbc.analytics.indicators import expressions as ex
 from pbc.analytics.indicators import prescribing as rx
 from pbc.analytics.indicators import rtt as rtt_analytics
+from pbc.bulk import insert_rows
 from pbc.indicators import definitions as defs
 from pbc.indicators.models import IndicatorValue, ManualValue, WatchPathway
 from pbc.orgs import audit
@@ -291,6 +292,16 @@ def value_from_manual(definition: defs.Definition, m: ManualValue) -> IndicatorV
     )
 
 
+def _value_rows(values: Iterable[IndicatorValue]) -> Iterable[dict[str, Any]]:
+    """Unsaved values as `insert_rows` rows (`updated_at` left to its default: now)."""
+    names = [
+        f.attname
+        for f in IndicatorValue._meta.concrete_fields
+        if not f.primary_key and f.attname != "updated_at"
+    ]
+    return ({name: getattr(value, name) for name in names} for value in values)
+
+
 def refresh(
     month: str | dt.date | None = None,
     *,
@@ -341,7 +352,7 @@ def refresh(
         ]
     with transaction.atomic():
         IndicatorValue.objects.filter(indicator_id__in=computed_ids, month__in=every_month).delete()
-        IndicatorValue.objects.bulk_create(new, batch_size=2000)
+        insert_rows(IndicatorValue, _value_rows(new))
         IndicatorValue.objects.filter(
             indicator_id__in=[d.id for d in fed],
             month__in=quarters,
