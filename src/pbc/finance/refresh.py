@@ -173,9 +173,12 @@ class FactBuilder:
         self.facts: list[dict[str, Any]] = []
         self.years: dict[dt.date, str] = {}  # month -> financial year, worked out once each
 
-    def _year(self, month: dt.date) -> str:
-        self.years[month] = financial_year_of(month)
-        return self.years[month]
+    def year_of(self, month: dt.date) -> str:
+        """`financial_year_of(month)`, worked out once per month."""
+        year = self.years.get(month)
+        if year is None:
+            year = self.years[month] = financial_year_of(month)
+        return year
 
     def add(self, practice: str, month: dt.date, line: str, source: str, charged: Decimal,
             provider: Provider | None = None, **kw: Any) -> None:  # fmt: skip
@@ -185,7 +188,7 @@ class FactBuilder:
         self.facts.append(
             {
                 "practice_id": p.pk,
-                "financial_year": self.years.get(month) or self._year(month),
+                "financial_year": self.year_of(month),
                 "month": month,
                 "line": line,
                 "source": source,
@@ -235,7 +238,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     for r in con.to_pyarrow(summary).to_pylist():
         month_ = _date(r["month"])
         rows_costed += int(r["rows"])
-        block = blocks.get((r["pct_code"], financial_year_of(month_), r["provider_code"]))
+        block = blocks.get((r["pct_code"], builder.year_of(month_), r["provider_code"]))
         if block is None and r["budget_line"] not in BudgetLine.__members__.values():
             continue
         builder.add(
@@ -309,7 +312,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
         changes.append(
             {
                 "practice_id": p.pk,
-                "financial_year": financial_year_of(m),
+                "financial_year": builder.year_of(m),
                 "month": m,
                 "cost": r["cost_now"],
                 "cost_last_year": r["cost_base"],
