@@ -28,7 +28,9 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("PBC_") and key != "DATABASE_URL"
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser fixture while a browser is open in
+        # this worker; a deployment never sets it (check --deploy says so).
+        if not key.startswith("PBC_") and key not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
         {

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pbc.periods import financial_year_of, parse_month
 from pbc.uploads import UploadLimits
 from pbc.warehouse.coerce import ident, sql_string
 from pbc.warehouse.layouts import spells
@@ -31,14 +32,6 @@ from pbc.warehouse.layouts.readers import Ragged, text_batches
 from pbc.warehouse.layouts.spec import FINANCIAL_YEAR, PERIOD, Column, Layout
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ROW_COLUMN, ImportRefused
-
-
-def financial_year_label(period: str) -> str:
-    """The financial year of month "YYYY-MM", as "2008/09" (April to March)."""
-    year, month = int(period[:4]), int(period[5:7])
-    start = year if month >= 4 else year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
 
 SUMMED = "split row summed into its key's first row (the specification splits a key over rows)"
 NUMBER = "DECIMAL(38, 10)"
@@ -235,7 +228,7 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
                 value = f"{period}-01"
             if value == FINANCIAL_YEAR:
                 assert period is not None
-                value = financial_year_label(period)
+                value = financial_year_of(parse_month(period))
             return sql_string(value)
         if wide_index is not None and layout.unpivot is not None and name in wide_fields:
             w = layout.unpivot.columns[wide_index]
