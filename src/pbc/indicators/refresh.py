@@ -292,6 +292,10 @@ def value_from_manual(definition: defs.Definition, m: ManualValue) -> IndicatorV
     )
 
 
+def _has_organisation(code: Any) -> bool:
+    return isinstance(code, str) and code != ""
+
+
 def _value_rows(values: Iterable[IndicatorValue]) -> Iterable[dict[str, Any]]:
     """Unsaved values as `insert_rows` rows (`updated_at` left to its default: now)."""
     names = [
@@ -329,6 +333,9 @@ def refresh(
             continue
         computed_ids.append(definition.id)
         new += compute_definition(definition, ctx, con, units, aggregate_ctx)
+    # A practice with no locality (or PCT) in the warehouse's practice file gives a group with
+    # no organisation at that level: nothing to attribute it to, so it is not stored.
+    new = [v for v in new if _has_organisation(v.org_code)]
     every_month = sorted(set(months) | set(aggregate))
     fed = [d for d in chosen if d.services_feed]
     quarters = sorted({quarter_of(m) for m in months})

@@ -74,11 +74,14 @@ def imports_since(
     """The imports, among the datasets `names`, whose live partitions were committed after
     `since` (an aware datetime), oldest first."""
     found: dict[tuple[str, str, dt.datetime], int] = {}
+    # Manifests keep commit times to the second: a commit in the same second as `since`
+    # counts as after it (callers ask only about datasets whose contents did change).
+    since = since.replace(microsecond=0)
     for name in sorted(set(names)):
         manifest = store.read_manifest(store.dataset_dir(name, data_dir), name)
         for entry in manifest.partitions.values():
             at = _parse(entry.imported_at)
-            if at is not None and at > since:
+            if at is not None and at >= since:
                 key = (name, entry.source_name, at)
                 found[key] = found.get(key, 0) + 1
     return sorted(
