@@ -31,9 +31,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import os
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,7 +42,7 @@ from django.utils import timezone
 
 from pbc.refresh.inputs import digest
 from pbc.refresh.models import StepRun
-from pbc.warehouse import state
+from pbc.warehouse import state, store
 
 LOCK = "refresh.lock"  # in the data directory: held by the refresh that is running
 PAUSE_ENV = "PBC_REFRESH_PAUSE"
@@ -264,15 +261,6 @@ def inputs_of(step: Step, month: dt.date | None, upstream: dict[str, str]) -> In
     )
 
 
-def _pause_point(step: str) -> None:
-    if os.environ.get(PAUSE_ENV) != step:
-        return
-    sys.stderr.write(f"{PAUSE_MESSAGE}{step}\n")
-    sys.stderr.flush()
-    while True:  # pragma: no cover - only ever left by a signal that ends the process
-        signal.pause()
-
-
 @dataclass(frozen=True)
 class Outcome:
     step: str
@@ -365,7 +353,7 @@ def _run(
         began = time.monotonic()
         text = step.describe(_execute(step, inputs, forced=force))
         say(Outcome(step.name, step.title, scope, "ran", text, time.monotonic() - began))
-        _pause_point(step.name)
+        store.pause_if_asked(PAUSE_ENV, PAUSE_MESSAGE, step.name)
     return outcomes
 
 

@@ -164,9 +164,15 @@ def pause_point(step: str) -> None:
     """Block here, forever, when `$PBC_IMPORT_PAUSE` names this step (tests kill the process)."""
     if step not in PAUSE_STEPS:
         raise ValueError(f"unknown pause step {step!r}")
-    if os.environ.get(PAUSE_ENV) != step:
+    pause_if_asked(PAUSE_ENV, PAUSE_MESSAGE, step)
+
+
+def pause_if_asked(env: str, message: str, step: str) -> None:
+    """When the environment variable `env` names `step`: write `message` + step to stderr and
+    block until a signal ends the process (how the kill tests stop a process at a known step)."""
+    if os.environ.get(env) != step:
         return
-    sys.stderr.write(f"{PAUSE_MESSAGE}{step}\n")
+    sys.stderr.write(f"{message}{step}\n")
     sys.stderr.flush()
     while True:  # pragma: no cover - only ever left by a signal that ends the process
         signal.pause()
