@@ -73,9 +73,10 @@ def _iso(days: pd.Series) -> pa.Array:
 
 
 def _text(values: object) -> pa.Array:
-    """A column as text, missing values (None, NaN, NA, "") empty."""
-    s = pd.Series(values)
-    arr = pa.array(s.astype(object).where(s.notna(), None).tolist(), from_pandas=True)
+    """A column as text, missing values (None, NaN, NA) empty."""
+    arr = pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     if arr.type != pa.string():
         arr = arr.cast(pa.string())
     return arr
