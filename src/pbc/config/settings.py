@@ -169,13 +169,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Passwords: at least 12 characters, not like the username or name, not on Django's list of
-# 20,000 common passwords (shipped with Django: no network lookup), not all digits.
+# Passwords: at least 12 characters and at most 128 (64 and more are allowed), not like the
+# username or name, not on Django's list of 20,000 common passwords (shipped with Django: no
+# network lookup), not all digits.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    {"NAME": "pbc.signin.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

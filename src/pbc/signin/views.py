@@ -1,4 +1,5 @@
-"""The sign-in pages of pbc.signin: the second factor (verify, enrol) and the lockout answer."""
+"""The sign-in pages of pbc.signin: the second factor (verify, enrol), the lockout answer, and the
+user's own account (changing their password)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 import django_otp
 import segno
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -18,6 +21,7 @@ from django_otp.util import random_hex
 
 from pbc.orgs import audit
 from pbc.signin import second_factor
+from pbc.signin.passwords import ChangePasswordForm
 from pbc.web.rules import signed_in
 
 ENROL_KEY = "pbc_enrol_key"  # the proposed authenticator key, kept in the session until confirmed
@@ -109,4 +113,35 @@ def locked_out(
         "signin/locked_out.jinja",
         {"title": "Too many failed sign-in attempts", "minutes": minutes},
         status=429,
+    )
+
+
+@signed_in
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own account: their password and sessions."""
+    return render(request, "signin/account.jinja", {"title": "Your account"})
+
+
+@signed_in
+def change_password(request: HttpRequest) -> HttpResponse:
+    """Change one's own password with the current one (ASVS 2.1.5, 2.1.6).
+
+    On success this session stays signed in (Django's `update_session_auth_hash`) and every
+    other session of the user ends: each holds a hash of the old password, which no longer
+    matches, so Django signs it out at its next request.
+    """
+    form = ChangePasswordForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        audit.record(user, "password_changed", path=request.path, detail="other sessions ended")
+        messages.success(
+            request, "Your password has been changed. Any other session you had has ended."
+        )
+        return redirect("account")
+    return render(
+        request,
+        "signin/change_password.jinja",
+        {"title": "Change your password", "form": form},
+        status=200,
     )
