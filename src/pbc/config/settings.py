@@ -86,7 +86,6 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "pbc.orgs",
     "pbc.signin",
     "pbc.web",

@@ -97,7 +97,12 @@ def enrol(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "signin/recovery_codes.jinja",
-                {"title": "Your recovery codes", "codes": codes, "next": context["next"]},
+                {
+                    "title": "Your recovery codes",
+                    "codes": codes,
+                    "next": context["next"],
+                    "enrolled_now": True,
+                },
             )
         context["error"] = "The code is not right. Enter the six digits your app shows now."
     return render(request, "signin/enrol.jinja", context)
@@ -120,6 +125,30 @@ def locked_out(
 def account(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own account: their password and sessions."""
     return render(request, "signin/account.jinja", {"title": "Your account"})
+
+
+@signed_in
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Replace one's recovery codes with ten new ones, shown once (the old ones stop working).
+
+    Needs an authenticator and a session that has given the second factor."""
+    user = request.user
+    enrolled = second_factor.is_enrolled(user)
+    if request.method == "POST" and enrolled:
+        if not second_factor.is_verified(user):
+            return redirect(f"{reverse('verify')}?{urlencode({'next': request.path})}")
+        codes = second_factor.new_recovery_codes(user)
+        audit.record(user, "recovery_codes_replaced", path=request.path)
+        return render(
+            request,
+            "signin/recovery_codes.jinja",
+            {"title": "Your new recovery codes", "codes": codes, "next": reverse("account")},
+        )
+    return render(
+        request,
+        "signin/new_recovery_codes.jinja",
+        {"title": "Make new recovery codes", "enrolled": enrolled},
+    )
 
 
 @signed_in
