@@ -2,8 +2,8 @@
 money at stake is, and the function that finds the rows.
 
 Ids are `pbc.warehouse.datasets.FAULT_RULE_IDS`, whose exact definitions (the generator's truth
-oracle) are `pbc.synth.faults.RULES`, and the invoice reconciliation rules (`invoice_rules`),
-which the generator does not inject. When each rule is in force is a dated setting
+oracle) are `pbc.synth.faults.RULES`, and the invoice reconciliation and HRG version rules
+(`invoice_rules`, `hrg_rules`), which the generator does not inject. When each rule is in force is a dated setting
 (`settings.ValidationSettings.in_force`), not part of the rule.
 """
 
@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 from pbc.analytics.validation import (
     charging_rules,
     contract_rules,
+    hrg_rules,
     invoice_rules,
     patient_rules,
 )
@@ -178,6 +179,16 @@ RULES: dict[str, Rule] = {
             ("apc", "op", "ae"),
             "nothing (not charged)",
             invoice_rules.activity_not_invoiced,
+        ),
+        Rule(
+            "hrg_version_for_year",
+            "HRG of the wrong version for its year",
+            "An HRG v3.5 code in a year priced by HRG4 (2009/10 on), or an HRG4 code in a year "
+            "priced by HRG v3.5 (2008/09 and before): the row cannot be priced from its year's "
+            "tariff and must be re-grouped.",
+            ("apc", "op", "ae"),
+            "the whole charge where the charged HRG is of the wrong version",
+            hrg_rules.hrg_version_for_year,
         ),
     )
 }
