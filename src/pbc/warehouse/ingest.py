@@ -28,6 +28,9 @@ earlier row of the file already had is quarantined, naming the key's fields, the
 the row it repeats (the first one loads; rows quarantined for their own faults hold no key).
 The file is staged without the row-by-row check first; one DuckDB query over the staged rows
 then says whether any key repeats, and only then is the file staged again with the check.
+Across imports: where the key does not name the partition (`keys.key_fixes_partition`), a key
+already stored in a partition the import keeps refuses the whole file, naming its first row
+(`_stored_repeats`; the file is staged again to find the rows); nothing changes.
 
 Scope (`commissioners`): an import on behalf of a PCT names the commissioner codes it may write
 (its own PCT's). For a dataset partitioned by commissioner, a row of any other commissioner
@@ -136,6 +139,8 @@ class _Staged:
     # Good rows of a commissioner outside the import's scope: (source row, value), first few.
     out_of_scope: list[tuple[int, str]] = field(default_factory=list)
     rows_out_of_scope: int = 0
+    # Good rows whose key a stored row (of a partition the import keeps) already has.
+    stored_repeats: list[keys.Repeat] = field(default_factory=list)
 
     def files(self) -> list[Path]:
         return [path for files in self.partitions.values() for path, _ in files]
@@ -367,10 +372,13 @@ def import_file(
                 # Keys: staged without the row-by-row check, then one DuckDB query over the
                 # staged rows; only a file that does repeat a key is staged again with the
                 # check that quarantines each repeat (`pbc.warehouse.keys`).
-                staged = stage(check_keys=False)
-                if not staged.rows_out_of_scope and keys.staged_repeats(con, ds, staged.files()):
+                staged = stage(check_keys=False, stored=None)
+                stored = _stored_repeats(con, ds, folder, staged, scope)
+                if not staged.rows_out_of_scope and (
+                    stored.num_rows or keys.staged_repeats(con, ds, staged.files())
+                ):
                     shutil.rmtree(staging / "data", ignore_errors=True)
-                    staged = stage(check_keys=True)
+                    staged = stage(check_keys=True, stored=stored)
             finally:
                 con.close()
             dropped = dict(converted.dropped) if converted is not None else {}
@@ -379,6 +387,8 @@ def import_file(
                 raise ImportRefused(name, "no data rows")
             if staged.rows_out_of_scope:
                 raise ImportRefused(name, _out_of_scope_message(staged, scope))
+            if staged.stored_repeats:
+                raise ImportRefused(name, _stored_repeats_message(ds, folder, staged, stored))
             if scope is not None:
                 _refuse_unowned_partitions(folder, ds.name, staged, name)
             store.pause_point("staged")
@@ -483,6 +493,7 @@ def _stage_file(
     scope: frozenset[str] | None,
     limits: UploadLimits | None,
     check_keys: bool,
+    stored: pa.Table | None,
 ) -> _Staged:
     """Read the file and stage its rows (see `_stage`); with `check_keys`, rows repeating a key
     of the file are quarantined one by one (`keys.RepeatedKeys`). May be called again: it reads
@@ -508,6 +519,7 @@ def _stage_file(
             bounds=_Bounds(name, limits, count_rows=False),
             layout=source.published.layout.name,
             check_keys=check_keys,
+            stored=stored,
         )
     reader: pa.RecordBatchReader | None = None
     log = SlowReadLog()
@@ -528,6 +540,7 @@ def _stage_file(
                 scope=scope,
                 bounds=_Bounds(name, limits),
                 check_keys=check_keys,
+                stored=stored,
             )
         except _SlowPathNeeded:
             shutil.rmtree(staging / "data", ignore_errors=True)
@@ -554,6 +567,7 @@ def _stage_file(
             scope=scope,
             bounds=_Bounds(name, limits),
             check_keys=check_keys,
+            stored=stored,
         )
     try:
         return _stage(
@@ -571,9 +585,54 @@ def _stage_file(
             scope=scope,
             bounds=_Bounds(name, limits),
             check_keys=check_keys,
+            stored=stored,
         )
     except _SlowPathNeeded as err:
         raise ImportRefused(name, f"could not read the Parquet file ({err})") from None
+
+
+def _stored_repeats(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    folder: Path,
+    staged: _Staged,
+    scope: frozenset[str] | None,
+) -> pa.Table:
+    """The staged keys already held by a stored row that the import would keep: a stored row
+    of a partition the import does not replace (`keys.stored_repeats`). None can be when the
+    key names the partition (`keys.key_fixes_partition`), and then nothing is read."""
+    files: list[Path] = []
+    if not keys.key_fixes_partition(ds) and not staged.rows_out_of_scope:
+        committed = store.read_manifest(folder, ds.name).partitions
+        replaced = store.replaced_partitions(committed, list(staged.partitions), scope)
+        kept = sorted(set(committed) - set(replaced))
+        files = [folder / f for name in kept for f in committed[name].files]
+    return keys.stored_repeats(con, ds, staged.files(), files)
+
+
+STORED_REPEATS_SHOWN = 5
+
+
+def _stored_repeats_message(ds: Dataset, folder: Path, staged: _Staged, stored: pa.Table) -> str:
+    first = staged.stored_repeats[0]
+    where = {str(folder / f): (name, entry.source_name) for name, entry in
+             store.read_manifest(folder, ds.name).partitions.items() for f in entry.files}  # fmt: skip
+    texts = [
+        " | ".join("" if v is None else str(v) for v in values)
+        for values in zip(*(stored.column(k).to_pylist() for k in ds.key), strict=True)
+    ]
+    stored_file = dict(zip(texts, stored.column("stored_file").to_pylist(), strict=True))
+    partition, source = where.get(stored_file.get(first.value, ""), ("?", "?"))
+    rows = ", ".join(str(r.row) for r in staged.stored_repeats[:STORED_REPEATS_SHOWN])
+    more = ", ..." if len(staged.stored_repeats) > STORED_REPEATS_SHOWN else ""
+    return (
+        f"row {first.row}, field(s) {', '.join(ds.key)}: key {first.value} is already stored "
+        f"in partition {partition or '(whole dataset)'} (from {source or 'an earlier import'}), "
+        f"which this import does not replace: dataset {ds.name} has one row per key. "
+        f"{len(staged.stored_repeats)} row(s) of this file repeat a stored key (rows {rows}"
+        f"{more}); import the stored row's partition again without the key first, or both in "
+        "one file. Nothing was changed."
+    )
 
 
 def _out_of_scope_message(staged: _Staged, scope: frozenset[str] | None) -> str:
@@ -623,6 +682,7 @@ def _stage_reader(
     scope: frozenset[str] | None = None,
     bounds: _Bounds | None = None,
     check_keys: bool = True,
+    stored: pa.Table | None = None,
 ) -> _Staged:
     """Stage text batches produced in Python (slow CSV path, XLSX), then their ragged rows."""
     con.register("pbc_source", reader)
@@ -643,6 +703,7 @@ def _stage_reader(
             scope=scope,
             bounds=bounds,
             check_keys=check_keys,
+            stored=stored,
         )
     except LimitExceeded:
         raise
@@ -664,9 +725,11 @@ def _quarantine_repeats(
     first: int,
     writer: exports.CsvWriter,
     layout: str,
+    stored_repeats: list[keys.Repeat],
 ) -> pa.Array:
-    """Quarantine the rows of `batch` (not already bad) repeating a key of the file; return the
-    mask of the rows not to load (bad or repeating)."""
+    """Quarantine the rows of `batch` (not already bad) repeating a key of the file, and add
+    those repeating a stored key (`RepeatedKeys.seed`) to `stored_repeats`; return the mask of
+    the rows not to load (bad or repeating)."""
     if nbad:
         good_at = pc.indices_nonzero(pc.invert(pc.fill_null(bad_mask, False)))
         good = batch.take(good_at)
@@ -683,7 +746,10 @@ def _quarantine_repeats(
     what = ", ".join(repeated.key)
     at = []
     for r in found:
-        writer.writerow((r.row, what, r.value, keys.reason(repeated.ds, r.first_row, layout)))
+        if r.first_row == keys.STORED_ROW:
+            stored_repeats.append(r)
+        else:
+            writer.writerow((r.row, what, r.value, keys.reason(repeated.ds, r.first_row, layout)))
         at.append(r.index if good_at is None else good_at[r.index].as_py())
     mask = np.zeros(batch.num_rows, dtype=bool)
     mask[at] = True
@@ -778,9 +844,11 @@ def _stage(
     prerejected: list[tuple[int, str, str, str]] | None = None,
     layout: str = "pbc",
     check_keys: bool = True,
+    stored: pa.Table | None = None,
 ) -> _Staged:
     """Run the typing query over `source_sql`; write good rows to staging, bad ones (and, with
-    `check_keys`, rows repeating a key of the file: `keys.RepeatedKeys`) to quarantine."""
+    `check_keys`, rows repeating a key of the file: `keys.RepeatedKeys`) to quarantine. Rows
+    repeating a key of `stored` (stored rows the import keeps) go to `stored_repeats`."""
     query = coerce.build_query(
         ds, source_sql, period=period, has_row_column=has_row, python_checks=python_checks
     )
@@ -806,6 +874,8 @@ def _stage(
     schema = pa.schema([result.schema.field(c) for c in keep])
     flag_cols = [coerce.flag_name(f) for f in coerce.flag_fields(ds)]
     repeated = RepeatedKeys(ds)
+    if check_keys and stored is not None:
+        repeated.seed(stored)
 
     def good_batches() -> Iterator[pa.RecordBatch]:
         offset = 0
@@ -832,7 +902,15 @@ def _stage(
                     staged.rows_rejected += nbad
                 if check_keys and repeated.active:
                     bad_mask = _quarantine_repeats(
-                        repeated, batch, bad_mask, nbad, has_row, offset + first_row, writer, layout
+                        repeated,
+                        batch,
+                        bad_mask,
+                        nbad,
+                        has_row,
+                        offset + first_row,
+                        writer,
+                        layout,
+                        staged.stored_repeats,
                     )
                     nrepeat = (pc.sum(bad_mask).as_py() or 0) - nbad
                     staged.rows_rejected += nrepeat

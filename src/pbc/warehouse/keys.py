@@ -45,12 +45,57 @@ _SEP = "\x1f"  # between the fields of a key of several fields
 _SALT = "\x1e"  # makes the second fingerprint a hash of another string
 
 
+STORED_ROW = 0
+"""The first row `RepeatedKeys` gives a key seeded from the stored data (`seed`): no row of a
+file is numbered 0 (a file's rows are numbered from 1, the header's row)."""
+
+
+def _columns(ds: Dataset) -> list[str]:
+    return ['"' + name.replace('"', '""') + '"' for name in ds.key]
+
+
+def key_fixes_partition(ds: Dataset) -> bool:
+    """Whether two rows with the same key always lie in the same partition: the key holds every
+    field a partition is named by (the period field, provider, commissioner, `partition_by`).
+    Then the import that brings a key replaces the partition that held it, and a file cannot
+    repeat a stored key; otherwise it can (`stored_repeats`)."""
+    named_by = [*ds.partition_by]
+    if ds.period_field is not None:
+        named_by.append(ds.period_field)
+    if ds.partition_by_provider:
+        named_by.append("provider_code")
+    if ds.partition_by_commissioner:
+        named_by.append("commissioner_code")
+    return set(named_by) <= set(ds.key)
+
+
+def stored_repeats(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, staged: list[Path], stored: list[Path]
+) -> pa.Table:
+    """The keys of rows staged in `staged` that a row of the `stored` Parquet files (the
+    committed partitions the import does not replace) already has: one row per key, its key
+    columns and `stored_file`, a stored file holding it (empty when there are none)."""
+    names = _columns(ds)
+    if not names or not staged or not stored:
+        return pa.table({**{k: pa.array([], pa.string()) for k in ds.key}, "stored_file": []})
+    on = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in names)
+    return con.sql(
+        f"SELECT {', '.join('s.' + c for c in names)}, min(t.filename) AS stored_file "
+        f"FROM (SELECT DISTINCT {', '.join(names)} "
+        "      FROM read_parquet($staged, hive_partitioning = false)) AS s "
+        f"JOIN (SELECT {', '.join(names)}, filename FROM read_parquet($stored, "
+        "      hive_partitioning = false, union_by_name = true, filename = true)) AS t "
+        f"ON {on} GROUP BY ALL",
+        params={"staged": [str(f) for f in staged], "stored": [str(f) for f in stored]},
+    ).to_arrow_table()
+
+
 def staged_repeats(con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Path]) -> bool:
     """Whether two of the rows staged in these Parquet files share a key (typed values; an empty
     key field is a value like any other, as GROUP BY groups NULLs together)."""
     if not ds.key or not files:
         return False
-    columns = ", ".join('"' + name.replace('"', '""') + '"' for name in ds.key)
+    columns = ", ".join(_columns(ds))
     found = con.execute(
         f"SELECT 1 FROM read_parquet($files, hive_partitioning = false) GROUP BY {columns} "
         "HAVING count(*) > 1 LIMIT 1",
@@ -119,6 +164,13 @@ class RepeatedKeys:
 
     def close(self) -> None:
         self._runs = []
+
+    def seed(self, stored: pa.Table) -> None:
+        """Start from keys already stored (`stored_repeats`): a row of the file with one of
+        them is found as a repeat of row `STORED_ROW`."""
+        if self.active and stored.num_rows:
+            rows = pa.array([STORED_ROW] * stored.num_rows, pa.int64())
+            self.find([stored.column(k) for k in self.key], rows)
 
     def _lookup(self, a: np.ndarray, b: np.ndarray) -> dict[int, int]:
         """Positions of sorted `a` (with `b`) whose key was seen -> the key's first row."""
