@@ -9,6 +9,7 @@ hand-made rows), so every activity figure of the statement comes from the rows b
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from decimal import Decimal as D
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from openpyxl import load_workbook
 
 from pbc.finance import statements
 from pbc.finance.models import SpendFact
@@ -71,6 +73,7 @@ def load(folder: Path, dataset: str, name: str, text: str) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.slow  # two finance refreshes (about 15 s)
 def test_a_spell_is_expected_until_its_invoice_arrives_then_invoiced(
     small_warehouse: Path, client: Client, rows_of: Rows
 ) -> None:
@@ -151,3 +154,11 @@ def test_a_spell_is_expected_until_its_invoice_arrives_then_invoiced(
     [(attrs, cells), total] = rows_of(html, "invoicing")[1:]
     assert attrs["status"] == "invoiced"
     assert cells[3:] == ["£2,700.00", "£0.00", "£2,700.00"]
+    # The statement's spreadsheet says the same.
+    body = client.get(f"/finance/practices/{practice.code}/statement.xlsx?month=2009-01").content
+    sheet = load_workbook(io.BytesIO(body))["Invoiced and expected"]
+    rows = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert rows == [
+        ["2009-01", "RWG", month.provider_name, "invoiced", 2700.0, 0.0, 2700.0],
+        ["Total", None, None, None, 2700.0, 0.0, 2700.0],
+    ]
