@@ -263,19 +263,15 @@ def patient_rows(practice: Practice, line: str, month: dt.date) -> list[dict[str
     import ibis
 
     from pbc.analytics.finance import spend
-    from pbc.analytics.invoices import with_invoices
-    from pbc.finance.refresh import INVOICED
+    from pbc.finance.refresh import activity_with_invoices
     from pbc.warehouse import engine as wh
 
     con = wh.connect()
     tariff, mff = wh.table(con, "tariff"), wh.table(con, "market_forces_factors")
     local = wh.table(con, "local_prices")
     rows: list[dict[str, Any]] = []
-    lines = wh.table(con, "invoice_lines")
     for name in ROW_DATASETS[BudgetLine(line)]:
-        table = wh.table(con, name)
-        if name in INVOICED:  # charges from the providers' invoice lines where any
-            table = with_invoices(table, lines, spend.ROW_ID[name])
+        table = activity_with_invoices(con, name)  # charges from the invoice lines where any
         table = table.filter(table.gp_practice_code == practice.code)
         costed = spend.costed_activity(
             name, spend.in_period(name, table, month, month_end(month)), tariff, mff, local
