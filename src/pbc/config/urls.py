@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/enrol/", signin_views.enrol, name="enrol"),
     path("accounts/", signin_views.account, name="account"),
     path("accounts/password/", signin_views.change_password, name="change_password"),
+    path("accounts/sessions/", signin_views.sessions, name="sessions"),
     path("accounts/recovery-codes/", signin_views.recovery_codes, name="recovery_codes"),
     path("pct/<slug:pct>/", views.pct_page, name="pct"),
     path("pct/<slug:pct>/users/", views.pct_users, name="pct_users"),

@@ -64,3 +64,23 @@ class RecoveryCode(models.Model):
 
     def matches(self, code: str) -> bool:
         return recovery.matches(code, self.salt, self.digest)
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user, so that they can see and end their sessions
+    (`pbc.signin.active_sessions`). The session's own data stays in Django's session store; this
+    names its key, where it was started from and when."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="signed_in_sessions", on_delete=models.CASCADE
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField()
+    address = models.CharField(max_length=45, blank=True)
+    browser = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-signed_in_at"]
+
+    def __str__(self) -> str:
+        return f"a session of {self.user} from {self.signed_in_at:%Y-%m-%d %H:%M}"

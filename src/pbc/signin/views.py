@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from pbc.orgs import audit
-from pbc.signin import second_factor
+from pbc.signin import active_sessions, second_factor
 from pbc.signin.passwords import ChangePasswordForm
 from pbc.web.rules import signed_in
 
@@ -155,15 +155,20 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 def change_password(request: HttpRequest) -> HttpResponse:
     """Change one's own password with the current one (ASVS 2.1.5, 2.1.6).
 
-    On success this session stays signed in (Django's `update_session_auth_hash`) and every
-    other session of the user ends: each holds a hash of the old password, which no longer
-    matches, so Django signs it out at its next request.
+    On success this session stays signed in (Django's `update_session_auth_hash`, which gives it
+    a new key) and every other session of the user is deleted at once (ASVS 3.3.3). A session
+    pbc has no row for would end at its next request all the same: it holds a hash of the old
+    password, which no longer matches.
     """
     form = ChangePasswordForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
-        audit.record(user, "password_changed", path=request.path, detail="other sessions ended")
+        active_sessions.track(request, user)
+        ended = active_sessions.end_sessions(user, keep=request.session.session_key)
+        audit.record(
+            user, "password_changed", path=request.path, detail=f"{ended} other session(s) ended"
+        )
         messages.success(
             request, "Your password has been changed. Any other session you had has ended."
         )
@@ -173,4 +178,29 @@ def change_password(request: HttpRequest) -> HttpResponse:
         "signin/change_password.jinja",
         {"title": "Change your password", "form": form},
         status=200,
+    )
+
+
+@signed_in
+def sessions(request: HttpRequest) -> HttpResponse:
+    """The user's own active sessions (ASVS 3.3.4): when each signed in and was last used, from
+    where, which is this one; a button ends one other session, another ends all the others."""
+    user = request.user
+    current = request.session.session_key
+    if request.method == "POST":
+        which = request.POST.get("end", "")
+        only = int(which) if which.isdigit() else None
+        if only is None and which != "others":
+            return redirect("sessions")
+        ended = active_sessions.end_sessions(user, keep=current, only=only)
+        audit.record(user, "sessions_ended", path=request.path, detail=f"{ended} ended")
+        messages.success(
+            request,
+            "That session has ended." if only is not None else "Your other sessions have ended.",
+        )
+        return redirect("sessions")
+    return render(
+        request,
+        "signin/sessions.jinja",
+        {"title": "Your sessions", "sessions": active_sessions.active_sessions(user, current)},
     )
