@@ -89,14 +89,18 @@ def active_sessions(user: Any, current_key: str | None) -> list[ActiveSession]:
         if data.get(SESSION_KEY) != str(user.pk) or expiry_reason(data, now):
             row.delete()
             continue
+        current = row.session_key == current_key
         found.append(
             ActiveSession(
                 id=row.pk,
                 signed_in_at=row.signed_in_at,
-                last_seen=_when(data.get(LAST_ACTIVITY), row.signed_in_at.timestamp()),
+                # this request's activity is not saved yet: this session is seen now
+                last_seen=_when(
+                    now if current else data.get(LAST_ACTIVITY), row.signed_in_at.timestamp()
+                ),
                 address=row.address,
                 browser=row.browser,
-                current=row.session_key == current_key,
+                current=current,
             )
         )
     return sorted(found, key=lambda s: (not s.current, -s.last_seen.timestamp()))
