@@ -49,6 +49,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # With parallel workers (`pytest -n 2 --dist loadgroup`, as `make test` runs), one
             # worker runs every Spark test on the one SparkSession it starts.
             item.add_marker(pytest.mark.xdist_group("spark"))
+    items[:] = longest_first(items)
+
+
+def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The modules with the longest tests first, so that the workers finish together rather
+    than one running a minute-long test while the other is idle: modules with Spark tests (one
+    worker runs them all, in one go), then those with tests marked slow or browser, then the
+    rest. Each module stays whole and in its own order (its module fixtures are made once)."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("spark"):
+            return 0
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+            return 1
+        return 2
+
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    ordered = sorted(modules.values(), key=lambda group: min(weight(i) for i in group))
+    return [item for group in ordered for item in group]
 
 
 @pytest.fixture(scope="session")
