@@ -228,3 +228,18 @@ def test_parquet_is_judged_by_its_footer(tmp_path: Path) -> None:
     with pytest.raises(UploadRefused, match="has 10 rows, more than the 3 allowed"):
         check_file(path, "rows.parquet", LIMITS)
     check_file(path, "rows.parquet", UploadLimits())
+
+
+@pytest.mark.parametrize("kind", files.ENTITY_DECLARATIONS)
+def test_an_xlsx_declaring_xml_entities_is_refused_clearly(kind: str) -> None:
+    """An external entity or a "billion laughs" expansion in a workbook's XML is refused by
+    defusedxml, which openpyxl uses when it is installed, with a message saying so."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
+    workbook = files.xlsx_with_entity(["name", "code"], kind)
+    assert refusal(workbook, f"{kind}.xlsx", UploadLimits()) == (
+        f"{kind}.xlsx: not a readable Excel workbook (.xlsx) (its XML declares entities (an "
+        "external entity or an entity expansion), which pbc refuses for safety; save the file "
+        "again from Excel or Word)"
+    )

@@ -150,3 +150,33 @@ def docx_not_docx() -> bytes:
 
 
 BAD_UTF8_CSV = b"finding,response\n\xff\xfe\xfa,agreed\n"
+
+
+ENTITY_PLACEHOLDER = "PBCENTITYPLACEHOLDER"
+# Declarations put in a workbook's shared strings, each defining the entity `e` used in a cell.
+ENTITY_DECLARATIONS = {
+    # an external entity: reading the file would read a file of the server
+    "external-entity": '<!ENTITY e SYSTEM "file:///etc/passwd">',
+    # "billion laughs": nine levels of ten, 10^9 copies of "lol" from a few hundred bytes
+    "billion-laughs": '<!ENTITY l0 "lol">'
+    + "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    + '<!ENTITY e "&l9;">',
+}
+
+
+def xlsx_with_entity(header: list[str], kind: str) -> bytes:
+    """A workbook whose worksheet declares XML entities (`ENTITY_DECLARATIONS[kind]`) and whose
+    second row's first cell is the entity `&e;`."""
+    good = xlsx_bytes([header, [ENTITY_PLACEHOLDER] + ["x"] * (len(header) - 1)])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode().replace(ENTITY_PLACEHOLDER, "&e;")
+                at = text.index("<worksheet")
+                doctype = f"<!DOCTYPE worksheet [{ENTITY_DECLARATIONS[kind]}]>"
+                data = (text[:at] + doctype + text[at:]).encode()
+                assert b"&e;" in data
+            target.writestr(info.filename, data)
+    return out.getvalue()

@@ -99,6 +99,28 @@ def _kind(name: str) -> str:
     }.get(suffix, "Office file")
 
 
+ENTITIES_REFUSED = (
+    "its XML declares entities (an external entity or an entity expansion), which pbc refuses "
+    "for safety; save the file again from Excel or Word"
+)
+
+
+def office_error_text(error: BaseException) -> str:
+    """A reading library's error as the reason given for an Office file. openpyxl reads
+    worksheets and shared strings through defusedxml (installed for it), which refuses any XML
+    entity declaration: external entities and "billion laughs" expansions are named as such."""
+    from defusedxml import DefusedXmlException
+
+    cause: BaseException | None = error
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:  # openpyxl wraps the parser's error
+        if isinstance(cause, DefusedXmlException):
+            return ENTITIES_REFUSED
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return str(error)
+
+
 def check_file(source: Source, name: str, limits: UploadLimits) -> None:
     """Refuse a file over the size cap, or a ZIP package or Parquet file that would expand past
     the caps; read nothing beyond the file's directory or footer."""
@@ -307,7 +329,7 @@ def _xlsx_rows(source: Source, name: str) -> Iterator[Row]:
             data_only=True,
         )
     except Exception as error:  # openpyxl raises many types for a damaged workbook
-        raise UploadRefused(name, f"not a readable {kind} ({error})") from None
+        raise UploadRefused(name, f"not a readable {kind} ({office_error_text(error)})") from None
     number = 0
     try:
         if not book.worksheets:
@@ -319,8 +341,9 @@ def _xlsx_rows(source: Source, name: str) -> Iterator[Row]:
             except StopIteration:
                 return
             except Exception as error:  # a damaged sheet fails while its rows are read
+                reason = f"the sheet is damaged ({office_error_text(error)})"
                 raise UploadRefused(
-                    name, f"not a readable {kind}: the sheet is damaged ({error})", row=number + 1
+                    name, f"not a readable {kind}: {reason}", row=number + 1
                 ) from None
             number += 1
             yield number, list(row)

@@ -365,7 +365,8 @@ def test_statement_xlsx_contents(finance_demo: None) -> None:
     )
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["Statement", "Forecast backtests", "Practices",
-                             "Prescribing price and volume", "By month"]  # fmt: skip
+                             "Prescribing price and volume", "By month",
+                             "Invoiced and expected"]  # fmt: skip
     ws = wb["Statement"]
     assert ws["A1"].value == "Dacorum locality"
     assert ws["A2"].value == "Month 10 of 2008/09 (January 2009)"

@@ -131,6 +131,35 @@ def ae_row(attendance_id: str, **over: Any) -> dict[str, Any]:
     return row
 
 
+def extract(**over: Any) -> dict[str, Any]:
+    """The fields of a row from a HES / SUS extract: no charge of its own (it comes from the
+    provider's invoice lines)."""
+    nothing = dict.fromkeys(
+        ("charged_point_of_delivery", "charged_hrg_code", "charged_excess_bed_days",
+         "market_forces_factor", "charged_price"),
+    )  # fmt: skip
+    return {**nothing, **over}
+
+
+def line_row(activity_id: str, **over: Any) -> dict[str, Any]:
+    """A line of a provider's invoice (`invoice_lines`) charging spell `activity_id`."""
+    row: dict[str, Any] = {
+        "provider_code": "RWG",
+        "commissioner_code": "5P3",
+        "invoice_month": day("2009-01-01"),
+        "activity_id": activity_id,
+        "point_of_delivery": "NEL",
+        "hrg_code": "DZ22Z",
+        "treatment_function_code": "300",
+        "activity_date": day("2009-01-12"),
+        "excess_bed_days": 0,
+        "market_forces_factor": D("1.1000"),
+        "price": D("2310.00"),
+    }
+    row.update(over)
+    return row
+
+
 def patient_row(number: str, **over: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
         "nhs_number": number,
@@ -211,6 +240,7 @@ class World:
         self.apc: list[dict[str, Any]] = []
         self.op: list[dict[str, Any]] = []
         self.ae: list[dict[str, Any]] = []
+        self.invoice_lines: list[dict[str, Any]] | None = None  # None: no invoices at all
         self.patients: list[dict[str, Any]] = [patient_row(nhs(n)) for n in range(1, 6)]
         self.practices = [
             {
@@ -250,6 +280,9 @@ class World:
             tariff=_table(con, "tariff", self.tariff),
             market_forces_factors=_table(con, "market_forces_factors", self.mff),
             follow_up_caps=_table(con, "follow_up_caps", self.caps),
+            invoice_lines=None
+            if self.invoice_lines is None
+            else _table(con, "invoice_lines", self.invoice_lines),
         )
 
     def find(

@@ -29,6 +29,8 @@ def test_ingest_benchmark_smoke(tmp_path: Path) -> None:
     assert record["name"] == "ingest" and record["rows"] == 3000
     # both imports applied the same checks to the same generated rows
     assert record["ours_rows_loaded"] == record["baseline_rows_kept"] == 3000
+    # the baseline checked the key too (spell_id: the generated file repeats none)
+    assert record["baseline_repeated_keys"] == 0
     assert record["ratio"] == pytest.approx(record["ours_s"] / record["baseline_s"], rel=0.01)
     assert record["partitions"] > 1
     assert not (tmp_path / "w").exists()  # cleaned up without --keep

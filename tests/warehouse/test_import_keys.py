@@ -148,3 +148,26 @@ def test_every_dataset_declares_a_key_every_layout_fills() -> None:
         for f in ds.fields:
             if f.name == "quarter_start":
                 assert f.starts == "quarter", ds.name
+
+
+def test_a_ragged_file_with_repeats_is_read_again_on_the_slow_path(
+    sample: ModuleType, tmp_path: Path
+) -> None:
+    """A file that repeats a key is staged twice (keys.staged_repeats finds a repeat, then the
+    row-by-row check names it); a ragged file takes the slow CSV reader both times, and its
+    ragged row is quarantined once."""
+    path = tmp_path / "ragged.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(sample.HEADER)
+        w.writerow(sample.row("r1"))
+        w.writerow([*sample.row("r2"), "extra"])
+        w.writerow(sample.row("r1"))
+        w.writerow(sample.row("r3"))
+    result = import_file(sample.ACTIVITY, path, data_dir=tmp_path / "wh")
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    got = [(r["source_row"], r["reason"][:30]) for r in quarantined(result.quarantine_path)]
+    assert got == [
+        ("4", "repeats the key (row_id) of ro"),
+        ("3", "row has 11 fields; the header "),
+    ]

@@ -148,3 +148,31 @@ def test_current_files_create_todays_practices_and_a_practice_user_sees_its_dash
     assert page.status_code == 200
     assert "THE DENSHAM SURGERY" in page.content.decode()
     assert client.get("/indicators/practices/A81002/").status_code in (403, 404)
+
+
+@pytest.mark.django_db
+def test_epraccur_as_data_search_and_export_writes_status_and_role(own_data: Path) -> None:
+    """ODS's DSE epraccur report: status ACTIVE / INACTIVE and the GP practice role RO76 read
+    as the legacy A / C and setting 4; a walk-in centre (another role) is still skipped."""
+    rows = [
+        epraccur_row("M88004", "SANDWELL HC", "Y60", "QUA", "D2P2L", "20220701", "ACTIVE", "RO76"),
+        epraccur_row(
+            "M88009", "OLD SURGERY", "Y60", "QUA", "D2P2L", "20220701", "INACTIVE", "RO76"
+        ),  # fmt: skip
+        epraccur_row("Y02905", "WALK IN", "Y60", "QUA", "D2P2L", "20220701", "ACTIVE", "RO87"),
+    ]
+    path = write_csv(own_data / "epraccur.csv", rows)
+    result = runner.invoke(app, ["import", "practices", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["layout"], record["rows_loaded"], record["rows_rejected"]) == ("epraccur", 3, 0)
+    stored = duckdb.sql(
+        "SELECT gp_practice_code, status_code, prescribing_setting FROM "
+        f"read_parquet('{own_data}/warehouse/practices/**/*.parquet') ORDER BY 1"
+    ).fetchall()
+    assert stored == [("M88004", "A", "4"), ("M88009", "C", "4"), ("Y02905", "A", "RO87")]
+    mine = Practice.objects.filter(code__in=["M88004", "M88009", "Y02905"])
+    assert sorted(mine.values_list("code", "status")) == [
+        ("M88004", "A"),
+        ("M88009", "C"),
+    ]

@@ -70,16 +70,7 @@ def test_a_code_is_accepted_once() -> None:
     assert second.get(f"/practices/{PRACTICE_A}/").status_code == 302
 
 
-def test_a_recovery_code_signs_in_once() -> None:
-    analyst = get_user_model().objects.get(username="analyst")
-    codes = second_factor.new_recovery_codes(analyst)
-    assert len(codes) == 10 and len(set(codes)) == 10
-    client = password_only("analyst")
-    assert client.post("/accounts/verify/", {"code": codes[0]}).status_code == 302
-    assert client.get(CASE_FINDING).status_code == 200
-    again = password_only("analyst")
-    assert again.post("/accounts/verify/", {"code": codes[0]}).status_code == 200
-    assert again.get(CASE_FINDING).status_code == 302
+# Recovery codes: tests/web/test_recovery_codes.py.
 
 
 def test_a_role_without_patient_rows_needs_no_second_factor() -> None:

@@ -219,6 +219,18 @@ def test_a_malformed_plan_gives_a_message_not_a_500(kind: str) -> None:
     assert UNREADABLE.search(page), page[-3000:]
 
 
+@pytest.mark.parametrize("kind", files.ENTITY_DECLARATIONS)
+@pytest.mark.parametrize("form_name", FORMS)
+def test_an_xlsx_declaring_xml_entities_is_refused_clearly(form_name: str, kind: str) -> None:
+    """External entities and "billion laughs" in a workbook: refused by defusedxml (openpyxl
+    uses it when installed), with a message saying so, on every form."""
+    form = FORMS[form_name]()
+    name = f"{kind}.xlsx"
+    page = post(form, name, files.xlsx_with_entity(form.header, kind))
+    assert name in page
+    assert "its XML declares entities" in page, page[-3000:]
+
+
 def test_an_upload_is_on_disk_owner_only_and_only_while_its_request_runs() -> None:
     data = b"finding,response\n" + b"x,agreed\n" * 10
     request = RequestFactory().post("/validation/providers/RWG/", {"file": _named(data, "s.csv")})

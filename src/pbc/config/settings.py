@@ -86,7 +86,6 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "pbc.orgs",
     "pbc.signin",
     "pbc.web",
@@ -169,13 +168,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Passwords: at least 12 characters, not like the username or name, not on Django's list of
-# 20,000 common passwords (shipped with Django: no network lookup), not all digits.
+# Passwords: at least 12 characters and at most 128 (64 and more are allowed), not like the
+# username or name, not on Django's list of 20,000 common passwords (shipped with Django: no
+# network lookup), not all digits.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    {"NAME": "pbc.signin.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

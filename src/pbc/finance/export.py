@@ -1,6 +1,7 @@
 """XLSX export of a statement (every statement page has one): the statement, the forecast
 methods with their backtests, (for a locality or PCT) the practices, the prescribing variance
-split into budget setting, volume and price, and the months."""
+split into budget setting, volume and price, the months, and the hospital activity invoiced and
+expected by month and provider."""
 
 from __future__ import annotations
 
@@ -99,6 +100,7 @@ def workbook(title: str, rep: Report) -> bytes:
             actual = s.actual_months[i] if i < len(s.actual_months) else None
             months_ws.append([BudgetLine(s.line).label, i + 1, _money(budget), _money(actual),
                               "yes" if (i + 1) in s.estimated_months else ""])  # fmt: skip
+    _invoicing_sheet(wb, rep)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -128,6 +130,27 @@ def _prescribing_sheet(wb: Workbook, rep: Report) -> None:
             pv.budget, pv.cost, pv.variance, pv.budget_effect, pv.volume_effect, pv.price_effect,
             pv.cost_last_year, pv.change))])  # fmt: skip
     for row in ws.iter_rows(min_row=3, min_col=4, max_col=11):
+        for cell in row:
+            cell.number_format = MONEY_FORMAT
+
+
+def _invoicing_sheet(wb: Workbook, rep: Report) -> None:
+    """Hospital activity by month and provider: invoiced, or expected (no invoice yet)."""
+    ws = wb.create_sheet("Invoiced and expected")
+    ws.append(["Hospital activity charged per row: invoiced (the provider's charge) or expected "
+               "(no invoice yet: counted at its expected cost at tariff)"])  # fmt: skip
+    ws.append(["Month", "Provider", "Provider name", "Status", "Invoiced", "Expected", "Total"])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    inv = rep.invoicing
+    if inv is None or not inv.months:
+        ws.append(["No hospital activity charged per row this year yet."])
+        return
+    for m in inv.months:
+        ws.append([f"{m.month:%Y-%m}", m.provider_code, m.provider_name, m.status,
+                   *(_money(v) for v in (m.invoiced, m.expected, m.total))])  # fmt: skip
+    ws.append(["Total", "", "", "", *(_money(v) for v in (inv.invoiced, inv.expected, inv.total))])
+    for row in ws.iter_rows(min_row=3, min_col=5, max_col=7):
         for cell in row:
             cell.number_format = MONEY_FORMAT
 

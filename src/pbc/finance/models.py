@@ -276,6 +276,9 @@ class SpendFact(models.Model):
     at_tariff = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     estimated = models.BooleanField(default=False)
     recurrent = models.BooleanField(default=True)
+    # Activity with no invoice yet (a HES / SUS extract loaded before the provider's invoice):
+    # `charged` is its expected cost at tariff, replaced by the invoice once it arrives.
+    expected = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["financial_year", "practice", "line"])]

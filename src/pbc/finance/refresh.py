@@ -10,7 +10,8 @@ one transaction:
   whose contract with the practice's PCT that year is a block are not charged per row (the
   block is): they are kept as "under_block" facts on the block's budget line with their
   activity and £ at tariff and nothing charged, so the contract review shows the activity the
-  block bought;
+  block bought; activity with no invoice yet (an extract loaded before the provider's invoice
+  lines) is charged at its expected cost and its facts are marked `expected`;
 - block contracts: a twelfth of the annual value a month, shared among the PCT's practices by
   registered patients (latest quarter's list size);
 - prescribing: actual cost by practice and month; in the current year, months later than
@@ -252,6 +253,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
             treatment_function_code=r["treatment_function_code"] or "",
             activity=int(r["activity"] or 0),
             at_tariff=r["at_tariff"],
+            expected=not r["invoiced"],
         )
 
     # Block contracts: a twelfth a month, by registered patients.

@@ -10,6 +10,12 @@ The prescribing variance is split into budget setting, volume and price
 (`pbc.analytics.finance.prescribing.PriceVolume`) over each practice's actual months to the
 report month (the stored `PrescribingChange` rows) against its profiled prescribing budget for
 the same months; a locality's or PCT's split is the sum of its practices'.
+
+Hospital activity charged per row is invoiced or expected (`invoicing`): each month and provider
+of the year to the report month says whether its activity is invoiced (the provider's invoice,
+or activity that carries its own charge), expected (an extract with no invoice yet, counted at
+its expected cost at tariff) or part invoiced, and the year's activity spend splits into the
+two totals.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from pbc.analytics.finance import freed, profiles
 from pbc.analytics.finance import statement as st
@@ -157,6 +164,84 @@ def combined_inputs(inputs: Iterable[list[st.LineInput]]) -> list[st.LineInput]:
     return [st.combine(per_line[line.value]) for line in LINES if per_line[line.value]]
 
 
+INVOICED = "invoiced"
+EXPECTED = "expected (no invoice yet)"
+PART_INVOICED = "part invoiced, part expected"
+
+
+@dataclass(frozen=True)
+class InvoiceMonth:
+    """One month's hospital activity from one provider, charged per row: what is invoiced and
+    what is expected (no invoice yet: counted at its expected cost)."""
+
+    month: dt.date
+    provider_code: str
+    provider_name: str
+    invoiced: Decimal
+    expected: Decimal
+    invoiced_activity: int
+    expected_activity: int
+    has_invoiced: bool
+    has_expected: bool
+
+    @property
+    def status(self) -> str:
+        if self.has_expected and self.has_invoiced:
+            return PART_INVOICED
+        return EXPECTED if self.has_expected else INVOICED
+
+    @property
+    def total(self) -> Decimal:
+        return self.invoiced + self.expected
+
+
+@dataclass(frozen=True)
+class Invoicing:
+    """The year's hospital activity charged per row, to the report month, by month and
+    provider; `invoiced` + `expected` is the activity part of the statement's actual."""
+
+    months: list[InvoiceMonth]
+    invoiced: Decimal
+    expected: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.invoiced + self.expected
+
+
+def invoicing(practice_ids: Sequence[int], month: dt.date) -> Invoicing:
+    """Which months and providers of the year to `month` are invoiced and which expected."""
+    rows = (
+        SpendFact.objects.filter(
+            practice_id__in=practice_ids,
+            financial_year=financial_year_of(month),
+            month__lte=month,
+            source=SpendFact.Source.ACTIVITY,
+        )
+        .values("month", "provider__code", "provider__name", "expected")
+        .annotate(charged=Sum("charged"), activity=Sum("activity"), facts=Count("id"))
+    )
+    cells: dict[tuple[dt.date, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (r["month"], r["provider__code"] or "")
+        cell = cells.setdefault(
+            key,
+            {"provider_name": r["provider__name"] or "unknown provider", "invoiced": ZERO,
+             "expected": ZERO, "invoiced_activity": 0, "expected_activity": 0,
+             "has_invoiced": False, "has_expected": False},
+        )  # fmt: skip
+        kind = "expected" if r["expected"] else "invoiced"
+        cell[kind] += round_money(r["charged"])
+        cell[f"{kind}_activity"] += int(r["activity"] or 0)
+        cell[f"has_{kind}"] = True
+    months = [InvoiceMonth(m, code, **c) for (m, code), c in sorted(cells.items())]
+    return Invoicing(
+        months,
+        sum((m.invoiced for m in months), ZERO),
+        sum((m.expected for m in months), ZERO),
+    )
+
+
 @dataclass(frozen=True)
 class Report:
     """A statement for a set of practices, with each practice's own statement."""
@@ -169,6 +254,8 @@ class Report:
     # for the whole set and by practice (primary key).
     prescribing: PriceVolume | None = None
     practice_prescribing: dict[int, PriceVolume] = field(default_factory=dict)
+    # Hospital activity invoiced and expected, by month and provider (None: not worked out).
+    invoicing: Invoicing | None = None
 
     @property
     def financial_year(self) -> str:
@@ -217,4 +304,5 @@ def report(practices: Sequence[Practice], month: dt.date) -> Report:
     splits = prescribing_splits(inputs, month)
     total = PriceVolume.total(splits.values())
     return Report(month, st.build(combined, m), per_practice, share,
-                  total if total.months else None, splits)  # fmt: skip
+                  total if total.months else None, splits,
+                  invoicing([p.pk for p in practices], month))  # fmt: skip

@@ -226,6 +226,7 @@ def practice_rows(request: HttpRequest, practice: Practice) -> HttpResponse:
                 "treatment_function_code",
                 "estimated",
                 "recurrent",
+                "expected",
             )  # fmt: skip
             .annotate(activity=Sum("activity"), charged=Sum("charged"), at_tariff=Sum("at_tariff"))
             .order_by("source", "provider__code", "point_of_delivery", "treatment_function_code")

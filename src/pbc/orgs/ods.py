@@ -7,7 +7,8 @@ with one audit event. It runs after either file is imported in its published lay
 
 - Every commissioner a practice names (PCT 5P3, care trust TAK, CCG or sub-ICB location 00K,
   national YDD82; 5-character forms such as 00C00 read as 00C) becomes a `Pct` with its kind,
-  parent (ICB, area team or SHA) and region.
+  parent (ICB, area team or SHA) and region: those most of its practices give
+  (`commissioner_parents`).
 - A practice's locality is its current PCN (a `Locality` of kind "pcn"), or, in no PCN, its
   commissioner's "practices in no PCN" locality. A demo locality (a PBC consortium) keeps its
   practices unless the ePCN file names a PCN for them.
@@ -24,6 +25,7 @@ is its code until a file names it (the ODS practice file does not carry commissi
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +94,23 @@ def _link(child_kind: str, child: str, parent_kind: str, parent: str, **kw: Any)
     )
 
 
+def commissioner_parents(
+    practices: Iterable[tuple[str, Mapping[str, object]]],
+) -> dict[str, tuple[str, str]]:
+    """Each commissioner's parent (ICB, area team or SHA) and region, from its practices' rows
+    (commissioner code as published, epraccur row): the values most of its practices give, a tie
+    going to the first practice's. The legacy epraccur.csv derived column 4 from the
+    commissioner, so every practice agreed; ODS's Data Search and Export epraccur report (2025)
+    writes the ICB whose boundary the practice's postcode lies in, which a practice near a
+    boundary gives differently from its commissioner's ICB."""
+    votes: dict[str, Counter[tuple[str, str]]] = {}
+    for raw, row in practices:
+        key = codes.normalise_commissioner_code(raw)
+        pair = (str(row.get("parent_code") or ""), str(row.get("region_code") or ""))
+        votes.setdefault(key, Counter())[pair] += 1  # a Counter keeps first-seen order on ties
+    return {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
+
+
 def current_pcns(
     memberships: Iterable[Mapping[str, object]], today: dt.date
 ) -> dict[str, Mapping[str, object]]:
@@ -136,6 +155,7 @@ def sync(
             source="epcn",
         )
     commissioners: dict[str, Pct] = {}
+    eligible: list[tuple[str, Mapping[str, object], str]] = []
     for code, row in sorted(rows.items()):
         if not codes.is_practice_code(code):
             continue
@@ -143,16 +163,17 @@ def sync(
         if setting and setting != GP_PRACTICE_SETTING:
             summary.skipped.append(f"{code}: not a GP practice (prescribing setting {setting})")
             continue
-        member = pcn_now.get(code)
-        raw = str(row.get("pct_code") or (member or {}).get("commissioner_code") or "")
+        raw = str(row.get("pct_code") or (pcn_now.get(code) or {}).get("commissioner_code") or "")
         if not raw:
             summary.skipped.append(f"{code}: no commissioner")
             continue
+        eligible.append((code, row, raw))
+    parents = commissioner_parents((raw, row) for _, row, raw in eligible)
+    for code, row, raw in eligible:
+        member = pcn_now.get(code)
         key = codes.normalise_commissioner_code(raw)
         if key not in commissioners:
-            commissioners[key] = _commissioner(
-                raw, str(row.get("parent_code") or ""), str(row.get("region_code") or ""), summary
-            )
+            commissioners[key] = _commissioner(raw, *parents[key], summary)
             pct = commissioners[key]
             if pct.parent_code:
                 _link(

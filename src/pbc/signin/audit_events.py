@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
+from pbc.signin import active_sessions
 from pbc.signin.addresses import client_ip
 from pbc.signin.sessions import SIGNED_IN_AT
 
@@ -49,6 +50,7 @@ def _about_account(action: str, username: str, request: HttpRequest | None, deta
 def signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = time.time()
+        active_sessions.track(request, user)
     audit.record(user, "login", path=_path(request), detail=f"from {client_address(request)}")
 
 
@@ -56,6 +58,8 @@ def signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
 def signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
         audit.record(user, "logout", path=_path(request), detail=f"from {client_address(request)}")
+    if request is not None and hasattr(request, "session"):
+        active_sessions.forget(request.session.session_key)
 
 
 @receiver(user_login_failed, dispatch_uid="pbc.signin.login_failed")

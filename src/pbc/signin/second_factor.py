@@ -5,8 +5,9 @@ PCT analysts and practice users) and every Django staff user (the admin site). S
 signed in with a password only is sent by `SecondFactorMiddleware` to `/accounts/verify/`, or to
 `/accounts/enrol/` when they have no authenticator yet, before any other page.
 
-A user's devices: one confirmed `TOTPDevice` ("authenticator") and one `StaticDevice`
-("recovery codes", ten single-use codes). django-otp keeps the verified device in the session
+A user's devices: one confirmed `TOTPDevice` ("authenticator") and one `RecoveryCodeDevice`
+("recovery codes", ten single-use codes of 120 bits kept only as salted digests:
+`pbc.signin.recovery`). django-otp keeps the verified device in the session
 (`django_otp.login`), so a session is verified until it ends.
 """
 
@@ -22,11 +23,12 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.http import urlencode
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pbc.orgs.access import has_permission
 from pbc.orgs.roles import Permission
+from pbc.signin import recovery
+from pbc.signin.models import RecoveryCodeDevice
 
 AUTHENTICATOR = "authenticator"
 RECOVERY_CODES = "recovery codes"
@@ -73,26 +75,20 @@ def enrol(user: Any, key_hex: str) -> tuple[TOTPDevice, list[str]]:
     """Give `user` a confirmed authenticator with this key and ten new recovery codes.
 
     Any earlier authenticator and recovery codes are replaced. Returns the device and the codes
-    (shown to the user once; stored as django-otp keeps them).
+    (shown to the user once; only their digests are stored).
     """
     TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, key=key_hex, confirmed=True)
     return device, new_recovery_codes(user)
 
 
 def new_recovery_codes(user: Any) -> list[str]:
-    static, _ = StaticDevice.objects.get_or_create(
+    """Ten new recovery codes for `user`, replacing any earlier ones; returned to be shown once."""
+    device, _ = RecoveryCodeDevice.objects.get_or_create(
         user=user, name=RECOVERY_CODES, defaults={"confirmed": True}
     )
-    static.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
-    return codes
-
-
-def _normalise(token: str) -> str:
-    return re.sub(r"[\s-]", "", token or "").lower()
+    return device.replace_codes()
 
 
 def verify(request: HttpRequest, token: str) -> Any:
@@ -101,11 +97,11 @@ def verify(request: HttpRequest, token: str) -> Any:
 
     Wrong codes slow further tries down (django-otp's throttling: 1, 2, 4... seconds)."""
     user = request.user
-    token = _normalise(token)
+    token = recovery.normalise(token)
     if re.fullmatch(r"\d{6}", token):
         candidates: list[Any] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
     else:
-        candidates = list(StaticDevice.objects.filter(user=user, confirmed=True))
+        candidates = list(RecoveryCodeDevice.objects.filter(user=user, confirmed=True))
     for candidate in candidates:
         device = django_otp.verify_token(user, candidate.persistent_id, token)
         if device is not None:

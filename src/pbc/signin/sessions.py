@@ -49,23 +49,30 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Imported here: pbc.signin.active_sessions reads this module's names.
+        from pbc.signin import active_sessions
+
         user = request.user
         session = request.session
         if not user.is_authenticated:
             if SESSION_KEY in session:
-                # The session names a user Django no longer accepts (deactivated, deleted).
+                # The session names a user Django no longer accepts (deactivated, deleted, or
+                # signed in before their password changed).
+                active_sessions.forget(session.session_key)
                 session.flush()
             return self.get_response(request)
         now = time.time()
         reason = expiry_reason(session, now)
         if reason:
             audit.record(user, "session_expired", path=request.path, detail=reason)
+            active_sessions.forget(session.session_key)
             session.flush()  # not logout(): this is an expiry, not a sign-out
             request.user = AnonymousUser()
             messages.info(request, "Your session has ended. Please sign in again.")
             return redirect_to_login(request.get_full_path())
         session.setdefault(SIGNED_IN_AT, now)
         session[LAST_ACTIVITY] = now
+        active_sessions.track(request, user)
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
             # A signed-in user's pages and downloads may hold patient-level rows: no browser

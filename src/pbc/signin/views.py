@@ -1,4 +1,5 @@
-"""The sign-in pages of pbc.signin: the second factor (verify, enrol) and the lockout answer."""
+"""The sign-in pages of pbc.signin: the second factor (verify, enrol), the lockout answer, and the
+user's own account (changing their password)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 import django_otp
 import segno
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -17,7 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from pbc.orgs import audit
-from pbc.signin import second_factor
+from pbc.signin import active_sessions, second_factor
+from pbc.signin.passwords import ChangePasswordForm
 from pbc.web.rules import signed_in
 
 ENROL_KEY = "pbc_enrol_key"  # the proposed authenticator key, kept in the session until confirmed
@@ -93,7 +97,12 @@ def enrol(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "signin/recovery_codes.jinja",
-                {"title": "Your recovery codes", "codes": codes, "next": context["next"]},
+                {
+                    "title": "Your recovery codes",
+                    "codes": codes,
+                    "next": context["next"],
+                    "enrolled_now": True,
+                },
             )
         context["error"] = "The code is not right. Enter the six digits your app shows now."
     return render(request, "signin/enrol.jinja", context)
@@ -109,4 +118,89 @@ def locked_out(
         "signin/locked_out.jinja",
         {"title": "Too many failed sign-in attempts", "minutes": minutes},
         status=429,
+    )
+
+
+@signed_in
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own account: their password and sessions."""
+    return render(request, "signin/account.jinja", {"title": "Your account"})
+
+
+@signed_in
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Replace one's recovery codes with ten new ones, shown once (the old ones stop working).
+
+    Needs an authenticator and a session that has given the second factor."""
+    user = request.user
+    enrolled = second_factor.is_enrolled(user)
+    if request.method == "POST" and enrolled:
+        if not second_factor.is_verified(user):
+            return redirect(f"{reverse('verify')}?{urlencode({'next': request.path})}")
+        codes = second_factor.new_recovery_codes(user)
+        audit.record(user, "recovery_codes_replaced", path=request.path)
+        return render(
+            request,
+            "signin/recovery_codes.jinja",
+            {"title": "Your new recovery codes", "codes": codes, "next": reverse("account")},
+        )
+    return render(
+        request,
+        "signin/new_recovery_codes.jinja",
+        {"title": "Make new recovery codes", "enrolled": enrolled},
+    )
+
+
+@signed_in
+def change_password(request: HttpRequest) -> HttpResponse:
+    """Change one's own password with the current one (ASVS 2.1.5, 2.1.6).
+
+    On success this session stays signed in (Django's `update_session_auth_hash`, which gives it
+    a new key) and every other session of the user is deleted at once (ASVS 3.3.3). A session
+    pbc has no row for would end at its next request all the same: it holds a hash of the old
+    password, which no longer matches.
+    """
+    form = ChangePasswordForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        active_sessions.track(request, user)
+        ended = active_sessions.end_sessions(user, keep=request.session.session_key)
+        audit.record(
+            user, "password_changed", path=request.path, detail=f"{ended} other session(s) ended"
+        )
+        messages.success(
+            request, "Your password has been changed. Any other session you had has ended."
+        )
+        return redirect("account")
+    return render(
+        request,
+        "signin/change_password.jinja",
+        {"title": "Change your password", "form": form},
+        status=200,
+    )
+
+
+@signed_in
+def sessions(request: HttpRequest) -> HttpResponse:
+    """The user's own active sessions (ASVS 3.3.4): when each signed in and was last used, from
+    where, which is this one; a button ends one other session, another ends all the others."""
+    user = request.user
+    current = request.session.session_key
+    if request.method == "POST":
+        which = request.POST.get("end", "")
+        only = int(which) if which.isdigit() else None
+        if only is None and which != "others":
+            return redirect("sessions")
+        ended = active_sessions.end_sessions(user, keep=current, only=only)
+        audit.record(user, "sessions_ended", path=request.path, detail=f"{ended} ended")
+        messages.success(
+            request,
+            "That session has ended." if only is not None else "Your other sessions have ended.",
+        )
+        return redirect("sessions")
+    return render(
+        request,
+        "signin/sessions.jinja",
+        {"title": "Your sessions", "sessions": active_sessions.active_sessions(user, current)},
     )

@@ -283,7 +283,9 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-FIGURES = ("charged_price", "amount", "in_force", "nhs_number", "month", "activity_date")
+FIGURES = (
+    "charged_price", "amount", "in_force", "nhs_number", "month", "activity_date", "detail",
+)  # fmt: skip
 
 
 @transaction.atomic
@@ -319,6 +321,7 @@ def store_findings(
             "nhs_number": _text(r["nhs_number"]),
             "month": r["month"],
             "activity_date": r["activity_date"],
+            "detail": _text(r.get("detail")),
         }
         current = existing.get(key)
         if current is None:

@@ -58,6 +58,9 @@ class Finding(models.Model):
     charged_price = models.DecimalField(**MONEY)
     amount = models.DecimalField(**MONEY)
     in_force = models.BooleanField(default=True)
+    # Why the rule flagged the row, in words, where the rule says more than its title (the
+    # invoice reconciliation and HRG version rules); "" otherwise.
+    detail = models.TextField(blank=True, default="")
     still_flagged = models.BooleanField(default=True)
     first_found_at = models.DateTimeField(auto_now_add=True)
     last_found_at = models.DateTimeField(auto_now=True)

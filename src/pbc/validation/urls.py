@@ -1,6 +1,6 @@
 """Validation pages (findings, challenges, schedules, provider responses, ledger).
 
-Each URL names at most one organisation (practice, locality or provider), which its view's
+Each URL names at most one organisation (practice, locality, PCT or provider), which its view's
 access rule checks; a finding is chosen by a form field and must belong to that organisation.
 """
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("ledger/", views.ledger, name="validation_ledger"),
     path("practices/<str:practice>/", views.practice_findings, name="validation_practice"),
     path("practices/<str:practice>/patients/", views.patient_rows, name="validation_patients"),
+    path(
+        "pcts/<slug:pct>/without-practice/",
+        views.pct_without_practice,
+        name="validation_pct_without_practice",
+    ),
     path("localities/<slug:locality>/", views.locality_signoff, name="validation_locality"),
     path(
         "localities/<slug:locality>/schedule.csv",

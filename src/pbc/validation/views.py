@@ -29,7 +29,7 @@ from django.urls import reverse
 from pbc.analytics.validation import DEFAULT_SETTINGS, RULES
 from pbc.orgs import audit
 from pbc.orgs.access import memberships
-from pbc.orgs.models import Locality, Practice, Provider
+from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
 from pbc.periods import month_or_none
 from pbc.refresh.queries import staleness
@@ -99,6 +99,12 @@ def index(request: HttpRequest) -> HttpResponse:
                 )
             )
         if role == Role.PCT_ANALYST and m.pct:
+            links.append(
+                (
+                    f"Findings with no practice for {m.pct.name} (invoice lines without activity)",
+                    reverse("validation_pct_without_practice", args=[m.pct.slug]),
+                )
+            )
             for loc in m.pct.localities.all():
                 links.append(
                     (f"Sign-off for {loc.name}", reverse("validation_locality", args=[loc.slug]))
@@ -170,6 +176,29 @@ def practice_findings(request: HttpRequest, practice: Practice) -> HttpResponse:
         {
             "title": f"Findings for {practice.name}",
             "practice": practice,
+            "findings": rows,
+            "total": total,
+            "shown": len(rows),
+            "titles": _titles(),
+            "filters": filters,
+            "stale": staleness("validation"),
+        },
+    )
+
+
+@requires(Permission.REVIEW_FINDINGS, scope="pct")
+def pct_without_practice(request: HttpRequest, pct: Pct) -> HttpResponse:
+    """The PCT's findings that name no practice of its own (an invoice line without activity,
+    activity whose practice is not known), for its analysts: read-only, no NHS numbers."""
+    qs, filters = _filtered(request, Finding.objects.filter(pct=pct, practice__isnull=True))
+    total = qs.aggregate(n=Count("id"), amount=Sum("amount"))
+    rows = list(qs.order_by("-month", "rule_id", "row_id")[:PAGE_SIZE])
+    return render(
+        request,
+        "validation/without_practice.jinja",
+        {
+            "title": f"{pct.name}: findings with no practice",
+            "pct": pct,
             "findings": rows,
             "total": total,
             "shown": len(rows),

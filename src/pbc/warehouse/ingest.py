@@ -26,6 +26,11 @@ items, split rows summed into their key's first row) are counted in `rows_droppe
 Keys (`pbc.warehouse.keys`): in every layout, pbc's own included, a row whose declared key an
 earlier row of the file already had is quarantined, naming the key's fields, their values and
 the row it repeats (the first one loads; rows quarantined for their own faults hold no key).
+The file is staged without the row-by-row check first; one DuckDB query over the staged rows
+then says whether any key repeats, and only then is the file staged again with the check.
+Across imports: where the key does not name the partition (`keys.key_fixes_partition`), a key
+already stored in a partition the import keeps refuses the whole file, naming its first row
+(`_stored_repeats`; the file is staged again to find the rows); nothing changes.
 
 Scope (`commissioners`): an import on behalf of a PCT names the commissioner codes it may write
 (its own PCT's). For a dataset partitioned by commissioner, a row of any other commissioner
@@ -42,6 +47,7 @@ import replaces whole).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -133,6 +139,11 @@ class _Staged:
     # Good rows of a commissioner outside the import's scope: (source row, value), first few.
     out_of_scope: list[tuple[int, str]] = field(default_factory=list)
     rows_out_of_scope: int = 0
+    # Good rows whose key a stored row (of a partition the import keeps) already has.
+    stored_repeats: list[keys.Repeat] = field(default_factory=list)
+
+    def files(self) -> list[Path]:
+        return [path for files in self.partitions.values() for path, _ in files]
 
 
 class _SlowPathNeeded(Exception):
@@ -328,7 +339,6 @@ def import_file(
             con.execute("SET disabled_optimizers = 'in_clause'")
             try:
                 python_checks = _python_checks(con, ds)
-                log = SlowReadLog()
                 if published is not None:
                     (staging / "layout").mkdir()
                     converted = transform.convert(
@@ -343,99 +353,32 @@ def import_file(
                         temp_dir=staging / "layout",
                         limits=limits,
                     )
-                    quoted = str(converted.path).replace("'", "''")
-                    staged = _stage(
-                        con,
-                        ds,
-                        f"(SELECT * FROM read_parquet('{quoted}'))",
-                        staging,
-                        period=period,
-                        has_row=True,
-                        first_row=2,
-                        python_checks=python_checks,
-                        estimate=None,
-                        report=report,
-                        batch_rows=batch_rows,
-                        scope=scope,
-                        prerejected=converted.rejected,
-                        bounds=_Bounds(name, limits, count_rows=False),
-                        layout=published.layout.name,
-                    )
-                elif fmt == "csv":
-                    try:
-                        staged = _stage(
-                            con,
-                            ds,
-                            sources.duckdb_csv_source(file, names),
-                            staging,
-                            period=period,
-                            has_row=False,
-                            first_row=2,
-                            python_checks=python_checks,
-                            estimate=sources.estimate_csv_rows(file),
-                            report=report,
-                            batch_rows=batch_rows,
-                            scope=scope,
-                            bounds=_Bounds(name, limits),
-                        )
-                    except _SlowPathNeeded:
-                        shutil.rmtree(staging)
-                        staging.mkdir(parents=True)
-                        reader = sources.read_csv_rows(file, names, log, name)
-                        staged = _stage_reader(
-                            con,
-                            ds,
-                            reader,
-                            staging,
-                            period,
-                            python_checks,
-                            report,
-                            batch_rows,
-                            estimate=sources.estimate_csv_rows(file),
-                            log=log,
-                            source_name=name,
-                            scope=scope,
-                            bounds=_Bounds(name, limits),
-                        )
-                elif fmt == "xlsx":
-                    assert xlsx_rows is not None
-                    reader = sources.read_xlsx_rows(xlsx_rows, names, log, name, header_row)
-                    staged = _stage_reader(
-                        con,
-                        ds,
-                        reader,
-                        staging,
-                        period,
-                        python_checks,
-                        report,
-                        batch_rows,
-                        estimate=None,
-                        log=log,
-                        source_name=name,
-                        scope=scope,
-                        bounds=_Bounds(name, limits),
-                    )
-                else:
-                    try:
-                        staged = _stage(
-                            con,
-                            ds,
-                            sources.duckdb_parquet_source(file, file_names, names),
-                            staging,
-                            period=period,
-                            has_row=False,
-                            first_row=1,
-                            python_checks=python_checks,
-                            estimate=None,
-                            report=report,
-                            batch_rows=batch_rows,
-                            scope=scope,
-                            bounds=_Bounds(name, limits),
-                        )
-                    except _SlowPathNeeded as err:
-                        raise ImportRefused(
-                            name, f"could not read the Parquet file ({err})"
-                        ) from None
+                source = _Source(
+                    file, name, fmt, names, file_names, header_row, xlsx_rows, published, converted
+                )
+                stage = functools.partial(
+                    _stage_file,
+                    con,
+                    ds,
+                    source,
+                    staging,
+                    period=period,
+                    python_checks=python_checks,
+                    report=report,
+                    batch_rows=batch_rows,
+                    scope=scope,
+                    limits=limits,
+                )
+                # Keys: staged without the row-by-row check, then one DuckDB query over the
+                # staged rows; only a file that does repeat a key is staged again with the
+                # check that quarantines each repeat (`pbc.warehouse.keys`).
+                staged = stage(check_keys=False, stored=None)
+                stored = _stored_repeats(con, ds, folder, staged, scope)
+                if not staged.rows_out_of_scope and (
+                    stored.num_rows or keys.staged_repeats(con, ds, staged.files())
+                ):
+                    shutil.rmtree(staging / "data", ignore_errors=True)
+                    staged = stage(check_keys=True, stored=stored)
             finally:
                 con.close()
             dropped = dict(converted.dropped) if converted is not None else {}
@@ -444,6 +387,8 @@ def import_file(
                 raise ImportRefused(name, "no data rows")
             if staged.rows_out_of_scope:
                 raise ImportRefused(name, _out_of_scope_message(staged, scope))
+            if staged.stored_repeats:
+                raise ImportRefused(name, _stored_repeats_message(ds, folder, staged, stored))
             if scope is not None:
                 _refuse_unowned_partitions(folder, ds.name, staged, name)
             store.pause_point("staged")
@@ -520,6 +465,176 @@ def import_file(
     )
 
 
+@dataclass
+class _Source:
+    """The file to stage and how to read it (decided by the whole-file checks)."""
+
+    file: Path
+    name: str
+    fmt: str
+    names: list[str]  # the dataset's columns, in the file's order
+    file_names: list[str]  # a Parquet file's own column names
+    header_row: int  # an XLSX file's header row
+    xlsx_rows: Iterator[tuple[object, ...]] | None  # the rows below it, not yet read
+    published: layouts.Resolved | None
+    converted: transform.Converted | None  # a published layout's rows, converted
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    source: _Source,
+    staging: Path,
+    *,
+    period: str | None,
+    python_checks: list[str],
+    report: ProgressCallback,
+    batch_rows: int,
+    scope: frozenset[str] | None,
+    limits: UploadLimits | None,
+    check_keys: bool,
+    stored: pa.Table | None,
+) -> _Staged:
+    """Read the file and stage its rows (see `_stage`); with `check_keys`, rows repeating a key
+    of the file are quarantined one by one (`keys.RepeatedKeys`). May be called again: it reads
+    the file afresh and overwrites what it staged before (not the converted layout rows)."""
+    file, name, names = source.file, source.name, source.names
+    if source.converted is not None:
+        assert source.published is not None
+        quoted = str(source.converted.path).replace("'", "''")
+        return _stage(
+            con,
+            ds,
+            f"(SELECT * FROM read_parquet('{quoted}'))",
+            staging,
+            period=period,
+            has_row=True,
+            first_row=2,
+            python_checks=python_checks,
+            estimate=None,
+            report=report,
+            batch_rows=batch_rows,
+            scope=scope,
+            prerejected=source.converted.rejected,
+            bounds=_Bounds(name, limits, count_rows=False),
+            layout=source.published.layout.name,
+            check_keys=check_keys,
+            stored=stored,
+        )
+    reader: pa.RecordBatchReader | None = None
+    log = SlowReadLog()
+    if source.fmt == "csv":
+        try:
+            return _stage(
+                con,
+                ds,
+                sources.duckdb_csv_source(file, names),
+                staging,
+                period=period,
+                has_row=False,
+                first_row=2,
+                python_checks=python_checks,
+                estimate=sources.estimate_csv_rows(file),
+                report=report,
+                batch_rows=batch_rows,
+                scope=scope,
+                bounds=_Bounds(name, limits),
+                check_keys=check_keys,
+                stored=stored,
+            )
+        except _SlowPathNeeded:
+            shutil.rmtree(staging / "data", ignore_errors=True)
+            reader = sources.read_csv_rows(file, names, log, name)
+    elif source.fmt == "xlsx":
+        rows, source.xlsx_rows = source.xlsx_rows, None  # an iterator: read once
+        header_row = source.header_row
+        if rows is None:
+            _, header_row, rows = sources.open_xlsx(file, name)
+        reader = sources.read_xlsx_rows(rows, names, log, name, header_row)
+    if reader is not None:  # the slow CSV path, XLSX
+        return _stage_reader(
+            con,
+            ds,
+            reader,
+            staging,
+            period,
+            python_checks,
+            report,
+            batch_rows,
+            estimate=sources.estimate_csv_rows(file) if source.fmt == "csv" else None,
+            log=log,
+            source_name=name,
+            scope=scope,
+            bounds=_Bounds(name, limits),
+            check_keys=check_keys,
+            stored=stored,
+        )
+    try:
+        return _stage(
+            con,
+            ds,
+            sources.duckdb_parquet_source(file, source.file_names, names),
+            staging,
+            period=period,
+            has_row=False,
+            first_row=1,
+            python_checks=python_checks,
+            estimate=None,
+            report=report,
+            batch_rows=batch_rows,
+            scope=scope,
+            bounds=_Bounds(name, limits),
+            check_keys=check_keys,
+            stored=stored,
+        )
+    except _SlowPathNeeded as err:
+        raise ImportRefused(name, f"could not read the Parquet file ({err})") from None
+
+
+def _stored_repeats(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    folder: Path,
+    staged: _Staged,
+    scope: frozenset[str] | None,
+) -> pa.Table:
+    """The staged keys already held by a stored row that the import would keep: a stored row
+    of a partition the import does not replace (`keys.stored_repeats`). None can be when the
+    key names the partition (`keys.key_fixes_partition`), and then nothing is read."""
+    files: list[Path] = []
+    if not keys.key_fixes_partition(ds) and not staged.rows_out_of_scope:
+        committed = store.read_manifest(folder, ds.name).partitions
+        replaced = store.replaced_partitions(committed, list(staged.partitions), scope)
+        kept = sorted(set(committed) - set(replaced))
+        files = [folder / f for name in kept for f in committed[name].files]
+    return keys.stored_repeats(con, ds, staged.files(), files)
+
+
+STORED_REPEATS_SHOWN = 5
+
+
+def _stored_repeats_message(ds: Dataset, folder: Path, staged: _Staged, stored: pa.Table) -> str:
+    first = staged.stored_repeats[0]
+    where = {str(folder / f): (name, entry.source_name) for name, entry in
+             store.read_manifest(folder, ds.name).partitions.items() for f in entry.files}  # fmt: skip
+    texts = [
+        " | ".join("" if v is None else str(v) for v in values)
+        for values in zip(*(stored.column(k).to_pylist() for k in ds.key), strict=True)
+    ]
+    stored_file = dict(zip(texts, stored.column("stored_file").to_pylist(), strict=True))
+    partition, source = where.get(stored_file.get(first.value, ""), ("?", "?"))
+    rows = ", ".join(str(r.row) for r in staged.stored_repeats[:STORED_REPEATS_SHOWN])
+    more = ", ..." if len(staged.stored_repeats) > STORED_REPEATS_SHOWN else ""
+    return (
+        f"row {first.row}, field(s) {', '.join(ds.key)}: key {first.value} is already stored "
+        f"in partition {partition or '(whole dataset)'} (from {source or 'an earlier import'}), "
+        f"which this import does not replace: dataset {ds.name} has one row per key. "
+        f"{len(staged.stored_repeats)} row(s) of this file repeat a stored key (rows {rows}"
+        f"{more}); import the stored row's partition again without the key first, or both in "
+        "one file. Nothing was changed."
+    )
+
+
 def _out_of_scope_message(staged: _Staged, scope: frozenset[str] | None) -> str:
     own = ", ".join(sorted(scope or ()))
     first_row, value = staged.out_of_scope[0]
@@ -566,6 +681,8 @@ def _stage_reader(
     source_name: str,
     scope: frozenset[str] | None = None,
     bounds: _Bounds | None = None,
+    check_keys: bool = True,
+    stored: pa.Table | None = None,
 ) -> _Staged:
     """Stage text batches produced in Python (slow CSV path, XLSX), then their ragged rows."""
     con.register("pbc_source", reader)
@@ -585,6 +702,8 @@ def _stage_reader(
             ragged=log.ragged,
             scope=scope,
             bounds=bounds,
+            check_keys=check_keys,
+            stored=stored,
         )
     except LimitExceeded:
         raise
@@ -606,9 +725,11 @@ def _quarantine_repeats(
     first: int,
     writer: exports.CsvWriter,
     layout: str,
+    stored_repeats: list[keys.Repeat],
 ) -> pa.Array:
-    """Quarantine the rows of `batch` (not already bad) repeating a key of the file; return the
-    mask of the rows not to load (bad or repeating)."""
+    """Quarantine the rows of `batch` (not already bad) repeating a key of the file, and add
+    those repeating a stored key (`RepeatedKeys.seed`) to `stored_repeats`; return the mask of
+    the rows not to load (bad or repeating)."""
     if nbad:
         good_at = pc.indices_nonzero(pc.invert(pc.fill_null(bad_mask, False)))
         good = batch.take(good_at)
@@ -625,7 +746,10 @@ def _quarantine_repeats(
     what = ", ".join(repeated.key)
     at = []
     for r in found:
-        writer.writerow((r.row, what, r.value, keys.reason(repeated.ds, r.first_row, layout)))
+        if r.first_row == keys.STORED_ROW:
+            stored_repeats.append(r)
+        else:
+            writer.writerow((r.row, what, r.value, keys.reason(repeated.ds, r.first_row, layout)))
         at.append(r.index if good_at is None else good_at[r.index].as_py())
     mask = np.zeros(batch.num_rows, dtype=bool)
     mask[at] = True
@@ -719,9 +843,12 @@ def _stage(
     bounds: _Bounds | None = None,
     prerejected: list[tuple[int, str, str, str]] | None = None,
     layout: str = "pbc",
+    check_keys: bool = True,
+    stored: pa.Table | None = None,
 ) -> _Staged:
-    """Run the typing query over `source_sql`; write good rows to staging, bad ones (and rows
-    repeating a key of the file, `keys.RepeatedKeys`) to quarantine."""
+    """Run the typing query over `source_sql`; write good rows to staging, bad ones (and, with
+    `check_keys`, rows repeating a key of the file: `keys.RepeatedKeys`) to quarantine. Rows
+    repeating a key of `stored` (stored rows the import keeps) go to `stored_repeats`."""
     query = coerce.build_query(
         ds, source_sql, period=period, has_row_column=has_row, python_checks=python_checks
     )
@@ -747,6 +874,8 @@ def _stage(
     schema = pa.schema([result.schema.field(c) for c in keep])
     flag_cols = [coerce.flag_name(f) for f in coerce.flag_fields(ds)]
     repeated = RepeatedKeys(ds)
+    if check_keys and stored is not None:
+        repeated.seed(stored)
 
     def good_batches() -> Iterator[pa.RecordBatch]:
         offset = 0
@@ -771,9 +900,17 @@ def _stage(
                         for p in problems or []:
                             writer.writerow((source_row, p["field"], p["value"], p["reason"]))
                     staged.rows_rejected += nbad
-                if repeated.active:
+                if check_keys and repeated.active:
                     bad_mask = _quarantine_repeats(
-                        repeated, batch, bad_mask, nbad, has_row, offset + first_row, writer, layout
+                        repeated,
+                        batch,
+                        bad_mask,
+                        nbad,
+                        has_row,
+                        offset + first_row,
+                        writer,
+                        layout,
+                        staged.stored_repeats,
                     )
                     nrepeat = (pc.sum(bad_mask).as_py() or 0) - nbad
                     staged.rows_rejected += nrepeat

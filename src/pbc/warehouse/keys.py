@@ -1,10 +1,16 @@
-"""A dataset's declared key, enforced while a file is imported: `RepeatedKeys`.
+"""A dataset's declared key, enforced while a file is imported: `staged_repeats`, `RepeatedKeys`.
 
-Every dataset declares the fields that identify a row (`Dataset.key`). The importer hands each
-batch of typed rows that passed their checks to `RepeatedKeys.find`, in file order; it returns
-the rows whose key an earlier row of the same file already had. Those rows go to quarantine
-naming the key's first row (the first one loads), in every layout: pbc's own files as well as
-published ones.
+Every dataset declares the fields that identify a row (`Dataset.key`). A row whose key an
+earlier row of the same file already had goes to quarantine naming the key's first row (the
+first one loads), in every layout: pbc's own files as well as published ones.
+
+In two steps, so that a file without repeats (nearly every file) pays for one query only: the
+importer stages the file's good rows without looking at keys, then asks `staged_repeats`, one
+DuckDB `GROUP BY key HAVING count(*) > 1 LIMIT 1` over the key columns of the staged Parquet,
+whether any key is repeated. Only if one is does it stage the file again, handing each batch of
+typed rows that passed their checks to `RepeatedKeys.find`, in file order; it returns the rows
+whose key an earlier row of the file already had, with the row of the key's first occurrence,
+for the quarantine. (The first step alone cannot name rows: staged rows keep no row number.)
 
 Published layouts whose specification splits one key over several rows (`Layout.split_rows`
 "sum") have those rows summed by the transform engine before typing, so they arrive here once.
@@ -12,21 +18,23 @@ Published layouts whose specification splits one key over several rows (`Layout.
 Keys are compared on typed values (so "2014-10-01" and "01/10/2014" are the same date); an
 empty optional key field is a value like any other.
 
-How, cheaply: each row's key, as text (its typed values joined), gets two 64-bit SipHash
+How `RepeatedKeys` works: each row's key, as text (its typed values joined), gets two 64-bit SipHash
 fingerprints (Python's `hash` of the text, and of the text with a suffix): 128 bits, so two
 different keys share both with a probability of about n^2 / 2^129, nil for any file. (DuckDB's
 `hash()` was tried first and rejected: it gives thousands of collisions among a million
 structured ids such as S000028000-00009.) The keys seen so far are kept as sorted NumPy runs of
 (first fingerprint, second fingerprint, first row), merged geometrically so there are few
 runs; a batch is looked up with `searchsorted`, and only rows whose first fingerprint is
-already known (the repeats) are looked at one by one. The cost is a few percent of an import
-(benchmarks/ingest.py).
+already known (the repeats) are looked at one by one. Profiled on a million apc rows it cost
+15-25% of the import (Python hashing of every key), hence the DuckDB query first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -35,6 +43,65 @@ from pbc.warehouse.schema import Dataset
 _NULL = "\x00"  # an empty key field, as text
 _SEP = "\x1f"  # between the fields of a key of several fields
 _SALT = "\x1e"  # makes the second fingerprint a hash of another string
+
+
+STORED_ROW = 0
+"""The first row `RepeatedKeys` gives a key seeded from the stored data (`seed`): no row of a
+file is numbered 0 (a file's rows are numbered from 1, the header's row)."""
+
+
+def _columns(ds: Dataset) -> list[str]:
+    return ['"' + name.replace('"', '""') + '"' for name in ds.key]
+
+
+def key_fixes_partition(ds: Dataset) -> bool:
+    """Whether two rows with the same key always lie in the same partition: the key holds every
+    field a partition is named by (the period field, provider, commissioner, `partition_by`).
+    Then the import that brings a key replaces the partition that held it, and a file cannot
+    repeat a stored key; otherwise it can (`stored_repeats`)."""
+    named_by = [*ds.partition_by]
+    if ds.period_field is not None:
+        named_by.append(ds.period_field)
+    if ds.partition_by_provider:
+        named_by.append("provider_code")
+    if ds.partition_by_commissioner:
+        named_by.append("commissioner_code")
+    return set(named_by) <= set(ds.key)
+
+
+def stored_repeats(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, staged: list[Path], stored: list[Path]
+) -> pa.Table:
+    """The keys of rows staged in `staged` that a row of the `stored` Parquet files (the
+    committed partitions the import does not replace) already has: one row per key, its key
+    columns and `stored_file`, a stored file holding it (empty when there are none)."""
+    names = _columns(ds)
+    if not names or not staged or not stored:
+        return pa.table({**{k: pa.array([], pa.string()) for k in ds.key}, "stored_file": []})
+    on = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in names)
+    return con.sql(
+        f"SELECT {', '.join('s.' + c for c in names)}, min(t.filename) AS stored_file "
+        f"FROM (SELECT DISTINCT {', '.join(names)} "
+        "      FROM read_parquet($staged, hive_partitioning = false)) AS s "
+        f"JOIN (SELECT {', '.join(names)}, filename FROM read_parquet($stored, "
+        "      hive_partitioning = false, union_by_name = true, filename = true)) AS t "
+        f"ON {on} GROUP BY ALL",
+        params={"staged": [str(f) for f in staged], "stored": [str(f) for f in stored]},
+    ).to_arrow_table()
+
+
+def staged_repeats(con: duckdb.DuckDBPyConnection, ds: Dataset, files: list[Path]) -> bool:
+    """Whether two of the rows staged in these Parquet files share a key (typed values; an empty
+    key field is a value like any other, as GROUP BY groups NULLs together)."""
+    if not ds.key or not files:
+        return False
+    columns = ", ".join(_columns(ds))
+    found = con.execute(
+        f"SELECT 1 FROM read_parquet($files, hive_partitioning = false) GROUP BY {columns} "
+        "HAVING count(*) > 1 LIMIT 1",
+        {"files": [str(f) for f in files]},
+    ).fetchall()
+    return bool(found)
 
 
 @dataclass(frozen=True)
@@ -97,6 +164,13 @@ class RepeatedKeys:
 
     def close(self) -> None:
         self._runs = []
+
+    def seed(self, stored: pa.Table) -> None:
+        """Start from keys already stored (`stored_repeats`): a row of the file with one of
+        them is found as a repeat of row `STORED_ROW`."""
+        if self.active and stored.num_rows:
+            rows = pa.array([STORED_ROW] * stored.num_rows, pa.int64())
+            self.find([stored.column(k) for k in self.key], rows)
 
     def _lookup(self, a: np.ndarray, b: np.ndarray) -> dict[int, int]:
         """Positions of sorted `a` (with `b`) whose key was seen -> the key's first row."""

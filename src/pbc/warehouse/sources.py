@@ -39,6 +39,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pbc.uploads import office_error_text
+
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 CHUNK = 8 * 1024 * 1024
 # DuckDB's CSV buffer size (None: DuckDB's default). Tests lower it to exercise parallel reading.
@@ -295,9 +297,13 @@ def open_xlsx(
                 header = list(row)
                 break
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError) as err:
-        raise ImportRefused(source_name, f"not a readable XLSX workbook ({err})") from None
+        raise ImportRefused(
+            source_name, f"not a readable XLSX workbook ({office_error_text(err)})"
+        ) from None
     except Exception as err:  # openpyxl raises many types on damaged workbooks
-        raise ImportRefused(source_name, f"not a readable XLSX workbook ({err})") from None
+        raise ImportRefused(
+            source_name, f"not a readable XLSX workbook ({office_error_text(err)})"
+        ) from None
     if header is None:
         raise ImportRefused(source_name, "empty file: the first worksheet has no header row")
     while header and (header[-1] is None or str(header[-1]).strip() == ""):
@@ -337,7 +343,8 @@ def read_xlsx_rows(
                 yield number, values
         except Exception as err:  # a damaged sheet part
             log.refusal = ImportRefused(
-                source_name, f"not a readable XLSX workbook near row {number} ({err})"
+                source_name,
+                f"not a readable XLSX workbook near row {number} ({office_error_text(err)})",
             )
             raise log.refusal from None
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from jinja2 import ChainableUndefined, Environment
 
 from pbc.orgs.access import has_permission, roles_of
@@ -42,6 +43,13 @@ def nice_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     return value.strftime("%-d %B %Y")
+
+
+def local_time(value: datetime | None) -> str:
+    """A moment in the site's time zone (TIME_ZONE), to the minute."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%-d %B %Y %H:%M")
 
 
 def _finite(value: Any) -> Any:
@@ -78,6 +86,8 @@ def environment(**options: Any) -> Environment:
             "disclosure": disclosure,
         }
     )
-    env.filters.update({"money": money, "number": number, "nice_date": nice_date})
+    env.filters.update(
+        {"money": money, "number": number, "nice_date": nice_date, "local_time": local_time}
+    )
     env.policies["json.dumps_function"] = json_dumps
     return env

@@ -21,7 +21,8 @@ practice × provider × budget line × charged point of delivery × treatment fu
 "Charged" is what the provider invoiced where the row has its invoice (its own charged fields,
 or its invoice lines matched by `pbc.analytics.invoices.with_invoices`), else the row's expected
 cost at tariff (activity from an extract not yet invoiced: expected spend, by the point of
-delivery and HRG the rules give it); `expected_rows` counts those rows, so a statement can say
+delivery and HRG the rules give it). Invoiced and expected spend are summed apart (`invoiced`
+is one of the summary's keys; `expected_rows` counts the expected rows), so a statement can say
 which months are invoiced and which expected.
 Only rows the practice's own PCT was invoiced for (`commissioner_code` = the practice's
 `pct_code`) are charged to a practice: a row billed to another PCT is not our money. Rows whose
@@ -196,9 +197,12 @@ def charged_to_practices(costed: ir.Table, practices: ir.Table) -> ir.Table:
 
 
 def spend_summary(charged: ir.Table) -> ir.Table:
-    """Activity, charged £ and £ at tariff by practice × provider × line × POD × TF × month."""
+    """Activity, charged £ and £ at tariff by practice × provider × line × POD × TF × month,
+    invoiced apart from expected (`invoiced`: the rows' charge is the provider's; false: no
+    invoice yet, the charge is the expected cost)."""
     # Summed as integer pence (exact, and cheaper than DECIMAL sums), pounds per group.
-    summed = charged.group_by(["locality_code", "pct_code", *SUMMARY_KEYS]).aggregate(
+    keys = ["locality_code", "pct_code", *SUMMARY_KEYS, "invoiced"]
+    summed = charged.group_by(keys).aggregate(
         rows=charged.count(),
         activity=charged.activity.sum(),
         charged_p=charged.spend_pence.sum(),
@@ -207,9 +211,7 @@ def spend_summary(charged: ir.Table) -> ir.Table:
         expected_rows=(~charged.invoiced).cast("int64").sum(),
     )
     return summed.select(
-        "locality_code",
-        "pct_code",
-        *SUMMARY_KEYS,
+        *keys,
         "rows",
         "activity",
         charged=costing.from_pence(summed.charged_p),

@@ -12,6 +12,7 @@ Every rule returns rows of one shape (`FINDING_SCHEMA`), one row per flagged act
 | charged_price | what the provider charged for the row |
 | amount | the money at stake: what the commissioner would not pay if the finding stands; 0.00 when the rule is not in force on the row's invoice date |
 | in_force | the rule applies on the invoice date (a challenge); false = information only |
+| detail | why the row was flagged, in words, where the rule says more than its title (else null) |
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ FINDING_SCHEMA = ibis.schema(
         "charged_price": MONEY,
         "amount": MONEY,
         "in_force": "boolean",
+        "detail": "string",
     }
 )
 
@@ -65,6 +67,9 @@ class Inputs:
     tariff: ir.Table
     market_forces_factors: ir.Table
     follow_up_caps: ir.Table
+    # The providers' invoice lines (`invoice_lines`): the invoice reconciliation rules read
+    # them; None (no invoices) finds nothing for those rules.
+    invoice_lines: ir.Table | None = None
 
     def activity(self, dataset: str) -> ir.Table:
         table: ir.Table = getattr(self, dataset)
@@ -155,9 +160,11 @@ def findings(
     dataset: str,
     periods: tuple[Period, ...],
     amount: ir.DecimalValue | None = None,
+    detail: ir.StringValue | None = None,
 ) -> ir.Table:
     """Project flagged activity rows to the finding shape. `amount` defaults to the whole
-    charged price (the row should not be paid at all); it is 0.00 outside the rule's dates."""
+    charged price (the row should not be paid at all); it is 0.00 outside the rule's dates.
+    `detail`: the reason in words, where the rule gives one."""
     invoice = rows[INVOICE_DATE[dataset]]
     charged = rows.charged_price.cast(MONEY)
     stake = positive(charged if amount is None else amount)
@@ -175,4 +182,5 @@ def findings(
         charged_price=charged,
         amount=ibis.ifelse(active, stake, zero()),
         in_force=active,
+        detail=ibis.null(dt.string) if detail is None else detail.cast("string"),
     )

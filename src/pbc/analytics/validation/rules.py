@@ -1,8 +1,9 @@
 """The catalogue of validation rules: id, title, plain-English description, datasets, what the
 money at stake is, and the function that finds the rows.
 
-Ids are `pbc.warehouse.datasets.FAULT_RULE_IDS`; the exact definitions (the generator's truth
-oracle) are `pbc.synth.faults.RULES`. When each rule is in force is a dated setting
+Ids are `pbc.warehouse.datasets.FAULT_RULE_IDS`, whose exact definitions (the generator's truth
+oracle) are `pbc.synth.faults.RULES`, and the invoice reconciliation and HRG version rules
+(`invoice_rules`, `hrg_rules`), which the generator does not inject. When each rule is in force is a dated setting
 (`settings.ValidationSettings.in_force`), not part of the rule.
 """
 
@@ -13,9 +14,16 @@ from dataclasses import dataclass
 
 import ibis.expr.types as ir
 
-from pbc.analytics.validation import charging_rules, contract_rules, patient_rules
+from pbc.analytics.validation import (
+    charging_rules,
+    contract_rules,
+    hrg_rules,
+    invoice_rules,
+    patient_rules,
+)
 from pbc.analytics.validation.common import Inputs
 from pbc.analytics.validation.settings import ValidationSettings
+from pbc.warehouse.datasets import FAULT_RULE_IDS
 
 Finder = Callable[[Inputs, ValidationSettings], list[ir.Table]]
 
@@ -152,5 +160,38 @@ RULES: dict[str, Rule] = {
             "the whole charge, under review",
             charging_rules.high_cost_activity,
         ),
+        Rule(
+            "invoice_line_without_activity",
+            "Invoice line without activity",
+            "A provider's invoice charges a spell or attendance (by its provider spell number "
+            "or attendance identifier) that is not in the activity received: charged for "
+            "activity the commissioner has no record of.",
+            ("apc", "op", "ae"),
+            "the net charge of the lines",
+            invoice_rules.invoice_line_without_activity,
+        ),
+        Rule(
+            "activity_not_invoiced",
+            "Activity not invoiced after the invoicing window",
+            "Activity received (HES / SUS) with no invoice line after the invoicing window "
+            "(2 months after the end of its month by default) has closed: ask the provider, "
+            "or stop counting its expected cost.",
+            ("apc", "op", "ae"),
+            "nothing (not charged)",
+            invoice_rules.activity_not_invoiced,
+        ),
+        Rule(
+            "hrg_version_for_year",
+            "HRG of the wrong version for its year",
+            "An HRG v3.5 code in a year priced by HRG4 (2009/10 on), or an HRG4 code in a year "
+            "priced by HRG v3.5 (2008/09 and before): the row cannot be priced from its year's "
+            "tariff and must be re-grouped.",
+            ("apc", "op", "ae"),
+            "the whole charge where the charged HRG is of the wrong version",
+            hrg_rules.hrg_version_for_year,
+        ),
     )
 }
+# The rules the generator's truth file (`faults`) lists faults for, which scoring judges; the
+# others (invoice reconciliation) are spec-tested on hand-made rows.
+SCORED_RULE_IDS = FAULT_RULE_IDS

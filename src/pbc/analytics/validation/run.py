@@ -35,7 +35,8 @@ INPUT_DATASETS = (
     "follow_up_caps",
 )
 # The providers' invoice lines: read into the activity's charged fields (`with_invoices`), so
-# the charging rules judge an extract's activity by its invoice where it has one.
+# the charging rules judge an extract's activity by its invoice where it has one, and by the
+# invoice reconciliation rules (`invoice_rules`).
 INVOICE_LINES = "invoice_lines"
 WAREHOUSE_DATASETS = (*INPUT_DATASETS, INVOICE_LINES)
 """Every warehouse dataset `warehouse_inputs` reads."""
@@ -81,6 +82,7 @@ def warehouse_inputs(
     lines = table(con, INVOICE_LINES, data_dir=data_dir)
     for name in ("apc", "op", "ae"):
         tables[name] = with_invoices(tables[name], lines, ID_COLUMN[name])
+    tables[INVOICE_LINES] = lines
     if cache:
         tables = {
             name: (with_nhs_check(t) if name in ID_COLUMN else t).cache()

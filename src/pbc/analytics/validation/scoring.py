@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from pbc.analytics.costing import MONEY
 from pbc.analytics.validation.common import INVOICE_DATE, Inputs
-from pbc.analytics.validation.rules import RULES
+from pbc.analytics.validation.rules import SCORED_RULE_IDS
 from pbc.analytics.validation.run import find
 from pbc.analytics.validation.settings import DEFAULT_SETTINGS, ValidationSettings
 
@@ -70,12 +70,13 @@ def score(
     month: dt.date | None = None,
     rule_ids: Iterable[str] | None = None,
 ) -> list[RuleScore]:
-    """Precision and recall of each rule (default: all) against `truth`, executed on `con`.
+    """Precision and recall of each rule (default: every rule the truth file covers) against
+    `truth`, executed on `con`.
 
     Precision and recall are judged on a run with every rule in force (dates overridden);
     `findings` and `amount` are those of a normal run with `settings`: the money the rules
     would put at stake."""
-    chosen = list(rule_ids) if rule_ids is not None else list(RULES)
+    chosen = list(rule_ids) if rule_ids is not None else list(SCORED_RULE_IDS)
     scored = find(inputs, settings.always_in_force(), month=month, rule_ids=chosen)
     flagged = con.execute(scored.select("rule_id", "dataset", "row_id").distinct())
     real = find(inputs, settings, month=month, rule_ids=chosen)

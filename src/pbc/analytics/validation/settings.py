@@ -43,6 +43,7 @@ class Period:
 
 ALWAYS: tuple[Period, ...] = (Period(),)
 READMISSION_NON_PAYMENT_START = dt.date(2011, 4, 1)
+INVOICING_WINDOW_MONTHS = 2
 
 
 def _default_in_force() -> Mapping[str, tuple[Period, ...]]:
@@ -59,10 +60,17 @@ class ValidationSettings:
       review (£3,000 in the Dacorum plan).
     - `readmission_window_days`: emergency readmissions within this many days of discharge.
     - `in_force`: the periods each rule applies in (rule id -> periods).
+    - `invoicing_window_months`: activity not invoiced this many whole months after the end of
+      its month is a finding (`activity_not_invoiced`): 2, the SUS PbR timetable's second
+      (post-reconciliation) phase for a month's activity (docs/data.md "Invoicing window").
+    - `invoices_as_of`: the month the invoices are judged at; None = the latest invoice month
+      received.
     """
 
     high_cost_threshold: Decimal = Decimal("3000.00")
     readmission_window_days: int = 30
+    invoicing_window_months: int = INVOICING_WINDOW_MONTHS
+    invoices_as_of: dt.date | None = None
     in_force: Mapping[str, tuple[Period, ...]] = field(default_factory=_default_in_force)
 
     def periods(self, rule_id: str) -> tuple[Period, ...]:

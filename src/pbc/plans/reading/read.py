@@ -29,7 +29,7 @@ from pbc.plans.reading.text_cells import is_tab_cell_text, read_tab_cells
 from pbc.plans.reading.text_columns import is_tab_column_text, read_tab_columns
 from pbc.plans.reading.timescales import financial_year_start
 from pbc.plans.reading.xlsx_reader import read_xlsx
-from pbc.uploads import UploadLimits, UploadRefused, check_file
+from pbc.uploads import UploadLimits, UploadRefused, check_file, office_error_text
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -158,7 +158,7 @@ def _read_package(data: bytes, name: str) -> tuple[list[Event], int]:
     except PlanReadError:
         raise
     except Exception as error:  # a broken package can fail anywhere inside the libraries
-        raise PlanReadError(name, f"not a readable {kind} ({error})") from error
+        raise PlanReadError(name, f"not a readable {kind} ({office_error_text(error)})") from error
     if not doc.header_found:
         raise PlanReadError(name, f"no recognisable header row (expected {EXPECTED_COLUMNS})")
     return doc.events, doc.text_chars

@@ -20,6 +20,7 @@ from pbc.warehouse.layouts import (
     hes,
     invoices,
     list_sizes,
+    mff,
     practices,
     prescribing,
     qof,
@@ -49,7 +50,7 @@ register(*prescribing.LAYOUTS)
 register(*list_sizes.LAYOUTS)
 register(*practices.LAYOUTS)
 register(*qof.LAYOUTS, *rtt.LAYOUTS, *ae.LAYOUTS)
-register(*hes.LAYOUTS, *invoices.LAYOUTS, *tariff.LAYOUTS)
+register(*hes.LAYOUTS, *invoices.LAYOUTS, *tariff.LAYOUTS, *mff.LAYOUTS)
 
 
 def layouts_for(dataset: str) -> tuple[Layout, ...]:

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pbc.warehouse.layouts.readers import Sheet
 from pbc.warehouse.layouts.spec import Layout, normalise_name
 
+ABSENT = -1
+"""The position of an optional wide column the file does not have (`Match.wide_positions`)."""
+
 
 @dataclass(frozen=True)
 class Match:
@@ -26,7 +29,8 @@ class Match:
     sheet_name: str
     header_row: int  # 0 when headerless
     positions: dict[str, int]  # field -> column index
-    wide_positions: tuple[int, ...] = ()  # index of each unpivot column, in declared order
+    # Index of each unpivot column, in declared order (`ABSENT`: an optional one not in the file).
+    wide_positions: tuple[int, ...] = ()
     width: int = 0
     extra: tuple[str, ...] = ()  # columns in the file that the layout neither maps nor ignores
     matched: int = 0
@@ -76,6 +80,10 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
     if layout.unpivot is not None:
         for w in layout.unpivot.columns:
             i = _index(names, w.names)
+            if i is None and w.optional:
+                wide.append(ABSENT)
+                reads.append({})
+                continue
             if i is None:
                 missing.append(w.names[0])
             else:
@@ -96,6 +104,8 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
             normalise_name(n) for w in layout.unpivot.columns for v in w.read.values() for n in v
         }
     extra = tuple(n for n in names if n and n not in known)
+    if layout.unpivot is not None and wide and all(i == ABSENT for i in wide):
+        missing.append(layout.unpivot.columns[0].names[0])
     if missing:
         return Miss(layout, tuple(missing), extra)
     ignored = sum(1 for n in names if n in {normalise_name(x) for x in layout.ignored})
@@ -108,7 +118,7 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
         wide_positions=tuple(wide),
         width=len(names),
         extra=extra,
-        matched=len(positions) + len(wide) + ignored,
+        matched=len(positions) + sum(1 for i in wide if i != ABSENT) + ignored,
         coalesced=coalesced,
         wide_reads=tuple(reads),
         header=tuple("" if v is None else " ".join(str(v).split()) for v in raw),

@@ -15,6 +15,11 @@ from __future__ import annotations
 from pbc.warehouse.layouts.spec import Column, Layout
 
 _ODS_DATES = ("yyyymmdd", "dd/mm/yyyy", "excel")
+# ODS's Data Search and Export (DSE) describes a record's status as active or inactive (from its
+# operational dates) and a GP practice by its role RO76 "GP Practice", the legacy prescribing
+# setting 4; the legacy csv wrote A/C/D/P and 4. Both are read (docs/data.md, epraccur).
+_DSE_STATUS = {"ACTIVE": "A", "INACTIVE": "C"}
+_DSE_SETTING = {"RO76": "4"}
 
 EPRACCUR = Layout(
     name="epraccur",
@@ -34,10 +39,10 @@ EPRACCUR = Layout(
         Column("postcode", position=10),
         Column("open_date", position=11, date=_ODS_DATES),
         Column("close_date", position=12, date=_ODS_DATES),
-        Column("status_code", position=13),
+        Column("status_code", position=13, recode=_DSE_STATUS),
         Column("pct_code", position=15),  # Commissioner
         Column("commissioner_start_date", position=16, date=_ODS_DATES),
-        Column("prescribing_setting", position=26),
+        Column("prescribing_setting", position=26, recode=_DSE_SETTING),
     ),
 )
 

@@ -32,6 +32,7 @@ from pbc.uploads import (
     bounded_rows,
     check_text_columns,
     column_letter,
+    office_error_text,
 )
 from pbc.warehouse.sources import CHUNK, ROW_COLUMN, ImportRefused, cell_text
 
@@ -132,7 +133,9 @@ def _xlsx_sheets(path: Path, source_name: str) -> list[tuple[str, Iterator[Row]]
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many types on damaged workbooks
-        raise ImportRefused(source_name, f"not a readable XLSX workbook ({err})") from None
+        raise ImportRefused(
+            source_name, f"not a readable XLSX workbook ({office_error_text(err)})"
+        ) from None
 
     def rows(ws: object) -> Iterator[Row]:
         first = getattr(ws, "min_row", 1) or 1
@@ -146,7 +149,8 @@ def _xlsx_sheets(path: Path, source_name: str) -> list[tuple[str, Iterator[Row]]
             except Exception as err:  # a damaged sheet fails while its rows are read
                 raise ImportRefused(
                     source_name,
-                    f"row {number + 1}: not a readable XLSX workbook: the sheet is damaged ({err})",
+                    f"row {number + 1}: not a readable XLSX workbook: the sheet is damaged "
+                    f"({office_error_text(err)})",
                 ) from None
             number += 1
             yield number, [cell_text(c) for c in row]

@@ -126,11 +126,14 @@ class WideColumn:
     (e.g. "Male 0-4" -> sex M, age band 0-4); its cell becomes the `Unpivot.value_field`.
     `read`: fields this column's rows read from other columns of the same row (a tariff's
     elective price row takes the elective trim point; the non-elective row, the non-elective
-    one), each by its header names."""
+    one), each by its header names. `optional`: a file may lack the column (a year column of
+    a workbook that lists some years only); at least one of a layout's wide columns must be
+    present."""
 
     names: tuple[str, ...]
     fields: Mapping[str, str]
     read: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    optional: bool = False
 
 
 @dataclass(frozen=True)

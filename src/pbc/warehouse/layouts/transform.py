@@ -27,7 +27,7 @@ from pbc.periods import financial_year_of, parse_month
 from pbc.uploads import UploadLimits
 from pbc.warehouse.coerce import ident, sql_string
 from pbc.warehouse.layouts import spells
-from pbc.warehouse.layouts.detect import Match
+from pbc.warehouse.layouts.detect import ABSENT, Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
 from pbc.warehouse.layouts.spec import FINANCIAL_YEAR, PERIOD, Column, Layout
 from pbc.warehouse.schema import Dataset
@@ -252,6 +252,8 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
     parts = []
     unpivot = layout.unpivot
     for k in range(len(unpivot.columns)):
+        if match.wide_positions[k] == ABSENT:
+            continue  # an optional wide column the file does not have
         cols = ", ".join(f"{field_sql(f, k)} AS {ident(f)}" for f in ds.names)
         row_drop = drop
         if unpivot.no_value:

@@ -1,0 +1,86 @@
+"""The recovery-code device of the second factor (pbc.signin.recovery says how codes are kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+
+from pbc.signin import recovery
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A user's recovery codes, as one django-otp device: django-otp's throttling (1, 2, 4...
+    seconds after each wrong code, as its static-token device did) and session verification
+    work as for the authenticator app."""
+
+    class Meta:
+        verbose_name = "recovery codes"
+        verbose_name_plural = "recovery codes"
+
+    def get_throttle_factor(self) -> Any:
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def replace_codes(self) -> list[str]:
+        """Forget every earlier code and make new ones; return them (they are not kept)."""
+        from pbc.signin.second_factor import RECOVERY_CODE_COUNT
+
+        self.codes.all().delete()
+        codes = [recovery.new_code() for _ in range(RECOVERY_CODE_COUNT)]
+        rows = []
+        for code in codes:
+            salt = recovery.new_salt()
+            rows.append(RecoveryCode(device=self, salt=salt, digest=recovery.digest(code, salt)))
+        RecoveryCode.objects.bulk_create(rows)
+        return codes
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        code = str(token)
+        match = next((c for c in self.codes.all() if c.matches(code)), None)
+        # Deleted by primary key: of two requests with the same code, only one deletes it.
+        if match is not None and RecoveryCode.objects.filter(pk=match.pk).delete()[0] == 1:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code, as a salted digest only."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, related_name="codes", on_delete=models.CASCADE)
+    salt = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"a recovery code of {self.device.user}"
+
+    def matches(self, code: str) -> bool:
+        return recovery.matches(code, self.salt, self.digest)
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user, so that they can see and end their sessions
+    (`pbc.signin.active_sessions`). The session's own data stays in Django's session store; this
+    names its key, where it was started from and when."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="signed_in_sessions", on_delete=models.CASCADE
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField()
+    address = models.CharField(max_length=45, blank=True)
+    browser = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-signed_in_at"]
+
+    def __str__(self) -> str:
+        return f"a session of {self.user} from {self.signed_in_at:%Y-%m-%d %H:%M}"
