@@ -20,7 +20,7 @@ from pbc.analytics.finance import spend
 from pbc.finance import contracts as review
 from pbc.finance import statements
 from pbc.finance.models import Contract, SpendFact
-from pbc.finance.refresh import refresh
+from pbc.finance.refresh import activity_with_invoices, refresh
 from pbc.orgs.models import Pct, Practice, Provider
 from pbc.warehouse import engine as wh
 from pbc.web.jinja import money, number
@@ -36,7 +36,8 @@ def _costed(codes: list[str]) -> dict[str, D | int]:
     con = wh.connect()
     out: dict[str, D | int] = {"activity": 0, "charged": D("0.00"), "at_tariff": D("0.00")}
     for name in ("apc", "op", "ae", "imaging"):
-        period = spend.in_period(name, wh.table(con, name), MONTHS[0], dt.date(2009, 1, 31))
+        rows = activity_with_invoices(con, name)  # charges from the providers' invoice lines
+        period = spend.in_period(name, rows, MONTHS[0], dt.date(2009, 1, 31))
         costed = spend.costed_activity(
             name,
             period,

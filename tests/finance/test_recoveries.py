@@ -13,7 +13,7 @@ from django.db.models import F, Sum
 
 from pbc.finance import statements
 from pbc.finance.models import Contract, SpendFact
-from pbc.finance.refresh import refresh
+from pbc.finance.refresh import activity_with_invoices, refresh
 from pbc.validation import actions
 from pbc.validation.finance import agreed_recoveries
 from pbc.validation.models import Finding
@@ -57,7 +57,7 @@ def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(
     analyst = get_user_model().objects.get(username="analyst")
     finding = _finding()
     con = wh.connect()
-    apc = wh.table(con, "apc")
+    apc = activity_with_invoices(con, "apc")  # the charge from the provider's invoice line
     pod = con.to_pyarrow(
         apc.filter(apc.spell_id == finding.row_id).select("charged_point_of_delivery")
     ).to_pylist()[0]["charged_point_of_delivery"]

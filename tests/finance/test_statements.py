@@ -18,6 +18,7 @@ from django.test import Client
 from pbc.analytics.finance import spend
 from pbc.finance import statements
 from pbc.finance.models import BudgetAmount, BudgetVersion, Contract, SpendFact
+from pbc.finance.refresh import activity_with_invoices
 from pbc.orgs.models import Locality, Pct, Practice
 from pbc.warehouse import engine as wh
 
@@ -70,7 +71,7 @@ def test_statement_totals_reconcile_exactly_with_costed_activity(
     )
     for name in ("apc", "op", "ae", "imaging"):
         costed = spend.costed_activity(
-            name, spend.in_period(name, wh.table(con, name), dt.date(2008, 4, 1), dt.date(2009, 1, 31)),
+            name, spend.in_period(name, activity_with_invoices(con, name), dt.date(2008, 4, 1), dt.date(2009, 1, 31)),
             wh.table(con, "tariff"), wh.table(con, "market_forces_factors"),
             wh.table(con, "local_prices"),
         )  # fmt: skip

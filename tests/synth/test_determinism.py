@@ -23,13 +23,14 @@ def test_same_seed_gives_identical_bytes(tmp_path: Path, fmt: str) -> None:
     write(b, fmt=fmt, config=SynthConfig(**SMALL))
     da, db = _digests(a), _digests(b)
     assert da == db
-    assert f"apc.{fmt}" in da and f"faults.{fmt}" in da
+    assert {"hes_apc.csv", "invoices.csv", f"patients.{fmt}", f"faults.{fmt}"} <= set(da)
 
 
 def test_another_seed_gives_other_data(tmp_path: Path) -> None:
     write(tmp_path / "a", config=SynthConfig(**SMALL))
     write(tmp_path / "b", config=SynthConfig(**{**SMALL, "seed": 12}))
-    assert (tmp_path / "a" / "apc.csv").read_bytes() != (tmp_path / "b" / "apc.csv").read_bytes()
+    a, b = tmp_path / "a" / "hes_apc.csv", tmp_path / "b" / "hes_apc.csv"
+    assert a.read_bytes() != b.read_bytes()
 
 
 def test_refuses_when_disk_is_too_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,11 +1,13 @@
 """The generator's files go through the one import path: every dataset loads with no rejected
-row (faults are flagged, not quarantined), and the warehouse then holds what was written."""
+row (faults are flagged, not quarantined), and the warehouse then holds what was written
+(hospital activity from its HES / SUS extracts, charges from the invoice lines)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pbc.synth import SynthConfig, write
+from pbc.synth.generator import file_name
 from pbc.warehouse import engine as wh_engine
 from pbc.warehouse.datasets import GENERATED_DATASETS
 from pbc.warehouse.ingest import import_file
@@ -19,7 +21,7 @@ def test_every_generated_dataset_imports_without_rejections(tmp_path: Path) -> N
     assert set(written) == set(GENERATED_DATASETS)
     data_dir = tmp_path / "data"
     for name in GENERATED_DATASETS:
-        result = import_file(name, tmp_path / "files" / f"{name}.{fmt}", data_dir=data_dir)
+        result = import_file(name, tmp_path / "files" / file_name(name, fmt), data_dir=data_dir)
         assert result.rows_rejected == 0, (name, result.quarantine_path)
         assert result.rows_loaded == written[name]
 

@@ -1,5 +1,8 @@
 """The demo's warehouse: generate the synthetic data for a demo scale and import every dataset
-through the same import path real extracts take (recorded, validated, quarantined)."""
+through the same import path real extracts take (recorded, validated, quarantined): hospital
+activity as HES / SUS extracts and the providers' charges as their invoice lines, read through
+the published layouts (`hes_apc`, `hes_op`, `hes_ae`, `slam_invoice`) as a commissioner's own
+files are."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from django.conf import settings
 from pbc import synth, warehouse
 from pbc.imports.actions import import_unless_unchanged, run_import
 from pbc.imports.models import ImportRun
+from pbc.synth.generator import file_name
 from pbc.warehouse import state as warehouse_state
 from pbc.warehouse.datasets import DATASETS, GENERATED_DATASETS
 
@@ -34,6 +38,7 @@ IMPORT_ORDER = (
     "apc",
     "op",
     "ae",
+    "invoice_lines",
     "imaging",
     "prescribing",
     "faults",
@@ -85,10 +90,15 @@ def _generated_is_current(folder: Path, version: dict[str, object]) -> bool:
         return False
     files = recorded.get("files", {})
     return set(files) == set(IMPORT_ORDER) and all(
-        (folder / f"{name}.parquet").is_file()
-        and _file_digest(folder / f"{name}.parquet") == digest
+        _path(folder, name).is_file() and _file_digest(_path(folder, name)) == digest
         for name, digest in files.items()
     )
+
+
+def _path(folder: Path, dataset: str) -> Path:
+    """The generated file of a dataset: Parquet in pbc's own layout, or the CSV extract or
+    invoice file a commissioner receives (`pbc.synth.generator.file_name`)."""
+    return folder / file_name(dataset, "parquet")
 
 
 def generate(scale: str, rebuild: bool = False) -> bool:
@@ -101,7 +111,7 @@ def generate(scale: str, rebuild: bool = False) -> bool:
         return False
     (folder / GENERATED_STAMP).unlink(missing_ok=True)
     synth.write(folder, fmt="parquet", config=synth.demo_scale(scale))
-    files = {name: _file_digest(folder / f"{name}.parquet") for name in IMPORT_ORDER}
+    files = {name: _file_digest(_path(folder, name)) for name in IMPORT_ORDER}
     tmp = folder / (GENERATED_STAMP + ".tmp")
     tmp.write_text(json.dumps({"version": version, "files": files}, indent=1), encoding="utf-8")
     tmp.replace(folder / GENERATED_STAMP)
@@ -117,7 +127,7 @@ def import_all(scale: str, rebuild: bool = False) -> tuple[dict[str, int], int]:
     loaded: dict[str, int] = {}
     imported = 0
     for name in IMPORT_ORDER:
-        path = folder / f"{name}.parquet"
+        path = _path(folder, name)
         if rebuild:
             run, result = run_import(None, name, path, via="demo")
         else:

@@ -86,7 +86,7 @@ DATASETS = (
 )
 
 
-def _with_invoices(con: Any, name: str) -> Any:
+def activity_with_invoices(con: Any, name: str) -> Any:
     """An activity dataset with its charges from the providers' invoice lines where any name
     its rows (`pbc.analytics.invoices.with_invoices`); rows without keep their own (or none:
     then the statement counts their expected cost)."""
@@ -227,7 +227,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
 
     # Invoiced activity, costed.
     summary = spend.activity_summary(
-        {name: _with_invoices(con, name) for name in ACTIVITY},
+        {name: activity_with_invoices(con, name) for name in ACTIVITY},
         wh.table(con, "tariff"),
         wh.table(con, "market_forces_factors"),
         wh.table(con, "practices"),

@@ -263,6 +263,7 @@ def patient_rows(practice: Practice, line: str, month: dt.date) -> list[dict[str
     import ibis
 
     from pbc.analytics.finance import spend
+    from pbc.finance.refresh import activity_with_invoices
     from pbc.warehouse import engine as wh
 
     con = wh.connect()
@@ -270,7 +271,7 @@ def patient_rows(practice: Practice, line: str, month: dt.date) -> list[dict[str
     local = wh.table(con, "local_prices")
     rows: list[dict[str, Any]] = []
     for name in ROW_DATASETS[BudgetLine(line)]:
-        table = wh.table(con, name)
+        table = activity_with_invoices(con, name)  # charges from the invoice lines where any
         table = table.filter(table.gp_practice_code == practice.code)
         costed = spend.costed_activity(
             name, spend.in_period(name, table, month, month_end(month)), tariff, mff, local

@@ -565,6 +565,11 @@ class Injector:
             shift = (dup["length_of_stay"].to_numpy() >= 2) & (rng.random(len(dup)) < 0.5)
             dup.loc[shift, "admission_date"] = dup.loc[shift, "admission_date"] + 1
             dup.loc[shift, "length_of_stay"] = dup.loc[shift, "length_of_stay"] - 1
+            # the point of delivery the copy's own fields imply (a shorter stay may be short
+            # stay); what the provider charged stays the original's
+            from pbc.synth.build import derive_apc_pod
+
+            dup["point_of_delivery"] = derive_apc_pod(dup.reset_index(drop=True), self.tariff)
             dup["_new"] = True
             dup["_rule"] = "duplicate_spell"
             added_apc.append(dup)

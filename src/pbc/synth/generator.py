@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from pbc.synth import build, faults, imaging, people, registers, tables, tariff, weights
+from pbc.synth import build, faults, hes, imaging, people, registers, tables, tariff, weights
 from pbc.synth.config import SynthConfig, financial_year_start
 
 # Bytes per activity row on disk (CSV, measured) used to refuse writes that cannot fit.
@@ -30,12 +30,15 @@ def _ids(prefix: str, n: int, width: int) -> np.ndarray:
 
 def _key_rows(df: pd.DataFrame, id_col: str, prefix: str, date_col: str) -> pd.DataFrame:
     """Clean rows keep their order and get keys 0..n-1; added rows get the keys after them.
-    The result is sorted by (date, key)."""
+    The result is sorted by (date, key). A key is the provider's id qualified by the provider,
+    "RWG:S0000000001", as a HES / SUS extract's PROVSPNO or attendance id loads."""
     clean = df[~df["_new"]]
     added = df[df["_new"]]
     ordered = pd.concat([clean, added], ignore_index=True)
     ordered[id_col] = _ids(prefix, len(ordered), 10)
-    return ordered.sort_values([date_col, id_col], kind="stable").reset_index(drop=True)
+    ordered = ordered.sort_values([date_col, id_col], kind="stable").reset_index(drop=True)
+    ordered[id_col] = ordered["provider_code"].astype(str) + ":" + ordered[id_col]
+    return ordered
 
 
 def generate(config: SynthConfig | None = None, **kwargs: object) -> dict[str, pa.Table]:
@@ -125,6 +128,7 @@ def generate_frames(config: SynthConfig) -> dict[str, pd.DataFrame]:
         "population_weights": weights_df,
         "weighted_populations": weights.weighted_populations(list_sizes, weights_df),
         "faults": truth,
+        "invoice_lines": hes.invoice_frame({"apc": apc, "op": op, "ae": ae}),
     }
 
 
@@ -136,14 +140,29 @@ def estimate_bytes(config: SynthConfig) -> int:
     return int(rows * BYTES_PER_ROW_ESTIMATE * 1.5) + 20_000_000
 
 
+def file_name(dataset: str, fmt: str) -> str:
+    """The file `write` writes for a dataset: hospital activity as HES / SUS extracts
+    (`hes_apc.csv`, `hes_op.csv`, `hes_ae.csv`) and the providers' invoices (`invoices.csv`),
+    as a commissioner receives them, whatever the format; every other dataset in pbc's own
+    layout as `<dataset>.csv` or `<dataset>.parquet`."""
+    if dataset in hes.ACTIVITY_FILES:
+        return hes.ACTIVITY_FILES[dataset]
+    if dataset == "invoice_lines":
+        return hes.INVOICE_FILE
+    return f"{dataset}.{fmt}"
+
+
 def write(
     out_dir: str | Path,
     fmt: str = "csv",
     config: SynthConfig | None = None,
     **kwargs: object,
 ) -> dict[str, int]:
-    """Generate and write one file per dataset (`<dataset>.csv` or `<dataset>.parquet`,
-    the truth file as `faults.csv` / `faults.parquet`). Returns rows per dataset.
+    """Generate and write one file per dataset (`file_name`: hospital activity in the HES /
+    SUS layouts and the providers' charges in the SLAM invoice layout, CSV; the rest in
+    pbc's own layout as `<dataset>.csv` or `<dataset>.parquet`, the truth file as
+    `faults.csv` / `faults.parquet`). Returns the rows each dataset loads (spells for apc,
+    whose file has a row per episode).
 
     Refuses (OSError) before generating when the free disk space is below the estimate."""
     if fmt not in ("csv", "parquet"):
@@ -158,15 +177,18 @@ def write(
             f"not enough free disk in {out}: need about {need / 1e9:.1f} GB, "
             f"{free / 1e9:.1f} GB free; choose a smaller --population or another --out"
         )
-    result = generate(config)
+    frames = generate_frames(config)
+    extracts = hes.extract_files(frames, config.seed)
     counts = {}
-    for name, table in result.items():
-        path = out / f"{name}.{fmt}"
+    for name, df in frames.items():
+        path = out / file_name(name, fmt)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        if fmt == "csv":
-            pacsv.write_csv(table, tmp)
+        if path.name in extracts:
+            pacsv.write_csv(extracts[path.name], tmp)
+        elif fmt == "csv":
+            pacsv.write_csv(tables.to_arrow(df, name), tmp)
         else:
-            pq.write_table(table, tmp, compression="zstd")
+            pq.write_table(tables.to_arrow(df, name), tmp, compression="zstd")
         tmp.replace(path)
-        counts[name] = table.num_rows
+        counts[name] = len(df)
     return counts

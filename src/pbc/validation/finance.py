@@ -44,14 +44,16 @@ class AgreedRecovery:
 
 
 def _apc_lines(spell_ids: Iterable[str]) -> dict[str, str]:
-    """spell_id -> budget line of its charged point of delivery, from the warehouse."""
+    """spell_id -> budget line of its charged point of delivery, from the warehouse (the
+    provider's invoice line where one names the spell, `with_invoices`)."""
     ids = sorted(set(spell_ids))
     if not ids:
         return {}
+    from pbc.analytics.invoices import with_invoices
     from pbc.warehouse import engine as wh
 
     con = wh.connect()
-    apc = wh.table(con, "apc")
+    apc = with_invoices(wh.table(con, "apc"), wh.table(con, "invoice_lines"), "spell_id")
     rows = con.to_pyarrow(
         apc.filter(apc.spell_id.isin(ids)).select("spell_id", "charged_point_of_delivery")
     ).to_pylist()

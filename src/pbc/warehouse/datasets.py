@@ -926,11 +926,10 @@ DATASETS: dict[str, Dataset] = {
 
 # Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E), which a
 # commissioner without patient-level rows loads instead, and the ODS ePCN file, which has no
-# 2008 equivalent; and the providers' invoice lines, which the generator does not write yet (the
-# demo's activity carries its charges in pbc's own layout). The synthetic generator and the
-# demo make every other dataset.
+# 2008 equivalent. The synthetic generator and the demo make every other dataset (hospital
+# activity as HES / SUS extracts and the providers' invoice lines, `pbc.synth.hes`).
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name, INVOICE_LINES.name}
+    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
 

@@ -8,9 +8,9 @@ PROVSPNO, or the attendance identifier), so it joins the activity datasets on pr
 id: `apc.spell_id` and `op` / `ae` `attendance_id` from a HES / SUS extract are
 `PROVIDER:id` (`pbc.warehouse.layouts.hes`), the join key `invoice_key` builds.
 
-Declared here and registered with the others in `pbc.warehouse.datasets.DATASETS`. The
-generator does not write invoices yet (the demo's activity carries its charges in pbc's own
-layout), so the dataset is filled only by files providers send (`pbc.warehouse.layouts.invoices`).
+Declared here and registered with the others in `pbc.warehouse.datasets.DATASETS`. Filled by
+the files providers send (`pbc.warehouse.layouts.invoices`); the generator writes the demo's
+invoices in that layout (`pbc.synth.hes`).
 """
 
 from __future__ import annotations

@@ -22,7 +22,12 @@ WORKING = dt.Decimal(24, 6)  # exact for price x MFF before rounding to the penn
 
 
 def _costed(inputs: Inputs) -> ir.Table:
-    return cost_apc(inputs.apc, inputs.tariff, inputs.market_forces_factors)
+    """The spells costed, `point_of_delivery` the one the rules give each spell: the row's own
+    (pbc's layout carries it), else the derivation's (a HES / SUS extract leaves it empty)."""
+    costed = cost_apc(inputs.apc, inputs.tariff, inputs.market_forces_factors)
+    return costed.mutate(
+        point_of_delivery=ibis.coalesce(costed.point_of_delivery, costed.expected_point_of_delivery)
+    )
 
 
 def op_procedure_as_day_case(inputs: Inputs, settings: ValidationSettings) -> list[ir.Table]:

@@ -204,6 +204,16 @@ HES_OP = Layout(
             not_known=NOT_KNOWN_CODE,
         ),
         Column("hrg_code", names=("SUSHRG", "HRG", "HRG40"), optional=True, coalesce=True),
+        # Not HES fields: what a PCT joins to its outpatient extract from its own referral
+        # management records (the GP's approval of a consultant-to-consultant referral, Y/N,
+        # and the GP referral that started the episode). Absent from a plain extract.
+        Column(
+            "gp_approval",
+            names=("GP_APPROVAL",),
+            optional=True,
+            recode={"Y": "true", "N": "false"},
+        ),
+        Column("referral_id", names=("REFERRAL_ID",), optional=True),
     ),
     not_known_field="not_known",
 )

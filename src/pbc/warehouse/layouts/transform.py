@@ -103,8 +103,15 @@ def _recode_sql(x: str, recode: dict[str, str], otherwise: str | None = None) ->
 
 
 def _raw(index: int) -> str:
-    c = ident(f"c{index + 1}")
-    return f"NULLIF(trim({c}, ' \t\r\n'), '')"
+    """A published cell: trimmed, NULL when empty (table `raw` holds them so, `_trimmed`)."""
+    return ident(f"c{index + 1}")
+
+
+def _trimmed(names: list[str]) -> str:
+    """The SELECT list of table `raw`: `_row`, and every cell trimmed, NULL when empty (once
+    per cell, however many expressions read it)."""
+    cells = [f"NULLIF(trim({ident(n)}, ' \t\r\n'), '') AS {ident(n)}" for n in names]
+    return ", ".join([ROW_COLUMN, *cells])
 
 
 def _source_sql(col: Column, match: Match) -> str | None:
@@ -301,7 +308,8 @@ def convert(
         con.execute("SET enable_progress_bar = false")
         con.register("src", reader)
         try:
-            con.execute("CREATE TABLE raw AS SELECT * FROM src")
+            cells = [n for n in reader.schema.names if n != ROW_COLUMN]
+            con.execute(f"CREATE TABLE raw AS SELECT {_trimmed(cells)} FROM src")
         except duckdb.Error:
             if ragged.refusal is None:
                 raise
@@ -337,7 +345,7 @@ def convert(
                 n = int(con.execute(merged).fetchone()[0] or 0)  # type: ignore[index]
                 if n:
                     dropped[layout.sum_reason or SUMMED] = n
-            else:
+            elif _has_repeats(con, kept, has_key, by):
                 con.execute(
                     f"CREATE TABLE keyed AS SELECT *, CASE WHEN {has_key} THEN row_number() "
                     f"OVER (PARTITION BY {by} ORDER BY {ROW_COLUMN}, _col) END AS _rn, "
@@ -370,6 +378,15 @@ def convert(
     finally:
         con.close()
     return Converted(out, rows, dropped, rejected)
+
+
+def _has_repeats(con: duckdb.DuckDBPyConnection, kept: str, has_key: str, by: str) -> bool:
+    """Does a key appear on more than one row? (A hash aggregate: the window that names each
+    repeat's first row runs only when there is one.)"""
+    found = con.execute(
+        f"SELECT 1 FROM ({kept}) WHERE {has_key} GROUP BY {by} HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    return found is not None
 
 
 def _summed(
