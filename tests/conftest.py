@@ -95,14 +95,28 @@ def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The test-scale demo, built once per session in the test database, then copied
-    (`demo_snapshot`) so that browser tests can put it back after their flush."""
+def django_db_setup(  # type: ignore[no-untyped-def]
+    django_db_setup: None,
+    django_db_blocker,
+    data_dir: Path,
+    worker_id: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """The test-scale demo in the test database: built once per run (with parallel workers,
+    by one of them, and copied by the others), then copied (`demo_snapshot`) so that browser
+    tests can put it back after their flush."""
     import demo_snapshot
     from pbc import demo
 
-    with django_db_blocker.unblock():
+    def build() -> None:
         demo.build("test", report=lambda step: None)
+
+    with django_db_blocker.unblock():
+        if worker_id == "master":  # one process: nothing to share
+            build()
+        else:  # each worker's base directory is in the run's own (pytest-xdist)
+            shared = tmp_path_factory.getbasetemp().parent / "shared-demo"
+            demo_snapshot.build_or_copy(shared, data_dir, build)
         demo_snapshot.take()
     yield
     with django_db_blocker.unblock():
