@@ -9,8 +9,13 @@ BIN := $(VENV)/bin
 export PBC_DATA_DIR ?= $(CURDIR)/var
 PG_URL ?= postgres://pbc:pbc@127.0.0.1:5432/pbc
 export HYPOTHESIS_PROFILE ?= ci
+# Python keeps compiled modules (.pyc) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE=1 on this machine): without them every process — the server, each
+# test worker and every `pbc` a test starts — compiles Django, pandas, Ibis and SciPy again
+# (about 2.5 s of CPU each time).
+export PYTHONDONTWRITEBYTECODE =
 
-.PHONY: install install-test run test check lint typecheck pytest pytest-postgres postgres chromium fonts demo clean
+.PHONY: install install-test run test check lint typecheck pytest pytest-postgres lane-sqlite lane-postgres postgres chromium fonts demo clean
 
 # Print how long each set-up step took.
 define timed
@@ -44,13 +49,11 @@ install-test: install
 	@$(MAKE) --no-print-directory $(VENV)/.test-installed
 
 # One process builds the demo when it is missing (progress line per step) and then serves.
-# Python may cache compiled modules in .venv even where the environment says not to: without
-# the cache every start compiles Django, pandas and Ibis again (about 4 s of CPU).
 run: install
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pbc serve --port $(PORT) --demo
+	$(BIN)/pbc serve --port $(PORT) --demo
 
 demo: install
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pbc demo
+	$(BIN)/pbc demo
 
 # Fonts for PDF reports (WeasyPrint never fetches fonts from the internet).
 fonts:
@@ -91,10 +94,18 @@ pytest:
 pytest-postgres:
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(XDIST) -m "db and not markup" --durations=15 $(PYTEST_ARGS)
 
+# The two lanes run at the same time (each its own workers, data directories and test database):
+# one lane's workers use the processor while the other's wait on a browser, a subprocess or the
+# disk. Each lane's output is printed, whole, when it ends.
 test: install-test chromium postgres
 	$(call timed,lint,$(MAKE) --no-print-directory lint)
 	$(call timed,typecheck,$(MAKE) --no-print-directory typecheck)
+	$(call timed,both test lanes,$(MAKE) --no-print-directory -j2 --output-sync=target lane-sqlite lane-postgres)
+
+lane-sqlite:
 	$(call timed,tests on SQLite,$(MAKE) --no-print-directory pytest)
+
+lane-postgres:
 	$(call timed,database tests on PostgreSQL,$(MAKE) --no-print-directory pytest-postgres)
 
 # The quick check while working: lint, types and the tests not marked slow, browser or spark,

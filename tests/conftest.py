@@ -49,17 +49,74 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # With parallel workers (`pytest -n 2 --dist loadgroup`, as `make test` runs), one
             # worker runs every Spark test on the one SparkSession it starts.
             item.add_marker(pytest.mark.xdist_group("spark"))
+    items[:] = longest_first(items)
+
+
+def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The longest tests first, so that the workers finish together rather than one running a
+    minute-long test while the other is idle, in the order pytest-django needs (a transactional
+    test empties the database, so every other database test runs before the first of them):
+
+    1. tests without the database that are long: modules with Spark tests (one worker runs them
+       all, in one go), then those with tests marked slow or browser;
+    2. database tests, long modules first;
+    3. transactional database tests (live server, browser), long modules first;
+    4. the other tests without the database.
+
+    A module's tests of one kind stay together and in their own order (module fixtures are made
+    once)."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("spark"):
+            return 0
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+            return 1
+        return 2
+
+    def phase(item: pytest.Item) -> int:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        marker = item.get_closest_marker("django_db")
+        flags = marker.kwargs if marker else {}
+        if (
+            fixtures & {"transactional_db", "live_server"}
+            or flags.get("transaction")
+            or (flags.get("reset_sequences"))
+        ):
+            return 3
+        if marker or fixtures & DB_FIXTURES:
+            return 2
+        return 1 if weight(item) < 2 else 4
+
+    groups: dict[tuple[int, str], list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault((phase(item), item.nodeid.split("::")[0]), []).append(item)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], min(weight(i) for i in kv[1])))
+    return [item for _, group in ordered for item in group]
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The test-scale demo, built once per session in the test database, then copied
-    (`demo_snapshot`) so that browser tests can put it back after their flush."""
+def django_db_setup(  # type: ignore[no-untyped-def]
+    django_db_setup: None,
+    django_db_blocker,
+    data_dir: Path,
+    worker_id: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """The test-scale demo in the test database: built once per run (with parallel workers,
+    by one of them, and copied by the others), then copied (`demo_snapshot`) so that browser
+    tests can put it back after their flush."""
     import demo_snapshot
     from pbc import demo
 
-    with django_db_blocker.unblock():
+    def build() -> None:
         demo.build("test", report=lambda step: None)
+
+    with django_db_blocker.unblock():
+        if worker_id == "master":  # one process: nothing to share
+            build()
+        else:  # each worker's base directory is in the run's own (pytest-xdist)
+            shared = tmp_path_factory.getbasetemp().parent / "shared-demo"
+            demo_snapshot.build_or_copy(shared, data_dir, build)
         demo_snapshot.take()
     yield
     with django_db_blocker.unblock():

@@ -7,16 +7,27 @@ MB), the session keeps a physical copy and restores it:
 - SQLite (a file, see settings): the SQLite backup API copies pages, both ways;
 - PostgreSQL: a template database; restoring drops the test database and creates it again from
   the template (fast, at file level).
+
+With parallel workers (pytest-xdist), one worker of the run builds the demo and shares it
+(`build_or_copy`): the others copy its database the same way and its data directory (the
+warehouse, the risk model), with the paths stored in the database moved to their own data
+directory as `pbc restore` moves them.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
+import shutil
 import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.db import connections
 
 TEMPLATE_SUFFIX = "_demo_snapshot"
+SHARED_SUFFIX = "_shared_demo"
 
 
 def _postgres_admin(connection: Any) -> Any:
@@ -69,3 +80,62 @@ def drop() -> None:
         elif connection.vendor == "postgresql":
             with _postgres_admin(connection) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}{TEMPLATE_SUFFIX}"')
+
+
+def build_or_copy(shared: Path, data_dir: Path, build: Callable[[], None]) -> str:
+    """Build the demo ("built"), or copy the one another worker of this run built ("copied").
+
+    `shared` is a directory all the workers of this run see (and no other run): the first
+    worker to get its lock builds and leaves the demo there; the others wait and copy it."""
+    shared.mkdir(parents=True, exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ready = shared / "ready.json"
+        if ready.exists():
+            _copy_in(json.loads(ready.read_text()), shared, data_dir)
+            return "copied"
+        build()
+        ready.write_text(json.dumps(_copy_out(shared, data_dir)))
+        return "built"
+
+
+def _copy_out(shared: Path, data_dir: Path) -> dict[str, str]:
+    connection = connections["default"]
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        source = str(shared / "demo.sqlite3")
+        with sqlite3.connect(name) as live, sqlite3.connect(source) as copy:
+            live.backup(copy)
+    else:
+        # Left in the cluster after the run (a worker cannot know when the others are done);
+        # the next run of the same database name replaces it.
+        source = f"{name}{SHARED_SUFFIX}"
+        connection.close()
+        with _postgres_admin(connection) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{source}"')
+            admin.execute(f'CREATE DATABASE "{source}" TEMPLATE "{name}"')
+    shutil.copytree(data_dir, shared / "data")
+    return {"source": source, "data_dir": str(data_dir)}
+
+
+def _copy_in(built: dict[str, str], shared: Path, data_dir: Path) -> None:
+    from pbc.backup import rewrite_paths
+    from pbc.demo import steps
+
+    connection = connections["default"]
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    if connection.vendor == "sqlite":
+        with sqlite3.connect(built["source"]) as copy, sqlite3.connect(name) as target:
+            copy.backup(target)
+    else:
+        with _postgres_admin(connection) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{built["source"]}"')
+    shutil.copytree(shared / "data", data_dir, dirs_exist_ok=True)
+    rewrite_paths(built["data_dir"], str(data_dir))
+    # The demo's step record names the database it was built in: this copy is that build.
+    record = data_dir / steps.STATE_FILE
+    state = json.loads(record.read_text())
+    state["database"] = steps.database_identity()
+    record.write_text(json.dumps(state, sort_keys=True))

@@ -1,6 +1,7 @@
 """`pbc demo` skips what did not change: a step that completed in this database with the same
 inputs (the scale, the warehouse's state, the earlier steps) is not run again; `--rebuild` runs
-every step (`pbc.demo.steps`)."""
+every step (`pbc.demo.steps`). The whole demo built twice, and a third time with nothing left
+to do, is tested end to end in tests/web/test_browser_demo.py."""
 
 from __future__ import annotations
 
@@ -8,45 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 
 from pbc import demo
 from pbc.demo import steps
-from pbc.finance.models import RefreshRun
-from pbc.imports.models import ImportRun
-from pbc.warehouse import store
-from pbc.warehouse.datasets import DATASETS
 
 pytestmark = pytest.mark.django_db
-
-
-def manifests() -> dict[str, bytes]:
-    out = {}
-    for name in DATASETS:
-        path = store.dataset_dir(name, settings.DATA_DIR) / store.MANIFEST
-        if path.exists():
-            out[name] = path.read_bytes()
-    return out
-
-
-@pytest.mark.slow
-def test_a_second_build_of_an_unchanged_demo_skips_every_step() -> None:
-    # Whatever earlier tests did to the session's demo, one build brings it up to date ...
-    demo.build("test", report=lambda line: None)
-    before = (manifests(), ImportRun.objects.count(), RefreshRun.objects.count())
-    lines: list[str] = []
-
-    demo.build("test", report=lines.append)  # ... and the next finds nothing to do
-
-    text = "\n".join(lines)
-    for name in ("plans", "enhanced services", "finance", "validation", "indicators"):
-        assert f"{name}: unchanged since the last build, skipped" in text
-    assert "synthetic data: unchanged, not generated again" in text
-    assert f"0 of {len(demo.warehouse_demo.IMPORT_ORDER)} files imported" in text
-    assert (manifests(), ImportRun.objects.count(), RefreshRun.objects.count()) == before
-    assert demo.is_loaded("test")
-    assert not demo.is_loaded("full")
 
 
 def recording_steps(calls: list[str]) -> list[steps.Step]:

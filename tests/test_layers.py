@@ -220,3 +220,56 @@ def test_the_allowed_foreign_models_exist_and_are_used() -> None:
         label = module.split(".")[1]
         assert apps.get_model(label, name), (module, name)
         assert (module, name) in used, f"{module}.{name} is allowed but no app imports it"
+
+
+def guarded_imports(root: Path = SRC) -> list[str]:
+    """Imports of pbc inside a `try` whose handlers catch a failed import (ImportError,
+    ModuleNotFoundError or anything broader): a seam that silently falls back when the other
+    side is missing."""
+    broad = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+    out = []
+    for path in sorted((root / "pbc").rglob("*.py")):
+        module = module_name(path, root)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Try):
+                continue
+            caught = {
+                n.id
+                for h in node.handlers
+                for n in ast.walk(h.type)
+                if h.type is not None and isinstance(n, ast.Name)
+            }
+            if not (caught & broad or any(h.type is None for h in node.handlers)):
+                continue
+            for stmt in node.body:
+                for inner in ast.walk(stmt):
+                    if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith("pbc"):
+                        out.append(f"{module} (line {inner.lineno}): from {inner.module}")
+                    elif isinstance(inner, ast.Import) and any(
+                        a.name.startswith("pbc") for a in inner.names
+                    ):
+                        out.append(f"{module} (line {inner.lineno}): import")
+    return out
+
+
+def test_no_seam_falls_back_silently_when_the_other_app_is_missing(tmp_path: Path) -> None:
+    assert guarded_imports() == []
+    (tmp_path / "pbc").mkdir()
+    (tmp_path / "pbc" / "hook.py").write_text(
+        "try:\n    from pbc.validation.finance import agreed_recoveries\n"
+        "except ImportError:\n    agreed_recoveries = lambda *a: []\n"
+    )
+    assert guarded_imports(tmp_path) == ["pbc.hook (line 2): from pbc.validation.finance"]
+
+
+def test_the_finance_validation_recoveries_hook_is_a_plain_import() -> None:
+    """The finance refresh credits the validation app's agreed recoveries through a
+    module-level import (a missing or renamed function fails at start-up, not as no credits)."""
+    path = SRC / "pbc" / "finance" / "refresh.py"
+    top_level = [
+        (node.module, alias.name)
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert ("pbc.validation.finance", "agreed_recoveries") in top_level

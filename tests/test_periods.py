@@ -122,6 +122,22 @@ def test_calendar_and_financial_quarters_are_different_types() -> None:
     assert financial_q4 != calendar_q1  # type: ignore[comparison-overlap]
     with pytest.raises(TypeError):
         assert financial_q4 < calendar_q1  # type: ignore[operator]
+    # ... and not interchangeable: neither is the other's type, neither parses as the other,
+    # subtracting one from the other is refused, and both count in a set.
+    assert not isinstance(financial_q4, CalendarQuarter)
+    assert not isinstance(calendar_q1, FinancialQuarter)
+    assert len({financial_q4, calendar_q1}) == 2
+    with pytest.raises(TypeError):
+        financial_q4 - calendar_q1  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        calendar_q1 + financial_q4  # type: ignore[operator]
+    with pytest.raises(ValueError, match="is not a calendar quarter like 2009 Q1"):
+        CalendarQuarter.parse(financial_q4)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="is not a quarter like 2008/09 Q1"):
+        FinancialQuarter.parse(calendar_q1)  # type: ignore[arg-type]
+    assert financial_q4 - FinancialQuarter(2008, 1) == 3 and calendar_q1 - 1 == CalendarQuarter(
+        2008, 4
+    )
     assert str(calendar_q1) == "2009 Q1" and str(financial_q4) == "2008/09 Q4"
     assert (
         CalendarQuarter.parse("2009-Q3")

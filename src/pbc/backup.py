@@ -275,7 +275,7 @@ def restore(source: Path, report: Report = lambda message: None) -> dict[str, An
     from pbc.orgs import audit
 
     settled = recover_interrupted_imports()  # their figures name paths in the old directory too
-    _rewrite_paths(str(index["data_dir"]), str(data_dir))
+    rewrite_paths(str(index["data_dir"]), str(data_dir))
     audit.record(
         None,
         "restore",
@@ -285,7 +285,7 @@ def restore(source: Path, report: Report = lambda message: None) -> dict[str, An
     return index
 
 
-def _rewrite_paths(old: str, new: str) -> None:
+def rewrite_paths(old: str, new: str) -> None:
     """Stored absolute paths into the old data directory now point into the new one."""
     if old == new:
         return

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Self, overload
+from typing import ClassVar, Self, overload
 
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 _FINANCIAL_YEAR = re.compile(r"([0-9]{4})/([0-9]{2})")
@@ -124,40 +124,43 @@ class Month:
         return month_number(self.start)
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class CalendarQuarter:
-    """January to March (Q1) ... October to December (Q4) of a calendar year, written "2009 Q1"."""
+class _Quarter:
+    """What calendar and financial quarters share: three months from `start`, numbered 1 to 4,
+    added and subtracted in whole quarters. Not a type of its own: each kind keeps its own type
+    (their dataclass equality and ordering compare only values of the same kind), so a
+    `FinancialQuarter` is never taken for a `CalendarQuarter` (adding, subtracting, comparing or
+    parsing one as the other is refused)."""
 
-    year: int
+    __slots__ = ()
+    _KIND: ClassVar[str]  # "calendar quarter", for messages
     number: int
 
-    def __post_init__(self) -> None:
-        _check_year(self.year, "calendar quarter")
+    def _check(self, year: int) -> None:
+        _check_year(year, self._KIND)
         if not 1 <= self.number <= 4:
             raise ValueError(f"quarter number {self.number} is not 1 to 4")
 
     @classmethod
     def of(cls, day: dt.date) -> Self:
-        return cls(day.year, (day.month - 1) // 3 + 1)
+        raise NotImplementedError
 
     @classmethod
-    def parse(cls, value: str | dt.date | CalendarQuarter) -> CalendarQuarter:
-        """ "2009 Q1" (or "2009-Q1", "2009Q1", or any date in it); ValueError otherwise."""
-        if isinstance(value, CalendarQuarter):
+    def _from_text(cls, value: object) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def parse(cls, value: str | dt.date | Self) -> Self:
+        """The quarter written `value` (see each kind's `_from_text`) or containing it (a
+        date); ValueError otherwise (also for a quarter of the other kind)."""
+        if isinstance(value, cls):
             return value
         if isinstance(value, dt.date):
-            return CalendarQuarter.of(value)
-        match = _CALENDAR_QUARTER.fullmatch(value.strip()) if isinstance(value, str) else None
-        if match is None:
-            raise ValueError(f"{value!r} is not a calendar quarter like 2009 Q1")
-        return CalendarQuarter(int(match[1]), int(match[2]))
-
-    def __str__(self) -> str:
-        return f"{self.year:04d} Q{self.number}"
+            return cls.of(value)
+        return cls._from_text(value)
 
     @property
     def start(self) -> dt.date:
-        return dt.date(self.year, 3 * self.number - 2, 1)
+        raise NotImplementedError
 
     @property
     def end(self) -> dt.date:
@@ -167,20 +170,55 @@ class CalendarQuarter:
         first = Month.of(self.start)
         return tuple(first + i for i in range(3))
 
-    def __add__(self, quarters: int) -> CalendarQuarter:
-        return CalendarQuarter.of(add_months(self.start, 3 * quarters))
+    def __add__(self, quarters: int) -> Self:
+        if not isinstance(quarters, int):
+            return NotImplemented
+        return self.of(add_months(self.start, 3 * quarters))
 
     @overload
-    def __sub__(self, other: int) -> CalendarQuarter: ...
+    def __sub__(self, other: int) -> Self: ...
     @overload
-    def __sub__(self, other: CalendarQuarter) -> int: ...
-    def __sub__(self, other: int | CalendarQuarter) -> CalendarQuarter | int:
-        if isinstance(other, CalendarQuarter):
+    def __sub__(self, other: Self) -> int: ...
+    def __sub__(self, other: int | Self) -> Self | int:
+        if isinstance(other, int):
+            return self + -other
+        if type(other) is type(self):
             return (_index(self.start) - _index(other.start)) // 3
-        return self + -other
+        return NotImplemented
 
     def __contains__(self, item: object) -> bool:
         return _contains(self.start, self.end, item)
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class CalendarQuarter(_Quarter):
+    """January to March (Q1) ... October to December (Q4) of a calendar year, written "2009 Q1"."""
+
+    _KIND: ClassVar[str] = "calendar quarter"
+    year: int
+    number: int
+
+    def __post_init__(self) -> None:
+        self._check(self.year)
+
+    @classmethod
+    def of(cls, day: dt.date) -> Self:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def _from_text(cls, value: object) -> Self:
+        """ "2009 Q1" (or "2009-Q1", "2009Q1")."""
+        match = _CALENDAR_QUARTER.fullmatch(value.strip()) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError(f"{value!r} is not a calendar quarter like 2009 Q1")
+        return cls(int(match[1]), int(match[2]))
+
+    def __str__(self) -> str:
+        return f"{self.year:04d} Q{self.number}"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -245,17 +283,16 @@ class FinancialYear:
 
 
 @dataclass(frozen=True, order=True, slots=True)
-class FinancialQuarter:
+class FinancialQuarter(_Quarter):
     """A quarter of a financial year: Q1 is April to June, Q4 January to March of the next
     calendar year. Written "2008/09 Q1"."""
 
+    _KIND: ClassVar[str] = "financial quarter"
     start_year: int
     number: int
 
     def __post_init__(self) -> None:
-        _check_year(self.start_year, "financial quarter")
-        if not 1 <= self.number <= 4:
-            raise ValueError(f"quarter number {self.number} is not 1 to 4")
+        self._check(self.start_year)
 
     @classmethod
     def of(cls, day: dt.date) -> Self:
@@ -263,16 +300,12 @@ class FinancialQuarter:
         return cls(year.start_year, (_index(day) - _index(year.start)) // 3 + 1)
 
     @classmethod
-    def parse(cls, value: str | dt.date | FinancialQuarter) -> FinancialQuarter:
-        """ "2008/09 Q1" (or any date in it); ValueError otherwise."""
-        if isinstance(value, FinancialQuarter):
-            return value
-        if isinstance(value, dt.date):
-            return FinancialQuarter.of(value)
+    def _from_text(cls, value: object) -> Self:
+        """ "2008/09 Q1"."""
         match = _FINANCIAL_QUARTER.fullmatch(value.strip()) if isinstance(value, str) else None
         if match is None or (int(match[1]) + 1) % 100 != int(match[2]):
             raise ValueError(f"{value!r} is not a quarter like 2008/09 Q1")
-        return FinancialQuarter(int(match[1]), int(match[3]))
+        return cls(int(match[1]), int(match[3]))
 
     def __str__(self) -> str:
         return f"{self.financial_year} Q{self.number}"
@@ -284,29 +317,6 @@ class FinancialQuarter:
     @property
     def start(self) -> dt.date:
         return add_months(dt.date(self.start_year, 4, 1), 3 * (self.number - 1))
-
-    @property
-    def end(self) -> dt.date:
-        return quarter_end(self.start)
-
-    def months(self) -> tuple[Month, ...]:
-        first = Month.of(self.start)
-        return tuple(first + i for i in range(3))
-
-    def __add__(self, quarters: int) -> FinancialQuarter:
-        return FinancialQuarter.of(add_months(self.start, 3 * quarters))
-
-    @overload
-    def __sub__(self, other: int) -> FinancialQuarter: ...
-    @overload
-    def __sub__(self, other: FinancialQuarter) -> int: ...
-    def __sub__(self, other: int | FinancialQuarter) -> FinancialQuarter | int:
-        if isinstance(other, FinancialQuarter):
-            return (_index(self.start) - _index(other.start)) // 3
-        return self + -other
-
-    def __contains__(self, item: object) -> bool:
-        return _contains(self.start, self.end, item)
 
 
 Period = Month | CalendarQuarter | FinancialQuarter | FinancialYear

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pbc.analytics.finance import prescribing, spend
+from pbc.analytics.finance import contracts, prescribing, spend
 
 
 def tariff_rows() -> pd.DataFrame:
@@ -175,3 +175,74 @@ def test_prescribing_months_actual_or_estimated() -> None:
     }
     assert prescribing.estimate(actuals, dt.date(2008, 12, 1)) == D("100.00")
     assert prescribing.estimate({}, dt.date(2008, 12, 1)) == D("0.00")
+
+
+def test_prescribing_spend_keeps_actual_months_and_estimates_the_rest() -> None:
+    """Report month January 2009, two months' lag: data to November counts; December (within
+    the lag, though present) and January (absent) are estimated from the three actual months
+    before each; last year's March (another year) is actual whatever the lag."""
+    a = {
+        dt.date(2008, 3, 1): (D("70"), 7),
+        dt.date(2008, 9, 1): (D("90"), 9),
+        dt.date(2008, 10, 1): (D("100"), 10),
+        dt.date(2008, 11, 1): (D("110"), 11),
+        dt.date(2008, 12, 1): (D("500"), 50),
+    }
+    months = [dt.date(2008, m, 1) for m in range(4, 13)] + [dt.date(2009, 1, 1)]
+    got = prescribing.prescribing_spend({"A": a, "B": {}}, months, dt.date(2009, 1, 1), 2)
+    actual = [(r.month, r.cost, r.items) for r in got if not r.estimated]
+    assert actual == [(m, cost, items) for m, (cost, items) in sorted(a.items())][:4]
+    estimated = {(r.practice, r.month): r.cost for r in got if r.estimated}
+    assert estimated[("A", dt.date(2008, 12, 1))] == D("100.00")  # Sep-Nov
+    assert estimated[("A", dt.date(2009, 1, 1))] == D("100.00")  # the same three
+    assert estimated[("A", dt.date(2008, 4, 1))] == D("70.00")  # only March before it
+    assert {m for p, m in estimated if p == "B"} == set(months)  # nothing arrived: all 0
+    assert all(estimated[("B", m)] == D("0.00") for m in months)
+    assert all(r.items is None for r in got if r.estimated)
+
+
+def test_block_charges_to_the_practices_by_registered_patients() -> None:
+    """A £1,200,000 block for 2008/09 charged through June: £100,000 a month, shared 3:1 by
+    the April quarter's list sizes (the July list is not in force yet); a practice with no
+    list size known gets nothing."""
+    registered = {
+        "P1": [(dt.date(2008, 4, 1), 3000), (dt.date(2008, 7, 1), 1000)],
+        "P2": [(dt.date(2008, 4, 1), 1000)],
+        "P3": [],  # no list size known: no share
+    }
+    got = contracts.block_charges_to(
+        D("1200000.00"), dt.date(2008, 4, 1), dt.date(2008, 6, 1), registered
+    )
+    assert [(c.practice, c.month, c.amount) for c in got] == [
+        (p, dt.date(2008, m, 1), amount)
+        for m in (4, 5, 6)
+        for p, amount in (("P1", D("75000.00")), ("P2", D("25000.00")), ("P3", D("0.00")))
+    ]
+    assert contracts.registered_on(registered["P1"], dt.date(2008, 8, 1)) == 1000
+    assert contracts.registered_on(registered["P1"], dt.date(2008, 1, 1)) == 3000  # earliest
+    assert contracts.registered_on([], dt.date(2008, 8, 1)) == 0
+    whole_year = contracts.block_charges_to(
+        D("1000.00"), dt.date(2008, 4, 1), dt.date(2010, 1, 1), {"P2": registered["P2"]}
+    )
+    assert len(whole_year) == 12 and sum(c.amount for c in whole_year) == D("1000.00")
+
+
+def test_list_size_by_quarter(engine: ibis.BaseBackend, tmp_path: Path) -> None:
+    rows = pd.DataFrame(
+        {
+            "gp_practice_code": ["P1", "P1", "P1", "P2"],
+            "quarter_start": [dt.date(2008, 4, 1), dt.date(2008, 4, 1), dt.date(2008, 7, 1),
+                              dt.date(2008, 4, 1)],
+            "registered_patients": [1000, 2000, 2500, 800],
+        }
+    )  # fmt: skip
+    expr = contracts.list_size_by_quarter(on(engine, rows, tmp_path))
+    got = sorted(
+        (r["gp_practice_code"], r["quarter_start"], int(r["registered"]))
+        for r in engine.to_pyarrow(expr).to_pylist()
+    )
+    assert got == [
+        ("P1", dt.date(2008, 4, 1), 3000),
+        ("P1", dt.date(2008, 7, 1), 2500),
+        ("P2", dt.date(2008, 4, 1), 800),
+    ]

@@ -48,25 +48,3 @@ def test_practice_code_shape_validated_by_model() -> None:
     with pytest.raises(ValidationError) as error:
         practice.full_clean()
     assert "code" in error.value.message_dict
-
-
-@pytest.mark.django_db
-@pytest.mark.slow
-def test_demo_is_idempotent() -> None:
-    from pbc import demo
-
-    counts = (
-        Practice.objects.count(),
-        Membership.objects.count(),
-        MarketForcesFactor.objects.count(),
-    )
-    lines: list[str] = []
-    demo.build("test", report=lines.append, rebuild=True)  # pbc demo --rebuild: every step again
-    assert not [line for line in lines if "skipped" in line]
-    assert any("19 of 19 files imported" in line for line in lines)
-    assert counts == (
-        Practice.objects.count(),
-        Membership.objects.count(),
-        MarketForcesFactor.objects.count(),
-    )
-    assert Locality.objects.get(slug="dacorum").practices.count() == 19

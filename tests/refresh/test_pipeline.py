@@ -292,3 +292,69 @@ def test_pages_say_when_their_figures_are_older_than_the_warehouse(
     finance_note, indicators_note, findings_note = notes()
     assert finance_note == "" and findings_note == ""
     assert "before a value entered by hand on " in indicators_note
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_the_board_pack_says_which_sections_are_older_than_their_inputs(
+    small_warehouse: Path,
+) -> None:
+    """Follow-up caps are read by the validation rules only: after their import the pack's
+    validation ledger (HTML, PDF and XLSX) carries the findings page's note, the other sections
+    none; the next refresh takes it away."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from pbc.orgs.models import Locality
+    from pbc.reports import board, formats
+
+    locality = Locality.objects.order_by("slug").first()
+    assert locality is not None
+
+    def pack_notes() -> dict[str, str]:
+        """{format: the text of the pack's out-of-date notes, in section order}."""
+        pack = board.build(locality, JAN)
+        html = formats.render_html_document(pack)
+        by_section = {
+            section: chunk.split("</section>")[0]
+            for chunk in html.split('data-section="')[1:]
+            for section in [chunk.split('"')[0]]
+        }
+        assert set(by_section) == {"plan", "indicators", "finance", "validation", "services"}
+        html_notes = [
+            f"{section}: " + text.split("<p>")[1].split("</p>")[0]
+            for section, text in by_section.items()
+            if 'class="nhsuk-warning-callout pbc-stale"' in text
+        ]
+        pages = PdfReader(io.BytesIO(formats.render_pdf(pack))).pages
+        pdf = " ".join(" ".join(page.extract_text() or "" for page in pages).split())
+        pdf_notes = [
+            part.split("5. Services")[0].split("3. Financial")[0].strip()
+            for part in pdf.split("Figures out of date")[1:]
+        ]
+        book = load_workbook(io.BytesIO(formats.render_xlsx(pack)), read_only=True)
+        xlsx_notes = [
+            f"{ws.title}: {row[0]}"
+            for ws in book.worksheets
+            for row in ws.iter_rows(values_only=True)
+            if row and isinstance(row[0], str) and row[0].startswith("Figures out of date")
+        ]
+        return {"html": " | ".join(html_notes), "pdf": " | ".join(pdf_notes),
+                "xlsx": " | ".join(xlsx_notes)}  # fmt: skip
+
+    pipeline.run(JAN)
+    assert pack_notes() == {"html": "", "pdf": "", "xlsx": ""}
+    import_file(small_warehouse, "follow_up_caps", "caps.csv", CAPS)
+    stale = staleness("validation")
+    assert stale is not None and "the import of caps.csv into follow_up_caps" in stale.text
+    notes = pack_notes()
+    assert notes["html"] == f"validation: {stale.text}"
+    assert (
+        notes["pdf"].startswith(stale.text[:40]) and "caps.csv into follow_up_caps" in notes["pdf"]
+    )
+    assert "|" not in notes["pdf"]  # one section only
+    assert notes["xlsx"] == f"Validation: Figures out of date. {stale.text}"
+    pipeline.run(JAN)
+    assert pack_notes() == {"html": "", "pdf": "", "xlsx": ""}

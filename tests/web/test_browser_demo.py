@@ -1,4 +1,5 @@
-"""From an empty data directory: build the demo, serve it, sign in as every demo role."""
+"""From an empty data directory: build the demo (three times: it is idempotent), serve it, sign in
+as every demo role."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pbc.demo import DEMO_USERS
+from pbc.demo.warehouse import IMPORT_ORDER
+from scratch_site import Site
 from signin import code_from_cli, sign_in
 
 # What each role's navigation shows (besides the account links), written out independently.
@@ -34,6 +38,18 @@ EXPECTED_NAV = {
 }  # fmt: skip
 
 
+def drop(counts: dict[str, int], labels: set[str]) -> dict[str, int]:
+    return {label: n for label, n in counts.items() if label not in labels}
+
+
+def stored_rows(warehouse: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each dataset's rows, partition by partition (not when or by which import they came)."""
+    return {
+        d["name"]: (d["rows"], sorted((p["name"], p["rows"]) for p in d["partitions"]))
+        for d in warehouse
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,12 +63,14 @@ def served_demo_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def served_demo(tmp_path: Path, served_demo_env: dict[str, str]) -> Iterator[str]:
-    env = served_demo_env
-    assert not (tmp_path / "var").exists()
+# Records that every run of a step adds to (logs of what ran): a rebuild adds to them; every
+# other table holds the same number of rows after `pbc demo --rebuild` as before.
+RUN_LOGS = {"orgs.AuditEvent", "imports.ImportRun", "finance.RefreshRun", "refresh.StepRun"}
+
+
+def pbc_demo(env: dict[str, str], *args: str) -> str:
     built = subprocess.run(
-        [sys.executable, "-m", "pbc.cli", "demo", "--scale", "test"],
+        [sys.executable, "-m", "pbc.cli", "demo", "--scale", "test", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -60,7 +78,41 @@ def served_demo(tmp_path: Path, served_demo_env: dict[str, str]) -> Iterator[str
     )
     assert built.returncode == 0, built.stderr
     assert "Demo logins" in built.stdout
+    return built.stdout
+
+
+@pytest.fixture
+def served_demo(tmp_path: Path, served_demo_env: dict[str, str]) -> Iterator[str]:
+    """The demo built from nothing by `pbc demo`, then again by `pbc demo --rebuild` (idempotent:
+    the same rows, every step run again), then by `pbc demo` (nothing left to do), and served."""
+    env = served_demo_env
+    assert not (tmp_path / "var").exists()
+    pbc_demo(env)
     assert (tmp_path / "var" / "pbc.sqlite3").exists()
+    site = Site(tmp_path / "var", None)
+    first = site.figures()
+
+    files = len(IMPORT_ORDER)
+    rebuilt = pbc_demo(env, "--rebuild")
+    assert "skipped" not in rebuilt and f"{files} of {files} files imported" in rebuilt
+    second = site.figures()
+    before, after = drop(first["tables"], RUN_LOGS), drop(second["tables"], RUN_LOGS)
+    assert after == before, {
+        k: (before.get(k), after.get(k)) for k in before if before[k] != after.get(k)
+    }
+    assert stored_rows(second["warehouse"]) == stored_rows(first["warehouse"])
+    assert second["tables"]["orgs.Practice"] == 29
+
+    again = pbc_demo(env)
+    for name in ("plans", "enhanced services", "validation", "finance", "indicators"):
+        assert f"{name}: unchanged since the last build, skipped" in again
+    assert "synthetic data: unchanged, not generated again" in again
+    assert f"0 of {files} files imported" in again
+    third = site.figures()
+    assert drop(third["tables"], {"orgs.AuditEvent"}) == drop(second["tables"], {"orgs.AuditEvent"})
+    assert third["imports"] == second["imports"]
+    assert "demo (test) already built" in pbc_demo(env, "--if-missing")
+
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "pbc.cli", "serve", "--port", str(port)],

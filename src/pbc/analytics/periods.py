@@ -35,3 +35,9 @@ def fy_label_start_year(label: ir.StringValue) -> ir.IntegerValue:
 def month_index(date: ir.DateValue) -> ir.IntegerValue:
     """Months counted on one scale (year × 12 + month): consecutive months differ by 1."""
     return date.year().cast("int64") * 12 + date.month().cast("int64")
+
+
+def add_months(date: ir.DateValue, months: int) -> ir.DateValue:
+    """The first day of the month `months` after the month of `date`."""
+    index = month_index(date) - 1 + months
+    return ibis.date((index // 12).cast("int32"), (index % 12 + 1).cast("int32"), 1)

@@ -13,10 +13,12 @@ one transaction:
   block bought; activity with no invoice yet (an extract loaded before the provider's invoice
   lines) is charged at its expected cost and its facts are marked `expected`;
 - block contracts: a twelfth of the annual value a month, shared among the PCT's practices by
-  registered patients (latest quarter's list size);
+  registered patients (latest quarter's list size; `pbc.analytics.finance.contracts`:
+  `list_size_by_quarter`, `block_charges_to`);
 - prescribing: actual cost by practice and month; in the current year, months later than
   M − lag (a dated setting, 2 months) or without data are estimated (average of the last three
-  actual months) and marked as estimates; each actual month of this year and last year is also
+  actual months) and marked as estimates (`pbc.analytics.finance.prescribing.prescribing_spend`);
+  each actual month of this year and last year is also
   compared with the same month a year earlier (`PrescribingChange`, the price/volume split);
 - services: paid enhanced-service claims (enhanced services line, by payment month) and
   cost-per-case provider returns (community and provider services line, by month covered), from
@@ -41,9 +43,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from pbc.analytics import invoices
+from pbc.analytics.finance import contracts, spend
 from pbc.analytics.finance import prescribing as rx
-from pbc.analytics.finance import spend
-from pbc.analytics.finance.contracts import block_charges, block_monthly_values
 from pbc.analytics.finance.lines import BudgetLine
 from pbc.analytics.finance.money import ZERO
 from pbc.bulk import insert_rows
@@ -58,7 +59,6 @@ from pbc.finance.models import (
 from pbc.orgs import audit
 from pbc.orgs.models import Practice, Provider
 from pbc.periods import (
-    add_months,
     add_years,
     financial_year_of,
     month_end,
@@ -145,24 +145,14 @@ def app_inputs(month: dt.date) -> str:
 
 
 def registered_by_quarter(con: Any) -> dict[str, list[tuple[dt.date, int]]]:
-    t = wh.table(con, "list_sizes")
-    rows = con.execute(
-        t.group_by(["gp_practice_code", "quarter_start"]).aggregate(n=t.registered_patients.sum())
-    )
+    """Each practice's (quarter start, registered patients), in date order."""
+    rows = con.to_pyarrow(contracts.list_size_by_quarter(wh.table(con, "list_sizes"))).to_pylist()
     out: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
-    for code, quarter, n in rows.itertuples(index=False):
-        q = _date(quarter)
-        out[code].append((q, int(n)))
+    for r in rows:
+        out[r["gp_practice_code"]].append((_date(r["quarter_start"]), int(r["registered"])))
     for v in out.values():
         v.sort()
     return out
-
-
-def registered_on(series: list[tuple[dt.date, int]], month: dt.date) -> int:
-    known = [n for q, n in series if q <= month]
-    if known:
-        return known[-1]
-    return series[0][1] if series else 0
 
 
 class FactBuilder:
@@ -217,11 +207,11 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     builder = FactBuilder()
 
     # Block contracts by (PCT code, year, provider code).
-    contracts = list(
+    year_contracts = list(
         Contract.objects.filter(financial_year__in=years).select_related("pct", "provider")
     )
     blocks: dict[tuple[str, str, str], Contract] = {}
-    for c in sorted(contracts, key=lambda c: c.name):
+    for c in sorted(year_contracts, key=lambda c: c.name):
         if c.kind == Contract.Kind.BLOCK:
             blocks.setdefault((c.pct.code, c.financial_year, c.provider.code), c)
 
@@ -258,49 +248,47 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
 
     # Block contracts: a twelfth a month, by registered patients.
     registered = registered_by_quarter(con)
-    for c in contracts:
+    for c in year_contracts:
         if c.kind != Contract.Kind.BLOCK:
             continue
         codes = [code for code, p in builder.practices.items() if p.locality.pct_id == c.pct_id]
-        for i, value in enumerate(block_monthly_values(c.annual_value)):
-            m = add_months(year_start(c.financial_year), i)
-            if m > report_month:
-                break
-            shares = block_charges(
-                value, {code: registered_on(registered.get(code, []), m) for code in codes}
-            )
-            for code, amount in shares.items():
-                builder.add(
-                    code, m, c.budget_line, SpendFact.Source.BLOCK, amount,
-                    provider=c.provider, recurrent=True,
-                )  # fmt: skip
+        charges = contracts.block_charges_to(
+            c.annual_value,
+            year_start(c.financial_year),
+            report_month,
+            {code: registered.get(code, []) for code in codes},
+        )
+        for charge in charges:
+            builder.add(
+                charge.practice, charge.month, c.budget_line, SpendFact.Source.BLOCK,
+                charge.amount, provider=c.provider, recurrent=True,
+            )  # fmt: skip
 
     # Prescribing: actual where it has arrived, estimated after.
     lag = int(FinanceSetting.in_force("prescribing_lag_months", report_month))
     presc = con.to_pyarrow(
         spend.prescribing_summary(wh.table(con, "prescribing"), start, end)
     ).to_pylist()
-    by_practice: dict[str, dict[dt.date, dict[str, Any]]] = defaultdict(dict)
+    prescribed: dict[str, dict[dt.date, tuple[Decimal, int]]] = defaultdict(dict)
     for r in presc:
-        by_practice[r["gp_practice_code"]][_date(r["month"])] = r
+        prescribed[r["gp_practice_code"]][_date(r["month"])] = (
+            r["actual_cost"],
+            int(r["items"] or 0),
+        )
     current_months = [m for m in months_of_year(fy) if m <= report_month]
-    actual_by_practice: dict[str, set[dt.date]] = {}
-    for code, months in by_practice.items():
-        marks = rx.actual_months(current_months, report_month, lag, set(months))
-        actual_by_practice[code] = {m for m in months if marks.get(m, True)}
-        actuals = {m: r["actual_cost"] for m, r in months.items() if marks.get(m, True)}
-        for m, r in sorted(months.items()):
-            if marks.get(m, True):
-                builder.add(
-                    code, m, BudgetLine.PRESCRIBING, SpendFact.Source.PRESCRIBING,
-                    r["actual_cost"], activity=int(r["items"] or 0),
-                )  # fmt: skip
-        for m, actual in marks.items():
-            if not actual:
-                builder.add(
-                    code, m, BudgetLine.PRESCRIBING, SpendFact.Source.PRESCRIBING,
-                    rx.estimate(actuals, m), estimated=True,
-                )  # fmt: skip
+    actual_prescribed: dict[str, set[dt.date]] = defaultdict(set)
+    for row in rx.prescribing_spend(prescribed, current_months, report_month, lag):
+        if row.estimated:
+            builder.add(
+                row.practice, row.month, BudgetLine.PRESCRIBING,
+                SpendFact.Source.PRESCRIBING, row.cost, estimated=True,
+            )  # fmt: skip
+        else:
+            actual_prescribed[row.practice].add(row.month)
+            builder.add(
+                row.practice, row.month, BudgetLine.PRESCRIBING,
+                SpendFact.Source.PRESCRIBING, row.cost, activity=row.items,
+            )  # fmt: skip
 
     # Prescribing price and volume: last year's and this year's actual months, each against the
     # same month a year earlier.
@@ -309,7 +297,7 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
         rx.price_volume_by_month(wh.table(con, "prescribing"), year_start(years[1]), end)
     ).to_pylist():
         m, p = _date(r["month"]), builder.practices.get(r["gp_practice_code"])
-        if p is None or m not in actual_by_practice.get(p.code, set()):
+        if p is None or m not in actual_prescribed.get(p.code, set()):
             continue
         changes.append(
             {

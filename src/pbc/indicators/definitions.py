@@ -7,7 +7,8 @@ Each file declares (see any file for an example):
   percentage, 12000 for "per 1,000 per year" from monthly counts), `unit` (display), `decimals`;
 - `numerator` and `denominator`: `{description, expression, params}` naming an analytics
   expression (`pbc.analytics.indicators.expressions`), `{description, services: FEED}` naming
-  a services feed (`SERVICES_FEEDS`: computed by the refresh from the services app, with manual
+  a services feed (registered in `pbc.indicators.feed_registry` by the app owning the data:
+  computed by the refresh from the services app, with manual
   entry kept for periods and organisations the services data does not cover), or
   `{description, manual: true}` for a value entered by hand each period; `denominator: null`
   for counts and percentiles;
@@ -42,6 +43,7 @@ import yaml
 
 from pbc.analytics.indicators import expressions as ex
 from pbc.analytics.indicators.compute import LEVELS, STATISTICS, ComputeSpec, ExpressionRef
+from pbc.indicators import feed_registry
 from pbc.periods import FinancialYear, add_months, months_between, parse_month, year_start
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -59,10 +61,6 @@ REQUIRED = {
 }  # fmt: skip
 
 
-#: Services feeds an indicator may name (`pbc.services.feeds` functions, read by the refresh).
-SERVICES_FEEDS = ("extended_hours_offered", "smoking_quitters")
-
-
 class DefinitionError(ValueError):
     pass
 
@@ -74,7 +72,7 @@ class Part:
 
     description: str
     expression: ExpressionRef | None  # None = services feed or manual entry
-    services: str | None = None  # a SERVICES_FEEDS name
+    services: str | None = None  # a feed registered in `pbc.indicators.feed_registry`
 
     @property
     def manual(self) -> bool:
@@ -305,8 +303,10 @@ def _part(raw: Any, where: str) -> Part:
         return Part(str(raw["description"]), None)
     if raw.get("services"):
         feed = str(raw["services"])
-        if feed not in SERVICES_FEEDS:
-            raise DefinitionError(f"{where}: unknown services feed {feed!r}")
+        try:
+            feed_registry.get(feed)
+        except feed_registry.UnknownFeed as err:
+            raise DefinitionError(f"{where}: {err}") from None
         return Part(str(raw["description"]), None, services=feed)
     return Part(str(raw["description"]), _expression(raw, where))
 

@@ -34,6 +34,7 @@ from pbc.analytics.indicators import prescribing as rx
 from pbc.analytics.indicators import rtt as rtt_analytics
 from pbc.bulk import insert_rows
 from pbc.indicators import definitions as defs
+from pbc.indicators import feed_registry
 from pbc.indicators.models import IndicatorValue, ManualValue, WatchPathway
 from pbc.orgs import audit
 from pbc.periods import add_months, financial_year_of, parse_month, quarter_of
@@ -384,49 +385,35 @@ def services_values(
     definition: defs.Definition, quarters: Iterable[dt.date]
 ) -> list[IndicatorValue]:
     """Values of a services-fed indicator for each of `quarters` (first months), for each PCT
-    and locality, where the services data covers the quarter (a specification of the service
-    for its financial year exists). Elsewhere hand-entered values stand."""
+    and locality, where its feed (`pbc.indicators.feed_registry`) covers the quarter's
+    financial year. Elsewhere hand-entered values stand. A feed nobody registered is refused
+    (`feed_registry.UnknownFeed`)."""
     from pbc.orgs.models import Locality, Pct
-    from pbc.services import feeds
-    from pbc.services.queries import specified_years
 
-    feed = definition.services_feed
-    service_key = {
-        "extended_hours_offered": "extended-hours",
-        "smoking_quitters": "smoking-cessation",
-    }
-    if feed not in service_key:
-        return []
-    covered = specified_years(service_key[feed])
-    orgs: list[tuple[str, str, dict[str, str]]] = []
+    if definition.services_feed is None:
+        raise ValueError(f"{definition.id} is not a services-fed indicator")
+    feed = feed_registry.get(definition.services_feed)
+    covered = set(feed.years())
+    orgs: list[tuple[str, str]] = []
     if "pct" in definition.levels:
-        orgs += [("pct", p.code, {"pct": p.code}) for p in Pct.objects.order_by("code")]
+        orgs += [("pct", p.code) for p in Pct.objects.order_by("code")]
     if "locality" in definition.levels:
-        orgs += [
-            ("locality", loc.slug, {"locality": loc.slug})
-            for loc in Locality.objects.order_by("slug")
-        ]
+        orgs += [("locality", loc.slug) for loc in Locality.objects.order_by("slug")]
     spec = cp.ComputeSpec(
         statistic=definition.statistic,  # type: ignore[arg-type]
-        numerator=cp.ExpressionRef(str(feed)),
-        denominator=cp.ExpressionRef(str(feed)) if definition.denominator else None,
+        numerator=cp.ExpressionRef(feed.name),
+        denominator=cp.ExpressionRef(feed.name) if definition.denominator else None,
         multiplier=definition.multiplier,
     )
     out = []
     for quarter in quarters:
         if financial_year_of(quarter) not in covered:
             continue
-        for level, code, scope in orgs:
-            if feed == "extended_hours_offered":
-                got = feeds.extended_hours_offered(quarter, **scope)
-                numerator, denominator = float(got["numerator"]), float(got["denominator"])
-                extra: dict[str, Any] = {}
-                if denominator <= 0:
-                    continue
-            else:
-                got = feeds.smoking_quitters(quarter, **scope)
-                numerator, denominator = float(got["quitters"]), None
-                extra = {"services_target": got["target"]}
+        for level, code in orgs:
+            got = feed.count(quarter, level, code)
+            if got is None:
+                continue
+            numerator, denominator, extra = got.numerator, got.denominator, dict(got.extra)
             value, lower, upper = cp.statistic_value(spec, numerator, denominator)
             out.append(
                 IndicatorValue(

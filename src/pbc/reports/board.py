@@ -28,6 +28,11 @@ table. The pack holds aggregates only: no patient-level rows, and no private pat
 locality manager or board member may see all of it (it includes private plan commentary, as the
 plan's board status report does).
 
+Sections b, c and d show figures a `pbc refresh` step computed (indicators, statements,
+findings: `SECTION_STEPS`); where that step's figures are older than their inputs (an import or
+an upstream step since: `pbc.refresh.queries.staleness`), the section carries the same note the
+app's own pages show (`BoardPack.stale`).
+
 The formats (HTML, PDF, XLSX) are in `pbc.reports.formats`.
 """
 
@@ -53,6 +58,7 @@ from pbc.orgs.models import Locality, Practice
 from pbc.plans import queries as plan_queries
 from pbc.plans.report import PlanReport, ReportError
 from pbc.plans.report import build_report as build_plan_report
+from pbc.refresh.queries import Staleness, staleness
 from pbc.services import experience, feeds, reports
 from pbc.services import queries as service_queries
 from pbc.services.queries import ServiceClaims
@@ -61,6 +67,11 @@ from pbc.validation import queries as validation_queries
 from pbc.validation.queries import Ledger
 
 ZERO = Decimal("0.00")
+
+
+# The `pbc refresh` step whose figures each section shows. The plan section's milestones are
+# entered, not refreshed (its linked indicators' values are the indicators section's).
+SECTION_STEPS = {"indicators": "indicators", "finance": "finance", "validation": "validation"}
 
 
 class BoardPackError(ValueError):
@@ -359,6 +370,9 @@ class BoardPack:
     validation: Ledger
     services: ServicesSection
     practices: list[Practice] = field(default_factory=list)
+    # Section (a `SECTION_STEPS` key) -> why its figures are older than their inputs; a
+    # section whose figures are up to date is not listed.
+    stale: dict[str, Staleness] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -387,4 +401,11 @@ def build(locality: Locality, month: dt.date) -> BoardPack:
         validation=validation_section(locality, month),
         services=services_section(locality, month),
         practices=list(locality.practices.order_by("code")),
+        stale=stale_sections(),
     )
+
+
+def stale_sections() -> dict[str, Staleness]:
+    """The sections whose refresh step's figures are older than their inputs, with why."""
+    notes = {section: staleness(step) for section, step in SECTION_STEPS.items()}
+    return {section: note for section, note in notes.items() if note is not None}

@@ -72,9 +72,16 @@ def _note(ws: Worksheet, text: str) -> None:
 def render_xlsx(pack: BoardPack) -> bytes:
     book = Workbook()
     _xlsx_plan(pack, _sheet(book, "Plan", f"{pack.title}: plan progress", first=True))
-    _xlsx_indicators(pack, _sheet(book, "Indicators", f"{pack.title}: indicators"))
-    _xlsx_finance(pack, _sheet(book, "Finance", f"{pack.title}: financial position"))
-    _xlsx_validation(pack, _sheet(book, "Validation", f"{pack.title}: validation ledger"))
+    sections = (
+        ("indicators", _xlsx_indicators, "Indicators", "indicators"),
+        ("finance", _xlsx_finance, "Finance", "financial position"),
+        ("validation", _xlsx_validation, "Validation", "validation ledger"),
+    )
+    for section, write, title, heading in sections:
+        ws = _sheet(book, title, f"{pack.title}: {heading}")
+        if section in pack.stale:
+            _note(ws, f"Figures out of date. {pack.stale[section].text}")
+        write(pack, ws)
     _xlsx_services(pack, _sheet(book, "Services", f"{pack.title}: services and providers"))
     for ws in book.worksheets:
         ws.column_dimensions["A"].width = 48

@@ -7,7 +7,12 @@ class ServicesConfig(AppConfig):
     verbose_name = "Services, provider returns and patient experience"
 
     def ready(self) -> None:
+        from pbc.indicators import feed_registry
+        from pbc.services.indicator_feeds import FEEDS
         from pbc.web import navigation
+
+        for feed in FEEDS:
+            feed_registry.register(feed)
 
         item = navigation.NavItem("Services", services_href)
         navigation.add(item)

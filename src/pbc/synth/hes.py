@@ -29,8 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from pbc.synth.people import NO_DAY
+from pbc.synth import tables
 
 # An OPCS-4 main procedure typical of each procedural HRG (representative codes).
 OPCS_OF_HRG: dict[str, str] = {
@@ -63,28 +64,31 @@ ID_FIELD = {"apc": "spell_id", "op": "attendance_id", "ae": "attendance_id"}
 DATE_FIELD = {"apc": "discharge_date", "op": "attendance_date", "ae": "arrival_date"}
 
 
-def _iso(days: pd.Series) -> pa.Array:
-    """Day numbers as ISO dates (text); missing days empty."""
-    v = pd.to_numeric(days, errors="coerce")
-    valid = v.notna().to_numpy() & (v.fillna(NO_DAY).to_numpy() < NO_DAY // 2)
-    d = pa.array(np.where(valid, v.fillna(0).to_numpy(dtype=np.int64), 0).astype(np.int32))
-    text = d.cast(pa.date32()).cast(pa.string())
-    return pa.array(np.where(valid, text.to_numpy(zero_copy_only=False), None), pa.string())
+def _days(days: np.ndarray) -> pa.Array:
+    """Day numbers (all present) as ISO dates, text."""
+    return pa.array(days.astype(np.int32)).cast(pa.date32()).cast(pa.string())
 
 
-def _text(values: object) -> pa.Array:
-    """A column as text, missing values (None, NaN, NA) empty."""
-    arr = pa.array(values, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type != pa.string():
-        arr = arr.cast(pa.string())
-    return arr
+def _text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A contract column (`tables.to_arrow`) as text."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return column if column.type == pa.string() else column.cast(pa.string())
 
 
-def _local_id(ids: pd.Series) -> np.ndarray:
+def _local_id(ids: pa.Array | pa.ChunkedArray) -> pa.Array:
     """ "RWG:S0000000001" -> "S0000000001": the id as the provider's own file carries it."""
-    return ids.str.split(":", n=1).str[1].to_numpy()
+    return pc.replace_substring_regex(_text(ids), pattern="^[^:]*:", replacement="")
+
+
+def _sex(sex: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """M, F -> HES SEX 1, 2."""
+    return pc.if_else(pc.equal(sex, "M"), "1", pc.if_else(pc.equal(sex, "F"), "2", None))
+
+
+def _purcode(codes: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """PURCODE in its published five-character form: "5P3" -> "5P300"."""
+    return pc.binary_join_element_wise(_text(codes), "00", "")
 
 
 def _opcs(hrg: pd.Series, flag: pd.Series) -> np.ndarray:
@@ -92,138 +96,115 @@ def _opcs(hrg: pd.Series, flag: pd.Series) -> np.ndarray:
     return np.where(flag.fillna(False).to_numpy(dtype=bool), codes, NO_PROCEDURE)
 
 
-def _commissioner(codes: pd.Series) -> np.ndarray:
-    """PURCODE in its published five-character form: "5P3" -> "5P300"."""
-    return (codes.astype(str) + "00").to_numpy()
-
-
 def apc_episodes(apc: pd.DataFrame, seed: int) -> pa.Table:
-    """Spells (the contract's `apc` frame) as HES consultant episodes."""
+    """Spells (the contract's `apc` frame) as HES consultant episodes, each spell's episodes
+    together in the frame's order."""
     rng = np.random.default_rng([seed, 700])
+    n = len(apc)
     los = apc["length_of_stay"].to_numpy(dtype=np.int64)
-    split = (los >= 2) & (rng.random(len(apc)) < SECOND_EPISODE_SHARE)
-    change = (
-        apc["admission_date"].to_numpy(dtype=np.int64)
-        + 1
-        + (rng.random(len(apc)) * np.maximum(los - 1, 1)).astype(np.int64)
-    )
-    first = apc.assign(
-        _order=1,
-        _start=apc["admission_date"],
-        _end=np.where(split, change, apc["discharge_date"].to_numpy()),
-        _last=~split,
-        _proc=_opcs(apc["hrg_code"], apc["procedure_flag"]),
-    )
-    second = apc[split].assign(
-        _order=2,
-        _start=change[split],
-        _end=apc["discharge_date"].to_numpy()[split],
-        _last=True,
-        _proc=NO_PROCEDURE,
-    )
-    ep = pd.concat([first, second], ignore_index=True)
-    ep = ep.sort_values(["discharge_date", "spell_id", "_order"], kind="stable")
-    last = ep["_last"].to_numpy()
-    discharge = ep["discharge_date"].where(last)
+    admitted = apc["admission_date"].to_numpy(dtype=np.int64)
+    discharged = apc["discharge_date"].to_numpy(dtype=np.int64)
+    split = (los >= 2) & (rng.random(n) < SECOND_EPISODE_SHARE)
+    change = admitted + 1 + (rng.random(n) * np.maximum(los - 1, 1)).astype(np.int64)
+    spell = np.concatenate([np.arange(n), np.flatnonzero(split)])
+    order = np.concatenate([np.ones(n, np.int64), np.full(int(split.sum()), 2)])
+    ranked = np.lexsort((order, spell))
+    spell, order = spell[ranked], order[ranked]
+    first = order == 1
+    last = ~first | ~split[spell]
+    start = np.where(first, admitted[spell], change[spell])
+    end = np.where(last, discharged[spell], change[spell])
+    procedure = np.where(first, _opcs(apc["hrg_code"], apc["procedure_flag"])[spell], NO_PROCEDURE)
+
+    ep = tables.to_arrow(apc, "apc").take(pa.array(spell))
+    is_last = pa.array(last)
     columns = {
         "PROVSPNO": _local_id(ep["spell_id"]),
-        "EPIORDER": ep["_order"].astype(str).str.zfill(2).to_numpy(),
-        "EPISTAT": np.full(len(ep), "3"),  # finished
-        "EPISTART": _iso(ep["_start"]),
-        "EPIEND": _iso(ep["_end"]),
-        "NEWNHSNO": ep["nhs_number"].to_numpy(),
-        "SEX": ep["sex"].map(HES_SEX).to_numpy(),
-        "STARTAGE": ep["age_on_admission"].to_numpy(),
-        "GPPRAC": ep["gp_practice_code"].to_numpy(),
-        "PROCODE3": ep["provider_code"].to_numpy(),
-        "PURCODE": _commissioner(ep["commissioner_code"]),
-        "ADMIDATE": _iso(ep["admission_date"]),
-        "ADMIMETH": ep["admission_method"].to_numpy(),
-        "CLASSPAT": ep["patient_classification"].to_numpy(),
-        "TRETSPEF": ep["treatment_function_code"].to_numpy(),
-        "DIAG_4_01": ep["primary_diagnosis_code"].to_numpy(),
-        "OPERTN_4_01": ep["_proc"].to_numpy(),
-        "DISDATE": _iso(discharge),
-        "DISMETH": np.where(last, ep["discharge_method"].to_numpy(), "8"),
-        "SPELDUR": ep["length_of_stay"].where(last).astype("Int64").to_numpy(),
-        "SUSHRG": ep["hrg_code"].to_numpy(),
+        "EPIORDER": pa.array(np.where(first, "01", "02")),
+        "EPISTAT": pa.array(np.full(len(spell), "3")),  # finished
+        "EPISTART": _days(start),
+        "EPIEND": _days(end),
+        "NEWNHSNO": _text(ep["nhs_number"]),
+        "SEX": _sex(ep["sex"]),
+        "STARTAGE": _text(ep["age_on_admission"]),
+        "GPPRAC": _text(ep["gp_practice_code"]),
+        "PROCODE3": _text(ep["provider_code"]),
+        "PURCODE": _purcode(ep["commissioner_code"]),
+        "ADMIDATE": _text(ep["admission_date"]),
+        "ADMIMETH": _text(ep["admission_method"]),
+        "CLASSPAT": _text(ep["patient_classification"]),
+        "TRETSPEF": _text(ep["treatment_function_code"]),
+        "DIAG_4_01": _text(ep["primary_diagnosis_code"]),
+        "OPERTN_4_01": pa.array(procedure, pa.string()),
+        # the discharge on the last episode; "not applicable: still in hospital" before it
+        "DISDATE": pc.if_else(is_last, _text(ep["discharge_date"]), None),
+        "DISMETH": pc.if_else(is_last, _text(ep["discharge_method"]), "8"),
+        "SPELDUR": pc.if_else(is_last, _text(ep["length_of_stay"]), None),
+        "SUSHRG": _text(ep["hrg_code"]),
     }
-    return pa.table({k: v if isinstance(v, pa.Array) else _text(v) for k, v in columns.items()})
+    return pa.table(columns)
 
 
 def op_attendances(op: pd.DataFrame) -> pa.Table:
-    approval = op["gp_approval"].map({True: "Y", False: "N"})
+    t = tables.to_arrow(op, "op")
     columns = {
-        "ATTENDID": _local_id(op["attendance_id"]),
-        "NEWNHSNO": op["nhs_number"].to_numpy(),
-        "SEX": op["sex"].map(HES_SEX).to_numpy(),
-        "APPTAGE": op["age_at_attendance"].to_numpy(),
-        "GPPRAC": op["gp_practice_code"].to_numpy(),
-        "PROCODE3": op["provider_code"].to_numpy(),
-        "PURCODE": _commissioner(op["commissioner_code"]),
-        "APPTDATE": _iso(op["attendance_date"]),
-        "FIRSTATT": op["first_attendance"].to_numpy(),
-        "ATTENDED": op["attended_or_did_not_attend"].to_numpy(),
-        "TRETSPEF": op["treatment_function_code"].to_numpy(),
-        "REFSOURC": op["referral_source"].to_numpy(),
-        "PRIORITY": op["priority_type"].to_numpy(),
-        "OPERTN_4_01": _opcs(op["hrg_code"], op["procedure_flag"]),
-        "SUSHRG": op["hrg_code"].to_numpy(),
-        "GP_APPROVAL": approval.to_numpy(),
-        "REFERRAL_ID": op["referral_id"].to_numpy(),
+        "ATTENDID": _local_id(t["attendance_id"]),
+        "NEWNHSNO": _text(t["nhs_number"]),
+        "SEX": _sex(t["sex"]),
+        "APPTAGE": _text(t["age_at_attendance"]),
+        "GPPRAC": _text(t["gp_practice_code"]),
+        "PROCODE3": _text(t["provider_code"]),
+        "PURCODE": _purcode(t["commissioner_code"]),
+        "APPTDATE": _text(t["attendance_date"]),
+        "FIRSTATT": _text(t["first_attendance"]),
+        "ATTENDED": _text(t["attended_or_did_not_attend"]),
+        "TRETSPEF": _text(t["treatment_function_code"]),
+        "REFSOURC": _text(t["referral_source"]),
+        "PRIORITY": _text(t["priority_type"]),
+        "OPERTN_4_01": pa.array(_opcs(op["hrg_code"], op["procedure_flag"]), pa.string()),
+        "SUSHRG": _text(t["hrg_code"]),
+        "GP_APPROVAL": pc.if_else(t["gp_approval"], "Y", "N"),
+        "REFERRAL_ID": _text(t["referral_id"]),
     }
-    return pa.table({k: v if isinstance(v, pa.Array) else _text(v) for k, v in columns.items()})
+    return pa.table(columns)
 
 
 def ae_attendances(ae: pd.DataFrame) -> pa.Table:
+    t = tables.to_arrow(ae, "ae")
     columns = {
-        "ATTENDNO": _local_id(ae["attendance_id"]),
-        "NEWNHSNO": ae["nhs_number"].to_numpy(),
-        "SEX": ae["sex"].map(HES_SEX).to_numpy(),
-        "ARRIVALAGE": ae["age_at_attendance"].to_numpy(),
-        "GPPRAC": ae["gp_practice_code"].to_numpy(),
-        "PROCODE3": ae["provider_code"].to_numpy(),
-        "PURCODE": _commissioner(ae["commissioner_code"]),
-        "ARRIVALDATE": _iso(ae["arrival_date"]),
-        "AEDEPTTYPE": ae["ae_department_type"].to_numpy(),
-        "AEATTENDCAT": ae["ae_attendance_category"].to_numpy(),
-        "AEATTENDDISP": ae["ae_attendance_disposal"].to_numpy(),
-        "SUSHRG": ae["hrg_code"].to_numpy(),
+        "ATTENDNO": _local_id(t["attendance_id"]),
+        "NEWNHSNO": _text(t["nhs_number"]),
+        "SEX": _sex(t["sex"]),
+        "ARRIVALAGE": _text(t["age_at_attendance"]),
+        "GPPRAC": _text(t["gp_practice_code"]),
+        "PROCODE3": _text(t["provider_code"]),
+        "PURCODE": _purcode(t["commissioner_code"]),
+        "ARRIVALDATE": _text(t["arrival_date"]),
+        "AEDEPTTYPE": _text(t["ae_department_type"]),
+        "AEATTENDCAT": _text(t["ae_attendance_category"]),
+        "AEATTENDDISP": _text(t["ae_attendance_disposal"]),
+        "SUSHRG": _text(t["hrg_code"]),
     }
-    return pa.table({k: v if isinstance(v, pa.Array) else _text(v) for k, v in columns.items()})
+    return pa.table(columns)
 
 
-def _money(pennies: pd.Series) -> np.ndarray:
-    """Integer pennies as text: -1234 -> "-12.34"."""
-    p = pennies.to_numpy(dtype=np.int64)
-    a = np.abs(p)
-    pounds = np.char.add(np.where(p < 0, "-", ""), (a // 100).astype(str))
-    return np.char.add(np.char.add(pounds, "."), np.char.zfill((a % 100).astype(str), 2))
-
-
-def _factor(units: pd.Series) -> np.ndarray:
-    """A market forces factor in 1/10,000 as text: 10234 -> "1.0234"."""
-    u = units.to_numpy(dtype=np.int64)
-    whole = np.char.add((u // 10_000).astype(str), ".")
-    return np.char.add(whole, np.char.zfill((u % 10_000).astype(str), 4))
-
-
-def invoice_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def invoice_frame(tables_: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The `invoice_lines` dataset (internal units: day numbers, pennies): one line per spell
     and attendance, as the provider charged it, invoiced in its month of discharge or
     attendance."""
     parts = []
     for name in ("apc", "op", "ae"):
-        df = tables[name]
+        df = tables_[name]
         day = df[DATE_FIELD[name]].to_numpy(dtype=np.int64)
         tf = df.get("treatment_function_code")
+        ids = _local_id(pa.array(df[ID_FIELD[name]].to_numpy(), pa.string()))
         parts.append(
             pd.DataFrame(
                 {
                     "provider_code": df["provider_code"].to_numpy(),
                     "commissioner_code": df["commissioner_code"].to_numpy(),
                     "invoice_month": _month_start(day),
-                    "activity_id": _local_id(df[ID_FIELD[name]]),
+                    "activity_id": ids.to_numpy(zero_copy_only=False),
                     "point_of_delivery": df["charged_point_of_delivery"].to_numpy(),
                     "hrg_code": df["charged_hrg_code"].to_numpy(),
                     "treatment_function_code": None if tf is None else tf.to_numpy(),
@@ -248,21 +229,25 @@ def _month_start(days: np.ndarray) -> np.ndarray:
 
 
 def slam_invoice(lines: pd.DataFrame) -> pa.Table:
-    """Invoice lines (`invoice_frame`) as a provider's SLAM export words them."""
+    """Invoice lines (`invoice_frame`) as a provider's SLAM export words them: point of
+    delivery in words, money and MFF as decimals ("657.80", "1.2204")."""
+    t = tables.to_arrow(lines, "invoice_lines")
+    codes = pa.array(list(POD_WORDS))
+    words = pa.array(list(POD_WORDS.values()))
     columns = {
-        "Provider Code": lines["provider_code"],
-        "Commissioner Code": lines["commissioner_code"],
-        "Invoice Month": _iso(lines["invoice_month"]),
-        "Activity ID": lines["activity_id"],
-        "Point of Delivery": lines["point_of_delivery"].map(POD_WORDS),
-        "HRG": lines["hrg_code"],
-        "Treatment Function Code": lines["treatment_function_code"],
-        "Activity Date": _iso(lines["activity_date"]),
-        "Excess Bed Days": lines["excess_bed_days"],
-        "MFF": _factor(lines["market_forces_factor"]),
-        "Price": _money(lines["price"]),
+        "Provider Code": _text(t["provider_code"]),
+        "Commissioner Code": _text(t["commissioner_code"]),
+        "Invoice Month": _text(t["invoice_month"]),
+        "Activity ID": _text(t["activity_id"]),
+        "Point of Delivery": words.take(pc.index_in(t["point_of_delivery"], codes)),
+        "HRG": _text(t["hrg_code"]),
+        "Treatment Function Code": _text(t["treatment_function_code"]),
+        "Activity Date": _text(t["activity_date"]),
+        "Excess Bed Days": _text(t["excess_bed_days"]),
+        "MFF": _text(t["market_forces_factor"]),
+        "Price": _text(t["price"]),
     }
-    return pa.table({k: v if isinstance(v, pa.Array) else _text(v) for k, v in columns.items()})
+    return pa.table(columns)
 
 
 def extract_files(tables: dict[str, pd.DataFrame], seed: int) -> dict[str, pa.Table]:

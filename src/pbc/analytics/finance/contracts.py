@@ -21,13 +21,17 @@ whole spells by largest remainder, so practice shares sum to the locality and to
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol, TypeVar
 
+import ibis.expr.types as ir
+
 from pbc.analytics.finance.money import ZERO, apportion
+from pbc.periods import add_months
 
 KINDS = ("pbr", "block", "cost_per_case", "awp")
 
@@ -125,6 +129,53 @@ def block_monthly_values(annual_value: Decimal) -> list[Decimal]:
 def block_charges(month_value: Decimal, registered: Mapping[str, int]) -> dict[str, Decimal]:
     """One month's block charge shared among practices by registered patients."""
     return apportion(month_value, dict(registered))
+
+
+def list_size_by_quarter(list_sizes: ir.Table) -> ir.Table:
+    """Registered patients by practice and quarter (gp_practice_code, quarter_start,
+    registered): what a block contract's monthly charge is shared by."""
+    t = list_sizes
+    return t.group_by(["gp_practice_code", "quarter_start"]).aggregate(
+        registered=t.registered_patients.sum()
+    )
+
+
+def registered_on(series: Sequence[tuple[dt.date, int]], month: dt.date) -> int:
+    """A practice's registered patients in `month`, from its (quarter start, patients) in
+    date order: the latest quarter starting by then, else the earliest known, else 0."""
+    known = [n for q, n in series if q <= month]
+    if known:
+        return known[-1]
+    return series[0][1] if series else 0
+
+
+@dataclass(frozen=True)
+class BlockCharge:
+    practice: str
+    month: dt.date
+    amount: Decimal
+
+
+def block_charges_to(
+    annual_value: Decimal,
+    year_start: dt.date,
+    through: dt.date,
+    registered: Mapping[str, Sequence[tuple[dt.date, int]]],
+) -> list[BlockCharge]:
+    """A block contract's charges to its PCT's practices (the keys of `registered`, each with
+    its (quarter start, patients) in date order) for each month of its year from `year_start`
+    up to `through`: a twelfth of `annual_value` a month (`block_monthly_values`) shared by the
+    practices' registered patients that month (`block_charges`). By month, then practice."""
+    out = []
+    for i, value in enumerate(block_monthly_values(annual_value)):
+        month = add_months(year_start, i)
+        if month > through:
+            break
+        on = {code: registered_on(series, month) for code, series in registered.items()}
+        out += [
+            BlockCharge(code, month, amount) for code, amount in block_charges(value, on).items()
+        ]
+    return out
 
 
 def plan_share(

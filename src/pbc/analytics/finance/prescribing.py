@@ -61,6 +61,41 @@ def estimate(actuals: Mapping[dt.date, Decimal], month: dt.date) -> Decimal:
 
 
 @dataclass(frozen=True)
+class PrescribingMonth:
+    """A practice's prescribing spend for one month: actual (its cost and items), or estimated
+    (`estimate`) where the month's data has not arrived or is within the lag."""
+
+    practice: str
+    month: dt.date
+    cost: Decimal
+    items: int | None  # None when estimated
+    estimated: bool
+
+
+def prescribing_spend(
+    actual: Mapping[str, Mapping[dt.date, tuple[Decimal, int]]],
+    months: Sequence[dt.date],
+    report_month: dt.date,
+    lag: int,
+) -> list[PrescribingMonth]:
+    """Each practice's prescribing spend for the year to date, from its actual (cost, items)
+    by month (any months of this and earlier years): every month `actual_months` counts as
+    actual (earlier years' months always), in date order, then an estimate from the actual
+    months before it for each month of `months` (the year to date) that is not."""
+    out = []
+    for practice, by_month in actual.items():
+        marks = actual_months(months, report_month, lag, set(by_month))
+        costs = {m: cost for m, (cost, _) in by_month.items() if marks.get(m, True)}
+        for m, (cost, items) in sorted(by_month.items()):
+            if marks.get(m, True):
+                out.append(PrescribingMonth(practice, m, cost, items, estimated=False))
+        for m, is_actual in marks.items():
+            if not is_actual:
+                out.append(PrescribingMonth(practice, m, estimate(costs, m), None, estimated=True))
+    return out
+
+
+@dataclass(frozen=True)
 class PriceVolume:
     """The prescribing variance on the actual months covered, split (see the module notes)."""
 

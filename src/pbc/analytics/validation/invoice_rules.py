@@ -27,6 +27,7 @@ import ibis.expr.types as ir
 
 from pbc.analytics.costing import MONEY
 from pbc.analytics.invoices import line_key
+from pbc.analytics.periods import add_months
 from pbc.analytics.validation.common import (
     ID_COLUMN,
     INVOICE_DATE,
@@ -120,12 +121,6 @@ def invoice_line_without_activity(inputs: Inputs, settings: ValidationSettings) 
     ]
 
 
-def _add_months(month: ir.DateValue, n: int) -> ir.DateValue:
-    """The first day of the month `n` months after `month` (a first day)."""
-    index = month.year() * 12 + month.month() - 1 + n
-    return ibis.date((index // 12).cast("int32"), (index % 12 + 1).cast("int32"), 1)
-
-
 def activity_not_invoiced(inputs: Inputs, settings: ValidationSettings) -> list[ir.Table]:
     """Activity with no charge and no invoice line once its invoicing window has closed."""
     lines = inputs.invoice_lines
@@ -148,7 +143,7 @@ def activity_not_invoiced(inputs: Inputs, settings: ValidationSettings) -> list[
         )
         uninvoiced = candidates.anti_join(keys, "_key")
         dated = uninvoiced.cross_join(as_of)
-        closes = _add_months(dated._month, window + 1)
+        closes = add_months(dated._month, window + 1)
         late = dated.filter(dated._as_of.notnull() & (dated._as_of >= closes))
         detail = (
             late.provider_code.concat(" ", DATASET_WORDS[dataset], " ", late._key, " of ")
