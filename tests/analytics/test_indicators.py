@@ -214,3 +214,32 @@ def test_deciles_and_potential_saving_worked_by_hand() -> None:
     assert math.isclose(rx.total_saving(q1), 126.0, abs_tol=1e-9)
     assert rx.positive_saving(savings["Q1P10"]) == 0.0 and rx.positive_saving(None) is None
     assert rx.to_pence(54.0) == 5400 and rx.to_pence(14.4) == 1440 and rx.to_pence(0.005) == 1
+
+
+def test_measure_figures_per_practice_and_savings_summed_to_locality_and_pct() -> None:
+    """The Q2 pair above (10th centile 0.1; savings −£2.50 and £22.50) in two localities of
+    one PCT, as a percentage: deciles, the centile in the indicator's unit, savings in pence
+    (none below the centile), summed to each locality and the PCT; a measure without costs has
+    deciles and no savings."""
+    import datetime as dt
+
+    from pbc.analytics.indicators import prescribing as rx
+
+    month = dt.date(2008, 11, 1)
+    rows = [rx.PracticeMonth("Q2A", "Q2", month, 0, 10, 0.0, 5.0),
+            rx.PracticeMonth("Q2B", "Q2", month, 10, 10, 30.0, 30.0)]  # fmt: skip
+    parents = {"Q2A": [("locality", "L1"), ("pct", "Q2")],
+               "Q2B": [("locality", "L2"), ("pct", "Q2")]}  # fmt: skip
+    got = rx.measure_figures(rows, parents, 100.0, cost_measure=True)
+    assert got[("practice", "Q2A", month)]["decile"] == 1
+    assert got[("practice", "Q2B", month)]["decile"] == 10
+    assert math.isclose(got[("practice", "Q2A", month)]["ratio_at_10th"], 10.0)
+    assert got[("practice", "Q2A", month)]["saving_at_10th_pence"] == 0
+    assert got[("practice", "Q2B", month)]["saving_at_10th_pence"] == 2250
+    assert got[("locality", "L1", month)] == {"saving_at_10th_pence": 0}
+    assert got[("locality", "L2", month)] == {"saving_at_10th_pence": 2250}
+    assert got[("pct", "Q2", month)] == {"saving_at_10th_pence": 2250}
+    safety = rx.measure_figures(rows, parents, 100.0, cost_measure=False)
+    assert set(safety) == {("practice", "Q2A", month), ("practice", "Q2B", month)}
+    assert all(v["saving_at_10th_pence"] is None for v in safety.values())
+    assert [safety[("practice", p, month)]["decile"] for p in ("Q2A", "Q2B")] == [1, 10]

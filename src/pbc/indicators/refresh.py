@@ -214,7 +214,8 @@ def _prescribing_extras(
     by (level, org code, month): for each practice its decile among the PCT's practices, the
     PCT's 10th-centile value (in the indicator's unit) and, for cost measures, the potential
     saving at the 10th centile in whole pence (0 when already at or below it); for each
-    locality and PCT the sum of its practices' potential savings."""
+    locality and PCT the sum of its practices' potential savings (`rx.measure_figures`, from
+    the measure's values and the warehouse's costs read here)."""
     if not definition.prescribing_measure:
         return {}
     pct_of = {p: pct for p, _loc, pct in units.practices}
@@ -235,26 +236,7 @@ def _prescribing_extras(
         for v in values
         if v.level == "practice"
     ]
-    has_cost = definition.cost_measure
-    out: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
-    totals: dict[tuple[str, str, dt.date], int] = {}
-    for r in rx.measure_results(rows):
-        saving = rx.positive_saving(r.saving_at_10th) if has_cost else None
-        pence = None if saving is None else rx.to_pence(saving)
-        out[("practice", r.practice, r.month)] = {
-            "decile": r.decile,
-            "ratio_at_10th": None
-            if r.ratio_at_10th is None
-            else definition.multiplier * r.ratio_at_10th,
-            "saving_at_10th_pence": pence,
-        }
-        if has_cost:
-            for level, org in parents[r.practice]:
-                key = (level, org, r.month)
-                totals[key] = totals.get(key, 0) + (pence or 0)
-    for key, pence in totals.items():
-        out[key] = {"saving_at_10th_pence": pence}
-    return out
+    return rx.measure_figures(rows, parents, definition.multiplier, definition.cost_measure)
 
 
 def manual_values(months: Iterable[dt.date] | None = None) -> list[IndicatorValue]:

@@ -36,9 +36,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 CENTILES: tuple[int, ...] = (10, 20, 30, 40, 50, 60, 70, 80, 90)
 
@@ -145,3 +146,34 @@ def to_pence(pounds: float) -> int:
     """Pounds to whole pence, half away from zero (through the float's shortest decimal
     representation, so 14.4 is 1440, not 1439)."""
     return int((Decimal(repr(pounds)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def measure_figures(
+    rows: Sequence[PracticeMonth],
+    parents: Mapping[str, Sequence[tuple[str, str]]],
+    multiplier: float,
+    cost_measure: bool,
+) -> dict[tuple[str, str, dt.date], dict[str, Any]]:
+    """The figures stored beside a measure's values, by (level, org code, month): for each
+    practice its `decile`, the PCT's 10th-centile value `ratio_at_10th` (× `multiplier`, the
+    indicator's unit) and, for a cost measure, `saving_at_10th_pence` (its positive saving in
+    whole pence, 0 at or below the centile; None for other measures or without a ratio); for
+    each of a practice's `parents` ((level, code): its locality and PCT) the sum of its
+    practices' savings in pence (cost measures only)."""
+    out: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
+    totals: dict[tuple[str, str, dt.date], int] = {}
+    for r in measure_results(rows):
+        saving = positive_saving(r.saving_at_10th) if cost_measure else None
+        pence = None if saving is None else to_pence(saving)
+        out[("practice", r.practice, r.month)] = {
+            "decile": r.decile,
+            "ratio_at_10th": None if r.ratio_at_10th is None else multiplier * r.ratio_at_10th,
+            "saving_at_10th_pence": pence,
+        }
+        if cost_measure:
+            for level, org in parents[r.practice]:
+                key = (level, org, r.month)
+                totals[key] = totals.get(key, 0) + (pence or 0)
+    for key, pence_total in totals.items():
+        out[key] = {"saving_at_10th_pence": pence_total}
+    return out
