@@ -41,6 +41,13 @@ from pbc.web.uploads import checked_upload, upload_limits
 
 PAGE_SIZE = 200
 TO_REVIEW = (Status.OPEN, Status.MORE_INFORMATION)
+# The status filter's choices: "To review" (open or waiting for information, still flagged),
+# then every status once; the open status, which "To review" includes, is named "Open".
+STATUS_FILTERS = [
+    ("review", "To review"),
+    ("all", "All"),
+    *((value, "Open" if value == Status.OPEN else label) for value, label in Status.choices),
+]
 CHALLENGE_STATES = (
     Status.CHALLENGED,
     Status.SIGNED_OFF,
@@ -165,7 +172,7 @@ def _filtered(
         "month": month.strftime("%Y-%m") if month else "",
         "status": status,
         "rule": rule,
-        "statuses": [("review", "To review"), ("all", "All"), *Status.choices],
+        "statuses": STATUS_FILTERS,
         "rule_choices": [("", "All rules"), *((r.id, r.title) for r in RULES.values())],
     }
 
@@ -283,6 +290,8 @@ def locality_signoff(request: HttpRequest, locality: Locality) -> HttpResponse:
                 mine = list(
                     _locality_findings(locality).filter(pk__in=ids).values_list("pk", flat=True)
                 )
+                if not ids:
+                    raise actions.ActionRefused("Tick the challenges to sign off.")
                 if len(mine) != len(set(ids)):
                     raise actions.ActionRefused("Some of those challenges are not this locality's.")
                 done = actions.sign_off(request.user, mine)

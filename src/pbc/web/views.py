@@ -30,6 +30,7 @@ def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
 class SignInView(LoginView):
     template_name = "web/login.jinja"
     redirect_authenticated_user = True
+    extra_context = {"title": "Sign in"}
 
 
 sign_in = public(SignInView.as_view())
@@ -43,8 +44,16 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
-@signed_in
+@public
 def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's home; a visitor who is not signed in gets the published
+    information (which has the sign-in link in its header)."""
+    if not request.user.is_authenticated:
+        return redirect("public_home")
+    return user_home(request)
+
+
+def user_home(request: HttpRequest) -> HttpResponse:
     """Each membership contributes a panel: PCT, locality, practice or provider."""
     panels: list[dict[str, Any]] = []
     for m in memberships(request.user):
