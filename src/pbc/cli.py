@@ -109,22 +109,35 @@ def serve(
             help="first build the full demo if it is not built (as `pbc demo --if-missing`)",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="worker processes (default: PBC_WORKERS, or one per core)"),
+    ] = None,
 ) -> None:
-    """Run the web app (waitress)."""
+    """Run the web app (gunicorn: worker processes, a few threads each)."""
     setup_django()
     if with_demo:
         _build_demo("full", if_missing=True, rebuild=False)  # migrates first
     else:
         migrate()
-    from waitress import serve as waitress_serve
-
+    from pbc.config import server
     from pbc.config.wsgi import application
     from pbc.imports.actions import recover_interrupted_imports
 
     for run in recover_interrupted_imports():
         typer.echo(f"interrupted import of {run.source_name} into {run.dataset}: {run.status}")
-    typer.echo(f"pbc is serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
+    processes = workers if workers is not None else server.default_workers()
+    if processes < 1:
+        raise typer.BadParameter("--workers must be at least 1")
+    # Import every view now, once, rather than on each worker's first request.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018
+    typer.echo(
+        f"pbc is serving on http://{host}:{port}/ with {processes} worker processes"
+        f" of {server.THREADS_PER_WORKER} threads (Ctrl-C to stop)"
+    )
+    server.serve(application, host=host, port=port, workers=processes)
 
 
 @app.command()

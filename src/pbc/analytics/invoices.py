@@ -55,9 +55,13 @@ def per_row(lines: ir.Table) -> ir.Table:
     return totals.join(codes, "_key")
 
 
-def with_invoices(activity: ir.Table, lines: ir.Table, id_field: str) -> ir.Table:
-    """`activity` with `invoiced` and its charged fields from its invoice lines where any."""
-    rows = per_row(lines)
+def with_invoices(
+    activity: ir.Table, lines: ir.Table, id_field: str, *, rows: ir.Table | None = None
+) -> ir.Table:
+    """`activity` with `invoiced` and its charged fields from its invoice lines where any.
+    `rows`: `per_row(lines)` worked out (and cached) once by a caller matching several
+    activity datasets to the same lines, instead of once per dataset."""
+    rows = per_row(lines) if rows is None else rows
     joined = activity.left_join(rows, activity[id_field] == rows._key)
     invoiced = joined._lines.notnull()
     own = {name: joined[name] for name in CHARGED}

@@ -36,6 +36,9 @@ FRONTEND_DIR = Path(
     )
 )
 NHSUK_FRONTEND_VERSION = "10.6.1"
+# Where browsers load the NHS font from (pbc.web.stylesheet): unset, pages use the system font
+# stack at once and refer to no other host; e.g. https://assets.nhs.uk to use the NHS's own.
+PBC_FONT_HOST = os.environ.get("PBC_FONT_HOST", "").strip().rstrip("/")
 
 PBC_ENV = os.environ.get("PBC_ENV", "development")
 if PBC_ENV not in production.ENVIRONMENTS:
@@ -252,9 +255,9 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF, NONCE],
         "style-src": [SELF, *PLOTLY_STYLE_HASHES],
         "img-src": [SELF, "data:"],
-        # The NHS.UK frontend's stylesheet asks for the NHS fonts from the NHS's own asset host
-        # (without them, or offline, it falls back to Arial).
-        "font-src": [SELF, "https://assets.nhs.uk"],
+        # Fonts from this site, and from the font host when PBC_FONT_HOST names one
+        # (pbc.web.stylesheet: without it the frontend's stylesheet asks for no font at all).
+        "font-src": [SELF, *([PBC_FONT_HOST] if PBC_FONT_HOST else [])],
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pbc.signin import views as signin_views
-from pbc.web import views
+from pbc.web import stylesheet, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,6 +34,7 @@ urlpatterns = [
     path("services/", include("pbc.services.urls")),
     path("reports/", include("pbc.reports.urls")),
     path("admin/", admin.site.urls),
+    path("frontend/nhsuk-frontend.css", stylesheet.frontend_stylesheet, name="frontend_stylesheet"),
 ]
 
 handler403 = "pbc.web.views.error_403"

@@ -1,4 +1,4 @@
-"""WSGI entry point: `pbc serve` runs this application under waitress."""
+"""WSGI entry point: `pbc serve` runs this application under gunicorn (pbc.config.server)."""
 
 import os
 

@@ -86,14 +86,16 @@ DATASETS = (
 )
 
 
-def activity_with_invoices(con: Any, name: str) -> Any:
+def activity_with_invoices(con: Any, name: str, rows: Any = None) -> Any:
     """An activity dataset with its charges from the providers' invoice lines where any name
     its rows (`pbc.analytics.invoices.with_invoices`); rows without keep their own (or none:
-    then the statement counts their expected cost)."""
+    then the statement counts their expected cost). `rows`: the lines summed per activity row
+    (`invoices.per_row`), worked out once for several datasets."""
     table = wh.table(con, name)
     if name not in INVOICED:
         return table
-    return invoices.with_invoices(table, wh.table(con, "invoice_lines"), spend.ROW_ID[name])
+    lines = wh.table(con, "invoice_lines")
+    return invoices.with_invoices(table, lines, spend.ROW_ID[name], rows=rows)
 
 
 def latest_activity_month(con: Any) -> dt.date | None:
@@ -215,9 +217,11 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
         if c.kind == Contract.Kind.BLOCK:
             blocks.setdefault((c.pct.code, c.financial_year, c.provider.code), c)
 
-    # Invoiced activity, costed.
+    # Invoiced activity, costed (the invoice lines summed per activity row once, not once per
+    # dataset).
+    per_line = invoices.per_row(wh.table(con, "invoice_lines")).cache()
     summary = spend.activity_summary(
-        {name: activity_with_invoices(con, name) for name in ACTIVITY},
+        {name: activity_with_invoices(con, name, per_line) for name in ACTIVITY},
         wh.table(con, "tariff"),
         wh.table(con, "market_forces_factors"),
         wh.table(con, "practices"),

@@ -17,7 +17,7 @@ from jinja2 import ChainableUndefined, Environment
 
 from pbc.orgs.access import has_permission, roles_of
 from pbc.orgs.roles import Permission
-from pbc.web import disclosure, navigation
+from pbc.web import disclosure, navigation, stylesheet
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -82,6 +82,7 @@ def environment(**options: Any) -> Environment:
             "roles_of": roles_of,
             "get_messages": messages.get_messages,
             "nhsuk_version": settings.NHSUK_FRONTEND_VERSION,
+            "frontend_stylesheet_url": stylesheet.stylesheet_url,
             "service_name": "Practice Based Commissioning",
             "disclosure": disclosure,
         }

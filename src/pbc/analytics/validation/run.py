@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
-from pbc.analytics.invoices import with_invoices
+from pbc.analytics.invoices import per_row, with_invoices
 from pbc.analytics.validation.common import FINDING_SCHEMA, ID_COLUMN, Inputs, with_nhs_check
 from pbc.analytics.validation.rules import RULES
 from pbc.analytics.validation.settings import DEFAULT_SETTINGS, ValidationSettings
@@ -80,12 +80,16 @@ def warehouse_inputs(
 
     tables = {name: table(con, name, data_dir=data_dir) for name in INPUT_DATASETS}
     lines = table(con, INVOICE_LINES, data_dir=data_dir)
+    rows = None
+    if cache:  # the lines read, and summed per activity row, once for the three datasets
+        lines = lines.cache()
+        rows = per_row(lines).cache()
     for name in ("apc", "op", "ae"):
-        tables[name] = with_invoices(tables[name], lines, ID_COLUMN[name])
-    tables[INVOICE_LINES] = lines
+        tables[name] = with_invoices(tables[name], lines, ID_COLUMN[name], rows=rows)
     if cache:
         tables = {
             name: (with_nhs_check(t) if name in ID_COLUMN else t).cache()
             for name, t in tables.items()
         }
+    tables[INVOICE_LINES] = lines
     return Inputs(**tables)

@@ -1,0 +1,88 @@
+"""The production web server `pbc serve` runs: gunicorn, one worker process per core.
+
+Why gunicorn: it is maintained, packaged on PyPI and in Debian, the server Django's deployment
+guide names first, and it runs several worker *processes*. pbc's heavy pages spend their time in
+Python and DuckDB holding the interpreter lock, so threads in one process (waitress, before)
+queue behind each other; processes use every core. Each worker also has a few threads, so that a
+page waiting on the database or the disk does not hold a core idle.
+
+The app is loaded once in the master process before the workers are forked (`preload_app`): the
+first request in each worker does not pay for importing Django, pandas and Ibis, and the
+database connections opened by the start-up steps (migrations, import recovery) are closed
+before the fork, so no two processes share one.
+
+Proxy headers are left to Django (settings `PBC_TRUST_PROXY`, pbc.signin.addresses): gunicorn is
+told to trust no forwarded header itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+THREADS_PER_WORKER = 4
+# A board pack's PDF can take tens of seconds on a loaded machine before it is stored: a worker
+# is restarted only when it stops answering the master for this long, not for a slow page.
+WORKER_TIMEOUT_SECONDS = 300
+
+
+def cores() -> int:
+    """The cores this process may run on (the container's share, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    """`PBC_WORKERS`, or one worker process per core."""
+    configured = os.environ.get("PBC_WORKERS", "").strip()
+    return int(configured) if configured else cores()
+
+
+class _Server(BaseApplication):  # type: ignore[misc]
+    def __init__(self, application: Callable[..., Any], options: dict[str, Any]) -> None:
+        self.application = application
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Callable[..., Any]:
+        return self.application
+
+
+def serve(
+    application: Callable[..., Any],
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int = THREADS_PER_WORKER,
+) -> None:
+    """Serve `application` until stopped (SIGTERM or Ctrl-C: workers finish their requests)."""
+    from django.db import connections
+
+    connections.close_all()  # the workers open their own
+    _Server(
+        application,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "preload_app": True,
+            "timeout": WORKER_TIMEOUT_SECONDS,
+            "graceful_timeout": 5,
+            "forwarded_allow_ips": "",
+            "secure_scheme_headers": {},
+            "proc_name": "pbc",
+            "accesslog": None,
+            "loglevel": "warning",
+        },
+    ).run()
