@@ -31,7 +31,8 @@ EXPECTED_NAV = {
         "Board pack",
     ],
     "board_member": [
-        "Home", "Locality", "Plans", "Indicators", "Finance", "Population", "Services", "Board pack",
+        "Home", "Locality", "Plans", "Indicators", "Validation", "Finance", "Population", "Services",
+        "Board pack",
     ],
     "practice_user": ["Home", "Practice", "Indicators", "Validation", "Finance", "Population", "Services"],
     "provider_user": ["Home", "Provider", "Validation", "Services"],

@@ -188,8 +188,66 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "indicators/index.jinja",
-        {"title": "Performance indicators", "groups": sorted(groups.items())},
+        {
+            "title": "Performance indicators",
+            "groups": sorted(groups.items()),
+            "work": _work_links(request.user),
+        },
     )
+
+
+def _work_links(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The user's indicator pages other than the catalogue, by heading: a dashboard for each
+    organisation it may see, the 17-week watch lists, and (analysts) manual entry and targets."""
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    dashboards = [
+        (
+            "PCT dashboards",
+            "indicators_pct",
+            [(o.name, o.obj.slug) for o in visible_orgs(user, ("pct",))],
+        ),
+        (
+            "Locality dashboards",
+            "indicators_locality",
+            [(o.name, o.code) for o in visible_orgs(user, ("locality",))],
+        ),
+        (
+            "Practice dashboards",
+            "indicators_practice",
+            [(o.name, o.code) for o in visible_orgs(user, ("practice",))],
+        ),
+    ]
+    for heading, view, orgs in dashboards:
+        if orgs:
+            sections.append((heading, [(name, reverse(view, args=[key])) for name, key in orgs]))
+    watch = [
+        (f"{pct.name}: every practice", reverse("rtt_watch_pct", args=[pct.slug]))
+        for pct in Pct.objects.order_by("name")
+        if has_permission(user, Permission.VIEW_PATIENT_ROWS, pct)
+    ]
+    watch += [
+        (p.name, reverse("rtt_watch_practice", args=[p.code]))
+        for p in sorted(visible_practices(user, Permission.VIEW_PATIENT_ROWS), key=lambda p: p.code)
+    ]
+    rtt = [("Pathways by week band", reverse("rtt_week_bands"))]
+    sections.append(
+        ("Referral to treatment", rtt + [(f"17-week watch list: {t}", h) for t, h in watch])
+    )
+    entry = []
+    for pct in Pct.objects.order_by("name"):
+        if has_permission(user, Permission.IMPORT_DATA, pct):
+            entry.append(
+                (f"Enter values by hand: {pct.name}", reverse("indicators_manual", args=[pct.slug]))
+            )
+            entry.append(
+                (
+                    f"Targets and trajectories: {pct.name}",
+                    reverse("indicators_targets", args=[pct.slug]),
+                )
+            )
+    if entry:
+        sections.append(("Values and targets", entry))
+    return sections
 
 
 @signed_in

@@ -15,6 +15,7 @@ class ValidationConfig(AppConfig):
 
         def href(user: object) -> str | None:
             wanted = (
+                Permission.VIEW_LOCALITY,  # board members: the ledger
                 Permission.REVIEW_FINDINGS,
                 Permission.SIGN_OFF_CHALLENGES,
                 Permission.RECORD_PROVIDER_RESPONSE,

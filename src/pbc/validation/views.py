@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from pbc.analytics.validation import DEFAULT_SETTINGS, RULES
 from pbc.orgs import audit
-from pbc.orgs.access import memberships
+from pbc.orgs.access import has_permission, memberships, visible_practices
 from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
 from pbc.periods import month_or_none
@@ -115,8 +115,36 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "validation/index.jinja",
-        {"title": "Validation of hospital charges", "links": links, "rules": _rules()},
+        {
+            "title": "Validation of hospital charges",
+            "links": links,
+            "sections": _finding_lists(request.user),
+            "rules": _rules(),
+        },
     )
+
+
+def _finding_lists(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """For users who review several practices' findings or answer for several providers (PCT
+    analysts): a link to each practice's findings and each provider's challenges."""
+    practices = sorted(visible_practices(user, Permission.REVIEW_FINDINGS), key=lambda p: p.code)
+    providers = [
+        p
+        for p in Provider.objects.order_by("code")
+        if has_permission(user, Permission.RECORD_PROVIDER_RESPONSE, p)
+    ]
+    sections = []
+    if len(practices) > 1:
+        links = [
+            (f"{p.code} {p.name}", reverse("validation_practice", args=[p.code])) for p in practices
+        ]
+        sections.append(("Findings by practice", links))
+    if len(providers) > 1:
+        links = [
+            (f"{p.code} {p.name}", reverse("validation_provider", args=[p.code])) for p in providers
+        ]
+        sections.append(("Challenges by provider", links))
+    return sections
 
 
 def _filtered(

@@ -128,9 +128,24 @@ def provider_page(request: HttpRequest, provider: Provider) -> HttpResponse:
             "title": provider.name,
             "provider": provider,
             "mff": provider.mff_values.all(),
+            "links": _provider_links(request.user, provider),
             "breadcrumbs": crumbs(("Home", reverse("home"))),
         },
     )
+
+
+def _provider_links(user: Any, provider: Provider) -> list[tuple[str, str]]:
+    """The provider's pages this user may open: contracts, returns and challenges."""
+    wanted = [
+        (Permission.VIEW_PROVIDER, "Contracts: plan against actual", "finance_contracts"),
+        (Permission.SUBMIT_PROVIDER_RETURNS, "Returns", "provider_returns"),
+        (Permission.RECORD_PROVIDER_RESPONSE, "Challenges to answer", "validation_provider"),
+    ]
+    return [
+        (text, reverse(name, args=[provider.code]))
+        for permission, text, name in wanted
+        if has_permission(user, permission, provider)
+    ]
 
 
 @requires(Permission.MANAGE_ORGANISATIONS, scope="locality")
