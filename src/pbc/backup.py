@@ -58,7 +58,8 @@ SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 DATA = "data"
 # Top-level entries of the data directory a backup leaves out (besides the database itself).
-NOT_COPIED = {"warehouse", "demo-source", "secret_key", store.CLAIMS}
+# cache: the result store of heavy pages (pbc.refresh.results), computed again when missing.
+NOT_COPIED = {"warehouse", "demo-source", "secret_key", "cache", store.CLAIMS}
 Report = Callable[[str], None]
 
 

@@ -346,6 +346,14 @@ def refresh(
     force: Annotated[
         bool, typer.Option("--force", help="run every step, even those whose inputs did not change")
     ] = False,
+    board_packs: Annotated[
+        bool,
+        typer.Option(
+            "--board-packs",
+            help="then build and store each locality's board pack (page, PDF, XLSX) for its "
+            "latest month, so that no reader waits for it",
+        ),
+    ] = False,
 ) -> None:
     """Recompute everything derived: findings, costing and statements, indicators.
 
@@ -372,6 +380,11 @@ def refresh(
     except RefreshBusy as busy:
         typer.echo(f"pbc refresh: {busy}", err=True)
         raise typer.Exit(1) from None
+    if board_packs:
+        from pbc.reports import documents
+
+        typer.echo("board packs (page, PDF, XLSX) for each locality's latest month:")
+        documents.store_latest(report=typer.echo)
 
 
 @app.command()

@@ -243,3 +243,37 @@ def test_measure_figures_per_practice_and_savings_summed_to_locality_and_pct() -
     assert set(safety) == {("practice", "Q2A", month), ("practice", "Q2B", month)}
     assert all(v["saving_at_10th_pence"] is None for v in safety.values())
     assert [safety[("practice", p, month)]["decile"] for p in ("Q2A", "Q2B")] == [1, 10]
+
+
+def test_the_aggregate_route_fills_in_where_the_patient_level_route_has_no_data() -> None:
+    """Patient-level values win where they have data (a denominator above 0, or for a count
+    any events); elsewhere the aggregate value for the same organisation and month replaces
+    them; a value with no data and no aggregate value stays."""
+    import datetime as dt
+
+    from pbc.analytics.indicators import compute as cp
+
+    jan, feb = dt.date(2009, 1, 1), dt.date(2009, 2, 1)
+
+    def value(org: str, month: dt.date, num: float | None, den: float | None) -> cp.Value:
+        return cp.Value("provider", org, month, num, den, None, None, None)
+
+    primary = [
+        value("RWG", jan, 80, 100),  # data: kept
+        value("RWG", feb, 0, 0),  # no patients: the aggregate value replaces it
+        value("RC9", jan, 0, 0),  # no data, no aggregate value: stays
+        value("RC9", feb, 3, None),  # a count with events: kept
+    ]
+    aggregate = [
+        value("RWG", jan, 900, 1000),
+        value("RWG", feb, 850, 1000),
+        value("RC9", feb, 7, None),
+        value("RQW", jan, 40, 50),  # only in the published data: used
+    ]
+    kept, used = cp.with_fallback(primary, aggregate)
+    assert kept == [primary[0], primary[2], primary[3]]
+    assert used == [aggregate[1], aggregate[3]]
+    assert not cp.has_data(value("X", jan, 5, 0)) and cp.has_data(value("X", jan, 0, 5))
+    assert not cp.has_data(value("X", jan, 0, None)) and not cp.has_data(
+        value("X", jan, None, None)
+    )

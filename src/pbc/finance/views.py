@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -32,6 +33,7 @@ from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.periods import financial_year_of, month_end, parse_month, year_start
 from pbc.plans.queries import approved_business_cases
+from pbc.refresh import results
 from pbc.refresh.queries import staleness
 from pbc.web.rules import requires, signed_in
 
@@ -440,7 +442,12 @@ def _visible_contracts(request: HttpRequest, provider: Provider, fy: str) -> lis
 def _reviews(request: HttpRequest, provider: Provider) -> tuple[dt.date | None, str, list[Any]]:
     month = chosen_month(request)
     fy = financial_year_of(month) if month else request.GET.get("year", "")
-    reviews = [contract_review.review(c, month) for c in _visible_contracts(request, provider, fy)]
+    reviews = [
+        results.stored(
+            "contract review", provider, partial(contract_review.review, c, month), c.pk, month
+        )
+        for c in _visible_contracts(request, provider, fy)
+    ]
     return month, fy, reviews
 
 

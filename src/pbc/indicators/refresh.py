@@ -137,13 +137,6 @@ def warehouse_tables(con: Any) -> dict[str, ir.Table]:
     return {name: engine.table(con, name, data_dir=settings.DATA_DIR) for name in DATASETS}
 
 
-def _has_data(v: cp.Value) -> bool:
-    """A value backed by data: a denominator above 0, or (counts, percentiles) events."""
-    if v.denominator is not None:
-        return v.denominator > 0
-    return bool(v.numerator)
-
-
 def compute_definition(
     definition: defs.Definition,
     ctx: ex.Context,
@@ -171,14 +164,13 @@ def compute_definition(
     route = definition.aggregate_spec()
     if route is None or aggregate_ctx is None:
         return out
-    backed = {(v.level, v.org_code, v.month) for v in values if _has_data(v)}
-    fallback = [
-        _as_aggregate(_stored(definition, v, {}), route.numerator.name)
-        for v in cp.compute(route, aggregate_ctx, con, units)
-        if v.level in definition.levels and (v.level, v.org_code, v.month) not in backed
+    aggregate = [
+        v for v in cp.compute(route, aggregate_ctx, con, units) if v.level in definition.levels
     ]
-    replaced = {(r.level, r.org_code, r.month) for r in fallback}
-    return [r for r in out if (r.level, r.org_code, r.month) not in replaced] + fallback
+    kept, used = cp.with_fallback(values, aggregate)
+    return [
+        _stored(definition, v, extras.get((v.level, v.org_code, v.month), {})) for v in kept
+    ] + [_as_aggregate(_stored(definition, v, {}), route.numerator.name) for v in used]
 
 
 def _as_aggregate(row: IndicatorValue, expression: str) -> IndicatorValue:

@@ -27,6 +27,7 @@ from pbc.orgs.models import Locality, Practice
 from pbc.orgs.roles import Permission
 from pbc.population import present, risk
 from pbc.population.models import RiskScore
+from pbc.refresh import results
 from pbc.web import tables
 from pbc.web.rules import requires, signed_in
 
@@ -67,7 +68,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def registers(request: HttpRequest, locality: Locality) -> HttpResponse:
     practices = list(locality.practices.order_by("code"))
     names = {p.code: p.name for p in practices}
-    data = present.registers_for([p.code for p in practices])
+    data = results.stored(
+        "registers", locality, lambda: present.registers_for([p.code for p in practices])
+    )
     sections = []
     if data is not None:
         for condition in CONDITIONS:
@@ -108,7 +111,9 @@ def inequalities(request: HttpRequest, locality: Locality) -> HttpResponse:
     pct_codes = list(
         Practice.objects.filter(locality__pct=locality.pct).values_list("code", flat=True)
     )
-    data = present.inequalities_for(local, pct_codes)
+    data = results.stored(
+        "inequalities", locality, lambda: present.inequalities_for(local, pct_codes)
+    )
     pct_name = locality.pct.name
     series = {f"{locality.name} locality": data.locality, pct_name: data.pct}
     latest_pct = data.pct[-1] if data.pct else None

@@ -18,7 +18,7 @@ from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality
 from pbc.orgs.roles import Permission
 from pbc.periods import month_or_none
-from pbc.reports import board, formats
+from pbc.reports import board, documents, formats
 from pbc.web.rules import requires, signed_in
 
 
@@ -82,17 +82,23 @@ def board_pack(request: HttpRequest, locality: Locality, month: str) -> HttpResp
     when = month_or_none(month)
     if when is None:
         raise Http404("month must be YYYY-MM")
-    pack = board.build(locality, when)
     fmt = request.GET.get("format", "page")
     if fmt not in (*formats.FORMATS, "page"):
         raise Http404("format must be html, pdf or xlsx")
+    # Built once per data state and kept in the result store, the documents too (the access
+    # rule above has checked the user's permission for this locality).
     audit.record(request.user, "view", locality, detail=f"board pack {when:%Y-%m} {fmt}")
     if fmt in formats.FORMATS:
-        response = HttpResponse(formats.render(pack, fmt), content_type=formats.CONTENT_TYPES[fmt])
+        response = HttpResponse(
+            documents.document(locality, when, fmt), content_type=formats.CONTENT_TYPES[fmt]
+        )
         # Every format is a download, the HTML document too: its own <style> block (it is also
         # the PDF's source) is not allowed on a page under the content security policy.
-        response["Content-Disposition"] = f'attachment; filename="{formats.filename(pack, fmt)}"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{documents.filename(locality, when, fmt)}"'
+        )
         return response
+    pack = documents.page(locality, when)
     latest, months = available_months(locality)
     if when not in months:
         months = sorted({*months, when}, reverse=True)
@@ -102,7 +108,7 @@ def board_pack(request: HttpRequest, locality: Locality, month: str) -> HttpResp
         {
             "title": pack.title,
             "pack": pack,
-            "percent": formats.percent,
+            "locality": locality,
             "months": [(m.strftime("%Y-%m"), m.strftime("%B %Y")) for m in months],
             "breadcrumbs": crumbs(
                 ("Home", reverse("home")),

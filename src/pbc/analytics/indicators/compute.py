@@ -84,6 +84,31 @@ class Value:
     upper: float | None
 
 
+def has_data(v: Value) -> bool:
+    """A value backed by data: a denominator above 0, or (counts, percentiles) events."""
+    if v.denominator is not None:
+        return v.denominator > 0
+    return bool(v.numerator)
+
+
+def with_fallback(
+    primary: Sequence[Value], fallback: Sequence[Value]
+) -> tuple[list[Value], list[Value]]:
+    """An indicator from two routes (patient-level `primary`, published aggregate `fallback`):
+    (the primary values kept, the fallback values used). A primary value backed by data
+    (`has_data`) wins; elsewhere the fallback's value for the same level, organisation and
+    month is used and replaces the primary one (a primary value without data and without a
+    fallback value stays). Both lists keep their order."""
+
+    def key(v: Value) -> tuple[str, str, dt.date]:
+        return (v.level, v.org_code, v.month)
+
+    backed = {key(v) for v in primary if has_data(v)}
+    used = [v for v in fallback if key(v) not in backed]
+    replaced = {key(v) for v in used}
+    return [v for v in primary if key(v) not in replaced], used
+
+
 @dataclass(frozen=True)
 class Units:
     """The organisations values are computed for: practices with their locality and PCT, and

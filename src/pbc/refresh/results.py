@@ -1,0 +1,129 @@
+"""Results of heavy pages, computed once and shared by every worker process of `pbc serve`.
+
+A heavy page (the board pack and its PDF and XLSX, inequalities, registers, a provider's
+contracts) computes its figures through `stored(...)`: the result is kept in the data
+directory's result store (Django's file cache in `<PBC_DATA_DIR>/cache/results`, shared by the
+worker processes) under a key made of
+
+- what it is (e.g. "board pack pdf") and its other inputs (e.g. the month),
+- the organisation it describes (model and primary key): a result is never looked up under
+  another organisation's key, and the views call `stored` only after their access rule
+  (`pbc.web.rules.requires`) has checked the user's permission for that organisation;
+- the data's state (`data_state`): the latest completion of a refresh step (`StepRun`), the
+  latest import, and a token rewritten after every committed change to pbc's own records
+  (a milestone update, a challenge decision, a budget: any `save()` of a pbc model, and the few
+  bulk writes users make, which call `changed()`).
+
+So a refresh, an import or an edit makes every stored result stale at once; the next request
+computes it again, and the results of older states expire on their own (a week) or are culled.
+The store holds aggregates only (what the pages show), as the database does; it is pickled files
+in the data directory, trusted as the database is, and not copied by `pbc backup`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache.backends.filebased import FileBasedCache
+from django.db import connection, transaction
+from django.db.models import Max
+from django.db.models.signals import post_delete, post_save
+
+T = TypeVar("T")
+KEEP_SECONDS = 7 * 24 * 3600
+MAX_ENTRIES = 2000
+_MISSING = object()
+# Records whose saves are not content: the audit log, sessions and sign-in records, and the
+# refresh's own run records (their completions are part of the state already).
+NOT_CONTENT = {"orgs.auditevent", "refresh.steprun"}
+NOT_CONTENT_APPS = {"signin"}
+
+
+def store() -> FileBasedCache:
+    """The result store of this data directory (read from the settings at each use, so that a
+    test's own data directory has its own)."""
+    location = Path(settings.DATA_DIR) / "cache" / "results"
+    return FileBasedCache(
+        str(location), {"TIMEOUT": KEEP_SECONDS, "OPTIONS": {"MAX_ENTRIES": MAX_ENTRIES}}
+    )
+
+
+def changes_file() -> Path:
+    return Path(settings.DATA_DIR) / "cache" / "changes"
+
+
+def _write_token() -> None:
+    path = changes_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"changes.{os.getpid()}.{secrets.token_hex(4)}")
+    temporary.write_text(f"{time.time_ns()}-{secrets.token_hex(8)}", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def changed() -> None:
+    """Mark the stored results stale: at once, and again when the current transaction commits
+    (a result another process computed meanwhile from the uncommitted state is then not used)."""
+    _write_token()
+    if connection.in_atomic_block and not any(
+        callback[1] is _write_token for callback in connection.run_on_commit
+    ):
+        transaction.on_commit(_write_token)
+
+
+def _on_save(sender: Any, **kwargs: Any) -> None:
+    meta = sender._meta
+    if meta.label_lower in NOT_CONTENT or meta.app_label in NOT_CONTENT_APPS:
+        return
+    if not sender.__module__.startswith("pbc."):
+        return
+    changed()
+
+
+def connect_signals() -> None:
+    """Every pbc model's save and single delete marks the results stale (bulk deletes of
+    computed tables happen inside a refresh, whose step completion does the same)."""
+    post_save.connect(_on_save, dispatch_uid="pbc.refresh.results.save")
+    post_delete.connect(_on_save, dispatch_uid="pbc.refresh.results.delete")
+
+
+def data_state() -> str:
+    from pbc.imports.models import ImportRun
+    from pbc.refresh.models import StepRun
+
+    refreshed = StepRun.objects.filter(completed_at__isnull=False).aggregate(
+        latest=Max("completed_at"), last=Max("pk")
+    )
+    imported = ImportRun.objects.order_by("-pk").values_list("pk", "status").first()
+    try:
+        token = changes_file().read_text(encoding="utf-8")
+    except OSError:
+        token = ""
+    return f"{refreshed['latest']}|{refreshed['last']}|{imported}|{token}"
+
+
+def key_of(what: str, organisation: Any, *inputs: object) -> str:
+    org = f"{organisation._meta.label_lower}:{organisation.pk}"
+    parts = [what, org, *(str(value) for value in inputs), data_state()]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def stored(what: str, organisation: Any, compute: Callable[[], T], *inputs: object) -> T:
+    """The result of `compute()` for `organisation` and `inputs` in the current data state,
+    computed at most once per state (per worker process at worst, when two ask at once).
+
+    Call it only after the user's permission for `organisation` has been checked."""
+    cache = store()
+    key = key_of(what, organisation, *inputs)
+    found = cache.get(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[no-any-return]
+    result = compute()
+    cache.set(key, result)
+    return result

@@ -1,0 +1,40 @@
+"""benchmarks/web.py runs end to end on a test-scale demo it builds and serves, and prints its
+JSON record: signed-in users of every role got every page, with no error."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "web.py"
+
+
+def test_web_benchmark_smoke() -> None:
+    env = {**os.environ}
+    env.pop("DATABASE_URL", None)  # the demo it builds is on SQLite in its own data directory
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARK), "--users", "5", "--seconds", "2", "--max-requests", "30"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads(done.stdout.strip().splitlines()[-1])
+    for key in ("name", "users", "workers", "p50_s", "p95_s", "errors", "baseline_s", "ratio"):
+        assert key in record
+    assert record["name"] == "web" and record["users"] == 5
+    assert record["workers"] == len(os.sched_getaffinity(0))
+    # every page answered 200 to its role, first, alone and under load
+    assert record["first_errors"] == [] and record["baseline_errors"] == 0
+    assert record["errors"] == 0 and 0 < record["requests"] <= 30
+    assert len(record["first_s"]) >= 15  # each role's pages, the board pack in three formats
+    assert any("format=pdf" in page for page in record["first_s"])
