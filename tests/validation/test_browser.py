@@ -64,6 +64,11 @@ def test_challenge_to_recovery(live_url: str, browser: Any, tmp_path: Path) -> N
     page = sign_in(browser, base, "locality")
     page.goto(base + "/validation/localities/dacorum/")
     assert page.locator(f"#sign-off tr[data-finding='{key}']").count() == 1
+    ticks = page.locator("#sign-off input[name=finding]")
+    assert ticks.count() == 1 and not ticks.is_checked()  # nothing is ticked for the user
+    page.click("button:has-text('Sign off the ticked challenges')")
+    page.wait_for_selector("text=Tick the challenges to sign off")
+    page.check(f"#sign-off tr[data-finding='{key}'] input[name=finding]")
     page.click("button:has-text('Sign off the ticked challenges')")
     page.wait_for_selector("text=1 challenge(s) signed off")
     with page.expect_download() as info:

@@ -28,7 +28,7 @@ def signed_in(username: str, browser: str = "") -> Client:
 
 
 def is_signed_out(client: Client) -> bool:
-    response = client.get("/")
+    response = client.get("/accounts/")
     return response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
@@ -142,6 +142,6 @@ def test_ending_other_sessions_in_the_browser(live_url: str, browser: Any, page:
 
     assert "Your other sessions have ended" in page.content()
     assert page.locator(".pbc-sessions tbody tr").count() == 1
-    other_page.goto(live_url + "/")
+    other_page.goto(live_url + "/accounts/")
     assert "/accounts/login/" in other_page.url
     other.close()

@@ -148,7 +148,10 @@ def test_each_demo_role_sees_its_home_and_navigation(
 ) -> None:
     base = served_demo
     page.goto(base + "/")
-    assert "/accounts/login/" in page.url  # signed-out visitors are sent to sign in
+    assert page.url == base + "/public/"  # signed-out visitors get the published information
+    assert page.title() == "Published information – Practice Based Commissioning"
+    page.goto(base + "/accounts/login/")
+    assert page.title() == "Sign in – Practice Based Commissioning"
     for user in DEMO_USERS:
         # The second factor, where the role needs one, with the code `pbc demo totp` prints.
         sign_in(page, base, user.username, code=code_from_cli(served_demo_env))

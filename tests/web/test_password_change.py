@@ -53,7 +53,7 @@ def test_a_user_changes_their_password_and_their_other_sessions_end() -> None:
     # this session stays
     assert b"Your password has been changed" in here.get("/accounts/").content
     assert here.get("/").status_code == 200
-    ended = elsewhere.get("/")
+    ended = elsewhere.get("/accounts/")
     assert ended.status_code == 302 and ended["Location"].startswith("/accounts/login/")
     assert someone_else.get("/").status_code == 200
     event = AuditEvent.objects.get(action="password_changed")
@@ -111,7 +111,7 @@ def test_changing_the_password_in_the_browser_ends_the_other_session(
 
     page.wait_for_url(live_url + "/accounts/")
     assert "Your password has been changed" in page.content()
-    other_page.goto(live_url + "/")
+    other_page.goto(live_url + "/accounts/")
     assert "/accounts/login/" in other_page.url
     other.close()
     page.goto(live_url + "/")

@@ -29,7 +29,7 @@ def shift(client: Client, key: str, seconds_ago: float) -> None:
 
 
 def assert_sent_to_sign_in(client: Client) -> None:
-    response = client.get("/")
+    response = client.get("/accounts/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert "_auth_user_id" not in client.session

@@ -28,10 +28,9 @@ from pbc.orgs.roles import Permission
 from pbc.population import present, risk
 from pbc.population.models import RiskScore
 from pbc.refresh import results
+from pbc.web import tables
 from pbc.web.rules import requires, signed_in
 
-DEFAULT_ROWS = 100
-MAX_ROWS = 1000
 REFERENCE_MODELS = (
     ("PARR (King's Fund, 2006)", "PPV about 65% at risk score 50"),
     ("PARR-30 (2012)", "AUC about 0.70"),
@@ -182,6 +181,19 @@ def _conditions_of(score: RiskScore) -> list[str]:
     return [CONDITION_LABELS[c] for c in CONDITIONS if getattr(score, c)]
 
 
+# The case-finding table: (sort key, heading, field); a page at a time (`pbc.web.tables`).
+CASE_FINDING_COLUMNS = [
+    ("rank", "Rank", "rank"),
+    ("nhs", "NHS number", None),
+    ("risk", "Risk", "score"),
+    ("age", "Age, sex", "age"),
+    ("deprivation", "Deprivation quintile", "deprivation_quintile"),
+    ("conditions", "Conditions", None),
+    ("factors", "Main contributing factors", None),
+]
+CASE_FINDING_NUMERIC = frozenset({"rank", "risk", "deprivation"})
+
+
 @requires(Permission.VIEW_PATIENT_ROWS, scope="practice")
 def case_finding(request: HttpRequest, practice: Practice) -> HttpResponse:
     condition = request.GET.get("condition", "")
@@ -190,12 +202,8 @@ def case_finding(request: HttpRequest, practice: Practice) -> HttpResponse:
     model, qs = _scores(practice, condition)
     if request.GET.get("format") == "csv":
         return _case_finding_csv(request, practice, condition, qs)
-    try:
-        limit = max(1, min(int(request.GET.get("rows", DEFAULT_ROWS)), MAX_ROWS))
-    except ValueError:
-        limit = DEFAULT_ROWS
-    total = qs.count()
-    rows = list(qs[:limit])
+    page = tables.paged(request, qs, CASE_FINDING_COLUMNS, "rank", numeric=CASE_FINDING_NUMERIC)
+    rows, total = page.rows, page.total
     audit.record(
         request.user,
         "view_patient_rows",
@@ -215,7 +223,7 @@ def case_finding(request: HttpRequest, practice: Practice) -> HttpResponse:
             "model": model,
             "rows": [{"score": r, "conditions": _conditions_of(r)} for r in rows],
             "total": total,
-            "limit": limit,
+            "page": page,
             "condition": condition,
             "conditions": [(c, CONDITION_LABELS[c]) for c in CONDITIONS],
             "breadcrumbs": _crumbs(

@@ -36,11 +36,31 @@ from pbc.refresh.queries import staleness
 from pbc.uploads import UploadRefused
 from pbc.validation import actions, files
 from pbc.validation.models import Finding, Status
+from pbc.web import tables
 from pbc.web.rules import requires, signed_in
 from pbc.web.uploads import checked_upload, upload_limits
 
 PAGE_SIZE = 200
+# A practice's findings table: (sort key, heading, field); the decision column is not sortable.
+FINDING_COLUMNS = [
+    ("month", "Month", "month"),
+    ("provider", "Provider", "provider_code"),
+    ("rule", "Rule", "rule_id"),
+    ("row", "Row", "row_id"),
+    ("charged", "Charged", "charged_price"),
+    ("amount", "At stake", "amount"),
+    ("status", "Status", "status"),
+    ("decision", "Decision", None),
+]
+MONEY_COLUMNS = frozenset({"charged", "amount"})
 TO_REVIEW = (Status.OPEN, Status.MORE_INFORMATION)
+# The status filter's choices: "To review" (open or waiting for information, still flagged),
+# then every status once; the open status, which "To review" includes, is named "Open".
+STATUS_FILTERS = [
+    ("review", "To review"),
+    ("all", "All"),
+    *((value, "Open" if value == Status.OPEN else label) for value, label in Status.choices),
+]
 CHALLENGE_STATES = (
     Status.CHALLENGED,
     Status.SIGNED_OFF,
@@ -165,7 +185,7 @@ def _filtered(
         "month": month.strftime("%Y-%m") if month else "",
         "status": status,
         "rule": rule,
-        "statuses": [("review", "To review"), ("all", "All"), *Status.choices],
+        "statuses": STATUS_FILTERS,
         "rule_choices": [("", "All rules"), *((r.id, r.title) for r in RULES.values())],
     }
 
@@ -196,7 +216,7 @@ def practice_findings(request: HttpRequest, practice: Practice) -> HttpResponse:
         return redirect(request.get_full_path())
     qs, filters = _filtered(request, Finding.objects.filter(practice=practice))
     total = qs.aggregate(n=Count("id"), amount=Sum("amount"))
-    rows = list(qs.order_by("-month", "rule_id", "row_id")[:PAGE_SIZE])
+    page = tables.paged(request, qs, FINDING_COLUMNS, "-month", numeric=MONEY_COLUMNS)
     audit.record(request.user, "view", practice, path=request.get_full_path())
     return render(
         request,
@@ -204,9 +224,9 @@ def practice_findings(request: HttpRequest, practice: Practice) -> HttpResponse:
         {
             "title": f"Findings for {practice.name}",
             "practice": practice,
-            "findings": rows,
+            "findings": page.rows,
+            "page": page,
             "total": total,
-            "shown": len(rows),
             "titles": _titles(),
             "filters": filters,
             "stale": staleness("validation"),
@@ -283,6 +303,8 @@ def locality_signoff(request: HttpRequest, locality: Locality) -> HttpResponse:
                 mine = list(
                     _locality_findings(locality).filter(pk__in=ids).values_list("pk", flat=True)
                 )
+                if not ids:
+                    raise actions.ActionRefused("Tick the challenges to sign off.")
                 if len(mine) != len(set(ids)):
                     raise actions.ActionRefused("Some of those challenges are not this locality's.")
                 done = actions.sign_off(request.user, mine)

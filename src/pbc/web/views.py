@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,8 @@ from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.forms import PracticeForm
 from pbc.orgs.models import AuditEvent, Locality, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
-from pbc.web.rules import public, requires, signed_in
+from pbc.web import tables
+from pbc.web.rules import public, requires
 
 
 def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
@@ -30,6 +32,7 @@ def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
 class SignInView(LoginView):
     template_name = "web/login.jinja"
     redirect_authenticated_user = True
+    extra_context = {"title": "Sign in"}
 
 
 sign_in = public(SignInView.as_view())
@@ -43,8 +46,16 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
-@signed_in
+@public
 def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's home; a visitor who is not signed in gets the published
+    information (which has the sign-in link in its header)."""
+    if not request.user.is_authenticated:
+        return redirect("public_home")
+    return user_home(request)
+
+
+def user_home(request: HttpRequest) -> HttpResponse:
     """Each membership contributes a panel: PCT, locality, practice or provider."""
     panels: list[dict[str, Any]] = []
     for m in memberships(request.user):
@@ -253,20 +264,54 @@ def audit_users(viewer: Any) -> Any:
     return Membership.objects.filter(scope).values("user_id")
 
 
+AUDIT_COLUMNS = [
+    ("at", "When", "at"),
+    ("user", "Who", "username"),
+    ("action", "Action", "action"),
+    ("object", "Object", "object_type"),
+    ("detail", "Detail", None),
+]
+
+
+def _date_or_none(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 @requires(Permission.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """The events of the viewer's PCT: those done by users holding a role inside it."""
-    events = AuditEvent.objects.filter(user__in=audit_users(request.user))
-    action = request.GET.get("action")
+    """The events of the viewer's PCT: those done by users holding a role inside it, filtered by
+    user, event type and date range (all in the query string), newest first, a page at a time."""
+    scoped = AuditEvent.objects.filter(user__in=audit_users(request.user))
+    events = scoped
+    action = request.GET.get("action", "")
+    username = request.GET.get("user", "")
+    since = _date_or_none(request.GET.get("from", ""))
+    until = _date_or_none(request.GET.get("to", ""))
     if action:
         events = events.filter(action=action)
+    if username:
+        events = events.filter(username=username)
+    if since:
+        events = events.filter(at__date__gte=since)
+    if until:
+        events = events.filter(at__date__lte=until)
+    page = tables.paged(request, events, AUDIT_COLUMNS, "-at")
     return render(
         request,
         "web/audit_log.jinja",
         {
             "title": "Audit log",
-            "events": events[:200],
+            "page": page,
+            "events": page.rows,
             "action": action,
+            "user": username,
+            "since": since.isoformat() if since else "",
+            "until": until.isoformat() if until else "",
+            "actions": sorted(set(scoped.values_list("action", flat=True).distinct())),
+            "usernames": sorted(set(scoped.values_list("username", flat=True).distinct())),
             "breadcrumbs": crumbs(("Home", reverse("home"))),
         },
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pbc.warehouse.layouts import (
     ae,
@@ -103,6 +104,25 @@ def _miss_text(miss: Miss) -> str:
     return text
 
 
+def _native_diff_text(sheets: list[Any], ds: Dataset) -> str:
+    """How the file's first row differs from pbc's own layout, when it names any of its
+    fields (a file meant for pbc's own layout, with a column misnamed or missing)."""
+    first = next((s for s in sheets if s.preview), None)
+    if first is None:
+        return ""
+    names = [str(v).strip().lower() for v in first.preview[0][1] if v not in (None, "")]
+    if not set(names) & set(ds.names):
+        return ""
+    unknown = [n for n in names if n not in ds.names]
+    missing = [n for n in ds.names if n not in names]
+    parts = []
+    if unknown:
+        parts.append(f"unknown columns: {', '.join(unknown[:12])}")
+    if missing:
+        parts.append(f"missing columns: {', '.join(missing)}")
+    return f" (this file against it: {'; '.join(parts)})" if parts else ""
+
+
 def resolve(
     ds: Dataset, path: Path, source_name: str, layout: str | None, period: str | None
 ) -> Resolved | None:
@@ -143,8 +163,8 @@ def resolve(
         raise ImportRefused(
             source_name,
             f"not a layout pbc knows for {ds.name}: {nearest}. pbc's own layout has the "
-            f"columns {own}. Force a layout with --layout NAME (`pbc import --layouts` "
-            "lists them).",
+            f"columns {own}{_native_diff_text(sheets, ds)}. Force a layout with --layout NAME "
+            "(`pbc import --layouts` lists them).",
         )
     if found.layout.needs_period and period is None:
         raise ImportRefused(
