@@ -48,6 +48,7 @@ def test_the_practice_home_shows_its_findings_and_lists() -> None:
     )
     assert f"/population/practices/{PRACTICE}/case-finding/" in html
     assert f"/finance/practices/{PRACTICE}/" in html
+    assert re.search(r"(\d+|none) off target", html)
     assert OTHER_PRACTICE not in html and ENH_PRACTICE not in html
 
 
@@ -64,6 +65,14 @@ def test_the_locality_and_board_homes() -> None:
     manager = work(home("locality"))
     assert 'href="/validation/localities/dacorum/">Challenges awaiting sign-off</a>' in manager
     assert "/plans/localities/dacorum/" in manager and "/reports/localities/dacorum/" in manager
+    from pbc.orgs.models import Locality
+    from pbc.plans.queries import milestone_rag
+
+    rag = milestone_rag(Locality.objects.get(slug="dacorum"))
+    assert rag, "the demo's Dacorum plan has milestones"
+    for _, label, n in rag:
+        assert f"{n} {label.lower()}" in manager
+    assert re.search(r"(\d+ with|no) special-cause concern", manager)
     board = work(home("board"))
     assert "Challenges awaiting sign-off" not in board  # the board does not sign off
     assert "/finance/localities/dacorum/" in board and "welwyn" not in board

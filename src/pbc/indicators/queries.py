@@ -14,3 +14,24 @@ def values_entered_since(since: dt.datetime) -> tuple[int, dt.datetime | None]:
         entered.order_by("-entered_at").values_list("entered_at", flat=True).first()
     )
     return entered.count(), latest
+
+
+def flagged(level: str, org_code: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The indicators at the organisation that need attention, as (id, title): those whose
+    latest value fails its target (SPC assurance "fail"), and those showing special-cause
+    concern (Making Data Count variation "concern high" or "concern low")."""
+    from pbc.indicators import definitions as defs
+    from pbc.indicators.summary import latest_status
+
+    off_target, concern = [], []
+    for definition in defs.catalogue().values():
+        if level not in definition.levels:
+            continue
+        status = latest_status(definition.id, level, org_code)
+        if status is None or status.value is None:
+            continue
+        if status.assurance == "fail":
+            off_target.append((definition.id, definition.title))
+        if (status.variation_icon or "").startswith("concern"):
+            concern.append((definition.id, definition.title))
+    return off_target, concern

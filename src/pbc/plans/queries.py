@@ -73,3 +73,22 @@ def current_plan_month(locality: Locality) -> dt.date | None:
 def milestone_statuses() -> list[tuple[str, str]]:
     """Milestone statuses in RAG order with their labels."""
     return [(s, STATUS_LABELS[s]) for s in STATUS_ORDER]
+
+
+def milestone_rag(locality: Locality) -> list[tuple[str, str, int]]:
+    """The milestones of the locality's latest plan by their latest status, in RAG order:
+    (status, label, how many); milestones never updated count as "not updated"."""
+    from pbc.plans.models import Milestone
+
+    plan = Plan.objects.filter(locality=locality).order_by("-financial_year").first()
+    if plan is None:
+        return []
+    counts: dict[str, int] = {}
+    for milestone in Milestone.objects.filter(objective__plan=plan).prefetch_related("updates"):
+        latest = max(milestone.updates.all(), key=lambda u: u.version, default=None)
+        key = latest.status if latest is not None else ""
+        counts[key] = counts.get(key, 0) + 1
+    out = [(s, STATUS_LABELS[s], counts[s]) for s in STATUS_ORDER if counts.get(s)]
+    if counts.get(""):
+        out.append(("", "Not updated", counts[""]))
+    return out

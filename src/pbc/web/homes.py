@@ -36,6 +36,7 @@ def _money(value: Any) -> str:
 
 
 def practice_work(user: Any, practice: Practice) -> Work:
+    from pbc.indicators.queries import flagged
     from pbc.population.queries import case_finding_count
     from pbc.validation.queries import to_review
 
@@ -50,15 +51,19 @@ def practice_work(user: Any, practice: Practice) -> Work:
         href = reverse("population_case_finding", args=[practice.code])
         figure = f"{count:,} patients" if count is not None else "not scored yet"
         work.tasks.append(Task("Case-finding list", href, figure))
+    off_target, _ = flagged("practice", practice.code)
+    figure = f"{len(off_target)} off target" if off_target else "none off target"
     work.tasks += [
         Task("Budget statement", reverse("finance_practice", args=[practice.code])),
-        Task("Indicators", reverse("indicators_practice", args=[practice.code])),
+        Task("Indicators", reverse("indicators_practice", args=[practice.code]), figure),
         Task("Enhanced services and claims", reverse("enhanced_practice", args=[practice.code])),
     ]
     return work
 
 
 def locality_work(user: Any, locality: Locality) -> Work:
+    from pbc.indicators.queries import flagged
+    from pbc.plans.queries import milestone_rag
     from pbc.validation.queries import awaiting_sign_off
 
     work = Work()
@@ -67,10 +72,15 @@ def locality_work(user: Any, locality: Locality) -> Work:
         figure = f"{tally.n:,} ({_money(tally.amount)} challenged)" if tally.n else "none"
         href = reverse("validation_locality", args=[locality.slug])
         work.tasks.append(Task("Challenges awaiting sign-off", href, figure, urgent=tally.n > 0))
+    rag = ", ".join(f"{n} {label.lower()}" for _, label, n in milestone_rag(locality))
+    _, concern = flagged("locality", locality.slug)
+    special = (
+        f"{len(concern)} with special-cause concern" if concern else "no special-cause concern"
+    )
     work.tasks += [
-        Task("Commissioning plan: milestones by RAG status", reverse("plans_dashboard", args=[locality.slug])),
+        Task("Commissioning plan: milestones", reverse("plans_dashboard", args=[locality.slug]), rag or "no plan yet"),
         Task("Budget statement and forecast outturn", reverse("finance_locality", args=[locality.slug])),
-        Task("Indicators, with special-cause variation marked", reverse("indicators_locality", args=[locality.slug])),
+        Task("Indicators", reverse("indicators_locality", args=[locality.slug]), special, urgent=bool(concern)),
         Task("Board packs", reverse("reports_locality", args=[locality.slug])),
         Task("Validation ledger: £ challenged and recovered", reverse("validation_ledger")),
     ]  # fmt: skip
