@@ -152,6 +152,14 @@ def visible_runs(user: Any) -> QuerySet[ImportRun]:
     return ImportRun.objects.filter(Q(user__isnull=True) | Q(user_id__in=importers))
 
 
+def refusal_text(refusal: BaseException) -> str:
+    """The refusal as the user reads it: a KeyError's message without the quotes `str()` puts
+    round it; any other message whole (its own quotes kept, the closing one included)."""
+    if isinstance(refusal, KeyError) and refusal.args:
+        return str(refusal.args[0])
+    return str(refusal)
+
+
 def run_import(
     user: Any,
     dataset: str,
@@ -199,7 +207,7 @@ def run_import(
                 layout=layout,
             )
         except (ImportRefused, KeyError) as refusal:
-            message = str(refusal).strip("'\"")
+            message = refusal_text(refusal)
             _finish(
                 run,
                 user,

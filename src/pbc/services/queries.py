@@ -133,3 +133,36 @@ def contract_summaries(
         if summary.returns:
             out.append(summary)
     return out
+
+
+@dataclass(frozen=True)
+class ReturnState:
+    contract: str
+    locality: str
+    period: dt.date | None  # the latest period returned (None: nothing yet)
+    status: str  # its status, as shown
+
+
+def latest_returns(provider_code: str) -> list[ReturnState]:
+    """Each of the provider's contracts with its latest current return and that return's state."""
+    from pbc.services.models import ProviderContract, ProviderReturn
+
+    out = []
+    contracts = ProviderContract.objects.filter(provider__code=provider_code).select_related(
+        "locality"
+    )
+    for contract in contracts.order_by("locality__name", "pk"):
+        latest = (
+            ProviderReturn.objects.filter(contract=contract, current=True)
+            .order_by("-period")
+            .first()
+        )
+        out.append(
+            ReturnState(
+                contract=str(contract),
+                locality=contract.locality.name if contract.locality else "",
+                period=latest.period if latest else None,
+                status=latest.get_status_display() if latest else "No return yet",
+            )
+        )
+    return out

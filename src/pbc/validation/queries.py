@@ -120,3 +120,43 @@ def recoveries_agreed_since(since: dt.datetime) -> tuple[int, dt.datetime | None
         action=Decision.Action.AGREE, at__gt=since, finding__recovered_amount__gt=0
     ).aggregate(n=Count("finding", distinct=True), latest=Max("at"))
     return int(agreed["n"] or 0), agreed["latest"]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many findings, and the money in them."""
+
+    n: int
+    amount: Decimal
+
+
+def _count(qs: Any, field: str = "amount") -> Tally:
+    sums = qs.aggregate(n=Count("id"), amount=Sum(field))
+    return Tally(sums["n"] or 0, _money(sums["amount"]))
+
+
+def to_review(practice_codes: list[str]) -> dict[str, Tally]:
+    """For each of these practices with findings waiting for its decision (open or more
+    information asked, still flagged): how many and the money at stake."""
+    rows = (
+        Finding.objects.filter(
+            practice__code__in=practice_codes,
+            status__in=(Status.OPEN, Status.MORE_INFORMATION),
+            still_flagged=True,
+        )
+        .values("practice__code")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+    )
+    return {r["practice__code"]: Tally(r["n"], _money(r["amount"])) for r in rows}
+
+
+def awaiting_sign_off(locality: Locality) -> Tally:
+    """The locality's challenges waiting for its sign-off, and the money challenged."""
+    qs = Finding.objects.filter(practice__locality=locality, status=Status.CHALLENGED)
+    return _count(qs, "challenged_amount")
+
+
+def awaiting_provider(provider_code: str) -> Tally:
+    """Signed-off challenges to the provider that it has not answered, and the money."""
+    qs = Finding.objects.filter(provider_code=provider_code, status=Status.SIGNED_OFF)
+    return _count(qs, "challenged_amount")

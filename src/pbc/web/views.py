@@ -21,7 +21,7 @@ from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.forms import PracticeForm
 from pbc.orgs.models import AuditEvent, Locality, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
-from pbc.web import tables
+from pbc.web import homes, tables
 from pbc.web.rules import public, requires
 
 
@@ -61,7 +61,11 @@ def user_home(request: HttpRequest) -> HttpResponse:
     for m in memberships(request.user):
         role = Role(m.role)
         org = m.organisation
-        panel: dict[str, Any] = {"role": role, "organisation": org}
+        panel: dict[str, Any] = {
+            "role": role,
+            "organisation": org,
+            "work": homes.work_for(request.user, org),
+        }
         if isinstance(org, Pct):
             panel["href"] = reverse("pct", args=[org.slug])
             panel["localities"] = org.localities.annotate(practice_count=Count("practices"))
