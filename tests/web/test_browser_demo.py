@@ -3,7 +3,6 @@ as every demo role."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pbc.demo import DEMO_USERS
 from pbc.demo.warehouse import IMPORT_ORDER
 from scratch_site import Site
 from signin import code_from_cli, sign_in
+from web.conftest import DEMO_SITE_GROUP, pbc_demo, site_env
 
 # What each role's navigation shows (besides the account links), written out independently.
 EXPECTED_NAV = {
@@ -58,10 +58,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served_demo_env(tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "PBC_DATA_DIR": str(tmp_path / "var")}
-    env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data directory
-    return env
+def served_demo_env(demo_site: Path) -> dict[str, str]:
+    return site_env(demo_site)
 
 
 # Records that every run of a step adds to (logs of what ran): a rebuild adds to them; every
@@ -69,28 +67,13 @@ def served_demo_env(tmp_path: Path) -> dict[str, str]:
 RUN_LOGS = {"orgs.AuditEvent", "imports.ImportRun", "finance.RefreshRun", "refresh.StepRun"}
 
 
-def pbc_demo(env: dict[str, str], *args: str) -> str:
-    built = subprocess.run(
-        [sys.executable, "-m", "pbc.cli", "demo", "--scale", "test", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert built.returncode == 0, built.stderr
-    assert "Demo logins" in built.stdout
-    return built.stdout
-
-
 @pytest.fixture
-def served_demo(tmp_path: Path, served_demo_env: dict[str, str]) -> Iterator[str]:
-    """The demo built from nothing by `pbc demo`, then again by `pbc demo --rebuild` (idempotent:
-    the same rows, every step run again), then by `pbc demo` (nothing left to do), and served."""
+def served_demo(demo_site: Path, served_demo_env: dict[str, str]) -> Iterator[str]:
+    """The demo built from nothing by `pbc demo` (`demo_site`), then again by `pbc demo
+    --rebuild` (idempotent: the same rows, every step run again), then by `pbc demo` (nothing
+    left to do), and served."""
     env = served_demo_env
-    assert not (tmp_path / "var").exists()
-    pbc_demo(env)
-    assert (tmp_path / "var" / "pbc.sqlite3").exists()
-    site = Site(tmp_path / "var", None)
+    site = Site(demo_site, None)
     first = site.figures()
 
     files = len(IMPORT_ORDER)
@@ -141,6 +124,7 @@ def served_demo(tmp_path: Path, served_demo_env: dict[str, str]) -> Iterator[str
 
 
 @pytest.mark.browser
+@pytest.mark.xdist_group(DEMO_SITE_GROUP)
 def test_each_demo_role_sees_its_home_and_navigation(
     served_demo: str,
     served_demo_env: dict[str, str],

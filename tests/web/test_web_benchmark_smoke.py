@@ -1,5 +1,5 @@
-"""benchmarks/web.py runs end to end on a test-scale demo it builds and serves, and prints its
-JSON record: signed-in users of every role got every page, with no error."""
+"""benchmarks/web.py runs end to end on the run's test-scale demo site, which it serves, and prints
+its JSON record: signed-in users of every role got every page, with no error."""
 
 from __future__ import annotations
 
@@ -11,16 +11,29 @@ from pathlib import Path
 
 import pytest
 
+from web.conftest import DEMO_SITE_GROUP, site_env
+
 pytestmark = pytest.mark.slow
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "web.py"
 
 
-def test_web_benchmark_smoke() -> None:
-    env = {**os.environ}
-    env.pop("DATABASE_URL", None)  # the demo it builds is on SQLite in its own data directory
+@pytest.mark.xdist_group(DEMO_SITE_GROUP)
+def test_web_benchmark_smoke(demo_site: Path) -> None:
+    env = site_env(demo_site)  # the run's test-scale demo site, on SQLite (tests/web/conftest.py)
     done = subprocess.run(
-        [sys.executable, str(BENCHMARK), "--users", "5", "--seconds", "2", "--max-requests", "30"],
+        [
+            sys.executable,
+            str(BENCHMARK),
+            "--data-dir",
+            str(demo_site),
+            "--users",
+            "5",
+            "--seconds",
+            "2",
+            "--max-requests",
+            "30",
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=900,
