@@ -94,13 +94,13 @@ def connect_signals() -> None:
 
 
 def data_state() -> str:
-    from pbc.imports.models import ImportRun
+    from pbc.imports.queries import latest_import
     from pbc.refresh.models import StepRun
 
     refreshed = StepRun.objects.filter(completed_at__isnull=False).aggregate(
         latest=Max("completed_at"), last=Max("pk")
     )
-    imported = ImportRun.objects.order_by("-pk").values_list("pk", "status").first()
+    imported = latest_import()
     try:
         token = changes_file().read_text(encoding="utf-8")
     except OSError:
