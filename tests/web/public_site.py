@@ -18,8 +18,9 @@ from lxml import html as lxml_html
 from pbc.web.rules import access_of
 
 START = "/public/"
-# Public views that are not pages: signing out (POST), the charts' JavaScript.
-NOT_PAGES = {"logout", "plotly_js"}
+# Public views that are not pages: signing out (POST), the charts' JavaScript, and the home
+# page, which sends a visitor who is not signed in to /public/ (START).
+NOT_PAGES = {"logout", "plotly_js", "home"}
 MAX_PAGES = 600
 
 
