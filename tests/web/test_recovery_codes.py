@@ -152,6 +152,8 @@ def test_new_recovery_codes_in_the_browser_then_one_signs_in(live_url: str, page
     page.click(".nhsuk-header__account-link")
     page.click("text=Make new recovery codes")
     page.click("button:has-text('Make new recovery codes')")
+    # The form posts and the next page shows the codes: wait for it, not for the click alone.
+    page.wait_for_selector(".pbc-recovery-codes code")
     codes = page.locator(".pbc-recovery-codes code").all_inner_texts()
     assert len(codes) == 10 and all(CODE_SHAPE.fullmatch(c) for c in codes)
     page.click("button.nhsuk-header__account-button")  # sign out
