@@ -24,7 +24,12 @@ class ProductionRefused(ImproperlyConfigured):
 
 
 def refusals(
-    *, debug: bool, secret_key: str | None, development_key: str | None, allowed_hosts: list[str]
+    *,
+    debug: bool,
+    secret_key: str | None,
+    development_key: str | None,
+    allowed_hosts: list[str],
+    email_host: str = "",
 ) -> list[str]:
     """Every reason a production site must not start with these settings (empty: it may).
 
@@ -58,17 +63,28 @@ def refusals(
             "PBC_ALLOWED_HOSTS is empty: name the host(s) the site answers to, comma-separated "
             "(for example pbc.example.nhs.uk)"
         )
+    if not email_host.strip():
+        problems.append(
+            "PBC_EMAIL_HOST is not set: name the SMTP server through which pbc tells users "
+            "that their password or second factor changed (docs/security.md)"
+        )
     return problems
 
 
 def refuse_unless_fit(
-    *, debug: bool, secret_key: str | None, development_key: str | None, allowed_hosts: list[str]
+    *,
+    debug: bool,
+    secret_key: str | None,
+    development_key: str | None,
+    allowed_hosts: list[str],
+    email_host: str = "",
 ) -> None:
     problems = refusals(
         debug=debug,
         secret_key=secret_key,
         development_key=development_key,
         allowed_hosts=allowed_hosts,
+        email_host=email_host,
     )
     if problems:
         raise ProductionRefused(
