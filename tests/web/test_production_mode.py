@@ -159,7 +159,9 @@ def test_refuses_a_missing_development_or_weak_pepper(production_env: dict[str, 
     development = {**production_env, "PBC_PASSWORD_PEPPER": "pbc-development-pepper-not-secret"}
     assert "the development pepper" in refused(development)
     for weak in ("short-pepper", production_env["PBC_SECRET_KEY"]):
-        assert "PBC_PASSWORD_PEPPER is weak" in refused({**production_env, "PBC_PASSWORD_PEPPER": weak})
+        assert "PBC_PASSWORD_PEPPER is weak" in refused(
+            {**production_env, "PBC_PASSWORD_PEPPER": weak}
+        )
 
 
 def test_every_refusal_is_named_at_once(production_env: dict[str, str]) -> None:
