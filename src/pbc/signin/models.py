@@ -84,3 +84,24 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"a session of {self.user} from {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class KnownBrowser(models.Model):
+    """A browser a user has signed in from (`pbc.signin.browsers`): a sign-in from any other
+    browser is notified to the user. Only a SHA-256 digest of the browser's random cookie is
+    kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="known_browsers", on_delete=models.CASCADE
+    )
+    digest = models.CharField(max_length=64)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="one_row_per_user_browser")
+        ]
+
+    def __str__(self) -> str:
+        return f"a browser of {self.user} first seen {self.first_seen:%Y-%m-%d %H:%M}"
