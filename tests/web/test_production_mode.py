@@ -40,6 +40,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
             "PBC_SECRET_KEY": secrets.token_urlsafe(50),
             "PBC_ALLOWED_HOSTS": HOST,
             "PBC_EMAIL_HOST": "smtp.example.nhs.uk",
+            "PBC_PASSWORD_PEPPER": secrets.token_urlsafe(32),
         }
     )
     return env
@@ -149,6 +150,18 @@ def test_refuses_no_mail_server(production_env: dict[str, str]) -> None:
     needs a mail server to tell them through."""
     message = refused({**production_env, "PBC_EMAIL_HOST": " "})
     assert "PBC_EMAIL_HOST is not set" in message
+
+
+def test_refuses_a_missing_development_or_weak_pepper(production_env: dict[str, str]) -> None:
+    without = dict(production_env)
+    del without["PBC_PASSWORD_PEPPER"]
+    assert "PBC_PASSWORD_PEPPER is not set" in refused(without)
+    development = {**production_env, "PBC_PASSWORD_PEPPER": "pbc-development-pepper-not-secret"}
+    assert "the development pepper" in refused(development)
+    for weak in ("short-pepper", production_env["PBC_SECRET_KEY"]):
+        assert "PBC_PASSWORD_PEPPER is weak" in refused(
+            {**production_env, "PBC_PASSWORD_PEPPER": weak}
+        )
 
 
 def test_every_refusal_is_named_at_once(production_env: dict[str, str]) -> None:

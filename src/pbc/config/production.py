@@ -18,6 +18,11 @@ MIN_KEY_CHARACTERS = 5
 
 HOW_TO_MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
+# The password pepper (pbc.signin.hashers) of development and the demo: public, so refused here.
+DEVELOPMENT_PEPPER = "pbc-development-pepper-not-secret"
+MIN_PEPPER_LENGTH = 32
+HOW_TO_MAKE_A_PEPPER = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
 
 class ProductionRefused(ImproperlyConfigured):
     """The settings are not fit for a production site; the message says what to change."""
@@ -30,6 +35,7 @@ def refusals(
     development_key: str | None,
     allowed_hosts: list[str],
     email_host: str = "",
+    password_pepper: str | None = None,
 ) -> list[str]:
     """Every reason a production site must not start with these settings (empty: it may).
 
@@ -63,6 +69,21 @@ def refusals(
             "PBC_ALLOWED_HOSTS is empty: name the host(s) the site answers to, comma-separated "
             "(for example pbc.example.nhs.uk)"
         )
+    if not password_pepper:
+        problems.append(
+            "PBC_PASSWORD_PEPPER is not set: give the site its own password pepper, kept apart "
+            f"from the database ({HOW_TO_MAKE_A_PEPPER})"
+        )
+    elif password_pepper == DEVELOPMENT_PEPPER:
+        problems.append(
+            "PBC_PASSWORD_PEPPER is the development pepper, which is public: make a new one "
+            f"({HOW_TO_MAKE_A_PEPPER})"
+        )
+    elif len(password_pepper) < MIN_PEPPER_LENGTH or password_pepper == secret_key:
+        problems.append(
+            f"PBC_PASSWORD_PEPPER is weak (it needs {MIN_PEPPER_LENGTH} or more random "
+            f"characters, not the secret key: {HOW_TO_MAKE_A_PEPPER})"
+        )
     if not email_host.strip():
         problems.append(
             "PBC_EMAIL_HOST is not set: name the SMTP server through which pbc tells users "
@@ -78,6 +99,7 @@ def refuse_unless_fit(
     development_key: str | None,
     allowed_hosts: list[str],
     email_host: str = "",
+    password_pepper: str | None = None,
 ) -> None:
     problems = refusals(
         debug=debug,
@@ -85,6 +107,7 @@ def refuse_unless_fit(
         development_key=development_key,
         allowed_hosts=allowed_hosts,
         email_host=email_host,
+        password_pepper=password_pepper,
     )
     if problems:
         raise ProductionRefused(

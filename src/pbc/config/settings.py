@@ -72,12 +72,20 @@ if PRODUCTION:
         ),
         allowed_hosts=_hosts,
         email_host=os.environ.get("PBC_EMAIL_HOST", ""),
+        password_pepper=os.environ.get("PBC_PASSWORD_PEPPER"),
     )
     SECRET_KEY = os.environ["PBC_SECRET_KEY"]
     ALLOWED_HOSTS = _hosts
 else:
     SECRET_KEY = os.environ.get("PBC_SECRET_KEY") or _development_key()
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", *_hosts]
+# The password pepper (pbc.signin.hashers), never in the database: production's own from the
+# environment; development's is public (production refuses it). Old peppers, comma-separated,
+# still verify the hashes they made until those are made again at their user's next sign-in.
+PBC_PASSWORD_PEPPER = os.environ.get("PBC_PASSWORD_PEPPER") or production.DEVELOPMENT_PEPPER
+PBC_PASSWORD_OLD_PEPPERS = [
+    p.strip() for p in os.environ.get("PBC_PASSWORD_OLD_PEPPERS", "").split(",") if p.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -186,6 +194,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# New hashes: PBKDF2-SHA256 over the password keyed by the pepper (pbc.signin.hashers). Django's
+# own hashers after it verify hashes made before, which are made again with the pepper at their
+# user's next sign-in.
+PASSWORD_HASHERS = [
+    "pbc.signin.hashers.PepperedPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 # django-axes first: it refuses a locked-out account or address before the password is checked.
 AUTHENTICATION_BACKENDS = [
