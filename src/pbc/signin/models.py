@@ -3,6 +3,7 @@ codes), the user's sessions and the browsers they have signed in from."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -135,8 +136,7 @@ class Authenticator(TOTPDevice):
         return verified
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        try:
+        # A key sealed under a key this site lacks is kept as it is (its codes are refused).
+        with contextlib.suppress(otp_keys.OtpKeyError):
             self.key = otp_keys.sealed(self.key)
-        except otp_keys.OtpKeyError:
-            pass  # sealed under a key this site lacks: kept as it is (its codes are refused)
         super().save(*args, **kwargs)
