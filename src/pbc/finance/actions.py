@@ -43,6 +43,7 @@ from pbc.finance.models import (
     FinanceSetting,
     SpendFact,
 )
+from pbc.finance.variations import keep_main_line
 from pbc.orgs import audit
 from pbc.orgs.models import Pct, Practice
 from pbc.periods import add_years, year_start
@@ -321,6 +322,7 @@ def save_contract(
             "This PCT already has a contract of that name with the provider that year."
         )
     contract.save()
+    keep_main_line(contract)
     contract.plan.all().delete()
     ContractPlan.objects.bulk_create(
         ContractPlan(

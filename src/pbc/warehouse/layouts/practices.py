@@ -8,6 +8,10 @@ practice file and the ePCN file" describes both with their sources.
   Details", ...), sheet "PCN Core Partner Details" found by its header (whose cells ODS breaks
   over lines): one row per practice and PCN membership, dated. Older and newer workbooks name the practice's parent
   "CCG" or "Sub ICB Loc"; both are read.
+- `eccg`: the ODS CCG file (eccg.csv, in eccg.zip; the DSE "eccg" report since 2025), the ODS
+  standard 27-column organisation layout, headerless: one row per CCG (April 2013 to June
+  2022) or, since July 2022, per sub-ICB location (the former CCG codes, renamed, and the
+  5-character codes of merged CCGs), with commissioning hubs and sub-ICB reporting entities.
 """
 
 from __future__ import annotations
@@ -20,6 +24,17 @@ _ODS_DATES = ("yyyymmdd", "dd/mm/yyyy", "excel")
 # setting 4; the legacy csv wrote A/C/D/P and 4. Both are read (docs/data.md, epraccur).
 _DSE_STATUS = {"ACTIVE": "A", "INACTIVE": "C"}
 _DSE_SETTING = {"RO76": "4"}
+# The first column's name where a redistribution (or DSE's "with headers" download) adds a
+# header row to a headerless ODS file: the ODS standard's own field name first, then the names
+# seen in redistributions. The columns are still read by their documented positions.
+_FIRST_HEADINGS = (
+    "Organisation Code",
+    "Organisation_Code",
+    "OrganisationCode",
+    "Org Code",
+    "ODS Code",
+    "Code",
+)
 
 EPRACCUR = Layout(
     name="epraccur",
@@ -31,6 +46,7 @@ EPRACCUR = Layout(
     "export-data-files/csv-downloads/gp-and-gp-practice-related-data",
     headerless=True,
     width=27,
+    first_heading=(*_FIRST_HEADINGS, "Practice Code", "GP Practice Code", "Practice"),
     columns=(
         Column("gp_practice_code", position=1),
         Column("practice_name", position=2),
@@ -88,4 +104,39 @@ EPCN = Layout(
     ),
 )
 
-LAYOUTS = (EPRACCUR, EPCN)
+# The ODS standard organisation layout (27 columns; "Standards repository", ODS data downloads):
+# 1 Organisation Code, 2 Name, 3 National Grouping, 4 High Level Health Geography, 5-9 Address
+# Lines 1-5, 10 Postcode, 11 Open Date, 12 Close Date, 13 Null, 14 Organisation Sub-Type Code,
+# 15 Parent Organisation Code (null in eccg), 16-17 Null, 18 Contact Telephone Number, 19-21
+# Null, 22 Amended Record Indicator, 23 Null, 24 GOR Code, 25-27 Null.
+ECCG = Layout(
+    name="eccg",
+    dataset="commissioners",
+    title="ODS CCGs / sub-ICB locations (eccg.csv): headerless, 27 columns",
+    source="NHS Digital (now NHS England) Organisation Data Service (ODS), 'Other NHS "
+    "organisations', eccg: clinical commissioning groups from 2013, sub-ICB locations from "
+    "July 2022",
+    spec="https://digital.nhs.uk/services/organisation-data-service/"
+    "export-data-files/csv-downloads/other-nhs-organisations (ODS standard 27-column layout)",
+    headerless=True,
+    width=27,
+    first_heading=(
+        *_FIRST_HEADINGS,
+        "CCG Code",
+        "Sub ICB Location Code",
+        "Sub-ICB Location Code",
+        "SICBL Code",
+    ),
+    columns=(
+        Column("commissioner_code", position=1),
+        Column("commissioner_name", position=2),
+        Column("region_code", position=3),  # National Grouping
+        Column("parent_code", position=4),  # High Level Health Geography
+        Column("postcode", position=10),
+        Column("open_date", position=11, date=_ODS_DATES),
+        Column("close_date", position=12, date=_ODS_DATES),
+        Column("organisation_subtype", position=14),
+    ),
+)
+
+LAYOUTS = (EPRACCUR, EPCN, ECCG)
