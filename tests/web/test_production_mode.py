@@ -4,6 +4,7 @@ Python with that environment, as an operator would."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -41,6 +42,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
             "PBC_ALLOWED_HOSTS": HOST,
             "PBC_EMAIL_HOST": "smtp.example.nhs.uk",
             "PBC_PASSWORD_PEPPER": secrets.token_urlsafe(32),
+            "PBC_OTP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         }
     )
     return env
@@ -48,6 +50,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
 
 SHOW_SETTINGS = """
 from django.conf import settings
+import base64
 import json
 names = ["DEBUG", "ALLOWED_HOSTS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
          "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
@@ -162,6 +165,16 @@ def test_refuses_a_missing_development_or_weak_pepper(production_env: dict[str, 
         assert "PBC_PASSWORD_PEPPER is weak" in refused(
             {**production_env, "PBC_PASSWORD_PEPPER": weak}
         )
+
+
+def test_refuses_a_missing_development_or_malformed_otp_key(production_env: dict[str, str]) -> None:
+    without = dict(production_env)
+    del without["PBC_OTP_KEY"]
+    assert "PBC_OTP_KEY is not set" in refused(without)
+    development = {**production_env, "PBC_OTP_KEY": "cGJjIGRldmVsb3BtZW50IG90cCBrZXk6IHB1YmxpYy4="}
+    assert "PBC_OTP_KEY is the development key" in refused(development)
+    short = base64.urlsafe_b64encode(os.urandom(16)).decode()
+    assert "not 32 bytes" in refused({**production_env, "PBC_OTP_KEY": short})
 
 
 def test_every_refusal_is_named_at_once(production_env: dict[str, str]) -> None:

@@ -23,6 +23,13 @@ DEVELOPMENT_PEPPER = "pbc-development-pepper-not-secret"
 MIN_PEPPER_LENGTH = 32
 HOW_TO_MAKE_A_PEPPER = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
+# The key that encrypts authenticator keys at rest (pbc.signin.otp_keys) in development and the
+# demo: public ("pbc development otp key: public."), so refused here.
+DEVELOPMENT_OTP_KEY = "cGJjIGRldmVsb3BtZW50IG90cCBrZXk6IHB1YmxpYy4="
+HOW_TO_MAKE_AN_OTP_KEY = (
+    "python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+)
+
 
 class ProductionRefused(ImproperlyConfigured):
     """The settings are not fit for a production site; the message says what to change."""
@@ -36,6 +43,7 @@ def refusals(
     allowed_hosts: list[str],
     email_host: str = "",
     password_pepper: str | None = None,
+    otp_key: str | None = None,
 ) -> list[str]:
     """Every reason a production site must not start with these settings (empty: it may).
 
@@ -84,12 +92,34 @@ def refusals(
             f"PBC_PASSWORD_PEPPER is weak (it needs {MIN_PEPPER_LENGTH} or more random "
             f"characters, not the secret key: {HOW_TO_MAKE_A_PEPPER})"
         )
+    problems.extend(otp_key_refusals(otp_key))
     if not email_host.strip():
         problems.append(
             "PBC_EMAIL_HOST is not set: name the SMTP server through which pbc tells users "
             "that their password or second factor changed (docs/security.md)"
         )
     return problems
+
+
+def otp_key_refusals(otp_key: str | None) -> list[str]:
+    from pbc.signin.otp_keys import parse_key
+
+    if not otp_key:
+        return [
+            "PBC_OTP_KEY is not set: give the site its own key to encrypt authenticator keys "
+            f"with ({HOW_TO_MAKE_AN_OTP_KEY})"
+        ]
+    try:
+        key = parse_key(otp_key)
+    except ValueError as error:
+        return [
+            f"PBC_OTP_KEY is not 32 bytes in URL-safe base64 ({error}): {HOW_TO_MAKE_AN_OTP_KEY}"
+        ]
+    if key == parse_key(DEVELOPMENT_OTP_KEY):
+        return [f"PBC_OTP_KEY is the development key, which is public: {HOW_TO_MAKE_AN_OTP_KEY}"]
+    if len(set(key)) < 16:
+        return [f"PBC_OTP_KEY is not random enough: {HOW_TO_MAKE_AN_OTP_KEY}"]
+    return []
 
 
 def refuse_unless_fit(
@@ -100,6 +130,7 @@ def refuse_unless_fit(
     allowed_hosts: list[str],
     email_host: str = "",
     password_pepper: str | None = None,
+    otp_key: str | None = None,
 ) -> None:
     problems = refusals(
         debug=debug,
@@ -108,6 +139,7 @@ def refuse_unless_fit(
         allowed_hosts=allowed_hosts,
         email_host=email_host,
         password_pepper=password_pepper,
+        otp_key=otp_key,
     )
     if problems:
         raise ProductionRefused(

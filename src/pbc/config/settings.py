@@ -73,6 +73,7 @@ if PRODUCTION:
         allowed_hosts=_hosts,
         email_host=os.environ.get("PBC_EMAIL_HOST", ""),
         password_pepper=os.environ.get("PBC_PASSWORD_PEPPER"),
+        otp_key=os.environ.get("PBC_OTP_KEY"),
     )
     SECRET_KEY = os.environ["PBC_SECRET_KEY"]
     ALLOWED_HOSTS = _hosts
@@ -194,6 +195,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The key that encrypts authenticator (TOTP) keys in the database (pbc.signin.otp_keys): 32
+# bytes, URL-safe base64; production's own from the environment, development's public. Old keys,
+# comma-separated, still decrypt until each device is saved again under the new one.
+PBC_OTP_KEY = os.environ.get("PBC_OTP_KEY") or production.DEVELOPMENT_OTP_KEY
+PBC_OTP_OLD_KEYS = [
+    k.strip() for k in os.environ.get("PBC_OTP_OLD_KEYS", "").split(",") if k.strip()
 ]
 # New hashes: PBKDF2-SHA256 over the password keyed by the pepper (pbc.signin.hashers). Django's
 # own hashers after it verify hashes made before, which are made again with the pepper at their
