@@ -863,11 +863,18 @@ LOCAL_PRICES = Dataset(
 
 MARKET_FORCES_FACTORS = Dataset(
     name="market_forces_factors",
-    description="Market forces factor per provider and financial year (part of the tariff).",
+    description="Market forces factor per provider and financial year (part of the tariff). "
+    "Partitioned by financial year, so importing one year's factors replaces that year's only.",
     reference=True,
     key=("financial_year", "provider_code"),
+    partition_by=("financial_year",),
     fields=(
-        _f("financial_year", "string", True),
+        _f(
+            "financial_year",
+            "string",
+            True,
+            description="'2008/09' (the partition: financial_year=2008-09).",
+        ),
         _PROVIDER,
         Field("market_forces_factor", "decimal", True, precision=6, scale=4),
     ),
