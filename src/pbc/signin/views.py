@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from pbc.orgs import audit
-from pbc.signin import active_sessions, second_factor
+from pbc.signin import active_sessions, notifications, second_factor
 from pbc.signin.passwords import ChangePasswordForm
 from pbc.web.rules import signed_in
 
@@ -94,6 +94,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             del request.session[ENROL_KEY]
             django_otp.login(request, device)
             audit.record(user, "second_factor_enrolled", path=request.path)
+            notifications.notify(user, "second_factor_enrolled", request)
             return render(
                 request,
                 "signin/recovery_codes.jinja",
@@ -139,6 +140,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('verify')}?{urlencode({'next': request.path})}")
         codes = second_factor.new_recovery_codes(user)
         audit.record(user, "recovery_codes_replaced", path=request.path)
+        notifications.notify(user, "recovery_codes_replaced", request)
         return render(
             request,
             "signin/recovery_codes.jinja",
@@ -169,6 +171,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
         audit.record(
             user, "password_changed", path=request.path, detail=f"{ended} other session(s) ended"
         )
+        notifications.notify(user, "password_changed", request)
         messages.success(
             request, "Your password has been changed. Any other session you had has ended."
         )

@@ -4,7 +4,8 @@ For each table of the file (each worksheet of a workbook) and each of its first 
 rows may stand above the header), every layout of the dataset is tried: a layout matches a row
 when every one of its non-optional columns (and every wide column) is named in it. The match
 naming most of the layout's columns wins; a headerless layout matches a first row with exactly
-its documented number of columns that no headed layout matches. A file no layout matches is
+its documented number of columns that no headed layout matches (that row is a header, skipped,
+when its first cell names the first column as a redistribution does: `Layout.first_heading`). A file no layout matches is
 refused naming the nearest layout and the columns that differ.
 """
 
@@ -125,6 +126,24 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
     )
 
 
+def _headerless_match(layout: Layout, sheet: Sheet, width: int) -> Match:
+    """`layout` read by position from `sheet`: from its first row, or below it when that row is
+    a header a redistribution added (its first cell one of `layout.first_heading`)."""
+    number, raw = sheet.preview[0]
+    headings = {normalise_name(n) for n in layout.first_heading}
+    headed = bool(raw) and normalise_name(raw[0]) in headings
+    return Match(
+        layout=layout,
+        sheet=sheet.index,
+        sheet_name=sheet.name,
+        header_row=number if headed else 0,
+        positions={c.field: (c.position or 1) - 1 for c in layout.columns},
+        width=width,
+        matched=0,
+        header=tuple("" if v is None else " ".join(str(v).split()) for v in raw) if headed else (),
+    )
+
+
 def _try_headerless(layout: Layout, sheet: Sheet) -> Match | None:
     if not sheet.preview:
         return None
@@ -135,16 +154,7 @@ def _try_headerless(layout: Layout, sheet: Sheet) -> Match | None:
         trimmed.pop()
     if len(raw) != layout.width and not (len(raw) > layout.width >= len(trimmed)):
         return None
-    positions = {c.field: (c.position or 1) - 1 for c in layout.columns}
-    return Match(
-        layout=layout,
-        sheet=sheet.index,
-        sheet_name=sheet.name,
-        header_row=0,
-        positions=positions,
-        width=layout.width,
-        matched=0,
-    )
+    return _headerless_match(layout, sheet, layout.width)
 
 
 def detect(layouts: Sequence[Layout], sheets: Sequence[Sheet]) -> Match | list[Miss]:
@@ -187,12 +197,6 @@ def match_named(layout: Layout, sheets: Sequence[Sheet]) -> Match | Miss:
         return found
     if layout.headerless and sheets and sheets[0].preview:
         # Forced: read by position whatever the column count.
-        return Match(
-            layout=layout,
-            sheet=sheets[0].index,
-            sheet_name=sheets[0].name,
-            header_row=0,
-            positions={c.field: (c.position or 1) - 1 for c in layout.columns},
-            width=max(layout.width or 0, len(sheets[0].preview[0][1])),
-        )
+        width = max(layout.width or 0, len(sheets[0].preview[0][1]))
+        return _headerless_match(layout, sheets[0], width)
     return found[0] if found else Miss(layout, ("(no rows)",))
