@@ -1,14 +1,20 @@
-"""The recovery-code device of the second factor (pbc.signin.recovery says how codes are kept)."""
+"""The second factor's devices (the authenticator app, with its key encrypted, and the recovery
+codes), the user's sessions and the browsers they have signed in from."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pbc.signin import recovery
+from pbc.signin import otp_keys, recovery
+
+logger = logging.getLogger(__name__)
 
 
 class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
@@ -105,3 +111,32 @@ class KnownBrowser(models.Model):
 
     def __str__(self) -> str:
         return f"a browser of {self.user} first seen {self.first_seen:%Y-%m-%d %H:%M}"
+
+
+class Authenticator(TOTPDevice):
+    """A user's authenticator app (django-otp's TOTP device) whose key is stored encrypted
+    (`pbc.signin.otp_keys`): every save encrypts it, and the code check reads it decrypted."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "authenticator app"
+
+    @property
+    def bin_key(self) -> bytes:
+        return otp_keys.decrypt(self.key)
+
+    def verify_token(self, token: Any) -> bool:
+        try:
+            otp_keys.decrypt(self.key)
+        except otp_keys.OtpKeyError:
+            # Encrypted under a key this site no longer has: no code can be checked.
+            logger.exception("cannot read the authenticator key of %s", self.user)
+            return False
+        verified: bool = super().verify_token(token)
+        return verified
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A key sealed under a key this site lacks is kept as it is (its codes are refused).
+        with contextlib.suppress(otp_keys.OtpKeyError):
+            self.key = otp_keys.sealed(self.key)
+        super().save(*args, **kwargs)

@@ -199,6 +199,14 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
                     "cannot name a provider partition (letters and digits only)",
                 )
             )
+        if f.name in dataset.partition_by:
+            out.append(
+                Rule(
+                    f.name,
+                    f"{r} IS NULL OR NOT regexp_full_match({r}, '[A-Za-z0-9][A-Za-z0-9/_-]{{0,15}}')",
+                    "cannot name a partition (letters, digits, '/', '-' and '_', at most 16)",
+                )
+            )
         if f.name == "commissioner_code" and dataset.partition_by_commissioner:
             out.append(
                 Rule(
@@ -208,6 +216,12 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
                 )
             )
     return out
+
+
+def partition_value_sql(column: str) -> str:
+    """A field's value as it names a partition directory: "/" (a financial year, 2008/09) and
+    any other character but letters, digits, "_" and "-" written as "-" (2008-09)."""
+    return f"regexp_replace({column}, '[^A-Za-z0-9_-]', '-', 'g')"
 
 
 def check_expression(
@@ -279,7 +293,7 @@ def build_query(
         expr = (
             f"strftime({ident('t_' + dataset.period_field)}, '%Y-%m')"
             if source_col == "period" and dataset.period_field
-            else ident("t_" + source_col)
+            else partition_value_sql(ident("t_" + source_col))
         )
         outputs.append(f"{expr} AS {ident(PART_PREFIX + key)}")
     problems_sql = (
