@@ -177,6 +177,48 @@ def test_refuses_a_missing_development_or_malformed_otp_key(production_env: dict
     assert "not 32 bytes" in refused({**production_env, "PBC_OTP_KEY": short})
 
 
+def test_refuses_a_default_database_password(production_env: dict[str, str]) -> None:
+    for url in ("postgres://pbc:pbc@127.0.0.1:5432/pbc", "postgres://pbc:SECRET@db/pbc"):
+        message = refused({**production_env, "DATABASE_URL": url})
+        assert "DATABASE_URL has a default or example password" in message, url
+
+
+SHOW_SECRETS = """
+import django; django.setup()
+from django.conf import settings
+print(settings.SECRET_KEY == open(__import__("os").environ["PBC_SECRET_KEY_FILE"]).read().strip())
+print(settings.PBC_PASSWORD_PEPPER, settings.PBC_OTP_OLD_KEYS)
+"""
+
+
+def test_secrets_may_come_from_files(production_env: dict[str, str], tmp_path: Path) -> None:
+    """A secret store mounted as files (systemd credentials, Docker or Kubernetes secrets):
+    NAME_FILE names the file holding the secret NAME, which is then not in the environment."""
+    files = {}
+    for name, value in [
+        ("PBC_SECRET_KEY", secrets.token_urlsafe(50)),
+        ("PBC_PASSWORD_PEPPER", "pepper-from-a-file-" + secrets.token_hex(16)),
+        ("PBC_OTP_OLD_KEYS", "b2xkLWtleS1vbmUtb2xkLWtleS1vbmUtb2xkLWtleS0x"),
+    ]:
+        path = tmp_path / name.lower()
+        path.write_text(value + "\n")
+        files[name] = value
+    env = {k: v for k, v in production_env.items() if k not in files}
+    env.update({f"{name}_FILE": str(tmp_path / name.lower()) for name in files})
+
+    done = run(env, "-c", SHOW_SECRETS)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "True",
+        f"{files['PBC_PASSWORD_PEPPER']} ['{files['PBC_OTP_OLD_KEYS']}']",
+    ]
+    both = run({**env, "PBC_SECRET_KEY": secrets.token_urlsafe(50)}, "-c", SHOW_SECRETS)
+    assert "PBC_SECRET_KEY and PBC_SECRET_KEY_FILE are both set" in both.stderr
+    missing = run({**env, "PBC_OTP_OLD_KEYS_FILE": str(tmp_path / "nowhere")}, "-c", SHOW_SECRETS)
+    assert "PBC_OTP_OLD_KEYS_FILE names" in missing.stderr and "cannot be read" in missing.stderr
+
+
 def test_every_refusal_is_named_at_once(production_env: dict[str, str]) -> None:
     env = {**production_env, "PBC_DEBUG": "1", "PBC_ALLOWED_HOSTS": ""}
     del env["PBC_SECRET_KEY"]

@@ -7,6 +7,11 @@ that one start names them all; the settings raise `ProductionRefused` with that 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 ENVIRONMENTS = ("development", "production")
@@ -35,6 +40,38 @@ class ProductionRefused(ImproperlyConfigured):
     """The settings are not fit for a production site; the message says what to change."""
 
 
+# Every secret pbc reads (docs/security.md, "Secrets"): each from its environment variable, or
+# from the file its NAME_FILE variable names (a secret store's mount: systemd credentials,
+# Docker or Kubernetes secrets), so that it need not sit in the process environment.
+SECRETS = (
+    "PBC_SECRET_KEY",
+    "PBC_PASSWORD_PEPPER",
+    "PBC_PASSWORD_OLD_PEPPERS",
+    "PBC_OTP_KEY",
+    "PBC_OTP_OLD_KEYS",
+    "PBC_EMAIL_PASSWORD",
+    "DATABASE_URL",
+)
+# Database passwords of examples and of `make postgres` (the pbc/pbc development role).
+KNOWN_DATABASE_PASSWORDS = frozenset({"pbc", "postgres", "password", "changeme", "secret"})
+
+
+def secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The secret `name` (one of SECRETS) from its variable or the file `name`_FILE names."""
+    environ = os.environ if environ is None else environ
+    path = environ.get(f"{name}_FILE", "")
+    if not path:
+        return environ.get(name)
+    if environ.get(name):
+        raise ImproperlyConfigured(f"{name} and {name}_FILE are both set: use one of them")
+    try:
+        return Path(path).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"{name}_FILE names {path}, which cannot be read: {error.strerror}"
+        ) from error
+
+
 def refusals(
     *,
     debug: bool,
@@ -44,6 +81,7 @@ def refusals(
     email_host: str = "",
     password_pepper: str | None = None,
     otp_key: str | None = None,
+    database_url: str | None = None,
 ) -> list[str]:
     """Every reason a production site must not start with these settings (empty: it may).
 
@@ -93,6 +131,12 @@ def refusals(
             f"characters, not the secret key: {HOW_TO_MAKE_A_PEPPER})"
         )
     problems.extend(otp_key_refusals(otp_key))
+    database_password = urlsplit(database_url).password if database_url else None
+    if database_password and database_password.lower() in KNOWN_DATABASE_PASSWORDS:
+        problems.append(
+            "DATABASE_URL has a default or example password: give the database role its own "
+            "password, or connect over the local socket with peer authentication (no password)"
+        )
     if not email_host.strip():
         problems.append(
             "PBC_EMAIL_HOST is not set: name the SMTP server through which pbc tells users "
@@ -131,6 +175,7 @@ def refuse_unless_fit(
     email_host: str = "",
     password_pepper: str | None = None,
     otp_key: str | None = None,
+    database_url: str | None = None,
 ) -> None:
     problems = refusals(
         debug=debug,
@@ -140,6 +185,7 @@ def refuse_unless_fit(
         email_host=email_host,
         password_pepper=password_pepper,
         otp_key=otp_key,
+        database_url=database_url,
     )
     if problems:
         raise ProductionRefused(

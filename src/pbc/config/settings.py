@@ -66,26 +66,27 @@ if PRODUCTION:
     # Production: the site's own key and host names, nothing made up for it.
     production.refuse_unless_fit(
         debug=DEBUG,
-        secret_key=os.environ.get("PBC_SECRET_KEY"),
+        secret_key=production.secret("PBC_SECRET_KEY"),
         development_key=(
             DEVELOPMENT_KEY_FILE.read_text().strip() if DEVELOPMENT_KEY_FILE.exists() else None
         ),
         allowed_hosts=_hosts,
         email_host=os.environ.get("PBC_EMAIL_HOST", ""),
-        password_pepper=os.environ.get("PBC_PASSWORD_PEPPER"),
-        otp_key=os.environ.get("PBC_OTP_KEY"),
+        password_pepper=production.secret("PBC_PASSWORD_PEPPER"),
+        otp_key=production.secret("PBC_OTP_KEY"),
+        database_url=production.secret("DATABASE_URL"),
     )
-    SECRET_KEY = os.environ["PBC_SECRET_KEY"]
+    SECRET_KEY = production.secret("PBC_SECRET_KEY") or ""
     ALLOWED_HOSTS = _hosts
 else:
-    SECRET_KEY = os.environ.get("PBC_SECRET_KEY") or _development_key()
+    SECRET_KEY = production.secret("PBC_SECRET_KEY") or _development_key()
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", *_hosts]
 # The password pepper (pbc.signin.hashers), never in the database: production's own from the
 # environment; development's is public (production refuses it). Old peppers, comma-separated,
 # still verify the hashes they made until those are made again at their user's next sign-in.
-PBC_PASSWORD_PEPPER = os.environ.get("PBC_PASSWORD_PEPPER") or production.DEVELOPMENT_PEPPER
+PBC_PASSWORD_PEPPER = production.secret("PBC_PASSWORD_PEPPER") or production.DEVELOPMENT_PEPPER
 PBC_PASSWORD_OLD_PEPPERS = [
-    p.strip() for p in os.environ.get("PBC_PASSWORD_OLD_PEPPERS", "").split(",") if p.strip()
+    p.strip() for p in (production.secret("PBC_PASSWORD_OLD_PEPPERS") or "").split(",") if p.strip()
 ]
 
 INSTALLED_APPS = [
@@ -164,8 +165,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'pbc.sqlite3'}", conn_max_age=0
+    "default": dj_database_url.parse(
+        production.secret("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'pbc.sqlite3'}",
+        conn_max_age=0,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -199,9 +201,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # The key that encrypts authenticator (TOTP) keys in the database (pbc.signin.otp_keys): 32
 # bytes, URL-safe base64; production's own from the environment, development's public. Old keys,
 # comma-separated, still decrypt until each device is saved again under the new one.
-PBC_OTP_KEY = os.environ.get("PBC_OTP_KEY") or production.DEVELOPMENT_OTP_KEY
+PBC_OTP_KEY = production.secret("PBC_OTP_KEY") or production.DEVELOPMENT_OTP_KEY
 PBC_OTP_OLD_KEYS = [
-    k.strip() for k in os.environ.get("PBC_OTP_OLD_KEYS", "").split(",") if k.strip()
+    k.strip() for k in (production.secret("PBC_OTP_OLD_KEYS") or "").split(",") if k.strip()
 ]
 # New hashes: PBKDF2-SHA256 over the password keyed by the pepper (pbc.signin.hashers). Django's
 # own hashers after it verify hashes made before, which are made again with the pepper at their
@@ -328,7 +330,7 @@ if PRODUCTION:
     EMAIL_HOST = os.environ.get("PBC_EMAIL_HOST", "")
     EMAIL_PORT = int(os.environ.get("PBC_EMAIL_PORT", "587"))
     EMAIL_HOST_USER = os.environ.get("PBC_EMAIL_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("PBC_EMAIL_PASSWORD", "")
+    EMAIL_HOST_PASSWORD = production.secret("PBC_EMAIL_PASSWORD") or ""
     EMAIL_USE_TLS = True
     EMAIL_TIMEOUT = 10
 else:

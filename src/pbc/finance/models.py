@@ -16,6 +16,11 @@
 - `BudgetVersion` and `BudgetAmount`: an indicative budget per practice and year. Every version
   is kept; analysts draft, adjust (a new draft) and approve; approving supersedes the previous
   approved version (at most one approved version per practice and year, a database constraint).
+- `RepaymentAgreement` and `RepaymentInstalment`: a locality's agreement to repay a deficit
+  (the reported deficit, the non-recurrent items excluded from it, the amount, over how many
+  years), recorded by a PCT analyst and approved by the locality's board; its instalments by
+  financial year are carried into those years' budgets as the deficit repayment line
+  (`pbc.finance.agreements`).
 - `OtherSpend`: spend that is not in the warehouse (enhanced-service payments, one-off items),
   marked recurrent or not.
 - `SpendFact`: what `refresh` derived from the warehouse, the unit statements are built from:
@@ -38,7 +43,7 @@ from django.db import models
 from django.db.models import Q
 
 from pbc.analytics.finance.lines import LABELS, BudgetLine
-from pbc.orgs.models import Pct, Practice, Provider
+from pbc.orgs.models import Locality, Pct, Practice, Provider
 
 FINANCIAL_YEAR_PATTERN = r"^[0-9]{4}/[0-9]{2}$"
 LINE_CHOICES = [(line.value, LABELS[line]) for line in BudgetLine]
@@ -307,6 +312,87 @@ class BudgetAmount(models.Model):
     def __str__(self) -> str:
         kind = "recurrent" if self.recurrent else "non-recurrent"
         return f"{self.version} {self.line} ({kind}): {self.amount}"
+
+
+class RepaymentAgreement(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Recorded, awaiting the board"
+        APPROVED = "approved", "Approved by the board"
+
+    locality = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, related_name="repayment_agreements"
+    )
+    incurred_in = models.CharField(max_length=7, help_text="The financial year of the deficit")
+    reported_deficit = models.DecimalField(max_digits=14, decimal_places=2)
+    # Non-recurrent items the reported position counted (one-off underspends or income less
+    # one-off costs), left out so that a non-recurrent gain does not offset a recurrent debt.
+    non_recurrent_excluded = models.DecimalField(max_digits=14, decimal_places=2)
+    non_recurrent_note = models.CharField(max_length=500, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    years = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["locality", "incurred_in", "-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["locality", "incurred_in"],
+                condition=Q(status="approved"),
+                name="one_approved_repayment_per_locality_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(incurred_in__regex=FINANCIAL_YEAR_PATTERN),
+                name="repayment_year_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    amount=models.F("reported_deficit") + models.F("non_recurrent_excluded")
+                ),
+                name="repayment_is_the_deficit_without_non_recurrent_items",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(years__gte=1) & Q(years__lte=10), name="repayment_years_one_to_ten"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(approved_at__isnull=False),
+                name="approved_repayment_has_a_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality.name} {self.incurred_in} deficit: {self.amount} over {self.years}"
+
+    def scope_organisation(self) -> Locality:
+        return self.locality
+
+
+class RepaymentInstalment(models.Model):
+    agreement = models.ForeignKey(
+        RepaymentAgreement, on_delete=models.CASCADE, related_name="instalments"
+    )
+    financial_year = models.CharField(max_length=7)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["agreement", "financial_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "financial_year"], name="one_instalment_per_year"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} {self.financial_year}: {self.amount}"
 
 
 class OtherSpend(models.Model):

@@ -16,10 +16,13 @@ after any of these files is imported in its published layout
   not a commissioner's (a sub-ICB reporting entity such as Z000X, a reporting sub-division of
   an ICB) is skipped and counted.
 - A practice's locality is its current PCN (a `Locality` of kind "pcn"), or, in no PCN, its
-  commissioner's "practices in no PCN" locality. A demo locality (a PBC consortium) keeps its
+  commissioner's "practices in no PCN" locality. A PCN is named as the PCN details (`pcns`,
+  the ePCN workbook's PCNDetails sheet or DSE's epcn report) name it, else as its
+  memberships do. A demo locality (a PBC consortium) keeps its
   practices unless the ePCN file names a PCN for them.
 - The dated hierarchy is kept in `OrgLink`: practice -> commissioner (ODS join and left
-  dates), practice -> PCN (ePCN start and end dates), commissioner -> parent -> region.
+  dates), practice -> PCN (ePCN start and end dates), PCN -> commissioner (PCN details' open
+  and close dates), commissioner -> parent -> region.
 
 Choices: only rows whose code is a GP practice code (A12345) and whose prescribing setting
 (epraccur column 26) is 4, "GP practice", or not given (older files) become practices: the ODS
@@ -105,6 +108,23 @@ def _link_above(pct: Pct, source: str) -> None:
         _link("commissioner", pct.code, "region", pct.region_code, source=source)
 
 
+def _link_pcns(rows: Iterable[Mapping[str, object]]) -> None:
+    """Each PCN's dated edge to the sub-ICB location (or CCG) it sits in (the PCN details)."""
+    for row in rows:
+        raw = str(row.get("commissioner_code") or "")
+        if not codes.is_commissioner_code(raw):
+            continue
+        _link(
+            "pcn",
+            str(row["pcn_code"]),
+            "commissioner",
+            codes.normalise_commissioner_code(raw),
+            start_date=_date(row.get("open_date")),
+            end_date=_date(row.get("close_date")),
+            source="epcn",
+        )
+
+
 def _listed_commissioners(
     rows: Iterable[Mapping[str, object]], summary: SyncSummary
 ) -> dict[str, Pct]:
@@ -179,6 +199,7 @@ def sync(
     practices: Iterable[Mapping[str, object]],
     memberships: Iterable[Mapping[str, object]],
     commissioner_rows: Iterable[Mapping[str, object]] = (),
+    pcn_rows: Iterable[Mapping[str, object]] = (),
     *,
     today: dt.date | None = None,
     source: str = "ods",
@@ -187,6 +208,8 @@ def sync(
     today = today or dt.date.today()
     summary = SyncSummary()
     listed = _listed_commissioners(commissioner_rows, summary)
+    details = {str(r["pcn_code"]): r for r in pcn_rows}
+    _link_pcns(details.values())
     members = list(memberships)
     pcn_now = current_pcns(members, today)
     rows = {str(r["gp_practice_code"]): r for r in practices}
@@ -238,10 +261,11 @@ def sync(
             pcn_code = str(member["pcn_code"])
             locality = Locality.objects.filter(kind=Locality.Kind.PCN, code=pcn_code).first()
             if locality is None:
+                named = (details.get(pcn_code) or {}).get("pcn_name") or member.get("pcn_name")
                 locality = Locality.objects.create(
                     pct=pct,
                     slug=f"pcn-{pcn_code.lower()}",
-                    name=str(member.get("pcn_name") or pcn_code),
+                    name=str(named or pcn_code),
                     kind=Locality.Kind.PCN,
                     code=pcn_code,
                 )
@@ -275,5 +299,9 @@ def sync(
             existing.full_clean()
             existing.save()
             summary.practices_updated += 1
+    for code, row in details.items():  # the PCN details name the PCNs (after the memberships)
+        name = str(row.get("pcn_name") or "")
+        if name:
+            Locality.objects.filter(kind=Locality.Kind.PCN, code=code).update(name=name)
     audit.record(user, "update", None, after={"ods_sync": summary.as_dict()}, detail=source)
     return summary

@@ -45,6 +45,14 @@ NOTICES = {
         "New pbc recovery codes were made",
         "New recovery codes were made for your pbc account (the earlier ones no longer work)",
     ),
+    "security_key_added": Notice(
+        "A security key was added to your pbc account",
+        "A security key was added to your pbc account",
+    ),
+    "security_key_removed": Notice(
+        "A security key was removed from your pbc account",
+        "A security key was removed from your pbc account",
+    ),
     "new_browser": Notice(
         "A new sign-in to your pbc account",
         "Your pbc account was signed in to from a browser it had not been used from before",

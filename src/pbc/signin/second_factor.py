@@ -115,7 +115,14 @@ def verify(request: HttpRequest, token: str) -> Any:
 class SecondFactorMiddleware:
     """Send a user who needs a second factor and has not given one to verify (or enrol) first."""
 
-    EXEMPT = ("login", "logout", "verify", "enrol")
+    EXEMPT = (
+        "login",
+        "logout",
+        "verify",
+        "enrol",
+        "security_key_verify_begin",
+        "security_key_verify_finish",
+    )
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response

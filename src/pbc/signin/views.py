@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from pbc.orgs import audit
-from pbc.signin import active_sessions, notifications, second_factor
+from pbc.signin import active_sessions, notifications, second_factor, security_keys
 from pbc.signin.passwords import ChangePasswordForm
 from pbc.web.rules import signed_in
 
@@ -45,6 +45,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         "next": _next(request),
         "enrolled": second_factor.is_enrolled(user),
         "verified": second_factor.is_verified(user),
+        "security_key": bool(security_keys.keys_of(user)),
         "error": "",
     }
     if request.method == "POST" and context["enrolled"]:

@@ -415,6 +415,29 @@ PCN_MEMBERSHIPS = Dataset(
     ),
 )
 
+PCNS = Dataset(
+    name="pcns",
+    description="Primary care networks as ODS lists them (the ePCN file's PCN details: sheet "
+    "PCNDetails of ePCN.xlsx, or the DSE epcn report): code, name, the sub-ICB location (CCG "
+    "before July 2022) it sits in, and its dates. Names the app's PCN localities.",
+    reference=True,
+    key=("pcn_code",),
+    fields=(
+        _f("pcn_code", "string", True, check="ods_code", description="PCN code, e.g. U12345."),
+        _f("pcn_name", "string", True),
+        _f(
+            "commissioner_code",
+            "string",
+            False,
+            check="commissioner_code",
+            description="The sub-ICB location (CCG before July 2022) the PCN sits in.",
+        ),
+        _f("open_date", "date", False),
+        _f("close_date", "date", False, description="The PCN closed (empty: open)."),
+        _f("postcode", "string", False),
+    ),
+)
+
 COMMISSIONERS = Dataset(
     name="commissioners",
     description="Commissioners as ODS lists them (the eccg file): CCGs from April 2013, "
@@ -950,6 +973,7 @@ DATASETS: dict[str, Dataset] = {
     for d in (
         PRACTICES,
         PCN_MEMBERSHIPS,
+        PCNS,
         COMMISSIONERS,
         PROVIDERS,
         LIST_SIZES,
@@ -976,11 +1000,11 @@ DATASETS: dict[str, Dataset] = {
 
 
 # Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E), which a
-# commissioner without patient-level rows loads instead, and the ODS ePCN and eccg files, which
-# have no 2008 equivalent. The synthetic generator and the demo make every other dataset (hospital
+# commissioner without patient-level rows loads instead, and the ODS ePCN (memberships and PCN
+# details) and eccg files, which have no 2008 equivalent. The synthetic generator and the demo make every other dataset (hospital
 # activity as HES / SUS extracts and the providers' invoice lines, `pbc.synth.hes`).
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name, COMMISSIONERS.name}
+    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name, PCNS.name, COMMISSIONERS.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
 

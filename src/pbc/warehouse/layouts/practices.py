@@ -8,6 +8,10 @@ practice file and the ePCN file" describes both with their sources.
   Details", ...), sheet "PCN Core Partner Details" found by its header (whose cells ODS breaks
   over lines): one row per practice and PCN membership, dated. Older and newer workbooks name the practice's parent
   "CCG" or "Sub ICB Loc"; both are read.
+- `epcn_dse`: the same membership rows as DSE's epcncorepartnerdetails report downloaded
+  without its header (11 columns; with its header the `epcn` layout reads it).
+- `epcn_details` / `epcn_details_dse`: the PCN details (sheet "PCNDetails" of the workbook, or
+  DSE's epcn report, headed or not): code, name, sub-ICB location, dates, postcode.
 - `eccg`: the ODS CCG file (eccg.csv, in eccg.zip; the DSE "eccg" report since 2025), the ODS
   standard 27-column organisation layout, headerless: one row per CCG (April 2013 to June
   2022) or, since July 2022, per sub-ICB location (the former CCG codes, renamed, and the
@@ -97,10 +101,102 @@ EPCN = Layout(
         "Practice Parent Sub ICB Loc Name",
         "Practice Parent Sub ICB Location Name",
         "Practice Parent CCG Name",
+        "Partner Parent CCG Name",
         "PCN Parent Sub ICB Loc Code",
         "PCN Parent Sub ICB Loc Name",
+        "PCN Parent Sub ICB Location Code",
+        "PCN Parent Sub ICB Location Name",
         "PCN Parent CCG Code",
         "PCN Parent CCG Name",
+        "Practice Sub ICB and PCN Sub ICB Match?",
+        "Practice CCG and PCN CCG Match?",
+    ),
+)
+
+# The DSE "epcncorepartnerdetails" report downloaded without its header row: the columns of the
+# headed report, in its order (Partner Organisation Code, Partner Name, Practice Parent Sub ICB
+# Location Code and Name, PCN Code, PCN Name, PCN Parent Sub ICB Location Code and Name,
+# Practice to PCN Relationship Start Date and End Date, Practice Sub ICB and PCN Sub ICB Match?).
+EPCN_DSE = Layout(
+    name="epcn_dse",
+    dataset="pcn_memberships",
+    title="ODS DSE report epcncorepartnerdetails (practice to PCN), headerless: 11 columns",
+    source="NHS England Organisation Data Service, Data Search and Export (DSE) predefined "
+    "report epcncorepartnerdetails (the ePCN workbook's 'PCN Core Partner Details' sheet)",
+    spec="https://www.odsdatasearchandexport.nhs.uk/ (predefined reports; ODS Reference Data "
+    "Catalogue, 'Primary Care Network')",
+    headerless=True,
+    width=11,
+    columns=(
+        Column("gp_practice_code", position=1),
+        Column("commissioner_code", position=3),
+        Column("pcn_code", position=5),
+        Column("pcn_name", position=6),
+        Column("start_date", position=9, date=_ODS_DATES),
+        Column("end_date", position=10, date=_ODS_DATES),
+    ),
+)
+
+# The PCN details: sheet "PCNDetails" of the ePCN workbook (PCN Code, PCN Name, Current Sub ICB
+# Loc Code, Sub ICB Location, Open Date, Close Date, Address Line 1-5, Postcode; "CCG" for
+# "Sub ICB" before July 2022) and DSE's "epcn" report (the same, "Location" spelt out).
+_PCN_COMMISSIONER = (
+    "Current Sub ICB Loc Code",
+    "Current Sub ICB Location Code",
+    "Sub ICB Location Code",
+    "Sub ICB Loc Code",
+    "Current CCG Code",
+    "CCG Code",
+)
+EPCN_DETAILS = Layout(
+    name="epcn_details",
+    dataset="pcns",
+    title="ODS PCN details (ePCN.xlsx sheet 'PCNDetails', or the DSE epcn report)",
+    source="NHS Digital / NHS England Organisation Data Service, ePCN workbook, sheet "
+    "PCNDetails (monthly from November 2019); DSE predefined report epcn",
+    spec="https://digital.nhs.uk/services/organisation-data-service/"
+    "export-data-files/csv-downloads/gp-and-gp-practice-related-data (ePCN)",
+    columns=(
+        Column("pcn_code", names=("PCN Code",)),
+        Column("pcn_name", names=("PCN Name",)),
+        Column("commissioner_code", names=_PCN_COMMISSIONER, optional=True),
+        Column("open_date", names=("Open Date",), date=_ODS_DATES),
+        Column("close_date", names=("Close Date",), date=_ODS_DATES, optional=True),
+        Column("postcode", names=("Postcode",), optional=True),
+    ),
+    ignored=(
+        "Sub ICB Location",
+        "Sub ICB Location Name",
+        "Sub ICB Loc Name",
+        "Current Sub ICB Loc Name",
+        "Current Sub ICB Location Name",
+        "CCG Name",
+        "Current CCG Name",
+        "CCG",
+        *(f"Address Line {i}" for i in range(1, 6)),
+        "Town",
+        "County",
+    ),
+)
+
+# The DSE epcn report downloaded without its header row: 12 columns in the sheet's order.
+EPCN_DETAILS_DSE = Layout(
+    name="epcn_details_dse",
+    dataset="pcns",
+    title="ODS DSE report epcn (PCN details), headerless: 12 columns",
+    source="NHS England Organisation Data Service, Data Search and Export (DSE) predefined "
+    "report epcn",
+    spec="https://www.odsdatasearchandexport.nhs.uk/ (predefined reports; ODS Reference Data "
+    "Catalogue, 'Primary Care Network')",
+    headerless=True,
+    width=12,
+    columns=(
+        Column("pcn_code", position=1),
+        Column("pcn_name", position=2),
+        Column("commissioner_code", position=3),
+        Column("open_date", position=5, date=_ODS_DATES),
+        Column("close_date", position=6, date=_ODS_DATES),
+        Column("postcode", position=12),
     ),
 )
 
@@ -139,4 +235,4 @@ ECCG = Layout(
     ),
 )
 
-LAYOUTS = (EPRACCUR, EPCN, ECCG)
+LAYOUTS = (EPRACCUR, EPCN, EPCN_DSE, EPCN_DETAILS, EPCN_DETAILS_DSE, ECCG)
