@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
+from pbc.periods import month_end
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def practice_work(user: Any, practice: Practice) -> Work:
 
 def locality_work(user: Any, locality: Locality) -> Work:
     from pbc.indicators.queries import flagged
-    from pbc.plans.queries import milestone_rag
+    from pbc.plans.queries import current_plan_month, milestone_rag, overdue_actions
     from pbc.validation.queries import awaiting_sign_off
 
     work = Work()
@@ -84,6 +86,25 @@ def locality_work(user: Any, locality: Locality) -> Work:
         Task("Board packs", reverse("reports_locality", args=[locality.slug])),
         Task("Validation ledger: £ challenged and recovered", reverse("validation_ledger")),
     ]  # fmt: skip
+    # Meeting actions overdue today, or at the end of the month the locality's plan is at when
+    # its plan year is over (the demo's 2008/09).
+    plan_month = current_plan_month(locality)
+    on = timezone.localdate()
+    if plan_month is not None:
+        on = min(on, month_end(plan_month))
+    overdue = overdue_actions(locality, on)
+    href = reverse("plans_meetings", args=[locality.slug])
+    figure = f"{len(overdue)} overdue on {on:%d %B %Y}" if overdue else "none overdue"
+    work.tasks.append(Task("Actions from meetings", href, figure, urgent=bool(overdue)))
+    if overdue:
+        rows = [
+            ([a.text, a.owner, f"{a.due_on:%d %b %Y}", a.concerns or "–"], href) for a in overdue
+        ]
+        work.table = (
+            f"Overdue actions on {on:%d %B %Y}",
+            ["Action", "Owner", "Due", "Concerns"],
+            rows,
+        )
     return work
 
 
