@@ -197,6 +197,7 @@ def _load_services(scale: str, report: Callable[[str], None]) -> None:
 
 def _load_finance(scale: str, report: Callable[[str], None]) -> None:
     finance_demo.load(scale, report=report)
+    plans_demo.load_meetings(report)  # they name the finance demo's contracts
 
 
 def _refresh_validation(scale: str, report: Callable[[str], None]) -> None:

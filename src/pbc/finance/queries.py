@@ -56,3 +56,13 @@ def latest_spend_month(locality: Locality) -> dt.date | None:
 def has_spend(locality: Locality, month: dt.date) -> bool:
     """Whether spend is recorded for the locality's practices in `month` (its first day)."""
     return SpendFact.objects.filter(practice__locality=locality, month=month).exists()
+
+
+def contracts_of(pct_code: str) -> dict[int, str]:
+    """The PCT's contracts: id → "provider code year name", latest year first."""
+    return {
+        pk: f"{provider} {year} {name}"
+        for pk, provider, year, name in Contract.objects.filter(pct__code=pct_code)
+        .order_by("-financial_year", "provider__code", "name")
+        .values_list("pk", "provider__code", "financial_year", "name")
+    }

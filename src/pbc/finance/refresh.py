@@ -76,7 +76,8 @@ from pbc.validation.finance import agreed_recoveries
 from pbc.warehouse import engine as wh
 
 ACTIVITY = ("apc", "op", "ae", "imaging")
-INVOICED = ("apc", "op", "ae")  # activity whose charges may come from providers' invoice lines
+# Activity whose charges may come from providers' invoice lines (imaging from its IMG lines).
+INVOICED = ("apc", "op", "ae", "imaging")
 # Every warehouse dataset the refresh reads (the recoveries read apc too).
 DATASETS = (
     *ACTIVITY,
@@ -94,11 +95,14 @@ def activity_with_invoices(con: Any, name: str, rows: Any = None) -> Any:
     """An activity dataset with its charges from the providers' invoice lines where any name
     its rows (`pbc.analytics.invoices.with_invoices`); rows without keep their own (or none:
     then the statement counts their expected cost). `rows`: the lines summed per activity row
-    (`invoices.per_row`), worked out once for several datasets."""
+    (`invoices.per_row`), worked out once for several datasets (imaging always matches its own
+    IMG lines, `invoices.per_scan`)."""
     table = wh.table(con, name)
     if name not in INVOICED:
         return table
     lines = wh.table(con, "invoice_lines")
+    if name == "imaging":  # a scan's own IMG lines, by its id or its parent's and HRG
+        rows = invoices.per_scan(lines, table)
     return invoices.with_invoices(table, lines, spend.ROW_ID[name], rows=rows)
 
 

@@ -140,3 +140,19 @@ class Authenticator(TOTPDevice):
         with contextlib.suppress(otp_keys.OtpKeyError):
             self.key = otp_keys.sealed(self.key)
         super().save(*args, **kwargs)
+
+
+class SecurityKey(TimestampMixin, Device):
+    """A FIDO2 / WebAuthn security key (or a platform authenticator) as a second factor
+    (`pbc.signin.security_keys`). It takes no typed code: it is checked by the browser's signed
+    answer to a challenge. Only the credential's public key and id are stored."""
+
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url
+    credential_data = models.TextField()  # base64url of the attested credential data
+    sign_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "security key"
+
+    def verify_token(self, token: Any) -> bool:
+        return False  # never a typed code

@@ -39,6 +39,8 @@ class Match:
     coalesced: dict[str, tuple[int, ...]] = field(default_factory=dict)
     # Per unpivot column: the index of each field it `read`s from another column.
     wide_reads: tuple[dict[str, int], ...] = ()
+    # Per unpivot column: the index of its `fallback` column (`ABSENT`: none in the file).
+    wide_fallbacks: tuple[int, ...] = ()
     header: tuple[str, ...] = ()  # the header's names as written (empty when headerless)
 
 
@@ -78,9 +80,12 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
                 coalesced[col.field] = tuple(dict.fromkeys(j for j in found if j is not None))
     wide: list[int] = []
     reads: list[dict[str, int]] = []
+    fallbacks: list[int] = []
     if layout.unpivot is not None:
         for w in layout.unpivot.columns:
             i = _index(names, w.names)
+            j = _index(names, w.fallback) if w.fallback else None
+            fallbacks.append(ABSENT if j is None or j == i else j)
             if i is None and w.optional:
                 wide.append(ABSENT)
                 reads.append({})
@@ -100,7 +105,9 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
     known = {normalise_name(n) for c in layout.columns for n in c.names}
     known |= {normalise_name(n) for n in layout.ignored}
     if layout.unpivot is not None:
-        known |= {normalise_name(n) for w in layout.unpivot.columns for n in w.names}
+        known |= {
+            normalise_name(n) for w in layout.unpivot.columns for n in (*w.names, *w.fallback)
+        }
         known |= {
             normalise_name(n) for w in layout.unpivot.columns for v in w.read.values() for n in v
         }
@@ -122,6 +129,7 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
         matched=len(positions) + sum(1 for i in wide if i != ABSENT) + ignored,
         coalesced=coalesced,
         wide_reads=tuple(reads),
+        wide_fallbacks=tuple(fallbacks),
         header=tuple("" if v is None else " ".join(str(v).split()) for v in raw),
     )
 

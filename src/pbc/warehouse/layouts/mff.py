@@ -44,6 +44,7 @@ def year_names(start: int) -> tuple[str, ...]:
         "MFF {y}",
         "{y} MFF payment index",
         "MFF payment index {y}",
+        "MFF payment index for {y}",
         "{y} payment index",
         "Payment index {y}",
         "MFF {y} (payment index)",

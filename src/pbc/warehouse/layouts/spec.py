@@ -128,12 +128,16 @@ class WideColumn:
     elective price row takes the elective trim point; the non-elective row, the non-elective
     one), each by its header names. `optional`: a file may lack the column (a year column of
     a workbook that lists some years only); at least one of a layout's wide columns must be
-    present."""
+    present. `fallback`: the header names of a column whose cell stands in, row by row, where
+    this column's cell is blank or a no-value ("-"): a National Tariff workbook gives separate
+    day case and ordinary elective prices for some HRGs and "-" there for the HRGs priced once,
+    in the combined day case / ordinary elective column."""
 
     names: tuple[str, ...]
     fields: Mapping[str, str]
     read: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     optional: bool = False
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
