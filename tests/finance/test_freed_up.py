@@ -156,7 +156,7 @@ def test_freed_up_page_figures_and_business_cases(finance_demo: None, rows_of: R
     shown = {a["practice"]: cells for a, cells in rows_of(html, "positions") if "practice" in a}
     assert shown == expected
     assert "A saving is split 60% to the practice and 40% to the PCT" in html
-    assert _summary(html, "Net position") == "-£1,000,000 underspent"
+    assert _summary(html, "Net position") == "\u2212\u2060£1,000,000 underspent"
     assert _summary(html, "Freed-up resources (net)") == (
         "£1,000,000: locality £600,000, PCT £400,000"
     )

@@ -92,16 +92,19 @@ def test_eccg_loads_and_names_commissioners_of_both_eras(own_data: Path) -> None
     ]
 
     darlington = Pct.objects.get(code="00C")
-    assert (darlington.name, darlington.kind) == ("NHS DARLINGTON CCG", "ccg_or_sub_icb")
+    assert (darlington.name, darlington.kind) == ("NHS DARLINGTON CCG", "ccg")
     assert (darlington.parent_code, darlington.region_code) == ("Q74", "Y54")
     assert OrgLink.objects.filter(
         child_code="00C", parent_kind="sha_or_area_team", parent_code="Q74", source="eccg"
     ).exists()
     birmingham = Pct.objects.get(code="15E")
     assert birmingham.name == "NHS BIRMINGHAM AND SOLIHULL ICB - 15E"
+    assert birmingham.kind == "sub_icb_location"  # the same code was a CCG to June 2022
     assert (birmingham.parent_code, birmingham.region_code) == ("QHL", "Y60")
     assert OrgLink.objects.filter(child_code="15E", parent_kind="icb", parent_code="QHL").exists()
-    assert Pct.objects.get(code="D2P2L").parent_code == "QUA"
+    assert (Pct.objects.get(code="D2P2L").parent_code, Pct.objects.get(code="D2P2L").kind) == (
+        "QUA", "sub_icb_location",
+    )  # fmt: skip
     assert Pct.objects.get(code="00F").name == "NHS GATESHEAD CCG"  # closed, kept by its code
     assert not Pct.objects.filter(code="Z000X").exists()
 

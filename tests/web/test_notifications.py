@@ -16,6 +16,7 @@ from pbc.orgs.models import AuditEvent
 from pbc.signin import browsers, second_factor
 from pbc.signin.models import KnownBrowser
 from pbc.signin.views import ENROL_KEY
+from signin import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +122,26 @@ def test_a_sign_in_from_a_new_browser_is_notified_once() -> None:
     sign_in_with_password(shared)
     assert len(sent_to("locality", subject)) == 3
     assert shared.cookies[browsers.cookie_name()].value != token
+
+
+def test_a_code_used_twice_is_refused_audited_and_notified() -> None:
+    """ASVS 2.8.5: a reused code is rejected (django-otp), logged and its holder told."""
+    code = code_for("practice")
+    first = Client()
+    first.post("/accounts/login/", {"username": "practice", "password": DEMO_PASSWORD})
+    assert first.post("/accounts/verify/", {"code": code}).status_code == 302
+    mail.outbox.clear()
+    second = Client()
+    second.post("/accounts/login/", {"username": "practice", "password": DEMO_PASSWORD})
+
+    refused = second.post("/accounts/verify/", {"code": code})
+
+    assert refused.status_code == 200 and b"The code is not right" in refused.content
+    assert AuditEvent.objects.filter(action="second_factor_replayed", username="practice").exists()
+    assert len(sent_to("practice", "A code of your pbc authenticator was used twice")) == 1
+    # a code that is merely wrong is not a reuse
+    other = f"{(int(code) + 1) % 1_000_000:06d}"
+    assert not second_factor.is_replayed(get_user_model().objects.get(username="practice"), other)
 
 
 def test_an_account_without_an_address_or_a_refusing_mail_server_is_audited() -> None:

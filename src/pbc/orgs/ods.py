@@ -11,7 +11,8 @@ after any of these files is imported in its published layout
   parent (ICB, area team or SHA) and region: those most of its practices give
   (`commissioner_parents`), unless the eccg file lists it.
 - Every commissioner the eccg file lists (a CCG, or a sub-ICB location since July 2022, open
-  or closed) becomes a `Pct` named as ODS names it, with the parent (area team, local office,
+  or closed) becomes a `Pct` named as ODS names it, of kind "ccg" or "sub_icb_location" as
+  its name says (`listed_kind`; the code alone cannot tell them apart), with the parent (area team, local office,
   STP or ICB) and region the file gives, which win over its practices'. A row whose code is
   not a commissioner's (a sub-ICB reporting entity such as Z000X, a reporting sub-division of
   an ICB) is skipped and counted.
@@ -34,6 +35,7 @@ is its code until a file names it (the ODS practice file does not carry commissi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -125,6 +127,21 @@ def _link_pcns(rows: Iterable[Mapping[str, object]]) -> None:
         )
 
 
+SUB_ICB_NAME = re.compile(r"\bICB - [A-Z0-9]{3,5}$")
+"""How ODS names a sub-ICB location since July 2022: its ICB's name, " - ", its code
+("NHS BIRMINGHAM AND SOLIHULL ICB - 15E")."""
+
+
+def listed_kind(code: str, name: str) -> str:
+    """A CCG-shaped code's kind as the eccg file names it: "sub_icb_location" when named as one
+    (July 2022 on), else "ccg" (April 2013 to June 2022, or closed before); other codes keep the
+    kind of their shape (`codes.commissioner_kind`)."""
+    kind = codes.commissioner_kind(code)
+    if kind != "ccg_or_sub_icb":
+        return kind
+    return "sub_icb_location" if SUB_ICB_NAME.search(name.strip().upper()) else "ccg"
+
+
 def _listed_commissioners(
     rows: Iterable[Mapping[str, object]], summary: SyncSummary
 ) -> dict[str, Pct]:
@@ -135,13 +152,18 @@ def _listed_commissioners(
         if not codes.is_commissioner_code(raw):
             summary.skipped.append(f"{raw}: not a commissioner code (eccg row skipped)")
             continue
+        name = str(row.get("commissioner_name") or "")
         pct = _commissioner(
             raw,
             str(row.get("parent_code") or ""),
             str(row.get("region_code") or ""),
             summary,
-            name=str(row.get("commissioner_name") or ""),
+            name=name,
         )
+        kind = listed_kind(pct.code, name)
+        if kind != pct.kind:
+            pct.kind = kind
+            pct.save(update_fields=["kind"])
         _link_above(pct, "eccg")
         out[pct.code] = pct
     return out

@@ -1,6 +1,6 @@
 """E-mail notices to users about their own account (ASVS 2.2.3, 2.5.5): their password, their
-authenticator or their recovery codes changed, or a browser signed in to it for the first time
-(`pbc.signin.browsers`).
+authenticator, security keys or recovery codes changed, a browser signed in to it for the first
+time (`pbc.signin.browsers`), or an authenticator code was used a second time (ASVS 2.8.5).
 
 A notice says what happened, when (UK time), from which address and browser, and what to do if
 it was not them; it carries no link and no secret. It goes to the account's e-mail address
@@ -52,6 +52,11 @@ NOTICES = {
     "security_key_removed": Notice(
         "A security key was removed from your pbc account",
         "A security key was removed from your pbc account",
+    ),
+    "code_replayed": Notice(
+        "A code of your pbc authenticator was used twice",
+        "A code from your authenticator app that had already been used to sign in to your pbc "
+        "account was entered again (and refused)",
     ),
     "new_browser": Notice(
         "A new sign-in to your pbc account",

@@ -112,6 +112,21 @@ def verify(request: HttpRequest, token: str) -> Any:
     return None
 
 
+def is_replayed(user: Any, token: str) -> bool:
+    """Whether `token` is the authenticator code the user's app gave for the last time step a
+    code was accepted at, while that step is still current (ASVS 2.8.5): a code used a second
+    time, which django-otp refuses; someone may have watched it being typed."""
+    token = "".join(token.split())
+    device = authenticator_of(user)
+    if device is None or device.last_t < 0 or not re.fullmatch(r"\d{6}", token):
+        return False
+    now_t = int((time.time() - device.t0) // device.step)
+    if now_t - device.last_t > device.tolerance:
+        return False
+    when = device.t0 + device.last_t * device.step
+    return code_at(device.bin_key.hex(), when, device.step, device.digits) == token
+
+
 class SecondFactorMiddleware:
     """Send a user who needs a second factor and has not given one to verify (or enrol) first."""
 

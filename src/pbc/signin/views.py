@@ -53,7 +53,11 @@ def verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             audit.record(user, "second_factor", path=request.path, detail=device.name)
             return redirect(context["next"])
-        audit.record(user, "second_factor_failed", path=request.path)
+        if second_factor.is_replayed(user, request.POST.get("code", "")):
+            audit.record(user, "second_factor_replayed", path=request.path)
+            notifications.notify(user, "code_replayed", request)
+        else:
+            audit.record(user, "second_factor_failed", path=request.path)
         context["error"] = (
             "The code is not right, or was used already. Enter the code your authenticator app "
             "shows now, or one of your recovery codes."

@@ -199,7 +199,7 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
                     "cannot name a provider partition (letters and digits only)",
                 )
             )
-        if f.name in dataset.partition_by:
+        if f.name in dataset.partition_by and f.codes is None:  # a code list names it safely
             out.append(
                 Rule(
                     f.name,
@@ -222,6 +222,17 @@ def partition_value_sql(column: str) -> str:
     """A field's value as it names a partition directory: "/" (a financial year, 2008/09) and
     any other character but letters, digits, "_" and "-" written as "-" (2008-09)."""
     return f"regexp_replace({column}, '[^A-Za-z0-9_-]', '-', 'g')"
+
+
+def _partition_value(dataset: Dataset, name: str) -> str:
+    """The partition value of field `name`: as it is for the provider and commissioner (whose
+    rules hold them to letters and digits) and a `partition_by` field with a code list (sex,
+    point of delivery), with no work per row; else (a financial year) written safe for a
+    directory name."""
+    column = ident("t_" + name)
+    if name not in dataset.partition_by or dataset.field(name).codes is not None:
+        return column
+    return partition_value_sql(column)
 
 
 def check_expression(
@@ -293,7 +304,7 @@ def build_query(
         expr = (
             f"strftime({ident('t_' + dataset.period_field)}, '%Y-%m')"
             if source_col == "period" and dataset.period_field
-            else partition_value_sql(ident("t_" + source_col))
+            else _partition_value(dataset, source_col)
         )
         outputs.append(f"{expr} AS {ident(PART_PREFIX + key)}")
     problems_sql = (
