@@ -17,6 +17,10 @@ replaces the demo's contracts, other spend, budgets (versions made by the demo) 
   board ends it from 1 October 2008, and a cost-per-case line for physiotherapy (any willing
   provider, no activity guaranteed) takes over: from October the physiotherapy spend is the
   services app's cost-per-case returns, no longer a twelfth of the block.
+- Dacorum's 2007/08 deficit repayment (the plan: "may be allowed to make the repayment over 2
+  years", "careful not to use a non-recurring income to offset a recurring debt"): recorded by
+  the PCT analyst, £998,000 reported plus £1,850,000 of underspends that will not recur, over two
+  years, awaiting the board's approval (so no budget carries it yet).
 - Enhanced services: the services app's paid claims (the services demo), read by the refresh
   through `pbc.services.feeds` — nothing is booked here, so no claim is counted twice — plus a
   one-off winter payment in December 2008 to the first three practices of each PCT
@@ -44,16 +48,18 @@ from django.db.models import Sum
 from pbc.analytics.finance.lines import ACUTE_LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
 from pbc.finance import actions
+from pbc.finance.agreements import record_repayment
 from pbc.finance.models import (
     BudgetVersion,
     Contract,
     ContractPlan,
     FinanceSetting,
     OtherSpend,
+    RepaymentAgreement,
     SpendFact,
 )
 from pbc.finance.variations import NewLine, add_line, keep_main_line, vary_contract
-from pbc.orgs.models import Pct, Practice, Provider
+from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.periods import add_months, add_years, year_start
 from pbc.refresh import pipeline
 
@@ -77,6 +83,11 @@ DEMO_UPLIFTS = {
 PHYSIO_PCT, PHYSIO_PROVIDER, PHYSIOTHERAPY = "5P3", "RWG", "650"
 PHYSIO_BLOCK_PER_HEAD = Decimal("3.60")
 PHYSIO_CHANGE = dt.date(2008, 10, 1)
+# Dacorum's 2007/08 deficit (the plan: forecast overspend £998k at month 10, offset by
+# underspends of £952k on prescribing and £898k on Provider Services that will not recur).
+DEFICIT_YEAR = "2007/08"
+DEFICIT_REPORTED = Decimal("998000.00")
+DEFICIT_NON_RECURRENT = Decimal("1850000.00")
 ACUTE_KINDS = {"RWG": "pbr", "RWH": "pbr", "RC9": "pbr", "RAL": "pbr"}
 
 
@@ -239,6 +250,26 @@ def _budgets(pcts: list[Pct]) -> int:
     return approved
 
 
+@transaction.atomic
+def _repayment_agreement() -> None:
+    """Dacorum's 2007/08 deficit as the plan tells it, recorded by the PCT analyst and awaiting
+    the board (a draft: no budget or statement changes until the board approves it)."""
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    dacorum = Locality.objects.filter(slug="dacorum").first()
+    if analyst is None or dacorum is None:
+        return
+    RepaymentAgreement.objects.filter(
+        locality=dacorum, incurred_in=DEFICIT_YEAR, status=RepaymentAgreement.Status.DRAFT
+    ).delete()
+    if RepaymentAgreement.objects.filter(locality=dacorum, incurred_in=DEFICIT_YEAR).exists():
+        return  # approved on the site: kept
+    record_repayment(
+        analyst, dacorum, DEFICIT_YEAR, DEFICIT_REPORTED, DEFICIT_NON_RECURRENT, 2,
+        "2007/08 underspends that will not recur: prescribing £952k (drug price changes) and "
+        "Provider Services £898k (vacant posts since filled)",
+    )  # fmt: skip
+
+
 def load(scale: str = "test", report: Callable[[str], None] = print) -> dict[str, int]:
     """Build the finance demo (contracts, other spend, budgets) and refresh to January 2009."""
     pcts = list(Pct.objects.filter(localities__practices__isnull=False).distinct())
@@ -252,6 +283,7 @@ def load(scale: str = "test", report: Callable[[str], None] = print) -> dict[str
     run = pipeline.run_step("finance", REPORT_MONTH)
     _plans()
     approved = _budgets(pcts)
+    _repayment_agreement()
     report(f"finance: {approved} budgets approved, statements refreshed to {REPORT_MONTH}")
     return {"budgets": approved, "facts": run.facts, "rows_costed": run.rows_costed}
 
