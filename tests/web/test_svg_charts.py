@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from pbc.web import svg_charts
+from pbc.web.jinja import MINUS
 from pbc.web.svg_charts import Series
 
 SVG = ""  # (the charts are for HTML documents: no namespace declared)
@@ -33,8 +34,8 @@ def test_a_bar_chart_colours_over_and_underspend_apart_with_pound_ticks() -> Non
     bars = [r.get("fill") for r in root.iter(f"{SVG}rect")]
     assert bars[:3] == ["#ed8b00", "#005eb8", "#005eb8"]  # zero is not an overspend
     words = [w for _, w in texts(svg)]
-    ticks = [w for w in words if re.fullmatch(r"−?£[0-9.,]+[km]?", w)]
-    assert "£0" in ticks and "£100k" in ticks and any(t.startswith("−£") for t in ticks)
+    ticks = [w for w in words if re.fullmatch(r"(\u2212\u2060)?£[0-9.,]+[km]?", w)]
+    assert "£0" in ticks and "£100k" in ticks and any(t.startswith(MINUS + "£") for t in ticks)
     assert {"Forecast variance (£)", "Budget line", "Overspend", "Underspend"} <= set(words)
     # A long label is wrapped onto two lines rather than running into its neighbours.
     assert "Community and" in " ".join(words) and "Community and provider services" not in words
@@ -72,6 +73,6 @@ def test_ticks_are_round_and_cover_the_values() -> None:
     assert ticks[0] <= -45_000 and ticks[-1] >= 120_000
     steps = {round(b - a, 6) for a, b in zip(ticks, ticks[1:], strict=False)}
     assert steps == {50_000.0}
-    assert svg_charts.tick_text(-1_500_000, money=True) == "−£1.5m"
+    assert svg_charts.tick_text(-1_500_000, money=True) == MINUS + "£1.5m"
     assert svg_charts.tick_text(2_500, money=True) == "£2.5k"
     assert svg_charts.tick_text(85.5, money=False) == "85.5"

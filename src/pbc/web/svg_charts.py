@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from pbc.web.jinja import MINUS
+
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP = 90, 16, 34
 AXIS_ROOM = 66  # under the plot: tick labels (up to two lines) and the axis title
@@ -58,8 +60,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def tick_text(value: float, money: bool) -> str:
-    """£1.2m, £350k, £900 (money) or a plain number; a negative money tick with a minus sign."""
-    sign = "\u2212" if value < 0 else ""
+    """£1.2m, £350k, £900 (money) or a plain number; a negative one with the minus sign money
+    has everywhere (`pbc.web.jinja.MINUS`)."""
+    sign = MINUS if value < 0 else ""
     size = abs(value)
     if not money:
         return f"{sign}{size:,.10g}" if size < 1e6 else f"{sign}{size / 1e6:,.3g}m"
