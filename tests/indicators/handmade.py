@@ -272,6 +272,15 @@ def return_arrow_tables() -> dict[str, pa.Table]:
                 ("male", "15-19", 21000, 400, 24), ("male", "20-24", 19000, 300, 27),
             )
         ]),
+        # 5P3 also has referral-level rows (two-week wait: they win); 5D7 has the return only
+        "cancer_waits_returns": _table("cancer_waits_returns", [
+            {"month": NOV, "standard": standard, "commissioner_code": pct, "total": total,
+             "within_target": within}
+            for pct, standard, total, within in (
+                ("5D7", "two_week_wait", 50, 47), ("5D7", "31_day", 40, 39),
+                ("5D7", "62_day", 20, 17), ("5P3", "two_week_wait", 30, 30),
+            )
+        ]),
     }  # fmt: skip
 
 
@@ -293,4 +302,6 @@ EXPECTED_RETURNS: dict[str, tuple[str, str, dt.date, float]] = {
     # 2,800 tests of 78,000 aged 15-24 in the quarter, annualised (x 4), per cent
     "chlamydia-screening-coverage": ("pct", "5P3", APR_2008, 2800 / 78000 * 400),
     "chlamydia-positivity": ("pct", "5P3", APR_2008, 228 / 2800 * 100),
+    "cancer-31-day": ("pct", "5D7", NOV, 39 / 40 * 100),
+    "cancer-62-day": ("pct", "5D7", NOV, 17 / 20 * 100),
 }

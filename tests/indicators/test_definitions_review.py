@@ -75,6 +75,7 @@ AWAITING_REVIEW |= {
     "mrsa-bacteraemia", "c-difficile", "child-measurement-coverage",
     "mrsa-bacteraemia-trust", "c-difficile-trust", "child-obesity-reception",
     "child-obesity-year-6", "chlamydia-screening-coverage", "chlamydia-positivity",
+    "cancer-31-day", "cancer-62-day",
 }  # fmt: skip
 
 

@@ -56,6 +56,7 @@ DATASETS = (
     "hcai_returns",
     "ncmp_returns",
     "chlamydia_returns",
+    "cancer_waits_returns",
 )
 # (aggregate dataset, date column): the months aggregate routes are computed for.
 AGGREGATE_DATES = (
@@ -64,6 +65,7 @@ AGGREGATE_DATES = (
     ("hcai_returns", "month"),
     ("ncmp_returns", "year_start"),
     ("chlamydia_returns", "quarter_start"),
+    ("cancer_waits_returns", "month"),
 )
 # (dataset, date column) whose range defines the months a full refresh covers.
 # Prescribing counts too: a locality that has loaded only the ODS files and the published
@@ -174,8 +176,9 @@ def compute_definition(
     if primary_aggregate:
         return [_as_aggregate(row, spec.numerator.name) for row in out]
     route = definition.aggregate_spec()
-    if route is None or aggregate_ctx is None:
-        return out
+    dataset = ex.EXPRESSIONS[route.numerator.name].dataset if route is not None else None
+    if route is None or aggregate_ctx is None or dataset not in aggregate_ctx.tables:
+        return out  # no aggregate route, or its dataset is not in the warehouse given
     aggregate = [
         v for v in cp.compute(route, aggregate_ctx, con, units) if v.level in definition.levels
     ]

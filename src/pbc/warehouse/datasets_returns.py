@@ -20,8 +20,12 @@ whole, naming each cell's row, column and reason, and nothing is stored.
   quarter, PCT, sex and age group (15-19, 20-24), with the group's resident population
   (the coverage denominator).
 
-Totals are never stored: pbc adds the parts. The child measurement and chlamydia returns are
-partitioned by commissioner: a PCT's upload holds and replaces only its own PCT's rows. The
+- `cancer_waits_returns`: cancer waiting times per month, standard (two-week wait, 31 days,
+  62 days) and PCT: patients seen or treated, and within the standard (the Department of
+  Health's Cancer Waiting Times database, by commissioner).
+
+Totals are never stored: pbc adds the parts. The child measurement, chlamydia and cancer waits
+returns are partitioned by commissioner: a PCT's upload holds and replaces only its own PCT's rows. The
 infection return names trusts as well as PCTs, so it is not (a PCT analyst's upload may hold
 the trusts it commissions from).
 """
@@ -37,6 +41,10 @@ HCAI_ORGANISATION_TYPES = frozenset({"trust", "pct"})
 NCMP_SCHOOL_YEARS = frozenset({"reception", "year_6"})
 CHLAMYDIA_AGE_GROUPS = frozenset({"15-19", "20-24"})
 CHLAMYDIA_SEXES = frozenset({"female", "male", "unknown"})
+# The Cancer Reform Strategy's waiting standards: first seen within two weeks of an urgent GP
+# referral; first treatment within 31 days of the decision to treat; within 62 days of the
+# urgent referral.
+CANCER_STANDARDS = frozenset({"two_week_wait", "31_day", "62_day"})
 
 
 def _f(name: str, type_: str, required: bool = False, **kw: object) -> Field:
@@ -138,4 +146,32 @@ CHLAMYDIA_RETURNS = Dataset(
     ),
 )
 
-RETURN_DATASETS: tuple[Dataset, ...] = (HCAI_RETURNS, NCMP_RETURNS, CHLAMYDIA_RETURNS)
+CANCER_WAITS_RETURNS = Dataset(
+    name="cancer_waits_returns",
+    description="Cancer waiting times: patients seen or treated per month, standard (two-week "
+    "wait, 31-day, 62-day) and commissioner, and how many within the standard's time.",
+    key=("month", "standard", "commissioner_code"),
+    period_field="month",
+    partition_by_commissioner=True,
+    whole_file=True,
+    fields=(
+        _f(
+            "month",
+            "date",
+            True,
+            description="First day of the month the patients were first seen (two-week "
+            "wait) or first treated (31 and 62 days).",
+        ),
+        _f("standard", "string", True, codes=CANCER_STANDARDS),
+        _f("commissioner_code", "string", True, check="commissioner_code"),
+        _count("total", "Patients seen (two-week wait) or treated (31, 62 days) in the month."),
+        _count("within_target", "Of them, within the standard's time.", at_most="total"),
+    ),
+)
+
+RETURN_DATASETS: tuple[Dataset, ...] = (
+    HCAI_RETURNS,
+    NCMP_RETURNS,
+    CHLAMYDIA_RETURNS,
+    CANCER_WAITS_RETURNS,
+)

@@ -606,3 +606,16 @@ def chlamydia_count(
         c.mutate(unit=_commissioner_unit(c.commissioner_code), month=c.quarter_start), ctx
     )
     return c.group_by(["unit", "month"]).aggregate(count=c[measure].sum().cast("float64"))
+
+
+@expression("cancer_waits_returns.patients", unit="commissioner", dataset="cancer_waits_returns")
+def cancer_waits_patients(
+    ctx: Context, standard: str = "two_week_wait", within_target: bool = False
+) -> ir.Table:
+    """Patients seen or treated under a cancer waiting standard per PCT and month (all, or
+    `within_target`: within the standard's time)."""
+    c = ctx.table("cancer_waits_returns")
+    c = c.filter(c.standard == standard)
+    c = _in_months(c.mutate(unit=_commissioner_unit(c.commissioner_code), month=c.month), ctx)
+    measure = c.within_target if within_target else c.total
+    return c.group_by(["unit", "month"]).aggregate(count=measure.sum().cast("float64"))
