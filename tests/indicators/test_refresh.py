@@ -51,7 +51,9 @@ def test_every_indicator_for_every_demo_practice_and_month(
     exactly the rows entered, with the entered values, after the refresh."""
     user = django_user_model.objects.get(username="analyst")
     manual = [d for d in defs.catalogue().values() if d.manual]
-    assert len(manual) >= 5
+    # retinal screening and TIA: MRSA, C. difficile and child measurement coverage come from
+    # the periodic returns since issue 19
+    assert len(manual) >= 2
     entered: dict[str, tuple[str, str, dt.date, float]] = {}
     for d in manual:
         level = d.levels[0]
