@@ -83,7 +83,8 @@ typecheck:
 	$(BIN)/mypy
 
 # Every test on SQLite; then the tests that touch the database again on PostgreSQL (except
-# the accessibility checks of rendered markup, which do not depend on the database).
+# the accessibility checks of rendered markup and the tests marked any_database, which do not
+# depend on the database).
 # Two worker processes (one per core); the Spark tests share one worker. WORKERS=0 for one process.
 WORKERS ?= 2
 XDIST = -n $(WORKERS) --dist loadgroup
@@ -92,7 +93,7 @@ pytest:
 	$(BIN)/pytest $(XDIST) --durations=15 $(PYTEST_ARGS)
 
 pytest-postgres:
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(XDIST) -m "db and not markup" --durations=15 $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(XDIST) -m "db and not markup and not any_database" --durations=15 $(PYTEST_ARGS)
 
 # The two lanes run at the same time (each its own workers, data directories and test database):
 # one lane's workers use the processor while the other's wait on a browser, a subprocess or the

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import django
 
+from pbc.config import server
 from pbc.synth import geography
 
 PCT = geography.WEST_HERTS
@@ -127,26 +128,13 @@ class Server:
         """User + system CPU of the server's processes (the master and its live workers)."""
         tick = os.sysconf("SC_CLK_TCK")
         total = 0.0
-        for pid in [self.process.pid, *children_of(self.process.pid)]:
+        for pid in [self.process.pid, *server.children_of(self.process.pid)]:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
             total += (int(fields[11]) + int(fields[12])) / tick
         return total
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def start_server(env: dict[str, str], workers: int | None) -> Server:
@@ -361,21 +349,21 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     os.environ["PBC_DATA_DIR"] = env["PBC_DATA_DIR"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbc.config.settings")
     django.setup()  # pbc.demo (the demo's password) reads the settings
-    server = start_server(env, args.workers)
+    site = start_server(env, args.workers)
     try:
-        sessions = {role: sign_in(server.port, role, env) for role in ROLES}
-        month, drill_down = discover(server.port, sessions)
+        sessions = {role: sign_in(site.port, role, env) for role in ROLES}
+        month, drill_down = discover(site.port, sessions)
         pages = pages_of(month, drill_down)
-        first = sequential(server.port, sessions, pages, rounds=1)
-        baseline = sequential(server.port, sessions, pages, rounds=args.baseline_rounds)
-        cpu_before = server.cpu_seconds()
+        first = sequential(site.port, sessions, pages, rounds=1)
+        baseline = sequential(site.port, sessions, pages, rounds=args.baseline_rounds)
+        cpu_before = site.cpu_seconds()
         ours, elapsed = concurrent(
-            server.port, sessions, pages, args.users, args.seconds, args.max_requests
+            site.port, sessions, pages, args.users, args.seconds, args.max_requests
         )
-        cpu = server.cpu_seconds() - cpu_before
+        cpu = site.cpu_seconds() - cpu_before
     finally:
-        server.process.terminate()
-        server.process.wait(timeout=60)
+        site.process.terminate()
+        site.process.wait(timeout=60)
         if work is not None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     ours_figures, base_figures = summary(ours), summary(baseline)
@@ -383,7 +371,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return {
         "name": "web",
         "users": args.users,
-        "workers": server.workers,
+        "workers": site.workers,
         "cores": len(os.sched_getaffinity(0)),
         **ours_figures,
         "requests_per_s": round(len(ours.all()) / elapsed, 2),

@@ -9,6 +9,12 @@ project root importable). A test that takes `engine` runs twice: on DuckDB, and 
 PySpark: one SparkSession for the whole test run (`spark_session`, session scope), created by
 `pbc.warehouse.engine.spark_session()` with SPARK_LOCAL_IP=127.0.0.1. If Java 17 or PySpark is
 missing, the spark tests fail with a message saying what to install (never skip into green).
+
+`spark_cluster`: a standalone Spark cluster on 127.0.0.1 (a master and two workers of one core
+and 512 MB each, `tests/spark_cluster.py`), started once for the test run when a test asks for
+it and stopped at its end. It runs no queries of this process (one process has one Spark
+driver, the local session above): tests run `pbc` or pytest child processes on it with
+`cluster.client_environment()`.
 """
 
 from __future__ import annotations
@@ -48,6 +54,19 @@ def spark_session() -> Any:
     except ImportError:
         pytest.fail("PySpark is not installed: `make test` installs the extra pbc[spark]")
     return wh_engine.spark_session(TEST_SPARK_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A standalone Spark cluster (master and two workers) on loopback, for the whole run."""
+    from pbc.warehouse import engine as wh_engine
+    from spark_cluster import standalone_cluster
+
+    problem = wh_engine.java_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    with standalone_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+        yield cluster
 
 
 @pytest.fixture(params=ENGINE_PARAMS)

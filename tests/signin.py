@@ -36,7 +36,7 @@ def code_for(username: str) -> str:
     wait = (step - 1) * STEP - time.time()
     if wait > 0:
         time.sleep(wait + 0.1)
-    return code_at(device.key, step * STEP)
+    return code_at(device.bin_key.hex(), step * STEP)
 
 
 def code_from_cli(env: dict[str, str]) -> Callable[[str], str]:

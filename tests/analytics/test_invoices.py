@@ -173,3 +173,84 @@ def test_statement_spend_is_expected_until_invoiced_then_the_invoice() -> None:
     invoiced = statement(invoices.with_invoices(apc, ibis.memtable(lines()), "spell_id"))
     assert (invoiced["charged"], invoiced["expected_rows"]) == (D("2245.67"), 0)
     assert invoiced["charged"] - expected["charged"] == D("2245.67") - D("2216.40")
+
+
+IMAGING_SCHEMA = pa.schema(
+    [
+        ("imaging_id", pa.string()), ("provider_code", pa.string()),
+        ("parent_row_id", pa.string()), ("hrg_code", pa.string()),
+        ("charged_point_of_delivery", pa.string()), ("charged_hrg_code", pa.string()),
+        ("charged_excess_bed_days", pa.int64()), ("market_forces_factor", pa.string()),
+        ("charged_price", pa.string()),
+    ]
+)  # fmt: skip
+
+
+def scans() -> ibis.Table:
+    def scan(key: str, parent: str | None, hrg: str) -> dict[str, object]:
+        return {
+            "imaging_id": key, "provider_code": "RWG", "parent_row_id": parent, "hrg_code": hrg,
+            "charged_point_of_delivery": "IMG", "charged_hrg_code": hrg,
+            "charged_excess_bed_days": 0, "market_forces_factor": "1.1082",
+            "charged_price": "130.70",
+        }  # fmt: skip
+
+    t = ibis.memtable(
+        pa.Table.from_pylist(
+            [
+                scan("RWG:S1", "RWG:1001", "RA08Z"),  # a CT unbundled from spell 1001
+                scan("RWG:DA7", None, "RA26Z"),  # GP direct access: its own id
+                scan("RWG:S3", "RWG:1002", "RA23Z"),  # no invoice line: keeps its own charge
+            ],
+            schema=IMAGING_SCHEMA,
+        )
+    )
+    return t.mutate(
+        market_forces_factor=t.market_forces_factor.cast("decimal(6, 4)"),
+        charged_price=t.charged_price.cast("decimal(14, 2)"),
+    )
+
+
+def imaging_lines() -> pd.DataFrame:
+    def img(activity: str, hrg: str, price: str) -> dict[str, object]:
+        return {
+            "provider_code": "RWG", "commissioner_code": "5P2",
+            "invoice_month": dt.date(2009, 1, 1), "activity_id": activity,
+            "point_of_delivery": "IMG", "hrg_code": hrg, "excess_bed_days": 0,
+            "market_forces_factor": D("1.1082"), "price": D(price),
+        }  # fmt: skip
+
+    return pd.concat(
+        [
+            lines(),
+            pd.DataFrame(
+                [
+                    img("1001", "RA08Z", "133.00"),  # names the spell the CT was unbundled from
+                    img("DA7", "RA26Z", "31.03"),  # names the scan itself
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+
+
+def test_an_imaging_line_charges_its_scan_not_its_spell(con: ibis.BaseBackend) -> None:
+    """Diagnostic imaging is a priced line of its own: the IMG line naming spell 1001 charges
+    the CT unbundled from it (matched by parent and HRG), not the spell; the direct access scan
+    is matched by its own id; a scan without a line keeps its own charge."""
+    invoice = ibis.memtable(imaging_lines())
+    spells_out = con.to_pyarrow(invoices.with_invoices(activity(), invoice, "spell_id"))
+    spell = {r["spell_id"]: r for r in spells_out.to_pylist()}["RWG:1001"]
+    assert (spell["charged_price"], spell["charged_point_of_delivery"]) == (D("2245.67"), "NEL")
+    imaging = scans()
+    out = con.to_pyarrow(
+        invoices.with_invoices(
+            imaging, invoice, "imaging_id", rows=invoices.per_scan(invoice, imaging)
+        )
+    )
+    got = {r["imaging_id"]: (r["invoiced"], r["charged_price"]) for r in out.to_pylist()}
+    assert got == {
+        "RWG:S1": (True, D("133.00")),
+        "RWG:DA7": (True, D("31.03")),
+        "RWG:S3": (False, D("130.70")),
+    }

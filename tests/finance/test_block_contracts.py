@@ -21,6 +21,7 @@ from pbc.finance import contracts as review
 from pbc.finance import statements
 from pbc.finance.models import Contract, SpendFact
 from pbc.finance.refresh import activity_with_invoices, refresh
+from pbc.finance.variations import keep_main_line
 from pbc.orgs.models import Pct, Practice, Provider
 from pbc.warehouse import engine as wh
 from pbc.web.jinja import money, number
@@ -90,6 +91,7 @@ def test_block_charges_its_value_and_the_activity_stays_visible(
         pct=pct, provider=provider, financial_year="2008/09", name="Block (test)",
         kind="block", annual_value=ANNUAL, budget_line="elective",
     )  # fmt: skip
+    keep_main_line(contract)
     refresh(MONTH)
 
     # The budget is charged £10,000.00 a month, shared by registered patients.

@@ -14,6 +14,7 @@ from django.db.models import F, Sum
 from pbc.finance import statements
 from pbc.finance.models import Contract, SpendFact
 from pbc.finance.refresh import activity_with_invoices, refresh
+from pbc.finance.variations import keep_main_line
 from pbc.validation import actions
 from pbc.validation.finance import agreed_recoveries
 from pbc.validation.models import Finding
@@ -112,10 +113,10 @@ def test_agreed_challenge_under_a_block_contract_credits_nothing(finance_demo: N
     finding = _finding()
     assert finding.practice is not None and finding.provider is not None
     # The PCT moves the finding's provider onto a block contract for the year.
-    Contract.objects.create(
+    keep_main_line(Contract.objects.create(
         pct=finding.practice.locality.pct, provider=finding.provider, financial_year="2008/09",
         name="Block (test)", kind="block", annual_value=Decimal("1200.00"), budget_line="elective",
-    )  # fmt: skip
+    ))  # fmt: skip
     actions.decide(analyst, finding.pk, "challenge", "Charged above tariff")
     actions.sign_off(analyst, [finding.pk])
     actions.record_responses(

@@ -54,8 +54,12 @@ def user(username: str) -> Any:
 
 
 def pdf_text(data: bytes) -> str:
+    """The PDF's words, a negative amount's sign as the site writes it (`money`): the word
+    joiner after the minus sign, which keeps it on the amount's line, has no glyph to extract."""
     text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
-    return " ".join(text.split())
+    return (
+        " ".join(text.split()).replace("\u2212", "\u2212\u2060").replace("\u2060\u2060", "\u2060")
+    )
 
 
 def sheet_rows(data: bytes, name: str) -> list[tuple[Any, ...]]:

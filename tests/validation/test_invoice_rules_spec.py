@@ -106,3 +106,16 @@ def test_activity_not_invoiced_window_and_date_are_settings(engine: Any, world: 
     }  # fmt: skip
     longer = v.ValidationSettings(invoicing_window_months=3)
     assert flagged(world.find(engine, "activity_not_invoiced", longer)) == {"RWG:A1"}
+
+
+def test_an_imaging_line_naming_a_spell_does_not_invoice_it(engine: Any, world: World) -> None:
+    """A scan unbundled from spell 1002, charged on its own IMG line naming the spell: the line
+    charges the scan, not the spell, so the spell is still not invoiced once its window closed
+    (and the IMG line is not judged a charge without activity)."""
+    _not_invoiced_world(world)
+    assert world.invoice_lines is not None
+    world.invoice_lines.append(
+        line_row("1002", point_of_delivery="IMG", hrg_code="RA08Z", price=D("133.00"))
+    )
+    assert "RWG:1002" in flagged(world.find(engine, "activity_not_invoiced"))
+    assert flagged(world.find(engine, "invoice_line_without_activity")) == set()

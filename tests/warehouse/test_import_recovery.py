@@ -26,7 +26,7 @@ def test_import_killed_at_a_step_is_recorded_at_the_next_start(tmp_path: Path, s
     killed = tmp_path / "mff-2.csv"
     killed.write_text(MFF + "2008/09,RWG,1.2\n2008/09,RC1,1.05\n2008/09,RC2,x\n")
     later = tmp_path / "lookup.csv"
-    later.write_text(MFF + "2009/10,RWG,1.3\n")
+    later.write_text(MFF + "2008/09,RWG,1.3\n")
     with scratch_site(tmp_path / "site") as site:
         site.pbc("import", "market_forces_factors", str(first))
         child = site.start("import", "market_forces_factors", str(killed), pause=step)
@@ -37,7 +37,7 @@ def test_import_killed_at_a_step_is_recorded_at_the_next_start(tmp_path: Path, s
     committed = step == "committed"
     rows = figures["warehouse"]
     mff = next(d for d in rows if d["name"] == "market_forces_factors")
-    assert mff["rows"] == 1  # the later import replaced the (unpartitioned) dataset
+    assert mff["rows"] == 1  # the later import replaced the year's partition
     runs = {r[0]: r[1:] for r in figures["imports"]}
     assert runs["mff-1.csv"] == ["loaded", 1, 1, 0]
     assert runs["lookup.csv"] == ["loaded", 1, 1, 0]

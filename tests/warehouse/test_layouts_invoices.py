@@ -93,3 +93,26 @@ def test_slam_invoice_workbook_with_title_rows_loads_the_same(tmp_path: Path) ->
 
 def test_an_invoice_line_names_the_activity_row_key() -> None:
     assert invoice_key("RWG", "1001") == "RWG:1001"
+
+
+def test_imaging_lines_load_as_their_own_priced_lines(tmp_path: Path) -> None:
+    """Diagnostic imaging charged on its own SLAM line, worded as providers word it, loads as
+    point of delivery IMG beside the spell it was unbundled from (same spell number, its own
+    imaging HRG and price): the key (provider, id, point of delivery, month) keeps both."""
+    lines = [
+        LINES[0],
+        ["RWG", "5P200", "2009-01", "1001", "Unbundled Diagnostic Imaging", "RA08Z", "812",
+         "12/01/2009", "", "1.1082", "133.00"],
+        ["RWG", "5P200", "2009-01", "DA7", "Direct Access Radiology", "RA26Z", "812",
+         "14/01/2009", "", "1.1082", "31.03"],
+    ]  # fmt: skip
+    result = import_file(
+        "invoice_lines", write_csv(tmp_path / "invoice.csv", [HEADER, *lines]), data_dir=tmp_path
+    )
+    assert (result.rows_loaded, result.rows_rejected) == (3, 0)
+    got = {(r["activity_id"], r["point_of_delivery"], r["price"]) for r in stored(tmp_path)}
+    assert got == {
+        ("1001", "NEL", Decimal("2345.67")),
+        ("1001", "IMG", Decimal("133.00")),
+        ("DA7", "IMG", Decimal("31.03")),
+    }

@@ -5,6 +5,7 @@ equal to the plain-Python costing oracle (tests/analytics/test_costing_oracle.py
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -83,6 +84,55 @@ def test_a_one_year_sheet_with_another_heading_loads_its_year(tmp_path: Path) ->
     result = import_file("market_forces_factors", path, data_dir=data)
     assert (result.layout, result.rows_loaded) == ("pbr_mff", 2)
     assert stored(data) == {("2008/09", "RWG"): D("1.1082"), ("2008/09", "RWH"): D("1.0931")}
+
+
+def test_importing_one_year_replaces_that_year_only(tmp_path: Path) -> None:
+    """The factors are partitioned by year: a 2008/09 sheet imported after the two-year
+    workbook replaces 2008/09's factors (RWH's gone, RWG's changed) and leaves 2009/10's as
+    they were; importing it again changes nothing (idempotent); pbc's own layout likewise."""
+    data = tmp_path / "data"
+    import_file("market_forces_factors", mff_workbook(tmp_path / "mff.xlsx"), data_dir=data)
+    header = ["Org code", "Org name", "2008/09 MFF"]
+    one_year = mff_workbook(tmp_path / "mff_0809.xlsx", header, [["RWG", "West Herts", 1.2]])
+    for _ in range(2):
+        result = import_file("market_forces_factors", one_year, data_dir=data)
+        assert result.rows_loaded == 1
+        assert stored(data) == {
+            ("2008/09", "RWG"): D("1.2000"),
+            ("2009/10", "RWG"): D("1.1105"),
+            ("2009/10", "RWH"): D("1.0950"),
+            ("2009/10", "RC9"): D("1.0507"),
+        }
+    own = tmp_path / "mff_own.csv"
+    own.write_text(
+        "financial_year,provider_code,market_forces_factor\n2009/10,RWH,1.0999\n",
+        encoding="utf-8",
+    )
+    assert import_file("market_forces_factors", own, data_dir=data).layout == "pbc"
+    assert stored(data) == {("2008/09", "RWG"): D("1.2000"), ("2009/10", "RWH"): D("1.0999")}
+    parts = sorted(p.name for p in (data / "warehouse" / "market_forces_factors").iterdir())
+    assert [p for p in parts if p.startswith("financial_year=")] == [
+        "financial_year=2008-09", "financial_year=2009-10",
+    ]  # fmt: skip
+
+
+def test_a_year_that_cannot_name_a_partition_is_quarantined(tmp_path: Path) -> None:
+    own = tmp_path / "mff_own.csv"
+    own.write_text(
+        "financial_year,provider_code,market_forces_factor\n"
+        "2009/10,RWH,1.0999\n2009 to 2010,RWG,1.1\n",
+        encoding="utf-8",
+    )
+    result = import_file("market_forces_factors", own, data_dir=tmp_path / "data")
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    with open(str(result.quarantine_path), newline="") as fh:
+        [bad] = list(csv.DictReader(fh))
+    assert (bad["source_row"], bad["field"], bad["value"]) == (
+        "3",
+        "financial_year",
+        "2009 to 2010",
+    )
+    assert "cannot name a partition" in bad["reason"]
 
 
 SPELLS = [

@@ -28,6 +28,10 @@ VISITS_PER_VIEW = 2  # each view's page is read twice: a list and one of its ite
 NOT_LINKED = {
     "verify": "a step of signing in",
     "enrol": "a step of signing in",
+    "security_key_register_begin": "a JSON step of adding a security key (POST)",
+    "security_key_register_finish": "a JSON step of adding a security key (POST)",
+    "security_key_verify_begin": "a JSON step of signing in with a security key (POST)",
+    "security_key_verify_finish": "a JSON step of signing in with a security key (POST)",
     "business_case_change": "the target of the business case page's form (POST)",
     "validation_locality_schedule_csv": "listed once the locality has signed off a challenge",
     "validation_locality_schedule_xlsx": "listed once the locality has signed off a challenge",

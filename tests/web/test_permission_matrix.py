@@ -160,6 +160,16 @@ def urls_for(route: Route) -> list[tuple[str, str | None, str | None]]:
     ]
 
 
+# Signed-in JSON endpoints that answer POST only (GET: 405): the security-key steps, which the
+# page's script posts to (pbc.signin.security_key_views).
+POST_ONLY = {
+    "security_key_register_begin",
+    "security_key_register_finish",
+    "security_key_verify_begin",
+    "security_key_verify_finish",
+}
+
+
 def test_every_view_declares_its_rule() -> None:
     missing = [r.pattern for r in ROUTES if access_of(r.view) is None]
     assert not missing, f"views without an access rule: {missing}"
@@ -184,6 +194,8 @@ def test_matrix(username: str) -> None:
                 assert status in (200, 302, 405), where
             elif username == "anonymous":
                 assert status == 302 and "/accounts/login/" in response["Location"], where
+            elif route.name in POST_ONLY:
+                assert status == 405, where
             elif rule.permission is None or expected_allowed(
                 username, rule.permission.value, kwarg, value
             ):

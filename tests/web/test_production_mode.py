@@ -4,6 +4,7 @@ Python with that environment, as an operator would."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -39,6 +40,9 @@ def production_env(tmp_path: Path) -> dict[str, str]:
             "PBC_ENV": "production",
             "PBC_SECRET_KEY": secrets.token_urlsafe(50),
             "PBC_ALLOWED_HOSTS": HOST,
+            "PBC_EMAIL_HOST": "smtp.example.nhs.uk",
+            "PBC_PASSWORD_PEPPER": secrets.token_urlsafe(32),
+            "PBC_OTP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         }
     )
     return env
@@ -46,6 +50,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
 
 SHOW_SETTINGS = """
 from django.conf import settings
+import base64
 import json
 names = ["DEBUG", "ALLOWED_HOSTS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
          "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
@@ -141,6 +146,78 @@ def test_refuses_empty_allowed_hosts(production_env: dict[str, str]) -> None:
     for hosts in ("", " , "):
         message = refused({**production_env, "PBC_ALLOWED_HOSTS": hosts})
         assert "PBC_ALLOWED_HOSTS is empty" in message
+
+
+def test_refuses_no_mail_server(production_env: dict[str, str]) -> None:
+    """Users are told by e-mail when their password or second factor changes: production
+    needs a mail server to tell them through."""
+    message = refused({**production_env, "PBC_EMAIL_HOST": " "})
+    assert "PBC_EMAIL_HOST is not set" in message
+
+
+def test_refuses_a_missing_development_or_weak_pepper(production_env: dict[str, str]) -> None:
+    without = dict(production_env)
+    del without["PBC_PASSWORD_PEPPER"]
+    assert "PBC_PASSWORD_PEPPER is not set" in refused(without)
+    development = {**production_env, "PBC_PASSWORD_PEPPER": "pbc-development-pepper-not-secret"}
+    assert "the development pepper" in refused(development)
+    for weak in ("short-pepper", production_env["PBC_SECRET_KEY"]):
+        assert "PBC_PASSWORD_PEPPER is weak" in refused(
+            {**production_env, "PBC_PASSWORD_PEPPER": weak}
+        )
+
+
+def test_refuses_a_missing_development_or_malformed_otp_key(production_env: dict[str, str]) -> None:
+    without = dict(production_env)
+    del without["PBC_OTP_KEY"]
+    assert "PBC_OTP_KEY is not set" in refused(without)
+    development = {**production_env, "PBC_OTP_KEY": "cGJjIGRldmVsb3BtZW50IG90cCBrZXk6IHB1YmxpYy4="}
+    assert "PBC_OTP_KEY is the development key" in refused(development)
+    short = base64.urlsafe_b64encode(os.urandom(16)).decode()
+    assert "not 32 bytes" in refused({**production_env, "PBC_OTP_KEY": short})
+
+
+def test_refuses_a_default_database_password(production_env: dict[str, str]) -> None:
+    for url in ("postgres://pbc:pbc@127.0.0.1:5432/pbc", "postgres://pbc:SECRET@db/pbc"):
+        message = refused({**production_env, "DATABASE_URL": url})
+        assert "DATABASE_URL has a default or example password" in message, url
+
+
+SHOW_SECRETS = """
+import django; django.setup()
+from django.conf import settings
+print(settings.SECRET_KEY == open(__import__("os").environ["PBC_SECRET_KEY_FILE"]).read().strip())
+print(settings.PBC_PASSWORD_PEPPER, settings.PBC_OTP_OLD_KEYS)
+"""
+
+
+@pytest.mark.slow
+def test_secrets_may_come_from_files(production_env: dict[str, str], tmp_path: Path) -> None:
+    """A secret store mounted as files (systemd credentials, Docker or Kubernetes secrets):
+    NAME_FILE names the file holding the secret NAME, which is then not in the environment."""
+    files = {}
+    for name, value in [
+        ("PBC_SECRET_KEY", secrets.token_urlsafe(50)),
+        ("PBC_PASSWORD_PEPPER", "pepper-from-a-file-" + secrets.token_hex(16)),
+        ("PBC_OTP_OLD_KEYS", "b2xkLWtleS1vbmUtb2xkLWtleS1vbmUtb2xkLWtleS0x"),
+    ]:
+        path = tmp_path / name.lower()
+        path.write_text(value + "\n")
+        files[name] = value
+    env = {k: v for k, v in production_env.items() if k not in files}
+    env.update({f"{name}_FILE": str(tmp_path / name.lower()) for name in files})
+
+    done = run(env, "-c", SHOW_SECRETS)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "True",
+        f"{files['PBC_PASSWORD_PEPPER']} ['{files['PBC_OTP_OLD_KEYS']}']",
+    ]
+    both = run({**env, "PBC_SECRET_KEY": secrets.token_urlsafe(50)}, "-c", SHOW_SECRETS)
+    assert "PBC_SECRET_KEY and PBC_SECRET_KEY_FILE are both set" in both.stderr
+    missing = run({**env, "PBC_OTP_OLD_KEYS_FILE": str(tmp_path / "nowhere")}, "-c", SHOW_SECRETS)
+    assert "PBC_OTP_OLD_KEYS_FILE names" in missing.stderr and "cannot be read" in missing.stderr
 
 
 def test_every_refusal_is_named_at_once(production_env: dict[str, str]) -> None:

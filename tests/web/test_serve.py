@@ -24,19 +24,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def test_serve_runs_worker_processes(tmp_path: Path) -> None:
     env = {**os.environ, "PBC_DATA_DIR": str(tmp_path / "var")}
     env.pop("DATABASE_URL", None)
@@ -53,10 +40,10 @@ def test_serve_runs_worker_processes(tmp_path: Path) -> None:
         line = process.stdout.readline()
         assert f"http://127.0.0.1:{port}/ with 3 worker processes" in line, line
         deadline = time.monotonic() + 120
-        while len(children_of(process.pid)) < 3 and time.monotonic() < deadline:
+        while len(server.children_of(process.pid)) < 3 and time.monotonic() < deadline:
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             time.sleep(0.2)
-        assert len(children_of(process.pid)) == 3
+        assert len(server.children_of(process.pid)) == 3
         url = f"http://127.0.0.1:{port}/accounts/login/"
         with urllib.request.urlopen(url, timeout=120) as response:
             assert response.status == 200 and response.headers["Server"] == "gunicorn"

@@ -12,6 +12,13 @@ that key.
   line), else the row's own charged fields (pbc's own layout carries them; an extract leaves them
   empty, and costing prices the row at the expected cost).
 - `unmatched_lines`: invoice lines whose key names no activity row (a charge without activity).
+
+Unbundled diagnostic imaging is a priced line of its own (point of delivery IMG): a provider's
+SLAM invoice charges a scan on its own line, often naming the spell or attendance it was
+unbundled from. An IMG line therefore never adds to the charge of the spell or attendance whose
+id it carries (`per_row` leaves IMG lines out); it matches the `imaging` row it charges
+(`per_scan`): the row whose `imaging_id` is the line's key, else the row unbundled from the
+spell or attendance the line names (`parent_row_id`) with the line's imaging HRG.
 """
 
 from __future__ import annotations
@@ -36,9 +43,43 @@ def line_key(lines: ir.Table) -> ir.StringValue:
     return lines.provider_code.concat(sep, lines.activity_id)
 
 
+IMAGING_POD = "IMG"
+
+
+def is_imaging(lines: ir.Table) -> ir.BooleanValue:
+    """The lines charging unbundled diagnostic imaging (point of delivery IMG)."""
+    return lines.point_of_delivery.fill_null("") == IMAGING_POD
+
+
 def per_row(lines: ir.Table) -> ir.Table:
-    """One row per activity key: the lines' totals and their latest line's codes."""
-    keyed = lines.mutate(_key=line_key(lines))
+    """One row per spell or attendance key: its lines' totals and latest line's codes (imaging
+    lines left out: a scan is charged on its own line, not as part of its spell)."""
+    core = lines.filter(~is_imaging(lines))
+    return _summed(core.mutate(_key=line_key(core)))
+
+
+def per_scan(lines: ir.Table, imaging: ir.Table) -> ir.Table:
+    """One row per `imaging` row charged by IMG lines (keyed by its `imaging_id`): the lines
+    whose key is an imaging id, and the lines naming the spell or attendance a scan was
+    unbundled from with the scan's HRG (the first such scan by id, when several share both)."""
+    scans = lines.filter(is_imaging(lines))
+    scans = scans.mutate(_key=line_key(scans))
+    ids = imaging.select(_id=imaging.imaging_id.cast("string")).distinct()
+    direct = scans.semi_join(ids, scans._key == ids._id)
+    rest = scans.anti_join(ids, scans._key == ids._id)
+    parents = imaging.filter(imaging.parent_row_id.notnull())
+    firsts = parents.group_by(
+        _parent=parents.parent_row_id.cast("string"), _hrg=parents.hrg_code.cast("string")
+    ).aggregate(_id=parents.imaging_id.cast("string").min())
+    by_parent = rest.join(
+        firsts, (rest._key == firsts._parent) & (rest.hrg_code == firsts._hrg)
+    ).mutate(_key=firsts._id)
+    columns = list(direct.columns)
+    return _summed(ibis.union(direct.select(*columns), by_parent.select(*columns)))
+
+
+def _summed(keyed: ir.Table) -> ir.Table:
+    """One row per `_key`: the lines' totals and their latest line's codes."""
     latest = ibis.window(group_by=keyed._key, order_by=ibis.desc(keyed.invoice_month))
     ranked = keyed.mutate(_rank=ibis.row_number().over(latest))
     codes = ranked.filter(ranked._rank == 0).select(

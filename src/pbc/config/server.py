@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -41,6 +42,20 @@ def default_workers() -> int:
     """`PBC_WORKERS`, or one worker process per core."""
     configured = os.environ.get("PBC_WORKERS", "").strip()
     return int(configured) if configured else cores()
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a server's workers; Linux `/proc`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
 class _Server(BaseApplication):  # type: ignore[misc]

@@ -66,17 +66,28 @@ if PRODUCTION:
     # Production: the site's own key and host names, nothing made up for it.
     production.refuse_unless_fit(
         debug=DEBUG,
-        secret_key=os.environ.get("PBC_SECRET_KEY"),
+        secret_key=production.secret("PBC_SECRET_KEY"),
         development_key=(
             DEVELOPMENT_KEY_FILE.read_text().strip() if DEVELOPMENT_KEY_FILE.exists() else None
         ),
         allowed_hosts=_hosts,
+        email_host=os.environ.get("PBC_EMAIL_HOST", ""),
+        password_pepper=production.secret("PBC_PASSWORD_PEPPER"),
+        otp_key=production.secret("PBC_OTP_KEY"),
+        database_url=production.secret("DATABASE_URL"),
     )
-    SECRET_KEY = os.environ["PBC_SECRET_KEY"]
+    SECRET_KEY = production.secret("PBC_SECRET_KEY") or ""
     ALLOWED_HOSTS = _hosts
 else:
-    SECRET_KEY = os.environ.get("PBC_SECRET_KEY") or _development_key()
+    SECRET_KEY = production.secret("PBC_SECRET_KEY") or _development_key()
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", *_hosts]
+# The password pepper (pbc.signin.hashers), never in the database: production's own from the
+# environment; development's is public (production refuses it). Old peppers, comma-separated,
+# still verify the hashes they made until those are made again at their user's next sign-in.
+PBC_PASSWORD_PEPPER = production.secret("PBC_PASSWORD_PEPPER") or production.DEVELOPMENT_PEPPER
+PBC_PASSWORD_OLD_PEPPERS = [
+    p.strip() for p in (production.secret("PBC_PASSWORD_OLD_PEPPERS") or "").split(",") if p.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -109,6 +120,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The cookie naming a browser a user has signed in from (pbc.signin.browsers).
+    "pbc.signin.browsers.BrowserCookieMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -152,8 +165,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'pbc.sqlite3'}", conn_max_age=0
+    "default": dj_database_url.parse(
+        production.secret("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'pbc.sqlite3'}",
+        conn_max_age=0,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -183,6 +197,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The key that encrypts authenticator (TOTP) keys in the database (pbc.signin.otp_keys): 32
+# bytes, URL-safe base64; production's own from the environment, development's public. Old keys,
+# comma-separated, still decrypt until each device is saved again under the new one.
+PBC_OTP_KEY = production.secret("PBC_OTP_KEY") or production.DEVELOPMENT_OTP_KEY
+PBC_OTP_OLD_KEYS = [
+    k.strip() for k in (production.secret("PBC_OTP_OLD_KEYS") or "").split(",") if k.strip()
+]
+# New hashes: PBKDF2-SHA256 over the password keyed by the pepper (pbc.signin.hashers). Django's
+# own hashers after it verify hashes made before, which are made again with the pepper at their
+# user's next sign-in.
+PASSWORD_HASHERS = [
+    "pbc.signin.hashers.PepperedPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 # django-axes first: it refuses a locked-out account or address before the password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -287,6 +319,23 @@ if PRODUCTION:
     # every path (no Domain attribute), so no other host under the domain can set or read it.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+# E-mail: notices to users about their own account (pbc.signin.notifications). Production sends
+# through the SMTP server PBC_EMAIL_HOST (port PBC_EMAIL_PORT, 587 by default, with STARTTLS;
+# PBC_EMAIL_USER and PBC_EMAIL_PASSWORD if it asks for them); development writes each message to
+# a file under DATA_DIR/mail. Messages come from PBC_EMAIL_FROM.
+DEFAULT_FROM_EMAIL = os.environ.get("PBC_EMAIL_FROM", "pbc@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ.get("PBC_EMAIL_HOST", "")
+    EMAIL_PORT = int(os.environ.get("PBC_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("PBC_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = production.secret("PBC_EMAIL_PASSWORD") or ""
+    EMAIL_USE_TLS = True
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 # Small-number suppression on published pages: "in-force" (by date) or a rule name (pbc.web.disclosure).
 PBC_DISCLOSURE_RULE = os.environ.get("PBC_DISCLOSURE_RULE", "in-force")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pbc.signin import security_key_views
 from pbc.signin import views as signin_views
 from pbc.web import stylesheet, views
 
@@ -16,6 +17,27 @@ urlpatterns = [
     path("accounts/password/", signin_views.change_password, name="change_password"),
     path("accounts/sessions/", signin_views.sessions, name="sessions"),
     path("accounts/recovery-codes/", signin_views.recovery_codes, name="recovery_codes"),
+    path("accounts/security-keys/", security_key_views.security_keys_page, name="security_keys"),
+    path(
+        "accounts/security-keys/add/begin/",
+        security_key_views.register_begin,
+        name="security_key_register_begin",
+    ),
+    path(
+        "accounts/security-keys/add/finish/",
+        security_key_views.register_finish,
+        name="security_key_register_finish",
+    ),
+    path(
+        "accounts/verify/security-key/begin/",
+        security_key_views.verify_begin,
+        name="security_key_verify_begin",
+    ),
+    path(
+        "accounts/verify/security-key/finish/",
+        security_key_views.verify_finish,
+        name="security_key_verify_finish",
+    ),
     path("pct/<slug:pct>/", views.pct_page, name="pct"),
     path("pct/<slug:pct>/users/", views.pct_users, name="pct_users"),
     path("localities/<slug:locality>/", views.locality_page, name="locality"),

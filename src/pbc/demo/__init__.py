@@ -101,6 +101,10 @@ def _organisation_kwargs(user: DemoUser) -> dict[str, object]:
     return {"provider": Provider.objects.get(code=user.organisation)}
 
 
+def demo_email(username: str) -> str:
+    return f"{username}@example.org"
+
+
 @transaction.atomic
 def create_users() -> None:
     User = get_user_model()
@@ -112,6 +116,9 @@ def create_users() -> None:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        # An address for the notices of pbc.signin.notifications (development writes them to
+        # files under the data directory's mail folder; example.org reaches nobody).
+        User.objects.filter(pk=user.pk, email="").update(email=demo_email(spec.username))
         # A demo built before issue 13 made `analyst` a superuser: a member never is.
         User.objects.filter(pk=user.pk).update(is_staff=False, is_superuser=False)
         Membership.objects.get_or_create(
@@ -129,6 +136,7 @@ def create_users() -> None:
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
+    User.objects.filter(pk=admin.pk, email="").update(email=demo_email(DEMO_ADMIN))
     enrol_second_factors()
 
 
@@ -189,6 +197,7 @@ def _load_services(scale: str, report: Callable[[str], None]) -> None:
 
 def _load_finance(scale: str, report: Callable[[str], None]) -> None:
     finance_demo.load(scale, report=report)
+    plans_demo.load_meetings(report)  # they name the finance demo's contracts
 
 
 def _refresh_validation(scale: str, report: Callable[[str], None]) -> None:

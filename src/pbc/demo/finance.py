@@ -45,6 +45,7 @@ from pbc.finance.models import (
     OtherSpend,
     SpendFact,
 )
+from pbc.finance.variations import keep_main_line
 from pbc.orgs.models import Pct, Practice, Provider
 from pbc.periods import add_months, add_years, year_start
 from pbc.refresh import pipeline
@@ -103,24 +104,24 @@ def _contracts_and_other_spend(pcts: list[Pct]) -> None:
             registered = _registered(practices, year_start(year))
             for code, kind in ACUTE_KINDS.items():
                 if code in providers:
-                    Contract.objects.create(
+                    keep_main_line(Contract.objects.create(
                         pct=pct, provider=providers[code], financial_year=year,
                         name="Acute services", kind=kind, annual_value=ZERO,
-                    )  # fmt: skip
+                    ))  # fmt: skip
             if "NT4" in providers:
-                Contract.objects.create(
+                keep_main_line(Contract.objects.create(
                     pct=pct, provider=providers["NT4"], financial_year=year,
                     name="Tier 2 ophthalmology",
                     kind="awp" if year == BUDGET_YEAR else "cost_per_case", annual_value=ZERO,
-                )  # fmt: skip
+                ))  # fmt: skip
             if "RWR" in providers:
                 per_head = BLOCK_PER_HEAD * Decimal("0.97") ** (len(YEARS) - 1 - i)
-                Contract.objects.create(
+                keep_main_line(Contract.objects.create(
                     pct=pct, provider=providers["RWR"], financial_year=year,
                     name="Community and mental health services", kind="block",
                     annual_value=round_money(per_head * sum(registered.values())),
                     budget_line=BudgetLine.COMMUNITY,
-                )  # fmt: skip
+                ))  # fmt: skip
             # Enhanced-service payments come from the services app's paid claims
             # (`pbc.services.feeds`, read by the refresh): none are booked here.
         for p in practices[:3]:
@@ -164,6 +165,7 @@ def _plans() -> None:
         ContractPlan.objects.bulk_create(plan)
         contract.annual_value = sum((p.value for p in plan), ZERO)
         contract.save(update_fields=["annual_value"])
+        keep_main_line(contract)
 
 
 def _budgets(pcts: list[Pct]) -> int:

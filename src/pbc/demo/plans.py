@@ -274,3 +274,79 @@ def load(scale: str = "full", report: Callable[[str], None] = print) -> None:
         f"plans loaded: {len(plans)} plans, {written} milestone updates written, "
         f"{BusinessCase.objects.filter(locality=dacorum.locality).count()} business cases"
     )
+
+
+# Dacorum's 2008/09 meetings (after the finance demo: they name its contracts). Each:
+# (kind, held on, title, attendees, items); an item is (kind, text, owner, due, done, concerns),
+# concerns naming an objective (words in its title), a contract (provider code) or an indicator.
+DEMO_MEETINGS = [
+    ("sla_review", dt.date(2008, 9, 16), "West Hertfordshire Hospitals NHS Trust",
+     [("Dr Ann Lead", "DacCom GP lead"), ("Lee Manager", "Locality manager"),
+      ("Jenny Greenshield", "PCT finance"), ("Sam Contracts", "WHHT contract manager")],
+     [("decision", "Physiotherapy activity leaves the block part of the SLA from 1 October 2008; "
+       "any willing provider at an agreed cost per case takes over", "", None, None,
+       {"contract": "RWG"}),
+      ("action", "Send WHHT the physiotherapy service specification and the cost per case",
+       "DacCom project lead", dt.date(2008, 9, 30), dt.date(2008, 9, 26), {"objective": "Physiotherapy"}),
+      ("action", "Agree the block's year-to-date reconciliation for physiotherapy",
+       "PCT contracts team", dt.date(2008, 12, 19), None, {"contract": "RWG"})]),
+    ("hot_topics", dt.date(2008, 11, 12), "Diabetes care pathway",
+     [("Dr Ann Lead", "DacCom GP lead"), ("Lee Manager", "Locality manager"),
+      ("Practice diabetes leads", "GP practices")],
+     [("decision", "Practices adopt the redesigned diabetes pathway from January 2009", "", None,
+       None, {"objective": "Diabetes"}),
+      ("action", "Offer every diabetic patient retinal screening and record it",
+       "Practice diabetes leads", dt.date(2009, 3, 31), None,
+       {"objective": "Diabetes", "indicator": "retinal-screening"})]),
+    ("prescribing_leads", dt.date(2008, 12, 3), "Antibiotic prescribing",
+     [("Dr Pat Prescriber", "Locality prescribing lead"), ("PCT prescribing adviser", "PCT prescribing team")],
+     [("action", "Locality interim audit of cephalosporin and quinolone prescribing",
+       "Practice prescribing leads", dt.date(2009, 1, 15), None,
+       {"indicator": "antibiotics-cephalosporins-quinolones"})]),
+]  # fmt: skip
+
+
+def load_meetings(report: Callable[[str], None] = print) -> int:
+    """Dacorum's demo meetings, replaced on each run (recorded by the locality's manager)."""
+    from pbc.finance.queries import contracts_of
+    from pbc.plans import meetings
+    from pbc.plans.models import Meeting
+
+    locality = Locality.objects.filter(slug="dacorum").first()
+    user = get_user_model().objects.filter(username="locality").first()
+    plan = locality.plans.filter(financial_year="2008/09").first() if locality else None
+    if locality is None or user is None or plan is None:
+        return 0
+    contracts = contracts_of(locality.pct.code)
+    with transaction.atomic():
+        Meeting.objects.filter(
+            locality=locality, held_on__in=[m[1] for m in DEMO_MEETINGS]
+        ).delete()
+        for kind, held_on, title, attendees, items in DEMO_MEETINGS:
+            recorded = []
+            for item_kind, text, owner, due, _done, about in items:
+                objective = (
+                    objective_mentioning(plan, about["objective"]) if "objective" in about else None
+                )
+                contract = next(
+                    (pk for pk, label in contracts.items()
+                     if label.startswith(f"{about['contract']} 2008/09 Acute")),
+                    None,
+                ) if "contract" in about else None  # fmt: skip
+                recorded.append(
+                    meetings.ItemIn(
+                        item_kind, text, owner, due,
+                        objective_number=objective.number if objective else None,
+                        contract_id=contract, indicator_id=about.get("indicator", ""),
+                    )
+                )  # fmt: skip
+            meeting = meetings.record_meeting(
+                user, locality, kind, held_on, attendees, recorded, title
+            )
+            for stored, (_k, _t, _o, _d, done, _a) in zip(
+                meeting.items.order_by("pk"), items, strict=True
+            ):
+                if done is not None:
+                    meetings.complete_action(user, stored, done)
+    report(f"meetings: {len(DEMO_MEETINGS)} Dacorum meetings with their decisions and actions")
+    return len(DEMO_MEETINGS)

@@ -17,7 +17,10 @@
     size, and `blend` moves each practice from history toward the weighted share at the pace in
     force (`fair_share_pace`);
   - community and provider services and enhanced services are devolved per capita (the Dacorum
-    plan's counselling and physiotherapy budgets), the pot being last year's spend × uplift.
+    plan's counselling and physiotherapy budgets), the pot being last year's spend × uplift;
+  - the deficit repayment line: the practice's share of the year's instalments of its
+    locality's approved repayment agreements, as a negative non-recurrent amount
+    (`pbc.finance.agreements.repayment_budget_lines`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from django.utils import timezone
 from pbc.analytics.finance import budgets as methods
 from pbc.analytics.finance.lines import LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
+from pbc.finance.agreements import repayment_budget_lines
 from pbc.finance.models import (
     BudgetAmount,
     BudgetVersion,
@@ -43,6 +47,7 @@ from pbc.finance.models import (
     FinanceSetting,
     SpendFact,
 )
+from pbc.finance.variations import keep_main_line
 from pbc.orgs import audit
 from pbc.orgs.models import Pct, Practice
 from pbc.periods import add_years, year_start
@@ -251,11 +256,17 @@ def set_budgets(
     """Draft a version for each practice by `method`; `non_recurrent` adds one-off amounts
     by (practice code, line)."""
     amounts = budget_amounts(practices, financial_year, method, pace)
+    # The year's instalments of approved deficit repayment agreements (`pbc.finance.agreements`).
+    repayments = repayment_budget_lines(
+        practices, financial_year, {code: sum(a.values(), ZERO) for code, a in amounts.items()}
+    )
     versions = []
     for p in practices:
         lines: dict[tuple[str, bool], Decimal] = {
             (line, True): amount for line, amount in amounts[p.code].items()
         }
+        if p.code in repayments:
+            lines[(BudgetLine.DEFICIT_REPAYMENT.value, False)] = repayments[p.code]
         for (code, line), amount in (non_recurrent or {}).items():
             if code == p.code:
                 lines[(line, False)] = amount
@@ -321,6 +332,7 @@ def save_contract(
             "This PCT already has a contract of that name with the provider that year."
         )
     contract.save()
+    keep_main_line(contract)
     contract.plan.all().delete()
     ContractPlan.objects.bulk_create(
         ContractPlan(

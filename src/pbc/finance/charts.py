@@ -7,6 +7,10 @@ from decimal import Decimal
 
 from pbc.analytics.finance.statement import LineStatement
 from pbc.periods import months_of_year
+from pbc.web.charts import MONEY_AXIS, chart_layout
+
+OVERSPEND = "#ed8b00"  # NHS warm yellow-orange: a concern (Making Data Count's colour)
+UNDERSPEND = "#005eb8"  # NHS blue
 
 
 def _f(values: list[Decimal]) -> list[float]:
@@ -32,21 +36,33 @@ def cumulative_figure(total: LineStatement, financial_year: str) -> str:
         {"x": [months[-1]], "y": [float(total.forecast_outturn)], "name": "Forecast outturn",
          "mode": "markers", "marker": {"size": 10, "color": "#330072"}},
     ]  # fmt: skip
-    layout = {
-        "title": {"text": "Cumulative spend against budget"},
-        "yaxis": {"title": {"text": "£"}, "tickformat": ",.0f"},
-        "margin": {"t": 40, "r": 10},
-        "legend": {"orientation": "h"},
-    }
+    layout = chart_layout(
+        "Cumulative spend against budget",
+        {"title": "Month"},
+        {"title": "Cumulative spend (£)", **MONEY_AXIS},
+    )
     return json.dumps({"data": data, "layout": layout})
 
 
 def lines_figure(lines: list[LineStatement]) -> str:
-    labels = [s.label for s in lines]
-    data = [
-        {"type": "bar", "x": labels, "y": [float(s.forecast_variance) for s in lines],
-         "name": "Forecast variance (+ overspend)", "marker": {"color": "#005eb8"}},
-    ]  # fmt: skip
-    layout = {"title": {"text": "Forecast over (+) and under (−) spend by budget line"},
-              "yaxis": {"tickformat": ",.0f"}, "margin": {"t": 40}}  # fmt: skip
+    """The forecast variance of each budget line as a bar: overspends (above 0) and
+    underspends (0 or below) in two colours, each named in the legend."""
+    data = []
+    for name, colour, over in (("Overspend", OVERSPEND, True), ("Underspend", UNDERSPEND, False)):
+        chosen = [s for s in lines if (s.forecast_variance > 0) == over]
+        data.append(
+            {"type": "bar", "x": [s.label for s in chosen],
+             "y": [float(s.forecast_variance) for s in chosen], "name": name,
+             "marker": {"color": colour}, "hovertemplate": "%{x}: £%{y:,.0f}<extra></extra>"}
+        )  # fmt: skip
+    layout = chart_layout(
+        "Forecast over (+) and under (−) spend by budget line",
+        {
+            "title": "Budget line",
+            "categoryorder": "array",
+            "categoryarray": [s.label for s in lines],
+        },
+        {"title": "Forecast variance (£)", **MONEY_AXIS},
+        barmode="relative",
+    )
     return json.dumps({"data": data, "layout": layout})

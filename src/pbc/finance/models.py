@@ -4,10 +4,23 @@
   resources, prescribing lag, fair-share pace). A setting is never edited: a new row with a
   later `valid_from` takes over; the row in force on a date is the latest one not after it.
 - `Contract` and `ContractPlan`: a provider's contract with a PCT for one financial year and its
-  activity plan by month, point of delivery and specialty (treatment function).
+  activity plan by month, point of delivery and specialty (treatment function). The contract's
+  kind, annual value and budget line are its terms as signed (its main line).
+- `ContractLine`: the parts of a contract that charge budgets, each in force from a date to a
+  date: block (a year's value charged a twelfth a month while in force), cost per case and
+  payment by results (tariff), for all of the provider's activity or one specialty. The main
+  line mirrors the contract's own terms; other parts are added at signing or by a variation.
+- `ContractVariation`: a change to a contract from a date (its reason, who approved it, who
+  recorded it): the lines it ended and added, and the plan from that month
+  (`pbc.finance.variations`).
 - `BudgetVersion` and `BudgetAmount`: an indicative budget per practice and year. Every version
   is kept; analysts draft, adjust (a new draft) and approve; approving supersedes the previous
   approved version (at most one approved version per practice and year, a database constraint).
+- `RepaymentAgreement` and `RepaymentInstalment`: a locality's agreement to repay a deficit
+  (the reported deficit, the non-recurrent items excluded from it, the amount, over how many
+  years), recorded by a PCT analyst and approved by the locality's board; its instalments by
+  financial year are carried into those years' budgets as the deficit repayment line
+  (`pbc.finance.agreements`).
 - `OtherSpend`: spend that is not in the warehouse (enhanced-service payments, one-off items),
   marked recurrent or not.
 - `SpendFact`: what `refresh` derived from the warehouse, the unit statements are built from:
@@ -30,7 +43,7 @@ from django.db import models
 from django.db.models import Q
 
 from pbc.analytics.finance.lines import LABELS, BudgetLine
-from pbc.orgs.models import Pct, Practice, Provider
+from pbc.orgs.models import Locality, Pct, Practice, Provider
 
 FINANCIAL_YEAR_PATTERN = r"^[0-9]{4}/[0-9]{2}$"
 LINE_CHOICES = [(line.value, LABELS[line]) for line in BudgetLine]
@@ -133,6 +146,73 @@ class Contract(models.Model):
         return self.provider
 
 
+class ContractVariation(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="variations")
+    effective_from = models.DateField(help_text="First day of the first month it applies to")
+    reason = models.CharField(max_length=500)
+    approved_by = models.CharField(max_length=200, help_text="Who approved it (name and role)")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract", "effective_from", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contract} varied from {self.effective_from:%Y-%m-%d}: {self.reason}"
+
+    def scope_organisation(self) -> Provider:
+        return self.contract.provider
+
+
+class ContractLine(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="lines")
+    main = models.BooleanField(default=False, help_text="The contract's own terms as signed")
+    kind = models.CharField(max_length=20, choices=Contract.Kind.choices)
+    description = models.CharField(max_length=200, blank=True)
+    # Blank: every specialty of the provider's activity that no line of its own names.
+    treatment_function_code = models.CharField(max_length=3, blank=True, default="")
+    budget_line = models.CharField(max_length=30, choices=LINE_CHOICES, blank=True, default="")
+    annual_value = models.DecimalField(max_digits=14, decimal_places=2)
+    starts = models.DateField()
+    ends = models.DateField(null=True, blank=True, help_text="The first day it no longer applies")
+    added_by = models.ForeignKey(
+        ContractVariation, null=True, blank=True, on_delete=models.RESTRICT,
+        related_name="added_lines",
+    )  # fmt: skip
+    ended_by = models.ForeignKey(
+        ContractVariation, null=True, blank=True, on_delete=models.RESTRICT,
+        related_name="ended_lines",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["contract", "starts", "-main", "treatment_function_code", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract"], condition=Q(main=True), name="one_main_line_per_contract"
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_value__gte=0), name="contract_line_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="block") | Q(budget_line__in=LINE_VALUES),
+                name="block_line_has_a_budget_line",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends__isnull=True) | Q(ends__gt=models.F("starts")),
+                name="contract_line_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        until = f" to {self.ends:%Y-%m-%d}" if self.ends else ""
+        return f"{self.contract}: {self.get_kind_display()} from {self.starts:%Y-%m-%d}{until}"
+
+    def scope_organisation(self) -> Provider:
+        return self.contract.provider
+
+
 class ContractPlan(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="plan")
     month = models.DateField()
@@ -232,6 +312,87 @@ class BudgetAmount(models.Model):
     def __str__(self) -> str:
         kind = "recurrent" if self.recurrent else "non-recurrent"
         return f"{self.version} {self.line} ({kind}): {self.amount}"
+
+
+class RepaymentAgreement(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Recorded, awaiting the board"
+        APPROVED = "approved", "Approved by the board"
+
+    locality = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, related_name="repayment_agreements"
+    )
+    incurred_in = models.CharField(max_length=7, help_text="The financial year of the deficit")
+    reported_deficit = models.DecimalField(max_digits=14, decimal_places=2)
+    # Non-recurrent items the reported position counted (one-off underspends or income less
+    # one-off costs), left out so that a non-recurrent gain does not offset a recurrent debt.
+    non_recurrent_excluded = models.DecimalField(max_digits=14, decimal_places=2)
+    non_recurrent_note = models.CharField(max_length=500, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    years = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["locality", "incurred_in", "-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["locality", "incurred_in"],
+                condition=Q(status="approved"),
+                name="one_approved_repayment_per_locality_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(incurred_in__regex=FINANCIAL_YEAR_PATTERN),
+                name="repayment_year_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    amount=models.F("reported_deficit") + models.F("non_recurrent_excluded")
+                ),
+                name="repayment_is_the_deficit_without_non_recurrent_items",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(years__gte=1) & Q(years__lte=10), name="repayment_years_one_to_ten"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(approved_at__isnull=False),
+                name="approved_repayment_has_a_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality.name} {self.incurred_in} deficit: {self.amount} over {self.years}"
+
+    def scope_organisation(self) -> Locality:
+        return self.locality
+
+
+class RepaymentInstalment(models.Model):
+    agreement = models.ForeignKey(
+        RepaymentAgreement, on_delete=models.CASCADE, related_name="instalments"
+    )
+    financial_year = models.CharField(max_length=7)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["agreement", "financial_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "financial_year"], name="one_instalment_per_year"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} {self.financial_year}: {self.amount}"
 
 
 class OtherSpend(models.Model):

@@ -6,15 +6,19 @@ the seasonal method's backtest) are recomputed from the warehouse and replace th
 one transaction:
 
 - invoiced activity (apc, op, ae and unbundled imaging), costed at tariff and at local prices
-  (`pbc.analytics.finance.spend`), charged at what the provider invoiced; rows of a provider
-  whose contract with the practice's PCT that year is a block are not charged per row (the
-  block is): they are kept as "under_block" facts on the block's budget line with their
-  activity and £ at tariff and nothing charged, so the contract review shows the activity the
-  block bought; activity with no invoice yet (an extract loaded before the provider's invoice
-  lines) is charged at its expected cost and its facts are marked `expected`;
-- block contracts: a twelfth of the annual value a month, shared among the PCT's practices by
-  registered patients (latest quarter's list size; `pbc.analytics.finance.contracts`:
-  `list_size_by_quarter`, `block_charges_to`);
+  (`pbc.analytics.finance.spend`), charged at what the provider invoiced; a row that falls
+  under a block line of its provider's contract with the practice's PCT in its month
+  (`pbc.analytics.finance.contracts.line_for`: the lines in force that month, its specialty's
+  own line before a line for all activity) is not charged per row (the block is): it is kept as
+  an "under_block" fact on the block's budget line with its activity and £ at tariff and
+  nothing charged, so the contract review shows the activity the block bought; a row under a
+  cost-per-case or tariff line, or under none, is charged as invoiced; activity with no invoice
+  yet (an extract loaded before the provider's invoice lines) is charged at its expected cost
+  and its facts are marked `expected`;
+- block lines: a twelfth of the annual value for each month the line is in force, shared among
+  the PCT's practices by registered patients (latest quarter's list size;
+  `pbc.analytics.finance.contracts`: `list_size_by_quarter`, `block_charges_to`), so a variation
+  that ends a block on a date changes the charges from that month only;
 - prescribing: actual cost by practice and month; in the current year, months later than
   M − lag (a dated setting, 2 months) or without data are estimated (average of the last three
   actual months) and marked as estimates (`pbc.analytics.finance.prescribing.prescribing_spend`);
@@ -49,7 +53,7 @@ from pbc.analytics.finance.lines import BudgetLine
 from pbc.analytics.finance.money import ZERO
 from pbc.bulk import insert_rows
 from pbc.finance.models import (
-    Contract,
+    ContractLine,
     FinanceSetting,
     OtherSpend,
     PrescribingChange,
@@ -72,7 +76,8 @@ from pbc.validation.finance import agreed_recoveries
 from pbc.warehouse import engine as wh
 
 ACTIVITY = ("apc", "op", "ae", "imaging")
-INVOICED = ("apc", "op", "ae")  # activity whose charges may come from providers' invoice lines
+# Activity whose charges may come from providers' invoice lines (imaging from its IMG lines).
+INVOICED = ("apc", "op", "ae", "imaging")
 # Every warehouse dataset the refresh reads (the recoveries read apc too).
 DATASETS = (
     *ACTIVITY,
@@ -90,11 +95,14 @@ def activity_with_invoices(con: Any, name: str, rows: Any = None) -> Any:
     """An activity dataset with its charges from the providers' invoice lines where any name
     its rows (`pbc.analytics.invoices.with_invoices`); rows without keep their own (or none:
     then the statement counts their expected cost). `rows`: the lines summed per activity row
-    (`invoices.per_row`), worked out once for several datasets."""
+    (`invoices.per_row`), worked out once for several datasets (imaging always matches its own
+    IMG lines, `invoices.per_scan`)."""
     table = wh.table(con, name)
     if name not in INVOICED:
         return table
     lines = wh.table(con, "invoice_lines")
+    if name == "imaging":  # a scan's own IMG lines, by its id or its parent's and HRG
+        rows = invoices.per_scan(lines, table)
     return invoices.with_invoices(table, lines, spend.ROW_ID[name], rows=rows)
 
 
@@ -120,7 +128,7 @@ def years_of(month: dt.date) -> list[str]:
 
 def app_inputs(month: dt.date) -> str:
     """A digest of what a refresh for report month `month` reads from the app database: the
-    organisations, block contracts, the prescribing lag, other spend, the services app's spend and
+    organisations, contract lines, the prescribing lag, other spend, the services app's spend and
     the agreed challenge recoveries (the validation app's)."""
     from pbc.refresh.inputs import digest, table
 
@@ -129,11 +137,23 @@ def app_inputs(month: dt.date) -> str:
     return digest(
         table(Practice, "code", "locality__slug", "locality__pct__code"),
         table(Provider, "code"),
-        Contract.objects.filter(financial_year__in=years, kind=Contract.Kind.BLOCK)
-        .order_by("pk")
-        .values_list(
-            "name", "financial_year", "pct__code", "provider__code", "annual_value", "budget_line"
-        ),
+        [
+            # An activity line's value is its plan's total, which the refresh does not read.
+            (*row[:-1], row[-1] if row[3] == BLOCK else None)
+            for row in ContractLine.objects.filter(contract__financial_year__in=years)
+            .order_by("pk")
+            .values_list(
+                "contract__financial_year",
+                "contract__pct__code",
+                "contract__provider__code",
+                "kind",
+                "treatment_function_code",
+                "budget_line",
+                "starts",
+                "ends",
+                "annual_value",
+            )  # fmt: skip
+        ],
         FinanceSetting.objects.filter(key=FinanceSetting.Key.PRESCRIBING_LAG)
         .order_by("pk")
         .values_list("line", "value", "valid_from"),
@@ -143,6 +163,22 @@ def app_inputs(month: dt.date) -> str:
         services_feeds.enhanced_services_spend_by_practice(years),
         services_feeds.cost_per_case_spend_by_practice(years),
         [agreed_recoveries(year, month if year == years[-1] else year_end(year)) for year in years],
+    )
+
+
+BLOCK = "block"
+
+
+def terms_of(line: ContractLine) -> contracts.LineTerms:
+    """A stored contract line's terms, for `pbc.analytics.finance.contracts`."""
+    return contracts.LineTerms(
+        kind=line.kind,
+        treatment_function=line.treatment_function_code,
+        budget_line=line.budget_line,
+        annual_value=line.annual_value,
+        starts=line.starts,
+        ends=line.ends,
+        key=line.pk,
     )
 
 
@@ -208,14 +244,16 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     start, end = year_start(years[0]), month_end(report_month)
     builder = FactBuilder()
 
-    # Block contracts by (PCT code, year, provider code).
-    year_contracts = list(
-        Contract.objects.filter(financial_year__in=years).select_related("pct", "provider")
+    # Contract lines by (PCT code, year, provider code).
+    year_lines = list(
+        ContractLine.objects.filter(contract__financial_year__in=years).select_related(
+            "contract__pct", "contract__provider"
+        )
     )
-    blocks: dict[tuple[str, str, str], Contract] = {}
-    for c in sorted(year_contracts, key=lambda c: c.name):
-        if c.kind == Contract.Kind.BLOCK:
-            blocks.setdefault((c.pct.code, c.financial_year, c.provider.code), c)
+    lines: dict[tuple[str, str, str], list[contracts.LineTerms]] = defaultdict(list)
+    for line in year_lines:
+        c = line.contract
+        lines[(c.pct.code, c.financial_year, c.provider.code)].append(terms_of(line))
 
     # Invoiced activity, costed (the invoice lines summed per activity row once, not once per
     # dataset).
@@ -233,7 +271,12 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
     for r in con.to_pyarrow(summary).to_pylist():
         month_ = _date(r["month"])
         rows_costed += int(r["rows"])
-        block = blocks.get((r["pct_code"], builder.year_of(month_), r["provider_code"]))
+        line = contracts.line_for(
+            lines.get((r["pct_code"], builder.year_of(month_), r["provider_code"]), ()),
+            month_,
+            r["treatment_function_code"] or "",
+        )
+        block = line if line is not None and line.kind == BLOCK else None
         if block is None and r["budget_line"] not in BudgetLine.__members__.values():
             continue
         builder.add(
@@ -250,21 +293,24 @@ def refresh(month: str | dt.date | None = None, *, user: Any = None) -> RefreshR
             expected=not r["invoiced"],
         )
 
-    # Block contracts: a twelfth a month, by registered patients.
+    # Block lines: a twelfth a month while in force, by registered patients.
     registered = registered_by_quarter(con)
-    for c in year_contracts:
-        if c.kind != Contract.Kind.BLOCK:
+    for line in year_lines:
+        if line.kind != BLOCK:
             continue
+        c = line.contract
         codes = [code for code, p in builder.practices.items() if p.locality.pct_id == c.pct_id]
         charges = contracts.block_charges_to(
-            c.annual_value,
+            line.annual_value,
             year_start(c.financial_year),
             report_month,
             {code: registered.get(code, []) for code in codes},
+            starts=line.starts,
+            ends=line.ends,
         )
         for charge in charges:
             builder.add(
-                charge.practice, charge.month, c.budget_line, SpendFact.Source.BLOCK,
+                charge.practice, charge.month, line.budget_line, SpendFact.Source.BLOCK,
                 charge.amount, provider=c.provider, recurrent=True,
             )  # fmt: skip
 

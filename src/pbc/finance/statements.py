@@ -3,7 +3,9 @@
 A practice's budget for a line is its approved version's amounts (recurrent and non-recurrent);
 the monthly budget is that amount profiled (`profiles.profile`): emergency lines follow the
 practice's PCT's last-year monthly shape of that line, the others are flat. A practice without
-an approved budget has a zero budget (its spend still shows). A locality's or PCT's statement is
+an approved budget has a zero budget (its spend still shows). The deficit repayment line (a
+negative budget: the practice's share of an approved repayment instalment) is in a statement
+only when a budget has it. A locality's or PCT's statement is
 built from the sums of its practices' inputs, so budgets and actuals reconcile exactly.
 
 The prescribing variance is split into budget setting, volume and price
@@ -44,6 +46,9 @@ from pbc.finance.models import (
 )
 from pbc.orgs.models import Practice
 from pbc.periods import add_years, financial_year_of, month_number
+
+# The spend lines, then the deficit repayment line where a budget has one.
+STATEMENT_LINES = (*LINES, BudgetLine.DEFICIT_REPAYMENT)
 
 
 def default_month() -> dt.date | None:
@@ -123,7 +128,9 @@ def practice_inputs(practices: Sequence[Practice], month: dt.date) -> dict[int, 
         if pct_id not in shapes_by_pct:
             shapes_by_pct[pct_id] = pct_shapes(pct_id, fy)
         inputs = []
-        for line in LINES:
+        for line in STATEMENT_LINES:
+            if line not in LINES and (p.pk, line.value) not in budgets:
+                continue  # the deficit repayment line, only in a year with an instalment
             rec_budget, non_budget = budgets.get((p.pk, line.value), (ZERO, ZERO))
             shape = shapes_by_pct[pct_id].get(line.value)
             this = series.get((p.pk, fy, line.value), {"recurrent": zeros, "nonrecurrent": zeros})
@@ -161,7 +168,7 @@ def combined_inputs(inputs: Iterable[list[st.LineInput]]) -> list[st.LineInput]:
     for practice_lines in inputs:
         for li in practice_lines:
             per_line[li.line].append(li)
-    return [st.combine(per_line[line.value]) for line in LINES if per_line[line.value]]
+    return [st.combine(per_line[line.value]) for line in STATEMENT_LINES if per_line[line.value]]
 
 
 INVOICED = "invoiced"

@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,10 +24,10 @@ from django.urls import reverse
 from pbc.analytics.finance import freed
 from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
 from pbc.analytics.finance.lines import LINES, BudgetLine
-from pbc.finance import actions, charts, export, statements
+from pbc.finance import actions, agreements, charts, export, statements
 from pbc.finance import contracts as contract_review
 from pbc.finance.forms import ContractForm, plan_text
-from pbc.finance.models import BudgetVersion, Contract, SpendFact
+from pbc.finance.models import BudgetVersion, Contract, RepaymentAgreement, SpendFact
 from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
@@ -400,17 +401,30 @@ def set_budgets(request: HttpRequest, pct: Pct) -> HttpResponse:
 
 @requires(Permission.VIEW_LOCALITY, scope="locality")
 def freed_up(request: HttpRequest, locality: Locality) -> HttpResponse:
+    """Freed-up resources, deficits and the locality's deficit repayment agreements. POST
+    action=record (a PCT analyst) records an agreement; action=approve (the board) approves it
+    (`pbc.finance.agreements`)."""
+    if request.method == "POST":
+        return _repayment_post(request, locality)
     ctx = _context(request, f"{locality.name}: freed-up resources and deficits",
                    _practices(locality.practices), level="locality", organisation=locality)  # fmt: skip
-    try:
-        years = max(1, min(10, int(request.GET.get("years", "2"))))
-    except ValueError:
-        years = 2
-    ctx["years"] = years
     rep = ctx["report"]
+    forecast_variance = rep.statement.total.forecast_variance if rep is not None else None
+    report_year = rep.financial_year if rep is not None else None
+    ctx["agreements"] = [
+        (a, agreements.progress(a, report_year, forecast_variance))
+        for a in agreements.agreements_of(locality)
+    ]
+    ctx["can_record"] = has_permission(request.user, Permission.MANAGE_BUDGETS, locality)
+    ctx["can_approve"] = has_permission(request.user, Permission.APPROVE_AGREEMENTS, locality)
     if rep is not None:
         net: freed.NetPosition = ctx["net"]
-        ctx["repayment"] = freed.repayment_plan(net.deficit, years, rep.financial_year)
+        # What the form offers: the reported deficit and the non-recurrent items that the
+        # recurrent (underlying) position leaves out.
+        ctx["suggested"] = {
+            "reported": net.deficit,
+            "non_recurrent": max(net.underlying_variance, Decimal("0.00")) - net.deficit,
+        }
         # Drawn against this year's freed-up resources (a case decided in an earlier year was
         # drawn against that year's).
         cases = approved_business_cases(locality, rep.financial_year)
@@ -419,6 +433,41 @@ def freed_up(request: HttpRequest, locality: Locality) -> HttpResponse:
             net.freed_up.practice_part, [c.annual_cost for c in cases]
         )
     return render(request, "finance/freed_up.jinja", ctx)
+
+
+def _repayment_post(request: HttpRequest, locality: Locality) -> HttpResponse:
+    back = reverse("finance_freed_up", args=[locality.slug])
+    if request.POST.get("month"):
+        back += f"?month={request.POST['month']}"
+    try:
+        if request.POST.get("action") == "approve":
+            agreement = RepaymentAgreement.objects.filter(
+                locality=locality, pk=request.POST.get("agreement")
+            ).first()
+            if agreement is None:
+                raise Http404("no such agreement")
+            drafts = agreements.approve_repayment(request.user, agreement)
+            messages.success(
+                request,
+                f"Agreement approved: {len(drafts)} draft budgets carry the repayment line.",
+            )
+        else:
+            agreements.record_repayment(
+                request.user,
+                locality,
+                request.POST.get("incurred_in", ""),
+                Decimal(request.POST.get("reported_deficit", "")),
+                Decimal(request.POST.get("non_recurrent_excluded") or "0"),
+                int(request.POST.get("years", "")),
+                request.POST.get("non_recurrent_note", ""),
+            )
+            messages.success(request, "Repayment agreement recorded: awaiting the board.")
+    except PermissionDenied as err:
+        audit.record(request.user, "denied", locality, detail=str(err), path=request.path)
+        messages.error(request, str(err))
+    except (ValueError, InvalidOperation, agreements.AgreementError) as err:
+        messages.error(request, f"Not recorded: {err}")
+    return redirect(back)
 
 
 # --- contracts ---------------------------------------------------------------------------------

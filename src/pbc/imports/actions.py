@@ -239,7 +239,9 @@ def run_import(
 
 
 # Published layouts whose import creates or updates the app's organisations.
-ODS_LAYOUTS = frozenset({"epraccur", "epcn"})
+ODS_LAYOUTS = frozenset(
+    {"epraccur", "epcn", "epcn_dse", "epcn_details", "epcn_details_dse", "eccg"}
+)
 
 
 def _rows(dataset: str) -> list[dict[str, Any]]:
@@ -258,7 +260,14 @@ def sync_organisations(user: Any, *, source: str = "ods") -> Any:
     (`pbc.orgs.ods.sync`)."""
     from pbc.orgs import ods
 
-    return ods.sync(user, _rows("practices"), _rows("pcn_memberships"), source=source)
+    return ods.sync(
+        user,
+        _rows("practices"),
+        _rows("pcn_memberships"),
+        _rows("commissioners"),
+        _rows("pcns"),
+        source=source,
+    )
 
 
 def import_unless_unchanged(

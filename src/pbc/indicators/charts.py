@@ -11,10 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pbc.indicators.present import Funnel, Spc
-from pbc.web.charts import (
-    GREY,
-    funnel_limit_traces,
-)
+from pbc.web.charts import GREY, chart_layout, funnel_limit_traces
 
 BLUE = "#005eb8"
 ORANGE = "#ed8b00"
@@ -52,13 +49,7 @@ def spc_figure(chart: Spc, title: str, unit: str) -> dict[str, Any]:
         )  # fmt: skip
     return {
         "data": data,
-        "layout": {
-            "title": {"text": title},
-            "yaxis": {"title": {"text": unit}},
-            "xaxis": {"type": "date"},
-            "legend": {"orientation": "h"},
-            "margin": {"t": 50, "r": 20},
-        },
+        "layout": chart_layout(title, {"title": "Month", "type": "date"}, {"title": unit}),
     }
 
 
@@ -100,11 +91,5 @@ def funnel_figure(f: Funnel, title: str, unit: str, denominator_label: str) -> d
     data += funnel_limit_traces(xs, f.limits)
     return {
         "data": data,
-        "layout": {
-            "title": {"text": title},
-            "xaxis": {"title": {"text": denominator_label}},
-            "yaxis": {"title": {"text": unit}},
-            "legend": {"orientation": "h"},
-            "margin": {"t": 50, "r": 20},
-        },
+        "layout": chart_layout(title, {"title": denominator_label}, {"title": unit}),
     }

@@ -35,3 +35,10 @@ def flagged(level: str, org_code: str) -> tuple[list[tuple[str, str]], list[tupl
         if (status.variation_icon or "").startswith("concern"):
             concern.append((definition.id, definition.title))
     return off_target, concern
+
+
+def indicator_titles() -> dict[str, str]:
+    """Every indicator of the catalogue: id → title."""
+    from pbc.indicators import definitions as defs
+
+    return {d.id: d.title for d in defs.catalogue().values()}

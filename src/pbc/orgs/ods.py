@@ -1,19 +1,29 @@
 """Organisations from the ODS files: practices, PCNs and commissioners of every era.
 
 `sync(...)` creates or updates the app's organisations from the warehouse's `practices` (the
-ODS practice file, epraccur) and `pcn_memberships` (the ePCN file) rows, in one transaction,
-with one audit event. It runs after either file is imported in its published layout
-(`pbc.imports.actions.run_import`), so the order of the two imports does not matter.
+ODS practice file, epraccur), `pcn_memberships` (the ePCN file) and `commissioners` (the ODS
+CCG / sub-ICB location file, eccg) rows, in one transaction, with one audit event. It runs
+after any of these files is imported in its published layout
+(`pbc.imports.actions.run_import`), so the order of the imports does not matter.
 
 - Every commissioner a practice names (PCT 5P3, care trust TAK, CCG or sub-ICB location 00K,
   national YDD82; 5-character forms such as 00C00 read as 00C) becomes a `Pct` with its kind,
   parent (ICB, area team or SHA) and region: those most of its practices give
-  (`commissioner_parents`).
+  (`commissioner_parents`), unless the eccg file lists it.
+- Every commissioner the eccg file lists (a CCG, or a sub-ICB location since July 2022, open
+  or closed) becomes a `Pct` named as ODS names it, of kind "ccg" or "sub_icb_location" as
+  its name says (`listed_kind`; the code alone cannot tell them apart), with the parent (area team, local office,
+  STP or ICB) and region the file gives, which win over its practices'. A row whose code is
+  not a commissioner's (a sub-ICB reporting entity such as Z000X, a reporting sub-division of
+  an ICB) is skipped and counted.
 - A practice's locality is its current PCN (a `Locality` of kind "pcn"), or, in no PCN, its
-  commissioner's "practices in no PCN" locality. A demo locality (a PBC consortium) keeps its
+  commissioner's "practices in no PCN" locality. A PCN is named as the PCN details (`pcns`,
+  the ePCN workbook's PCNDetails sheet or DSE's epcn report) name it, else as its
+  memberships do. A demo locality (a PBC consortium) keeps its
   practices unless the ePCN file names a PCN for them.
 - The dated hierarchy is kept in `OrgLink`: practice -> commissioner (ODS join and left
-  dates), practice -> PCN (ePCN start and end dates), commissioner -> parent -> region.
+  dates), practice -> PCN (ePCN start and end dates), PCN -> commissioner (PCN details' open
+  and close dates), commissioner -> parent -> region.
 
 Choices: only rows whose code is a GP practice code (A12345) and whose prescribing setting
 (epraccur column 26) is 4, "GP practice", or not given (older files) become practices: the ODS
@@ -25,6 +35,7 @@ is its code until a file names it (the ODS practice file does not carry commissi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -68,12 +79,14 @@ def _date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _commissioner(code: str, parent: str, region: str, summary: SyncSummary) -> Pct:
+def _commissioner(code: str, parent: str, region: str, summary: SyncSummary, name: str = "") -> Pct:
     code = codes.normalise_commissioner_code(code)
     pct = Pct.objects.filter(code=code).first()
     if pct is None:
         pct = Pct(code=code, slug=code.lower(), name=code, kind=codes.commissioner_kind(code))
         summary.commissioners_created += 1
+    if name:
+        pct.name = name
     if parent:
         pct.parent_code = parent
     if region:
@@ -81,6 +94,79 @@ def _commissioner(code: str, parent: str, region: str, summary: SyncSummary) -> 
     pct.full_clean()
     pct.save()
     return pct
+
+
+def _link_above(pct: Pct, source: str) -> None:
+    """The commissioner's dated edges to its parent and region (`OrgLink`)."""
+    if pct.parent_code:
+        _link(
+            "commissioner",
+            pct.code,
+            codes.commissioner_kind(pct.parent_code),
+            pct.parent_code,
+            source=source,
+        )
+    if pct.region_code:
+        _link("commissioner", pct.code, "region", pct.region_code, source=source)
+
+
+def _link_pcns(rows: Iterable[Mapping[str, object]]) -> None:
+    """Each PCN's dated edge to the sub-ICB location (or CCG) it sits in (the PCN details)."""
+    for row in rows:
+        raw = str(row.get("commissioner_code") or "")
+        if not codes.is_commissioner_code(raw):
+            continue
+        _link(
+            "pcn",
+            str(row["pcn_code"]),
+            "commissioner",
+            codes.normalise_commissioner_code(raw),
+            start_date=_date(row.get("open_date")),
+            end_date=_date(row.get("close_date")),
+            source="epcn",
+        )
+
+
+SUB_ICB_NAME = re.compile(r"\bICB - [A-Z0-9]{3,5}$")
+"""How ODS names a sub-ICB location since July 2022: its ICB's name, " - ", its code
+("NHS BIRMINGHAM AND SOLIHULL ICB - 15E")."""
+
+
+def listed_kind(code: str, name: str) -> str:
+    """A CCG-shaped code's kind as the eccg file names it: "sub_icb_location" when named as one
+    (July 2022 on), else "ccg" (April 2013 to June 2022, or closed before); other codes keep the
+    kind of their shape (`codes.commissioner_kind`)."""
+    kind = codes.commissioner_kind(code)
+    if kind != "ccg_or_sub_icb":
+        return kind
+    return "sub_icb_location" if SUB_ICB_NAME.search(name.strip().upper()) else "ccg"
+
+
+def _listed_commissioners(
+    rows: Iterable[Mapping[str, object]], summary: SyncSummary
+) -> dict[str, Pct]:
+    """The commissioners of the eccg file, created or updated (name, parent, region)."""
+    out: dict[str, Pct] = {}
+    for row in sorted(rows, key=lambda r: str(r["commissioner_code"])):
+        raw = str(row["commissioner_code"])
+        if not codes.is_commissioner_code(raw):
+            summary.skipped.append(f"{raw}: not a commissioner code (eccg row skipped)")
+            continue
+        name = str(row.get("commissioner_name") or "")
+        pct = _commissioner(
+            raw,
+            str(row.get("parent_code") or ""),
+            str(row.get("region_code") or ""),
+            summary,
+            name=name,
+        )
+        kind = listed_kind(pct.code, name)
+        if kind != pct.kind:
+            pct.kind = kind
+            pct.save(update_fields=["kind"])
+        _link_above(pct, "eccg")
+        out[pct.code] = pct
+    return out
 
 
 def _link(child_kind: str, child: str, parent_kind: str, parent: str, **kw: Any) -> None:
@@ -134,6 +220,8 @@ def sync(
     user: Any,
     practices: Iterable[Mapping[str, object]],
     memberships: Iterable[Mapping[str, object]],
+    commissioner_rows: Iterable[Mapping[str, object]] = (),
+    pcn_rows: Iterable[Mapping[str, object]] = (),
     *,
     today: dt.date | None = None,
     source: str = "ods",
@@ -141,6 +229,9 @@ def sync(
     """Create or update commissioners, PCNs and practices from ODS rows (see the module)."""
     today = today or dt.date.today()
     summary = SyncSummary()
+    listed = _listed_commissioners(commissioner_rows, summary)
+    details = {str(r["pcn_code"]): r for r in pcn_rows}
+    _link_pcns(details.values())
     members = list(memberships)
     pcn_now = current_pcns(members, today)
     rows = {str(r["gp_practice_code"]): r for r in practices}
@@ -173,18 +264,11 @@ def sync(
         member = pcn_now.get(code)
         key = codes.normalise_commissioner_code(raw)
         if key not in commissioners:
-            commissioners[key] = _commissioner(raw, *parents[key], summary)
-            pct = commissioners[key]
-            if pct.parent_code:
-                _link(
-                    "commissioner",
-                    pct.code,
-                    codes.commissioner_kind(pct.parent_code),
-                    pct.parent_code,
-                    source="epraccur",
-                )
-            if pct.region_code:
-                _link("commissioner", pct.code, "region", pct.region_code, source="epraccur")
+            if key in listed:
+                commissioners[key] = listed[key]
+            else:
+                commissioners[key] = _commissioner(raw, *parents[key], summary)
+                _link_above(commissioners[key], "epraccur")
         pct = commissioners[key]
         _link(
             "practice",
@@ -199,10 +283,11 @@ def sync(
             pcn_code = str(member["pcn_code"])
             locality = Locality.objects.filter(kind=Locality.Kind.PCN, code=pcn_code).first()
             if locality is None:
+                named = (details.get(pcn_code) or {}).get("pcn_name") or member.get("pcn_name")
                 locality = Locality.objects.create(
                     pct=pct,
                     slug=f"pcn-{pcn_code.lower()}",
-                    name=str(member.get("pcn_name") or pcn_code),
+                    name=str(named or pcn_code),
                     kind=Locality.Kind.PCN,
                     code=pcn_code,
                 )
@@ -236,5 +321,9 @@ def sync(
             existing.full_clean()
             existing.save()
             summary.practices_updated += 1
+    for code, row in details.items():  # the PCN details name the PCNs (after the memberships)
+        name = str(row.get("pcn_name") or "")
+        if name:
+            Locality.objects.filter(kind=Locality.Kind.PCN, code=code).update(name=name)
     audit.record(user, "update", None, after={"ods_sync": summary.as_dict()}, detail=source)
     return summary

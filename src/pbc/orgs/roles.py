@@ -38,6 +38,8 @@ class Permission(StrEnum):
     # Money.
     MANAGE_BUDGETS = "manage_budgets"
     APPROVE_BUDGETS = "approve_budgets"
+    # The board's approval of an agreement that lasts (a deficit repayment).
+    APPROVE_AGREEMENTS = "approve_agreements"
     # Validation and challenges.
     REVIEW_FINDINGS = "review_findings"
     SIGN_OFF_CHALLENGES = "sign_off_challenges"
@@ -106,7 +108,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SIGN_OFF_CHALLENGES,
         }
     ),
-    Role.BOARD_MEMBER: frozenset({P.VIEW_LOCALITY, P.VIEW_PRACTICE}),
+    Role.BOARD_MEMBER: frozenset({P.VIEW_LOCALITY, P.VIEW_PRACTICE, P.APPROVE_AGREEMENTS}),
     Role.PRACTICE_USER: frozenset(
         {
             P.VIEW_PRACTICE,

@@ -454,3 +454,94 @@ class BusinessCase(models.Model):
         assert self.baseline_value is not None
         change = (self.realised_value - self.baseline_value) / self.baseline_value * 100
         return change.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class Meeting(models.Model):
+    """A meeting the locality holds or attends to run its plan: an acute trust's SLA review,
+    the locality's GP Hot Topics meeting, the prescribing leads' meeting (`pbc.plans.meetings`)."""
+
+    class Kind(models.TextChoices):
+        SLA_REVIEW = "sla_review", "SLA review meeting"
+        HOT_TOPICS = "hot_topics", "Hot Topics meeting"
+        PRESCRIBING_LEADS = "prescribing_leads", "Prescribing leads' meeting"
+
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="meetings")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    held_on = models.DateField()
+    title = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["locality", "-held_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["sla_review", "hot_topics", "prescribing_leads"]),
+                name="meeting_kind_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.held_on:%d %B %Y}" + (
+            f": {self.title}" if self.title else ""
+        )
+
+    def scope_organisation(self) -> Locality:
+        return self.locality
+
+
+class MeetingAttendee(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["meeting", "role", "name"]
+        constraints = [models.CheckConstraint(condition=~Q(role=""), name="attendee_has_a_role")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
+class MeetingItem(models.Model):
+    """A decision or an action of a meeting, and what it concerns: a plan objective, a contract
+    or an indicator (any, or none). An action has an owner and a due date; it is done on a date
+    or open (overdue once its due date has passed)."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", "Decision"
+        ACTION = "action", "Action"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField()
+    owner = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    done_on = models.DateField(null=True, blank=True)
+    objective = models.ForeignKey(
+        Objective, null=True, blank=True, on_delete=models.SET_NULL, related_name="meeting_items"
+    )
+    contract = models.ForeignKey(
+        "finance.Contract", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="meeting_items",
+    )  # fmt: skip
+    indicator_id = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "kind", "due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="meeting_item_has_text"),
+            models.CheckConstraint(
+                condition=Q(kind="decision", due_on__isnull=True, done_on__isnull=True)
+                | (Q(kind="action", due_on__isnull=False) & ~Q(owner="")),
+                name="action_has_owner_and_due_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"
+
+    def scope_organisation(self) -> Locality:
+        return self.meeting.locality

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from pbc.orgs.models import Locality
 from pbc.periods import year_end, year_start
+from pbc.plans import meetings
+from pbc.plans.meetings import OverdueAction
 from pbc.plans.models import STATUS_ORDER, BusinessCase, Plan
 from pbc.plans.tracking import STATUS_LABELS
 from pbc.plans.tracking import default_month as plan_default_month
@@ -92,3 +94,8 @@ def milestone_rag(locality: Locality) -> list[tuple[str, str, int]]:
     if counts.get(""):
         out.append(("", "Not updated", counts[""]))
     return out
+
+
+def overdue_actions(locality: Locality, on: dt.date) -> list[OverdueAction]:
+    """The locality's meeting actions overdue on `on` (`pbc.plans.meetings.overdue_actions`)."""
+    return meetings.overdue_actions(locality, on)

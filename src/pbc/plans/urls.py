@@ -19,6 +19,7 @@ urlpatterns = [
         views.business_case_new,
         name="business_case_new",
     ),
+    path("localities/<slug:locality>/meetings/", views.meetings_page, name="plans_meetings"),
     path("milestones/<str:milestone>/", views.milestone_page, name="milestone"),
     path("milestones/<str:milestone>/update/", views.milestone_update, name="milestone_update"),
     path("business-cases/<slug:case>/", views.business_case, name="business_case"),

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +22,7 @@ from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality
 from pbc.orgs.roles import Permission
 from pbc.periods import month_or_none
-from pbc.plans import actions, report
+from pbc.plans import actions, meetings, report
 from pbc.plans.forms import (
     BusinessCaseChangeForm,
     BusinessCaseForm,
@@ -30,7 +31,7 @@ from pbc.plans.forms import (
     UploadForm,
     month_choices,
 )
-from pbc.plans.models import BusinessCase, Milestone, Objective, Plan
+from pbc.plans.models import BusinessCase, Meeting, MeetingItem, Milestone, Objective, Plan
 from pbc.plans.reading import PlanReadError, read_plan
 from pbc.plans.tracking import default_month, plan_for_month, plan_month
 from pbc.web.rules import public, requires, signed_in
@@ -414,5 +415,62 @@ def public_plan(request: HttpRequest, plan: str) -> HttpResponse:
                 ("Published information", reverse("public_home")),
                 ("Commissioning plans", reverse("plans_public_index")),
             ),
+        },
+    )
+
+
+# --- meetings and actions ----------------------------------------------------------------------
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def meetings_page(request: HttpRequest, locality: Locality) -> HttpResponse:
+    """The locality's meetings with their attendees, decisions and actions. POST action=record
+    (kind, held_on, title, attendees, items: `pbc.plans.meetings.parse_*`) records a meeting;
+    action=done (item, done_on) marks an action done. Both need manage plans."""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "done":
+                item = MeetingItem.objects.filter(
+                    meeting__locality=locality, pk=request.POST.get("item")
+                ).first()
+                if item is None:
+                    raise Http404("no such action")
+                meetings.complete_action(
+                    request.user, item, dt.date.fromisoformat(request.POST.get("done_on", ""))
+                )
+                messages.success(request, "Action marked done.")
+            else:
+                held_on = dt.date.fromisoformat(request.POST.get("held_on", ""))
+                meeting = meetings.record_meeting(
+                    request.user,
+                    locality,
+                    request.POST.get("kind", ""),
+                    held_on,
+                    meetings.parse_attendees(request.POST.get("attendees", "")),
+                    meetings.parse_items(request.POST.get("items", "")),
+                    request.POST.get("title", ""),
+                )
+                messages.success(request, f"Recorded: {meeting}.")
+        except PermissionDenied as err:
+            audit.record(request.user, "denied", locality, detail=str(err), path=request.path)
+            messages.error(request, str(err))
+        except ValueError as err:  # MeetingRefused, or a date that is not YYYY-MM-DD
+            messages.error(request, f"Not recorded: {err}")
+        return redirect("plans_meetings", locality=locality.slug)
+    today = timezone.localdate()
+    return render(
+        request,
+        "plans/meetings.jinja",
+        {
+            "title": f"{locality.name} meetings and actions",
+            "locality": locality,
+            "meetings": locality.meetings.prefetch_related(
+                "attendees", "items__objective", "items__contract__provider"
+            ),
+            "overdue": {a.pk for a in meetings.overdue_actions(locality, today)},
+            "today": today,
+            "kinds": Meeting.Kind.choices,
+            "can_manage": has_permission(request.user, Permission.MANAGE_PLANS, locality),
+            "breadcrumbs": locality_crumbs(locality),
         },
     )

@@ -39,10 +39,7 @@ from pbc.analytics.population.cohort import CONDITION_LABELS
 from pbc.imports.queries import latest_import
 from pbc.periods import FinancialYear
 from pbc.warehouse import engine as wh
-from pbc.web.charts import (
-    GREY,
-    funnel_limit_traces,
-)
+from pbc.web.charts import GREY, chart_layout, funnel_limit_traces
 
 BLUE = "#005eb8"
 ORANGE = "#ed8b00"
@@ -144,13 +141,11 @@ def register_funnel(
     data += funnel_limit_traces(xs, comparison.funnel)
     return {
         "data": data,
-        "layout": {
-            "title": {"text": f"{CONDITION_LABELS[comparison.condition]}: standardised ratio"},
-            "xaxis": {"title": {"text": f"Expected register size ({basis})"}},
-            "yaxis": {"title": {"text": "Observed / expected x 100"}},
-            "legend": {"orientation": "h"},
-            "margin": {"t": 50, "r": 20},
-        },
+        "layout": chart_layout(
+            f"{CONDITION_LABELS[comparison.condition]}: standardised ratio",
+            {"title": f"Expected register size ({basis})"},
+            {"title": "Observed / expected x 100"},
+        ),
     }
 
 
@@ -215,13 +210,11 @@ def gap_figure(series: dict[str, Sequence[iq.YearLe]]) -> dict[str, Any]:
         )
     return {
         "data": data,
-        "layout": {
-            "title": {"text": "Gap in life expectancy: average minus most deprived fifth"},
-            "xaxis": {"title": {"text": "Financial year"}, "type": "category"},
-            "yaxis": {"title": {"text": "Years"}, "rangemode": "tozero"},
-            "legend": {"orientation": "h"},
-            "margin": {"t": 50, "r": 20},
-        },
+        "layout": chart_layout(
+            "Gap in life expectancy: average minus most deprived fifth",
+            {"title": "Financial year", "type": "category"},
+            {"title": "Years", "rangemode": "tozero"},
+        ),
     }
 
 
@@ -245,12 +238,12 @@ def quintile_figure(year: iq.YearLe, name: str) -> dict[str, Any]:
                 },
             }
         ],
-        "layout": {
-            "title": {"text": f"Life expectancy at birth, {name}, {year.year}"},
-            "xaxis": {"title": {"text": "Deprivation quintile (Q1 most deprived)"}},
-            "yaxis": {"title": {"text": "Years"}, "range": [60, 90]},
-            "margin": {"t": 50, "r": 20},
-        },
+        "layout": chart_layout(
+            f"Life expectancy at birth, {name}, {year.year}",
+            {"title": "Deprivation quintile (Q1 most deprived)"},
+            {"title": "Years", "range": [60, 90]},
+            legend=False,
+        ),
     }
 
 
@@ -272,11 +265,9 @@ def calibration_figure(card: dict[str, Any]) -> dict[str, Any]:
                 "hovertemplate": "%{text}: predicted %{x:.1%}, observed %{y:.1%}<extra></extra>",
             },
         ],
-        "layout": {
-            "title": {"text": "Calibration on the held-out year"},
-            "xaxis": {"title": {"text": "Mean predicted risk"}, "tickformat": ".0%"},
-            "yaxis": {"title": {"text": "Observed rate"}, "tickformat": ".0%"},
-            "legend": {"orientation": "h"},
-            "margin": {"t": 50, "r": 20},
-        },
+        "layout": chart_layout(
+            "Calibration on the held-out year",
+            {"title": "Mean predicted risk", "tickformat": ".0%"},
+            {"title": "Observed rate", "tickformat": ".0%"},
+        ),
     }  # fmt: skip

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache.backends.filebased import FileBasedCache
 from django.db import connection, transaction
@@ -44,6 +45,16 @@ _MISSING = object()
 # refresh's own run records (their completions are part of the state already).
 NOT_CONTENT = {"orgs.auditevent", "refresh.steprun"}
 NOT_CONTENT_APPS = {"signin"}
+# Tables a refresh step empties and fills again in bulk: the step's completion marks the results
+# stale. A delete receiver on them would make Django fetch every row before a bulk delete and
+# call the receiver per row (minutes for an indicator refresh), so they have none.
+REWRITTEN_BY_REFRESH = {
+    "indicators.indicatorvalue",
+    "indicators.watchpathway",
+    "finance.spendfact",
+    "finance.prescribingchange",
+    "population.riskscore",
+}
 
 
 def store() -> FileBasedCache:
@@ -69,28 +80,41 @@ def _write_token() -> None:
 
 def changed() -> None:
     """Mark the stored results stale: at once, and again when the current transaction commits
-    (a result another process computed meanwhile from the uncommitted state is then not used)."""
-    _write_token()
-    if connection.in_atomic_block and not any(
-        callback[1] is _write_token for callback in connection.run_on_commit
-    ):
+    (a result another process computed meanwhile from the uncommitted state is then not used).
+    Within one transaction the token is written once, however many records change."""
+    if not connection.in_atomic_block:
+        _write_token()
+    elif not any(callback[1] is _write_token for callback in connection.run_on_commit):
+        _write_token()
         transaction.on_commit(_write_token)
 
 
+def _is_content(model: Any) -> bool:
+    meta = model._meta
+    return (
+        model.__module__.startswith("pbc.")
+        and meta.label_lower not in NOT_CONTENT
+        and meta.app_label not in NOT_CONTENT_APPS
+    )
+
+
 def _on_save(sender: Any, **kwargs: Any) -> None:
-    meta = sender._meta
-    if meta.label_lower in NOT_CONTENT or meta.app_label in NOT_CONTENT_APPS:
-        return
-    if not sender.__module__.startswith("pbc."):
-        return
-    changed()
+    if _is_content(sender):
+        changed()
 
 
 def connect_signals() -> None:
-    """Every pbc model's save and single delete marks the results stale (bulk deletes of
-    computed tables happen inside a refresh, whose step completion does the same)."""
+    """Every pbc model's save and delete marks the results stale, except the tables a refresh
+    rewrites in bulk (its step completion does the same). Delete receivers are connected per
+    model, so that Django still deletes the other tables' rows in bulk."""
     post_save.connect(_on_save, dispatch_uid="pbc.refresh.results.save")
-    post_delete.connect(_on_save, dispatch_uid="pbc.refresh.results.delete")
+    for model in django_apps.get_models():
+        if _is_content(model) and model._meta.label_lower not in REWRITTEN_BY_REFRESH:
+            post_delete.connect(
+                _on_save,
+                sender=model,
+                dispatch_uid=f"pbc.refresh.results.delete.{model._meta.label_lower}",
+            )
 
 
 def data_state() -> str:

@@ -105,6 +105,8 @@ def months_for(locality: Locality, month: dt.date) -> list[dt.date]:
 class PlanSection:
     report: PlanReport | None
     missing: str = ""
+    # Actions from the locality's meetings open at the end of the month and past their due date.
+    overdue_actions: list[plan_queries.OverdueAction] = field(default_factory=list)
 
     @property
     def statuses(self) -> list[tuple[str, str]]:
@@ -112,12 +114,14 @@ class PlanSection:
 
 
 def plan_section(locality: Locality, month: dt.date) -> PlanSection:
+    overdue = plan_queries.overdue_actions(locality, periods.month_end(month))
     try:
-        return PlanSection(build_plan_report(locality, month))
+        return PlanSection(build_plan_report(locality, month), overdue_actions=overdue)
     except ReportError:
         return PlanSection(
             None,
             f"{locality.name} has no commissioning plan for {periods.financial_year_of(month)}.",
+            overdue,
         )
 
 

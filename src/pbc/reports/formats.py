@@ -96,6 +96,7 @@ def _xlsx_plan(pack: BoardPack, ws: Worksheet) -> None:
     report = pack.plan.report
     if report is None:
         _note(ws, pack.plan.missing)
+        _xlsx_overdue_actions(pack, ws)
         return
     current = report.current
     _note(ws, report.plan.title)
@@ -146,6 +147,18 @@ def _xlsx_plan(pack: BoardPack, ws: Worksheet) -> None:
             for s in [report.indicators.get(o.pk)]
         ),
     )
+    _xlsx_overdue_actions(pack, ws)
+
+
+def _xlsx_overdue_actions(pack: BoardPack, ws: Worksheet) -> None:
+    ws.append([])
+    _note(ws, f"Overdue actions from meetings: {len(pack.plan.overdue_actions)}")
+    _table(
+        ws,
+        ["Action", "Meeting", "Owner", "Due", "Days overdue", "Concerns"],
+        ([a.text, a.meeting, a.owner, a.due_on, a.days_overdue, a.concerns]
+         for a in pack.plan.overdue_actions),
+    )  # fmt: skip
 
 
 def _xlsx_indicators(pack: BoardPack, ws: Worksheet) -> None:

@@ -1,4 +1,5 @@
-"""Every sign-in, failed sign-in, lockout and sign-out goes into pbc's audit log.
+"""Every sign-in, failed sign-in, lockout and sign-out goes into pbc's audit log; a sign-in from a
+browser new to the account is notified to its user (`pbc.signin.browsers`).
 
 Connected to Django's `user_logged_in`, `user_login_failed` and `user_logged_out` signals and
 django-axes' `user_locked_out`. A failed sign-in or a lockout names the account that was tried
@@ -19,7 +20,7 @@ from django.http import HttpRequest
 
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
-from pbc.signin import active_sessions
+from pbc.signin import active_sessions, browsers, notifications
 from pbc.signin.addresses import client_ip
 from pbc.signin.sessions import SIGNED_IN_AT
 
@@ -52,6 +53,8 @@ def signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
         request.session[SIGNED_IN_AT] = time.time()
         active_sessions.track(request, user)
     audit.record(user, "login", path=_path(request), detail=f"from {client_address(request)}")
+    if request is not None and browsers.remember(request, user):
+        notifications.notify(user, "new_browser", request)
 
 
 @receiver(user_logged_out, dispatch_uid="pbc.signin.logout")

@@ -1,14 +1,20 @@
-"""The recovery-code device of the second factor (pbc.signin.recovery says how codes are kept)."""
+"""The second factor's devices (the authenticator app, with its key encrypted, and the recovery
+codes), the user's sessions and the browsers they have signed in from."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pbc.signin import recovery
+from pbc.signin import otp_keys, recovery
+
+logger = logging.getLogger(__name__)
 
 
 class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
@@ -84,3 +90,69 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"a session of {self.user} from {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class KnownBrowser(models.Model):
+    """A browser a user has signed in from (`pbc.signin.browsers`): a sign-in from any other
+    browser is notified to the user. Only a SHA-256 digest of the browser's random cookie is
+    kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="known_browsers", on_delete=models.CASCADE
+    )
+    digest = models.CharField(max_length=64)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="one_row_per_user_browser")
+        ]
+
+    def __str__(self) -> str:
+        return f"a browser of {self.user} first seen {self.first_seen:%Y-%m-%d %H:%M}"
+
+
+class Authenticator(TOTPDevice):
+    """A user's authenticator app (django-otp's TOTP device) whose key is stored encrypted
+    (`pbc.signin.otp_keys`): every save encrypts it, and the code check reads it decrypted."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "authenticator app"
+
+    @property
+    def bin_key(self) -> bytes:
+        return otp_keys.decrypt(self.key)
+
+    def verify_token(self, token: Any) -> bool:
+        try:
+            otp_keys.decrypt(self.key)
+        except otp_keys.OtpKeyError:
+            # Encrypted under a key this site no longer has: no code can be checked.
+            logger.exception("cannot read the authenticator key of %s", self.user)
+            return False
+        verified: bool = super().verify_token(token)
+        return verified
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A key sealed under a key this site lacks is kept as it is (its codes are refused).
+        with contextlib.suppress(otp_keys.OtpKeyError):
+            self.key = otp_keys.sealed(self.key)
+        super().save(*args, **kwargs)
+
+
+class SecurityKey(TimestampMixin, Device):
+    """A FIDO2 / WebAuthn security key (or a platform authenticator) as a second factor
+    (`pbc.signin.security_keys`). It takes no typed code: it is checked by the browser's signed
+    answer to a challenge. Only the credential's public key and id are stored."""
+
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url
+    credential_data = models.TextField()  # base64url of the attested credential data
+    sign_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "security key"
+
+    def verify_token(self, token: Any) -> bool:
+        return False  # never a typed code

@@ -5,7 +5,8 @@ PCT analysts and practice users) and every Django staff user (the admin site). S
 signed in with a password only is sent by `SecondFactorMiddleware` to `/accounts/verify/`, or to
 `/accounts/enrol/` when they have no authenticator yet, before any other page.
 
-A user's devices: one confirmed `TOTPDevice` ("authenticator") and one `RecoveryCodeDevice`
+A user's devices: one confirmed `Authenticator` (django-otp's TOTP device, its key encrypted:
+`pbc.signin.otp_keys`) and one `RecoveryCodeDevice`
 ("recovery codes", ten single-use codes of 120 bits kept only as salted digests:
 `pbc.signin.recovery`). django-otp keeps the verified device in the session
 (`django_otp.login`), so a session is verified until it ends.
@@ -23,12 +24,11 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.http import urlencode
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pbc.orgs.access import has_permission
 from pbc.orgs.roles import Permission
 from pbc.signin import recovery
-from pbc.signin.models import RecoveryCodeDevice
+from pbc.signin.models import Authenticator, RecoveryCodeDevice
 
 AUTHENTICATOR = "authenticator"
 RECOVERY_CODES = "recovery codes"
@@ -43,9 +43,9 @@ def needs_second_factor(user: Any) -> bool:
     return bool(user.is_staff) or has_permission(user, Permission.VIEW_PATIENT_ROWS)
 
 
-def authenticator_of(user: Any) -> TOTPDevice | None:
-    device: TOTPDevice | None = (
-        TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+def authenticator_of(user: Any) -> Authenticator | None:
+    device: Authenticator | None = (
+        Authenticator.objects.filter(user=user, confirmed=True).order_by("pk").first()
     )
     return device
 
@@ -66,20 +66,22 @@ def code_at(key_hex: str, when: float, step: int = 30, digits: int = 6) -> str:
     return f"{totp.token():0{digits}d}"
 
 
-def current_code(device: TOTPDevice) -> str:
-    return code_at(device.key, time.time(), device.step, device.digits)
+def current_code(device: Authenticator) -> str:
+    return code_at(device.bin_key.hex(), time.time(), device.step, device.digits)
 
 
 @transaction.atomic
-def enrol(user: Any, key_hex: str) -> tuple[TOTPDevice, list[str]]:
+def enrol(user: Any, key_hex: str) -> tuple[Authenticator, list[str]]:
     """Give `user` a confirmed authenticator with this key and ten new recovery codes.
 
     Any earlier authenticator and recovery codes are replaced. Returns the device and the codes
     (shown to the user once; only their digests are stored).
     """
-    TOTPDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
-    device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, key=key_hex, confirmed=True)
+    device = Authenticator.objects.create(
+        user=user, name=AUTHENTICATOR, key=key_hex, confirmed=True
+    )
     return device, new_recovery_codes(user)
 
 
@@ -99,7 +101,7 @@ def verify(request: HttpRequest, token: str) -> Any:
     user = request.user
     token = recovery.normalise(token)
     if re.fullmatch(r"\d{6}", token):
-        candidates: list[Any] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        candidates: list[Any] = list(Authenticator.objects.filter(user=user, confirmed=True))
     else:
         candidates = list(RecoveryCodeDevice.objects.filter(user=user, confirmed=True))
     for candidate in candidates:
@@ -110,10 +112,32 @@ def verify(request: HttpRequest, token: str) -> Any:
     return None
 
 
+def is_replayed(user: Any, token: str) -> bool:
+    """Whether `token` is the authenticator code the user's app gave for the last time step a
+    code was accepted at, while that step is still current (ASVS 2.8.5): a code used a second
+    time, which django-otp refuses; someone may have watched it being typed."""
+    token = "".join(token.split())
+    device = authenticator_of(user)
+    if device is None or device.last_t < 0 or not re.fullmatch(r"\d{6}", token):
+        return False
+    now_t = int((time.time() - device.t0) // device.step)
+    if now_t - device.last_t > device.tolerance:
+        return False
+    when = device.t0 + device.last_t * device.step
+    return code_at(device.bin_key.hex(), when, device.step, device.digits) == token
+
+
 class SecondFactorMiddleware:
     """Send a user who needs a second factor and has not given one to verify (or enrol) first."""
 
-    EXEMPT = ("login", "logout", "verify", "enrol")
+    EXEMPT = (
+        "login",
+        "logout",
+        "verify",
+        "enrol",
+        "security_key_verify_begin",
+        "security_key_verify_finish",
+    )
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from pbc.orgs import audit
-from pbc.signin import active_sessions, second_factor
+from pbc.signin import active_sessions, notifications, second_factor, security_keys
 from pbc.signin.passwords import ChangePasswordForm
 from pbc.web.rules import signed_in
 
@@ -45,6 +45,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         "next": _next(request),
         "enrolled": second_factor.is_enrolled(user),
         "verified": second_factor.is_verified(user),
+        "security_key": bool(security_keys.keys_of(user)),
         "error": "",
     }
     if request.method == "POST" and context["enrolled"]:
@@ -52,7 +53,11 @@ def verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             audit.record(user, "second_factor", path=request.path, detail=device.name)
             return redirect(context["next"])
-        audit.record(user, "second_factor_failed", path=request.path)
+        if second_factor.is_replayed(user, request.POST.get("code", "")):
+            audit.record(user, "second_factor_replayed", path=request.path)
+            notifications.notify(user, "code_replayed", request)
+        else:
+            audit.record(user, "second_factor_failed", path=request.path)
         context["error"] = (
             "The code is not right, or was used already. Enter the code your authenticator app "
             "shows now, or one of your recovery codes."
@@ -94,6 +99,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             del request.session[ENROL_KEY]
             django_otp.login(request, device)
             audit.record(user, "second_factor_enrolled", path=request.path)
+            notifications.notify(user, "second_factor_enrolled", request)
             return render(
                 request,
                 "signin/recovery_codes.jinja",
@@ -139,6 +145,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('verify')}?{urlencode({'next': request.path})}")
         codes = second_factor.new_recovery_codes(user)
         audit.record(user, "recovery_codes_replaced", path=request.path)
+        notifications.notify(user, "recovery_codes_replaced", request)
         return render(
             request,
             "signin/recovery_codes.jinja",
@@ -169,6 +176,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
         audit.record(
             user, "password_changed", path=request.path, detail=f"{ended} other session(s) ended"
         )
+        notifications.notify(user, "password_changed", request)
         messages.success(
             request, "Your password has been changed. Any other session you had has ended."
         )

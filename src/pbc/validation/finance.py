@@ -5,7 +5,8 @@ challenges, to credit to practice budgets:
 
 - which findings: status "agreed" with a recovered amount above zero, of a known practice,
   on a row invoiced to the practice's own PCT (only those rows were charged to its budget) by
-  a provider that is not on a block contract with that PCT for the year (a block is charged
+  a provider whose activity for that PCT is not under a block in the row's month (a block line
+  for all of its activity in force that month, `pbc.finance.queries.under_block`; a block is charged
   at its value, not per row, so a row under it was never charged and there is nothing to
   credit; what is agreed there is settled in the block's year-end reconciliation);
 - month: the month of the challenged row (`Finding.month`, the month it was invoiced and
@@ -27,7 +28,7 @@ from decimal import Decimal
 from django.db.models import F
 
 from pbc.analytics.finance.lines import LINE_OF_POD, BudgetLine
-from pbc.finance.queries import block_contracts
+from pbc.finance.queries import block_contracts, under_block
 from pbc.periods import year_start
 from pbc.validation.models import Finding, Status
 
@@ -82,7 +83,11 @@ def agreed_recoveries(financial_year: str, through: dt.date) -> list[AgreedRecov
         .order_by("month", "key")
     )
     blocks = block_contracts(financial_year)
-    findings = [f for f in findings if (f.commissioner_code, f.provider_code) not in blocks]
+    findings = [
+        f
+        for f in findings
+        if not under_block(blocks, f.commissioner_code, f.provider_code, f.month.replace(day=1))
+    ]
     apc_lines = _apc_lines(f.row_id for f in findings if f.dataset == "apc")
     out = []
     for f in findings:

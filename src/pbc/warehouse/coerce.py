@@ -217,6 +217,14 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
                     "cannot name a provider partition (letters and digits only)",
                 )
             )
+        if f.name in dataset.partition_by and f.codes is None:  # a code list names it safely
+            out.append(
+                Rule(
+                    f.name,
+                    f"{r} IS NULL OR NOT regexp_full_match({r}, '[A-Za-z0-9][A-Za-z0-9/_-]{{0,15}}')",
+                    "cannot name a partition (letters, digits, '/', '-' and '_', at most 16)",
+                )
+            )
         if f.name == "commissioner_code" and dataset.partition_by_commissioner:
             out.append(
                 Rule(
@@ -226,6 +234,23 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
                 )
             )
     return out
+
+
+def partition_value_sql(column: str) -> str:
+    """A field's value as it names a partition directory: "/" (a financial year, 2008/09) and
+    any other character but letters, digits, "_" and "-" written as "-" (2008-09)."""
+    return f"regexp_replace({column}, '[^A-Za-z0-9_-]', '-', 'g')"
+
+
+def _partition_value(dataset: Dataset, name: str) -> str:
+    """The partition value of field `name`: as it is for the provider and commissioner (whose
+    rules hold them to letters and digits) and a `partition_by` field with a code list (sex,
+    point of delivery), with no work per row; else (a financial year) written safe for a
+    directory name."""
+    column = ident("t_" + name)
+    if name not in dataset.partition_by or dataset.field(name).codes is not None:
+        return column
+    return partition_value_sql(column)
 
 
 def check_expression(
@@ -297,7 +322,7 @@ def build_query(
         expr = (
             f"strftime({ident('t_' + dataset.period_field)}, '%Y-%m')"
             if source_col == "period" and dataset.period_field
-            else ident("t_" + source_col)
+            else _partition_value(dataset, source_col)
         )
         outputs.append(f"{expr} AS {ident(PART_PREFIX + key)}")
     problems_sql = (

@@ -416,6 +416,72 @@ PCN_MEMBERSHIPS = Dataset(
     ),
 )
 
+PCNS = Dataset(
+    name="pcns",
+    description="Primary care networks as ODS lists them (the ePCN file's PCN details: sheet "
+    "PCNDetails of ePCN.xlsx, or the DSE epcn report): code, name, the sub-ICB location (CCG "
+    "before July 2022) it sits in, and its dates. Names the app's PCN localities.",
+    reference=True,
+    key=("pcn_code",),
+    fields=(
+        _f("pcn_code", "string", True, check="ods_code", description="PCN code, e.g. U12345."),
+        _f("pcn_name", "string", True),
+        _f(
+            "commissioner_code",
+            "string",
+            False,
+            check="commissioner_code",
+            description="The sub-ICB location (CCG before July 2022) the PCN sits in.",
+        ),
+        _f("open_date", "date", False),
+        _f("close_date", "date", False, description="The PCN closed (empty: open)."),
+        _f("postcode", "string", False),
+    ),
+)
+
+COMMISSIONERS = Dataset(
+    name="commissioners",
+    description="Commissioners as ODS lists them (the eccg file): CCGs from April 2013, "
+    "sub-ICB locations (the same codes, renamed) from July 2022, with commissioning hubs and "
+    "sub-ICB reporting entities; each with its name, parent (area team, local office, STP or "
+    "ICB), region and dates. Names the app's commissioners and places them in the hierarchy.",
+    reference=True,
+    key=("commissioner_code",),
+    fields=(
+        _f(
+            "commissioner_code",
+            "string",
+            True,
+            check="commissioner_code",
+            description="CCG or sub-ICB location code (00C, 15E, D2P2L); a sub-ICB reporting "
+            "entity (Z000X) loads flagged and is not a commissioner.",
+        ),
+        _f("commissioner_name", "string", True),
+        _f(
+            "region_code",
+            "string",
+            False,
+            description="ODS national grouping: the NHS England (commissioning) region (Y54).",
+        ),
+        _f(
+            "parent_code",
+            "string",
+            False,
+            description="ODS high level health geography: area team, local office or STP "
+            "(Q74, QHM) for a CCG, the ICB for a sub-ICB location.",
+        ),
+        _f("postcode", "string", False),
+        _f("open_date", "date", False),
+        _f("close_date", "date", False),
+        _f(
+            "organisation_subtype",
+            "string",
+            False,
+            description="ODS organisation sub-type code (eccg column 14, C in the files seen).",
+        ),
+    ),
+)
+
 PROVIDERS = Dataset(
     name="providers",
     description="Provider organisations (trusts and independent providers).",
@@ -821,11 +887,18 @@ LOCAL_PRICES = Dataset(
 
 MARKET_FORCES_FACTORS = Dataset(
     name="market_forces_factors",
-    description="Market forces factor per provider and financial year (part of the tariff).",
+    description="Market forces factor per provider and financial year (part of the tariff). "
+    "Partitioned by financial year, so importing one year's factors replaces that year's only.",
     reference=True,
     key=("financial_year", "provider_code"),
+    partition_by=("financial_year",),
     fields=(
-        _f("financial_year", "string", True),
+        _f(
+            "financial_year",
+            "string",
+            True,
+            description="'2008/09' (the partition: financial_year=2008-09).",
+        ),
         _PROVIDER,
         Field("market_forces_factor", "decimal", True, precision=6, scale=4),
     ),
@@ -901,6 +974,8 @@ DATASETS: dict[str, Dataset] = {
     for d in (
         PRACTICES,
         PCN_MEMBERSHIPS,
+        PCNS,
+        COMMISSIONERS,
         PROVIDERS,
         LIST_SIZES,
         PATIENTS,
@@ -927,12 +1002,14 @@ DATASETS: dict[str, Dataset] = {
 
 
 # Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E, and the
-# national measures' periodic returns: infections, child measurement, chlamydia), which a
-# commissioner without patient-level rows loads instead, and the ODS ePCN file, which has no
-# 2008 equivalent. The synthetic generator and the demo make every other dataset (hospital
-# activity as HES / SUS extracts and the providers' invoice lines, `pbc.synth.hes`).
+# national measures' periodic returns: infections, child measurement, chlamydia, cancer waits),
+# which a commissioner without patient-level rows loads instead, and the ODS ePCN (memberships
+# and PCN details) and eccg files, which have no 2008 equivalent. The synthetic generator and
+# the demo make every other dataset (hospital activity as HES / SUS extracts and the providers'
+# invoice lines, `pbc.synth.hes`).
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS)} | {PCN_MEMBERSHIPS.name}
+    {d.name for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS)}
+    | {PCN_MEMBERSHIPS.name, PCNS.name, COMMISSIONERS.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
 

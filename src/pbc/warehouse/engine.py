@@ -2,19 +2,19 @@
 
 Analytics code receives an Ibis connection and calls `table(con, "apc")`; it never imports
 duckdb or pyspark. The engine is configuration: `connect()` reads `$PBC_ENGINE` ("duckdb" or
-"pyspark", default "duckdb"); `connect("pyspark")` uses one shared local SparkSession per
-process (`spark_session()`).
+"pyspark", default "duckdb"); `connect("pyspark")` uses one shared SparkSession per process
+(`spark_session()`).
 
 `table(con, dataset)` reads the dataset's committed Parquet files (the manifest, see
 `pbc.warehouse.store`) by explicit path, without Hive partition inference, and selects the
 stored columns in declared order: the fields, then `<field>_valid` flags, then `period`. A
 dataset never imported reads as an empty table with the same schema.
 
-PySpark set-up (local mode): `SPARK_LOCAL_IP=127.0.0.1`, session time zone UTC, Spark UI off,
-few shuffle partitions (the data are small per query), partition column type inference off,
-Parquet dates read without calendar rebasing (DuckDB writes proleptic Gregorian dates; the
-importer only admits years 1850 to 2100). Spark 4 needs Java 17 or later: `java_problem()`
-says what is missing.
+PySpark set-up: the master (`local[2]` by default, or a cluster, or a Spark Connect endpoint),
+Spark properties and where the cluster reads the warehouse come from the environment
+(`pbc.warehouse.spark_config`); pbc's own Spark properties are `spark_properties()`. Local mode
+stays on loopback (`SPARK_LOCAL_IP=127.0.0.1`). Spark 4 needs Java 17 or later on the driver
+(not for Spark Connect): `java_problem()` says what is missing.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pbc.warehouse import coerce, store
+from pbc.warehouse import coerce, spark_config, store
 from pbc.warehouse.schema import Dataset
 
 if TYPE_CHECKING:
@@ -81,40 +81,73 @@ def java_problem() -> str | None:
     return None
 
 
+# Spark properties pbc sets (before `PBC_SPARK_CONF`, which may override any of them): dates and
+# times in UTC, few shuffle partitions (the data are small per query), partition column type
+# inference off, Parquet dates read without calendar rebasing (DuckDB writes proleptic Gregorian
+# dates; the importer only admits years 1850 to 2100), Arrow for results.
+SQL_DEFAULTS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+# Set when pbc starts the JVM itself (not through Spark Connect, whose server owns them).
+DRIVER_DEFAULTS = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
+# Local mode only: everything on loopback, two cores.
+LOCAL_DEFAULTS = {"spark.driver.bindAddress": "127.0.0.1", "spark.default.parallelism": "2"}
+
+
+def spark_settings() -> spark_config.SparkConfig:
+    """The Spark configuration of this process's environment (`pbc.warehouse.spark_config`)."""
+    return spark_config.from_environment(os.environ)
+
+
+def spark_properties(
+    settings: spark_config.SparkConfig, config: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The Spark properties a session is built with: pbc's defaults for its kind of master,
+    then `config`, then the environment's `PBC_SPARK_CONF` (later ones win)."""
+    props = dict(SQL_DEFAULTS)
+    if not settings.connect:
+        props.update(DRIVER_DEFAULTS)
+    if settings.local:
+        props.update(LOCAL_DEFAULTS)
+    props.update(config or {})
+    props.update(settings.conf)
+    return props
+
+
 def spark_session(config: Mapping[str, str] | None = None) -> Any:
-    """The process's shared local SparkSession (created on first use, stopped at exit).
-    `config` sets more Spark options (or other values) on the first call only (the tests use
-    settings that plan small queries fast)."""
+    """The process's shared SparkSession (created on first use, stopped at exit) on the master
+    `PBC_SPARK_MASTER` names (default local[2]) or the Spark Connect endpoint it names.
+    `config` sets more Spark properties on the first call only (the tests use settings that
+    plan small queries fast); `PBC_SPARK_CONF` overrides them."""
     global _spark
     if _spark is not None:
         return _spark
-    problem = java_problem()
-    if problem:
-        raise RuntimeError(problem)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    settings = spark_settings()
+    if not settings.connect:
+        problem = java_problem()
+        if problem:
+            raise RuntimeError(problem)
+    if settings.local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     try:
         from pyspark.sql import SparkSession
     except ImportError as err:  # pragma: no cover - depends on the install
         raise RuntimeError("PySpark is not installed: install the extra pbc[spark]") from err
     builder: Any = SparkSession.builder
     builder = (
-        builder.master("local[2]")
-        .appName("pbc")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        .config("spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED")
-        .config("spark.sql.parquet.int96RebaseModeInRead", "CORRECTED")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        builder.remote(settings.master) if settings.connect else builder.master(settings.master)
     )
-    for key, value in (config or {}).items():
+    builder = builder.appName("pbc")
+    for key, value in spark_properties(settings, config).items():
         builder = builder.config(key, value)
     _spark = builder.getOrCreate()
-    _spark.sparkContext.setLogLevel("ERROR")
+    if not settings.connect:
+        _spark.sparkContext.setLogLevel("ERROR")
     atexit.register(_stop_spark)
     return _spark
 
@@ -127,7 +160,8 @@ def _stop_spark() -> None:
 
 
 def connect(engine: str | None = None, *, spark: Any = None) -> BaseBackend:
-    """An Ibis connection to the configured engine (in-memory DuckDB, or local PySpark)."""
+    """An Ibis connection to the configured engine (in-memory DuckDB, or PySpark on the
+    session `spark_session()` gives unless `spark` is given)."""
     name = engine_name(engine)
     if name == "duckdb":
         return ibis.duckdb.connect()
@@ -196,8 +230,10 @@ def table(
     if con.name == "duckdb":
         t = con.read_parquet(files, table_name=name, hive_partitioning=False)
     elif con.name == "pyspark":
-        session = con._session
-        session.read.parquet(*files).createOrReplaceTempView(name)
+        local_root = str(store.warehouse_dir(data_dir))
+        settings = spark_settings()
+        paths = [spark_config.cluster_path(f, local_root, settings) for f in files]
+        con._session.read.parquet(*paths).createOrReplaceTempView(name)
         t = con.table(name)
     else:  # pragma: no cover - guarded by engine_name
         raise ValueError(f"unsupported engine {con.name}")

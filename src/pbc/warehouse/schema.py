@@ -60,9 +60,12 @@ class Dataset:
     - `partition_by_commissioner`: also partition by `commissioner_code` (the PCT the row
       belongs to). A PCT's import replaces only its own commissioners' partitions
       (`pbc.warehouse.store.replaced_partitions`), so one PCT never overwrites another's rows.
-    - `partition_by`: further fields to partition by, each a field with a code list (list_sizes:
-      `sex`, because NHS Digital publishes single-year-of-age counts as one file per sex, and
-      importing one sex's file must replace that sex's rows only).
+    - `partition_by`: further fields to partition by (list_sizes: `sex`, because NHS Digital
+      publishes single-year-of-age counts as one file per sex, and importing one sex's file
+      must replace that sex's rows only; market_forces_factors: `financial_year`, so one year's
+      import replaces that year's factors only). A value names its partition directory with
+      any character but letters, digits, "_" and "-" written "-" (2008/09 -> 2008-09); a value
+      that cannot name one (empty, over 16 characters, other characters) is quarantined.
     - `key`: the fields that identify a row (for idempotent re-imports and stable keys back from
       the app database).
     - `whole_file`: a file with any bad cell is refused whole, naming each bad cell's row,

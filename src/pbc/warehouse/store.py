@@ -135,6 +135,11 @@ def commissioner_of(name: str) -> str | None:
     return partition_values(name).get(COMMISSIONER_KEY)
 
 
+def _key_names(name: str) -> tuple[str, ...]:
+    """The keys a partition name gives values for: ("period", "provider_code")."""
+    return tuple(part.split("=", 1)[0] for part in name.split("/") if part)
+
+
 def replaced_partitions(
     committed: list[str] | set[str] | dict[str, object],
     staged: list[str],
@@ -145,11 +150,19 @@ def replaced_partitions(
     A committed partition is replaced when it has the keys of a staged one other than the
     commissioner (same month, same provider) and its commissioner lies within `commissioners`
     (None: the system's import, every commissioner). Without a commissioner key this is the
-    staged partitions themselves, as before partitioning by commissioner."""
+    staged partitions themselves, as before partitioning by commissioner.
+
+    A committed partition named by other keys than the staged ones was stored under an older
+    partitioning of the dataset (market forces factors stored whole before they were
+    partitioned by year): it is replaced too, as the import that stored it would have been,
+    since it may hold rows of any of the staged partitions."""
     prefixes = {without_commissioner(name) for name in staged}
+    staged_keys = {_key_names(name) for name in prefixes}
     out = []
     for name in sorted(committed):
-        if without_commissioner(name) not in prefixes:
+        outside = without_commissioner(name)
+        older = bool(staged_keys) and _key_names(outside) not in staged_keys
+        if outside not in prefixes and not older:
             continue
         owner = commissioner_of(name)
         if commissioners is None or owner is None or owner in commissioners:

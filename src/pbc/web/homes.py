@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
+from pbc.periods import month_end
+from pbc.web.jinja import money
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,6 @@ class Work:
     notes: list[str] = field(default_factory=list)
 
 
-def _money(value: Any) -> str:
-    return f"£{value:,.0f}"
-
-
 def practice_work(user: Any, practice: Practice) -> Work:
     from pbc.indicators.queries import flagged
     from pbc.population.queries import case_finding_count
@@ -43,7 +42,7 @@ def practice_work(user: Any, practice: Practice) -> Work:
     work = Work()
     if has_permission(user, Permission.REVIEW_FINDINGS, practice):
         tally = to_review([practice.code]).get(practice.code)
-        figure = f"{tally.n:,} ({_money(tally.amount)} at stake)" if tally else "none"
+        figure = f"{tally.n:,} ({money(tally.amount)} at stake)" if tally else "none"
         href = reverse("validation_practice", args=[practice.code])
         work.tasks.append(Task("Findings to review", href, figure, urgent=bool(tally)))
     if has_permission(user, Permission.VIEW_PATIENT_ROWS, practice):
@@ -63,13 +62,13 @@ def practice_work(user: Any, practice: Practice) -> Work:
 
 def locality_work(user: Any, locality: Locality) -> Work:
     from pbc.indicators.queries import flagged
-    from pbc.plans.queries import milestone_rag
+    from pbc.plans.queries import current_plan_month, milestone_rag, overdue_actions
     from pbc.validation.queries import awaiting_sign_off
 
     work = Work()
     if has_permission(user, Permission.SIGN_OFF_CHALLENGES, locality):
         tally = awaiting_sign_off(locality)
-        figure = f"{tally.n:,} ({_money(tally.amount)} challenged)" if tally.n else "none"
+        figure = f"{tally.n:,} ({money(tally.amount)} challenged)" if tally.n else "none"
         href = reverse("validation_locality", args=[locality.slug])
         work.tasks.append(Task("Challenges awaiting sign-off", href, figure, urgent=tally.n > 0))
     rag = ", ".join(f"{n} {label.lower()}" for _, label, n in milestone_rag(locality))
@@ -84,6 +83,25 @@ def locality_work(user: Any, locality: Locality) -> Work:
         Task("Board packs", reverse("reports_locality", args=[locality.slug])),
         Task("Validation ledger: £ challenged and recovered", reverse("validation_ledger")),
     ]  # fmt: skip
+    # Meeting actions overdue today, or at the end of the month the locality's plan is at when
+    # its plan year is over (the demo's 2008/09).
+    plan_month = current_plan_month(locality)
+    on = timezone.localdate()
+    if plan_month is not None:
+        on = min(on, month_end(plan_month))
+    overdue = overdue_actions(locality, on)
+    href = reverse("plans_meetings", args=[locality.slug])
+    figure = f"{len(overdue)} overdue on {on:%d %B %Y}" if overdue else "none overdue"
+    work.tasks.append(Task("Actions from meetings", href, figure, urgent=bool(overdue)))
+    if overdue:
+        rows = [
+            ([a.text, a.owner, f"{a.due_on:%d %b %Y}", a.concerns or "–"], href) for a in overdue
+        ]
+        work.table = (
+            f"Overdue actions on {on:%d %B %Y}",
+            ["Action", "Owner", "Due", "Concerns"],
+            rows,
+        )
     return work
 
 
@@ -114,7 +132,7 @@ def pct_work(user: Any, pct: Pct) -> Work:
         counts = to_review([p.code for p in practices])
         rows = [
             (
-                [f"{p.code} {p.name}", f"{counts[p.code].n:,}", _money(counts[p.code].amount)],
+                [f"{p.code} {p.name}", f"{counts[p.code].n:,}", money(counts[p.code].amount)],
                 reverse("validation_practice", args=[p.code]),
             )
             for p in sorted(practices, key=lambda p: -counts[p.code].amount)
@@ -131,7 +149,7 @@ def provider_work(user: Any, provider: Provider) -> Work:
     work = Work()
     if has_permission(user, Permission.RECORD_PROVIDER_RESPONSE, provider):
         tally = awaiting_provider(provider.code)
-        figure = f"{tally.n:,} ({_money(tally.amount)} challenged)" if tally.n else "none"
+        figure = f"{tally.n:,} ({money(tally.amount)} challenged)" if tally.n else "none"
         href = reverse("validation_provider", args=[provider.code])
         work.tasks.append(
             Task("Challenges awaiting your response", href, figure, urgent=tally.n > 0)

@@ -24,13 +24,20 @@ def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
+# A negative amount's sign: the minus sign (U+2212, read "minus") joined to the amount by a
+# word joiner (U+2060), so that a line never breaks between them (a hyphen-minus, or the minus
+# sign alone, lets the browser wrap the amount away from its sign).
+MINUS = "\u2212\u2060"
+
+
 def money(value: Decimal | int | float | None, pence: bool = False) -> str:
-    """£1,234 (or £1,234.56 with pence); negative amounts as -£1,234."""
+    """£1,234 (or £1,234.56 with pence); negative amounts as −£1,234 with a sign that never
+    wraps away from its amount (`MINUS`). The one way pbc writes money as text."""
     if value is None:
         return ""
     amount = Decimal(value)
     text = f"£{abs(amount):,.2f}" if pence else f"£{abs(amount):,.0f}"
-    return f"-{text}" if amount < 0 else text
+    return f"{MINUS}{text}" if amount < 0 else text
 
 
 def number(value: int | float | Decimal | None, places: int = 0) -> str:

@@ -10,6 +10,14 @@ Contract types (the Dacorum plan's vocabulary):
   whatever the activity. The provider's invoiced rows are then *not* charged (they remain visible
   as activity against the plan).
 
+A contract is made of lines (`LineTerms`), each in force from a date up to (not including) an
+end date and covering either one specialty (treatment function) or all of the provider's
+activity that no line of its own names. A variation ends lines and adds others from a date, so
+a block can end on 1 October and cost per case take over (`line_for`: the line an activity row
+falls under in its month). A block line charges a twelfth of its annual value for each month of
+the contract year it is in force (`block_charges_to` with `starts` and `ends`), so ending it
+changes the charges from that month only.
+
 Plan against actual compares, for any grouping of (provider, point of delivery, treatment
 function, month), planned activity and value with actual activity and charged value. A contract
 plan is held at provider level; a practice's or locality's share of it is the plan apportioned by
@@ -121,6 +129,44 @@ def plan_vs_actual(
     return out
 
 
+@dataclass(frozen=True)
+class LineTerms:
+    """One line of a contract: its kind (of `KINDS`), the specialty it covers ("" for all
+    the provider's activity no other line names), the budget line a block charges, its annual
+    value and the dates it is in force (`ends`: the first day it no longer is; None: open)."""
+
+    kind: str
+    treatment_function: str
+    budget_line: str
+    annual_value: Decimal
+    starts: dt.date
+    ends: dt.date | None = None
+    key: int = 0  # the stored line's id
+
+    def in_force(self, month: dt.date) -> bool:
+        return self.starts <= month and (self.ends is None or month < self.ends)
+
+
+def line_for(
+    lines: Iterable[LineTerms], month: dt.date, treatment_function: str
+) -> LineTerms | None:
+    """The line an activity row of `month` and `treatment_function` falls under: of the lines in
+    force that month, one naming its specialty before one for all activity, and a block before
+    an activity line of the same reach (a block takes its activity whatever else is agreed);
+    None when no line is in force (the row is charged as invoiced)."""
+    best: tuple[int, int, int] | None = None
+    found = None
+    for line in lines:
+        if not line.in_force(month):
+            continue
+        if line.treatment_function not in ("", treatment_function):
+            continue
+        rank = (int(line.treatment_function == ""), int(line.kind != "block"), line.key)
+        if best is None or rank < best:
+            best, found = rank, line
+    return found
+
+
 def block_monthly_values(annual_value: Decimal) -> list[Decimal]:
     """Twelve monthly charges of a block contract, exact to the penny."""
     return list(apportion(annual_value, dict.fromkeys(range(12), 1)).values())
@@ -161,16 +207,21 @@ def block_charges_to(
     year_start: dt.date,
     through: dt.date,
     registered: Mapping[str, Sequence[tuple[dt.date, int]]],
+    starts: dt.date | None = None,
+    ends: dt.date | None = None,
 ) -> list[BlockCharge]:
     """A block contract's charges to its PCT's practices (the keys of `registered`, each with
     its (quarter start, patients) in date order) for each month of its year from `year_start`
-    up to `through`: a twelfth of `annual_value` a month (`block_monthly_values`) shared by the
-    practices' registered patients that month (`block_charges`). By month, then practice."""
+    up to `through` in which the block is in force (from `starts`, before `ends`): a twelfth of
+    `annual_value` a month (`block_monthly_values`) shared by the practices' registered
+    patients that month (`block_charges`). By month, then practice."""
     out = []
     for i, value in enumerate(block_monthly_values(annual_value)):
         month = add_months(year_start, i)
         if month > through:
             break
+        if (starts is not None and month < starts) or (ends is not None and month >= ends):
+            continue
         on = {code: registered_on(series, month) for code, series in registered.items()}
         out += [
             BlockCharge(code, month, amount) for code, amount in block_charges(value, on).items()

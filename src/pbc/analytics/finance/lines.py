@@ -12,6 +12,10 @@ Acute activity is charged to a line by the point of delivery the provider invoic
 | prescribing | the prescribing dataset's actual cost |
 | community | block contracts with community, mental health and provider services |
 | enhanced_services | enhanced-service payments to practices (app database) |
+| deficit_repayment | no spend: a negative budget, the practice's share of an instalment of an approved deficit repayment agreement (`pbc.finance.agreements`) |
+
+`LINES` are the spend lines every budget and statement has; the deficit repayment line is in a
+budget (and so in its statements) only for the years an approved agreement has an instalment.
 
 Non-elective care and A&E are the emergency lines: their monthly budget profile is seasonal
 (last year's shape), the others are flat twelfths.
@@ -30,6 +34,7 @@ class BudgetLine(StrEnum):
     PRESCRIBING = "prescribing"
     COMMUNITY = "community"
     ENHANCED_SERVICES = "enhanced_services"
+    DEFICIT_REPAYMENT = "deficit_repayment"
 
     @property
     def label(self) -> str:
@@ -44,9 +49,10 @@ LABELS: dict[BudgetLine, str] = {
     BudgetLine.PRESCRIBING: "Prescribing",
     BudgetLine.COMMUNITY: "Community and provider services",
     BudgetLine.ENHANCED_SERVICES: "Enhanced services",
+    BudgetLine.DEFICIT_REPAYMENT: "Deficit repayment",
 }
 
-LINES: tuple[BudgetLine, ...] = tuple(BudgetLine)
+LINES: tuple[BudgetLine, ...] = tuple(b for b in BudgetLine if b != BudgetLine.DEFICIT_REPAYMENT)
 ACUTE_LINES = (
     BudgetLine.ELECTIVE,
     BudgetLine.NON_ELECTIVE,

@@ -7,11 +7,13 @@ after the invoicing window. They read `Inputs.invoice_lines` and find nothing wi
   (its lines summed: a charge and its credit net off): charged for activity the commissioner
   has no record of, so the whole net charge is at stake. The dataset is the one the line's
   point of delivery charges (spells: EL, DC, NEL, NELST; outpatients: OPFA, OPFUP, OPPROC;
-  A&E: AE); unbundled imaging lines (IMG) are not judged (imaging is not matched to lines).
+  A&E: AE); unbundled imaging lines (IMG) are not judged here (they charge `imaging` rows,
+  which the statements match to them: `pbc.analytics.invoices.per_scan`).
 - `activity_not_invoiced`: activity from an extract with no charge of its own and no invoice
   line naming it, whose invoicing window has closed: its month (discharge, attendance or
   arrival) ended more than `settings.invoicing_window_months` months before the invoices'
-  "as of" month (`settings.invoices_as_of`, else the latest invoice month received). Nothing is
+  "as of" month (`settings.invoices_as_of`, else the latest invoice month received); an IMG
+  line naming a spell or attendance charges its scan, so does not invoice it. Nothing is
   charged, so nothing is at stake: the finding tells the commissioner to ask for the invoice (or
   stop accruing the expected cost). Rows of pbc's own layout carry their charge and are never
   flagged; without any invoice line there is no "as of" and nothing is flagged.
@@ -26,7 +28,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from pbc.analytics.costing import MONEY
-from pbc.analytics.invoices import line_key
+from pbc.analytics.invoices import is_imaging, line_key
 from pbc.analytics.periods import add_months
 from pbc.analytics.validation.common import (
     ID_COLUMN,
@@ -133,7 +135,9 @@ def activity_not_invoiced(inputs: Inputs, settings: ValidationSettings) -> list[
         as_of = as_of.select(_as_of=as_of._as_of.cast("date"))
     else:
         as_of = lines.aggregate(_as_of=lines.invoice_month.max().cast("date"))
-    keys = lines.select(_key=line_key(lines)).distinct()
+    # An unbundled imaging line (IMG) naming a spell or attendance charges a scan, not it.
+    core = lines.filter(~is_imaging(lines))
+    keys = core.select(_key=line_key(core)).distinct()
     out = []
     for dataset in ("apc", "op", "ae"):
         rows = inputs.activity(dataset)

@@ -4,7 +4,8 @@ For each table of the file (each worksheet of a workbook) and each of its first 
 rows may stand above the header), every layout of the dataset is tried: a layout matches a row
 when every one of its non-optional columns (and every wide column) is named in it. The match
 naming most of the layout's columns wins; a headerless layout matches a first row with exactly
-its documented number of columns that no headed layout matches. A file no layout matches is
+its documented number of columns that no headed layout matches (that row is a header, skipped,
+when its first cell names the first column as a redistribution does: `Layout.first_heading`). A file no layout matches is
 refused naming the nearest layout and the columns that differ.
 """
 
@@ -38,6 +39,8 @@ class Match:
     coalesced: dict[str, tuple[int, ...]] = field(default_factory=dict)
     # Per unpivot column: the index of each field it `read`s from another column.
     wide_reads: tuple[dict[str, int], ...] = ()
+    # Per unpivot column: the index of its `fallback` column (`ABSENT`: none in the file).
+    wide_fallbacks: tuple[int, ...] = ()
     header: tuple[str, ...] = ()  # the header's names as written (empty when headerless)
 
 
@@ -77,9 +80,12 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
                 coalesced[col.field] = tuple(dict.fromkeys(j for j in found if j is not None))
     wide: list[int] = []
     reads: list[dict[str, int]] = []
+    fallbacks: list[int] = []
     if layout.unpivot is not None:
         for w in layout.unpivot.columns:
             i = _index(names, w.names)
+            j = _index(names, w.fallback) if w.fallback else None
+            fallbacks.append(ABSENT if j is None or j == i else j)
             if i is None and w.optional:
                 wide.append(ABSENT)
                 reads.append({})
@@ -99,7 +105,9 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
     known = {normalise_name(n) for c in layout.columns for n in c.names}
     known |= {normalise_name(n) for n in layout.ignored}
     if layout.unpivot is not None:
-        known |= {normalise_name(n) for w in layout.unpivot.columns for n in w.names}
+        known |= {
+            normalise_name(n) for w in layout.unpivot.columns for n in (*w.names, *w.fallback)
+        }
         known |= {
             normalise_name(n) for w in layout.unpivot.columns for v in w.read.values() for n in v
         }
@@ -121,7 +129,26 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
         matched=len(positions) + sum(1 for i in wide if i != ABSENT) + ignored,
         coalesced=coalesced,
         wide_reads=tuple(reads),
+        wide_fallbacks=tuple(fallbacks),
         header=tuple("" if v is None else " ".join(str(v).split()) for v in raw),
+    )
+
+
+def _headerless_match(layout: Layout, sheet: Sheet, width: int) -> Match:
+    """`layout` read by position from `sheet`: from its first row, or below it when that row is
+    a header a redistribution added (its first cell one of `layout.first_heading`)."""
+    number, raw = sheet.preview[0]
+    headings = {normalise_name(n) for n in layout.first_heading}
+    headed = bool(raw) and normalise_name(raw[0]) in headings
+    return Match(
+        layout=layout,
+        sheet=sheet.index,
+        sheet_name=sheet.name,
+        header_row=number if headed else 0,
+        positions={c.field: (c.position or 1) - 1 for c in layout.columns},
+        width=width,
+        matched=0,
+        header=tuple("" if v is None else " ".join(str(v).split()) for v in raw) if headed else (),
     )
 
 
@@ -135,16 +162,7 @@ def _try_headerless(layout: Layout, sheet: Sheet) -> Match | None:
         trimmed.pop()
     if len(raw) != layout.width and not (len(raw) > layout.width >= len(trimmed)):
         return None
-    positions = {c.field: (c.position or 1) - 1 for c in layout.columns}
-    return Match(
-        layout=layout,
-        sheet=sheet.index,
-        sheet_name=sheet.name,
-        header_row=0,
-        positions=positions,
-        width=layout.width,
-        matched=0,
-    )
+    return _headerless_match(layout, sheet, layout.width)
 
 
 def detect(layouts: Sequence[Layout], sheets: Sequence[Sheet]) -> Match | list[Miss]:
@@ -187,12 +205,6 @@ def match_named(layout: Layout, sheets: Sequence[Sheet]) -> Match | Miss:
         return found
     if layout.headerless and sheets and sheets[0].preview:
         # Forced: read by position whatever the column count.
-        return Match(
-            layout=layout,
-            sheet=sheets[0].index,
-            sheet_name=sheets[0].name,
-            header_row=0,
-            positions={c.field: (c.position or 1) - 1 for c in layout.columns},
-            width=max(layout.width or 0, len(sheets[0].preview[0][1])),
-        )
+        width = max(layout.width or 0, len(sheets[0].preview[0][1]))
+        return _headerless_match(layout, sheets[0], width)
     return found[0] if found else Miss(layout, ("(no rows)",))

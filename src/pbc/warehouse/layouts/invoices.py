@@ -37,8 +37,15 @@ POINT_OF_DELIVERY = {
     "A&E": "AE",
     "A and E": "AE",
     "Accident and Emergency": "AE",
+    # Unbundled diagnostic imaging, charged on its own line (docs/data.md "Layout slam_invoice")
     "Imaging": "IMG",
+    "Diagnostic Imaging": "IMG",
+    "Unbundled Imaging": "IMG",
+    "Unbundled Diagnostic Imaging": "IMG",
     "Direct Access Imaging": "IMG",
+    "Direct Access Diagnostic Imaging": "IMG",
+    "Direct Access Radiology": "IMG",
+    "Radiology": "IMG",
 }
 
 MONTH_FORMS = ("yyyymm", "month-yyyy", "mm/yy", "dd/mm/yyyy", "iso", "excel")

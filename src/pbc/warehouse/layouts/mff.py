@@ -6,8 +6,8 @@ per year). Loads `market_forces_factors`, one row per organisation and year colu
 "Layout `pbr_mff`".
 
 The year comes from the column's heading, so one sheet may carry several years. The dataset is
-reference data that each import replaces whole: load one sheet holding every year to be costed
-(the years' columns side by side), or pbc's own layout. A blank or "-" cell (no value for that
+partitioned by financial year: an import replaces the years it brings and keeps the others (a
+2009/10 sheet leaves the 2008/09 factors as they were). A blank or "-" cell (no value for that
 organisation that year) is dropped and counted. The payment index is stored to 4 decimal places
 (`market_forces_factors.market_forces_factor`, DECIMAL(6, 4)), rounded half up, as costing uses
 it; underlying index columns are not kept (the payment index adjusts tariff prices).
@@ -44,6 +44,7 @@ def year_names(start: int) -> tuple[str, ...]:
         "MFF {y}",
         "{y} MFF payment index",
         "MFF payment index {y}",
+        "MFF payment index for {y}",
         "{y} payment index",
         "Payment index {y}",
         "MFF {y} (payment index)",

@@ -8,6 +8,14 @@ practice file and the ePCN file" describes both with their sources.
   Details", ...), sheet "PCN Core Partner Details" found by its header (whose cells ODS breaks
   over lines): one row per practice and PCN membership, dated. Older and newer workbooks name the practice's parent
   "CCG" or "Sub ICB Loc"; both are read.
+- `epcn_dse`: the same membership rows as DSE's epcncorepartnerdetails report downloaded
+  without its header (11 columns; with its header the `epcn` layout reads it).
+- `epcn_details` / `epcn_details_dse`: the PCN details (sheet "PCNDetails" of the workbook, or
+  DSE's epcn report, headed or not): code, name, sub-ICB location, dates, postcode.
+- `eccg`: the ODS CCG file (eccg.csv, in eccg.zip; the DSE "eccg" report since 2025), the ODS
+  standard 27-column organisation layout, headerless: one row per CCG (April 2013 to June
+  2022) or, since July 2022, per sub-ICB location (the former CCG codes, renamed, and the
+  5-character codes of merged CCGs), with commissioning hubs and sub-ICB reporting entities.
 """
 
 from __future__ import annotations
@@ -20,6 +28,17 @@ _ODS_DATES = ("yyyymmdd", "dd/mm/yyyy", "excel")
 # setting 4; the legacy csv wrote A/C/D/P and 4. Both are read (docs/data.md, epraccur).
 _DSE_STATUS = {"ACTIVE": "A", "INACTIVE": "C"}
 _DSE_SETTING = {"RO76": "4"}
+# The first column's name where a redistribution (or DSE's "with headers" download) adds a
+# header row to a headerless ODS file: the ODS standard's own field name first, then the names
+# seen in redistributions. The columns are still read by their documented positions.
+_FIRST_HEADINGS = (
+    "Organisation Code",
+    "Organisation_Code",
+    "OrganisationCode",
+    "Org Code",
+    "ODS Code",
+    "Code",
+)
 
 EPRACCUR = Layout(
     name="epraccur",
@@ -31,6 +50,7 @@ EPRACCUR = Layout(
     "export-data-files/csv-downloads/gp-and-gp-practice-related-data",
     headerless=True,
     width=27,
+    first_heading=(*_FIRST_HEADINGS, "Practice Code", "GP Practice Code", "Practice"),
     columns=(
         Column("gp_practice_code", position=1),
         Column("practice_name", position=2),
@@ -81,11 +101,138 @@ EPCN = Layout(
         "Practice Parent Sub ICB Loc Name",
         "Practice Parent Sub ICB Location Name",
         "Practice Parent CCG Name",
+        "Partner Parent CCG Name",
         "PCN Parent Sub ICB Loc Code",
         "PCN Parent Sub ICB Loc Name",
+        "PCN Parent Sub ICB Location Code",
+        "PCN Parent Sub ICB Location Name",
         "PCN Parent CCG Code",
         "PCN Parent CCG Name",
+        "Practice Sub ICB and PCN Sub ICB Match?",
+        "Practice CCG and PCN CCG Match?",
     ),
 )
 
-LAYOUTS = (EPRACCUR, EPCN)
+# The DSE "epcncorepartnerdetails" report downloaded without its header row: the columns of the
+# headed report, in its order (Partner Organisation Code, Partner Name, Practice Parent Sub ICB
+# Location Code and Name, PCN Code, PCN Name, PCN Parent Sub ICB Location Code and Name,
+# Practice to PCN Relationship Start Date and End Date, Practice Sub ICB and PCN Sub ICB Match?).
+EPCN_DSE = Layout(
+    name="epcn_dse",
+    dataset="pcn_memberships",
+    title="ODS DSE report epcncorepartnerdetails (practice to PCN), headerless: 11 columns",
+    source="NHS England Organisation Data Service, Data Search and Export (DSE) predefined "
+    "report epcncorepartnerdetails (the ePCN workbook's 'PCN Core Partner Details' sheet)",
+    spec="https://www.odsdatasearchandexport.nhs.uk/ (predefined reports; ODS Reference Data "
+    "Catalogue, 'Primary Care Network')",
+    headerless=True,
+    width=11,
+    columns=(
+        Column("gp_practice_code", position=1),
+        Column("commissioner_code", position=3),
+        Column("pcn_code", position=5),
+        Column("pcn_name", position=6),
+        Column("start_date", position=9, date=_ODS_DATES),
+        Column("end_date", position=10, date=_ODS_DATES),
+    ),
+)
+
+# The PCN details: sheet "PCNDetails" of the ePCN workbook (PCN Code, PCN Name, Current Sub ICB
+# Loc Code, Sub ICB Location, Open Date, Close Date, Address Line 1-5, Postcode; "CCG" for
+# "Sub ICB" before July 2022) and DSE's "epcn" report (the same, "Location" spelt out).
+_PCN_COMMISSIONER = (
+    "Current Sub ICB Loc Code",
+    "Current Sub ICB Location Code",
+    "Sub ICB Location Code",
+    "Sub ICB Loc Code",
+    "Current CCG Code",
+    "CCG Code",
+)
+EPCN_DETAILS = Layout(
+    name="epcn_details",
+    dataset="pcns",
+    title="ODS PCN details (ePCN.xlsx sheet 'PCNDetails', or the DSE epcn report)",
+    source="NHS Digital / NHS England Organisation Data Service, ePCN workbook, sheet "
+    "PCNDetails (monthly from November 2019); DSE predefined report epcn",
+    spec="https://digital.nhs.uk/services/organisation-data-service/"
+    "export-data-files/csv-downloads/gp-and-gp-practice-related-data (ePCN)",
+    columns=(
+        Column("pcn_code", names=("PCN Code",)),
+        Column("pcn_name", names=("PCN Name",)),
+        Column("commissioner_code", names=_PCN_COMMISSIONER, optional=True),
+        Column("open_date", names=("Open Date",), date=_ODS_DATES),
+        Column("close_date", names=("Close Date",), date=_ODS_DATES, optional=True),
+        Column("postcode", names=("Postcode",), optional=True),
+    ),
+    ignored=(
+        "Sub ICB Location",
+        "Sub ICB Location Name",
+        "Sub ICB Loc Name",
+        "Current Sub ICB Loc Name",
+        "Current Sub ICB Location Name",
+        "CCG Name",
+        "Current CCG Name",
+        "CCG",
+        *(f"Address Line {i}" for i in range(1, 6)),
+        "Town",
+        "County",
+    ),
+)
+
+# The DSE epcn report downloaded without its header row: 12 columns in the sheet's order.
+EPCN_DETAILS_DSE = Layout(
+    name="epcn_details_dse",
+    dataset="pcns",
+    title="ODS DSE report epcn (PCN details), headerless: 12 columns",
+    source="NHS England Organisation Data Service, Data Search and Export (DSE) predefined "
+    "report epcn",
+    spec="https://www.odsdatasearchandexport.nhs.uk/ (predefined reports; ODS Reference Data "
+    "Catalogue, 'Primary Care Network')",
+    headerless=True,
+    width=12,
+    columns=(
+        Column("pcn_code", position=1),
+        Column("pcn_name", position=2),
+        Column("commissioner_code", position=3),
+        Column("open_date", position=5, date=_ODS_DATES),
+        Column("close_date", position=6, date=_ODS_DATES),
+        Column("postcode", position=12),
+    ),
+)
+
+# The ODS standard organisation layout (27 columns; "Standards repository", ODS data downloads):
+# 1 Organisation Code, 2 Name, 3 National Grouping, 4 High Level Health Geography, 5-9 Address
+# Lines 1-5, 10 Postcode, 11 Open Date, 12 Close Date, 13 Null, 14 Organisation Sub-Type Code,
+# 15 Parent Organisation Code (null in eccg), 16-17 Null, 18 Contact Telephone Number, 19-21
+# Null, 22 Amended Record Indicator, 23 Null, 24 GOR Code, 25-27 Null.
+ECCG = Layout(
+    name="eccg",
+    dataset="commissioners",
+    title="ODS CCGs / sub-ICB locations (eccg.csv): headerless, 27 columns",
+    source="NHS Digital (now NHS England) Organisation Data Service (ODS), 'Other NHS "
+    "organisations', eccg: clinical commissioning groups from 2013, sub-ICB locations from "
+    "July 2022",
+    spec="https://digital.nhs.uk/services/organisation-data-service/"
+    "export-data-files/csv-downloads/other-nhs-organisations (ODS standard 27-column layout)",
+    headerless=True,
+    width=27,
+    first_heading=(
+        *_FIRST_HEADINGS,
+        "CCG Code",
+        "Sub ICB Location Code",
+        "Sub-ICB Location Code",
+        "SICBL Code",
+    ),
+    columns=(
+        Column("commissioner_code", position=1),
+        Column("commissioner_name", position=2),
+        Column("region_code", position=3),  # National Grouping
+        Column("parent_code", position=4),  # High Level Health Geography
+        Column("postcode", position=10),
+        Column("open_date", position=11, date=_ODS_DATES),
+        Column("close_date", position=12, date=_ODS_DATES),
+        Column("organisation_subtype", position=14),
+    ),
+)
+
+LAYOUTS = (EPRACCUR, EPCN, EPCN_DSE, EPCN_DETAILS, EPCN_DETAILS_DSE, ECCG)

@@ -128,12 +128,16 @@ class WideColumn:
     elective price row takes the elective trim point; the non-elective row, the non-elective
     one), each by its header names. `optional`: a file may lack the column (a year column of
     a workbook that lists some years only); at least one of a layout's wide columns must be
-    present."""
+    present. `fallback`: the header names of a column whose cell stands in, row by row, where
+    this column's cell is blank or a no-value ("-"): a National Tariff workbook gives separate
+    day case and ordinary elective prices for some HRGs and "-" there for the HRGs priced once,
+    in the combined day case / ordinary elective column."""
 
     names: tuple[str, ...]
     fields: Mapping[str, str]
     read: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     optional: bool = False
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,10 @@ class Layout:
     - `columns`: the mapped columns. `ignored`: published columns pbc does not keep (named so
       detection recognises the whole header); any other extra column is reported, not loaded.
     - `headerless` / `width`: a file with no header row and `width` columns, read by position.
+    - `first_heading`: for a headerless layout, the names a redistribution that adds a header
+      row gives its first column ("Organisation Code"): a first row whose first cell is one of
+      them is that header and is skipped, and the columns are still read by their documented
+      positions (the header's names then name the fields in messages).
     - `constants`: fields the file implies (its organisation type, or `PERIOD`: the month
       given with --period, for a file that does not carry its own period).
     - `unpivot`: a wide form's columns, each becoming a row.
@@ -231,6 +239,7 @@ class Layout:
     ignored: tuple[str, ...] = ()
     headerless: bool = False
     width: int | None = None
+    first_heading: tuple[str, ...] = ()
     constants: Mapping[str, str] = field(default_factory=dict)
     unpivot: Unpivot | None = None
     drops: tuple[Drop, ...] = ()

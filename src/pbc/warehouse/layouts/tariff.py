@@ -21,7 +21,9 @@ price applies, as PbR 2008/09 and 2009/10 set it, to emergency spells of adults 
 with a length of stay of 0 or 1 day (`SHORT_STAY_*`).
 
 There is one workbook a year and its headings moved a little between years: each column lists
-the variants seen; `pbc import --layout` forces a sheet's layout where several match.
+the variants seen; `pbc import --layout` forces a sheet's layout where several match. From
+2017/18 the admitted care sheet gives separate day case and ordinary elective prices for some
+HRGs ("-" in the combined column): DC and EL read them, falling back to the combined price.
 """
 
 from __future__ import annotations
@@ -58,13 +60,22 @@ HRG = ("HRG code", "HRG", "HRG4", "HRG v3.5", "HRG code (v3.5)")
 HRG_NAME = ("HRG name", "HRG description", "HRG Name (v3.5)", "HRG4 name")
 YEAR = {"financial_year": FINANCIAL_YEAR, "year_start": PERIOD}
 
+# Headings confirmed against the published workbooks (docs/data.md "Layouts of `tariff`"): the
+# 2017/18 and 2018/19 National Tariff annex A "APC & OPROC" sheet names every column below as
+# its first variant; the 2019/20 and 2020/21 workbooks drop "tariff" ("Non-elective spell (£)",
+# written over two lines). Other variants are kept for the DH years not confirmed.
 ELECTIVE_PRICE = (
     "Combined day case / ordinary elective spell tariff (£)",
     "Combined day case / ordinary elective spell tariff",
     "Combined day case/ordinary elective spell tariff (£)",
+    "Combined day case / ordinary elective spell (£)",
     "Elective spell tariff (£)",
     "Day case and elective tariff (£)",
 )
+# From 2017/18 some HRGs carry separate day case and ordinary elective prices, with "-" in the
+# combined column; the others "-" in these two and their price in the combined one.
+DAY_CASE_PRICE = ("Day case spell tariff (£)", "Day case spell (£)")
+ORDINARY_ELECTIVE_PRICE = ("Ordinary elective spell tariff (£)", "Ordinary elective spell (£)")
 ELECTIVE_TRIM = (
     "Ordinary elective long stay trim point (days)",
     "Elective long stay trim point (days)",
@@ -74,6 +85,7 @@ NON_ELECTIVE_PRICE = (
     "Non-elective spell tariff (£)",
     "Non-elective spell tariff",
     "Non elective spell tariff (£)",
+    "Non-elective spell (£)",
 )
 NON_ELECTIVE_TRIM = (
     "Non-elective long stay trim point (days)",
@@ -102,6 +114,11 @@ PBR_TARIFF_APC = Layout(
         "Reduced short stay emergency tariff _applicable?",
         "Reduced short stay emergency tariff applicable?",
         "% applied in calculation of reduced short stay emergency tariff",
+        # best practice tariff columns of the National Tariff workbooks (not kept)
+        "BPT applies to HRG or sub-HRG level",
+        "SUS will automate which BPT price (BPT or non-BPT price)",
+        "The price automated by SUS",
+        "BPT Flag",
         "Notes",
         "Note",
         "Comments",
@@ -111,14 +128,23 @@ PBR_TARIFF_APC = Layout(
         "price",
         (
             WideColumn(
-                ("Outpatient procedure tariff (£)", "Outpatient procedure tariff"),
+                (
+                    "Outpatient procedure tariff (£)",
+                    "Outpatient procedure tariff",
+                    "Outpatient procedure (£)",
+                ),
                 {"point_of_delivery": "OPPROC"},
             ),
-            WideColumn(ELECTIVE_PRICE, {"point_of_delivery": "DC"}),
             WideColumn(
-                ELECTIVE_PRICE,
+                (*DAY_CASE_PRICE, *ELECTIVE_PRICE),
+                {"point_of_delivery": "DC"},
+                fallback=ELECTIVE_PRICE,
+            ),
+            WideColumn(
+                (*ORDINARY_ELECTIVE_PRICE, *ELECTIVE_PRICE),
                 {"point_of_delivery": "EL"},
                 read={"trim_point_days": ELECTIVE_TRIM, "excess_bed_day_rate": LONG_STAY},
+                fallback=ELECTIVE_PRICE,
             ),
             WideColumn(
                 NON_ELECTIVE_PRICE,
@@ -129,6 +155,7 @@ PBR_TARIFF_APC = Layout(
                 (
                     "Reduced short stay emergency tariff (£)",
                     "Reduced short stay emergency tariff",
+                    "Reduced short stay emergency (£)",
                     "Short stay emergency tariff (£)",
                 ),
                 {
@@ -162,13 +189,26 @@ PBR_TARIFF_OP = Layout(
             optional=True,
         ),
     ),
-    ignored=("Notes", "Note", "Comments"),
+    # The multi-professional prices of the National Tariff workbooks (WF02B, WF02A) are not
+    # kept: pbc's outpatient points of delivery are the single-professional first and
+    # follow-up attendances.
+    ignored=(
+        "Notes",
+        "Note",
+        "Comments",
+        "WF02B First Attendance - Multi Professional",
+        "WF02A Follow Up Attendance - Multi Professional",
+        "First Attendance - Multi Professional",
+        "Follow Up Attendance - Multi Professional",
+    ),
     constants=YEAR,
     unpivot=Unpivot(
         "price",
         (
             WideColumn(
                 (
+                    "WF01B First Attendance - Single Professional",
+                    "First Attendance - Single Professional",
                     "First attendance tariff (£)",
                     "First attendance tariff",
                     "First attendance (£)",
@@ -178,6 +218,8 @@ PBR_TARIFF_OP = Layout(
             ),
             WideColumn(
                 (
+                    "WF01A Follow Up Attendance - Single Professional",
+                    "Follow Up Attendance - Single Professional",
                     "Follow-up attendance tariff (£)",
                     "Follow up attendance tariff (£)",
                     "Subsequent attendance tariff (£)",
@@ -203,13 +245,21 @@ PBR_TARIFF_AE = Layout(
         Column("hrg_code", names=HRG),
         Column("hrg_description", names=HRG_NAME, optional=True),
     ),
-    ignored=("Notes", "Note", "Comments"),
+    # The National Tariff workbooks price type 1 and 2 departments and type 3 departments
+    # apart; pbc's tariff has one A&E price per HRG: the type 1 and 2 price (type 3 not kept).
+    ignored=("Notes", "Note", "Comments", "Type 3 Departments", "Type 3 Departments (£)"),
     constants=YEAR,
     unpivot=Unpivot(
         "price",
         (
             WideColumn(
-                ("A&E tariff (£)", "A&E tariff", "Accident and emergency tariff (£)"),
+                (
+                    "A&E tariff (£)",
+                    "A&E tariff",
+                    "Accident and emergency tariff (£)",
+                    "Type 1 and 2 Departments",
+                    "Type 1 and 2 Departments (£)",
+                ),
                 {"point_of_delivery": "AE"},
             ),
         ),

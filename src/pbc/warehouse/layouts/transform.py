@@ -216,6 +216,20 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
             f for w in layout.unpivot.columns for f in (*w.fields, *w.read)
         }
 
+    def wide_cell(k: int) -> str:
+        """Wide column k's cell, or its fallback column's where it is blank or a no-value."""
+        cell = _raw(match.wide_positions[k])
+        if layout.unpivot is None or not match.wide_fallbacks:
+            return cell
+        other = match.wide_fallbacks[k]
+        if other == ABSENT:
+            return cell
+        listed = ", ".join(sql_string(v.strip().upper()) for v in layout.unpivot.no_value)
+        empty = f"{cell} IS NULL" + (
+            f" OR list_contains([{listed}], upper({cell}))" if listed else ""
+        )
+        return f"(CASE WHEN {empty} THEN {_raw(other)} ELSE {cell} END)"
+
     def field_sql(name: str, wide_index: int | None) -> str:
         if name == layout.not_known_field:
             return _not_known_sql(layout, match)
@@ -240,7 +254,7 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
         if wide_index is not None and layout.unpivot is not None and name in wide_fields:
             w = layout.unpivot.columns[wide_index]
             if name == layout.unpivot.value_field:
-                return _raw(match.wide_positions[wide_index])
+                return wide_cell(wide_index)
             if name in w.fields:
                 return sql_string(w.fields[name])
             if name in w.read:
@@ -264,7 +278,7 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
         cols = ", ".join(f"{field_sql(f, k)} AS {ident(f)}" for f in ds.names)
         row_drop = drop
         if unpivot.no_value:
-            cell = _raw(match.wide_positions[k])
+            cell = wide_cell(k)
             listed = ", ".join(sql_string(v.strip().upper()) for v in unpivot.no_value)
             empty = f"({cell} IS NULL OR list_contains([{listed}], upper({cell})))"
             reason = sql_string(unpivot.no_value_reason)

@@ -1,0 +1,148 @@
+"""Contract variations: a block ended on 1 October 2008 and replaced by cost per case changes
+the statements from October only, to the penny.
+
+The pure parts (which line an activity row falls under, a block's charges while in force) are
+checked on hand-worked figures; the whole path (variation, refresh, statements) on the demo
+warehouse's RC9 activity for West Herts, with RC9's charges recomputed here from the warehouse
+by month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal as D
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+
+from pbc.analytics.finance import spend
+from pbc.analytics.finance.contracts import LineTerms, block_charges_to, line_for
+from pbc.finance import statements
+from pbc.finance.models import Contract, ContractLine, ContractVariation
+from pbc.finance.refresh import activity_with_invoices, refresh
+from pbc.finance.variations import NewLine, VariationError, keep_main_line, vary_contract
+from pbc.orgs.models import AuditEvent, Pct, Practice, Provider
+from pbc.warehouse import engine as wh
+
+APRIL, OCTOBER = dt.date(2008, 4, 1), dt.date(2008, 10, 1)
+MONTH = dt.date(2009, 1, 1)
+MONTHS = [dt.date(2008, m, 1) for m in range(4, 13)] + [MONTH]
+
+
+def test_a_block_charges_only_while_in_force() -> None:
+    # £12,000.01 a year: £1,000.01 in April (the odd penny), £1,000.00 after; two practices
+    # with 300 and 100 patients share each month 3:1.
+    registered = {"A": [(APRIL, 300)], "B": [(APRIL, 100)]}
+    whole = block_charges_to(D("12000.01"), APRIL, MONTH, registered)
+    ended = block_charges_to(D("12000.01"), APRIL, MONTH, registered, ends=OCTOBER)
+    assert [(c.practice, c.month, c.amount) for c in ended[:2]] == [
+        ("A", APRIL, D("750.01")),
+        ("B", APRIL, D("250.00")),
+    ]
+    assert {c.month for c in ended} == set(MONTHS[:6])
+    assert ended == [c for c in whole if c.month < OCTOBER]
+    assert sum(c.amount for c in ended) == D("6000.01")
+    started = block_charges_to(D("12000.01"), APRIL, MONTH, registered, starts=OCTOBER)
+    assert sum(c.amount for c in started) == D("4000.00")  # October to January
+
+
+def test_the_line_in_force_takes_the_row() -> None:
+    block = LineTerms("block", "", "elective", D("12000.00"), APRIL, OCTOBER, key=1)
+    per_case = LineTerms("cost_per_case", "", "", D("0.00"), OCTOBER, key=2)
+    physio_block = LineTerms("block", "650", "community", D("500.00"), APRIL, key=3)
+    tariff = LineTerms("pbr", "", "", D("0.00"), APRIL, key=4)
+    assert line_for([block, per_case], dt.date(2008, 9, 1), "110") == block
+    assert line_for([block, per_case], OCTOBER, "110") == per_case
+    assert line_for([per_case], dt.date(2008, 9, 1), "110") is None
+    # A specialty's own line before the line for all; a block before activity of equal reach.
+    assert line_for([tariff, physio_block], OCTOBER, "650") == physio_block
+    assert line_for([tariff, physio_block], OCTOBER, "110") == tariff
+    assert line_for([tariff, block], APRIL, "110") == block
+
+
+def _rc9_by_month(codes: list[str]) -> dict[dt.date, D]:
+    """What RC9 charged West Herts for its practices' activity, by month (the plain sum of the
+    costed rows: the invoice where there is one, else the expected price)."""
+    con = wh.connect()
+    out: dict[dt.date, D] = defaultdict(lambda: D("0.00"))
+    for name in ("apc", "op", "ae", "imaging"):
+        period = spend.in_period(
+            name, activity_with_invoices(con, name), APRIL, MONTH.replace(day=31)
+        )
+        costed = spend.costed_activity(
+            name, period, wh.table(con, "tariff"), wh.table(con, "market_forces_factors"),
+            wh.table(con, "local_prices"),
+        )  # fmt: skip
+        rows = costed.filter(
+            (costed.provider_code == "RC9")
+            & (costed.commissioner_code == "5P3")
+            & costed.gp_practice_code.isin(codes)
+        ).select("month", "charged_price", "expected_price")
+        for r in con.to_pyarrow(rows).to_pylist():
+            month = r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]
+            price = r["charged_price"] if r["charged_price"] is not None else r["expected_price"]
+            out[month] += price or D("0.00")
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_block_ended_on_1_october_changes_the_statements_from_october_only(
+    finance_demo: None,
+) -> None:
+    pct = Pct.objects.get(code="5P3")
+    practices = list(Practice.objects.filter(locality__pct=pct).order_by("code"))
+    analyst = get_user_model().objects.get(username="analyst")
+    rc9 = _rc9_by_month([p.code for p in practices])
+    assert all(rc9[m] > 0 for m in MONTHS)
+
+    contract = Contract.objects.create(
+        pct=pct, provider=Provider.objects.get(code="RC9"), financial_year="2008/09",
+        name="Block (test)", kind="block", annual_value=D("12000.00"), budget_line="elective",
+    )  # fmt: skip
+    block = keep_main_line(contract)
+    refresh(MONTH)
+    with_block = statements.report(practices, MONTH)
+
+    with pytest.raises(PermissionDenied):
+        vary_contract(
+            get_user_model().objects.get(username="board"), contract, effective_from=OCTOBER,
+            reason="r", approved_by="a", end=[block],
+        )  # fmt: skip
+    with pytest.raises(VariationError, match="first day of a month"):
+        vary_contract(analyst, contract, effective_from=dt.date(2008, 10, 15),
+                      reason="r", approved_by="a", end=[block])  # fmt: skip
+    variation = vary_contract(
+        analyst, contract, effective_from=OCTOBER,
+        reason="Moved to cost per case from 1 October 2008", approved_by="DacCom board",
+        end=[block], add=[NewLine("cost_per_case", D("0.00"), "RC9 at an agreed cost per case")],
+    )  # fmt: skip
+    refresh(MONTH)
+    varied = statements.report(practices, MONTH)
+
+    # The block's £1,000.00 a month goes from October, and RC9's charges come in: before
+    # October nothing changes, to the penny, for the PCT and for every practice.
+    before = with_block.statement.total.actual_months
+    after = varied.statement.total.actual_months
+    for i, month in enumerate(MONTHS):
+        change = rc9[month] - D("1000.00") if month >= OCTOBER else D("0.00")
+        assert after[i] - before[i] == change, month
+    for (p, was), (q, now) in zip(with_block.practices, varied.practices, strict=True):
+        assert p == q
+        assert was.total.actual_months[:6] == now.total.actual_months[:6], p.code
+    assert varied.statement.total.ytd_actual - with_block.statement.total.ytd_actual == (
+        sum(rc9[m] for m in MONTHS[6:]) - D("4000.00")
+    )
+
+    # The variation is a record with its reason and approver; the audit keeps before and after.
+    block.refresh_from_db()
+    assert (block.ends, block.ended_by) == (OCTOBER, variation)
+    added = ContractLine.objects.get(added_by=variation)
+    assert (added.kind, added.starts, added.ends) == ("cost_per_case", OCTOBER, None)
+    assert ContractVariation.objects.filter(contract=contract).count() == 1
+    event = AuditEvent.objects.filter(object_type="Contract", object_id=str(contract.pk)).latest(
+        "pk"
+    )
+    assert event.user == analyst and "approved by DacCom board" in event.detail
+    assert event.before["lines"][0][-1] is None and event.after["lines"][0][-1] == "2008-10-01"

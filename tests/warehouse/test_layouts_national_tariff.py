@@ -1,0 +1,122 @@
+"""The National Tariff annex A workbook (2017/18 and 2018/19) and the later MFF sheets, with the
+headings as published (line breaks in header cells, separate day case and ordinary elective
+prices beside the combined one, best practice tariff columns, single and multi-professional
+outpatient prices, A&E prices by department type), load into `tariff` and
+`market_forces_factors`. docs/data.md "Layouts of `tariff`" says where each heading was
+confirmed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from pbc.warehouse.ingest import import_file
+from pbc.warehouse.layouts.tariff import NO_PRICE_REASON
+from warehouse.test_layouts_mff import stored as stored_mff
+from warehouse.test_layouts_tariff import stored
+
+D = Decimal
+FY = "2017/18"
+APC_HEADER = [
+    "HRG code", "HRG name", "Outpatient procedure tariff (£)",
+    "Combined day case / ordinary elective spell tariff (£)", "Day case spell tariff (£)",
+    "Ordinary elective spell tariff (£)", "Ordinary elective long stay trim point (days)",
+    "Non-elective spell tariff (£)", "Non-elective long stay trim point (days)",
+    "Per day long stay payment (for days exceeding trim point) (£)",
+    "Reduced short stay emergency tariff \napplicable?",
+    "% applied in calculation of reduced short stay emergency tariff ",
+    "Reduced short stay emergency tariff (£)", " BPT applies to HRG or sub-HRG level",
+    'Area BPT Name applies (see also tab "07#BPTs")',
+    "SUS will automate which BPT price (BPT or non-BPT price)", "The price automated by SUS",
+    "BPT Flag",
+]  # fmt: skip
+APC_ROWS = [
+    # priced once for day case and elective: the combined price, "-" in the split columns
+    ["HB12C", "Major Hip Procedures for Non-Trauma, Category 1, without CC", "-", 5852, "-",
+     "-", 5, 6521, 19, 247, "No", "-", "-", "-", None, None, None, None],
+    # priced apart: "-" in the combined column, the day case and ordinary elective prices
+    ["FZ17A", "Abdominal Hernia Procedures", 163, "-", 1159, 1903, 3, 2632, 9, 273, "Yes",
+     0.3, 790, "-", None, None, None, None],
+]  # fmt: skip
+APC_EXPECTED = {
+    ("DC", "HB12C"): (FY, D("5852.00"), None, None, None, None),
+    ("EL", "HB12C"): (FY, D("5852.00"), 5, D("247.00"), None, None),
+    ("NEL", "HB12C"): (FY, D("6521.00"), 19, D("247.00"), None, None),
+    ("OPPROC", "FZ17A"): (FY, D("163.00"), None, None, None, None),
+    ("DC", "FZ17A"): (FY, D("1159.00"), None, None, None, None),
+    ("EL", "FZ17A"): (FY, D("1903.00"), 3, D("273.00"), None, None),
+    ("NEL", "FZ17A"): (FY, D("2632.00"), 9, D("273.00"), None, None),
+    ("NELST", "FZ17A"): (FY, D("790.00"), None, None, 1, 19),
+}
+OP_HEADER = [
+    "Treatment function code", "Treatment function description ",
+    "WF01B\nFirst Attendance - Single Professional", "WF02B\nFirst Attendance - Multi Professional",
+    "WF01A\nFollow Up Attendance - Single Professional",
+    "WF02A\nFollow Up Attendance - Multi Professional",
+]  # fmt: skip
+AE_HEADER = ["HRG code", "HRG name", "Type 1 and 2 Departments", "Type 3 Departments"]
+
+
+def annex_a(path: Path) -> Path:
+    wb = Workbook()
+    assert wb.active is not None
+    wb.remove(wb.active)
+    sheets = {
+        "APC & OPROC": (APC_HEADER, APC_ROWS),
+        "Outpatients": (OP_HEADER, [["110", "Trauma and Orthopaedics", 129, 204, 85, 115]]),
+        "A&E": (AE_HEADER, [["VB01Z", "Emergency Medicine, Any Investigation ...", 347, "-"]]),
+    }
+    for name, (header, rows) in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append(["2017/18 and 2018/19 National Tariff: Annex A, national prices 2017/18"])
+        ws.append([])
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_the_annex_a_workbook_loads_with_its_published_headings(tmp_path: Path) -> None:
+    path = annex_a(tmp_path / "annex_a_2017_18.xlsx")
+    data = tmp_path / "data"
+    apc = import_file("tariff", path, data_dir=data, period="2017-04")
+    assert (apc.layout, apc.rows_read, apc.rows_loaded, apc.rows_rejected) == (
+        "pbr_tariff_apc", 10, 8, 0,
+    )  # fmt: skip
+    assert apc.dropped == {NO_PRICE_REASON: 2}  # HB12C: no OPPROC, no NELST price
+    # the one heading whose text names another tab each year is reported, not loaded
+    assert apc.ignored_columns == ('area bpt name applies (see also tab "07#bpts")',)
+    assert stored(data) == APC_EXPECTED
+
+    op = import_file("tariff", path, data_dir=data, period="2017-04", layout="pbr_tariff_op")
+    assert (op.rows_loaded, op.ignored_columns) == (2, ())
+    ae = import_file("tariff", path, data_dir=data, period="2017-04", layout="pbr_tariff_ae")
+    assert (ae.rows_loaded, ae.ignored_columns) == (1, ())
+    assert stored(data) == APC_EXPECTED | {
+        ("OPFA", "110"): (FY, D("129.00"), None, None, None, None),
+        ("OPFUP", "110"): (FY, D("85.00"), None, None, None, None),
+        ("AE", "VB01Z"): (FY, D("347.00"), None, None, None, None),
+    }
+
+
+def test_mff_sheets_of_2019_20_and_2020_21_load(tmp_path: Path) -> None:
+    """The MFF headings of the 2019/20 and 2020/21 workbooks, written over two lines."""
+    data = tmp_path / "data"
+    for year, header in (
+        ("2019/20", [" Provider code", "Provider name", "MFF payment index for \n2019/20"]),
+        ("2020/21", ["Provider Code", "Provider Name", "2020/21 MFF\n"]),
+    ):
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.append([f"{year} market forces factor values"])
+        ws.append(header)
+        ws.append(["RJ1", "Guy's and St Thomas'", 1.202198 if year == "2019/20" else 1.19117])
+        path = tmp_path / f"mff_{year[:4]}.xlsx"
+        wb.save(path)
+        result = import_file("market_forces_factors", path, data_dir=data)
+        assert (result.layout, result.rows_loaded, result.ignored_columns) == ("pbr_mff", 1, ())
+    assert stored_mff(data) == {("2019/20", "RJ1"): D("1.2022"), ("2020/21", "RJ1"): D("1.1912")}
