@@ -120,13 +120,15 @@ def test_freed_up_page_figures_and_business_cases(finance_demo: None, rows_of: R
     savers = [c for c, row in expected.items() if row[3] != "£0"]
     overspenders = [c for c, row in expected.items() if row[4] != "£0"]
     assert savers and overspenders  # so the net really offsets one against the other
-    # The demo's Dacorum forecasts a net overspend: a deficit. Its repayment is an agreement
-    # (tests/finance/test_repayment.py), none recorded yet, and only an analyst records one.
+    # The demo's Dacorum forecasts a net overspend: a deficit. A repayment is an agreement
+    # (tests/finance/test_repayment.py): the demo's 2007/08 one awaits the board, and only an
+    # analyst records one.
     assert net > 0
     assert _summary(html, "Net position") == f"{money(net)} overspent"
     assert _summary(html, "Deficit") == money(net)
     assert _summary(html, "Freed-up resources (net)") == "£0: locality £0, PCT £0"
-    assert 'id="no-agreements"' in html and 'id="record-repayment"' not in html
+    assert "2007/08 deficit: £2,848,000.00 over 2 years (Recorded, awaiting the board)" in html
+    assert 'id="record-repayment"' not in html
     assert [a["case"] for a, _ in rows_of(html, "cases")] == ["dacorum-epmhs", "test-in-year"]
     assert _text(html, "drawn") == (
         f"Committed {money(committed)} of the locality's £0: {money(-committed)} over-committed."

@@ -15,14 +15,22 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
 
 from pbc.analytics.finance import spend
-from pbc.analytics.finance.contracts import LineTerms, block_charges_to, line_for
+from pbc.analytics.finance.contracts import (
+    LineTerms,
+    block_charges_to,
+    block_monthly_values,
+    line_for,
+)
+from pbc.analytics.finance.money import round_money
 from pbc.finance import statements
-from pbc.finance.models import Contract, ContractLine, ContractVariation
+from pbc.finance.models import Contract, ContractLine, ContractVariation, SpendFact
 from pbc.finance.refresh import activity_with_invoices, refresh
 from pbc.finance.variations import NewLine, VariationError, keep_main_line, vary_contract
 from pbc.orgs.models import AuditEvent, Pct, Practice, Provider
+from pbc.periods import add_months
 from pbc.warehouse import engine as wh
 
 APRIL, OCTOBER = dt.date(2008, 4, 1), dt.date(2008, 10, 1)
@@ -146,3 +154,36 @@ def test_a_block_ended_on_1_october_changes_the_statements_from_october_only(
     )
     assert event.user == analyst and "approved by DacCom board" in event.detail
     assert event.before["lines"][0][-1] is None and event.after["lines"][0][-1] == "2008-10-01"
+
+
+@pytest.mark.django_db
+def test_the_demo_physiotherapy_block_ends_on_1_october_2008(finance_demo: None) -> None:
+    """The Dacorum plan's change in the demo: WHHT's physiotherapy block is charged to the
+    community line from April to September 2008, a twelfth a month, and not from October."""
+    contract = Contract.objects.get(
+        pct__code="5P3", provider__code="RWG", financial_year="2008/09", name="Acute services"
+    )
+    block = contract.lines.get(kind="block", treatment_function_code="650")
+    variation = contract.variations.get()
+    assert (block.ends, block.ended_by) == (OCTOBER, variation)
+    assert "1 October 2008" in variation.reason and variation.approved_by.startswith("DacCom")
+    assert contract.lines.get(added_by=variation).kind == "cost_per_case"
+    charged = {
+        month: round_money(total)
+        for month, total in SpendFact.objects.filter(
+            source="block", provider=contract.provider, line="community", financial_year="2008/09"
+        )
+        .values_list("month")
+        .annotate(total=Sum("charged"))
+    }
+    twelfths = block_monthly_values(block.annual_value)
+    assert charged == {add_months(APRIL, i): twelfths[i] for i in range(6)}
+    # The year before, the block ran the whole year.
+    earlier = Contract.objects.get(
+        pct__code="5P3", provider__code="RWG", financial_year="2007/08", name="Acute services"
+    ).lines.get(kind="block")
+    assert earlier.ends is None
+    whole_year = SpendFact.objects.filter(
+        source="block", provider=contract.provider, financial_year="2007/08"
+    ).aggregate(t=Sum("charged"))["t"]
+    assert round_money(whole_year) == earlier.annual_value

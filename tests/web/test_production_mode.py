@@ -191,6 +191,7 @@ print(settings.PBC_PASSWORD_PEPPER, settings.PBC_OTP_OLD_KEYS)
 """
 
 
+@pytest.mark.slow
 def test_secrets_may_come_from_files(production_env: dict[str, str], tmp_path: Path) -> None:
     """A secret store mounted as files (systemd credentials, Docker or Kubernetes secrets):
     NAME_FILE names the file holding the secret NAME, which is then not in the environment."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 import pbc
@@ -102,3 +103,14 @@ def test_signed_in_pages_are_never_cached() -> None:
     # a view's own caching is kept: Plotly's script is the same for everyone
     plotly = client.get("/indicators/plotly.min.js")
     assert plotly.headers["Cache-Control"] == "public, max-age=86400"
+
+
+@pytest.mark.django_db
+def test_signing_out_clears_the_sites_cache_and_storage() -> None:
+    """ASVS 8.2.3: signing out told the browser nothing about what it kept."""
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="locality"))
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/localities/dacorum/").status_code == 302  # signed out

@@ -10,6 +10,17 @@ replaces the demo's contracts, other spend, budgets (versions made by the demo) 
   community and mental health trust (Hertfordshire Partnership) charged to "community and
   provider services" at £95 a registered patient in 2008/09 (3% less each year before).
   Activity plans: last year's activity by month, point of delivery and specialty plus 3%.
+- The physiotherapy change of 1 October 2008 (the Dacorum plan): West Herts PCT's contract with
+  West Hertfordshire Hospitals (RWG) has a block part for direct access physiotherapy each year
+  (treatment function 650, £3.60 a registered patient in 2008/09, 3% less each year before,
+  charged to "community and provider services"); in 2008/09 a variation approved by the DacCom
+  board ends it from 1 October 2008, and a cost-per-case line for physiotherapy (any willing
+  provider, no activity guaranteed) takes over: from October the physiotherapy spend is the
+  services app's cost-per-case returns, no longer a twelfth of the block.
+- Dacorum's 2007/08 deficit repayment (the plan: "may be allowed to make the repayment over 2
+  years", "careful not to use a non-recurring income to offset a recurring debt"): recorded by
+  the PCT analyst, £998,000 reported plus £1,850,000 of underspends that will not recur, over two
+  years, awaiting the board's approval (so no budget carries it yet).
 - Enhanced services: the services app's paid claims (the services demo), read by the refresh
   through `pbc.services.feeds` — nothing is booked here, so no claim is counted twice — plus a
   one-off winter payment in December 2008 to the first three practices of each PCT
@@ -37,16 +48,18 @@ from django.db.models import Sum
 from pbc.analytics.finance.lines import ACUTE_LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
 from pbc.finance import actions
+from pbc.finance.agreements import record_repayment
 from pbc.finance.models import (
     BudgetVersion,
     Contract,
     ContractPlan,
     FinanceSetting,
     OtherSpend,
+    RepaymentAgreement,
     SpendFact,
 )
-from pbc.finance.variations import keep_main_line
-from pbc.orgs.models import Pct, Practice, Provider
+from pbc.finance.variations import NewLine, add_line, keep_main_line, vary_contract
+from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.periods import add_months, add_years, year_start
 from pbc.refresh import pipeline
 
@@ -66,6 +79,15 @@ DEMO_UPLIFTS = {
     BudgetLine.COMMUNITY: "0.1800",  # covers the new cost-per-case services of 2008/09
     BudgetLine.ENHANCED_SERVICES: "0.0300",
 }
+# The physiotherapy change of 1 October 2008 (the Dacorum plan).
+PHYSIO_PCT, PHYSIO_PROVIDER, PHYSIOTHERAPY = "5P3", "RWG", "650"
+PHYSIO_BLOCK_PER_HEAD = Decimal("3.60")
+PHYSIO_CHANGE = dt.date(2008, 10, 1)
+# Dacorum's 2007/08 deficit (the plan: forecast overspend £998k at month 10, offset by
+# underspends of £952k on prescribing and £898k on Provider Services that will not recur).
+DEFICIT_YEAR = "2007/08"
+DEFICIT_REPORTED = Decimal("998000.00")
+DEFICIT_NON_RECURRENT = Decimal("1850000.00")
 ACUTE_KINDS = {"RWG": "pbr", "RWH": "pbr", "RC9": "pbr", "RAL": "pbr"}
 
 
@@ -133,6 +155,51 @@ def _contracts_and_other_spend(pcts: list[Pct]) -> None:
 
 
 @transaction.atomic
+def _physiotherapy() -> None:
+    """The block part of the WHHT SLA for direct access physiotherapy in every demo year (3% less
+    a head each year before 2008/09), ended from 1 October 2008 by a variation."""
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    contracts = {
+        c.financial_year: c
+        for c in Contract.objects.filter(
+            provider__code=PHYSIO_PROVIDER, pct__code=PHYSIO_PCT, name="Acute services",
+            financial_year__in=YEARS,
+        ).select_related("pct")
+    }  # fmt: skip
+    if analyst is None or BUDGET_YEAR not in contracts:
+        return
+    practices = list(Practice.objects.filter(locality__pct__code=PHYSIO_PCT))
+    for i, year in enumerate(YEARS):
+        contract = contracts.get(year)
+        if contract is None:
+            continue
+        per_head = PHYSIO_BLOCK_PER_HEAD * Decimal("0.97") ** (len(YEARS) - 1 - i)
+        registered = sum(_registered(practices, year_start(year)).values())
+        block = add_line(
+            contract,
+            NewLine(
+                kind="block", description="Direct access physiotherapy (block part of the SLA)",
+                treatment_function_code=PHYSIOTHERAPY, budget_line=BudgetLine.COMMUNITY,
+                annual_value=round_money(per_head * registered),
+            ),
+        )  # fmt: skip
+        if year != BUDGET_YEAR:
+            continue
+        vary_contract(
+            analyst, contract, effective_from=PHYSIO_CHANGE,
+            reason="Physiotherapy moves to any willing provider at an agreed cost per case: the "
+            "physiotherapy activity in the block part of the SLA is removed from 1 October 2008 "
+            "(Dacorum commissioning plan 2008/09)",
+            approved_by="DacCom board with West Herts PCT commissioning",
+            end=[block],
+            add=[NewLine(
+                kind="cost_per_case", annual_value=ZERO, treatment_function_code=PHYSIOTHERAPY,
+                description="Direct access physiotherapy: any willing provider, cost per case",
+            )],
+        )  # fmt: skip
+
+
+@transaction.atomic
 def _plans() -> None:
     """Each activity contract's plan: last year's activity (same year for the first) + 3%."""
     for contract in Contract.objects.exclude(kind="block").select_related("pct", "provider"):
@@ -183,18 +250,40 @@ def _budgets(pcts: list[Pct]) -> int:
     return approved
 
 
+@transaction.atomic
+def _repayment_agreement() -> None:
+    """Dacorum's 2007/08 deficit as the plan tells it, recorded by the PCT analyst and awaiting
+    the board (a draft: no budget or statement changes until the board approves it)."""
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    dacorum = Locality.objects.filter(slug="dacorum").first()
+    if analyst is None or dacorum is None:
+        return
+    RepaymentAgreement.objects.filter(
+        locality=dacorum, incurred_in=DEFICIT_YEAR, status=RepaymentAgreement.Status.DRAFT
+    ).delete()
+    if RepaymentAgreement.objects.filter(locality=dacorum, incurred_in=DEFICIT_YEAR).exists():
+        return  # approved on the site: kept
+    record_repayment(
+        analyst, dacorum, DEFICIT_YEAR, DEFICIT_REPORTED, DEFICIT_NON_RECURRENT, 2,
+        "2007/08 underspends that will not recur: prescribing £952k (drug price changes) and "
+        "Provider Services £898k (vacant posts since filled)",
+    )  # fmt: skip
+
+
 def load(scale: str = "test", report: Callable[[str], None] = print) -> dict[str, int]:
     """Build the finance demo (contracts, other spend, budgets) and refresh to January 2009."""
     pcts = list(Pct.objects.filter(localities__practices__isnull=False).distinct())
     _reset()
     _settings()
     _contracts_and_other_spend(pcts)
+    _physiotherapy()
     # One refresh: plans and budgets are set from its facts, and nothing they change is an input
     # of the refresh (activity contracts' plans and values, budgets), so a second would store
     # the same facts again.
     run = pipeline.run_step("finance", REPORT_MONTH)
     _plans()
     approved = _budgets(pcts)
+    _repayment_agreement()
     report(f"finance: {approved} budgets approved, statements refreshed to {REPORT_MONTH}")
     return {"budgets": approved, "facts": run.facts, "rows_costed": run.rows_costed}
 
