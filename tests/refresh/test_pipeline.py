@@ -9,6 +9,7 @@ and a small warehouse of their own (a few hand-made rows)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -262,7 +263,8 @@ def test_pages_say_when_their_figures_are_older_than_the_warehouse(
         if 'id="refresh-needed"' not in html:
             return ""
         text = html.split('id="refresh-needed"')[1].split("<p>")[1].split("</p>")[0]
-        return " ".join(text.replace("<code>", "").replace("</code>", "").split())
+        text = re.sub(r"<[^>]+>", "", text)  # code, and the link to the refresh page
+        return " ".join(text.split())
 
     pipeline.run(JAN)
     assert notes() == ["", "", ""]
@@ -274,8 +276,8 @@ def test_pages_say_when_their_figures_are_older_than_the_warehouse(
         assert "run pbc refresh" in note
     assert refresh_needed() == (
         "Computed before the latest changes to their inputs: validation findings, costing and "
-        "statements, indicators. Run pbc refresh: it recomputes only the steps whose inputs "
-        "changed."
+        "statements, indicators. Run pbc refresh or refresh from this site: it recomputes only "
+        "the steps whose inputs changed."
     )
     pipeline.run(JAN)
     assert notes() == ["", "", ""]

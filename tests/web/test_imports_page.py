@@ -3,16 +3,23 @@ reasons, whole-file problems are refused with a message and change nothing; all 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
+from django.urls import reverse
 
 from pbc.imports.models import ImportRun
 from pbc.orgs.models import AuditEvent
+from pbc.refresh import background
+from pbc.refresh.pipeline import STEPS
+from pbc.warehouse import store
 
 HEADER = (
     "gp_practice_code,practice_name,locality_code,locality_name,pct_code,pct_name,region_code,"
@@ -37,12 +44,29 @@ def analyst() -> Client:
     return client
 
 
-def upload(client: Client, name: str, content: bytes, dataset: str = "practices") -> ImportRun:
-    response = client.post(
-        "/imports/", {"dataset": dataset, "file": SimpleUploadedFile(name, content)}
-    )
+def preview(client: Client, name: str, content: bytes, dataset: str = "practices") -> Any:
+    """Upload a file: the answer is its preview (200), or a refused file's record (302)."""
+    return client.post("/imports/", {"dataset": dataset, "file": SimpleUploadedFile(name, content)})
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    form = html.split(f'action="{reverse("import_confirm")}"')[1].split("</form>")[0]
+    return dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
+
+
+def run_of(response: Any) -> ImportRun:
     assert response.status_code == 302, response.content[:2000]
     return ImportRun.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+def upload(client: Client, name: str, content: bytes, dataset: str = "practices") -> ImportRun:
+    """Upload a file and confirm its preview (a refused file has no preview: its record)."""
+    response = preview(client, name, content, dataset)
+    if response.status_code == 302:
+        return run_of(response)
+    assert response.status_code == 200, response.content[:2000]
+    fields = hidden_fields(response.content.decode())
+    return run_of(client.post(reverse("import_confirm"), {**fields, "import": "1"}))
 
 
 @pytest.mark.django_db
@@ -101,3 +125,120 @@ def test_bad_period_is_a_field_error(analyst: Client) -> None:
     assert response.status_code == 400
     assert "Enter the month as YYYY-MM" in response.content.decode()
     assert ImportRun.objects.count() == before
+
+
+def practice_row(code: str, name: str) -> str:
+    return f"{code},{name},dacorum,Dacorum,5P3,West Hertfordshire PCT{EMPTY_ODS}\n"
+
+
+def practices_rows() -> int:
+    return store.read_manifest(store.dataset_dir("practices", settings.DATA_DIR), "practices").rows
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.mark.django_db
+def test_the_preview_names_the_partitions_replaced_and_their_rows_and_changes_nothing(
+    analyst: Client,
+) -> None:
+    runs = ImportRun.objects.count()  # (the demo's own imports)
+    first = HEADER + practice_row("E82601", "Gade Valley") + practice_row("E82602", "Kings")
+    response = preview(analyst, "first.csv", first.encode())
+    assert response.status_code == 200
+    page = text_of(response.content.decode())
+    assert "Check the import of first.csv" in page
+    assert "No partition held now is replaced" in page  # the warehouse holds no practices yet
+    assert ImportRun.objects.count() == runs and practices_rows() == 0  # nothing changed
+    run = upload(analyst, "first.csv", first.encode())
+    assert (run.status, run.rows_loaded, practices_rows()) == ("loaded", 2, 2)
+
+    # A second file replaces the dataset (reference data, one partition): the preview says so,
+    # with the rows it holds now, and nothing changes until the import is confirmed.
+    second = HEADER + practice_row("E82603", "Parkwood") + "\n".join(["", ""])
+    response = preview(analyst, "second.csv", second.encode())
+    html = response.content.decode()
+    page = text_of(html)
+    assert "Importing replaces 1 partition that holds 2 rows now" in page
+    assert "Rows that would load 1" in page
+    assert re.search(r'data-partition="[^"]*">.*?>2</td>', html)
+    assert practices_rows() == 2 and ImportRun.objects.count() == runs + 1
+    fields = hidden_fields(html)
+    assert fields["dataset"] == "practices" and fields["source_name"] == "second.csv"
+
+    # Cancel: nothing changes and the kept file is gone; confirming it then finds nothing.
+    response = analyst.post(reverse("import_confirm"), {**fields, "cancel": "1"}, follow=True)
+    assert "Import of second.csv cancelled: nothing changed." in text_of(response.content.decode())
+    assert practices_rows() == 2 and ImportRun.objects.count() == runs + 1
+    response = analyst.post(reverse("import_confirm"), {**fields, "import": "1"}, follow=True)
+    assert "no longer kept" in text_of(response.content.decode())
+    assert practices_rows() == 2 and ImportRun.objects.count() == runs + 1
+
+    # Confirmed: imported as previewed, the partition replaced.
+    run = upload(analyst, "second.csv", second.encode())
+    assert (run.status, run.rows_loaded, run.source_name, practices_rows()) == (
+        "loaded", 1, "second.csv", 1,
+    )  # fmt: skip
+    page = text_of(analyst.get(f"/imports/{run.pk}/").content.decode())
+    assert "Status Loaded" in page
+
+
+@pytest.mark.django_db
+def test_an_import_whose_every_row_is_quarantined_says_nothing_loaded(analyst: Client) -> None:
+    content = HEADER + practice_row("", "No Code Surgery") + practice_row("", "Nor This")
+    response = preview(analyst, "blank.csv", content.encode())
+    html = response.content.decode()
+    page = text_of(html)
+    assert "Nothing would load" in page
+    assert 'id="quarantine-summary"' in html and 'data-field="gp_practice_code"' in html
+    run = upload(analyst, "blank.csv", content.encode())
+    assert (run.status, run.rows_loaded, run.rows_rejected) == ("loaded", 0, 2)
+    html = analyst.get(f"/imports/{run.pk}/").content.decode()
+    page = text_of(html)
+    assert "Status Nothing loaded: every row was quarantined" in page
+    assert "Loaded" not in page.replace("Nothing loaded", "").replace("Rows loaded", "")
+    # The quarantine on the page: its field, reason, row count and first row; no values.
+    summary = text_of(html.split('id="quarantine-summary"')[1].split("</table>")[0])
+    assert summary.startswith("> Field Reason Rows First row gp_practice_code")
+    assert summary.endswith("2 2")  # two rows, the first of them row 2
+    assert "No Code Surgery" not in html
+    listing = text_of(analyst.get("/imports/").content.decode())
+    assert "blank.csv Nothing loaded: every row was quarantined" in listing
+
+
+@pytest.mark.django_db
+def test_a_refusal_shows_its_message_whole(analyst: Client) -> None:
+    run = upload(analyst, "data 'a'.csv", b"code,name\nE82601,X\n")
+    assert run.status == "refused"
+    assert run.message.startswith("data 'a'.csv: not a layout pbc knows for practices")
+    assert run.message.endswith("(`pbc import --layouts` lists them).")
+    page = analyst.get(f"/imports/{run.pk}/").content.decode()
+    assert "data &#39;a&#39;.csv: not a layout pbc knows for practices" in page
+    assert "(`pbc import --layouts` lists them).</p>" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_analyst_starts_a_refresh_and_follows_its_progress() -> None:
+    import demo_snapshot
+
+    if not get_user_model().objects.exists():  # emptied by an earlier transactional test
+        demo_snapshot.restore()
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="analyst"))
+    page = text_of(client.get(reverse("import_refresh")).content.decode())
+    assert "No refresh has been started from this site" in page
+    response = client.post(reverse("import_refresh"))
+    assert response.status_code == 302 and response["Location"] == reverse("import_refresh")
+    background.wait(timeout=120)
+    html = client.get(reverse("import_refresh")).content.decode()
+    assert 'data-state="finished"' in html, html
+    assert "Finished" in text_of(html) and "started by analyst" in text_of(html)
+    steps = re.findall(r"<li>([^<]+)</li>", html.split('id="refresh-steps"')[1].split("</ol>")[0])
+    assert len(steps) == len(STEPS)
+    assert AuditEvent.objects.filter(action="refresh", username="analyst").count() == 1
+    assert '<meta http-equiv="refresh"' not in html  # it polls only while running
+    # A practice user may not start one.
+    practice = Client()
+    practice.force_login(get_user_model().objects.get(username="practice"))
+    assert practice.post(reverse("import_refresh")).status_code == 403

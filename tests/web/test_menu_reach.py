@@ -33,6 +33,7 @@ NOT_LINKED = {
     "security_key_verify_begin": "a JSON step of signing in with a security key (POST)",
     "security_key_verify_finish": "a JSON step of signing in with a security key (POST)",
     "business_case_change": "the target of the business case page's form (POST)",
+    "import_confirm": "the target of an import preview's form (POST)",
     "validation_locality_schedule_csv": "listed once the locality has signed off a challenge",
     "validation_locality_schedule_xlsx": "listed once the locality has signed off a challenge",
 }

@@ -160,6 +160,37 @@ def refusal_text(refusal: BaseException) -> str:
     return str(refusal)
 
 
+def preview_import(
+    user: Any,
+    dataset: str,
+    path: str | Path,
+    *,
+    period: str | None = None,
+    source_name: str | None = None,
+    layout: str | None = None,
+) -> tuple[ImportResult | None, str]:
+    """What importing the file would do, for `user` (its scope and the upload limits, as
+    `run_import`), changing nothing and recording nothing: the dry run's result (partitions it
+    would replace and the rows they hold now, the quarantine by field and reason), or None and
+    the refusal as the user reads it."""
+    name = source_name or Path(path).name
+    try:
+        result = import_file(
+            dataset,
+            path,
+            period=period,
+            data_dir=settings.DATA_DIR,
+            source_name=name,
+            commissioners=import_scope(user),
+            limits=upload_limits(),
+            layout=layout,
+            dry_run=True,
+        )
+    except (ImportRefused, KeyError) as refusal:
+        return None, refusal_text(refusal)
+    return result, ""
+
+
 def run_import(
     user: Any,
     dataset: str,

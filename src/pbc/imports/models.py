@@ -59,3 +59,18 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} from {self.source_name} ({self.status})"
+
+    @property
+    def nothing_loaded(self) -> bool:
+        """A finished import that stored no row: every row was quarantined (or dropped by
+        its layout), so no partition changed."""
+        return self.status == self.Status.LOADED and self.rows_loaded == 0
+
+    @property
+    def status_text(self) -> str:
+        """The status as pages show it: "Loaded", or "Nothing loaded" when no row was."""
+        if not self.nothing_loaded:
+            return str(self.get_status_display())
+        if self.rows_rejected and not self.rows_dropped:
+            return "Nothing loaded: every row was quarantined"
+        return "Nothing loaded"

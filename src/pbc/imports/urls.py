@@ -16,6 +16,8 @@ urlpatterns = [
         {"fmt": "xlsx"},
         name="import_template_xlsx",
     ),
+    path("confirm/", views.import_confirm, name="import_confirm"),
+    path("refresh/", views.refresh, name="import_refresh"),
     path("<int:run>/", views.import_run, name="import_run"),
     path("<int:run>/quarantine.csv", views.quarantine, name="import_quarantine"),
 ]

@@ -1,4 +1,11 @@
-"""The imports page: upload a file for a PCT analyst, list every import, download quarantines."""
+"""The imports page for a PCT analyst: upload a file, see what importing it would do (a
+preview: the partitions it would replace and the rows they hold now, its quarantine), confirm
+it; list every import; download quarantines; start a refresh and follow its progress.
+
+The upload goes through the one bounded upload path (`pbc.web.uploads`: `UploadField`, then
+`keep` for the confirmation step, as a plan's preview does); the preview is a dry run of the
+import itself (`pbc.imports.actions.preview_import`), so it refuses what the import would.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,33 @@ from pathlib import Path
 from typing import NoReturn
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from pbc import exports
-from pbc.imports.actions import may_download_quarantine, may_see_run, run_import, visible_runs
+from pbc.imports.actions import (
+    may_download_quarantine,
+    may_see_run,
+    preview_import,
+    run_import,
+    visible_runs,
+)
 from pbc.imports.models import ImportRun
 from pbc.orgs import audit
 from pbc.orgs.roles import Permission
+from pbc.refresh import background
 from pbc.refresh.queries import stale_steps
 from pbc.warehouse import templates
 from pbc.warehouse.datasets import DATASETS
+from pbc.warehouse.ingest import quarantine_summary
 from pbc.warehouse.layouts import describe
 from pbc.web.rules import requires
-from pbc.web.uploads import UploadField, checked_upload
+from pbc.web.uploads import UploadField, checked_upload, discard, keep, kept, named_like
+
+KEPT = "imports"  # the purpose under which a previewed upload waits for its confirmation
 
 
 class UploadForm(forms.Form):
@@ -46,26 +64,75 @@ class UploadForm(forms.Form):
     )
 
 
+class ConfirmForm(forms.Form):
+    """The confirmation of a previewed import: the kept upload's token and the choices the
+    preview was made with (checked again as the upload form checks them)."""
+
+    token = forms.RegexField(regex=r"^[0-9a-f]{64}$")
+    source_name = forms.CharField(max_length=500)
+    dataset = UploadForm.base_fields["dataset"]
+    layout = UploadForm.base_fields["layout"]
+    period = UploadForm.base_fields["period"]
+
+
 def _deny(request: HttpRequest, record: ImportRun, what: str) -> NoReturn:
     audit.record(request.user, "denied", record, detail=what, path=request.get_full_path())
     raise PermissionDenied(f"You cannot see this page: {what}.")
 
 
+def _crumbs() -> list[dict[str, str]]:
+    return [
+        {"text": "Home", "href": reverse("home")},
+        {"text": "Imports", "href": reverse("imports")},
+    ]
+
+
 @requires(Permission.IMPORT_DATA)
 def imports(request: HttpRequest) -> HttpResponse:
+    """The upload form and the recent imports. A valid upload is not imported yet: the page
+    that answers is its preview, with the confirmation (`import_confirm`); a file the import
+    would refuse is recorded as refused, changing nothing, and its record shown."""
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        run, _ = run_import(
+        path = checked_upload(upload)  # the upload's own file, named with its suffix
+        choices = {
+            "dataset": form.cleaned_data["dataset"],
+            "period": form.cleaned_data["period"] or None,
+            "layout": form.cleaned_data["layout"] or None,
+        }
+        preview, refusal = preview_import(
             request.user,
-            form.cleaned_data["dataset"],
-            checked_upload(upload),  # the upload's own file, named with its suffix
-            period=form.cleaned_data["period"] or None,
+            choices["dataset"],
+            path,
+            period=choices["period"],
             source_name=upload.name,
-            via="upload",
-            layout=form.cleaned_data["layout"] or None,
+            layout=choices["layout"],
         )
-        return redirect(reverse("import_run", args=[run.pk]))
+        if preview is None:
+            run, _ = run_import(
+                request.user, choices["dataset"], path, source_name=upload.name, via="upload",
+                period=choices["period"], layout=choices["layout"],
+            )  # fmt: skip
+            return redirect(reverse("import_run", args=[run.pk]))
+        token = keep(path, KEPT)
+        return render(
+            request,
+            "imports/preview.jinja",
+            {
+                "title": f"Check the import of {upload.name}",
+                "preview": preview,
+                "source_name": upload.name,
+                "confirm": {
+                    "token": token,
+                    "source_name": upload.name,
+                    "dataset": choices["dataset"],
+                    "layout": choices["layout"] or "",
+                    "period": choices["period"] or "",
+                },
+                "breadcrumbs": _crumbs(),
+            },
+        )
     return render(
         request,
         "imports/imports.jinja",
@@ -85,9 +152,73 @@ def imports(request: HttpRequest) -> HttpResponse:
             ],
             "runs": visible_runs(request.user).select_related("user")[:100],
             "stale_steps": stale_steps(),
+            "refresh": background.status(),
             "breadcrumbs": [{"text": "Home", "href": reverse("home")}],
         },
         status=400 if form.errors else 200,
+    )
+
+
+@requires(Permission.IMPORT_DATA)
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Import the previewed file (kept since its preview) with the choices it was previewed
+    with (POST, from the preview's form); the kept copy is deleted once imported. A preview
+    whose file has expired (`PBC_UPLOAD_KEEP_SECONDS`) or a cancelled one changes nothing.
+    A GET has nothing to confirm: it is the imports page."""
+    if request.method != "POST":
+        return imports(request)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The confirmation was not valid: upload the file again.")
+        return redirect("imports")
+    token = form.cleaned_data["token"]
+    if "cancel" in request.POST:
+        discard(KEPT, token)
+        messages.info(
+            request, f"Import of {form.cleaned_data['source_name']} cancelled: nothing changed."
+        )
+        return redirect("imports")
+    path = kept(KEPT, token)
+    if path is None:
+        messages.error(
+            request, "The previewed file is no longer kept (it expires): upload it again."
+        )
+        return redirect("imports")
+    name = form.cleaned_data["source_name"]
+    with named_like(path, name) as file:
+        run, _ = run_import(
+            request.user,
+            form.cleaned_data["dataset"],
+            file,
+            period=form.cleaned_data["period"] or None,
+            source_name=name,
+            via="upload",
+            layout=form.cleaned_data["layout"] or None,
+        )
+    discard(KEPT, token)
+    return redirect(reverse("import_run", args=[run.pk]))
+
+
+@requires(Permission.IMPORT_DATA)
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Start `pbc refresh` (POST) and follow it (GET): the page reloads itself every few
+    seconds while it runs, each completed step listed."""
+    if request.method == "POST":
+        if background.start(request.user):
+            audit.record(request.user, "refresh", detail="pbc refresh started from the web")
+        else:
+            messages.info(request, "A refresh is already running: its progress is below.")
+        return redirect("import_refresh")
+    state = background.status()
+    return render(
+        request,
+        "imports/refresh.jinja",
+        {
+            "title": "Refresh statements, findings and indicators",
+            "refresh": state,
+            "stale_steps": [] if state.running else stale_steps(),
+            "breadcrumbs": _crumbs(),
+        },
     )
 
 
@@ -131,13 +262,17 @@ def import_run(request: HttpRequest, run: int) -> HttpResponse:
         {
             "title": f"Import of {record.source_name}",
             "run": record,
+            "quarantine": _quarantine_of(record),
             "stale_steps": stale_steps(),
-            "breadcrumbs": [
-                {"text": "Home", "href": reverse("home")},
-                {"text": "Imports", "href": reverse("imports")},
-            ],
+            "breadcrumbs": _crumbs(),
         },
     )
+
+
+def _quarantine_of(record: ImportRun) -> tuple[object, ...]:
+    """The import's quarantine by field and reason (no values: no patient identifiers)."""
+    path = Path(record.quarantine_path) if record.quarantine_path else None
+    return quarantine_summary(path) if path is not None and path.is_file() else ()
 
 
 @requires(Permission.IMPORT_DATA)

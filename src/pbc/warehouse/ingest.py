@@ -91,10 +91,48 @@ __all__ = [
     "ImportRefused",
     "ImportResult",
     "ProgressCallback",
+    "QuarantineGroup",
     "import_file",
     "new_import_id",
+    "quarantine_summary",
     "unchanged_import",
 ]
+
+
+@dataclass(frozen=True)
+class QuarantineGroup:
+    """Quarantined rows alike: the field, the reason (a row number in it made general), how
+    many rows, and the first of them. No values: they may be patient identifiers."""
+
+    field: str
+    reason: str
+    rows: int
+    first_row: int
+
+
+QUARANTINE_GROUPS_SHOWN = 10
+_ROW_NUMBER = re.compile(r"\brow [0-9]+\b")
+
+
+def quarantine_summary(
+    path: str | os.PathLike[str], limit: int = QUARANTINE_GROUPS_SHOWN
+) -> tuple[QuarantineGroup, ...]:
+    """The quarantine file's lines by field and reason, the largest groups first (at most
+    `limit`); "row 12" in a reason (the row a repeated key first came in) is read "an earlier
+    row", so that the repeats of every key make one group."""
+    import csv
+
+    groups: dict[tuple[str, str], list[int]] = {}
+    with open(path, newline="", encoding="utf-8") as stream:
+        reader = csv.DictReader(stream)
+        for line in reader:
+            reason = _ROW_NUMBER.sub("an earlier row", line["reason"])
+            row = int(line["source_row"]) if line["source_row"].isdigit() else 0
+            group = groups.setdefault((line["field"], reason), [0, row])
+            group[0] += 1
+            group[1] = min(group[1], row)
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
+    return tuple(QuarantineGroup(f, r, n, first) for (f, r), (n, first) in ranked[:limit])
 
 
 @dataclass(frozen=True)
@@ -123,12 +161,18 @@ class ImportResult:
     rows_dropped: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
+    # A dry run (`import_file(..., dry_run=True)`): nothing was committed or kept; what the
+    # import would do, with the rows each partition it would replace holds now.
+    dry_run: bool = False
+    rows_replaced: dict[str, int] = field(default_factory=dict)
+    quarantine: tuple[QuarantineGroup, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["partitions"] = list(self.partitions)
         data["partitions_replaced"] = list(self.partitions_replaced)
         data["ignored_columns"] = list(self.ignored_columns)
+        data["quarantine"] = [asdict(g) for g in self.quarantine]
         return data
 
     def to_json(self) -> str:
@@ -262,8 +306,14 @@ def import_file(
     commissioners: frozenset[str] | None = None,
     limits: UploadLimits | None = None,
     layout: str | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import `path` into `dataset`; return the record, or raise `ImportRefused` changing nothing.
+
+    - `dry_run`: every check and the staging as for the import, then nothing is committed
+      and the quarantine file is not kept: the result says what the import would do
+      (`dry_run`), with the partitions it would replace and the rows each holds now
+      (`rows_replaced`) and its quarantine by field and reason (`quarantine`).
 
     - `layout`: the published layout to read the file in (`pbc.warehouse.layouts`); None:
       recognised from the file's header ("pbc", the dataset's own layout, first).
@@ -401,6 +451,37 @@ def import_file(
             store.pause_point("staged")
 
             quarantine_staged = staging / "quarantine.csv"
+            if dry_run:
+                live = store.read_manifest(folder, ds.name).partitions
+                would_replace = store.replaced_partitions(live, sorted(staged.partitions), scope)
+                summary = quarantine_summary(quarantine_staged) if staged.rows_rejected else ()
+                shutil.rmtree(staging, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    (folder / store.STAGING).rmdir()
+                return ImportResult(
+                    import_id=import_id,
+                    dataset=ds.name,
+                    source_name=name,
+                    checksum=checksum,
+                    format=fmt,
+                    period=period,
+                    started_at=started.isoformat(timespec="seconds"),
+                    finished_at=_utcnow().isoformat(timespec="seconds"),
+                    seconds=round(time.perf_counter() - clock, 3),
+                    rows_read=staged.rows_read + rows_dropped,
+                    rows_loaded=staged.rows_read - staged.rows_rejected,
+                    rows_rejected=staged.rows_rejected,
+                    rows_flagged=staged.rows_flagged,
+                    partitions=tuple(sorted(staged.partitions)),
+                    partitions_replaced=tuple(would_replace),
+                    layout=published.layout.name if published else layouts.NATIVE,
+                    rows_dropped=rows_dropped,
+                    dropped=dropped,
+                    ignored_columns=published.match.extra if published else (),
+                    dry_run=True,
+                    rows_replaced={part: live[part].rows for part in would_replace},
+                    quarantine=summary,
+                )
             if staged.rows_rejected:
                 target_dir = store.quarantine_dir(data_dir) / ds.name
                 target_dir.mkdir(parents=True, exist_ok=True)

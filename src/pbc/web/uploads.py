@@ -23,6 +23,7 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -188,6 +189,19 @@ def kept(purpose: str, token: str) -> Path | None:
         return None
     path = kept_dir(purpose) / token
     return path if path.is_file() else None
+
+
+@contextlib.contextmanager
+def named_like(path: Path, name: str) -> Iterator[Path]:
+    """The kept file `path` under a name ending like the upload's `name` (readers tell a
+    format by its suffix; a kept file is named by its token alone): a hard link in the
+    owner-only incoming folder, removed afterwards."""
+    link = incoming_dir() / f"{secrets.token_hex(16)}{_suffix(name)}"
+    os.link(path, link)
+    try:
+        yield link
+    finally:
+        link.unlink(missing_ok=True)
 
 
 def discard(purpose: str, token: str) -> None:
