@@ -281,6 +281,10 @@ def return_arrow_tables() -> dict[str, pa.Table]:
                 ("5D7", "62_day", 20, 17), ("5P3", "two_week_wait", 30, 30),
             )
         ]),
+        "stroke_returns": _table("stroke_returns", [
+            {"quarter_start": D(2008, 10, 1), "commissioner_code": "5P3", "tia_referred": 40,
+             "tia_seen_within_7_days": 30, "thrombolysed": 8, "thrombolysed_within_3_hours": 6},
+        ]),
     }  # fmt: skip
 
 
@@ -304,4 +308,6 @@ EXPECTED_RETURNS: dict[str, tuple[str, str, dt.date, float]] = {
     "chlamydia-positivity": ("pct", "5P3", APR_2008, 228 / 2800 * 100),
     "cancer-31-day": ("pct", "5D7", NOV, 39 / 40 * 100),
     "cancer-62-day": ("pct", "5D7", NOV, 17 / 20 * 100),
+    "tia-seen-within-7-days": ("pct", "5P3", OCT, 30 / 40 * 100),
+    "stroke-thrombolysis-within-3-hours": ("pct", "5P3", OCT, 6 / 8 * 100),
 }

@@ -619,3 +619,24 @@ def cancer_waits_patients(
     c = _in_months(c.mutate(unit=_commissioner_unit(c.commissioner_code), month=c.month), ctx)
     measure = c.within_target if within_target else c.total
     return c.group_by(["unit", "month"]).aggregate(count=measure.sum().cast("float64"))
+
+
+STROKE_MEASURES = (
+    "tia_referred",
+    "tia_seen_within_7_days",
+    "thrombolysed",
+    "thrombolysed_within_3_hours",
+)
+
+
+@expression("stroke_returns.patients", unit="commissioner", dataset="stroke_returns")
+def stroke_patients(ctx: Context, measure: str = "tia_referred") -> ir.Table:
+    """A count of the stroke and TIA return (`measure`) per PCT and quarter (its first
+    month)."""
+    if measure not in STROKE_MEASURES:
+        raise ValueError(f"measure must be one of {STROKE_MEASURES}, not {measure!r}")
+    s = ctx.table("stroke_returns")
+    s = _in_months(
+        s.mutate(unit=_commissioner_unit(s.commissioner_code), month=s.quarter_start), ctx
+    )
+    return s.group_by(["unit", "month"]).aggregate(count=s[measure].sum().cast("float64"))
