@@ -4,7 +4,8 @@
     with standalone_cluster(workers=2) as cluster:
         env = cluster.client_environment()   # PBC_SPARK_MASTER=spark://127.0.0.1:<port>, ...
 
-Everything listens on 127.0.0.1 (`SPARK_LOCAL_IP`); the master's port is a free one, the
+Everything listens on 127.0.0.1 (`SPARK_LOCAL_IP`); the master's port is a free one (the URL
+is read back from its log, as Spark takes the next port if another process took it first), the
 workers' and the web UIs' are chosen by the JVMs (port 0). Each daemon runs in its own process
 group, and stopping the cluster ends the group (a worker's executors are its children), even
 when the block fails. The daemons' logs are in `cluster.folder` (shown when start-up fails).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -102,12 +104,15 @@ def _start(folder: Path, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log.close()
 
 
+def _log(folder: Path, name: str) -> str:
+    return (folder / f"{name}.log").read_text(errors="replace")
+
+
 def _wait_for(cluster: Cluster, name: str, text: str, process: subprocess.Popen[bytes]) -> None:
     """Until the daemon's log says `text` (or it exits, or READY_SECONDS pass: RuntimeError)."""
-    log = cluster.folder / f"{name}.log"
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
-        if text in log.read_text(errors="replace"):
+        if text in _log(cluster.folder, name):
             return
         if process.poll() is not None:
             break
@@ -148,6 +153,10 @@ def standalone_cluster(
         )
         cluster.processes.append(master)
         _wait_for(cluster, "master", "I have been elected leader", master)
+        # The port it bound (Spark moves on to the next one if another process took it).
+        started = re.search(r"Starting Spark master at (spark://\S+)", _log(folder, "master"))
+        assert started is not None, cluster.logs()
+        cluster.master_url = started.group(1)
         for i in range(workers):
             name = f"worker-{i + 1}"
             worker = _start(

@@ -236,3 +236,72 @@ EXPECTED_AGGREGATE = {
     # 95th: pN = 9.5, 8 pathways before the >3-4 band of 2: 3 + 1.5 / 2 = 3.75 weeks
     "rtt-admitted-95th-percentile": 3.75,
 }
+
+
+# --- periodic returns for national measures (issue 19) ---------------------------------------
+# Not in `arrow_tables`: refreshes over the hand-made warehouse stay as they were. West Herts
+# (5P3; its NCMP row in the 5-character form 5P300) and the trust RWG.
+APR_2008 = D(2008, 4, 1)
+
+
+def return_arrow_tables() -> dict[str, pa.Table]:
+    return {
+        "hcai_returns": _table("hcai_returns", [
+            {"month": NOV, "organism": "mrsa", "organisation_type": "pct",
+             "organisation_code": "5P3", "cases": 2},
+            {"month": NOV, "organism": "mrsa", "organisation_type": "trust",
+             "organisation_code": "RWG", "cases": 1},
+            {"month": NOV, "organism": "c_difficile", "organisation_type": "pct",
+             "organisation_code": "5P3", "cases": 7},
+            {"month": NOV, "organism": "c_difficile", "organisation_type": "trust",
+             "organisation_code": "RWG", "cases": 4},
+            {"month": NOV, "organism": "c_difficile", "organisation_type": "trust",
+             "organisation_code": "RAL", "cases": 0},
+        ]),
+        "ncmp_returns": _table("ncmp_returns", [
+            {"year_start": APR_2008, "commissioner_code": "5P300", "school_year": "reception",
+             "eligible": 1000, "measured": 900, "overweight": 120, "obese": 81},
+            {"year_start": APR_2008, "commissioner_code": "5P3", "school_year": "year_6",
+             "eligible": 800, "measured": 640, "overweight": 90, "obese": 112},
+        ]),
+        "chlamydia_returns": _table("chlamydia_returns", [
+            {"quarter_start": APR_2008, "commissioner_code": "5P3", "sex": sex,
+             "age_group": age, "population": pop, "tests": tests, "positives": pos}
+            for sex, age, pop, tests, pos in (
+                ("female", "15-19", 20000, 1200, 96), ("female", "20-24", 18000, 900, 81),
+                ("male", "15-19", 21000, 400, 24), ("male", "20-24", 19000, 300, 27),
+            )
+        ]),
+        # 5P3 also has referral-level rows (two-week wait: they win); 5D7 has the return only
+        "cancer_waits_returns": _table("cancer_waits_returns", [
+            {"month": NOV, "standard": standard, "commissioner_code": pct, "total": total,
+             "within_target": within}
+            for pct, standard, total, within in (
+                ("5D7", "two_week_wait", 50, 47), ("5D7", "31_day", 40, 39),
+                ("5D7", "62_day", 20, 17), ("5P3", "two_week_wait", 30, 30),
+            )
+        ]),
+    }  # fmt: skip
+
+
+def return_tables() -> dict[str, ibis.Table]:
+    """The hand-made warehouse with the periodic returns."""
+    return tables() | {name: ibis.memtable(t) for name, t in return_arrow_tables().items()}
+
+
+# (level, organisation, month, value) from the returns alone.
+EXPECTED_RETURNS: dict[str, tuple[str, str, dt.date, float]] = {
+    "mrsa-bacteraemia": ("pct", "5P3", NOV, 2.0),
+    "mrsa-bacteraemia-trust": ("provider", "RWG", NOV, 1.0),
+    "c-difficile": ("pct", "5P3", NOV, 7.0),
+    "c-difficile-trust": ("provider", "RWG", NOV, 4.0),
+    # (900 + 640) measured of (1000 + 800) eligible
+    "child-measurement-coverage": ("pct", "5P3", APR_2008, 1540 / 1800 * 100),
+    "child-obesity-reception": ("pct", "5P3", APR_2008, 81 / 900 * 100),
+    "child-obesity-year-6": ("pct", "5P3", APR_2008, 112 / 640 * 100),
+    # 2,800 tests of 78,000 aged 15-24 in the quarter, annualised (x 4), per cent
+    "chlamydia-screening-coverage": ("pct", "5P3", APR_2008, 2800 / 78000 * 400),
+    "chlamydia-positivity": ("pct", "5P3", APR_2008, 228 / 2800 * 100),
+    "cancer-31-day": ("pct", "5D7", NOV, 39 / 40 * 100),
+    "cancer-62-day": ("pct", "5D7", NOV, 17 / 20 * 100),
+}

@@ -69,10 +69,18 @@ def _prefixes(d: defs.Definition, part: str) -> list[str]:
 # Added after the 2026-11-22 review: authored, not yet checked by a second person (and saying
 # so, rather than claiming a review that has not happened).
 AWAITING_REVIEW = {"ae-four-hour", "rtt-incomplete-median"}
+# Issue 19: computed from the periodic returns instead of entered by hand (their review is
+# reset: the definition changed), and the new indicators the returns feed.
+AWAITING_REVIEW |= {
+    "mrsa-bacteraemia", "c-difficile", "child-measurement-coverage",
+    "mrsa-bacteraemia-trust", "c-difficile-trust", "child-obesity-reception",
+    "child-obesity-year-6", "chlamydia-screening-coverage", "chlamydia-positivity",
+    "cancer-31-day", "cancer-62-day",
+}  # fmt: skip
 
 
 def test_every_definition_was_second_reviewed() -> None:
-    assert len(CATALOGUE) == 37 + len(AWAITING_REVIEW)
+    assert len(CATALOGUE) == 34 + len(AWAITING_REVIEW)
     for d in CATALOGUE.values():
         assert d.review_author, d.id
         if d.id in AWAITING_REVIEW:

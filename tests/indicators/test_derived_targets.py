@@ -61,9 +61,10 @@ def test_the_three_definitions_parse_with_their_derived_targets() -> None:
 
     mrsa = defs.get("mrsa-bacteraemia")
     assert mrsa is not None and mrsa.derived is not None
-    assert mrsa.baseline == 48 and not mrsa.baseline_from_values  # entered: predates the data
-    assert mrsa.baseline_period == "2003/04" and "predates the data" in mrsa.baseline_description
-    assert mrsa.derived.factor == 0.5 and mrsa.derived.scope == ("pct", "5P3")
+    # entered by an analyst for each PCT (a dated record, `Baseline`): it predates the returns
+    assert mrsa.baseline is None and mrsa.baseline_entered and not mrsa.baseline_from_values
+    assert mrsa.baseline_period == "2003/04" and "predates the returns" in mrsa.baseline_description
+    assert mrsa.derived.factor == 0.5 and mrsa.derived.scope is None
     assert mrsa.derived.yearly(48) == 24 and mrsa.derived.in_period(48, D(2008, 6, 1)) == 2
 
     cdiff = defs.get("c-difficile")
@@ -93,7 +94,12 @@ def test_the_three_definitions_parse_with_their_derived_targets() -> None:
             },
             "must fall in 2008/09",
         ),
-        ({"baseline": {"period": "2007/08"}}, "exactly one of value or from_values"),
+        ({"baseline": {"period": "2007/08"}}, "exactly one of value, from_values: sum or entered"),
+        (
+            {"baseline": {"period": "2007/08", "from_values": "sum", "entered": True}},
+            "exactly one of value",
+        ),
+        ({"baseline": {"period": "2007/08", "entered": "yes"}}, "entered must be true"),
         ({"baseline": {"period": "2007/08", "from_values": "mean"}}, "from_values must be sum"),
         ({"target": {"factor": -0.5, "year": "2008/09"}}, "factor must be above 0"),
     ],

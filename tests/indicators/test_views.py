@@ -131,12 +131,12 @@ def test_manual_entry_form(django_user_model: Any) -> None:
     client = client_for(django_user_model, "analyst")
     response = client.post(
         "/indicators/manual/pct/west-herts/",
-        {"indicator": "mrsa-bacteraemia", "organisation": "pct:5P3", "month": "2008-11",
-         "numerator": "2", "note": "HPA return"},
+        {"indicator": "retinal-screening", "organisation": "pct:5P3", "month": "2008-11",
+         "numerator": "2", "denominator": "4", "note": "screening programme return"},
     )  # fmt: skip
     assert response.status_code == 302
-    v = IndicatorValue.objects.get(indicator_id="mrsa-bacteraemia", org_code="5P3")
-    assert v.value == 2 and v.source == "manual"
+    v = IndicatorValue.objects.get(indicator_id="retinal-screening", org_code="5P3")
+    assert v.value == 50 and v.source == "manual"
     assert (
         client_for(django_user_model, "locality")
         .get("/indicators/manual/pct/west-herts/")
@@ -285,4 +285,4 @@ def test_pct_dashboard_and_its_xlsx(values: None, django_user_model: Any) -> Non
     assert referrals["variation"] == "common cause"  # two points: no special cause yet
     admitted = rows["rtt-admitted-18-weeks"]
     assert admitted["value"] == pytest.approx(50.0) and admitted["target"] == 90
-    assert rows["mrsa-bacteraemia"]["value"] is None  # nothing entered
+    assert rows["mrsa-bacteraemia"]["value"] is None  # no infection return loaded

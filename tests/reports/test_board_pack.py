@@ -169,6 +169,19 @@ def test_pdf_and_xlsx_figures_match_the_source_apps() -> None:
     overdue = plan_month(plan, JANUARY).overdue
     assert f"Milestones overdue: {len(overdue)}." in text
 
+    # The charts are in the PDF (drawn as SVG: WeasyPrint runs no script): the finance charts
+    # with their axis titles and legends, and an SPC chart for each indicator with
+    # special-cause variation (the demo has some).
+    for words in (
+        "Cumulative spend against budget", "Cumulative spend (£)", "Budget (profiled)",
+        "Forecast over (+) and under (\u2212\u2060) spend by budget line", "Forecast variance (£)",
+        "Overspend", "Underspend", "SPC charts of the indicators with special-cause variation",
+    ):  # fmt: skip
+        assert words in text, words
+    special = [c for c in pack.spc_charts]
+    assert special and all(c.title in text for c in special)
+    assert all("special cause variation" in c.title for c in special)
+
     # (b) Indicators: how many have a value up to January (counted from the stored values),
     # and each value and icon is the indicators app's latest status.
     local = [d for d in definitions.catalogue().values() if "locality" in d.levels]

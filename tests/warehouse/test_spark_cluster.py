@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -67,7 +68,9 @@ def test_engine_spec_tests_pass_on_the_cluster(spark_cluster: Any, tmp_path: Pat
          "-p", "no:randomly", f"--basetemp={tmp_path / 'pytest'}", "tests/warehouse/test_engines.py"],
         cluster_environment(spark_cluster),
     )  # fmt: skip
-    assert "6 passed" in out and "failed" not in out, out[-2000:]
+    passed = re.search(r"(\d+) passed", out)
+    assert passed and int(passed.group(1)) >= 6, out[-2000:]  # test_engines.py's Spark tests
+    assert "failed" not in out and "error" not in out, out[-2000:]
     # Both workers ran executors for it: the queries were distributed, not run in the driver.
     assert all(n > m for n, m in zip(executors_launched(spark_cluster), before, strict=True))
 

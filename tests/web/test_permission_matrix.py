@@ -138,7 +138,7 @@ MADE_SAMPLES: dict[str, Callable[[], list[str]]] = {"run": _import_runs}
 
 
 # URL keywords that are not objects (a month): one fixed value, filled in before the scope.
-FIXED_SAMPLES: dict[str, str] = {"month": "2009-01"}
+FIXED_SAMPLES: dict[str, str] = {"month": "2009-01", "dataset": "hcai_returns"}
 
 
 def urls_for(route: Route) -> list[tuple[str, str | None, str | None]]:

@@ -11,11 +11,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from pbc import exports
 from pbc.imports.actions import may_download_quarantine, may_see_run, run_import, visible_runs
 from pbc.imports.models import ImportRun
 from pbc.orgs import audit
 from pbc.orgs.roles import Permission
 from pbc.refresh.queries import stale_steps
+from pbc.warehouse import templates
 from pbc.warehouse.datasets import DATASETS
 from pbc.warehouse.layouts import describe
 from pbc.web.rules import requires
@@ -78,12 +80,44 @@ def imports(request: HttpRequest) -> HttpResponse:
                 {"value": value, "text": text, "selected": value == (form["layout"].value() or "")}
                 for value, text in form.fields["layout"].choices
             ],
+            "returns": [
+                {"name": ds.name, "description": ds.description} for ds in templates.returns()
+            ],
             "runs": visible_runs(request.user).select_related("user")[:100],
             "stale_steps": stale_steps(),
             "breadcrumbs": [{"text": "Home", "href": reverse("home")}],
         },
         status=400 if form.errors else 200,
     )
+
+
+@requires(Permission.IMPORT_DATA)
+def return_template(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
+    """pbc's template of a periodic return: CSV (the header row) or XLSX (the header row, and
+    a second sheet describing each column), written through the safe writer."""
+    found = {ds.name: ds for ds in templates.returns()}.get(dataset)
+    if found is None or fmt not in ("csv", "xlsx"):
+        raise Http404("No such return template.")
+    name = f"{found.name}-template.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(
+            exports.csv_text([templates.header(found)]), content_type="text/csv"
+        )
+    else:
+        book = exports.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "return"
+        sheet.append(templates.header(found))
+        columns = book.create_sheet("columns")
+        for row in templates.guide(found):
+            columns.append(row)
+        response = HttpResponse(
+            exports.xlsx_bytes(book),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @requires(Permission.IMPORT_DATA)

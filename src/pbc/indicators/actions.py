@@ -220,3 +220,59 @@ def set_target(
         f"{financial_year}",
     )
     return created
+
+
+@transaction.atomic
+def set_baseline(
+    user: Any,
+    indicator_id: str,
+    level: str,
+    org_code: str,
+    period: str,
+    value: float | None,
+    source: str = "",
+) -> Any:
+    """Enter (or correct, or with `value=None` remove) one organisation's dated baseline of an
+    indicator whose definition asks for an entered baseline (`baseline: {entered: true}`):
+    the count of `period` (the definition's baseline year) the derived target halves, say.
+    Audited with before and after. Errors per form field (`ValidationError` dict)."""
+    from pbc.indicators.models import Baseline
+
+    definition = defs.get(indicator_id)
+    if definition is None or not definition.baseline_entered:
+        raise ValidationError({"indicator": "This indicator takes no entered baseline"})
+    errors: dict[str, str] = {}
+    if level not in definition.levels:
+        errors["level"] = f"{definition.title} is not reported at {level} level"
+    if period != definition.baseline_period:
+        errors["period"] = f"The baseline of {definition.title} is for {definition.baseline_period}"
+    if value is not None and value < 0:
+        errors["value"] = "A baseline cannot be negative"
+    if errors:
+        raise ValidationError(errors)
+    existing = Baseline.objects.filter(
+        indicator_id=indicator_id, level=level, org_code=org_code, period=period
+    ).first()
+    before = None if existing is None else {"value": existing.value, "source": existing.source}
+    detail = f"baseline {indicator_id} {level}:{org_code} {period}"
+    if value is None:
+        if existing is not None:
+            audit.record(user, "delete", existing, before=before, after=None, detail=detail)
+            existing.delete()
+        return None
+    baseline, _ = Baseline.objects.update_or_create(
+        indicator_id=indicator_id,
+        level=level,
+        org_code=org_code,
+        period=period,
+        defaults={"value": value, "source": source, "entered_by": user},
+    )
+    audit.record(
+        user,
+        "update" if existing else "create",
+        baseline,
+        before=before,
+        after={"value": value, "source": source},
+        detail=detail,
+    )
+    return baseline

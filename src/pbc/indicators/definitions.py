@@ -17,7 +17,9 @@ Each file declares (see any file for an example):
 - `target: {value, description}`, `baseline: {value, period, description}`,
   `trajectory: [{period: YYYY-MM, value, description}]` (any may be null/empty);
 - or a target stated relative to a baseline (count indicators only; see `DerivedTarget`):
-  `baseline: {period: YYYY/YY, from_values: sum | value: N, description}` and
+  `baseline: {period: YYYY/YY, from_values: sum | entered: true | value: N, description}`
+  (`entered`: each organisation's baseline is a dated record an analyst enters,
+  `models.Baseline`, for a year before the data) and
   `target: {change: -1460 | factor: 0.5, year: YYYY/YY, from: YYYY-MM, scope: LEVEL:CODE,
   trajectory: [{by: YYYY-MM, change | factor}], description}` (`value` null, no top-level
   trajectory);
@@ -131,6 +133,7 @@ class Definition:
     percentile: float = 0.95
     scale: float = 1.0
     baseline_from_values: bool = False  # the organisation's own values summed over the period
+    baseline_entered: bool = False  # each organisation's baseline entered by an analyst
     derived: DerivedTarget | None = None  # a target stated relative to the baseline
     aggregate: AggregateRoute | None = None  # the route from published aggregate data
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -446,7 +449,7 @@ def _with_derived_target(definition: Definition, raw: dict[str, Any], where: str
     target = raw["target"] or {}
     baseline = raw["baseline"] or {}
     unknown_target = set(target) - {"value", "description"} - DERIVED_KEYS
-    unknown_baseline = set(baseline) - {"value", "period", "description", "from_values"}
+    unknown_baseline = set(baseline) - {"value", "period", "description", "from_values", "entered"}
     if unknown_target or unknown_baseline:
         raise DefinitionError(
             f"{where}: unknown keys target {sorted(unknown_target)}, "
@@ -455,17 +458,25 @@ def _with_derived_target(definition: Definition, raw: dict[str, Any], where: str
     from_values = baseline.get("from_values")
     if from_values is not None and from_values != "sum":
         raise DefinitionError(f"{where} baseline: from_values must be sum, got {from_values!r}")
+    entered = baseline.get("entered")
+    if entered is not None and entered is not True:
+        raise DefinitionError(f"{where} baseline: entered must be true, got {entered!r}")
     if not DERIVED_KEYS & set(target):
-        if from_values is not None:
-            raise DefinitionError(f"{where} baseline: from_values needs a target change or factor")
+        if from_values is not None or entered:
+            raise DefinitionError(
+                f"{where} baseline: from_values or entered needs a target change or factor"
+            )
         return definition
     w = f"{where} target"
     if definition.statistic != "count":
         raise DefinitionError(f"{w}: a change or factor on a baseline needs a count indicator")
     if target.get("value") is not None or definition.trajectory:
         raise DefinitionError(f"{w}: a change or factor replaces value and trajectory")
-    if (baseline.get("value") is None) == (from_values is None):
-        raise DefinitionError(f"{where} baseline: give exactly one of value or from_values: sum")
+    given = [baseline.get("value") is not None, from_values is not None, bool(entered)]
+    if sum(given) != 1:
+        raise DefinitionError(
+            f"{where} baseline: give exactly one of value, from_values: sum or entered: true"
+        )
     if baseline.get("value") is not None and float(baseline["value"]) < 0:
         raise DefinitionError(f"{where} baseline: value must not be negative")
     _financial_year(baseline.get("period"), f"{where} baseline period")
@@ -498,7 +509,12 @@ def _with_derived_target(definition: Definition, raw: dict[str, Any], where: str
     if points and definition.frequency != "monthly":
         raise DefinitionError(f"{w}: trajectory steps need a monthly indicator")
     derived = DerivedTarget(year, start, change, factor, scope, tuple(points))
-    return dataclasses.replace(definition, baseline_from_values=bool(from_values), derived=derived)
+    return dataclasses.replace(
+        definition,
+        baseline_from_values=bool(from_values),
+        baseline_entered=bool(entered),
+        derived=derived,
+    )
 
 
 def load_file(path: Path) -> Definition:

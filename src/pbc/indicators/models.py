@@ -176,3 +176,35 @@ class WatchPathway(models.Model):
     @property
     def days_to_breach(self) -> int:
         return 126 - self.wait_days
+
+
+class Baseline(models.Model):
+    """A dated baseline an analyst entered for one organisation: the count of a year before
+    the data (MRSA bacteraemia in 2003/04) that a derived target is worked out from (a
+    definition with `baseline: {entered: true}`). Set through `actions.set_baseline`
+    (audited: who, when, before and after)."""
+
+    indicator_id = models.CharField(max_length=80)
+    level = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    org_code = models.CharField(max_length=40)
+    period = models.CharField(max_length=7, help_text="The financial year, as 2003/04")
+    value = models.FloatField()
+    source = models.TextField(blank=True, help_text="Where the figure comes from")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator_id", "level", "org_code", "period"], name="one_baseline_each"
+            ),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="baseline_not_negative"),
+        ]
+        ordering = ["indicator_id", "level", "org_code", "period"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.indicator_id} {self.level}:{self.org_code} {self.period} baseline {self.value}"
+        )

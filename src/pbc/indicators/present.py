@@ -33,7 +33,7 @@ from decimal import Decimal
 from pbc import stats
 from pbc.indicators import definitions as defs
 from pbc.indicators.definitions import Definition
-from pbc.indicators.models import IndicatorValue, Target
+from pbc.indicators.models import Baseline, IndicatorValue, Target
 from pbc.periods import FinancialYear, add_months, year_start
 from pbc.stats import DisclosureRule
 
@@ -158,10 +158,18 @@ def resolve_target(
 
 
 def baseline_for(definition: Definition, level: str, org_code: str) -> tuple[float | None, str]:
-    """The baseline of a derived target: the definition's entered value, or the sum of the
-    organisation's own values over the baseline financial year (every period of it needed).
-    Returns (value, note); the value is None with the reason in the note."""
+    """The baseline of a derived target: the definition's value, the organisation's baseline
+    an analyst entered (`Baseline`), or the sum of the organisation's own values over the
+    baseline financial year (every period of it needed). Returns (value, note); the value is
+    None with the reason in the note."""
     period = definition.baseline_period
+    if definition.baseline_entered:
+        entered = Baseline.objects.filter(
+            indicator_id=definition.id, level=level, org_code=org_code, period=period
+        ).first()
+        if entered is None:
+            return None, f"no target: no {period} baseline has been entered for {org_code}"
+        return entered.value, f"{period} baseline {fmt(entered.value, 0)} (entered)"
     if not definition.baseline_from_values:
         assert definition.baseline is not None
         return definition.baseline, f"{period} baseline {fmt(definition.baseline, 0)} (entered)"

@@ -8,7 +8,8 @@ database.
 
 - `month=None` recomputes every month the activity data covers; `month="2009-03"` only that
   month (reference rates for the mortality ratio still come from every spell).
-- Aggregate data (published QOF, RTT returns, A&E statistics: `AGGREGATE_DATES`): an indicator
+- Aggregate data (published QOF, RTT returns, A&E statistics, the national measures' periodic
+  returns: `AGGREGATE_DATES`): an indicator
   with an `aggregate` route, or one whose expressions read aggregate data, is also computed for
   every month the aggregate data covers. A value from the patient-level route wins wherever it
   has data (a denominator, or pathways for a percentile); elsewhere the aggregate value stands,
@@ -52,9 +53,20 @@ DATASETS = (
     "rtt",
     "rtt_returns",
     "ae_attendances",
+    "hcai_returns",
+    "ncmp_returns",
+    "chlamydia_returns",
+    "cancer_waits_returns",
 )
 # (aggregate dataset, date column): the months aggregate routes are computed for.
-AGGREGATE_DATES = (("rtt_returns", "month"), ("ae_attendances", "month"))
+AGGREGATE_DATES = (
+    ("rtt_returns", "month"),
+    ("ae_attendances", "month"),
+    ("hcai_returns", "month"),
+    ("ncmp_returns", "year_start"),
+    ("chlamydia_returns", "quarter_start"),
+    ("cancer_waits_returns", "month"),
+)
 # (dataset, date column) whose range defines the months a full refresh covers.
 # Prescribing counts too: a locality that has loaded only the ODS files and the published
 # prescribing data (no hospital activity) gets its prescribing measures.
@@ -149,7 +161,9 @@ def compute_definition(
     `aggregate_ctx` (an indicator whose own expressions read aggregate data uses that too)."""
     spec = definition.compute_spec()
     primary_aggregate = ex.EXPRESSIONS[spec.numerator.name].aggregate
-    if primary_aggregate and aggregate_ctx is None:
+    if primary_aggregate and (
+        aggregate_ctx is None or ex.EXPRESSIONS[spec.numerator.name].dataset not in ctx.tables
+    ):
         return []  # no aggregate data loaded
     own_ctx = aggregate_ctx if primary_aggregate and aggregate_ctx is not None else ctx
     values = (
@@ -162,8 +176,9 @@ def compute_definition(
     if primary_aggregate:
         return [_as_aggregate(row, spec.numerator.name) for row in out]
     route = definition.aggregate_spec()
-    if route is None or aggregate_ctx is None:
-        return out
+    dataset = ex.EXPRESSIONS[route.numerator.name].dataset if route is not None else None
+    if route is None or aggregate_ctx is None or dataset not in aggregate_ctx.tables:
+        return out  # no aggregate route, or its dataset is not in the warehouse given
     aggregate = [
         v for v in cp.compute(route, aggregate_ctx, con, units) if v.level in definition.levels
     ]
@@ -232,14 +247,15 @@ def _prescribing_extras(
 
 
 def manual_values(months: Iterable[dt.date] | None = None) -> list[IndicatorValue]:
-    """Values of manual-entry indicators from what was entered."""
+    """Values of manual-entry indicators from what was entered (an entry for an indicator that
+    no longer takes one, now computed from a return, say, stays recorded and is not shown)."""
     out = []
     query = ManualValue.objects.all()
     if months is not None:
         query = query.filter(month__in=list(months))
     for m in query:
         definition = defs.get(m.indicator_id)
-        if definition is None:
+        if definition is None or not definition.accepts_manual_entry:
             continue
         out.append(value_from_manual(definition, m))
     return out

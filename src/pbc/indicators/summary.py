@@ -21,6 +21,7 @@ class Status:
     target: float | None
     variation_icon: str | None  # Making Data Count variation ("common cause", "concern high", ...)
     assurance: str | None  # "pass", "fail", "inconsistent" or None
+    chart: present.Spc | None = None  # the SPC chart the icons come from (None: too few values)
 
 
 def latest_status(
@@ -56,4 +57,5 @@ def latest_status(
         target=target,
         variation_icon=chart.variation_icon if chart else None,
         assurance=chart.assurance if chart else None,
+        chart=chart,
     )

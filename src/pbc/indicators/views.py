@@ -627,15 +627,70 @@ class TargetForm(forms.Form):
         return points
 
 
+class BaselineForm(forms.Form):
+    """One organisation's dated baseline of an indicator whose target is worked out from an
+    entered baseline (MRSA: half the 2003/04 count)."""
+
+    baseline_indicator = forms.ChoiceField(label="Indicator")
+    baseline_organisation = forms.ChoiceField(label="Organisation")
+    baseline_value = forms.FloatField(
+        required=False,
+        min_value=0,
+        label="Baseline count",
+        help_text="Leave empty to remove the baseline entered",
+    )
+    baseline_source = forms.CharField(
+        required=False, label="Source", help_text="Where the figure comes from"
+    )
+
+    def __init__(self, *args: Any, orgs: list[Org], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        entered = [d for d in defs.catalogue().values() if d.baseline_entered]
+        self.fields["baseline_indicator"].choices = [  # type: ignore[attr-defined]
+            (d.id, f"{d.title} ({d.baseline_period})") for d in entered
+        ]
+        self.fields["baseline_organisation"].choices = [(o.key, o.name) for o in orgs]  # type: ignore[attr-defined]
+
+
+def _save_baseline(request: HttpRequest, form: BaselineForm) -> bool:
+    org = load_org(form.cleaned_data["baseline_organisation"])
+    definition = defs.get(form.cleaned_data["baseline_indicator"])
+    assert definition is not None
+    try:
+        actions.set_baseline(
+            request.user,
+            definition.id,
+            org.level,
+            org.code,
+            definition.baseline_period,
+            form.cleaned_data["baseline_value"],
+            form.cleaned_data["baseline_source"],
+        )
+    except ValidationError as err:
+        for field, messages_ in err.message_dict.items():
+            name = f"baseline_{'organisation' if field == 'level' else field}"
+            form.add_error(name if name in form.fields else None, messages_)
+        return False
+    messages.success(request, "Baseline saved.")
+    return True
+
+
 @requires(Permission.IMPORT_DATA, scope="pct")
 def targets(request: HttpRequest, pct: Pct) -> HttpResponse:
-    """Set an indicator's target and trajectory for a financial year (PCT analysts)."""
-    from pbc.indicators.models import Target, TargetChange
+    """Set an indicator's target and trajectory for a financial year, and enter the dated
+    baselines derived targets need (PCT analysts)."""
+    from pbc.indicators.models import Baseline, Target, TargetChange
 
     orgs = [org_of(pct)] + [org_of(loc) for loc in pct.localities.order_by("name")]
     orgs += [org_of(p) for p in Practice.objects.filter(locality__pct=pct).order_by("code")]
-    form = TargetForm(request.POST or None, orgs=orgs)
-    if request.method == "POST" and form.is_valid():
+    acute = Provider.objects.filter(kind=Provider.Kind.ACUTE).order_by("code")
+    baseline_orgs = [org_of(pct)] + [org_of(p) for p in acute]
+    posted_baseline = request.method == "POST" and "baseline_indicator" in request.POST
+    baseline_form = BaselineForm(request.POST if posted_baseline else None, orgs=baseline_orgs)
+    if posted_baseline and baseline_form.is_valid() and _save_baseline(request, baseline_form):
+        return redirect(reverse("indicators_targets", args=[pct.slug]))
+    form = TargetForm(request.POST if not posted_baseline else None, orgs=orgs)
+    if request.method == "POST" and not posted_baseline and form.is_valid():
         org = load_org(form.cleaned_data["organisation"])
         try:
             actions.set_target(
@@ -665,6 +720,10 @@ def targets(request: HttpRequest, pct: Pct) -> HttpResponse:
             "title": "Indicator targets",
             "pct": pct,
             "form": form,
+            "baseline_form": baseline_form,
+            "baselines": Baseline.objects.filter(
+                org_code__in=[o.code for o in baseline_orgs]
+            ).select_related("entered_by"),
             "titles": titles,
             "current": Target.objects.filter(org_code__in=codes).order_by(
                 "indicator_id", "level", "org_code", "valid_from"

@@ -59,6 +59,7 @@ from pbc.plans import queries as plan_queries
 from pbc.plans.report import PlanReport, ReportError
 from pbc.plans.report import build_report as build_plan_report
 from pbc.refresh.queries import Staleness, staleness
+from pbc.reports import charts
 from pbc.services import experience, feeds, reports
 from pbc.services import queries as service_queries
 from pbc.services.queries import ServiceClaims
@@ -390,6 +391,14 @@ class BoardPack:
     def year_to_date(self) -> str:
         start = periods.year_start(self.financial_year)
         return f"{start:%B %Y} to {self.month:%B %Y}"
+
+    @property
+    def finance_charts(self) -> list[charts.Chart]:
+        return charts.finance_charts(self.finance, self.financial_year)
+
+    @property
+    def spc_charts(self) -> list[charts.Chart]:
+        return charts.spc_charts(self.indicators)
 
 
 def build(locality: Locality, month: dt.date) -> BoardPack:

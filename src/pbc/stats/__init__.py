@@ -13,10 +13,12 @@ from pbc.stats.funnels import (
 )
 from pbc.stats.intervals import Interval, RateInterval, count_ci, proportion_ci, rate_ci
 from pbc.stats.life_expectancy import STANDARD_START_AGES, LifeExpectancyBand, life_expectancy
+from pbc.stats.means import MeanInterval, mean_ci
 from pbc.stats.spc import SpcPoint, XmrChart, xmr
 from pbc.stats.standardised import (
     IsrResult,
     dsr,
+    dsr_non_independent,
     esp2013_weights,
     european_standard_population_2013,
     isr,
@@ -39,18 +41,21 @@ __all__ = [
     "Interval",
     "IsrResult",
     "LifeExpectancyBand",
+    "MeanInterval",
     "RateInterval",
     "SpcPoint",
     "SuppressedTable",
     "XmrChart",
     "count_ci",
     "dsr",
+    "dsr_non_independent",
     "esp2013_weights",
     "european_standard_population_2013",
     "funnel_limits",
     "funnel_significance",
     "isr",
     "life_expectancy",
+    "mean_ci",
     "proportion_ci",
     "rate_ci",
     "suppress",

@@ -214,8 +214,8 @@ def funnel_significance(
             _label(
                 upper_998 / d < target,
                 upper_95 / d < target,
-                lower_998 / d > target,
-                lower_95 / d > target,
+                lower_998 is not None and lower_998 / d > target,
+                lower_95 is not None and lower_95 / d > target,
             )
         )
     return results

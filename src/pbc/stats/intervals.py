@@ -8,7 +8,14 @@ implementation behind Fingertips:
 * Exact Poisson interval through the chi-square distribution (Armitage & Berry 2002).
 * Crude rates use the exact interval below 10 events and Byar's from 10.
 
-All functions are pure and take ``confidence`` as a fraction (0.95, 0.998).
+All functions are pure. ``confidence`` is a fraction from 0.9 to 1 (0.95, 0.998) or, as the
+reference also allows, a percentage from 90 to 100 (95, 99.8); anything else is refused with the
+reference's message. At the top of the range (1, 100%) the limits are the widest possible, as
+the reference gives them: 0 and 1 for a proportion, 0 and infinity for a count, and Byar's
+lower limit missing.
+
+A limit the reference reports as missing (NA) is None here: Byar's lower limit where its
+formula goes below 0 (tiny counts at high confidence, and every count at 100%).
 """
 
 from __future__ import annotations
@@ -28,11 +35,17 @@ EXACT_BELOW_EVENTS = 10
 
 @dataclass(frozen=True)
 class Interval:
-    """A point estimate with its lower and upper confidence limits."""
+    """A point estimate with its lower and upper confidence limits (lower None: missing, where
+    the reference reports NA)."""
 
     value: float
-    lower: float
+    lower: float | None
     upper: float
+
+    def scaled(self, multiplier: float) -> Interval:
+        """The interval times `multiplier` (a fraction as a percentage, say)."""
+        lower = None if self.lower is None else self.lower * multiplier
+        return Interval(self.value * multiplier, lower, self.upper * multiplier)
 
 
 @dataclass(frozen=True)
@@ -43,9 +56,9 @@ class RateInterval(Interval):
 
 
 def z_score(confidence: float) -> float:
-    """Two-sided standard normal quantile: ``z = Φ⁻¹(c + (1 − c)/2)``."""
-    check_confidence(confidence)
-    return _normal_quantile(confidence + (1 - confidence) / 2)
+    """Two-sided standard normal quantile: ``z = Φ⁻¹(c + (1 − c)/2)`` (infinite at c = 1)."""
+    c = check_confidence(confidence)
+    return math.inf if c == 1 else _normal_quantile(c + (1 - c) / 2)
 
 
 # SciPy's quantile functions cost tens of microseconds a call, and an indicator refresh asks for
@@ -60,10 +73,16 @@ def _chi2_quantile(p: float, degrees_of_freedom: float) -> float:
     return float(chi2.ppf(p, degrees_of_freedom))
 
 
-def check_confidence(confidence: float) -> None:
-    """Reject confidence levels outside the open interval (0, 1)."""
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a fraction between 0 and 1, not {confidence!r}")
+def check_confidence(confidence: float) -> float:
+    """The confidence level as a fraction: 0.9 to 1 as given, 90 to 100 divided by 100 (the
+    reference's range); anything else refused with the reference's message."""
+    if 0.9 <= confidence <= 1:
+        return float(confidence)
+    if 90 <= confidence <= 100:
+        return float(confidence) / 100
+    raise ValueError(
+        f"confidence level must be between 90 and 100 or between 0.9 and 1, not {confidence!r}"
+    )
 
 
 def wilson_limits(x: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
@@ -76,6 +95,8 @@ def wilson_limits(x: float, n: float, confidence: float = 0.95) -> tuple[float, 
     if x < 0 or x > n:
         raise ValueError("the numerator must be between zero and the denominator")
     z = z_score(confidence)
+    if math.isinf(z):  # 100% confidence: the whole range, as the reference gives it
+        return 0.0, 1.0
     root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
     denominator = 2 * (n + z * z)
     # at x = 0 and x = n the limits are exactly 0 and 1; avoid rounding error there
@@ -84,21 +105,23 @@ def wilson_limits(x: float, n: float, confidence: float = 0.95) -> tuple[float, 
     return lower, upper
 
 
-def byars_limits(x: float, confidence: float = 0.95) -> tuple[float, float]:
+def byars_limits(x: float, confidence: float = 0.95) -> tuple[float | None, float]:
     """Byar's approximate Poisson limits for an observed count ``x``.
 
-    lower = ``x (1 − 1/(9x) − z/(3√x))³`` (0 when x is 0, and never below 0),
-    upper = ``(x + 1) (1 − 1/(9(x + 1)) + z/(3√(x + 1)))³``.
+    lower = ``x (1 − 1/(9x) − z/(3√x))³`` (0 when x is 0), None (missing, the reference's
+    NA) where that goes below 0: tiny counts at high confidence, every count at 100%;
+    upper = ``(x + 1) (1 − 1/(9(x + 1)) + z/(3√(x + 1)))³`` (infinite at 100%).
 
-    PHEindicatormethods returns NA where the lower formula goes negative (tiny counts at
-    high confidence); this function returns 0 there, the natural floor of a count.
+    Reference: PHEindicatormethods ``byars_lower`` / ``byars_upper``.
     """
     if x < 0:
         raise ValueError("the observed count must be zero or more")
     z = z_score(confidence)
+    if math.isinf(z):
+        return (0.0 if x == 0 else None), math.inf
     lower = 0.0 if x == 0 else x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
     upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
-    return max(lower, 0.0), upper
+    return (lower if lower >= 0 else None), upper
 
 
 def exact_limits(x: float, confidence: float = 0.95) -> tuple[float, float]:
@@ -109,14 +132,13 @@ def exact_limits(x: float, confidence: float = 0.95) -> tuple[float, float]:
     """
     if x < 0:
         raise ValueError("the observed count must be zero or more")
-    check_confidence(confidence)
-    alpha = 1 - confidence
+    alpha = 1 - check_confidence(confidence)
     lower = 0.0 if x == 0 else _chi2_quantile(alpha / 2, 2 * x) / 2
     upper = _chi2_quantile(1 - alpha / 2, 2 * x + 2) / 2
     return lower, upper
 
 
-def count_limits(x: float, confidence: float, method: CountMethod) -> tuple[float, float]:
+def count_limits(x: float, confidence: float, method: CountMethod) -> tuple[float | None, float]:
     """Poisson limits for a count by the named method."""
     if method == "byars":
         return byars_limits(x, confidence)
@@ -162,7 +184,7 @@ def rate_ci(
     lower, upper = count_limits(x, confidence, method)
     return RateInterval(
         value=x / n * multiplier,
-        lower=lower / n * multiplier,
+        lower=None if lower is None else lower / n * multiplier,
         upper=upper / n * multiplier,
         method=method,
     )

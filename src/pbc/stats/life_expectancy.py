@@ -84,7 +84,7 @@ def life_expectancy(
     maximum_95_interval_width: float = MAXIMUM_95_INTERVAL_WIDTH,
 ) -> list[LifeExpectancyBand]:
     """Life expectancy at each band's start age, in age order."""
-    check_confidence(confidence)
+    confidence = check_confidence(confidence)
     if not len(start_ages) == len(populations) == len(deaths):
         raise ValueError("start_ages, populations and deaths must have the same length")
     problem = _validity_problem(start_ages, populations, deaths, minimum_total_population)

@@ -172,6 +172,24 @@ def rules(dataset: Dataset, period: str | None) -> list[Rule]:
                     "not the first day of a financial year (1 April)",
                 )
             )
+        if f.minimum is not None:
+            out.append(
+                Rule(
+                    f.name,
+                    f"{t} IS NOT NULL AND {t} < {f.minimum!r}",
+                    f"below {f.minimum:g}"
+                    + (" (a count cannot be negative)" if f.minimum == 0 else ""),
+                )
+            )
+        if f.at_most is not None:
+            other = ident("t_" + f.at_most)
+            out.append(
+                Rule(
+                    f.name,
+                    f"{t} IS NOT NULL AND {other} IS NOT NULL AND {t} > {other}",
+                    f"more than {f.at_most} in the same row",
+                )
+            )
         if f.codes is not None:
             listed = ", ".join(sql_string(c) for c in sorted(f.codes))
             # The importer disables DuckDB's IN-clause rewrite, which would turn this list into

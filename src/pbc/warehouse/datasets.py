@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pbc import codes
 from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
 from pbc.warehouse.datasets_invoices import invoice_lines
+from pbc.warehouse.datasets_returns import RETURN_DATASETS
 from pbc.warehouse.schema import Dataset, Field
 
 # --- code lists ------------------------------------------------------------------------------
@@ -995,16 +996,20 @@ DATASETS: dict[str, Dataset] = {
         FAULTS,
         INVOICE_LINES,
         *AGGREGATE_DATASETS,
+        *RETURN_DATASETS,
     )
 }
 
 
-# Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E), which a
-# commissioner without patient-level rows loads instead, and the ODS ePCN (memberships and PCN
-# details) and eccg files, which have no 2008 equivalent. The synthetic generator and the demo make every other dataset (hospital
-# activity as HES / SUS extracts and the providers' invoice lines, `pbc.synth.hes`).
+# Datasets that only published files fill: the aggregate returns (QOF, RTT, A&E, and the
+# national measures' periodic returns: infections, child measurement, chlamydia, cancer waits),
+# which a commissioner without patient-level rows loads instead, and the ODS ePCN (memberships
+# and PCN details) and eccg files, which have no 2008 equivalent. The synthetic generator and
+# the demo make every other dataset (hospital activity as HES / SUS extracts and the providers'
+# invoice lines, `pbc.synth.hes`).
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in AGGREGATE_DATASETS} | {PCN_MEMBERSHIPS.name, PCNS.name, COMMISSIONERS.name}
+    {d.name for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS)}
+    | {PCN_MEMBERSHIPS.name, PCNS.name, COMMISSIONERS.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
 

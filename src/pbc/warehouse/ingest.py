@@ -32,6 +32,10 @@ Across imports: where the key does not name the partition (`keys.key_fixes_parti
 already stored in a partition the import keeps refuses the whole file, naming its first row
 (`_stored_repeats`; the file is staged again to find the rows); nothing changes.
 
+Whole-file datasets (`Dataset.whole_file`: the periodic aggregate returns): a file with any
+bad cell is refused, its message naming each bad cell's row, column and reason; nothing is
+stored and no quarantine file is kept.
+
 Scope (`commissioners`): an import on behalf of a PCT names the commissioner codes it may write
 (its own PCT's). For a dataset partitioned by commissioner, a row of any other commissioner
 refuses the whole file (naming file, row and field; nothing changes), and the commit replaces
@@ -47,6 +51,7 @@ import replaces whole).
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
 import json
 import os
@@ -387,6 +392,8 @@ def import_file(
                 raise ImportRefused(name, "no data rows")
             if staged.rows_out_of_scope:
                 raise ImportRefused(name, _out_of_scope_message(staged, scope))
+            if ds.whole_file and staged.rows_rejected:
+                raise ImportRefused(name, _bad_cells_message(staging / "quarantine.csv", staged))
             if staged.stored_repeats:
                 raise ImportRefused(name, _stored_repeats_message(ds, folder, staged, stored))
             if scope is not None:
@@ -463,6 +470,30 @@ def import_file(
         dropped=dropped,
         ignored_columns=published.match.extra if published else (),
     )
+
+
+BAD_CELLS_LISTED = 20
+
+
+def _bad_cells_message(quarantine: Path, staged: _Staged) -> str:
+    """The refusal of a whole-file dataset's file with bad cells: each bad cell's row, column
+    and reason (the first `BAD_CELLS_LISTED`), from the staged quarantine file."""
+    with open(quarantine, encoding="utf-8", newline="") as fh:
+        cells = list(csv.DictReader(fh))
+    listed = [
+        f"row {c['source_row']}, column {c['field']}, value {c['value']!r}: {c['reason']}"
+        if c["value"] not in ("", None)
+        else f"row {c['source_row']}, column {c['field']}: {c['reason']}"
+        for c in cells[:BAD_CELLS_LISTED]
+    ]
+    more = len(cells) - len(listed)
+    rows = staged.rows_rejected
+    text = (
+        f"{len(cells)} bad cell{'s' if len(cells) != 1 else ''} in {rows} "
+        f"row{'s' if rows != 1 else ''}; nothing was stored (a return loads whole or not at "
+        f"all): " + "; ".join(listed)
+    )
+    return text + (f"; and {more} more" if more else "")
 
 
 @dataclass

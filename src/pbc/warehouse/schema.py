@@ -43,6 +43,11 @@ class Field:
     # (1 January, April, July or October), "financial_year" when it must be 1 April; a row
     # with another date goes to quarantine.
     starts: Literal["quarter", "financial_year"] | None = None
+    # Numbers only: the smallest value allowed (0 for a count); a row below it is quarantined.
+    minimum: float | None = None
+    # Numbers only: another field of the row this one may not exceed (children measured, at
+    # most those eligible); a row above it is quarantined.
+    at_most: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class Dataset:
       that cannot name one (empty, over 16 characters, other characters) is quarantined.
     - `key`: the fields that identify a row (for idempotent re-imports and stable keys back from
       the app database).
+    - `whole_file`: a file with any bad cell is refused whole, naming each bad cell's row,
+      column and reason, and nothing is stored (a periodic aggregate return: a partial return
+      would give a wrong count, not a smaller one). Other datasets load the good rows and
+      quarantine the bad ones.
     """
 
     name: str
@@ -74,6 +83,7 @@ class Dataset:
     partition_by_commissioner: bool = False
     reference: bool = False
     partition_by: tuple[str, ...] = ()
+    whole_file: bool = False
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -101,6 +111,8 @@ class Dataset:
             parts.append(repr((f.name, f.type, f.required, codes, f.check, f.precision, f.scale)))
             if f.starts is not None:
                 parts.append(f"{f.name} starts {f.starts}")
+            if f.minimum is not None or f.at_most is not None:
+                parts.append(f"{f.name} from {f.minimum!r} at most {f.at_most!r}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     @property

@@ -33,7 +33,7 @@ import ibis.expr.types as ir
 
 from pbc.analytics.indicators import rtt
 from pbc.analytics.population.registers import PracticeRegister, RegisterComparison
-from pbc.stats import Interval, funnel_limits, funnel_significance, isr, proportion_ci
+from pbc.stats import funnel_limits, funnel_significance, isr, proportion_ci
 
 EIGHTEEN_WEEKS = 18
 
@@ -124,7 +124,7 @@ def compare_registers(rows: Iterable[Mapping[str, Any]]) -> dict[str, RegisterCo
                     condition=condition,
                     register=o,
                     denominator=n,
-                    prevalence=Interval(p.value * 100, p.lower * 100, p.upper * 100),
+                    prevalence=p.scaled(100),
                     expected=e,
                     ratio=ratio,
                     significance_95=s.significance_95,
@@ -137,7 +137,7 @@ def compare_registers(rows: Iterable[Mapping[str, Any]]) -> dict[str, RegisterCo
             practices=tuple(out),
             register=total_r,
             denominator=total_n,
-            prevalence=Interval(overall.value * 100, overall.lower * 100, overall.upper * 100),
+            prevalence=overall.scaled(100),
             funnel=tuple(funnel_limits("ratio", 1.0, _funnel_axis(expected))),
         )
     return result

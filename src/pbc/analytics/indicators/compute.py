@@ -190,8 +190,8 @@ def statistic_value(
         return None, None, None
     if spec.statistic == "proportion":
         i = stats.proportion_ci(numerator, denominator, confidence=c)
-        m = spec.multiplier
-        return i.value * m, i.lower * m, i.upper * m
+        s = i.scaled(spec.multiplier)
+        return s.value, s.lower, s.upper
     if spec.statistic == "rate":
         r = stats.rate_ci(numerator, denominator, multiplier=spec.multiplier, confidence=c)
         return r.value, r.lower, r.upper

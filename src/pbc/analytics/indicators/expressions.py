@@ -544,3 +544,78 @@ def ae_attendance_count(
         a = a.filter(a.measure == measure)
         value = a["count"].fill_null(0).sum()
     return a.group_by(["unit", "month"]).aggregate(count=value.cast("float64"))
+
+
+# --- periodic returns for national measures (issue 19) -----------------------------------------
+
+
+@expression("hcai_returns.cases", unit="commissioner", dataset="hcai_returns")
+def hcai_pct_cases(ctx: Context, organism: str = "mrsa") -> ir.Table:
+    """Healthcare-associated infections of `organism` (mrsa, c_difficile) attributed to each
+    PCT, per month."""
+    h = ctx.table("hcai_returns")
+    h = h.filter((h.organism == organism) & (h.organisation_type == "pct"))
+    h = _in_months(h.mutate(unit=_commissioner_unit(h.organisation_code), month=h.month), ctx)
+    return h.group_by(["unit", "month"]).aggregate(count=h.cases.sum().cast("float64"))
+
+
+@expression("hcai_returns.trust_cases", unit="provider", dataset="hcai_returns")
+def hcai_trust_cases(ctx: Context, organism: str = "mrsa") -> ir.Table:
+    """Healthcare-associated infections of `organism` apportioned to each acute trust, per
+    month."""
+    h = ctx.table("hcai_returns")
+    h = h.filter((h.organism == organism) & (h.organisation_type == "trust"))
+    h = _in_months(h.mutate(unit=h.organisation_code, month=h.month), ctx)
+    return h.group_by(["unit", "month"]).aggregate(count=h.cases.sum().cast("float64"))
+
+
+NCMP_MEASURES = ("eligible", "measured", "overweight", "obese")
+
+
+@expression("ncmp_returns.children", unit="commissioner", dataset="ncmp_returns")
+def ncmp_children(
+    ctx: Context, measure: str = "measured", school_years: Sequence[str] | None = None
+) -> ir.Table:
+    """Children eligible, measured, overweight or obese (`measure`) per PCT and NCMP year (the
+    year's first month, 1 April), in the school years asked for (both by default)."""
+    if measure not in NCMP_MEASURES:
+        raise ValueError(f"measure must be one of {NCMP_MEASURES}, not {measure!r}")
+    n = ctx.table("ncmp_returns")
+    if school_years:
+        n = n.filter(n.school_year.isin(list(school_years)))
+    n = _in_months(n.mutate(unit=_commissioner_unit(n.commissioner_code), month=n.year_start), ctx)
+    return n.group_by(["unit", "month"]).aggregate(count=n[measure].sum().cast("float64"))
+
+
+CHLAMYDIA_MEASURES = ("population", "tests", "positives")
+
+
+@expression("chlamydia_returns.count", unit="commissioner", dataset="chlamydia_returns")
+def chlamydia_count(
+    ctx: Context, measure: str = "tests", sexes: Sequence[str] | None = None
+) -> ir.Table:
+    """Chlamydia tests, positive results or the 15-24 population (`measure`) per PCT and
+    quarter (its first month), over the sexes asked for (all by default) and both age
+    groups."""
+    if measure not in CHLAMYDIA_MEASURES:
+        raise ValueError(f"measure must be one of {CHLAMYDIA_MEASURES}, not {measure!r}")
+    c = ctx.table("chlamydia_returns")
+    if sexes:
+        c = c.filter(c.sex.isin(list(sexes)))
+    c = _in_months(
+        c.mutate(unit=_commissioner_unit(c.commissioner_code), month=c.quarter_start), ctx
+    )
+    return c.group_by(["unit", "month"]).aggregate(count=c[measure].sum().cast("float64"))
+
+
+@expression("cancer_waits_returns.patients", unit="commissioner", dataset="cancer_waits_returns")
+def cancer_waits_patients(
+    ctx: Context, standard: str = "two_week_wait", within_target: bool = False
+) -> ir.Table:
+    """Patients seen or treated under a cancer waiting standard per PCT and month (all, or
+    `within_target`: within the standard's time)."""
+    c = ctx.table("cancer_waits_returns")
+    c = c.filter(c.standard == standard)
+    c = _in_months(c.mutate(unit=_commissioner_unit(c.commissioner_code), month=c.month), ctx)
+    measure = c.within_target if within_target else c.total
+    return c.group_by(["unit", "month"]).aggregate(count=measure.sum().cast("float64"))

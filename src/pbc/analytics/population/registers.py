@@ -166,7 +166,7 @@ def compare(cells: Iterable[Mapping[str, Any]]) -> dict[str, RegisterComparison]
                     condition=condition,
                     register=register,
                     denominator=denominator,
-                    prevalence=Interval(p.value * 100, p.lower * 100, p.upper * 100),
+                    prevalence=p.scaled(100),
                     expected=exp,
                     ratio=ratio,
                     significance_95=s.significance_95 if s else "not assessed",
@@ -181,7 +181,7 @@ def compare(cells: Iterable[Mapping[str, Any]]) -> dict[str, RegisterComparison]
             practices=tuple(out),
             register=total_r,
             denominator=total_d,
-            prevalence=Interval(overall.value * 100, overall.lower * 100, overall.upper * 100),
+            prevalence=overall.scaled(100),
             funnel=funnel,
         )
     return result

@@ -1,0 +1,177 @@
+"""Periodic aggregate returns for national measures (issue 19): counts a PCT analyst (or a
+provider, for provider measures) uploads each period, in pbc's template (the dataset's own
+layout: a header naming these fields) or a published layout where one is declared. They are
+aggregate datasets like the QOF, RTT and A&E statistics (`datasets_aggregates`), loaded
+through the same import and feeding indicators through the same aggregate expressions
+(`pbc.analytics.indicators.expressions`).
+
+Every return is `whole_file`: a file with any bad cell (a count that is not a whole number,
+negative, or more than the count it is part of; an unknown code; a repeated key) is refused
+whole, naming each cell's row, column and reason, and nothing is stored.
+
+- `hcai_returns`: healthcare-associated infection counts (MRSA bacteraemia, C. difficile
+  infection) per month, organism and organisation: the acute trust the case is apportioned
+  to, or the PCT (Health Protection Agency mandatory surveillance, monthly tables by trust
+  and by primary care organisation).
+- `ncmp_returns`: National Child Measurement Programme results per school year (reception,
+  year 6), PCT and NCMP year: children eligible, measured, overweight and obese (NHS
+  Information Centre).
+- `chlamydia_returns`: National Chlamydia Screening Programme tests and positives per
+  quarter, PCT, sex and age group (15-19, 20-24), with the group's resident population
+  (the coverage denominator).
+
+- `cancer_waits_returns`: cancer waiting times per month, standard (two-week wait, 31 days,
+  62 days) and PCT: patients seen or treated, and within the standard (the Department of
+  Health's Cancer Waiting Times database, by commissioner).
+
+Totals are never stored: pbc adds the parts. The child measurement, chlamydia and cancer waits
+returns are partitioned by commissioner: a PCT's upload holds and replaces only its own PCT's rows. The
+infection return names trusts as well as PCTs, so it is not (a PCT analyst's upload may hold
+the trusts it commissions from).
+"""
+
+from __future__ import annotations
+
+from pbc.warehouse.schema import Dataset, Field
+
+HCAI_ORGANISMS = frozenset({"mrsa", "c_difficile"})
+# Who the count is attributed to: the acute trust (trust-apportioned cases) or the PCT
+# (cases of its population, wherever they arose).
+HCAI_ORGANISATION_TYPES = frozenset({"trust", "pct"})
+NCMP_SCHOOL_YEARS = frozenset({"reception", "year_6"})
+CHLAMYDIA_AGE_GROUPS = frozenset({"15-19", "20-24"})
+CHLAMYDIA_SEXES = frozenset({"female", "male", "unknown"})
+# The Cancer Reform Strategy's waiting standards: first seen within two weeks of an urgent GP
+# referral; first treatment within 31 days of the decision to treat; within 62 days of the
+# urgent referral.
+CANCER_STANDARDS = frozenset({"two_week_wait", "31_day", "62_day"})
+
+
+def _f(name: str, type_: str, required: bool = False, **kw: object) -> Field:
+    return Field(name, type_, required, **kw)  # type: ignore[arg-type]
+
+
+def _count(name: str, description: str, at_most: str | None = None) -> Field:
+    return _f(name, "int", True, minimum=0, at_most=at_most, description=description)
+
+
+HCAI_RETURNS = Dataset(
+    name="hcai_returns",
+    description="Healthcare-associated infections: cases per month, organism (MRSA "
+    "bacteraemia, C. difficile) and organisation (the acute trust the case is apportioned "
+    "to, or the PCT), from the Health Protection Agency's mandatory surveillance.",
+    key=("month", "organism", "organisation_type", "organisation_code"),
+    period_field="month",
+    whole_file=True,
+    fields=(
+        _f("month", "date", True, description="First day of the month the cases are counted in."),
+        _f("organism", "string", True, codes=HCAI_ORGANISMS),
+        _f(
+            "organisation_type",
+            "string",
+            True,
+            codes=HCAI_ORGANISATION_TYPES,
+            description="trust: cases apportioned to the acute trust; pct: cases of the "
+            "PCT's population.",
+        ),
+        _f(
+            "organisation_code",
+            "string",
+            True,
+            check="ods_code",
+            description="ODS code of the trust (RWG) or PCT (5P3).",
+        ),
+        _count("cases", "Cases reported (a whole number, 0 or more)."),
+    ),
+)
+
+NCMP_RETURNS = Dataset(
+    name="ncmp_returns",
+    description="National Child Measurement Programme: children eligible, measured, "
+    "overweight and obese per NCMP year, PCT and school year (reception, year 6).",
+    key=("year_start", "commissioner_code", "school_year"),
+    period_field="year_start",
+    partition_by_commissioner=True,
+    whole_file=True,
+    fields=(
+        _f(
+            "year_start",
+            "date",
+            True,
+            starts="financial_year",
+            description="The NCMP year as the financial year of the same name: the 2007/08 "
+            "school year (measured September 2007 to July 2008) is 2007-04-01.",
+        ),
+        _f("commissioner_code", "string", True, check="commissioner_code"),
+        _f("school_year", "string", True, codes=NCMP_SCHOOL_YEARS),
+        _count("eligible", "Children on the school rolls eligible for measurement."),
+        _count("measured", "Children measured (at most those eligible).", at_most="eligible"),
+        _count(
+            "overweight",
+            "Children measured who were overweight (BMI centile 85 to under 95, UK90), "
+            "obese children not included.",
+            at_most="measured",
+        ),
+        _count(
+            "obese",
+            "Children measured who were obese (BMI centile 95 or above, UK90).",
+            at_most="measured",
+        ),
+    ),
+)
+
+CHLAMYDIA_RETURNS = Dataset(
+    name="chlamydia_returns",
+    description="National Chlamydia Screening Programme: tests and positive results per "
+    "quarter, PCT, sex and age group of 15-24 year olds, with the group's resident "
+    "population.",
+    key=("quarter_start", "commissioner_code", "sex", "age_group"),
+    period_field="quarter_start",
+    partition_by_commissioner=True,
+    whole_file=True,
+    fields=(
+        _f(
+            "quarter_start",
+            "date",
+            True,
+            starts="quarter",
+            description="First day of the calendar quarter the tests were taken in.",
+        ),
+        _f("commissioner_code", "string", True, check="commissioner_code"),
+        _f("sex", "string", True, codes=CHLAMYDIA_SEXES),
+        _f("age_group", "string", True, codes=CHLAMYDIA_AGE_GROUPS),
+        _count("population", "Resident population of the group (ONS mid-year estimate)."),
+        _count("tests", "Chlamydia tests with a result (positive or negative)."),
+        _count("positives", "Positive results (at most the tests).", at_most="tests"),
+    ),
+)
+
+CANCER_WAITS_RETURNS = Dataset(
+    name="cancer_waits_returns",
+    description="Cancer waiting times: patients seen or treated per month, standard (two-week "
+    "wait, 31-day, 62-day) and commissioner, and how many within the standard's time.",
+    key=("month", "standard", "commissioner_code"),
+    period_field="month",
+    partition_by_commissioner=True,
+    whole_file=True,
+    fields=(
+        _f(
+            "month",
+            "date",
+            True,
+            description="First day of the month the patients were first seen (two-week "
+            "wait) or first treated (31 and 62 days).",
+        ),
+        _f("standard", "string", True, codes=CANCER_STANDARDS),
+        _f("commissioner_code", "string", True, check="commissioner_code"),
+        _count("total", "Patients seen (two-week wait) or treated (31, 62 days) in the month."),
+        _count("within_target", "Of them, within the standard's time.", at_most="total"),
+    ),
+)
+
+RETURN_DATASETS: tuple[Dataset, ...] = (
+    HCAI_RETURNS,
+    NCMP_RETURNS,
+    CHLAMYDIA_RETURNS,
+    CANCER_WAITS_RETURNS,
+)
