@@ -76,7 +76,7 @@ AWAITING_REVIEW |= {
     "mrsa-bacteraemia-trust", "c-difficile-trust", "child-obesity-reception",
     "child-obesity-year-6", "chlamydia-screening-coverage", "chlamydia-positivity",
     "cancer-31-day", "cancer-62-day", "tia-seen-within-7-days",
-    "stroke-thrombolysis-within-3-hours",
+    "stroke-thrombolysis-within-3-hours", "hpv-vaccination-three-doses",
 }  # fmt: skip
 
 

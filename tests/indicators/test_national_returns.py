@@ -316,7 +316,7 @@ def test_the_imports_page_offers_each_return_s_template_and_it_loads(analyst: Cl
     page = analyst.get("/imports/").content.decode()
     for name in (
         "hcai_returns", "ncmp_returns", "chlamydia_returns", "cancer_waits_returns",
-        "stroke_returns",
+        "stroke_returns", "hpv_returns",
     ):  # fmt: skip
         assert f"/imports/templates/{name}.csv" in page
         assert f"/imports/templates/{name}.xlsx" in page
@@ -489,3 +489,41 @@ def test_stroke_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
     )
     assert "row 4, column tia_referred, value '1.5': not a whole number" in message
     assert stored_rows("stroke_returns") == []
+
+
+# --- HPV vaccination ---------------------------------------------------------------------------
+
+HPV_HEADER = ["year_start", "commissioner_code", "cohort", "eligible", "first_dose", "three_doses"]
+
+
+def test_hpv_return_feeds_three_dose_uptake_in_the_routine_cohort(analyst: Client) -> None:
+    good = [
+        HPV_HEADER,
+        ["2008-04-01", "5P3", "routine", 1200, 1100, 930],
+        ["2008-04-01", "5P3", "catch_up", 2400, 1500, 1000],
+    ]
+    run = upload(analyst, "hpv_returns", "hpv-2008-09.csv", csv_bytes(good))
+    assert run.status == "loaded", run.message
+    got = refreshed("hpv-vaccination-three-doses")
+    year = D(2008, 4, 1)
+    uptake = got[("hpv-vaccination-three-doses", "5P3", year)]
+    # the routine cohort only: 930 of 1,200 = 77.5%, below the 80% aim
+    assert (uptake.numerator, uptake.denominator, uptake.value) == (930, 1200, 77.5)
+    definition = defs.get("hpv-vaccination-three-doses")
+    assert definition is not None
+    assert present.target_for(definition, "pct", "5P3", year) == 80
+
+
+def test_hpv_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
+    bad = [
+        HPV_HEADER,
+        ["2008-04-01", "5P3", "routine", 1200, 1100, 1101],
+        ["2008-04-01", "5P3", "year8", 1200, 1201, 900],
+    ]
+    run = upload(analyst, "hpv_returns", "hpv-bad.csv", csv_bytes(bad))
+    assert run.status == "refused"
+    message = run.message
+    assert "row 2, column three_doses, value '1101': more than first_dose" in message
+    assert "row 3, column cohort, value 'year8': not in the code list" in message
+    assert "row 3, column first_dose, value '1201': more than eligible" in message
+    assert stored_rows("hpv_returns") == []

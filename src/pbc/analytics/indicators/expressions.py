@@ -640,3 +640,19 @@ def stroke_patients(ctx: Context, measure: str = "tia_referred") -> ir.Table:
         s.mutate(unit=_commissioner_unit(s.commissioner_code), month=s.quarter_start), ctx
     )
     return s.group_by(["unit", "month"]).aggregate(count=s[measure].sum().cast("float64"))
+
+
+HPV_MEASURES = ("eligible", "first_dose", "three_doses")
+
+
+@expression("hpv_returns.girls", unit="commissioner", dataset="hpv_returns")
+def hpv_girls(ctx: Context, measure: str = "eligible", cohorts: Sequence[str] = ()) -> ir.Table:
+    """Girls eligible, given a first dose or all three (`measure`) per PCT and programme year
+    (1 April), in the cohorts asked for (all by default)."""
+    if measure not in HPV_MEASURES:
+        raise ValueError(f"measure must be one of {HPV_MEASURES}, not {measure!r}")
+    h = ctx.table("hpv_returns")
+    if cohorts:
+        h = h.filter(h.cohort.isin(list(cohorts)))
+    h = _in_months(h.mutate(unit=_commissioner_unit(h.commissioner_code), month=h.year_start), ctx)
+    return h.group_by(["unit", "month"]).aggregate(count=h[measure].sum().cast("float64"))
