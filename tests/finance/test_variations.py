@@ -16,6 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
+from django.test import Client
 
 from pbc.analytics.finance import spend
 from pbc.analytics.finance.contracts import (
@@ -187,3 +188,43 @@ def test_the_demo_physiotherapy_block_ends_on_1_october_2008(finance_demo: None)
         source="block", provider=contract.provider, financial_year="2007/08"
     ).aggregate(t=Sum("charged"))["t"]
     assert round_money(whole_year) == earlier.annual_value
+
+
+@pytest.mark.django_db
+def test_a_variation_is_made_on_the_contract_page(finance_demo: None) -> None:
+    contract = Contract.objects.get(
+        pct__code="5P3", provider__code="RWR", financial_year="2008/09", kind="block"
+    )
+    main = contract.lines.get(main=True)
+    url = f"/finance/pct/{contract.pct.slug}/contracts/edit/"
+    form = {
+        "contract": contract.pk, "action": "vary", "end": [main.pk],
+        "add_kind": "block", "add_value": "120000.00", "add_budget_line": "community",
+        "add_description": "Community services at the revised value", "effective_from": "2009-01-15",
+        "reason": "Revised community services value", "approved_by": "PCT director of finance",
+    }  # fmt: skip
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="analyst"))
+    page = client.get(url + f"?contract={contract.pk}").content.decode()
+    assert 'id="vary"' in page and f'id="end-{main.pk}"' in page
+    response = client.post(url, form, follow=True)
+    assert "first day of a month" in response.content.decode()
+    assert not contract.variations.exists()
+
+    form["effective_from"] = "2009-01-01"
+    client.post(url, form)
+    variation = contract.variations.get()
+    main.refresh_from_db()
+    assert (main.ends, main.ended_by) == (dt.date(2009, 1, 1), variation)
+    added = contract.lines.get(added_by=variation)
+    assert (added.kind, added.annual_value, added.starts) == (
+        "block", D("120000.00"), dt.date(2009, 1, 1),
+    )  # fmt: skip
+    assert variation.recorded_by.username == "analyst"
+    assert variation.approved_by == "PCT director of finance"
+
+    # Another PCT's analyst is refused the page and its writes.
+    other = Client()
+    other.force_login(get_user_model().objects.get(username="enh-analyst"))
+    assert other.post(url, {**form, "effective_from": "2009-02-01"}).status_code == 403
+    assert contract.variations.count() == 1

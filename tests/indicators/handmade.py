@@ -281,6 +281,16 @@ def return_arrow_tables() -> dict[str, pa.Table]:
                 ("5D7", "62_day", 20, 17), ("5P3", "two_week_wait", 30, 30),
             )
         ]),
+        "hpv_returns": _table("hpv_returns", [
+            {"year_start": APR_2008, "commissioner_code": "5P3", "cohort": "routine",
+             "eligible": 1200, "first_dose": 1100, "three_doses": 960},
+            {"year_start": APR_2008, "commissioner_code": "5P3", "cohort": "catch_up",
+             "eligible": 2400, "first_dose": 1500, "three_doses": 1000},
+        ]),
+        "stroke_returns": _table("stroke_returns", [
+            {"quarter_start": D(2008, 10, 1), "commissioner_code": "5P3", "tia_referred": 40,
+             "tia_seen_within_7_days": 30, "thrombolysed": 8, "thrombolysed_within_3_hours": 6},
+        ]),
     }  # fmt: skip
 
 
@@ -304,4 +314,8 @@ EXPECTED_RETURNS: dict[str, tuple[str, str, dt.date, float]] = {
     "chlamydia-positivity": ("pct", "5P3", APR_2008, 228 / 2800 * 100),
     "cancer-31-day": ("pct", "5D7", NOV, 39 / 40 * 100),
     "cancer-62-day": ("pct", "5D7", NOV, 17 / 20 * 100),
+    "tia-seen-within-7-days": ("pct", "5P3", OCT, 30 / 40 * 100),
+    "stroke-thrombolysis-within-3-hours": ("pct", "5P3", OCT, 6 / 8 * 100),
+    # the routine cohort only: 960 of 1,200 (the catch-up cohort is left out)
+    "hpv-vaccination-three-doses": ("pct", "5P3", APR_2008, 80.0),
 }

@@ -314,7 +314,10 @@ def test_chlamydia_return_with_bad_cells_is_refused_whole(analyst: Client) -> No
 
 def test_the_imports_page_offers_each_return_s_template_and_it_loads(analyst: Client) -> None:
     page = analyst.get("/imports/").content.decode()
-    for name in ("hcai_returns", "ncmp_returns", "chlamydia_returns", "cancer_waits_returns"):
+    for name in (
+        "hcai_returns", "ncmp_returns", "chlamydia_returns", "cancer_waits_returns",
+        "stroke_returns", "hpv_returns",
+    ):  # fmt: skip
         assert f"/imports/templates/{name}.csv" in page
         assert f"/imports/templates/{name}.xlsx" in page
     csv_template = analyst.get("/imports/templates/ncmp_returns.csv")
@@ -436,3 +439,91 @@ def test_cancer_waits_return_with_bad_cells_is_refused_whole(analyst: Client) ->
     assert "row 3, column standard, value '2ww': not in the code list" in message
     assert "row 4, column total: missing required field" in message
     assert stored_rows("cancer_waits_returns") == []
+
+
+# --- stroke and TIA ------------------------------------------------------------------------
+
+STROKE_HEADER = [
+    "quarter_start", "commissioner_code", "tia_referred", "tia_seen_within_7_days",
+    "thrombolysed", "thrombolysed_within_3_hours",
+]  # fmt: skip
+
+
+def test_stroke_return_feeds_tia_within_7_days_and_thrombolysis(analyst: Client) -> None:
+    good = [STROKE_HEADER, ["2008-10-01", "5P3", 40, 30, 8, 6], ["2009-01-01", "5P3", 50, 45, 0, 0]]
+    run = upload(analyst, "stroke_returns", "stroke-2008-09.csv", csv_bytes(good))
+    assert run.status == "loaded", run.message
+    got = refreshed("tia-seen-within-7-days", "stroke-thrombolysis-within-3-hours")
+    q3, q4 = D(2008, 10, 1), D(2009, 1, 1)
+    tia = got[("tia-seen-within-7-days", "5P3", q3)]
+    assert (tia.numerator, tia.denominator, tia.value) == (30, 40, 75.0)
+    assert got[("tia-seen-within-7-days", "5P3", q4)].value == 90.0
+    lysis = got[("stroke-thrombolysis-within-3-hours", "5P3", q3)]
+    assert lysis.value == 75.0 and lysis.source == "aggregate"
+    # nobody thrombolysed in the quarter: no value (not 0%)
+    assert got[("stroke-thrombolysis-within-3-hours", "5P3", q4)].value is None
+    # the plan names no percentage for either: no target, and the page says so
+    for indicator in ("tia-seen-within-7-days", "stroke-thrombolysis-within-3-hours"):
+        definition = defs.get(indicator)
+        assert definition is not None and definition.target is None
+        assert present.target_for(definition, "pct", "5P3", q3) is None
+        assert "names no percentage" in definition.target_description
+
+
+def test_stroke_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
+    bad = [
+        STROKE_HEADER,
+        ["2008-10-01", "5P3", 40, 41, 8, 6],
+        ["2008-10-01", "5P3", 40, 30, 8, 9],
+        ["2008-11-01", "5P3", 1.5, 1, 0, 0],
+    ]
+    run = upload(analyst, "stroke_returns", "stroke-bad.csv", csv_bytes(bad))
+    assert run.status == "refused"
+    message = run.message
+    assert "row 2, column tia_seen_within_7_days, value '41': more than tia_referred" in message
+    assert "row 3, column thrombolysed_within_3_hours, value '9': more than thrombolysed" in (
+        message
+    )
+    assert "row 4, column quarter_start, value '2008-11-01': not the first day of a quarter" in (
+        message
+    )
+    assert "row 4, column tia_referred, value '1.5': not a whole number" in message
+    assert stored_rows("stroke_returns") == []
+
+
+# --- HPV vaccination ---------------------------------------------------------------------------
+
+HPV_HEADER = ["year_start", "commissioner_code", "cohort", "eligible", "first_dose", "three_doses"]
+
+
+def test_hpv_return_feeds_three_dose_uptake_in_the_routine_cohort(analyst: Client) -> None:
+    good = [
+        HPV_HEADER,
+        ["2008-04-01", "5P3", "routine", 1200, 1100, 930],
+        ["2008-04-01", "5P3", "catch_up", 2400, 1500, 1000],
+    ]
+    run = upload(analyst, "hpv_returns", "hpv-2008-09.csv", csv_bytes(good))
+    assert run.status == "loaded", run.message
+    got = refreshed("hpv-vaccination-three-doses")
+    year = D(2008, 4, 1)
+    uptake = got[("hpv-vaccination-three-doses", "5P3", year)]
+    # the routine cohort only: 930 of 1,200 = 77.5%, below the 80% aim
+    assert (uptake.numerator, uptake.denominator, uptake.value) == (930, 1200, 77.5)
+    definition = defs.get("hpv-vaccination-three-doses")
+    assert definition is not None
+    assert present.target_for(definition, "pct", "5P3", year) == 80
+
+
+def test_hpv_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
+    bad = [
+        HPV_HEADER,
+        ["2008-04-01", "5P3", "routine", 1200, 1100, 1101],
+        ["2008-04-01", "5P3", "year8", 1200, 1201, 900],
+    ]
+    run = upload(analyst, "hpv_returns", "hpv-bad.csv", csv_bytes(bad))
+    assert run.status == "refused"
+    message = run.message
+    assert "row 2, column three_doses, value '1101': more than first_dose" in message
+    assert "row 3, column cohort, value 'year8': not in the code list" in message
+    assert "row 3, column first_dose, value '1201': more than eligible" in message
+    assert stored_rows("hpv_returns") == []

@@ -24,10 +24,16 @@ from django.urls import reverse
 from pbc.analytics.finance import freed
 from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
 from pbc.analytics.finance.lines import LINES, BudgetLine
-from pbc.finance import actions, agreements, charts, export, statements
+from pbc.finance import actions, agreements, charts, export, statements, variations
 from pbc.finance import contracts as contract_review
 from pbc.finance.forms import ContractForm, plan_text
-from pbc.finance.models import BudgetVersion, Contract, RepaymentAgreement, SpendFact
+from pbc.finance.models import (
+    BudgetVersion,
+    Contract,
+    ContractLine,
+    RepaymentAgreement,
+    SpendFact,
+)
 from pbc.orgs import audit
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
@@ -542,6 +548,37 @@ def provider_contracts_xlsx(request: HttpRequest, provider: Provider) -> HttpRes
     return response
 
 
+def _vary(request: HttpRequest, contract: Contract) -> HttpResponse:
+    """POST action=vary: effective_from (YYYY-MM-DD), reason, approved_by, end (line ids) and
+    optionally a line to add (add_kind, add_value, add_tf, add_budget_line, add_description)."""
+    back = reverse("finance_contract_edit", args=[contract.pct.slug]) + f"?contract={contract.pk}"
+    try:
+        end = [contract.lines.get(pk=int(pk)) for pk in request.POST.getlist("end")]
+        add = []
+        if request.POST.get("add_kind"):
+            add.append(
+                variations.NewLine(
+                    kind=request.POST["add_kind"],
+                    annual_value=Decimal(request.POST.get("add_value") or "0"),
+                    description=request.POST.get("add_description", "").strip(),
+                    treatment_function_code=request.POST.get("add_tf", "").strip(),
+                    budget_line=request.POST.get("add_budget_line", ""),
+                )
+            )
+        variation = variations.vary_contract(
+            request.user, contract,
+            effective_from=dt.date.fromisoformat(request.POST.get("effective_from", "")),
+            reason=request.POST.get("reason", ""), approved_by=request.POST.get("approved_by", ""),
+            end=end, add=add,
+        )  # fmt: skip
+        messages.success(request, f"Contract varied from {variation.effective_from:%d %B %Y}.")
+    except ContractLine.DoesNotExist as err:
+        raise Http404("no such line of this contract") from err
+    except (ValueError, InvalidOperation) as err:  # VariationError, a bad date or amount
+        messages.error(request, f"Not varied: {err}")
+    return redirect(back)
+
+
 @requires(Permission.MANAGE_BUDGETS, scope="pct")
 def contract_edit(request: HttpRequest, pct: Pct) -> HttpResponse:
     """A PCT analyst creates a contract (no ?contract=) or changes one (?contract=<id>): type,
@@ -553,6 +590,8 @@ def contract_edit(request: HttpRequest, pct: Pct) -> HttpResponse:
             contract = Contract.objects.select_related("provider").get(pct=pct, pk=int(wanted))
         except (ValueError, Contract.DoesNotExist) as err:
             raise Http404("no such contract of this PCT") from err
+    if request.method == "POST" and request.POST.get("action") == "vary" and contract is not None:
+        return _vary(request, contract)
     if request.method == "POST":
         form = ContractForm(request.POST)
         if form.is_valid():
@@ -596,6 +635,8 @@ def contract_edit(request: HttpRequest, pct: Pct) -> HttpResponse:
             "contract": contract,
             "form": form,
             "history": history,
+            "kinds": Contract.Kind.choices,
+            "budget_lines": [(line.value, line.label) for line in LINES],
             "contracts": Contract.objects.filter(pct=pct)
             .select_related("provider")
             .order_by("-financial_year", "provider__code", "name"),

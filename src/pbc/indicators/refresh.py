@@ -57,6 +57,8 @@ DATASETS = (
     "ncmp_returns",
     "chlamydia_returns",
     "cancer_waits_returns",
+    "stroke_returns",
+    "hpv_returns",
 )
 # (aggregate dataset, date column): the months aggregate routes are computed for.
 AGGREGATE_DATES = (
@@ -66,6 +68,8 @@ AGGREGATE_DATES = (
     ("ncmp_returns", "year_start"),
     ("chlamydia_returns", "quarter_start"),
     ("cancer_waits_returns", "month"),
+    ("stroke_returns", "quarter_start"),
+    ("hpv_returns", "year_start"),
 )
 # (dataset, date column) whose range defines the months a full refresh covers.
 # Prescribing counts too: a locality that has loaded only the ODS files and the published

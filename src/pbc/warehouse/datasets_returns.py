@@ -24,8 +24,14 @@ whole, naming each cell's row, column and reason, and nothing is stored.
   62 days) and PCT: patients seen or treated, and within the standard (the Department of
   Health's Cancer Waiting Times database, by commissioner).
 
-Totals are never stored: pbc adds the parts. The child measurement, chlamydia and cancer waits
-returns are partitioned by commissioner: a PCT's upload holds and replaces only its own PCT's rows. The
+- `stroke_returns`: stroke and TIA services per quarter and PCT: TIA patients referred and
+  assessed within 7 days, stroke patients thrombolysed and thrombolysed within 3 hours.
+
+- `hpv_returns`: HPV vaccination of girls per programme year, PCT and cohort: eligible, first
+  dose, all three doses.
+
+Totals are never stored: pbc adds the parts. The child measurement, chlamydia, cancer waits,
+stroke and HPV returns are partitioned by commissioner: a PCT's upload holds and replaces only its own PCT's rows. The
 infection return names trusts as well as PCTs, so it is not (a PCT analyst's upload may hold
 the trusts it commissions from).
 """
@@ -169,9 +175,72 @@ CANCER_WAITS_RETURNS = Dataset(
     ),
 )
 
+STROKE_RETURNS = Dataset(
+    name="stroke_returns",
+    description="Stroke and TIA services per quarter and PCT: suspected TIA patients "
+    "referred and those assessed within 7 days; stroke patients thrombolysed and those "
+    "thrombolysed within 3 hours of the onset of symptoms.",
+    key=("quarter_start", "commissioner_code"),
+    period_field="quarter_start",
+    partition_by_commissioner=True,
+    whole_file=True,
+    fields=(
+        _f(
+            "quarter_start",
+            "date",
+            True,
+            starts="quarter",
+            description="First day of the calendar quarter of the referral (TIA) or the "
+            "admission (stroke).",
+        ),
+        _f("commissioner_code", "string", True, check="commissioner_code"),
+        _count("tia_referred", "Patients with a suspected TIA referred to the TIA service."),
+        _count(
+            "tia_seen_within_7_days",
+            "Of them, assessed in a TIA clinic within 7 days of referral.",
+            at_most="tia_referred",
+        ),
+        _count("thrombolysed", "Stroke patients given thrombolysis."),
+        _count(
+            "thrombolysed_within_3_hours",
+            "Of them, within 3 hours of the onset of symptoms.",
+            at_most="thrombolysed",
+        ),
+    ),
+)
+
+HPV_COHORTS = frozenset({"routine", "catch_up"})
+
+HPV_RETURNS = Dataset(
+    name="hpv_returns",
+    description="HPV vaccination of girls per programme year, PCT and cohort (routine: "
+    "school year 8; catch-up): girls eligible, given a first dose, and given all three.",
+    key=("year_start", "commissioner_code", "cohort"),
+    period_field="year_start",
+    partition_by_commissioner=True,
+    whole_file=True,
+    fields=(
+        _f(
+            "year_start",
+            "date",
+            True,
+            starts="financial_year",
+            description="The programme year as the financial year of the same name: the "
+            "2008/09 school year is 2008-04-01.",
+        ),
+        _f("commissioner_code", "string", True, check="commissioner_code"),
+        _f("cohort", "string", True, codes=HPV_COHORTS),
+        _count("eligible", "Girls in the cohort eligible for vaccination."),
+        _count("first_dose", "Girls given the first dose.", at_most="eligible"),
+        _count("three_doses", "Girls given all three doses.", at_most="first_dose"),
+    ),
+)
+
 RETURN_DATASETS: tuple[Dataset, ...] = (
     HCAI_RETURNS,
     NCMP_RETURNS,
     CHLAMYDIA_RETURNS,
     CANCER_WAITS_RETURNS,
+    STROKE_RETURNS,
+    HPV_RETURNS,
 )

@@ -619,3 +619,40 @@ def cancer_waits_patients(
     c = _in_months(c.mutate(unit=_commissioner_unit(c.commissioner_code), month=c.month), ctx)
     measure = c.within_target if within_target else c.total
     return c.group_by(["unit", "month"]).aggregate(count=measure.sum().cast("float64"))
+
+
+STROKE_MEASURES = (
+    "tia_referred",
+    "tia_seen_within_7_days",
+    "thrombolysed",
+    "thrombolysed_within_3_hours",
+)
+
+
+@expression("stroke_returns.patients", unit="commissioner", dataset="stroke_returns")
+def stroke_patients(ctx: Context, measure: str = "tia_referred") -> ir.Table:
+    """A count of the stroke and TIA return (`measure`) per PCT and quarter (its first
+    month)."""
+    if measure not in STROKE_MEASURES:
+        raise ValueError(f"measure must be one of {STROKE_MEASURES}, not {measure!r}")
+    s = ctx.table("stroke_returns")
+    s = _in_months(
+        s.mutate(unit=_commissioner_unit(s.commissioner_code), month=s.quarter_start), ctx
+    )
+    return s.group_by(["unit", "month"]).aggregate(count=s[measure].sum().cast("float64"))
+
+
+HPV_MEASURES = ("eligible", "first_dose", "three_doses")
+
+
+@expression("hpv_returns.girls", unit="commissioner", dataset="hpv_returns")
+def hpv_girls(ctx: Context, measure: str = "eligible", cohorts: Sequence[str] = ()) -> ir.Table:
+    """Girls eligible, given a first dose or all three (`measure`) per PCT and programme year
+    (1 April), in the cohorts asked for (all by default)."""
+    if measure not in HPV_MEASURES:
+        raise ValueError(f"measure must be one of {HPV_MEASURES}, not {measure!r}")
+    h = ctx.table("hpv_returns")
+    if cohorts:
+        h = h.filter(h.cohort.isin(list(cohorts)))
+    h = _in_months(h.mutate(unit=_commissioner_unit(h.commissioner_code), month=h.year_start), ctx)
+    return h.group_by(["unit", "month"]).aggregate(count=h[measure].sum().cast("float64"))
