@@ -18,9 +18,9 @@ import ibis
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
+import import_page
 from engine_fixtures import engine, spark_session  # noqa: F401  (fixtures)
 from indicators import handmade
 from pbc.analytics.indicators import compute as cp
@@ -56,11 +56,7 @@ def csv_bytes(rows: list[list[object]]) -> bytes:
 
 
 def upload(client: Client, dataset: str, name: str, content: bytes) -> ImportRun:
-    response = client.post(
-        "/imports/", {"dataset": dataset, "file": SimpleUploadedFile(name, content)}
-    )
-    assert response.status_code == 302, response.content[:2000]
-    return ImportRun.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    return import_page.upload(client, name, content, dataset)
 
 
 def stored_rows(dataset: str) -> list[dict[str, object]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from import_page import hidden_fields, preview, upload
 from pbc.imports.models import ImportRun
 from pbc.orgs.models import AuditEvent
 from pbc.refresh import background
@@ -42,31 +42,6 @@ def analyst() -> Client:
     client = Client()
     client.force_login(get_user_model().objects.get(username="analyst"))
     return client
-
-
-def preview(client: Client, name: str, content: bytes, dataset: str = "practices") -> Any:
-    """Upload a file: the answer is its preview (200), or a refused file's record (302)."""
-    return client.post("/imports/", {"dataset": dataset, "file": SimpleUploadedFile(name, content)})
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    form = html.split(f'action="{reverse("import_confirm")}"')[1].split("</form>")[0]
-    return dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
-
-
-def run_of(response: Any) -> ImportRun:
-    assert response.status_code == 302, response.content[:2000]
-    return ImportRun.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
-
-
-def upload(client: Client, name: str, content: bytes, dataset: str = "practices") -> ImportRun:
-    """Upload a file and confirm its preview (a refused file has no preview: its record)."""
-    response = preview(client, name, content, dataset)
-    if response.status_code == 302:
-        return run_of(response)
-    assert response.status_code == 200, response.content[:2000]
-    fields = hidden_fields(response.content.decode())
-    return run_of(client.post(reverse("import_confirm"), {**fields, "import": "1"}))
 
 
 @pytest.mark.django_db
