@@ -33,6 +33,7 @@ def typed_without_requests(page: Any, field: str, text: str) -> str:
 
 
 def check_meter(page: Any, field: str) -> None:
+    page.wait_for_load_state("networkidle")  # the page's own requests (the favicon) are done
     assert typed_without_requests(page, field, "short") == (
         "Password strength: Too short (at least 12 characters)"
     )
