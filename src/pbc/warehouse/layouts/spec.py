@@ -21,7 +21,7 @@ from typing import Literal
 #   yyyymmdd    20130401
 #   ddmonyyyy   01SEP2017
 #   dd-mon-yy   01-Apr-17, 01-APR-2017
-#   dd/mm/yyyy  01/04/2017
+#   dd/mm/yyyy  01/04/2017, 1/4/2017 (a time part is dropped: 01/04/2017 00:00)
 #   iso         2017-04-01 (a time part is dropped)
 #   mm/yy       04/13 (first day of the month; NHSBSA's list-size 'Month' column)
 #   excel       an Excel serial day number (42826), or an ISO date from a real date cell

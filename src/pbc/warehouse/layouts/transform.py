@@ -25,7 +25,7 @@ import duckdb
 
 from pbc.periods import financial_year_of, parse_month
 from pbc.uploads import UploadLimits
-from pbc.warehouse.coerce import ident, sql_string
+from pbc.warehouse.coerce import THOUSANDS, ident, sql_string
 from pbc.warehouse.layouts import spells
 from pbc.warehouse.layouts.detect import ABSENT, Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
@@ -75,7 +75,8 @@ def _date_tries(x: str, form: str) -> list[str]:
         "yyyymmdd": ["%Y%m%d"],
         "ddmonyyyy": ["%d%b%Y"],
         "dd-mon-yy": ["%d-%b-%y", "%d-%b-%Y"],
-        "dd/mm/yyyy": ["%d/%m/%Y"],
+        # a spreadsheet saved as CSV may add the time of a date cell: 01/04/2017 00:00
+        "dd/mm/yyyy": ["%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"],
         "iso": [],
     }[form]
     return [f"CAST(TRY_STRPTIME({x}, {sql_string(f)}) AS DATE)" for f in formats]
@@ -413,7 +414,10 @@ def _summed(
         if f in key:
             parts.append(c)
         elif f in layout.sum_fields:
-            number = f"TRY_CAST({c} AS {NUMBER})"
+            grouped = f"regexp_full_match({c}, '{THOUSANDS}(\\.[0-9]*)?')"
+            number = (
+                f"TRY_CAST(CASE WHEN {grouped} THEN replace({c}, ',', '') ELSE {c} END AS {NUMBER})"
+            )
             parts.append(
                 f"CASE WHEN count(*) = 1 THEN min({c}) "
                 f"WHEN count({c}) = count({number}) THEN CAST(sum({number}) AS VARCHAR) "
