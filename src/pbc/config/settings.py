@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "pbc.signin.sessions.SessionLimitsMiddleware",
     # A second factor before any page for those who can see patient rows (pbc.signin).
     "pbc.signin.second_factor.SecondFactorMiddleware",
+    # Then a temporary password is changed before any other page (pbc.signin.temporary_passwords).
+    "pbc.signin.temporary_passwords.ChangeTemporaryPasswordMiddleware",
     # Throttling and lockout of sign-in attempts: last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -268,6 +270,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # the user does, PBC_SESSION_MAX_HOURS after signing in (12 by default): pbc.signin.sessions.
 PBC_SESSION_IDLE_MINUTES = int(os.environ.get("PBC_SESSION_IDLE_MINUTES", "30"))
 PBC_SESSION_MAX_HOURS = int(os.environ.get("PBC_SESSION_MAX_HOURS", "12"))
+# A password an administrator sets for someone, or pbc generates for them, must be changed at the
+# next sign-in and stops working this many hours after it was set (pbc.signin.temporary_passwords).
+PBC_TEMPORARY_PASSWORD_HOURS = int(os.environ.get("PBC_TEMPORARY_PASSWORD_HOURS", "72"))
 SESSION_COOKIE_AGE = PBC_SESSION_MAX_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

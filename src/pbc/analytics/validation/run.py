@@ -38,7 +38,8 @@ INPUT_DATASETS = (
 # the charging rules judge an extract's activity by its invoice where it has one, and by the
 # invoice reconciliation rules (`invoice_rules`).
 INVOICE_LINES = "invoice_lines"
-WAREHOUSE_DATASETS = (*INPUT_DATASETS, INVOICE_LINES)
+IMAGING = "imaging"
+WAREHOUSE_DATASETS = (*INPUT_DATASETS, INVOICE_LINES, IMAGING)
 """Every warehouse dataset `warehouse_inputs` reads."""
 
 
@@ -92,4 +93,6 @@ def warehouse_inputs(
             for name, t in tables.items()
         }
     tables[INVOICE_LINES] = lines
+    imaging = table(con, IMAGING, data_dir=data_dir)
+    tables[IMAGING] = imaging.cache() if cache else imaging
     return Inputs(**tables)
