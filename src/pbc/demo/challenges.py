@@ -13,9 +13,10 @@ any decision has been recorded already (a rebuild keeps what users did on the si
 
 Per practice: up to 6 challenges (findings on RWG first, the rules a practice challenges on the
 invoice), 3 accepted charges and 1 question. The locality signs off all but the last challenge
-of each practice; RWG agrees to every other signed-off challenge on its schedule (one in two of
-those at half the amount) and disputes the others; the locality writes off the first disputed
-challenge when more than one is disputed.
+of each practice; RWG leaves the last on its schedule unanswered, disputes the second and third
+it answers and every other one after the fourth, and agrees to the rest (the fourth, eighth...
+at half the amount); the locality writes off the first disputed challenge when more than one
+is disputed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ LOCALITY_USER = "locality"
 PROVIDER_USER, PROVIDER = "provider", "RWG"
 QUARTER = (dt.date(2008, 10, 1), dt.date(2008, 12, 1))  # first and last month reviewed
 CHALLENGES, ACCEPTED, QUESTIONS = 6, 3, 1
+UNANSWERED = 1  # signed-off challenges on RWG's schedule still awaiting its response
 # The rules a practice challenges on the invoice (not the clinical-review queue).
 CHALLENGE_RULES = (
     "duplicate_spell",
@@ -95,18 +97,18 @@ def _practice_work(user: object, practice_id: int) -> tuple[list[Finding], int]:
 
 
 def _answer(provider_user: object, signed_off: list[Finding]) -> tuple[int, int]:
-    """RWG's response file: every other challenge agreed (one in two of those at half), the
-    others disputed. Returns (agreed, disputed)."""
+    """RWG's response file (see the module's docstring). Returns (agreed, disputed)."""
     provider = Provider.objects.filter(code=PROVIDER).first()
     on_schedule = [f for f in signed_off if f.provider_code == PROVIDER]
+    on_schedule = on_schedule[: len(on_schedule) - UNANSWERED]  # the last await the response
     if provider is None or not on_schedule:
         return 0, 0
     rows = []
     for i, finding in enumerate(on_schedule, start=1):
         finding.refresh_from_db()
-        if i % 2:
+        if i not in (2, 3) and (i < 4 or i % 2 == 0):
             half = (finding.challenged_amount / 2).quantize(Decimal("0.01"))
-            amount = half if i % 4 == 3 and half > 0 else None
+            amount = half if i % 4 == 0 and half > 0 else None
             rows.append(actions.ResponseRow(i, finding.key, "agreed", "", amount))
         else:
             reason = "Coded as recorded in the notes; the charge stands."
