@@ -178,8 +178,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Write transactions start immediately (BEGIN IMMEDIATE) and wait up to the busy timeout for
     # the write lock: a deferred transaction that reads, then upgrades to a write, fails at once
     # with "database is locked" when another connection is writing.
+    # Write-ahead logging: readers never wait for a writer (every page view writes its audit
+    # event), and a commit appends to one log file rather than creating, syncing and deleting a
+    # rollback journal; synchronous=FULL still syncs each commit, so a committed audit event
+    # survives a power cut.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+        }
     )
     # The test database is a file, not shared memory, so that the live server's thread (browser
     # tests) sees exactly what the test thread committed, across tests.

@@ -60,6 +60,11 @@ def _date_tries(x: str, form: str) -> list[str]:
             f"(CASE WHEN regexp_full_match({x}, '[0-9]{{4}}[-_/ ]?(0[1-9]|1[0-2])') "
             f"THEN CAST(left({digits}, 4) || '-' || substr({digits}, 5, 2) || '-01' AS DATE) END)"
         ]
+    if form == "dd/mm/yy":
+        return [
+            f"(CASE WHEN regexp_full_match({x}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{2}}') "
+            f"THEN CAST(TRY_STRPTIME({x}, '%d/%m/%y') AS DATE) END)"
+        ]
     if form == "mm/yy":
         return [f"CAST(TRY_STRPTIME('01/' || {x}, '%d/%m/%y') AS DATE)"]
     if form == "month-yyyy":
