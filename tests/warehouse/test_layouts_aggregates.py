@@ -343,6 +343,37 @@ def test_nhs_england_monthly_ae_csv(tmp_path: Path) -> None:
     assert {str(r["month"]) for r in stored(tmp_path / "d", "ae_attendances")} == {"2019-04-01"}
 
 
+def test_nhs_england_monthly_ae_csv_total_row_in_the_period_column(tmp_path: Path) -> None:
+    """Some months' files write the England total row's "TOTAL" in the Period column (the Org
+    Code left blank) or in Org name; counts saved from a spreadsheet carry thousands separators
+    ("21,289"); the header has trailing empty columns. The totals are dropped, not rejected."""
+    header = [
+        "Period", "Org Code", "Parent Org", "Org name", "A&E attendances Type 1",
+        "A&E attendances Type 2", "A&E attendances Other A&E Department",
+        "Attendances over 4hrs Type 1", "Attendances over 4hrs Type 2",
+        "Attendances over 4hrs Other Department", "", "",
+    ]  # fmt: skip
+    rows = [
+        header,
+        ["MSitAE-SEPTEMBER-2024", "RF4", "NHS ENGLAND LONDON", "BARKING", "21,289", "813",
+         "2,850", "2,879", "22", "6", "", ""],
+        ["TOTAL", "", "", "", "1,234,567", "9", "9", "9", "9", "9", "", ""],
+        ["MSitAE-SEPTEMBER-2024", "", "", "Total", "1,234,567", "9", "9", "9", "9", "9", "", ""],
+    ]  # fmt: skip
+    path = write_csv(tmp_path / "September-2024-AE-by-provider.csv", rows)
+    result = import_file("ae_attendances", path, data_dir=tmp_path / "d")
+    assert result.layout == "ae_monthly_csv"
+    assert (result.rows_read, result.rows_dropped) == (3 * 6, 2 * 6)
+    assert (result.rows_loaded, result.rows_rejected, result.rows_flagged) == (6, 0, 0)
+    got = {
+        (r["department_type"], r["measure"]): r["count"]
+        for r in stored(tmp_path / "d", "ae_attendances")
+    }
+    assert got[("01", "attendances")] == 21289
+    assert got[("other", "attendances")] == 2850
+    assert got[("01", "over_4_hours")] == 2879
+
+
 # --- from the published files to the indicators ---------------------------------------------------
 
 

@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "pbc.signin.sessions.SessionLimitsMiddleware",
     # A second factor before any page for those who can see patient rows (pbc.signin).
     "pbc.signin.second_factor.SecondFactorMiddleware",
+    # Then a temporary password is changed before any other page (pbc.signin.temporary_passwords).
+    "pbc.signin.temporary_passwords.ChangeTemporaryPasswordMiddleware",
     # Throttling and lockout of sign-in attempts: last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -174,8 +176,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Write transactions start immediately (BEGIN IMMEDIATE) and wait up to the busy timeout for
     # the write lock: a deferred transaction that reads, then upgrades to a write, fails at once
     # with "database is locked" when another connection is writing.
+    # Write-ahead logging: readers never wait for a writer (every page view writes its audit
+    # event), and a commit appends to one log file rather than creating, syncing and deleting a
+    # rollback journal; synchronous=FULL still syncs each commit, so a committed audit event
+    # survives a power cut.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+        }
     )
     # The test database is a file, not shared memory, so that the live server's thread (browser
     # tests) sees exactly what the test thread committed, across tests.
@@ -260,6 +270,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # the user does, PBC_SESSION_MAX_HOURS after signing in (12 by default): pbc.signin.sessions.
 PBC_SESSION_IDLE_MINUTES = int(os.environ.get("PBC_SESSION_IDLE_MINUTES", "30"))
 PBC_SESSION_MAX_HOURS = int(os.environ.get("PBC_SESSION_MAX_HOURS", "12"))
+# A password an administrator sets for someone, or pbc generates for them, must be changed at the
+# next sign-in and stops working this many hours after it was set (pbc.signin.temporary_passwords).
+PBC_TEMPORARY_PASSWORD_HOURS = int(os.environ.get("PBC_TEMPORARY_PASSWORD_HOURS", "72"))
 SESSION_COOKIE_AGE = PBC_SESSION_MAX_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

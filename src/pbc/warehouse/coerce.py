@@ -9,9 +9,11 @@ Coercion rules (what a PCT analyst's extracts contain; each value is first trimm
 tabs and line breaks, and an empty value is missing):
 
 - string: kept as trimmed text.
-- int: optional sign and up to 18 digits; a trailing ".0" is accepted (Excel, pandas exports).
-  "1.5", "1e3", "12 345" are rejected.
-- float: anything DuckDB reads as a DOUBLE, except NaN and infinities.
+- int: optional sign and up to 18 digits; a trailing ".0" is accepted (Excel, pandas exports),
+  and so are "," thousands separators in the usual places ("1,234", as a published spreadsheet
+  saved as CSV writes its counts). "1.5", "1e3", "12 345", "1,23" are rejected.
+- float: anything DuckDB reads as a DOUBLE, except NaN and infinities; "," thousands
+  separators in the usual places are read as for int ("1,234.5").
 - decimal(p, s) (money is 14, 2): a decimal number, optionally with a leading "£" and ","
   thousands separators in the usual places ("£1,234.56"). Read exactly (to 18 decimal places),
   then rounded half-up (half away from zero, as `decimal.ROUND_HALF_UP`) to `s` places at the
@@ -50,6 +52,9 @@ PARTITION_SEPARATOR = "+"
 PYTHON_CHECK_PREFIX = "pbc_check_"
 MISSING_FAILS = frozenset({"nhs_number"})
 PSEUDONYM_FIELD = "patient_pseudonym"
+# A whole number written with "," thousands separators in the usual places ("1,234,567"), as
+# published spreadsheets saved as CSV write their counts: up to 18 digits.
+THOUSANDS = "[+-]?[0-9]{1,3}(,[0-9]{3}){1,5}"
 
 
 def sql_string(value: str) -> str:
@@ -89,10 +94,18 @@ def _typed(f: Field, r: str) -> str:
         return (
             f"(CASE WHEN regexp_full_match({r}, '[+-]?[0-9]{{1,18}}') THEN CAST({r} AS BIGINT) "
             f"WHEN regexp_full_match({r}, '[+-]?[0-9]{{1,18}}\\.0*') "
-            f"THEN CAST(split_part({r}, '.', 1) AS BIGINT) END)"
+            f"THEN CAST(split_part({r}, '.', 1) AS BIGINT) "
+            f"WHEN regexp_full_match({r}, '{THOUSANDS}(\\.0*)?') "
+            f"THEN CAST(replace(split_part({r}, '.', 1), ',', '') AS BIGINT) END)"
         )
     if f.type == "float":
-        return f"(CASE WHEN isfinite(TRY_CAST({r} AS DOUBLE)) THEN TRY_CAST({r} AS DOUBLE) END)"
+        plain = f"TRY_CAST({r} AS DOUBLE)"
+        grouped = (
+            f"(CASE WHEN regexp_full_match({r}, '{THOUSANDS}(\\.[0-9]*)?') "
+            f"THEN TRY_CAST(replace({r}, ',', '') AS DOUBLE) END)"
+        )
+        number = f"(CASE WHEN contains({r}, ',') THEN {grouped} ELSE {plain} END)"
+        return f"(CASE WHEN isfinite({number}) THEN {number} END)"
     if f.type == "decimal":
         plain = f"TRY_CAST({r} AS DECIMAL(38, 18))"
         formatted = (

@@ -70,6 +70,9 @@ class Inputs:
     # The providers' invoice lines (`invoice_lines`): the invoice reconciliation rules read
     # them; None (no invoices) finds nothing for those rules.
     invoice_lines: ir.Table | None = None
+    # The unbundled scans (`imaging`) the IMG invoice lines charge: with it, an IMG line
+    # charging no scan is an invoice line without activity; None: IMG lines are not judged.
+    imaging: ir.Table | None = None
     # The spells costed at tariff, as the charging rules read them (`charging_rules.costed`),
     # when worked out once for every rule (`run.shared_inputs`); None: each rule costs them.
     costed_apc: ir.Table | None = None

@@ -40,7 +40,8 @@ INPUT_DATASETS = (
 # the charging rules judge an extract's activity by its invoice where it has one, and by the
 # invoice reconciliation rules (`invoice_rules`).
 INVOICE_LINES = "invoice_lines"
-WAREHOUSE_DATASETS = (*INPUT_DATASETS, INVOICE_LINES)
+IMAGING = "imaging"
+WAREHOUSE_DATASETS = (*INPUT_DATASETS, INVOICE_LINES, IMAGING)
 """Every warehouse dataset `warehouse_inputs` reads."""
 
 
@@ -111,5 +112,6 @@ def warehouse_inputs(
         rows = per_row(lines).cache()
     for name in ("apc", "op", "ae"):
         tables[name] = with_invoices(tables[name], lines, ID_COLUMN[name], rows=rows)
-    inputs = Inputs(**tables, invoice_lines=lines)
+    imaging = table(con, IMAGING, data_dir=data_dir)
+    inputs = Inputs(**tables, invoice_lines=lines, imaging=imaging.cache() if cache else imaging)
     return cached_inputs(inputs) if cache else inputs

@@ -19,8 +19,15 @@ NHSE_SPEC = (
 )
 
 
-def _wide(name: str, department_type: str, measure: str) -> WideColumn:
-    return WideColumn((name,), {"department_type": department_type, "measure": measure})
+_TOTAL_ROW = "England total row (TOTAL in Org Code, Period or Org name): pbc sums providers itself"
+
+
+def _wide(
+    name: str | tuple[str, ...], department_type: str, measure: str, optional: bool = False
+) -> WideColumn:
+    names = (name,) if isinstance(name, str) else name
+    fields = {"department_type": department_type, "measure": measure}
+    return WideColumn(names, fields, optional=optional)
 
 
 NHSE_MONTHLY = Layout(
@@ -32,10 +39,12 @@ NHSE_MONTHLY = Layout(
     columns=(
         Column("month", names=("Period",), date="month-yyyy"),
         Column("provider_code", names=("Org Code",)),
+        # Read only to recognise the England total row, whose "TOTAL" some months' files write
+        # in the Period or Org name column rather than in Org Code.
+        Column("_org_name", names=("Org name",), optional=True),
     ),
     ignored=(
         "Parent Org",
-        "Org name",
         # Booked appointments (published from 2019) are kept out, as are the published totals
         # (pbc sums the department types itself).
         "A&E attendances Booked Appointments Type 1",
@@ -61,28 +70,47 @@ NHSE_MONTHLY = Layout(
             _wide("Attendances over 4hrs Type 1", "01", "over_4_hours"),
             _wide("Attendances over 4hrs Type 2", "02", "over_4_hours"),
             _wide("Attendances over 4hrs Other Department", "other", "over_4_hours"),
-            _wide("Emergency admissions via A&E - Type 1", "01", "emergency_admissions"),
-            _wide("Emergency admissions via A&E - Type 2", "02", "emergency_admissions"),
+            # Attendances and over-4-hour counts are the file's core; the admission and
+            # decision-to-admit columns are read where a file has them (optional).
+            _wide("Emergency admissions via A&E - Type 1", "01", "emergency_admissions", True),
+            _wide("Emergency admissions via A&E - Type 2", "02", "emergency_admissions", True),
             _wide(
                 "Emergency admissions via A&E - Other A&E department",
                 "other",
                 "emergency_admissions",
+                True,
             ),  # fmt: skip
-            _wide("Other emergency admissions", "all", "other_emergency_admissions"),
+            _wide("Other emergency admissions", "all", "other_emergency_admissions", True),
             _wide(
-                "Patients who have waited 4-12 hs from DTA to admission", "all", "dta_over_4_hours"
+                (
+                    "Patients who have waited 4-12 hs from DTA to admission",
+                    "Patients who have waited 4-12 hrs from DTA to admission",
+                    "Number of patients spending >4 hours but <12 hours from decision to admit "
+                    "to admission",
+                ),
+                "all",
+                "dta_over_4_hours",
+                True,
             ),  # fmt: skip
             _wide(
-                "Patients who have waited 12+ hrs from DTA to admission", "all", "dta_over_12_hours"
+                (
+                    "Patients who have waited 12+ hrs from DTA to admission",
+                    "Number of patients spending >12 hours from decision to admit to admission",
+                ),
+                "all",
+                "dta_over_12_hours",
+                True,
             ),  # fmt: skip
         ),
     ),
     drops=(
         Drop(
             field="provider_code",
-            reason="England total row (Org Code TOTAL): pbc sums providers itself",
+            reason=_TOTAL_ROW,
             values=("TOTAL", "-"),
         ),
+        Drop(field="month", reason=_TOTAL_ROW, values=("TOTAL",)),
+        Drop(field="_org_name", reason=_TOTAL_ROW, values=("TOTAL", "ENGLAND")),
     ),
 )
 
