@@ -126,6 +126,9 @@ def serve(
 
     for run in recover_interrupted_imports():
         typer.echo(f"interrupted import of {run.source_name} into {run.dataset}: {run.status}")
+    from pbc import retention
+
+    retention.apply()  # and daily by `pbc retention` (docs/security.md, "Retention")
     processes = workers if workers is not None else server.default_workers()
     if processes < 1:
         raise typer.BadParameter("--workers must be at least 1")
@@ -293,6 +296,18 @@ def backup_command(
         f"backup written to {out}: {index['database']} database, "
         f"{len(index['datasets'])} datasets, {len(index['files'])} files"
     )
+
+
+@app.command("retention")
+def retention_command() -> None:
+    """Delete what is past its retention period (quarantined rows, old audit events and sign-in
+    records, expired uploads and sessions): run it daily. docs/security.md, "Retention"."""
+    setup_django()
+    migrate()
+    from pbc import retention
+
+    counts = retention.apply()
+    typer.echo("deleted: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
 
 
 @app.command("restore")
