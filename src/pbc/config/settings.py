@@ -75,6 +75,7 @@ if PRODUCTION:
         password_pepper=production.secret("PBC_PASSWORD_PEPPER"),
         otp_key=production.secret("PBC_OTP_KEY"),
         database_url=production.secret("DATABASE_URL"),
+        clamd=os.environ.get("PBC_CLAMD", ""),
     )
     SECRET_KEY = production.secret("PBC_SECRET_KEY") or ""
     ALLOWED_HOSTS = _hosts
@@ -377,6 +378,11 @@ PBC_UPLOAD_MAX_ROWS = _env_int("PBC_UPLOAD_MAX_ROWS", 1_000_000)
 PBC_UPLOAD_MAX_CELL_CHARS = _env_int("PBC_UPLOAD_MAX_CELL_CHARS", 32_767)
 PBC_UPLOAD_MAX_UNCOMPRESSED_BYTES = _env_int("PBC_UPLOAD_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
 PBC_UPLOAD_MAX_RATIO = _env_int("PBC_UPLOAD_MAX_RATIO", 100)
+# The ClamAV daemon that scans every upload first (pbc.antivirus): its Unix socket or
+# tcp:HOST:PORT. Unset or "none": uploads are not scanned (production refuses unset).
+PBC_VIRUS_SCANNER = os.environ.get("PBC_CLAMD", "").strip()
+if PBC_VIRUS_SCANNER.lower() == "none":
+    PBC_VIRUS_SCANNER = ""
 # A file kept between two steps (a return's problems page, a plan's preview) is deleted after:
 PBC_UPLOAD_KEEP_SECONDS = _env_int("PBC_UPLOAD_KEEP_SECONDS", 60 * 60)
 # Retention (pbc.retention, `pbc retention`): days each kind of record about people is kept.
