@@ -93,8 +93,11 @@ def _wrong(code: ir.StringValue, year_version: ir.StringValue) -> ir.BooleanValu
     """The code has the other version's shape than `year_version` (never null). The two shapes
     exclude each other, so this is `hrg_version(code)` known and not the year's, with one
     pattern tested per row (it runs on every activity row)."""
+    # The length first: most codes have their year's length, and skip the pattern.
     other_shape = ibis.ifelse(
-        year_version == "4", code.re_search(_V35_SHAPE), code.re_search(_HRG4_SHAPE)
+        year_version == "4",
+        (code.length() == 3) & code.re_search(_V35_SHAPE),
+        (code.length() == 5) & code.re_search(_HRG4_SHAPE),
     )
     return other_shape.fill_null(False)
 
