@@ -310,7 +310,9 @@ class World:
         settings: v.ValidationSettings = v.DEFAULT_SETTINGS,
         month: dt.date | None = None,
     ) -> pd.DataFrame:
-        expr = v.find(self.inputs(con), settings, rule_ids=[rule], month=month)
+        # As the runs read them: the columns and tables several rules share worked out once.
+        inputs = v.shared_inputs(self.inputs(con))
+        expr = v.find(inputs, settings, rule_ids=[rule], month=month)
         frame = con.execute(expr)
         for column in ("activity_date", "month"):
             frame[column] = pd.to_datetime(frame[column]).dt.date

@@ -64,7 +64,9 @@ def normalise_name(name: object) -> str:
 class Column:
     """One pbc field read from one published column.
 
-    - `names`: the column's header names in every year's form (any one matches).
+    - `names`: the column's header names in every year's form (any one matches). "NAME#2"
+      names the second column headed NAME (a workbook repeating one sub-heading under several
+      group headings); wide columns' names take the same form.
     - `position`: for a headerless file, the documented column number (1 is the first).
     - `date`: the date form(s) of the column (see `DATE_FORMS`); the value becomes an ISO date.
     - `truncate`: "month" or "quarter": the date becomes the first day of its month or
