@@ -447,6 +447,19 @@ def risk_score() -> None:
     raise typer.Exit(risk_score_command())
 
 
+@risk_app.command("pseudonymised")
+def risk_pseudonymised(
+    outcome_year: Annotated[str, typer.Option(help="outcome year, e.g. 2008/09")] = "2008/09",
+) -> None:
+    """The activity rule (2+ emergency admissions) and baseline on a pseudonymised HES / SUS
+    extract's hospital users (no NHS numbers: not linked to the register); aggregate JSON."""
+    setup_django()
+    migrate()
+    from pbc.population.commands import risk_pseudonymised_command
+
+    raise typer.Exit(risk_pseudonymised_command(outcome_year))
+
+
 plans_app = typer.Typer(help="Commissioning plans.", no_args_is_help=True)
 app.add_typer(plans_app, name="plans")
 

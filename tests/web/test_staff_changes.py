@@ -6,6 +6,7 @@ mail backend (the test runner's)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from pbc.demo import DEMO_ADMIN, demo_email
 from pbc.orgs.models import AuditEvent, Locality, Membership
 from pbc.signin import second_factor
 from pbc.signin.models import Authenticator, RecoveryCodeDevice, TemporaryPassword, UserSession
+from pbc.signin.views import ENROL_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +235,20 @@ def test_a_lost_second_factor_is_reset_with_evidence_of_identity() -> None:
     signed = person.post("/accounts/login/", {"username": "analyst", "password": password})
     assert signed.status_code == 302
     assert person.get("/").url.startswith("/accounts/enrol/")
+    # then, with a new authenticator, they choose their own password before any other page
+    person.get("/accounts/enrol/")
+    key = person.session[ENROL_KEY]
+    enrolled = person.post("/accounts/enrol/", {"code": second_factor.code_at(key, time.time())})
+    assert "Your recovery codes" in enrolled.content.decode()
+    assert person.get("/").url.startswith("/accounts/password/")
+    own = "harbour lantern thistle 62"
+    changed = person.post(
+        "/accounts/password/",
+        {"old_password": password, "new_password1": own, "new_password2": own, "next": "/"},
+    )
+    assert changed.status_code == 302
+    assert person.get("/").status_code == 200
+    assert not TemporaryPassword.objects.filter(user=analyst).exists()
 
 
 def test_the_admin_cannot_delete_an_authenticator_without_the_reset() -> None:
