@@ -23,9 +23,42 @@ import pytest
 LOG_ENV = "PBC_TEST_CPU_LOG"
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _descendants_cpu() -> float:
+    """Processor time of this process's live descendants (a Spark JVM, a browser, a server),
+    each with the children it reaped."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        cpu[pid] = sum(int(x) for x in fields[11:15]) / TICK
+    me, total = os.getpid(), 0.0
+    for pid in cpu:
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != me:
+            ancestor = parents.get(ancestor)
+        if ancestor == me:
+            total += cpu[pid]
+    return total
+
+
 def _times() -> tuple[float, float, float]:
     t = os.times()
-    return time.monotonic(), t.user + t.system, t.children_user + t.children_system
+    return (
+        time.monotonic(),
+        t.user + t.system,
+        t.children_user + t.children_system + _descendants_cpu(),
+    )
 
 
 def _log_path(config: pytest.Config) -> Path | None:
