@@ -15,7 +15,7 @@ export HYPOTHESIS_PROFILE ?= ci
 # (about 2.5 s of CPU each time).
 export PYTHONDONTWRITEBYTECODE =
 
-.PHONY: install install-test run test check lint typecheck pytest pytest-postgres lane-sqlite lane-postgres postgres chromium fonts demo clean
+.PHONY: install install-test run test check lint typecheck pytest pytest-postgres lane-sqlite lane-postgres postgres chromium clamav fonts demo clean
 
 # Print how long each set-up step took.
 define timed
@@ -64,6 +64,12 @@ chromium:
 	@test -x /usr/bin/chromium || { echo "[make] installing Debian chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The ClamAV daemon the upload tests scan with (tests/clamd_daemon.py: one signature of their
+# own, so no signature download).
+clamav:
+	@test -x /usr/sbin/clamd || { echo "[make] installing Debian clamav-daemon"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clamav-daemon >/dev/null; }
+
 postgres:
 	@command -v pg_ctlcluster >/dev/null || { echo "[make] installing PostgreSQL"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
@@ -98,7 +104,7 @@ pytest-postgres:
 # The two lanes run at the same time (each its own workers, data directories and test database):
 # one lane's workers use the processor while the other's wait on a browser, a subprocess or the
 # disk. Each lane's output is printed, whole, when it ends.
-test: install-test chromium postgres
+test: install-test chromium clamav postgres
 	$(call timed,lint,$(MAKE) --no-print-directory lint)
 	$(call timed,typecheck,$(MAKE) --no-print-directory typecheck)
 	$(call timed,both test lanes,$(MAKE) --no-print-directory -j2 --output-sync=target lane-sqlite lane-postgres)

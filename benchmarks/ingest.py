@@ -24,13 +24,16 @@ Three timings, all in this run, on the same file and machine:
   no partitions; the physical limit of reading this CSV and writing Parquet.
 
 The last line printed is one JSON object: name, rows, ours_s, baseline, baseline_s, ratio,
-plus rows_per_s, raw_s, raw_ratio and the row counts each import kept.
+plus rows_per_s, raw_s, raw_ratio, the processor seconds of each (ours_cpu_s, baseline_cpu_s,
+raw_cpu_s: every thread of this process; on a shared machine they vary less than the wall
+clock) with raw_cpu_ratio, and the row counts each import kept.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import sys
 import tempfile
@@ -43,6 +46,12 @@ from pbc.synth import demo_scale, generate
 from pbc.warehouse.ingest import import_file
 
 BYTES_PER_ROW = 200  # CSV bytes per apc row, rounded up (for the free-space check)
+
+
+def cpu_seconds() -> float:
+    """Processor time of this process so far, every thread (user + system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def make_csv(rows: int, path: Path) -> int:
@@ -150,8 +159,9 @@ WHERE spell_id IS NOT NULL
 """
 
 
-def baseline_import(csv: Path, out: Path) -> tuple[float, int, int]:
-    """Seconds, rows written and keys repeated (apc's key, `APC.key`: spell_id)."""
+def baseline_import(csv: Path, out: Path) -> tuple[float, float, int, int]:
+    """Seconds, processor seconds, rows written and keys repeated (apc's key, `APC.key`:
+    spell_id)."""
     from pbc.warehouse.datasets import ADMISSION_METHODS, APC
 
     con = duckdb.connect()
@@ -166,6 +176,7 @@ def baseline_import(csv: Path, out: Path) -> tuple[float, int, int]:
         .replace("{admission_methods}", methods)
     )
     key = ", ".join(APC.key)
+    cpu = cpu_seconds()
     start = time.perf_counter()
     con.execute(
         f"COPY ({select}) TO '{out}' (FORMAT parquet, PARTITION_BY (period, provider_code), "
@@ -176,18 +187,22 @@ def baseline_import(csv: Path, out: Path) -> tuple[float, int, int]:
         f"hive_partitioning = false) GROUP BY {key} HAVING count(*) > 1)"
     ).fetchall()
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}/**/*.parquet')").fetchall()
     con.close()
-    return seconds, int(rows[0][0]), int(repeated[0][0])
+    return seconds, cpu, int(rows[0][0]), int(repeated[0][0])
 
 
-def raw_copy(csv: Path, out: Path) -> float:
+def raw_copy(csv: Path, out: Path) -> tuple[float, float]:
+    """Seconds and processor seconds."""
     con = duckdb.connect()
+    cpu = cpu_seconds()
     start = time.perf_counter()
     con.execute(f"COPY (SELECT * FROM read_csv('{csv}')) TO '{out}' (FORMAT parquet)")
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu
     con.close()
-    return seconds
+    return seconds, cpu
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -211,18 +226,22 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         print(f"generated {args.rows:,} apc rows ({size / 1e6:.0f} MB) in "
               f"{time.perf_counter() - t0:.1f} s", flush=True)  # fmt: skip
 
+        ours_cpu = cpu_seconds()
         result = import_file("apc", csv, data_dir=work / "ours")
+        ours_cpu = cpu_seconds() - ours_cpu
         ours_s = result.seconds
         print(f"ours:     {ours_s:7.2f} s  {args.rows / ours_s:12,.0f} rows/s  "
               f"(loaded {result.rows_loaded:,}, rejected {result.rows_rejected:,}, "
               f"{len(result.partitions)} partitions)", flush=True)  # fmt: skip
 
-        baseline_s, baseline_rows, baseline_repeated = baseline_import(csv, work / "baseline")
+        baseline_s, baseline_cpu, baseline_rows, baseline_repeated = baseline_import(
+            csv, work / "baseline"
+        )
         print(f"baseline: {baseline_s:7.2f} s  {args.rows / baseline_s:12,.0f} rows/s  "
               f"(kept {baseline_rows:,}, repeated keys {baseline_repeated:,})",
               flush=True)  # fmt: skip
 
-        raw_s = raw_copy(csv, work / "raw.parquet")
+        raw_s, raw_cpu = raw_copy(csv, work / "raw.parquet")
         print(f"raw COPY: {raw_s:7.2f} s  {args.rows / raw_s:12,.0f} rows/s", flush=True)
     finally:
         if not args.keep:
@@ -240,6 +259,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "raw_baseline": "DuckDB COPY read_csv TO x.parquet (no checks, no partitions)",
         "raw_s": round(raw_s, 3),
         "raw_ratio": round(ours_s / raw_s, 3),
+        # Processor seconds (every thread of this process): less swayed than the wall-clock
+        # times by other work on a shared machine.
+        "ours_cpu_s": round(ours_cpu, 3),
+        "baseline_cpu_s": round(baseline_cpu, 3),
+        "raw_cpu_s": round(raw_cpu, 3),
+        "raw_cpu_ratio": round(ours_cpu / raw_cpu, 3),
         "ours_rows_loaded": result.rows_loaded,
         "baseline_rows_kept": baseline_rows,
         "baseline_repeated_keys": baseline_repeated,

@@ -219,8 +219,17 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ["PBC_DATA_DIR"] = str(path)
     # The fast MD5 hasher for the tests' users (the site keeps Django's default, PBKDF2).
     fast_hasher = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No request-rate alert (pbc.signin.request_rates) in a test that does not ask for one: a
+    # test making thousands of requests is not an attack (tests/web/test_request_rates.py).
+    no_alerts = {
+        f"PBC_ALERT_{what}_PER_HOUR": 10**9
+        for what in ("USER_REQUESTS", "ADDRESS_REQUESTS", "SITE_REQUESTS", "PATIENT_VIEWS")
+    }
     with override_settings(
-        DATA_DIR=path, WAREHOUSE_DIR=path / "warehouse", PASSWORD_HASHERS=fast_hasher
+        DATA_DIR=path,
+        WAREHOUSE_DIR=path / "warehouse",
+        PASSWORD_HASHERS=fast_hasher,
+        **no_alerts,
     ):
         yield path
     if previous is None:

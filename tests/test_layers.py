@@ -24,7 +24,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 CORE = ("pbc.warehouse", "pbc.analytics", "pbc.stats")
 # Plain modules of pbc outside the core that the core may use; they are held to the core's rule.
-CORE_HELPERS = ("pbc.codes", "pbc.periods", "pbc.uploads", "pbc.exports")
+CORE_HELPERS = ("pbc.codes", "pbc.periods", "pbc.uploads", "pbc.antivirus", "pbc.exports")
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,9 @@ def serve(
 
     for run in recover_interrupted_imports():
         typer.echo(f"interrupted import of {run.source_name} into {run.dataset}: {run.status}")
+    from pbc import retention
+
+    retention.apply()  # and daily by `pbc retention` (docs/security.md, "Retention")
     processes = workers if workers is not None else server.default_workers()
     if processes < 1:
         raise typer.BadParameter("--workers must be at least 1")
@@ -295,6 +298,18 @@ def backup_command(
     )
 
 
+@app.command("retention")
+def retention_command() -> None:
+    """Delete what is past its retention period (quarantined rows, old audit events and sign-in
+    records, expired uploads and sessions): run it daily. docs/security.md, "Retention"."""
+    setup_django()
+    migrate()
+    from pbc import retention
+
+    counts = retention.apply()
+    typer.echo("deleted: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+
+
 @app.command("restore")
 def restore_command(
     source: Annotated[Path, typer.Argument(help="a folder written by `pbc backup`")],
@@ -430,6 +445,19 @@ def risk_score() -> None:
     from pbc.population.commands import risk_score_command
 
     raise typer.Exit(risk_score_command())
+
+
+@risk_app.command("pseudonymised")
+def risk_pseudonymised(
+    outcome_year: Annotated[str, typer.Option(help="outcome year, e.g. 2008/09")] = "2008/09",
+) -> None:
+    """The activity rule (2+ emergency admissions) and baseline on a pseudonymised HES / SUS
+    extract's hospital users (no NHS numbers: not linked to the register); aggregate JSON."""
+    setup_django()
+    migrate()
+    from pbc.population.commands import risk_pseudonymised_command
+
+    raise typer.Exit(risk_pseudonymised_command(outcome_year))
 
 
 plans_app = typer.Typer(help="Commissioning plans.", no_args_is_help=True)

@@ -17,6 +17,10 @@ file, a warehouse import, a plan document; on a form or on the command line) goe
   `max_cell_chars`, bad UTF-8 or a damaged sheet met while reading refuse the file, naming the
   file, the row and the field (the header's name for the column, or its letter).
 
+- viruses: when `virus_scanner` names a ClamAV daemon (`PBC_CLAMD`), the whole file is scanned
+  by it first (`pbc.antivirus`); a file in which it finds a signature, or that it could not
+  scan, is refused.
+
 Every refusal is an `UploadRefused` whose text starts with the file's name.
 """
 
@@ -25,12 +29,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import os
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from pbc import antivirus
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 RATIO_FLOOR = MB  # members smaller than this are not held to the ratio (tiny parts compress well)
@@ -48,6 +57,7 @@ class UploadLimits:
     max_cell_chars: int = 32_767  # Excel's own limit for one cell
     max_uncompressed_bytes: int = 100 * MB
     max_ratio: int = 100
+    virus_scanner: str = ""  # a ClamAV daemon's address (pbc.antivirus); "" scans nothing
 
 
 class UploadRefused(Exception):
@@ -127,12 +137,28 @@ def check_file(source: Source, name: str, limits: UploadLimits) -> None:
     size = _size(source)
     if size > limits.max_bytes:
         raise UploadRefused(name, over_size(size, limits.max_bytes))
+    if limits.virus_scanner:
+        check_for_viruses(source, name, limits.virus_scanner)
     with _open(source) as stream:
         head = stream.read(4)
     if head in (b"PK\x03\x04", b"PK\x05\x06"):
         check_zip(source, name, limits)
     elif head == b"PAR1":
         check_parquet(source, name, limits)
+
+
+def check_for_viruses(source: Source, name: str, scanner: str) -> None:
+    try:
+        found = antivirus.scan(source, scanner)
+    except antivirus.ScanFailed as error:
+        raise UploadRefused(
+            name, f"could not be checked for viruses: {error}. Try again later"
+        ) from None
+    if found is not None:
+        logger.warning("upload %s refused: the virus scanner found %s", name, found)
+        raise UploadRefused(
+            name, f"the virus scanner found {found} in it: the file was not read or kept"
+        )
 
 
 def check_zip(source: Source, name: str, limits: UploadLimits) -> None:

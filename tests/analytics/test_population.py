@@ -157,6 +157,63 @@ def test_risk_features_and_outcome_by_hand(engine: Any) -> None:  # noqa: F811
     assert list(got.columns) == ["nhs_number", "gp_practice_code", *rf.FEATURES, "admitted"]
 
 
+def _pseudo(row: dict[str, Any], pseudonym: str, **over: Any) -> dict[str, Any]:
+    """`row` of a pseudonymised extract: no NHS number, a PSEUDO_HESID-like id."""
+    return {**row, "nhs_number": None, "patient_pseudonym": pseudonym, **over}
+
+
+def test_risk_features_and_outcome_on_a_pseudonymised_extract(engine: Any) -> None:  # noqa: F811
+    """Rows without NHS numbers link to no registered person; by pseudonym they form the
+    hospital-user cohort: everyone with activity in the year before, with the activity features,
+    the practice, sex and age of their latest activity, and the outcome by pseudonym."""
+    spells = [
+        *SPELLS,
+        # X: emergency admissions 2 May 2006 (4 days) and 1 March 2007 (2 days), aged 80 then
+        _pseudo(_spell(7, None, D(2006, 5, 2), "21", los=4), "X", age_on_admission=79),
+        _pseudo(
+            _spell(8, None, D(2007, 3, 1), "22", los=2),
+            "X",
+            age_on_admission=80,
+            gp_practice_code=P2,
+            sex="M",
+        ),  # fmt: skip
+        _pseudo(_spell(9, None, D(2007, 5, 1), "21"), "X"),  # the outcome year
+        # Y: elective only, and an emergency admission before the window (not counted)
+        _pseudo(_spell(10, None, D(2006, 10, 1), "11"), "Y", age_on_admission=40, sex="F"),
+        _pseudo(_spell(11, None, D(2006, 3, 1), "21"), "Y"),
+        # an NHS-numbered spell of A does not make a pseudonymised patient "A"
+    ]
+    ae = [*AE, _pseudo(_ae(4, "", D(2006, 8, 1)), "X", age_at_attendance=79, sex="M")]
+    op = [*OP, _pseudo(_op(3, "", D(2006, 11, 1), "7"), "Y", age_at_attendance=40, sex="F")]
+    t = {
+        "patients": ibis.memtable(_arrow("patients", PEOPLE)),
+        "apc": ibis.memtable(_arrow("apc", spells)),
+        "ae": ibis.memtable(_arrow("ae", ae)),
+        "op": ibis.memtable(_arrow("op", op)),
+    }
+    registered = engine.execute(rf.dataset(t["patients"], t["apc"], t["ae"], t["op"], INDEX))
+    assert list(registered["nhs_number"]) == ["A", "B"]  # the pseudonyms link to no one
+    assert registered.set_index("nhs_number").loc["A", "emergency_admissions"] == 2
+    got = engine.execute(rf.pseudonymised_dataset(t["apc"], t["ae"], t["op"], INDEX))
+    assert list(got.columns) == [
+        "patient_pseudonym", "gp_practice_code", *rf.PSEUDONYMISED_FEATURES, "admitted",
+    ]  # fmt: skip
+    assert list(got["patient_pseudonym"]) == ["X", "Y"]
+    x = got.set_index("patient_pseudonym").loc["X"]
+    assert (x["gp_practice_code"], x["age"], x["male"]) == (P2, 80, 1)  # latest: 1 March 2007
+    assert (x["emergency_admissions"], x["emergency_bed_days"]) == (2, 6)
+    assert x["days_since_emergency"] == 31  # 1 March to 1 April 2007
+    assert (x["ae_attendances"], x["admitted"]) == (1, 1)
+    y = got.set_index("patient_pseudonym").loc["Y"]
+    assert (y["gp_practice_code"], y["age"], y["male"]) == (P1, 40, 0)  # the op attendance
+    assert (y["emergency_admissions"], y["elective_admissions"], y["op_dnas"]) == (0, 1, 1)
+    assert y["days_since_emergency"] == rf.NO_RECENT_ADMISSION_DAYS and y["admitted"] == 0
+    # Case finding without the register: the activity baseline and the 2+ rule apply.
+    flag = rm.rule_flag(got, got["admitted"])
+    assert (flag.people, flag.ppv) == (1, 1.0)
+    assert list(rm.baseline_score(got)) == [2.0, 0.0]
+
+
 def _random_world(seed: int) -> dict[str, list[dict[str, Any]]]:
     rng = random.Random(seed)
     people, spells, ae, op = [], [], [], []

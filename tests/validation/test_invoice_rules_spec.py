@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from pbc.analytics import validation as v
-from validation.world import World, apc_row, day, extract, line_row, op_row
+from validation.world import World, apc_row, day, extract, line_row, op_row, scan_row
 
 D = Decimal
 
@@ -118,4 +118,39 @@ def test_an_imaging_line_naming_a_spell_does_not_invoice_it(engine: Any, world: 
         line_row("1002", point_of_delivery="IMG", hrg_code="RA08Z", price=D("133.00"))
     )
     assert "RWG:1002" in flagged(world.find(engine, "activity_not_invoiced"))
+    assert flagged(world.find(engine, "invoice_line_without_activity")) == set()
+
+
+def test_imaging_lines_are_judged_against_the_scans(engine: Any, world: World) -> None:
+    """With the `imaging` table, an IMG line charges a scan by the scan's id, or by the spell it
+    was unbundled from and the line's HRG; a line charging no scan is an invoice line without
+    activity (dataset "img"), its lines summed per id named."""
+    _not_invoiced_world(world)
+    world.imaging = [
+        scan_row("RWG:S1", None, "RA01Z"),  # GP direct access, invoiced by its own id
+        scan_row("I0000000002", "RWG:1002", "RA08Z"),  # unbundled from spell 1002
+    ]
+    assert world.invoice_lines is not None
+    world.invoice_lines += [
+        line_row("S1", point_of_delivery="IMG", hrg_code="RA01Z", price=D("195.00")),  # charged
+        line_row("1002", point_of_delivery="IMG", hrg_code="RA08Z", price=D("133.00")),  # charged
+        # spell 1002 had no scan of HRG RA01Z, and there is no scan S9 at all
+        line_row("1002", point_of_delivery="IMG", hrg_code="RA01Z", price=D("195.00")),
+        line_row("S9", point_of_delivery="IMG", hrg_code="RA01Z", price=D("195.00")),
+        line_row("S9", point_of_delivery="IMG", hrg_code="RA01Z", price=D("-95.00"),
+                 invoice_month=day("2009-02-01")),
+    ]  # fmt: skip
+    out = world.find(engine, "invoice_line_without_activity")
+    assert flagged(out) == {"RWG:1002", "RWG:S9"}
+    assert set(out["dataset"]) == {"img"}
+    assert (out.loc["RWG:S9", "charged_price"], out.loc["RWG:S9", "amount"]) == (
+        D("100.00"), D("100.00"),
+    )  # fmt: skip
+    assert out.loc["RWG:1002", "charged_price"] == D("195.00")
+    assert out.loc["RWG:S9", "detail"] == (
+        "RWG invoiced S9 (2 line(s) from 2009-01, net £100.00): no unbundled scan (by imaging "
+        "id, or of that spell or attendance with the line's HRG) RWG:S9 in the activity"
+    )
+    # Without the imaging table the IMG lines are not judged (as before).
+    world.imaging = None
     assert flagged(world.find(engine, "invoice_line_without_activity")) == set()

@@ -74,8 +74,9 @@ def ints() -> st.SearchStrategy[tuple[str, Any]]:
     n = st.integers(-(10**17), 10**17)
     plain = n.map(lambda i: (str(i), i))
     excel = n.map(lambda i: (f"{i}.0", i))
-    bad = st.sampled_from(["1.5", "1e3", "x", "", "12 345", "0x10"]).map(lambda s: (s, BAD))
-    return padded(st.one_of(plain, excel, bad))
+    grouped = n.map(lambda i: (f"{i:,}", i))  # "1,234,567", as published spreadsheets write
+    bad = st.sampled_from(["1.5", "1e3", "x", "", "12 345", "0x10", "1,23", "1,2345", ",123"])
+    return padded(st.one_of(plain, excel, grouped, bad.map(lambda s: (s, BAD))))
 
 
 def money(precision: int, scale: int, required: bool) -> st.SearchStrategy[tuple[str, Any]]:
@@ -104,8 +105,9 @@ def codes_of(valid: list[str], bad: list[str]) -> st.SearchStrategy[tuple[str, A
 
 def floats() -> st.SearchStrategy[tuple[str, Any]]:
     good = st.floats(allow_nan=False, allow_infinity=False, width=64).map(lambda f: (repr(f), f))
-    bad = st.sampled_from(["nan", "inf", "-inf", "one"]).map(lambda s: (s, BAD))
-    return padded(st.one_of(good, bad, st.just(("", None))))
+    grouped = st.sampled_from([("1,234.5", 1234.5), ("-12,345,678", -12345678.0)])
+    bad = st.sampled_from(["nan", "inf", "-inf", "one", "1,23.5"]).map(lambda s: (s, BAD))
+    return padded(st.one_of(good, grouped, bad, st.just(("", None))))
 
 
 def bools() -> st.SearchStrategy[tuple[str, Any]]:

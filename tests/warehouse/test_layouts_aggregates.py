@@ -343,6 +343,93 @@ def test_nhs_england_monthly_ae_csv(tmp_path: Path) -> None:
     assert {str(r["month"]) for r in stored(tmp_path / "d", "ae_attendances")} == {"2019-04-01"}
 
 
+def test_nhs_england_monthly_ae_csv_total_row_in_the_period_column(tmp_path: Path) -> None:
+    """Some months' files write the England total row's "TOTAL" in the Period column (the Org
+    Code left blank) or in Org name; counts saved from a spreadsheet carry thousands separators
+    ("21,289"); the header has trailing empty columns. The totals are dropped, not rejected."""
+    header = [
+        "Period", "Org Code", "Parent Org", "Org name", "A&E attendances Type 1",
+        "A&E attendances Type 2", "A&E attendances Other A&E Department",
+        "Attendances over 4hrs Type 1", "Attendances over 4hrs Type 2",
+        "Attendances over 4hrs Other Department", "", "",
+    ]  # fmt: skip
+    rows = [
+        header,
+        ["MSitAE-SEPTEMBER-2024", "RF4", "NHS ENGLAND LONDON", "BARKING", "21,289", "813",
+         "2,850", "2,879", "22", "6", "", ""],
+        ["TOTAL", "", "", "", "1,234,567", "9", "9", "9", "9", "9", "", ""],
+        ["MSitAE-SEPTEMBER-2024", "", "", "Total", "1,234,567", "9", "9", "9", "9", "9", "", ""],
+    ]  # fmt: skip
+    path = write_csv(tmp_path / "September-2024-AE-by-provider.csv", rows)
+    result = import_file("ae_attendances", path, data_dir=tmp_path / "d")
+    assert result.layout == "ae_monthly_csv"
+    assert (result.rows_read, result.rows_dropped) == (3 * 6, 2 * 6)
+    assert (result.rows_loaded, result.rows_rejected, result.rows_flagged) == (6, 0, 0)
+    got = {
+        (r["department_type"], r["measure"]): r["count"]
+        for r in stored(tmp_path / "d", "ae_attendances")
+    }
+    assert got[("01", "attendances")] == 21289
+    assert got[("other", "attendances")] == 2850
+    assert got[("01", "over_4_hours")] == 2879
+
+
+def test_nhs_england_monthly_ae_workbook_with_repeated_sub_headings(tmp_path: Path) -> None:
+    """The monthly 'A&E by provider' .xls (2010 on): title rows, group headings over the same
+    department sub-headings (attendances, then attendances over four hours), the England row
+    and a blank row above the providers. Each sub-heading's second column is read as the
+    over-four-hour count; the month comes with --period."""
+    type_1, type_2 = "Type 1 Departments - Major A&E", "Type 2 Departments - Single Specialty"
+    type_3 = "Type 3 Departments - Other A&E/Minor Injury Unit"
+    groups = ["", "", "", "A&E attendances", "", "", "",
+              "A&E attendances > 4 hours from arrival to admission, transfer or discharge"]  # fmt: skip
+    header = [
+        "Code", "Region", "Name", type_1, type_2, type_3, "Total attendances", type_1, type_2,
+        type_3, "Total Attendances > 4 hours", "Percentage in 4 hours or less (type 1)",
+        "Percentage in 4 hours or less (all)", "Emergency Admissions via Type 1 A&E",
+        "Emergency Admissions via Type 2 A&E", "Emergency Admissions via Type 3 and 4 A&E",
+        "Total Emergency Admissions via A&E", "Other Emergency admissions (i.e not via A&E)",
+        "Total Emergency Admissions",
+        "Number of patients spending >4 hours from decision to admit to admission",
+        "Number of patients spending >12 hours from decision to admit to admission",
+    ]  # fmt: skip
+    rows = [
+        groups,
+        header,
+        ["-", "-", "England", "9", "9", "9", "27", "1", "1", "1", "3", "0.9", "0.9", "9", "9",
+         "9", "27", "9", "36", "9", "0"],
+        ["RF4", "London", "BARKING", "21289", "813", "2850", "24952", "2879", "22", "6", "2907",
+         "0.86", "0.88", "5060", "0", "0", "5060", "700", "5760", "300", "2"],
+        ["RQM", "London", "CHELSEA", "10000", "", "0", "10000", "500", "", "0", "500", "0.95",
+         "0.95", "2000", "", "0", "2000", "100", "2100", "10", "0"],
+    ]  # fmt: skip
+    path = write_xls(
+        tmp_path / "December-2012-AE-by-provider.xls",
+        rows,
+        title_rows=["A&E Attendances and Emergency Admissions", "Period:", "December 2012"],
+    )
+    result = import_file("ae_attendances", path, data_dir=tmp_path / "d", period="2012-12")
+    assert result.layout == "ae_monthly_xls"
+    assert (result.rows_read, result.rows_dropped) == (3 * 11, 11)
+    assert (result.rows_loaded, result.rows_rejected, result.rows_flagged) == (22, 0, 0)
+    got = {
+        (r["provider_code"], r["department_type"], r["measure"]): r["count"]
+        for r in stored(tmp_path / "d", "ae_attendances")
+    }
+    assert got[("RF4", "01", "attendances")] == 21289
+    assert got[("RF4", "01", "over_4_hours")] == 2879
+    assert got[("RF4", "other", "over_4_hours")] == 6
+    assert got[("RF4", "all", "dta_over_12_hours")] == 2
+    assert got[("RQM", "02", "attendances")] is None  # published empty
+    rf4 = [
+        got[("RF4", t, m)] for m in ("attendances", "over_4_hours") for t in ("01", "02", "other")
+    ]
+    assert agg.four_hour_percent(sum(rf4[:3]), sum(rf4[3:])) == pytest.approx(
+        (24952 - 2907) / 24952 * 100
+    )
+    assert {str(r["month"]) for r in stored(tmp_path / "d", "ae_attendances")} == {"2012-12-01"}
+
+
 # --- from the published files to the indicators ---------------------------------------------------
 
 

@@ -136,3 +136,27 @@ def test_bad_rows_are_quarantined_naming_row_and_field(tmp_path: Path) -> None:
     with open(str(result.quarantine_path), newline="") as fh:
         bad = [(r["source_row"], r["field"]) for r in csv.DictReader(fh)]
     assert bad == [("4", "pcn_code"), ("5", "open_date")]
+
+
+def test_earlier_10_column_membership_sheet_without_header_loads_by_position(
+    tmp_path: Path,
+) -> None:
+    """The membership sheet of the earlier (CCG-era) workbooks has no "Match?" column: saved
+    without its header it has 10 columns, read by the same positions, giving the rows the
+    headed sheet gives."""
+    header = [h.replace("Sub ICB Location", "CCG") for h in PARTNER_HEADER[:10]]
+    rows = [r[:10] for r in PARTNERS]
+    headed = import_file(
+        "pcn_memberships", write_csv(tmp_path / "h.csv", [header, *rows]), data_dir=tmp_path / "h"
+    )
+    bare = import_file(
+        "pcn_memberships", write_csv(tmp_path / "b.csv", rows), data_dir=tmp_path / "b"
+    )
+    assert (headed.layout, bare.layout) == ("epcn", "epcn_headerless_10")
+    assert headed.rows_loaded == bare.rows_loaded == 3 and bare.rows_rejected == 0
+    assert stored(tmp_path / "h", "pcn_memberships", "*") == stored(
+        tmp_path / "b", "pcn_memberships", "*"
+    )
+    assert ("A81004", "U81002", dt.date(2020, 3, 31)) in stored(
+        tmp_path / "b", "pcn_memberships", "gp_practice_code, pcn_code, end_date"
+    )

@@ -309,3 +309,28 @@ def test_an_artificial_hes_ae_file_not_among_the_samples_loads_as_published(
         "GPPRAC": sum(1 for a in published if a["GPPRAC"] == "&"),
         "SEX": sum(1 for a in published if a["SEX"] == "0"),
     }
+
+
+def test_a_pipe_delimited_extract_with_uk_dates_loads_as_the_csv(tmp_path: Path) -> None:
+    """HES / SUS extracts are delivered as pipe-delimited .txt files, some with DD/MM/YYYY
+    dates: the same attendances load as from the CSV with ISO dates."""
+    with open(sample(OP_SAMPLE), newline="") as fh:
+        rows = list(csv.reader(fh))[:31]
+    at = rows[0].index("APPTDATE")
+    y, m, d = rows[1][at].split("-")
+    uk = [rows[0]] + [
+        r[:at] + ["/".join(reversed(r[at].split("-")))] + r[at + 1 :] for r in rows[1:]
+    ]
+    assert uk[1][at] == f"{d}/{m}/{y}"
+    csv_path = tmp_path / "op.csv"
+    with open(csv_path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    txt_path = tmp_path / "NIC12345_HES_OP_0304.txt"
+    with open(txt_path, "w", newline="") as fh:
+        csv.writer(fh, delimiter="|").writerows(uk)
+    from_csv, csv_rows = load("op", csv_path, tmp_path / "c")
+    from_txt, txt_rows = load("op", txt_path, tmp_path / "t")
+    assert (from_txt.layout, from_txt.rows_read, from_txt.rows_loaded) == ("hes_op", 30, 30)
+    assert from_txt.rows_rejected == from_csv.rows_rejected == 0
+    key = "attendance_id"
+    assert sorted(txt_rows, key=lambda r: r[key]) == sorted(csv_rows, key=lambda r: r[key])

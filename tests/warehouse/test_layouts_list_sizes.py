@@ -153,3 +153,27 @@ def test_an_unknown_list_size_file_names_the_nearest_layout(tmp_path: Path) -> N
         import_file("list_sizes", write_csv(tmp_path / "odd.csv", odd), data_dir=tmp_path)
     assert "nearest is gp_reg_pat_quinary" in str(refused.value)
     assert "NUMBER_OF_PATIENTS" in str(refused.value)
+
+
+def test_nhsbsa_multi_period_file_with_a_two_digit_year_month(tmp_path: Path) -> None:
+    """NHSBSA's list sizes before April 2013 (released on request, as OpenPrescribing imported
+    them): the wide form with a leading 'Month' column written DD/MM/YY, one row per practice
+    and quarter (this row as in OpenPrescribing's fixture Patient_List_Size_nodate.csv)."""
+    header = read_rows(sample(WIDE))[0]
+    counts = "364,347,568,576,635,708,1475,1597,1202,991,896,719,681,591,343,379,284,486"
+    row = ["01/04/11", "NORTH OF ENGLAND", "Y54", "GREATER MANCHESTER AREA TEAM", "Q46",
+           "SOUTH MANCHESTER CCG", "01N00", "BARLOW MEDICAL CENTRE", "P84034",
+           *counts.split(",")]  # fmt: skip
+    later = [*row[:1], *row[1:]]
+    later[0] = "01/07/11"
+    path = write_csv(tmp_path / "Patient_List_Size_nodate.csv", [["Month", *header], row, later])
+    result = import_file("list_sizes", path, data_dir=tmp_path / "d")  # no --period needed
+    assert result.layout == "list_size_quarterly_monthly"
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (36, 36, 0)
+    got = stored(tmp_path / "d")
+    assert {(str(r[1]), str(r[2])) for r in got} == {
+        ("2011-04-01", "2011-04-01"), ("2011-07-01", "2011-07-01"),
+    }  # fmt: skip
+    april = [r for r in got if str(r[1]) == "2011-04-01"]
+    assert sum(int(r[5]) for r in april) == 12842  # the practice's list, as OpenPrescribing has
+    assert ("P84034", "M", "75+", 284) in {(r[0], r[3], r[4], r[5]) for r in april}

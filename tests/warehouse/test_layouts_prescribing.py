@@ -255,3 +255,42 @@ def test_import_layouts_lists_every_layout_with_its_source() -> None:
     assert listed["pdpi"]["dataset"] == "prescribing" and "NHS Digital" in listed["pdpi"]["source"]
     assert listed["epd"]["spec"].startswith("https://opendata.nhsbsa.net/")
     assert "pbc" in listed
+
+
+def test_epd_from_march_2025_renamed_columns_and_unattributed_rows(tmp_path: Path) -> None:
+    """From March 2025 NHSBSA's EPD names the presentation BNF_PRESENTATION_CODE and
+    BNF_PRESENTATION_NAME (the chemical substance BNF_CHEMICAL_SUBSTANCE_CODE and
+    BNF_CHEMICAL_SUBSTANCE, ADQUSAGE ADQ_USAGE): it loads the same figures. Prescribing NHSBSA
+    could not attribute to a practice (UNIDENTIFIED DOCTORS, code "-" or CCG + 998) is dropped
+    and counted, not loaded as a practice."""
+    rows = read_rows(sample(EPD))
+    renamed = {
+        "AREA_TEAM_NAME": "ICB_NAME",
+        "AREA_TEAM_CODE": "ICB_CODE",
+        "BNF_CHEMICAL_SUBSTANCE": "BNF_CHEMICAL_SUBSTANCE_CODE",
+        "CHEMICAL_SUBSTANCE_BNF_DESCR": "BNF_CHEMICAL_SUBSTANCE",
+        "BNF_CODE": "BNF_PRESENTATION_CODE",
+        "BNF_DESCRIPTION": "BNF_PRESENTATION_NAME",
+        "ADQUSAGE": "ADQ_USAGE",
+    }
+    header = [renamed.get(h, h) for h in rows[0]] + ["SNOMED_CODE"]
+    data = [[r[0].replace("_", ""), *r[1:], "123"] for r in rows[1:101]]
+    unattributed = list(data[0])
+    unattributed[header.index("PRACTICE_NAME")] = "UNIDENTIFIED DOCTORS"
+    unattributed[header.index("PRACTICE_CODE")] = "-"
+    deputising = list(data[1])
+    deputising[header.index("PRACTICE_NAME")] = "UNIDENTIFIED DEPUTISING SERVICES"
+    deputising[header.index("PRACTICE_CODE")] = "11M998"
+    path = write_csv(tmp_path / "EPD_SNOMED_202503.csv", [header, *data, unattributed, deputising])
+    result, stored_rows = _load(tmp_path / "d", path)
+    assert result.layout == "epd"  # type: ignore[attr-defined]
+    assert result.rows_rejected == 0 and result.rows_flagged == 0  # type: ignore[attr-defined]
+    assert (
+        result.dropped[  # type: ignore[attr-defined]
+            "not attributed to a practice (NHSBSA's UNIDENTIFIED DOCTORS / DEPUTISING SERVICES "
+            "or dummy dental prescriber)"
+        ]
+        == 2
+    )
+    got = {k: (v[0], v[1]) for k, v in totals(stored_rows).items()}
+    assert got == by_practice([rows[0], *rows[1:101]])

@@ -165,3 +165,27 @@ def test_a_spell_is_priced_to_the_penny_against_the_workbook(tmp_path: Path) -> 
     assert out["lrti"]["expected_point_of_delivery"] == "NELST"
     assert out["lrti"]["expected_price"] == D("465.44")  # 420 x 1.1082
     assert out["hip"]["price_difference"] == out["lrti"]["price_difference"] == D("0.00")
+
+
+def test_a_sheet_without_procedure_and_short_stay_prices_loads_the_spell_prices(
+    tmp_path: Path,
+) -> None:
+    """The DH workbook headings of 2008/09 and 2009/10 are not confirmed from a published copy:
+    a sheet with only the spell prices, their trim points and the long stay payment (an HRG
+    "Label" column, no outpatient procedure or short stay emergency price) still loads them."""
+    from openpyxl import Workbook
+
+    header = ["HRG", "Label", "Elective spell tariff (£)", "Elective long stay trim point (days)",
+              "Non-elective spell tariff (£)", "Non-elective long stay trim point (days)",
+              "Per day long stay payment (£)"]  # fmt: skip
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Payment by Results 2008-09 tariff information"])
+    ws.append(header)
+    ws.append(["H80", "Primary Hip Replacement Cemented", "5,600", 13, "6,200", 26, 210])
+    path = tmp_path / "tariff_2008_09.xlsx"
+    wb.save(path)
+    result = import_file("tariff", path, data_dir=tmp_path / "d", period="2008-04")
+    assert (result.layout, result.rows_loaded, result.rows_rejected) == ("pbr_tariff_apc", 3, 0)
+    assert stored(tmp_path / "d") == {k: v for k, v in APC_EXPECTED.items() if k[1] == "H80"}

@@ -217,3 +217,34 @@ def test_an_analyst_starts_a_refresh_and_follows_its_progress() -> None:
     practice = Client()
     practice.force_login(get_user_model().objects.get(username="practice"))
     assert practice.post(reverse("import_refresh")).status_code == 403
+
+
+def test_every_dataset_has_a_title() -> None:
+    from pbc.warehouse.datasets import DATASETS
+    from pbc.warehouse.titles import TITLES
+
+    assert set(TITLES) == set(DATASETS)
+
+
+@pytest.mark.django_db
+def test_the_dataset_list_shows_titles_with_names(analyst: Client) -> None:
+    page = analyst.get("/imports/").content.decode()
+    assert re.search(
+        r'<option value="apc"[^>]*>\s*Admitted patient care \(hospital spells\) \(apc\)', page
+    )
+    assert re.search(
+        r'<option value="list_sizes"[^>]*>\s*Registered patients \(list sizes\) \(list_sizes\)',
+        page,
+    )
+    run = upload(
+        analyst,
+        "practices.csv",
+        (
+            HEADER
+            + "E82601,Gade Valley Surgery,dacorum,Dacorum,5P3,West Hertfordshire PCT"
+            + EMPTY_ODS
+            + "\n"
+        ).encode(),
+    )
+    assert "GP practices (practices)" in analyst.get(f"/imports/{run.pk}/").content.decode()
+    assert "GP practices (practices)" in analyst.get("/imports/").content.decode()

@@ -41,6 +41,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
             "PBC_SECRET_KEY": secrets.token_urlsafe(50),
             "PBC_ALLOWED_HOSTS": HOST,
             "PBC_EMAIL_HOST": "smtp.example.nhs.uk",
+            "PBC_CLAMD": "none",
             "PBC_PASSWORD_PEPPER": secrets.token_urlsafe(32),
             "PBC_OTP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         }
@@ -153,6 +154,14 @@ def test_refuses_no_mail_server(production_env: dict[str, str]) -> None:
     needs a mail server to tell them through."""
     message = refused({**production_env, "PBC_EMAIL_HOST": " "})
     assert "PBC_EMAIL_HOST is not set" in message
+
+
+def test_refuses_no_virus_scanner_unless_told_none(production_env: dict[str, str]) -> None:
+    """Uploads are scanned by a ClamAV daemon (ASVS 12.4.2): production names one, or says
+    `PBC_CLAMD=none` on purpose (the fixture does)."""
+    without = dict(production_env)
+    del without["PBC_CLAMD"]
+    assert "PBC_CLAMD is not set" in refused(without)
 
 
 def test_refuses_a_missing_development_or_weak_pepper(production_env: dict[str, str]) -> None:

@@ -44,6 +44,10 @@ def test_serve_runs_worker_processes(tmp_path: Path) -> None:
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             time.sleep(0.2)
         assert len(server.children_of(process.pid)) == 3
+        for pid in [process.pid, *server.children_of(process.pid)]:  # no core dumps (8.3.6)
+            limits = Path(f"/proc/{pid}/limits").read_text()
+            [core] = [line for line in limits.splitlines() if line.startswith("Max core file size")]
+            assert core.split()[4:6] == ["0", "0"], core
         url = f"http://127.0.0.1:{port}/accounts/login/"
         with urllib.request.urlopen(url, timeout=120) as response:
             assert response.status == 200 and response.headers["Server"] == "gunicorn"

@@ -76,3 +76,16 @@ def test_a_deactivated_users_session_ends_at_once() -> None:
     assert_sent_to_sign_in(client)
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get("/localities/dacorum/").status_code == 302
+
+
+def test_the_last_activity_is_marked_at_most_once_a_minute() -> None:
+    """A page does not write the session each time (every worker would queue for the write):
+    the mark moves when it is a minute old, so the idle timeout is still counted from it."""
+    client = signed_in_client()
+    shift(client, LAST_ACTIVITY, 30)
+    marked = client.session[LAST_ACTIVITY]
+    assert client.get("/").status_code == 200
+    assert client.session[LAST_ACTIVITY] == marked  # 30 seconds old: not written again
+    shift(client, LAST_ACTIVITY, 90)
+    assert client.get("/").status_code == 200
+    assert time.time() - client.session[LAST_ACTIVITY] < 30  # a minute and a half: marked now

@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 
 import upload_files as files
+from clamd_daemon import EICAR, FOUND, clamd
 from pbc.imports.models import ImportRun
 from pbc.orgs.models import Membership
 from pbc.plans.models import Plan
@@ -186,6 +187,26 @@ def test_an_expanding_docx_plan_is_refused_before_it_expands(bombs: dict[str, Pa
     page = post(FORMS["plans"](), "bomb.docx", bombs["docx"])
     assert "bomb.docx" in page
     assert "word/document.xml expands to 300.0 MB, more than the 100.0 MB allowed" in page
+
+
+@pytest.fixture(scope="module")
+def virus_scanner(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with clamd(tmp_path_factory.mktemp("clamd")) as socket_path:
+        yield socket_path
+
+
+@pytest.mark.parametrize("form_name", FORMS)
+def test_an_infected_upload_is_refused_on_every_form(
+    form_name: str, virus_scanner: str, settings: Any
+) -> None:
+    """Every upload is scanned by the ClamAV daemon first (ASVS 12.4.2)."""
+    settings.PBC_VIRUS_SCANNER = virus_scanner
+    form = FORMS[form_name]()
+    separator = "\t" if form_name == "plans" else ","
+    content = (separator.join(form.header) + "\n").encode() + EICAR + b"\n"
+    name = "infected.txt" if form_name == "plans" else "infected.csv"
+    page = post(form, name, content)
+    assert f"{name}: the virus scanner found {FOUND} in it" in page
 
 
 MALFORMED = {

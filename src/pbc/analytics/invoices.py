@@ -62,8 +62,15 @@ def per_scan(lines: ir.Table, imaging: ir.Table) -> ir.Table:
     """One row per `imaging` row charged by IMG lines (keyed by its `imaging_id`): the lines
     whose key is an imaging id, and the lines naming the spell or attendance a scan was
     unbundled from with the scan's HRG (the first such scan by id, when several share both)."""
+    return _summed(scan_lines(lines, imaging).drop("_line"))
+
+
+def scan_lines(lines: ir.Table, imaging: ir.Table) -> ir.Table:
+    """The IMG lines that charge an `imaging` row, as `per_scan` matches them: `_line` the key
+    the line names, `_key` the scan's `imaging_id`. Lines charging no scan are left out."""
     scans = lines.filter(is_imaging(lines))
     scans = scans.mutate(_key=line_key(scans))
+    scans = scans.mutate(_line=scans._key)
     ids = imaging.select(_id=imaging.imaging_id.cast("string")).distinct()
     direct = scans.semi_join(ids, scans._key == ids._id)
     rest = scans.anti_join(ids, scans._key == ids._id)
@@ -75,7 +82,7 @@ def per_scan(lines: ir.Table, imaging: ir.Table) -> ir.Table:
         firsts, (rest._key == firsts._parent) & (rest.hrg_code == firsts._hrg)
     ).mutate(_key=firsts._id)
     columns = list(direct.columns)
-    return _summed(ibis.union(direct.select(*columns), by_parent.select(*columns)))
+    return ibis.union(direct.select(*columns), by_parent.select(*columns))
 
 
 def _summed(keyed: ir.Table) -> ir.Table:

@@ -82,6 +82,7 @@ def refusals(
     password_pepper: str | None = None,
     otp_key: str | None = None,
     database_url: str | None = None,
+    clamd: str = "",
 ) -> list[str]:
     """Every reason a production site must not start with these settings (empty: it may).
 
@@ -142,6 +143,12 @@ def refusals(
             "PBC_EMAIL_HOST is not set: name the SMTP server through which pbc tells users "
             "that their password or second factor changed (docs/security.md)"
         )
+    if not clamd.strip():
+        problems.append(
+            "PBC_CLAMD is not set: name the ClamAV daemon that scans every upload (its Unix "
+            "socket, or tcp:HOST:PORT), or set PBC_CLAMD=none to accept uploads unscanned "
+            "(docs/security.md, Uploads)"
+        )
     return problems
 
 
@@ -176,6 +183,7 @@ def refuse_unless_fit(
     password_pepper: str | None = None,
     otp_key: str | None = None,
     database_url: str | None = None,
+    clamd: str = "",
 ) -> None:
     problems = refusals(
         debug=debug,
@@ -186,6 +194,7 @@ def refuse_unless_fit(
         password_pepper=password_pepper,
         otp_key=otp_key,
         database_url=database_url,
+        clamd=clamd,
     )
     if problems:
         raise ProductionRefused(

@@ -11,13 +11,22 @@ first request in each worker does not pay for importing Django, pandas and Ibis,
 database connections opened by the start-up steps (migrations, import recovery) are closed
 before the fork, so no two processes share one.
 
+Before serving, the process forbids dumps of its memory (`forbid_memory_dumps`, ASVS 8.3.6): no
+core file, and no other process of the same user may attach a debugger or read its memory
+(Linux `prctl(PR_SET_DUMPABLE, 0)`); the workers, forked from it, inherit both. Python cannot
+overwrite the patient rows, passwords and keys it has finished with (strings are immutable,
+freed memory is not cleared), so pbc keeps them from being copied out of memory instead.
+
 Proxy headers are left to Django (settings `PBC_TRUST_PROXY`, pbc.signin.addresses): gunicorn is
 told to trust no forwarded header itself.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import resource
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,6 +51,19 @@ def default_workers() -> int:
     """`PBC_WORKERS`, or one worker process per core."""
     configured = os.environ.get("PBC_WORKERS", "").strip()
     return int(configured) if configured else cores()
+
+
+PR_SET_DUMPABLE = 4  # linux/prctl.h
+
+
+def forbid_memory_dumps() -> None:
+    """No core file of this process or its children, and (Linux) no ptrace attach or
+    /proc/PID/mem read by other processes of the same user."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
 
 
 def children_of(pid: int) -> list[int]:
@@ -84,6 +106,7 @@ def serve(
     from django.db import connections
 
     connections.close_all()  # the workers open their own
+    forbid_memory_dumps()
     _Server(
         application,
         {

@@ -75,6 +75,7 @@ if PRODUCTION:
         password_pepper=production.secret("PBC_PASSWORD_PEPPER"),
         otp_key=production.secret("PBC_OTP_KEY"),
         database_url=production.secret("DATABASE_URL"),
+        clamd=os.environ.get("PBC_CLAMD", ""),
     )
     SECRET_KEY = production.secret("PBC_SECRET_KEY") or ""
     ALLOWED_HOSTS = _hosts
@@ -130,8 +131,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Idle and absolute session limits, deactivated accounts (pbc.signin.sessions).
     "pbc.signin.sessions.SessionLimitsMiddleware",
+    # Abnormal numbers of requests alerted (pbc.signin.request_rates, PBC_ALERT_* below).
+    "pbc.signin.request_rates.RequestRateMiddleware",
     # A second factor before any page for those who can see patient rows (pbc.signin).
     "pbc.signin.second_factor.SecondFactorMiddleware",
+    # Then a temporary password is changed before any other page (pbc.signin.temporary_passwords).
+    "pbc.signin.temporary_passwords.ChangeTemporaryPasswordMiddleware",
     # Throttling and lockout of sign-in attempts: last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -174,8 +179,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Write transactions start immediately (BEGIN IMMEDIATE) and wait up to the busy timeout for
     # the write lock: a deferred transaction that reads, then upgrades to a write, fails at once
     # with "database is locked" when another connection is writing.
+    # Write-ahead logging: readers never wait for a writer (every page view writes its audit
+    # event), and a commit appends to one log file rather than creating, syncing and deleting a
+    # rollback journal; synchronous=FULL still syncs each commit, so a committed audit event
+    # survives a power cut.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+        }
     )
     # The test database is a file, not shared memory, so that the live server's thread (browser
     # tests) sees exactly what the test thread committed, across tests.
@@ -260,6 +273,18 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # the user does, PBC_SESSION_MAX_HOURS after signing in (12 by default): pbc.signin.sessions.
 PBC_SESSION_IDLE_MINUTES = int(os.environ.get("PBC_SESSION_IDLE_MINUTES", "30"))
 PBC_SESSION_MAX_HOURS = int(os.environ.get("PBC_SESSION_MAX_HOURS", "12"))
+# A password an administrator sets for someone, or pbc generates for them, must be changed at the
+# next sign-in and stops working this many hours after it was set (pbc.signin.temporary_passwords).
+PBC_TEMPORARY_PASSWORD_HOURS = int(os.environ.get("PBC_TEMPORARY_PASSWORD_HOURS", "72"))
+# Alerts on abnormal numbers of requests in an hour (pbc.signin.request_rates), e-mailed to
+# PBC_ALERT_EMAIL (comma-separated; unset: the active superusers' addresses).
+PBC_ALERT_EMAIL = os.environ.get("PBC_ALERT_EMAIL", "")
+PBC_ALERT_USER_REQUESTS_PER_HOUR = int(os.environ.get("PBC_ALERT_USER_REQUESTS_PER_HOUR", "2000"))
+PBC_ALERT_ADDRESS_REQUESTS_PER_HOUR = int(
+    os.environ.get("PBC_ALERT_ADDRESS_REQUESTS_PER_HOUR", "5000")
+)
+PBC_ALERT_SITE_REQUESTS_PER_HOUR = int(os.environ.get("PBC_ALERT_SITE_REQUESTS_PER_HOUR", "50000"))
+PBC_ALERT_PATIENT_VIEWS_PER_HOUR = int(os.environ.get("PBC_ALERT_PATIENT_VIEWS_PER_HOUR", "200"))
 SESSION_COOKIE_AGE = PBC_SESSION_MAX_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -353,8 +378,17 @@ PBC_UPLOAD_MAX_ROWS = _env_int("PBC_UPLOAD_MAX_ROWS", 1_000_000)
 PBC_UPLOAD_MAX_CELL_CHARS = _env_int("PBC_UPLOAD_MAX_CELL_CHARS", 32_767)
 PBC_UPLOAD_MAX_UNCOMPRESSED_BYTES = _env_int("PBC_UPLOAD_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
 PBC_UPLOAD_MAX_RATIO = _env_int("PBC_UPLOAD_MAX_RATIO", 100)
+# The ClamAV daemon that scans every upload first (pbc.antivirus): its Unix socket or
+# tcp:HOST:PORT. Unset or "none": uploads are not scanned (production refuses unset).
+PBC_VIRUS_SCANNER = os.environ.get("PBC_CLAMD", "").strip()
+if PBC_VIRUS_SCANNER.lower() == "none":
+    PBC_VIRUS_SCANNER = ""
 # A file kept between two steps (a return's problems page, a plan's preview) is deleted after:
 PBC_UPLOAD_KEEP_SECONDS = _env_int("PBC_UPLOAD_KEEP_SECONDS", 60 * 60)
+# Retention (pbc.retention, `pbc retention`): days each kind of record about people is kept.
+PBC_RETAIN_QUARANTINE_DAYS = _env_int("PBC_RETAIN_QUARANTINE_DAYS", 90)
+PBC_RETAIN_AUDIT_DAYS = _env_int("PBC_RETAIN_AUDIT_DAYS", 2192)  # six years
+PBC_RETAIN_SIGN_IN_DAYS = _env_int("PBC_RETAIN_SIGN_IN_DAYS", 365)
 # Every uploaded file goes to an owner-only file under DATA_DIR/uploads/incoming, never memory.
 FILE_UPLOAD_HANDLERS = ["pbc.web.uploads.BoundedUploadHandler"]
 

@@ -10,6 +10,7 @@ users and the PCT's analysts), and every such view is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
@@ -65,11 +66,43 @@ def _practices(qs: Any) -> list[Practice]:
     return list(qs.select_related("locality__pct").order_by("code"))
 
 
+@dataclass(frozen=True)
+class StatementFigures:
+    """What a statement page shows, computed once per data state (`pbc.refresh.results`)."""
+
+    report: statements.Report
+    chart: str
+    lines_chart: str
+    net: freed.NetPosition
+
+
+def _figures(practices: list[Practice], month: dt.date) -> StatementFigures:
+    rep = statements.report(practices, month)
+    return StatementFigures(
+        rep,
+        charts.cumulative_figure(rep.statement.total, rep.financial_year),
+        charts.lines_figure(rep.statement.lines),
+        rep.net_position(),
+    )
+
+
+def stored_figures(
+    organisation: Any, practices: list[Practice], month: dt.date
+) -> StatementFigures:
+    """The statement of `organisation` (a practice, locality or PCT: `practices` are its
+    practices) at `month`, from the result store. Call it after the user's permission for
+    `organisation` has been checked."""
+    return results.stored("statement", organisation, lambda: _figures(practices, month), month)
+
+
 def _context(
     request: HttpRequest, title: str, practices: list[Practice], **extra: Any
 ) -> dict[str, Any]:
     month = chosen_month(request)
-    rep = statements.report(practices, month) if month and practices else None
+    figures = (
+        stored_figures(extra["organisation"], practices, month) if month and practices else None
+    )
+    rep = figures.report if figures else None
     ctx: dict[str, Any] = {
         "title": title,
         "month": month,
@@ -81,10 +114,10 @@ def _context(
         "stale": staleness("finance"),
         **extra,
     }
-    if rep is not None:
-        ctx["chart"] = charts.cumulative_figure(rep.statement.total, rep.financial_year)
-        ctx["lines_chart"] = charts.lines_figure(rep.statement.lines)
-        ctx["net"] = rep.net_position()
+    if figures is not None:
+        ctx["chart"] = figures.chart
+        ctx["lines_chart"] = figures.lines_chart
+        ctx["net"] = figures.net
     return ctx
 
 

@@ -271,7 +271,15 @@ def run_import(
 
 # Published layouts whose import creates or updates the app's organisations.
 ODS_LAYOUTS = frozenset(
-    {"epraccur", "epcn", "epcn_dse", "epcn_details", "epcn_details_dse", "eccg"}
+    {
+        "epraccur",
+        "epcn",
+        "epcn_dse",
+        "epcn_headerless_10",
+        "epcn_details",
+        "epcn_details_dse",
+        "eccg",
+    }
 )
 
 

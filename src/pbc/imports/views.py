@@ -36,6 +36,7 @@ from pbc.warehouse import templates
 from pbc.warehouse.datasets import DATASETS
 from pbc.warehouse.ingest import quarantine_summary
 from pbc.warehouse.layouts import describe
+from pbc.warehouse.titles import label_of
 from pbc.web.rules import requires
 from pbc.web.uploads import UploadField, checked_upload, discard, keep, kept, named_like
 
@@ -44,7 +45,10 @@ KEPT = "imports"  # the purpose under which a previewed upload waits for its con
 
 class UploadForm(forms.Form):
     dataset = forms.ChoiceField(
-        choices=[(name, name) for name in sorted(DATASETS) if name != "faults"]
+        choices=sorted(
+            ((name, label_of(name)) for name in DATASETS if name != "faults"),
+            key=lambda choice: choice[1].lower(),
+        )
     )
     file = UploadField(
         help_text="CSV, XLSX, XLS or Parquet, in pbc's own layout or a published one (NHSBSA "
@@ -140,8 +144,8 @@ def imports(request: HttpRequest) -> HttpResponse:
             "title": "Imports",
             "form": form,
             "dataset_items": [
-                {"value": name, "text": name, "selected": name == form["dataset"].value()}
-                for name, _label in form.fields["dataset"].choices
+                {"value": name, "text": label, "selected": name == form["dataset"].value()}
+                for name, label in form.fields["dataset"].choices
             ],
             "layout_items": [
                 {"value": value, "text": text, "selected": value == (form["layout"].value() or "")}

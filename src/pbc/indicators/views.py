@@ -30,6 +30,7 @@ from pbc.orgs.access import has_permission, memberships, visible_practices
 from pbc.orgs.models import Locality, Pct, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.periods import parse_month
+from pbc.refresh import results
 from pbc.refresh.queries import staleness
 from pbc.web import disclosure
 from pbc.web.rules import public, requires, signed_in
@@ -263,23 +264,42 @@ def indicator_page(request: HttpRequest, indicator: str) -> HttpResponse:
         "stale": staleness("indicators"),
     }
     if org is not None:
-        rows = present.series(definition, org.level, org.code)
-        context.update(indicator_context(definition, org, rows, public_page=False))
         others = comparison_orgs(request.user, org)
-        level = others[0].level if others else org.level
-        funnel = present.funnel(definition, level, [(o.code, o.name) for o in others])
-        context["funnel"] = funnel
-        context["funnel_figure"] = (
-            charts.funnel_figure(
-                funnel,
-                f"{definition.title}: {funnel.first:%b %Y} to {funnel.last:%b %Y}",
-                definition.unit,
-                definition.denominator.description if definition.denominator else "",
-            )
-            if funnel
-            else None
-        )
+        context.update(indicator_figures(definition, org, others))
     return render(request, "indicators/indicator.jinja", context)
+
+
+def _indicator_figures(definition: Definition, org: Org, others: list[Org]) -> dict[str, Any]:
+    rows = present.series(definition, org.level, org.code)
+    figures = indicator_context(definition, org, rows, public_page=False)
+    level = others[0].level if others else org.level
+    funnel = present.funnel(definition, level, [(o.code, o.name) for o in others])
+    figures["funnel"] = funnel
+    figures["funnel_figure"] = (
+        charts.funnel_figure(
+            funnel,
+            f"{definition.title}: {funnel.first:%b %Y} to {funnel.last:%b %Y}",
+            definition.unit,
+            definition.denominator.description if definition.denominator else "",
+        )
+        if funnel
+        else None
+    )
+    return figures
+
+
+def indicator_figures(definition: Definition, org: Org, others: list[Org]) -> dict[str, Any]:
+    """The indicator page's figures for `org`, its funnel comparing `others` (the organisations
+    the user may see), from the result store: keyed by the indicator, the organisation and the
+    organisations compared, so that users who may see different ones never share a funnel.
+    Call it after the user's permission for `org` has been checked."""
+    return results.stored(
+        "indicator page",
+        org.obj,
+        lambda: _indicator_figures(definition, org, others),
+        definition.id,
+        ",".join(o.key for o in others),
+    )
 
 
 def _table(definition: Definition, org: Org, rows: list[present.Row]) -> list[list[Any]]:
@@ -374,7 +394,7 @@ def dashboard_lines(
 def _dashboard(request: HttpRequest, obj: Any) -> HttpResponse:
     org = org_of(obj)
     fmt = request.GET.get("format")
-    lines = dashboard_lines(org)
+    lines = results.stored("indicator dashboard", obj, lambda: dashboard_lines(org))
     if fmt in ("csv", "xlsx"):
         table: list[list[Any]] = [["indicator", "title", "month", "value", "lower_95", "upper_95",
                                    "unit", "target", "variation", "assurance"]]  # fmt: skip

@@ -14,7 +14,9 @@ Memberships (who holds which role where) change only through `grant_membership` 
   no membership), so a superuser is never given a membership.
 
 Each raises `ActionRefused` (nothing written) when a rule is broken, and writes one audit event
-("grant_role" / "revoke_role") with the membership before or after when it succeeds.
+("grant_role" / "revoke_role") with the membership before or after when it succeeds; when a
+person (not the system operator) made the change, the user is told by e-mail
+(`pbc.signin.staff_changes.role_changed`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pbc.orgs import audit
 from pbc.orgs.access import Organisation, has_permission, memberships
 from pbc.orgs.models import Locality, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
+from pbc.signin import staff_changes
 
 
 class ActionRefused(Exception):
@@ -127,6 +130,8 @@ def grant_membership(actor: Any, user: Any, role: Role, organisation: Organisati
         audit.record(actor, "grant_role", membership, after=_describe(membership))
         if hasattr(user, "_pbc_memberships"):
             del user._pbc_memberships
+        if actor is not None:
+            staff_changes.role_changed(actor, user, True, role.label, str(organisation))
     return membership
 
 
@@ -140,6 +145,14 @@ def revoke_membership(actor: Any, membership: Membership) -> None:
     before = _describe(membership)
     audit.record(actor, "revoke_role", membership, before=before)
     membership.delete()
+    if actor is not None:
+        staff_changes.role_changed(
+            actor,
+            membership.user,
+            False,
+            Role(membership.role).label,
+            str(membership.organisation),
+        )
 
 
 def inside(pct: Pct) -> Q:

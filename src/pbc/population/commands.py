@@ -100,3 +100,14 @@ def risk_score_command(
     assert row is not None and row.score_date is not None
     out.write(f"Scored {n:,} people registered on {row.score_date:%d %b %Y} ({row.kind})\n")
     return EXIT_OK
+
+
+def risk_pseudonymised_command(
+    outcome_year: str, *, engine: str | None = None, stdout: IO[str] | None = None
+) -> int:
+    """The activity rule and baseline on the pseudonymised extract's hospital users: JSON."""
+    import json
+
+    out = stdout or sys.stdout
+    out.write(json.dumps(risk.pseudonymised_evaluation(outcome_year, engine=engine)) + "\n")
+    return EXIT_OK

@@ -184,3 +184,33 @@ def current_model() -> RiskModel | None:
 
 def latest_model() -> RiskModel | None:
     return RiskModel.objects.order_by("-trained_at", "-pk").first()
+
+
+def pseudonymised_evaluation(
+    outcome_year: str, *, engine: str | None = None, data_dir: Any = None
+) -> dict[str, Any]:
+    """The activity rule and baseline on a pseudonymised extract's hospital-user cohort
+    (`risk_features.pseudonymised_dataset`, index date 1 April of `outcome_year`): aggregate
+    figures only (no pseudonym leaves this function). docs/data.md "Risk and case finding on
+    pseudonymised extracts"."""
+    con = wh.connect(engine)
+    t = _tables(con, data_dir if data_dir is not None else settings.DATA_DIR)
+    index = periods.year_start(outcome_year)
+    frame: pd.DataFrame = rf.pseudonymised_dataset(t["apc"], t["ae"], t["op"], index).to_pandas()
+    y = frame["admitted"].to_numpy() if len(frame) else np.zeros(0)
+    flag = rm.rule_flag(frame, y) if len(frame) else None
+    both = len(frame) > 0 and 0 < int(y.sum()) < len(frame)
+    auc = rm.metrics("baseline", y, rm.baseline_score(frame)).auc if both else None
+    flagged = frame[frame["emergency_admissions"] >= 2] if len(frame) else frame
+    by_practice = flagged.groupby(flagged["gp_practice_code"].fillna("(none)")).size()
+    return {
+        "outcome_year": outcome_year,
+        "index_date": index.isoformat(),
+        "cohort": int(len(frame)),
+        "admitted": int(y.sum()),
+        "rule_flagged": flag.people if flag else 0,
+        "rule_ppv": None if flag is None or flag.people == 0 else flag.ppv,
+        "rule_sensitivity": None if flag is None or not y.sum() else flag.sensitivity,
+        "baseline_auc": auc,
+        "flagged_by_practice": {str(k): int(v) for k, v in by_practice.items()},
+    }

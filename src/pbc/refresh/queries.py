@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from pbc.refresh import results
 from pbc.refresh.pipeline import BY_NAME, last_completed
 from pbc.warehouse import state
 
@@ -58,13 +59,16 @@ def _join(parts: tuple[str, ...]) -> str:
 def staleness(step: str) -> Staleness | None:
     """Why the figures of `step` ("finance", "validation", "indicators") are older than their
     inputs, or None when they are not (or when the step never completed: there are no figures
-    of its own to date)."""
+    of its own to date). The datasets' digests (every manifest read) are worked out once per
+    process and data state (`pbc.refresh.results.remembered`: an import changes it)."""
     declared = BY_NAME[step]
     last = last_completed(step)
     if last is None or last.completed_at is None:
         return None
     causes: list[str] = []
-    now = state.digests(declared.datasets, settings.DATA_DIR)
+    now = results.remembered(
+        f"digests {step}", lambda: state.digests(declared.datasets, settings.DATA_DIR)
+    )
     changed = sorted(name for name, value in now.items() if last.datasets.get(name) != value)
     if changed:
         named: set[str] = set()

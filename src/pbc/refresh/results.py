@@ -27,12 +27,14 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
@@ -82,6 +84,9 @@ def changed() -> None:
     """Mark the stored results stale: at once, and again when the current transaction commits
     (a result another process computed meanwhile from the uncommitted state is then not used).
     Within one transaction the token is written once, however many records change."""
+    memo = _request_state.get()
+    if memo is not None:
+        memo.clear()
     if not connection.in_atomic_block:
         _write_token()
     elif not any(callback[1] is _write_token for callback in connection.run_on_commit):
@@ -108,6 +113,8 @@ def connect_signals() -> None:
     rewrites in bulk (its step completion does the same). Delete receivers are connected per
     model, so that Django still deletes the other tables' rows in bulk."""
     post_save.connect(_on_save, dispatch_uid="pbc.refresh.results.save")
+    request_started.connect(_request_began, dispatch_uid="pbc.refresh.results.request_started")
+    request_finished.connect(_request_ended, dispatch_uid="pbc.refresh.results.request_finished")
     for model in django_apps.get_models():
         if _is_content(model) and model._meta.label_lower not in REWRITTEN_BY_REFRESH:
             post_delete.connect(
@@ -117,7 +124,45 @@ def connect_signals() -> None:
             )
 
 
+# Within one request the data state is read once (a page may look up several stored results),
+# and again after the request changes anything (`changed`). Outside a request (commands, the
+# refresh's thread, tests between requests) it is read every time.
+_request_state: ContextVar[dict[str, str] | None] = ContextVar("pbc_request_state", default=None)
+
+
+def _request_began(**kwargs: Any) -> None:
+    _request_state.set({})
+
+
+def _request_ended(**kwargs: Any) -> None:
+    _request_state.set(None)
+
+
 def data_state() -> str:
+    memo = _request_state.get()
+    if memo is not None:
+        if "state" not in memo:
+            memo["state"] = _read_data_state()
+        return memo["state"]
+    return _read_data_state()
+
+
+def remembered(what: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per process and data state: for small results every page reads that do
+    not belong to one organisation (how stale a step's figures are)."""
+    key = (what, f"{settings.DATA_DIR}|{data_state()}")
+    if key not in _remembered:
+        if len(_remembered) >= MAX_REMEMBERED:
+            _remembered.clear()
+        _remembered[key] = compute()
+    return _remembered[key]  # type: ignore[no-any-return]
+
+
+_remembered: dict[tuple[str, str], Any] = {}
+MAX_REMEMBERED = 64
+
+
+def _read_data_state() -> str:
     from pbc.imports.queries import latest_import
     from pbc.refresh.models import StepRun
 

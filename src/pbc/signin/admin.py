@@ -1,7 +1,8 @@
-"""The Django admin for authenticators: the administrator can see who has one and delete it (a
-lost phone: the user then enrols again), never see or set its key, which is stored encrypted
-(`pbc.signin.otp_keys`). django-otp's own TOTP device admin, which shows and edits the key, is
-removed."""
+"""The Django admin for authenticators: the administrator can see who has one, never see or set
+its key, which is stored encrypted (`pbc.signin.otp_keys`), nor delete it here: a lost phone is
+dealt with by "Reset second factor" on the user's page (`pbc.orgs.admin`), which records how the
+user's identity was confirmed, gives them a temporary password and tells them (ASVS 2.5.7).
+django-otp's own TOTP device admin, which shows and edits the key, is removed."""
 
 from typing import Any
 
@@ -27,3 +28,6 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # "Reset second factor" on the user's page

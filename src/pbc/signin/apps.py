@@ -7,4 +7,5 @@ class SigninConfig(AppConfig):
     verbose_name = "Signing in"
 
     def ready(self) -> None:
-        from pbc.signin import audit_events  # noqa: F401  (connects the signal receivers)
+        # Connect the signal receivers.
+        from pbc.signin import audit_events, request_rates  # noqa: F401

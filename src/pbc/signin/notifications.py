@@ -1,9 +1,13 @@
 """E-mail notices to users about their own account (ASVS 2.2.3, 2.5.5): their password, their
 authenticator, security keys or recovery codes changed, a browser signed in to it for the first
-time (`pbc.signin.browsers`), or an authenticator code was used a second time (ASVS 2.8.5).
+time (`pbc.signin.browsers`), or an authenticator code was used a second time (ASVS 2.8.5);
+and when an administrator changed their account (`pbc.signin.staff_changes`: a password set, a
+second factor reset, the account deactivated, reactivated, renamed or deleted, administrator
+rights or a role given or taken away).
 
-A notice says what happened, when (UK time), from which address and browser, and what to do if
-it was not them; it carries no link and no secret. It goes to the account's e-mail address
+A notice says what happened, when (UK time), from which address and browser (for an
+administrator's change: which administrator), and what to do if it was not them or not expected;
+it carries no link and no secret. It goes to the account's e-mail address
 through Django's mail backend (settings: `EMAIL_BACKEND`; production sends by SMTP, development
 writes each message to a file under `<PBC_DATA_DIR>/mail`). Each notice is recorded in the
 audit log: "notification_sent" naming the change and the address, or "notification_not_sent"
@@ -62,6 +66,46 @@ NOTICES = {
         "A new sign-in to your pbc account",
         "Your pbc account was signed in to from a browser it had not been used from before",
     ),
+    # Changes an administrator made (pbc.signin.staff_changes).
+    "password_set_by_administrator": Notice(
+        "Your pbc password was reset by an administrator",
+        "Your pbc password was reset to a temporary one by an administrator. It works only "
+        "until it expires, and you must choose a new password when you next sign in",
+    ),
+    "second_factor_reset": Notice(
+        "Your pbc second factor was reset by an administrator",
+        "Your authenticator app, recovery codes and security keys for pbc were removed by an "
+        "administrator, and your password was reset to a temporary one: when you next sign in "
+        "you will set up your authenticator again and choose a new password",
+    ),
+    "account_deactivated": Notice(
+        "Your pbc account was deactivated",
+        "Your pbc account was deactivated by an administrator, and every session of it ended",
+    ),
+    "account_reactivated": Notice(
+        "Your pbc account was reactivated",
+        "Your pbc account was reactivated by an administrator",
+    ),
+    "account_details_changed": Notice(
+        "Your pbc account's details were changed",
+        "Your pbc account's details were changed by an administrator",
+    ),
+    "administrator_rights_changed": Notice(
+        "Your pbc account's administrator rights changed",
+        "Your pbc account's administrator rights or permissions were changed by an administrator",
+    ),
+    "account_deleted": Notice(
+        "Your pbc account was deleted",
+        "Your pbc account was deleted by an administrator",
+    ),
+    "role_granted": Notice(
+        "You were given a role in pbc",
+        "You were given a role in pbc by an administrator",
+    ),
+    "role_revoked": Notice(
+        "A role of yours in pbc was taken away",
+        "A role you held in pbc was taken away by an administrator",
+    ),
 }
 
 
@@ -74,19 +118,49 @@ def message_body(user: Any, notice: Notice, when: str, address: str, browser: st
         "If this was you, there is nothing to do.\n\n"
         "If it was not you, tell your pbc administrator at once: someone else may know your "
         "password or hold your authenticator. You can also end every other session from "
-        "'Your sessions' on your account page.\n\n"
-        "pbc sends this message whenever your password, authenticator or recovery codes change, "
-        "or your account is used from a new browser. It contains no link: sign in to pbc the "
-        "way you always do.\n"
+        "'Your sessions' on your account page.\n\n" + common_ending()
     )
 
 
-def notify(user: Any, change: str, request: HttpRequest | None) -> bool:
+def administrator_message_body(
+    user: Any, notice: Notice, when: str, administrator: str, details: str
+) -> str:
+    name = user.get_full_name() or user.get_username()
+    return (
+        f"Dear {name},\n\n"
+        f"{notice.what}, on {when}. The administrator was {administrator}.\n\n"
+        + (f"{details}\n\n" if details else "")
+        + "If you expected this, there is nothing to do. If you did not, tell your "
+        "organisation's information governance lead at once.\n\n" + common_ending()
+    )
+
+
+def common_ending() -> str:
+    return (
+        "pbc sends this message whenever your password, authenticator or recovery codes change, "
+        "an administrator changes your account, or your account is used from a new browser. It "
+        "contains no link: sign in to pbc the way you always do.\n"
+    )
+
+
+def notify(
+    user: Any,
+    change: str,
+    request: HttpRequest | None,
+    *,
+    administrator: Any = None,
+    details: str = "",
+    recipient: str | None = None,
+) -> bool:
     """Tell `user` by e-mail that `change` (a key of NOTICES) happened; audit whether it was
-    sent. Returns whether the mail backend accepted the message."""
+    sent. Returns whether the mail backend accepted the message.
+
+    `administrator`: the user who made the change to someone else's account (the message names
+    them instead of the address and browser); `details`: a sentence saying what changed;
+    `recipient`: an address other than the account's (its former address, after a change)."""
     notice = NOTICES[change]
     path = request.path if request is not None else ""
-    recipient = (user.email or "").strip()
+    recipient = ((user.email or "") if recipient is None else recipient).strip()
     if not recipient:
         audit.record(
             user,
@@ -96,9 +170,13 @@ def notify(user: Any, change: str, request: HttpRequest | None) -> bool:
         )
         return False
     when = timezone.localtime().strftime("%d %B %Y at %H:%M %Z").lstrip("0")
-    address = client_ip(request) if request is not None else ""
-    browser = request.META.get("HTTP_USER_AGENT", "")[:200] if request is not None else ""
-    body = message_body(user, notice, when, address, browser)
+    if administrator is not None:
+        who = administrator.get_full_name() or administrator.get_username()
+        body = administrator_message_body(user, notice, when, who, details)
+    else:
+        address = client_ip(request) if request is not None else ""
+        browser = request.META.get("HTTP_USER_AGENT", "")[:200] if request is not None else ""
+        body = message_body(user, notice, when, address, browser)
     try:
         send_mail(notice.subject, body, None, [recipient], fail_silently=False)
     except (OSError, smtplib.SMTPException) as error:

@@ -54,3 +54,17 @@ class ChangePasswordForm(PasswordChangeForm):
                 code="password_incorrect",
             )
         return old_password
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean()
+        # A temporary password (pbc.signin.temporary_passwords) never becomes the long-term one.
+        new_password = data.get("new_password2")
+        if new_password and new_password == data.get("old_password"):
+            self.add_error(
+                "new_password2",
+                ValidationError(
+                    "Your new password must be different from your current one.",
+                    code="password_unchanged",
+                ),
+            )
+        return data

@@ -20,7 +20,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from pbc.orgs import audit
-from pbc.signin import active_sessions, notifications, second_factor, security_keys
+from pbc.signin import (
+    active_sessions,
+    notifications,
+    second_factor,
+    security_keys,
+    temporary_passwords,
+)
 from pbc.signin.passwords import ChangePasswordForm
 from pbc.web.rules import signed_in
 
@@ -168,8 +174,10 @@ def change_password(request: HttpRequest) -> HttpResponse:
     password, which no longer matches.
     """
     form = ChangePasswordForm(request, data=request.POST if request.method == "POST" else None)
+    temporary = temporary_passwords.temporary_password_of(request.user) is not None
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        temporary_passwords.clear(user)
         update_session_auth_hash(request, user)
         active_sessions.track(request, user)
         ended = active_sessions.end_sessions(user, keep=request.session.session_key)
@@ -180,11 +188,16 @@ def change_password(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, "Your password has been changed. Any other session you had has ended."
         )
-        return redirect("account")
+        return redirect(_next(request) if temporary else "account")
     return render(
         request,
         "signin/change_password.jinja",
-        {"title": "Change your password", "form": form},
+        {
+            "title": "Choose your own password" if temporary else "Change your password",
+            "form": form,
+            "temporary": temporary,
+            "next": _next(request),
+        },
         status=200,
     )
 

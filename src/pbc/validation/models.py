@@ -76,7 +76,11 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["month", "provider_code", "rule_id", "row_id"]
-        indexes = [models.Index(fields=["practice", "status"])]
+        # Practices review by status; providers' schedules are read by provider and status.
+        indexes = [
+            models.Index(fields=["practice", "status"]),
+            models.Index(fields=["provider_code", "status"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="finding_money_not_negative",

@@ -9,9 +9,11 @@ Coercion rules (what a PCT analyst's extracts contain; each value is first trimm
 tabs and line breaks, and an empty value is missing):
 
 - string: kept as trimmed text.
-- int: optional sign and up to 18 digits; a trailing ".0" is accepted (Excel, pandas exports).
-  "1.5", "1e3", "12 345" are rejected.
-- float: anything DuckDB reads as a DOUBLE, except NaN and infinities.
+- int: optional sign and up to 18 digits; a trailing ".0" is accepted (Excel, pandas exports),
+  and so are "," thousands separators in the usual places ("1,234", as a published spreadsheet
+  saved as CSV writes its counts). "1.5", "1e3", "12 345", "1,23" are rejected.
+- float: anything DuckDB reads as a DOUBLE, except NaN and infinities; "," thousands
+  separators in the usual places are read as for int ("1,234.5").
 - decimal(p, s) (money is 14, 2): a decimal number, optionally with a leading "£" and ","
   thousands separators in the usual places ("£1,234.56"). Read exactly (to 18 decimal places),
   then rounded half-up (half away from zero, as `decimal.ROUND_HALF_UP`) to `s` places at the
@@ -38,15 +40,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pbc.warehouse.schema import Dataset, Field
-from pbc.warehouse.sql_checks import SQL_CHECKS
+from pbc.warehouse.sql_checks import SQL_CHECKS, STAGED_CHECKS, StagedCheck
 
 DATE_MIN = "1850-01-01"
 DATE_MAX = "2100-12-31"
 _WS = "' \t\r\n'"
-PART_PREFIX = "__part_"
+# The partition a row goes to, for the writer (not stored): its name (`store.partition_name`)
+# with "+" for "/", so that it names one flat staged file (`ingest._stage`).
+PARTITION_COLUMN = "__partition"
+PARTITION_SEPARATOR = "+"
 PYTHON_CHECK_PREFIX = "pbc_check_"
 MISSING_FAILS = frozenset({"nhs_number"})
 PSEUDONYM_FIELD = "patient_pseudonym"
+# A whole number written with "," thousands separators in the usual places ("1,234,567"), as
+# published spreadsheets saved as CSV write their counts: up to 18 digits.
+THOUSANDS = "[+-]?[0-9]{1,3}(,[0-9]{3}){1,5}"
 
 
 def sql_string(value: str) -> str:
@@ -86,10 +94,18 @@ def _typed(f: Field, r: str) -> str:
         return (
             f"(CASE WHEN regexp_full_match({r}, '[+-]?[0-9]{{1,18}}') THEN CAST({r} AS BIGINT) "
             f"WHEN regexp_full_match({r}, '[+-]?[0-9]{{1,18}}\\.0*') "
-            f"THEN CAST(split_part({r}, '.', 1) AS BIGINT) END)"
+            f"THEN CAST(split_part({r}, '.', 1) AS BIGINT) "
+            f"WHEN regexp_full_match({r}, '{THOUSANDS}(\\.0*)?') "
+            f"THEN CAST(replace(split_part({r}, '.', 1), ',', '') AS BIGINT) END)"
         )
     if f.type == "float":
-        return f"(CASE WHEN isfinite(TRY_CAST({r} AS DOUBLE)) THEN TRY_CAST({r} AS DOUBLE) END)"
+        plain = f"TRY_CAST({r} AS DOUBLE)"
+        grouped = (
+            f"(CASE WHEN regexp_full_match({r}, '{THOUSANDS}(\\.[0-9]*)?') "
+            f"THEN TRY_CAST(replace({r}, ',', '') AS DOUBLE) END)"
+        )
+        number = f"(CASE WHEN contains({r}, ',') THEN {grouped} ELSE {plain} END)"
+        return f"(CASE WHEN isfinite({number}) THEN {number} END)"
     if f.type == "decimal":
         plain = f"TRY_CAST({r} AS DECIMAL(38, 18))"
         formatted = (
@@ -253,14 +269,29 @@ def _partition_value(dataset: Dataset, name: str) -> str:
     return partition_value_sql(column)
 
 
+def staged_check(f: Field, python_checks: Sequence[str]) -> StagedCheck | None:
+    """The two steps of `f`'s named check where it has them (`sql_checks.STAGED_CHECKS`)."""
+    if f.check is None or f.check in python_checks:
+        return None
+    return STAGED_CHECKS.get(f.check)
+
+
 def check_expression(
-    f: Field, column: str, python_checks: Sequence[str], pseudonym: str | None = None
+    f: Field,
+    column: str,
+    python_checks: Sequence[str],
+    pseudonym: str | None = None,
+    staged: str | None = None,
 ) -> str:
     """SQL boolean for a named check on text `column`; a missing value gives NULL, or false
-    for the checks in MISSING_FAILS (NULL again where text `pseudonym` is present)."""
+    for the checks in MISSING_FAILS (NULL again where text `pseudonym` is present). `staged`:
+    the column holding the check's value worked out in an earlier stage (`staged_check`)."""
     assert f.check is not None
     sql = SQL_CHECKS.get(f.check)
-    if sql is not None and f.check not in python_checks:
+    two_steps = staged_check(f, python_checks)
+    if staged is not None and two_steps is not None:
+        test = two_steps.test(staged)
+    elif sql is not None and f.check not in python_checks:
         test = sql(column)
     else:
         test = f"{PYTHON_CHECK_PREFIX}{f.check}({column})"
@@ -290,17 +321,24 @@ def build_query(
 ) -> str:
     """The SELECT that types, checks and flags every row of `source` (text columns by field name).
 
-    Output columns: the stored columns (`output_columns`), one `__part_<key>` column per
-    partition key (for the writer; not stored), `_bad`, `_problems` (a list of
+    Output columns: the stored columns (`output_columns`), for a partitioned dataset the
+    partition's name `__partition` (for the writer; not stored: `PARTITION_COLUMN`), `_bad`, `_problems` (a list of
     {field, value, reason} structs, NULL for good rows) and, if the source has one, `_row`.
     """
     from pbc.warehouse.store import partition_keys
 
     row = ", _row" if has_row_column else ""
     raw = ", ".join(f"{_clean(ident(f.name))} AS {ident('r_' + f.name)}" for f in dataset.fields)
-    typed = ", ".join(
+    typed_columns = [
         f"{_typed(f, ident('r_' + f.name))} AS {ident('t_' + f.name)}" for f in dataset.fields
-    )
+    ]
+    staged: dict[str, str] = {}  # field -> the column of its check's value (`staged_check`)
+    for f in flag_fields(dataset):
+        two_steps = staged_check(f, python_checks)
+        if two_steps is not None:
+            staged[f.name] = ident("k_" + f.name)
+            typed_columns.append(f"{two_steps.value(ident('r_' + f.name))} AS {staged[f.name]}")
+    typed = ", ".join(typed_columns)
     all_rules = rules(dataset, period)
     bad = " OR ".join(f"COALESCE({rule.condition}, false)" for rule in all_rules) or "false"
     problems = ", ".join(
@@ -311,12 +349,13 @@ def build_query(
     outputs = [f"{ident('t_' + f.name)} AS {ident(f.name)}" for f in dataset.fields]
     pseudonym = ident("r_" + PSEUDONYM_FIELD) if PSEUDONYM_FIELD in dataset.names else None
     outputs += [
-        f"{check_expression(f, ident('r_' + f.name), python_checks, pseudonym)} "
+        f"{check_expression(f, ident('r_' + f.name), python_checks, pseudonym, staged.get(f.name))} "
         f"AS {ident(flag_name(f))}"
         for f in flag_fields(dataset)
     ]
     if dataset.period_field is not None:
         outputs.append(f"strftime({ident('t_' + dataset.period_field)}, '%Y-%m') AS period")
+    named = []
     for key in partition_keys(dataset):
         source_col = "period" if key == "period" else key
         expr = (
@@ -324,7 +363,10 @@ def build_query(
             if source_col == "period" and dataset.period_field
             else _partition_value(dataset, source_col)
         )
-        outputs.append(f"{expr} AS {ident(PART_PREFIX + key)}")
+        named.append(f"{sql_string(key + '=')} || {expr}")
+    if named:
+        joined = f" || {sql_string(PARTITION_SEPARATOR)} || ".join(named)
+        outputs.append(f"({joined}) AS {ident(PARTITION_COLUMN)}")
     problems_sql = (
         f"CASE WHEN _bad THEN list_filter([{problems}], lambda p: p IS NOT NULL) END"
         if all_rules

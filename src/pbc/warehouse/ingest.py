@@ -203,7 +203,12 @@ def _is_read_error(err: duckdb.Error, source_sql: str) -> bool:
     """A failure to read the source file itself, as opposed to a fault in our query."""
     text = str(err)
     if "read_csv(" in source_sql:
-        return isinstance(err, duckdb.InvalidInputException) and "CSV Error" in text
+        # "CSV Error ..." for a bad row; "The CSV Parser state machine reached an invalid
+        # state" for a file DuckDB's strict reader cannot follow at all (a blank first line
+        # before a CRLF header): both are read again by the slow path, which names the fault.
+        return isinstance(err, duckdb.InvalidInputException) and (
+            "CSV Error" in text or "CSV Parser" in text
+        )
     if "read_parquet(" in source_sql:
         return isinstance(err, duckdb.IOException | duckdb.InvalidInputException)
     return isinstance(err, duckdb.InvalidInputException) and "Python exception" in text
@@ -966,7 +971,7 @@ def _stage(
     )
     out_cols = coerce.output_columns(ds)
     keys = store.partition_keys(ds)
-    part_cols = [coerce.PART_PREFIX + k for k in keys]
+    part_cols = [coerce.PARTITION_COLUMN] if keys else []
     staged = _Staged()
     data_dir = staging / "data"
     quarantine = open(staging / "quarantine.csv", "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -1061,8 +1066,14 @@ def _stage(
             pa.RecordBatchReader.from_batches(schema, good_batches()),
             data_dir,
             format="parquet",
+            # One flat folder: each partition's files are named "<partition>_part-<i>.parquet"
+            # (`_staged_partition`), which saves making and removing a folder tree of
+            # hundreds of partitions at every import (measured: 1.3-1.7 s of an import of a
+            # million rows on a loaded disk); the commit moves them into their folders.
             partitioning=(
-                pds.partitioning(pa.schema([schema.field(c) for c in part_cols]))
+                pds.FilenamePartitioning(
+                    pa.schema([schema.field(c) for c in part_cols]), segment_encoding="none"
+                )
                 if part_cols
                 else None
             ),
@@ -1094,7 +1105,21 @@ def _stage(
 
     for path_text, rows in written:
         path = Path(path_text)
-        rel = path.parent.relative_to(data_dir).parts if path.parent != data_dir else ()
-        part = store.partition_name(keys, tuple(rel)) if keys else store.NO_PARTITION
+        part = _staged_partition(path.name, keys)
         staged.partitions.setdefault(part, []).append((path, rows))
     return staged
+
+
+_STAGED_BASENAME = "_part-"
+
+
+def _staged_partition(file_name: str, keys: tuple[str, ...]) -> str:
+    """The partition of a staged file named "<partition>_part-<i>.parquet" (the partition's
+    name with "+" for "/"; the basename never holds "_part-", so the last one splits them)."""
+    if not keys:
+        return store.NO_PARTITION
+    encoded = file_name.rsplit(_STAGED_BASENAME, 1)[0]
+    name = encoded.replace(coerce.PARTITION_SEPARATOR, "/")
+    if tuple(store.partition_values(name)) != keys:
+        raise AssertionError(f"staged file {file_name} does not name a partition of {keys}")
+    return name

@@ -13,6 +13,7 @@ NULL when evaluated) to a SQL boolean expression.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 
 def _regex(pattern: str) -> Callable[[str], str]:
@@ -22,29 +23,52 @@ def _regex(pattern: str) -> Callable[[str], str]:
     return sql
 
 
-def _nhs_number(expr: str) -> str:
-    """Modulus 11, as `pbc.codes.is_valid_nhs_number`, after removing whitespace and dashes.
+_NHS_SPACES = "[\\t\\n\\x0b\\f\\r\\x1c-\\x1f -]"
 
-    Ten digits d1..d10, not all the same; s = sum(d_i * (11 - i)) for i = 1..9;
-    c = 11 - (s mod 11), with 11 read as 0; valid when c = d10 (c = 10 never matches a digit).
-    The whitespace class is Python's ASCII `\\s` (tab, newline, \\x0b, \\f, \\r, \\x1c-\\x1f, space).
-    """
-    stripped = f"regexp_replace({expr}, '[\\t\\n\\x0b\\f\\r\\x1c-\\x1f -]', '', 'g')"
-    # Most values are already ten bare digits: test those without the regexp_replace.
+
+def _nhs_digits(expr: str) -> str:
+    """The NHS number's ten digits as one whole number (BIGINT), after removing whitespace and
+    dashes; NULL when they are not ten ASCII digits. The whitespace class is Python's ASCII
+    `\\s` (tab, newline, \\x0b, \\f, \\r, \\x1c-\\x1f, space). Most values are already ten
+    bare digits: those are read without the regexp_replace."""
+    stripped = f"regexp_replace({expr}, '{_NHS_SPACES}', '', 'g')"
     return (
-        f"(CASE WHEN regexp_full_match({expr}, '[0-9]{{10}}') THEN {_nhs_from_digits(expr)} "
-        f"ELSE {_nhs_from_digits(stripped)} END)"
+        f"(CASE WHEN regexp_full_match({expr}, '[0-9]{{10}}') THEN CAST({expr} AS BIGINT) "
+        f"WHEN regexp_full_match({stripped}, '[0-9]{{10}}') THEN CAST({stripped} AS BIGINT) END)"
     )
 
 
-def _nhs_from_digits(d: str) -> str:
-    digit = "(ascii(substr({d}, {i}, 1)) - 48)"
-    total = " + ".join(f"{digit.format(d=d, i=i)} * {11 - i}" for i in range(1, 10))
+def _nhs_modulus_11(n: str) -> str:
+    """Modulus 11, as `pbc.codes.is_valid_nhs_number`, on the ten digits read as one number `n`
+    (`_nhs_digits`; NULL stays NULL). Ten digits d1..d10, not all the same (not a multiple of
+    1111111111); s = sum(d_i * (11 - i)) for i = 1..9; c = 11 - (s mod 11), with 11 read as 0;
+    valid when c = d10 (c = 10 never matches a digit). Each digit is integer arithmetic."""
+    total = " + ".join(f"({n} // {10 ** (10 - i)} % 10) * {11 - i}" for i in range(1, 10))
     check = f"(11 - ({total}) % 11)"
     return (
-        f"(regexp_full_match({d}, '[0-9]{{10}}') AND {d} <> repeat(left({d}, 1), 10) "
-        f"AND (CASE WHEN {check} = 11 THEN 0 ELSE {check} END) = {digit.format(d=d, i=10)})"
+        f"({n} % 1111111111 <> 0 AND (CASE WHEN {check} = 11 THEN 0 ELSE {check} END) = {n} % 10)"
     )
+
+
+def _nhs_number(expr: str) -> str:
+    return _nhs_modulus_11(_nhs_digits(expr))
+
+
+@dataclass(frozen=True)
+class StagedCheck:
+    """A named check in two steps: `value` (text to a value, worked out once per row in a stage
+    of the importer's query of its own) and `test` (that value to a boolean). The importer
+    uses it because DuckDB evaluates a repeated sub-expression once per use inside a CASE
+    branch (measured: the NHS number check cost 0.54 s of CPU per million rows written whole,
+    0.20 s staged); `SQL_CHECKS` holds the two composed."""
+
+    value: Callable[[str], str]
+    test: Callable[[str], str]
+
+
+STAGED_CHECKS: dict[str, StagedCheck] = {
+    "nhs_number": StagedCheck(_nhs_digits, _nhs_modulus_11),
+}
 
 
 SQL_CHECKS: dict[str, Callable[[str], str]] = {

@@ -17,6 +17,7 @@ from jinja2 import ChainableUndefined, Environment
 
 from pbc.orgs.access import has_permission, roles_of
 from pbc.orgs.roles import Permission
+from pbc.warehouse import titles
 from pbc.web import disclosure, navigation, stylesheet
 
 
@@ -95,7 +96,13 @@ def environment(**options: Any) -> Environment:
         }
     )
     env.filters.update(
-        {"money": money, "number": number, "nice_date": nice_date, "local_time": local_time}
+        {
+            "money": money,
+            "number": number,
+            "nice_date": nice_date,
+            "local_time": local_time,
+            "dataset_title": titles.label_of,
+        }
     )
     env.policies["json.dumps_function"] = json_dumps
     return env

@@ -46,6 +46,7 @@ def upload_limits() -> UploadLimits:
         max_cell_chars=settings.PBC_UPLOAD_MAX_CELL_CHARS,
         max_uncompressed_bytes=settings.PBC_UPLOAD_MAX_UNCOMPRESSED_BYTES,
         max_ratio=settings.PBC_UPLOAD_MAX_RATIO,
+        virus_scanner=settings.PBC_VIRUS_SCANNER,
     )
 
 

@@ -21,6 +21,7 @@ from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.forms import PracticeForm
 from pbc.orgs.models import AuditEvent, Locality, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
+from pbc.signin.temporary_passwords import TemporaryPasswordForm
 from pbc.web import homes, tables
 from pbc.web.rules import public, requires
 
@@ -31,6 +32,7 @@ def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
 
 class SignInView(LoginView):
     template_name = "web/login.jinja"
+    form_class = TemporaryPasswordForm
     redirect_authenticated_user = True
     extra_context = {"title": "Sign in"}
 

@@ -19,7 +19,9 @@ from pbc.analytics.validation.rules import RULES, Rule
 from pbc.analytics.validation.run import (
     INPUT_DATASETS,
     WAREHOUSE_DATASETS,
+    cached_inputs,
     find,
+    shared_inputs,
     warehouse_inputs,
 )
 from pbc.analytics.validation.scoring import RuleScore, score, table_text
@@ -42,8 +44,10 @@ __all__ = [
     "Rule",
     "RuleScore",
     "ValidationSettings",
+    "cached_inputs",
     "find",
     "score",
+    "shared_inputs",
     "table_text",
     "valid_nhs_number",
     "warehouse_inputs",

@@ -21,12 +21,15 @@ from pbc.analytics.validation.settings import ValidationSettings
 WORKING = dt.Decimal(24, 6)  # exact for price x MFF before rounding to the penny
 
 
-def _costed(inputs: Inputs) -> ir.Table:
+def costed(inputs: Inputs) -> ir.Table:
     """The spells costed, `point_of_delivery` the one the rules give each spell: the row's own
-    (pbc's layout carries it), else the derivation's (a HES / SUS extract leaves it empty)."""
-    costed = cost_apc(inputs.apc, inputs.tariff, inputs.market_forces_factors)
-    return costed.mutate(
-        point_of_delivery=ibis.coalesce(costed.point_of_delivery, costed.expected_point_of_delivery)
+    (pbc's layout carries it), else the derivation's (a HES / SUS extract leaves it empty).
+    Three rules read them: worked out once when `inputs.costed_apc` holds them."""
+    if inputs.costed_apc is not None:
+        return inputs.costed_apc
+    spells = cost_apc(inputs.apc, inputs.tariff, inputs.market_forces_factors)
+    return spells.mutate(
+        point_of_delivery=ibis.coalesce(spells.point_of_delivery, spells.expected_point_of_delivery)
     )
 
 
@@ -62,11 +65,11 @@ def op_procedure_as_day_case(inputs: Inputs, settings: ValidationSettings) -> li
 def zero_day_elective_as_inpatient(inputs: Inputs, settings: ValidationSettings) -> list[ir.Table]:
     """An elective spell of length 0 charged as an elective inpatient (EL) instead of a day
     case."""
-    costed = _costed(inputs)
-    flagged = costed.filter(
-        costed.admission_method.isin(ELECTIVE_METHODS)
-        & (costed.length_of_stay == 0)
-        & (costed.charged_point_of_delivery == "EL")
+    spells = costed(inputs)
+    flagged = spells.filter(
+        spells.admission_method.isin(ELECTIVE_METHODS)
+        & (spells.length_of_stay == 0)
+        & (spells.charged_point_of_delivery == "EL")
     )
     rule = "zero_day_elective_as_inpatient"
     return [findings(flagged, rule, "apc", settings.periods(rule), flagged.price_difference)]
@@ -76,7 +79,7 @@ def unsupported_excess_bed_days(inputs: Inputs, settings: ValidationSettings) ->
     """More excess bed days charged than the length of stay beyond the trim point allows: the
     trim point of the tariff row for the year, the row's point of delivery and HRG (none at
     all where that point of delivery has no trim point)."""
-    costed = _costed(inputs)
+    spells = costed(inputs)
     tariff = inputs.tariff
     trims = tariff.filter(tariff.hrg_code.notnull()).select(
         t_year=tariff.financial_year,
@@ -84,12 +87,12 @@ def unsupported_excess_bed_days(inputs: Inputs, settings: ValidationSettings) ->
         t_hrg=tariff.hrg_code,
         t_trim=tariff.trim_point_days,
     )
-    joined = costed.left_join(
+    joined = spells.left_join(
         trims,
         [
-            costed.financial_year == trims.t_year,
-            costed.point_of_delivery == trims.t_pod,
-            costed.hrg_code == trims.t_hrg,
+            spells.financial_year == trims.t_year,
+            spells.point_of_delivery == trims.t_pod,
+            spells.hrg_code == trims.t_hrg,
         ],
     )
     over = joined.length_of_stay - joined.t_trim
@@ -103,9 +106,9 @@ def short_stay_not_applied(inputs: Inputs, settings: ValidationSettings) -> list
     """An emergency spell eligible for the short-stay adjustment (short stay, adult, HRG with a
     short-stay price) charged at the full non-elective price. Eligibility is the row's
     `point_of_delivery`, the commissioner's derivation (data contract)."""
-    costed = _costed(inputs)
-    flagged = costed.filter(
-        (costed.point_of_delivery == "NELST") & (costed.charged_point_of_delivery != "NELST")
+    spells = costed(inputs)
+    flagged = spells.filter(
+        (spells.point_of_delivery == "NELST") & (spells.charged_point_of_delivery != "NELST")
     )
     rule = "short_stay_not_applied"
     return [findings(flagged, rule, "apc", settings.periods(rule), flagged.price_difference)]

@@ -46,13 +46,15 @@ from pbc.codes import HRG4_FIRST_YEAR
 
 RULE = "hrg_version_for_year"
 VERSION_NAME = {"3.5": "HRG v3.5", "4": "HRG4"}
+_HRG4_SHAPE = r"^[A-Z]{2}[0-9]{2}[A-Z]$"
+_V35_SHAPE = r"^[A-Z][0-9]{2}$"
 
 
 def hrg_version(code: ir.StringValue) -> ir.StringValue:
     """ "4", "3.5" or null, as `pbc.codes.hrg_version`."""
     return ibis.cases(
-        (code.re_search(r"^[A-Z]{2}[0-9]{2}[A-Z]$").fill_null(False), "4"),
-        (code.re_search(r"^[A-Z][0-9]{2}$").fill_null(False), "3.5"),
+        (code.re_search(_HRG4_SHAPE).fill_null(False), "4"),
+        (code.re_search(_V35_SHAPE).fill_null(False), "3.5"),
         else_=ibis.null(dt.string),
     )
 
@@ -88,8 +90,16 @@ def _with_year_version(rows: ir.Table, day: ir.DateValue, tariff: ir.Table) -> i
 
 
 def _wrong(code: ir.StringValue, year_version: ir.StringValue) -> ir.BooleanValue:
-    version = hrg_version(code)
-    return (version.notnull() & (version != year_version)).fill_null(False)
+    """The code has the other version's shape than `year_version` (never null). The two shapes
+    exclude each other, so this is `hrg_version(code)` known and not the year's, with one
+    pattern tested per row (it runs on every activity row)."""
+    # The length first: most codes have their year's length, and skip the pattern.
+    other_shape = ibis.ifelse(
+        year_version == "4",
+        (code.length() == 3) & code.re_search(_V35_SHAPE),
+        (code.length() == 5) & code.re_search(_HRG4_SHAPE),
+    )
+    return other_shape.fill_null(False)
 
 
 def _phrase(code: ir.StringValue) -> ir.StringValue:

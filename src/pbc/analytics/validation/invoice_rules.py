@@ -7,8 +7,11 @@ after the invoicing window. They read `Inputs.invoice_lines` and find nothing wi
   (its lines summed: a charge and its credit net off): charged for activity the commissioner
   has no record of, so the whole net charge is at stake. The dataset is the one the line's
   point of delivery charges (spells: EL, DC, NEL, NELST; outpatients: OPFA, OPFUP, OPPROC;
-  A&E: AE); unbundled imaging lines (IMG) are not judged here (they charge `imaging` rows,
-  which the statements match to them: `pbc.analytics.invoices.per_scan`).
+  A&E: AE). An unbundled imaging line (IMG) charges an `imaging` row, matched as the
+  statements match it (`pbc.analytics.invoices.scan_lines`: by the scan's id, or by the spell
+  or attendance it was unbundled from and the line's HRG): a line charging no scan is a finding
+  of dataset "img", one per id named; without the `imaging` table (`Inputs.imaging` None) IMG
+  lines are not judged.
 - `activity_not_invoiced`: activity from an extract with no charge of its own and no invoice
   line naming it, whose invoicing window has closed: its month (discharge, attendance or
   arrival) ended more than `settings.invoicing_window_months` months before the invoices'
@@ -28,7 +31,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from pbc.analytics.costing import MONEY
-from pbc.analytics.invoices import is_imaging, line_key
+from pbc.analytics.invoices import is_imaging, line_key, scan_lines
 from pbc.analytics.periods import add_months
 from pbc.analytics.validation.common import (
     ID_COLUMN,
@@ -52,7 +55,14 @@ DATASET_OF_POD = {
     "OPPROC": "op",
     "AE": "ae",
 }
-DATASET_WORDS = {"apc": "spell", "op": "outpatient attendance", "ae": "A&E attendance"}
+DATASET_WORDS = {
+    "apc": "spell",
+    "op": "outpatient attendance",
+    "ae": "A&E attendance",
+    "img": "unbundled scan (by imaging id, or of that spell or attendance with the line's HRG)",
+}
+IMAGING_DATASET = "img"
+"""The `dataset` of a finding on an IMG line that charges no scan (findings name 3 letters)."""
 
 
 def _month_words(month: ir.DateValue) -> ir.StringValue:
@@ -86,6 +96,8 @@ def invoice_line_without_activity(inputs: Inputs, settings: ValidationSettings) 
         )
     ).distinct()
     orphan = keyed.anti_join(known, "_key")
+    if inputs.imaging is not None:
+        orphan = ibis.union(orphan, _scanless_imaging_lines(lines, inputs.imaging))
     per_id = orphan.group_by(["_key", "_dataset"]).aggregate(
         provider_code=orphan.provider_code.max(),
         activity_id=orphan.activity_id.max(),
@@ -121,6 +133,19 @@ def invoice_line_without_activity(inputs: Inputs, settings: ValidationSettings) 
             detail=detail,
         )
     ]
+
+
+def _scanless_imaging_lines(lines: ir.Table, imaging: ir.Table) -> ir.Table:
+    """The IMG lines that charge no `imaging` row, keyed and labelled as the other orphans."""
+    img = lines.filter(is_imaging(lines))
+    img = img.mutate(_key=line_key(img), _dataset=ibis.literal(IMAGING_DATASET))
+    charged = scan_lines(lines, imaging)
+    charged = charged.select(_line=charged._line, _hrg=charged.hrg_code).distinct()
+    scanless = img.anti_join(
+        charged,
+        (img._key == charged._line) & (img.hrg_code.fill_null("") == charged._hrg.fill_null("")),
+    )
+    return scanless.select(*img.columns)
 
 
 def activity_not_invoiced(inputs: Inputs, settings: ValidationSettings) -> list[ir.Table]:

@@ -19,7 +19,6 @@ from pbc.analytics.validation.common import (
     EMERGENCY_METHODS,
     FIRST_ATTENDANCES,
     FOLLOW_UPS,
-    ID_COLUMN,
     MATERNITY_METHODS,
     Inputs,
     findings,
@@ -119,7 +118,8 @@ def not_registered_in_pct(inputs: Inputs, settings: ValidationSettings) -> list[
         # rule does not apply to it (not a finding).
         rows = _valid(inputs.activity(dataset), pseudonyms=False)
         day = rows[ACTIVITY_DATE[dataset]]
-        covered = rows.semi_join(
+        # One anti join: no registration of the patient with the PCT covers the day.
+        flagged = rows.anti_join(
             reg,
             [
                 rows.nhs_number == reg.r_nhs,
@@ -127,8 +127,7 @@ def not_registered_in_pct(inputs: Inputs, settings: ValidationSettings) -> list[
                 reg.r_start <= day,
                 reg.r_end.isnull() | (day <= reg.r_end),
             ],
-        ).select(_key=ID_COLUMN[dataset])
-        flagged = rows.anti_join(covered, rows[ID_COLUMN[dataset]] == covered._key)
+        )
         out.append(findings(flagged, rule, dataset, settings.periods(rule)))
     return out
 
@@ -156,15 +155,14 @@ def follow_up_without_first(inputs: Inputs, settings: ValidationSettings) -> lis
         .aggregate(f_date=attended.attendance_date.min())
     )
     fups = attended.filter(attended.first_attendance.isin(FOLLOW_UPS))
-    seen = fups.semi_join(
+    flagged = fups.anti_join(
         firsts,
         [
             fups.nhs_number == firsts.f_nhs,
             fups.treatment_function_code == firsts.f_tf,
             firsts.f_date <= fups.attendance_date,
         ],
-    ).select(_key=fups.attendance_id)
-    flagged = fups.anti_join(seen, fups.attendance_id == seen._key)
+    )
     rule = "follow_up_without_first"
     return [findings(flagged, rule, "op", settings.periods(rule))]
 

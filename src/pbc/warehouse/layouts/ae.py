@@ -7,7 +7,7 @@ publishes from it (a row per provider, month and department type). Both load
 
 from __future__ import annotations
 
-from pbc.warehouse.layouts.spec import Column, Drop, Layout, Unpivot, WideColumn
+from pbc.warehouse.layouts.spec import PERIOD, Column, Drop, Layout, Unpivot, WideColumn
 
 NHSE_SOURCE = (
     "NHS England, 'A&E Attendances and Emergency Admissions', monthly provider-level CSV "
@@ -19,8 +19,15 @@ NHSE_SPEC = (
 )
 
 
-def _wide(name: str, department_type: str, measure: str) -> WideColumn:
-    return WideColumn((name,), {"department_type": department_type, "measure": measure})
+_TOTAL_ROW = "England total row (TOTAL in Org Code, Period or Org name): pbc sums providers itself"
+
+
+def _wide(
+    name: str | tuple[str, ...], department_type: str, measure: str, optional: bool = False
+) -> WideColumn:
+    names = (name,) if isinstance(name, str) else name
+    fields = {"department_type": department_type, "measure": measure}
+    return WideColumn(names, fields, optional=optional)
 
 
 NHSE_MONTHLY = Layout(
@@ -32,10 +39,12 @@ NHSE_MONTHLY = Layout(
     columns=(
         Column("month", names=("Period",), date="month-yyyy"),
         Column("provider_code", names=("Org Code",)),
+        # Read only to recognise the England total row, whose "TOTAL" some months' files write
+        # in the Period or Org name column rather than in Org Code.
+        Column("_org_name", names=("Org name",), optional=True),
     ),
     ignored=(
         "Parent Org",
-        "Org name",
         # Booked appointments (published from 2019) are kept out, as are the published totals
         # (pbc sums the department types itself).
         "A&E attendances Booked Appointments Type 1",
@@ -61,29 +70,126 @@ NHSE_MONTHLY = Layout(
             _wide("Attendances over 4hrs Type 1", "01", "over_4_hours"),
             _wide("Attendances over 4hrs Type 2", "02", "over_4_hours"),
             _wide("Attendances over 4hrs Other Department", "other", "over_4_hours"),
-            _wide("Emergency admissions via A&E - Type 1", "01", "emergency_admissions"),
-            _wide("Emergency admissions via A&E - Type 2", "02", "emergency_admissions"),
+            # Attendances and over-4-hour counts are the file's core; the admission and
+            # decision-to-admit columns are read where a file has them (optional).
+            _wide("Emergency admissions via A&E - Type 1", "01", "emergency_admissions", True),
+            _wide("Emergency admissions via A&E - Type 2", "02", "emergency_admissions", True),
             _wide(
                 "Emergency admissions via A&E - Other A&E department",
                 "other",
                 "emergency_admissions",
+                True,
             ),  # fmt: skip
-            _wide("Other emergency admissions", "all", "other_emergency_admissions"),
+            _wide("Other emergency admissions", "all", "other_emergency_admissions", True),
             _wide(
-                "Patients who have waited 4-12 hs from DTA to admission", "all", "dta_over_4_hours"
+                # 4 to 12 hours. The workbooks' "Number of patients spending >4 hours from
+                # decision to admit to admission" (to March 2018 the only such column) counts
+                # the 12+ hour waits too: another measure, not read as this one.
+                (
+                    "Patients who have waited 4-12 hs from DTA to admission",
+                    "Patients who have waited 4-12 hrs from DTA to admission",
+                ),
+                "all",
+                "dta_over_4_hours",
+                True,
             ),  # fmt: skip
             _wide(
-                "Patients who have waited 12+ hrs from DTA to admission", "all", "dta_over_12_hours"
+                (
+                    "Patients who have waited 12+ hrs from DTA to admission",
+                    "Number of patients spending >12 hours from decision to admit to admission",
+                ),
+                "all",
+                "dta_over_12_hours",
+                True,
             ),  # fmt: skip
         ),
     ),
     drops=(
         Drop(
             field="provider_code",
-            reason="England total row (Org Code TOTAL): pbc sums providers itself",
+            reason=_TOTAL_ROW,
             values=("TOTAL", "-"),
         ),
+        Drop(field="month", reason=_TOTAL_ROW, values=("TOTAL",)),
+        Drop(field="_org_name", reason=_TOTAL_ROW, values=("TOTAL", "ENGLAND")),
     ),
+)
+
+# NHS England's monthly "A&E by provider" workbook (.xls, sheet "Provider Level Data", title
+# rows above a two-row header, from November 2010): the group headings ("A&E attendances",
+# "A&E attendances > 4 hours from arrival to admission, transfer or discharge") sit above the
+# same department sub-headings, so each sub-heading names two columns: the first its
+# attendances, the second (#2) its attendances over four hours.
+_TYPE_1 = ("Type 1 Departments - Major A&E",)
+_TYPE_2 = ("Type 2 Departments - Single Specialty",)
+_TYPE_3 = (
+    "Type 3 Departments - Other A&E/Minor Injury Unit",
+    "Type 3 Departments - Other A&E/Minor Injury Units",
+)
+
+
+def _second(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{n}#2" for n in names)
+
+
+NHSE_MONTHLY_XLS = Layout(
+    name="ae_monthly_xls",
+    dataset="ae_attendances",
+    title="NHS England monthly A&E attendances and emergency admissions by provider, the .xls "
+    "workbook (sheet 'Provider Level Data', from November 2010)",
+    source=NHSE_SOURCE,
+    spec=NHSE_SPEC,
+    columns=(
+        Column("provider_code", names=("Code", "Org Code")),
+        Column("_org_name", names=("Name", "Org name", "System"), optional=True),
+    ),
+    ignored=(
+        "Region",
+        "SHA",
+        "Parent Org",
+        "Total attendances",
+        "Total Attendances > 4 hours",
+        "Percentage in 4 hours or less (type 1)",
+        "Percentage in 4 hours or less (all)",
+        "Total Emergency Admissions via A&E",
+        "Total Emergency Admissions",
+        # counts the 12+ hour waits too (not the 4-12 hour measure of the CSV)
+        "Number of patients spending >4 hours from decision to admit to admission",
+    ),
+    constants={"month": PERIOD},
+    unpivot=Unpivot(
+        "count",
+        (
+            _wide(_TYPE_1, "01", "attendances"),
+            _wide(_TYPE_2, "02", "attendances"),
+            _wide(_TYPE_3, "other", "attendances"),
+            _wide(_second(_TYPE_1), "01", "over_4_hours"),
+            _wide(_second(_TYPE_2), "02", "over_4_hours"),
+            _wide(_second(_TYPE_3), "other", "over_4_hours"),
+            _wide("Emergency Admissions via Type 1 A&E", "01", "emergency_admissions", True),
+            _wide("Emergency Admissions via Type 2 A&E", "02", "emergency_admissions", True),
+            _wide(
+                "Emergency Admissions via Type 3 and 4 A&E", "other", "emergency_admissions", True
+            ),
+            _wide(
+                "Other Emergency admissions (i.e not via A&E)",
+                "all",
+                "other_emergency_admissions",
+                True,
+            ),
+            _wide(
+                "Number of patients spending >12 hours from decision to admit to admission",
+                "all",
+                "dta_over_12_hours",
+                True,
+            ),
+        ),
+    ),
+    drops=(
+        Drop(field="provider_code", reason=_TOTAL_ROW, values=("TOTAL", "-")),
+        Drop(field="_org_name", reason=_TOTAL_ROW, values=("TOTAL", "ENGLAND")),
+    ),
+    period_text="the month of the workbook, which it gives only in its title rows and name",
 )
 
 NHSR_TIDY = Layout(
@@ -110,4 +216,4 @@ NHSR_TIDY = Layout(
     ),
 )
 
-LAYOUTS = (NHSE_MONTHLY, NHSR_TIDY)
+LAYOUTS = (NHSE_MONTHLY, NHSE_MONTHLY_XLS, NHSR_TIDY)

@@ -11,6 +11,7 @@ refused naming the nearest layout and the columns that differ.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -53,11 +54,29 @@ class Miss:
     unknown: tuple[str, ...] = field(default=())
 
 
+_NTH = re.compile(r"^(.*)#([0-9]+)$")
+
+
+def _split(variant: str) -> tuple[str, int]:
+    """A declared header name and which of its occurrences it means: "Type 1 Departments#2" is
+    the second column of that name (a workbook whose merged group headings repeat the same
+    sub-heading under each group); a plain name is its first occurrence."""
+    found = _NTH.match(variant)
+    if found is None:
+        return normalise_name(variant), 1
+    return normalise_name(found.group(1)), int(found.group(2))
+
+
+def _known(variant: str) -> str:
+    return _split(variant)[0]
+
+
 def _index(names: Sequence[str], variants: Sequence[str]) -> int | None:
     for v in variants:
-        key = normalise_name(v)
-        if key in names:
-            return names.index(key)
+        key, nth = _split(v)
+        at = [i for i, n in enumerate(names) if n == key]
+        if len(at) >= nth:
+            return at[nth - 1]
     return None
 
 
@@ -102,15 +121,11 @@ def _try_header(layout: Layout, sheet: Sheet, number: int, raw: list[str | None]
                 else:
                     found_reads[name] = j
             reads.append(found_reads)
-    known = {normalise_name(n) for c in layout.columns for n in c.names}
-    known |= {normalise_name(n) for n in layout.ignored}
+    known = {_known(n) for c in layout.columns for n in c.names}
+    known |= {_known(n) for n in layout.ignored}
     if layout.unpivot is not None:
-        known |= {
-            normalise_name(n) for w in layout.unpivot.columns for n in (*w.names, *w.fallback)
-        }
-        known |= {
-            normalise_name(n) for w in layout.unpivot.columns for v in w.read.values() for n in v
-        }
+        known |= {_known(n) for w in layout.unpivot.columns for n in (*w.names, *w.fallback)}
+        known |= {_known(n) for w in layout.unpivot.columns for v in w.read.values() for n in v}
     extra = tuple(n for n in names if n and n not in known)
     if layout.unpivot is not None and wide and all(i == ABSENT for i in wide):
         missing.append(layout.unpivot.columns[0].names[0])

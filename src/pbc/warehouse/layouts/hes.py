@@ -16,7 +16,7 @@ rejected:
 - STARTAGE / APPTAGE / ARRIVALAGE 7001-7007 (under one year: 7001 under a day ... 7007 nine to
   twelve months): age 0, noted;
 - dates before 1850 (HES 1800-01-01 null date, 1801-01-01 invalid date, 1600-01-01 and
-  1582-10-15 in some years' extracts): missing, noted;
+  1582-10-15 in some years' extracts), in any of the date forms read: missing, noted;
 - GPPRAC V81997 (no registered practice), V81998 (not applicable), V81999 (not known): kept as
   published, flagged by the practice check (not a practice) and noted.
 """
@@ -37,7 +37,14 @@ HES_SPEC = (
 
 # Dates HES writes for a null or invalid date (1800-01-01, 1801-01-01, 1600-01-01, 1582-10-15):
 # any year before 1850, the importer's own earliest date.
-NULL_DATE = r"(1[0-7][0-9]{2}|18[0-4][0-9])-[0-9]{2}-[0-9]{2}"
+_OLD_YEAR = r"(1[0-7][0-9]{2}|18[0-4][0-9])"
+NULL_DATE = (
+    rf"{_OLD_YEAR}-[0-9]{{2}}-[0-9]{{2}}( .*)?|[0-9]{{1,2}}/[0-9]{{1,2}}/{_OLD_YEAR}( .*)?"
+    rf"|{_OLD_YEAR}[0-9]{{4}}"
+)
+# HES extracts write dates as ISO (2001-05-12); SUS and some DARS deliveries as DD/MM/YYYY or
+# YYYYMMDD. All three are read (a time part is dropped).
+HES_DATES = ("iso", "dd/mm/yyyy", "yyyymmdd")
 # Ages 7001-7007 (under a year), also as some extracts write numbers: "7001.0".
 UNDER_ONE = {f"70{n:02d}{tail}": "0" for n in range(1, 8) for tail in ("", ".0")}
 NOT_KNOWN_CODE = {"&": None}
@@ -94,8 +101,8 @@ HES_APC = Layout(
     columns=(
         Column("spell_id", names=("PROVSPNO",), optional=True),
         *_common("age_on_admission", ("STARTAGE", "ADMIAGE")),
-        Column("admission_date", names=("ADMIDATE",), date="iso", not_known_pattern=NULL_DATE),
-        Column("discharge_date", names=("DISDATE",), date="iso", not_known_pattern=NULL_DATE),
+        Column("admission_date", names=("ADMIDATE",), date=HES_DATES, not_known_pattern=NULL_DATE),
+        Column("discharge_date", names=("DISDATE",), date=HES_DATES, not_known_pattern=NULL_DATE),
         # The spell's length of stay is recomputed from its dates; SPELDUR fills it where a
         # date is missing.
         Column("length_of_stay", names=("SPELDUR",), optional=True),
@@ -132,7 +139,7 @@ HES_APC = Layout(
             coalesce=True,
         ),
         Column("_episode_order", names=("EPIORDER",), optional=True),
-        Column("_episode_start", names=("EPISTART",), date="iso", optional=True),
+        Column("_episode_start", names=("EPISTART",), date=HES_DATES, optional=True),
         Column("_episode_status", names=("EPISTAT",), optional=True),
     ),
     not_known_field="not_known",
@@ -175,7 +182,7 @@ HES_OP = Layout(
             qualify="provider_code",
         ),
         *_common("age_at_attendance", ("APPTAGE",)),
-        Column("attendance_date", names=("APPTDATE",), date="iso", not_known_pattern=NULL_DATE),
+        Column("attendance_date", names=("APPTDATE",), date=HES_DATES, not_known_pattern=NULL_DATE),
         Column("first_attendance", names=("FIRSTATT",), not_known={"9": None, "X": None}),
         Column(
             "attended_or_did_not_attend",
@@ -233,7 +240,7 @@ HES_AE = Layout(
             qualify="provider_code",
         ),
         *_common("age_at_attendance", ("ARRIVALAGE", "ARRIVALAGE_CALC")),
-        Column("arrival_date", names=("ARRIVALDATE",), date="iso", not_known_pattern=NULL_DATE),
+        Column("arrival_date", names=("ARRIVALDATE",), date=HES_DATES, not_known_pattern=NULL_DATE),
         Column(
             "ae_department_type",
             names=("AEDEPTTYPE",),

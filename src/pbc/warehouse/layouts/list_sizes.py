@@ -6,8 +6,9 @@ patients" describes each form with its source.
   NHSBSA to 2017. The quarter is only in the file name, so --period (the quarter's first
   month) is required. Its ten-year bands do not nest in pbc's five-year bands: kept as
   published (`LIST_SIZE_BANDS`).
-- `list_size_quarterly_monthly`: NHSBSA's multi-period version of the same form, with a
-  'Month' column (MM/YY) naming the quarter each row counts.
+- `list_size_quarterly_monthly`: NHSBSA's multi-period version of the same form (the list
+  sizes before April 2013 it released on request), with a 'Month' column naming the quarter's
+  first month each row counts, as DD/MM/YY ("01/04/11"; MM/YY and DD/MM/YYYY read too).
 - `gp_reg_pat_quinary`: NHS Digital "Patients Registered at a GP Practice", quinary age form
   (gp-reg-pat-prac-quin-age.csv), monthly from 2017 (quarterly before): one row per practice,
   sex and five-year band to 95+; sex and age "ALL" rows are totals, dropped and counted.
@@ -89,8 +90,8 @@ LIST_SIZE_QUARTERLY_MONTHLY = Layout(
     spec=_SPEC_WIDE,
     columns=(
         Column("gp_practice_code", names=("Practice Code", "Practice", "PRAC_CODE")),
-        Column("quarter_start", names=("Month",), date=("mm/yy", "dd/mm/yyyy")),
-        Column("snapshot_date", names=("Month",), date=("mm/yy", "dd/mm/yyyy")),
+        Column("quarter_start", names=("Month",), date=("dd/mm/yy", "mm/yy", "dd/mm/yyyy")),
+        Column("snapshot_date", names=("Month",), date=("dd/mm/yy", "mm/yy", "dd/mm/yyyy")),
     ),
     ignored=_WIDE_IGNORED,
     unpivot=_WIDE,

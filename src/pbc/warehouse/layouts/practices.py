@@ -137,6 +137,20 @@ EPCN_DSE = Layout(
     ),
 )
 
+# The membership sheet of the earlier ePCN workbooks (CCG era), before the "Match?" column was
+# added, saved without its header row: the same first 10 columns in the same order.
+EPCN_SHEET_10 = Layout(
+    name="epcn_headerless_10",
+    dataset="pcn_memberships",
+    title="ODS ePCN 'PCN Core Partner Details' sheet of the earlier workbooks (10 columns, no "
+    "'Match?' column), saved without its header row",
+    source=EPCN_DSE.source,
+    spec=EPCN_DSE.spec,
+    headerless=True,
+    width=10,
+    columns=EPCN_DSE.columns,
+)
+
 # The PCN details: sheet "PCNDetails" of the ePCN workbook (PCN Code, PCN Name, Current Sub ICB
 # Loc Code, Sub ICB Location, Open Date, Close Date, Address Line 1-5, Postcode; "CCG" for
 # "Sub ICB" before July 2022) and DSE's "epcn" report (the same, "Location" spelt out).
@@ -235,4 +249,4 @@ ECCG = Layout(
     ),
 )
 
-LAYOUTS = (EPRACCUR, EPCN, EPCN_DSE, EPCN_DETAILS, EPCN_DETAILS_DSE, ECCG)
+LAYOUTS = (EPRACCUR, EPCN, EPCN_DSE, EPCN_SHEET_10, EPCN_DETAILS, EPCN_DETAILS_DSE, ECCG)

@@ -15,6 +15,17 @@ TEST_ITEMS = Drop(
     pattern=r"(test item|dummy)\b",
 )
 
+# Prescribing NHSBSA could not attribute to a practice: EPD writes it against dummy prescribers
+# (PRACTICE_NAME "UNIDENTIFIED DOCTORS" or "UNIDENTIFIED DEPUTISING SERVICES", PRACTICE_CODE
+# "-" or the commissioner's code followed by 998, e.g. 00L998; "ENGLISH/WELSH DUMMY DENTAL").
+# No practice's prescribing: dropped and counted (OpenPrescribing drops them too).
+UNATTRIBUTED = Drop(
+    field="_practice_name",
+    reason="not attributed to a practice (NHSBSA's UNIDENTIFIED DOCTORS / DEPUTISING SERVICES "
+    "or dummy dental prescriber)",
+    pattern=r"unidentified (doctors|deputising)|.*dummy dental",
+)
+
 PDPI = Layout(
     name="pdpi",
     dataset="prescribing",
@@ -47,8 +58,11 @@ EPD = Layout(
     spec="https://opendata.nhsbsa.net/dataset/english-prescribing-data-epd",
     columns=(
         Column("gp_practice_code", names=("PRACTICE_CODE",)),
-        Column("bnf_code", names=("BNF_CODE",)),
-        Column("bnf_name", names=("BNF_DESCRIPTION",)),
+        # NHSBSA renamed the BNF columns from March 2025 (BNF_CODE -> BNF_PRESENTATION_CODE,
+        # BNF_DESCRIPTION -> BNF_PRESENTATION_NAME; the chemical substance's code and name
+        # and ADQUSAGE -> ADQ_USAGE too): both forms are read.
+        Column("bnf_code", names=("BNF_CODE", "BNF_PRESENTATION_CODE")),
+        Column("bnf_name", names=("BNF_DESCRIPTION", "BNF_PRESENTATION_NAME")),
         Column("items", names=("ITEMS",)),
         Column("net_ingredient_cost", names=("NIC",)),
         Column("actual_cost", names=("ACTUAL_COST",)),
@@ -56,6 +70,7 @@ EPD = Layout(
         # ITEMS is the quantity dispensed, which pbc keeps.
         Column("quantity", names=("TOTAL_QUANTITY",)),
         Column("month", names=("YEAR_MONTH",), date="yyyymm"),
+        Column("_practice_name", names=("PRACTICE_NAME",), optional=True),
     ),
     ignored=(
         "REGIONAL_OFFICE_NAME",
@@ -76,13 +91,15 @@ EPD = Layout(
         "POSTCODE",
         "BNF_CHEMICAL_SUBSTANCE",
         "CHEMICAL_SUBSTANCE_BNF_DESCR",
+        "BNF_CHEMICAL_SUBSTANCE_CODE",
         "BNF_CHAPTER_PLUS_CODE",
         "QUANTITY",
         "ADQUSAGE",
+        "ADQ_USAGE",
         "UNIDENTIFIED",
         "SNOMED_CODE",
     ),
-    drops=(TEST_ITEMS,),
+    drops=(TEST_ITEMS, UNATTRIBUTED),
     # EPD splits a practice's presentation over one row per quantity per item (pack size): the
     # rows of one practice x presentation x month are summed into one.
     split_rows="sum",

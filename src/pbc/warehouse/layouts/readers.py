@@ -3,7 +3,8 @@
 Published NHS files arrive as:
 
 - CSV in UTF-8 (with or without a byte order mark) or Windows-1252 (older NHS Digital and
-  Department of Health files: "£" is byte 0xA3). UTF-16 and files with NUL bytes are refused.
+  Department of Health files: "£" is byte 0xA3), comma-separated, or pipe- or tab-separated
+  (`delimiter`: HES / SUS extracts arrive as pipe-delimited .txt files). UTF-16 and files with NUL bytes are refused.
   A header or row that ends in commas (PDPI's trailing empty column) loses its empty trailing
   cells;
 - `.xlsx` workbooks, with title rows above the header and several sheets (openpyxl);
@@ -114,11 +115,30 @@ def _trim_trailing(values: list[str | None]) -> list[str | None]:
     return values
 
 
+DELIMITERS = (",", "|", "\t")
+
+
+def delimiter(path: Path, encoding: str) -> str:
+    """The file's field separator: a comma, or a pipe or a tab where its first non-blank line
+    has more of those than commas (NHS Digital's HES / SUS extracts, delivered as
+    pipe-delimited .txt files; tab-separated exports)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        for _, line in zip(range(50), fh, strict=False):
+            if line.strip():
+                commas = line.count(",")
+                for other in DELIMITERS[1:]:
+                    if line.count(other) >= 2 and line.count(other) > commas:
+                        return other
+                return ","
+    return ","
+
+
 def _csv_rows(path: Path, encoding: str, source_name: str) -> Iterator[Row]:
+    separator = delimiter(path, encoding)
     with open(path, encoding=encoding, newline="") as fh:
         number = 0
         try:
-            for record in csv.reader(fh, strict=False):
+            for record in csv.reader(fh, strict=False, delimiter=separator):
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue
                 number += 1
@@ -333,7 +353,9 @@ def _regular_csv(path: Path, after_row: int, width: int) -> pa.Table | None:
             path,
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=lambda row: "error"
+                delimiter=delimiter(path, "utf-8-sig"),
+                newlines_in_values=True,
+                invalid_row_handler=lambda row: "error",
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,

@@ -21,9 +21,10 @@ from typing import Literal
 #   yyyymmdd    20130401
 #   ddmonyyyy   01SEP2017
 #   dd-mon-yy   01-Apr-17, 01-APR-2017
-#   dd/mm/yyyy  01/04/2017
+#   dd/mm/yyyy  01/04/2017, 1/4/2017 (a time part is dropped: 01/04/2017 00:00)
 #   iso         2017-04-01 (a time part is dropped)
-#   mm/yy       04/13 (first day of the month; NHSBSA's list-size 'Month' column)
+#   mm/yy       04/13 (first day of the month)
+#   dd/mm/yy    01/04/11 (a two-digit year, 2000-2068; NHSBSA's list-size 'Month' column)
 #   excel       an Excel serial day number (42826), or an ISO date from a real date cell
 #   month-yyyy  APRIL-2022, April 2022, after any label: RTT-APRIL-2022, MSitAE-APRIL-2019 (NHS
 #               England's period labels; first day of the month)
@@ -32,6 +33,7 @@ from typing import Literal
 DATE_FORMS: tuple[str, ...] = (
     "yyyymm",
     "mm/yy",
+    "dd/mm/yy",
     "yyyymmdd",
     "ddmonyyyy",
     "dd-mon-yy",
@@ -62,7 +64,9 @@ def normalise_name(name: object) -> str:
 class Column:
     """One pbc field read from one published column.
 
-    - `names`: the column's header names in every year's form (any one matches).
+    - `names`: the column's header names in every year's form (any one matches). "NAME#2"
+      names the second column headed NAME (a workbook repeating one sub-heading under several
+      group headings); wide columns' names take the same form.
     - `position`: for a headerless file, the documented column number (1 is the first).
     - `date`: the date form(s) of the column (see `DATE_FORMS`); the value becomes an ISO date.
     - `truncate`: "month" or "quarter": the date becomes the first day of its month or

@@ -57,7 +57,7 @@ SHORT_STAY_MAX_LOS = "1"
 SHORT_STAY_MIN_AGE = "19"
 
 HRG = ("HRG code", "HRG", "HRG4", "HRG v3.5", "HRG code (v3.5)")
-HRG_NAME = ("HRG name", "HRG description", "HRG Name (v3.5)", "HRG4 name")
+HRG_NAME = ("HRG name", "HRG description", "HRG Name (v3.5)", "HRG4 name", "HRG label", "Label")
 YEAR = {"financial_year": FINANCIAL_YEAR, "year_start": PERIOD}
 
 # Headings confirmed against the published workbooks (docs/data.md "Layouts of `tariff`"): the
@@ -134,6 +134,8 @@ PBR_TARIFF_APC = Layout(
                     "Outpatient procedure (£)",
                 ),
                 {"point_of_delivery": "OPPROC"},
+                # a year's sheet without outpatient procedure prices loads the rest
+                optional=True,
             ),
             WideColumn(
                 (*DAY_CASE_PRICE, *ELECTIVE_PRICE),
@@ -163,6 +165,7 @@ PBR_TARIFF_APC = Layout(
                     "short_stay_max_los_days": SHORT_STAY_MAX_LOS,
                     "short_stay_min_age": SHORT_STAY_MIN_AGE,
                 },
+                optional=True,  # likewise without the short stay emergency price
             ),
         ),
         no_value=NO_PRICE,

@@ -25,7 +25,7 @@ import duckdb
 
 from pbc.periods import financial_year_of, parse_month
 from pbc.uploads import UploadLimits
-from pbc.warehouse.coerce import ident, sql_string
+from pbc.warehouse.coerce import THOUSANDS, ident, sql_string
 from pbc.warehouse.layouts import spells
 from pbc.warehouse.layouts.detect import ABSENT, Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
@@ -60,6 +60,11 @@ def _date_tries(x: str, form: str) -> list[str]:
             f"(CASE WHEN regexp_full_match({x}, '[0-9]{{4}}[-_/ ]?(0[1-9]|1[0-2])') "
             f"THEN CAST(left({digits}, 4) || '-' || substr({digits}, 5, 2) || '-01' AS DATE) END)"
         ]
+    if form == "dd/mm/yy":
+        return [
+            f"(CASE WHEN regexp_full_match({x}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{2}}') "
+            f"THEN CAST(TRY_STRPTIME({x}, '%d/%m/%y') AS DATE) END)"
+        ]
     if form == "mm/yy":
         return [f"CAST(TRY_STRPTIME('01/' || {x}, '%d/%m/%y') AS DATE)"]
     if form == "month-yyyy":
@@ -75,7 +80,8 @@ def _date_tries(x: str, form: str) -> list[str]:
         "yyyymmdd": ["%Y%m%d"],
         "ddmonyyyy": ["%d%b%Y"],
         "dd-mon-yy": ["%d-%b-%y", "%d-%b-%Y"],
-        "dd/mm/yyyy": ["%d/%m/%Y"],
+        # a spreadsheet saved as CSV may add the time of a date cell: 01/04/2017 00:00
+        "dd/mm/yyyy": ["%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"],
         "iso": [],
     }[form]
     return [f"CAST(TRY_STRPTIME({x}, {sql_string(f)}) AS DATE)" for f in formats]
@@ -413,7 +419,10 @@ def _summed(
         if f in key:
             parts.append(c)
         elif f in layout.sum_fields:
-            number = f"TRY_CAST({c} AS {NUMBER})"
+            grouped = f"regexp_full_match({c}, '{THOUSANDS}(\\.[0-9]*)?')"
+            number = (
+                f"TRY_CAST(CASE WHEN {grouped} THEN replace({c}, ',', '') ELSE {c} END AS {NUMBER})"
+            )
             parts.append(
                 f"CASE WHEN count(*) = 1 THEN min({c}) "
                 f"WHEN count({c}) = count({number}) THEN CAST(sum({number}) AS VARCHAR) "

@@ -1,0 +1,155 @@
+"""Retention (ASVS 8.3.8): what pbc keeps about people, how long, and the deletion of what is
+older, run by `pbc retention` (daily, from the operator's scheduler), at every `pbc serve` start,
+and for uploads at every upload.
+
+Each kind of record is classified (`RULES`, listed in docs/security.md, "Retention"):
+
+- quarantined rows (`<data>/quarantine`): the raw rejected cells of imports, which may hold NHS
+  numbers and dates of birth: deleted after `PBC_RETAIN_QUARANTINE_DAYS` (90);
+- uploads kept between preview and import, and files a crashed upload left: after
+  `PBC_UPLOAD_KEEP_SECONDS` (`pbc.web.uploads.sweep_expired`);
+- the audit log (who saw which patient-level rows, sign-ins with addresses): after
+  `PBC_RETAIN_AUDIT_DAYS` (2,192: six years);
+- failed sign-in records (django-axes: username tried, address, browser) and the browsers a
+  user has signed in from: after `PBC_RETAIN_SIGN_IN_DAYS` (365); lockouts in force are
+  never removed early (they end by their own cool-off);
+- the rows naming users' sessions once their session has gone, and Django's expired sessions;
+- e-mail notices written to files in development (`<data>/mail`): after 30 days.
+
+Not deleted here: patient-level activity in the warehouse and the figures made from it (the
+commissioner's records, kept under its records management policy; a period's data is replaced
+by a newer import, never aged out by pbc), users' accounts (the administrator's), and temporary
+password records (deleting one would make an expired temporary password work again).
+
+A run writes one audit event, "retention", with how many of each kind it deleted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.utils import timezone
+
+from pbc.orgs import audit
+from pbc.orgs.models import AuditEvent
+from pbc.signin.models import KnownBrowser, UserSession
+from pbc.warehouse import store
+from pbc.web import uploads
+
+DEVELOPMENT_MAIL_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    holds: str
+    days: Callable[[], float]  # how long it is kept
+    delete: Callable[[datetime.datetime], int]  # deletes what is older than the cut-off
+
+
+def _older_files(root: Path, pattern: str, cutoff: datetime.datetime) -> int:
+    limit = cutoff.timestamp()
+    removed = 0
+    for path in root.glob(pattern):
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def _quarantine(cutoff: datetime.datetime) -> int:
+    return _older_files(store.quarantine_dir(settings.DATA_DIR), "*/*.csv", cutoff)
+
+
+def _uploads(cutoff: datetime.datetime) -> int:
+    return len(uploads.sweep_expired(now=cutoff.timestamp() + settings.PBC_UPLOAD_KEEP_SECONDS))
+
+
+def _audit(cutoff: datetime.datetime) -> int:
+    return int(AuditEvent.objects.filter(at__lt=cutoff).delete()[0])
+
+
+def _sign_in_records(cutoff: datetime.datetime) -> int:
+    # A lockout in force is AXES_COOLOFF_TIME old at most: never within the retention period.
+    lockout_start = timezone.now() - settings.AXES_COOLOFF_TIME
+    older = min(cutoff, lockout_start)
+    return (
+        AccessFailureLog.objects.filter(attempt_time__lt=older).delete()[0]
+        + AccessAttempt.objects.filter(attempt_time__lt=older).delete()[0]
+        + AccessLog.objects.filter(attempt_time__lt=older).delete()[0]
+        + KnownBrowser.objects.filter(last_seen__lt=cutoff).delete()[0]
+    )
+
+
+def _sessions(cutoff: datetime.datetime) -> int:
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()  # Django's own clean-up of expired sessions
+    gone = 0
+    for row in UserSession.objects.all():
+        if not engine.SessionStore().exists(row.session_key):
+            row.delete()
+            gone += 1
+    return gone
+
+
+def _mail(cutoff: datetime.datetime) -> int:
+    return _older_files(Path(settings.DATA_DIR) / "mail", "*", cutoff)
+
+
+RULES = (
+    Rule(
+        "quarantine",
+        "rejected cells of imports (may hold NHS numbers)",
+        lambda: settings.PBC_RETAIN_QUARANTINE_DAYS,
+        _quarantine,
+    ),
+    Rule(
+        "uploads",
+        "uploaded files kept between preview and import",
+        lambda: settings.PBC_UPLOAD_KEEP_SECONDS / 86400,
+        _uploads,
+    ),
+    Rule(
+        "audit",
+        "the audit log (views of patient rows, sign-ins with addresses)",
+        lambda: settings.PBC_RETAIN_AUDIT_DAYS,
+        _audit,
+    ),
+    Rule(
+        "sign_in",
+        "failed sign-ins (username, address, browser), browsers users signed in from",
+        lambda: settings.PBC_RETAIN_SIGN_IN_DAYS,
+        _sign_in_records,
+    ),
+    Rule("sessions", "ended sessions", lambda: 0, _sessions),
+    Rule(
+        "mail",
+        "e-mail notices written to files (development)",
+        lambda: DEVELOPMENT_MAIL_DAYS,
+        _mail,
+    ),
+)
+
+
+def apply(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete what every rule no longer keeps at `now`; audited. Returns the counts."""
+    now = now or timezone.now()
+    started = time.monotonic()
+    counts = {rule.name: rule.delete(now - datetime.timedelta(days=rule.days())) for rule in RULES}
+    audit.record(
+        None,
+        "retention",
+        after=counts,
+        detail=f"deleted past their retention period in {time.monotonic() - started:.1f} s",
+    )
+    return counts
