@@ -67,6 +67,9 @@ def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(
     assert practice is not None and finding.provider is not None
 
     refresh(MONTH)
+    # The demo's own agreed challenges (pbc.demo.challenges) are recovered already.
+    demo_recoveries = agreed_recoveries("2008/09", MONTH)
+    demo_credits = _charged(source="recovery")
     where = {"practice": practice, "month": finding.month, "line": line}
     before = _charged(**where)
     others_before = _charged(financial_year="2008/09") - before
@@ -80,18 +83,20 @@ def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(
         analyst, finding.provider,
         [actions.ResponseRow(1, finding.key, "agreed", "Agreed in part", recovered)], "test",
     )  # fmt: skip
-    found = agreed_recoveries("2008/09", MONTH)
+    found = [r for r in agreed_recoveries("2008/09", MONTH) if r not in demo_recoveries]
     assert [(r.practice_code, r.month, r.budget_line, r.amount) for r in found] == [
         (practice.code, finding.month, line, recovered)
     ]
-    assert agreed_recoveries("2008/09", dt.date(finding.month.year, finding.month.month, 1)
-                             - dt.timedelta(days=1)) == []  # fmt: skip
+    earlier = dt.date(finding.month.year, finding.month.month, 1) - dt.timedelta(days=1)
+    assert not [r for r in agreed_recoveries("2008/09", earlier) if r not in demo_recoveries]
     assert agreed_recoveries("2007/08", dt.date(2008, 3, 1)) == []
 
     refresh(MONTH)
     assert _charged(**where) == before - recovered
     assert _charged(financial_year="2008/09") - _charged(**where) == others_before
-    credit = SpendFact.objects.get(source="recovery")
+    assert _charged(source="recovery") == demo_credits - recovered
+    credit = SpendFact.objects.get(source="recovery", charged=-recovered, practice=practice,
+                                   month=finding.month, line=line)  # fmt: skip
     assert (credit.practice_id, credit.month, credit.line, credit.charged, credit.recurrent) == (
         practice.pk, finding.month, line, -recovered, False,
     )  # fmt: skip
@@ -112,6 +117,10 @@ def test_agreed_challenge_under_a_block_contract_credits_nothing(finance_demo: N
     analyst = get_user_model().objects.get(username="analyst")
     finding = _finding()
     assert finding.practice is not None and finding.provider is not None
+    refresh(MONTH)
+    # The demo's own agreed challenges (pbc.demo.challenges) are recovered already.
+    demo_recoveries = agreed_recoveries("2008/09", MONTH)
+    demo_credits = SpendFact.objects.filter(source="recovery").count()
     # The PCT moves the finding's provider onto a block contract for the year.
     keep_main_line(Contract.objects.create(
         pct=finding.practice.locality.pct, provider=finding.provider, financial_year="2008/09",
@@ -125,9 +134,9 @@ def test_agreed_challenge_under_a_block_contract_credits_nothing(finance_demo: N
     )  # fmt: skip
     finding.refresh_from_db()
     assert finding.status == "agreed" and finding.recovered_amount == finding.amount
-    assert agreed_recoveries("2008/09", MONTH) == []
+    assert agreed_recoveries("2008/09", MONTH) == demo_recoveries
     refresh(MONTH)
-    assert not SpendFact.objects.filter(source="recovery").exists()
+    assert SpendFact.objects.filter(source="recovery").count() == demo_credits
     # The block is charged at its value: £100.00 a month (a twelfth of £1,200), April to
     # January, on its line; the challenged row stays visible under the block, uncharged.
     block = SpendFact.objects.filter(source="block", provider=finding.provider)

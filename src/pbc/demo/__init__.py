@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from pbc.demo import challenges as challenges_demo
 from pbc.demo import finance as finance_demo
 from pbc.demo import plans as plans_demo
 from pbc.demo import population as population_demo
@@ -203,6 +204,7 @@ def _load_finance(scale: str, report: Callable[[str], None]) -> None:
 def _refresh_validation(scale: str, report: Callable[[str], None]) -> None:
     findings = pipeline.run_step("validation")
     report(f"validation findings stored: {findings.created:,} new")
+    challenges_demo.load(report)  # some reviewed, challenged, signed off and answered
 
 
 def _refresh_indicators(scale: str, report: Callable[[str], None]) -> None:

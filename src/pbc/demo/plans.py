@@ -5,7 +5,8 @@ are only written when the plan has none yet.
 
 Progress (April 2008 to January 2009) is deterministic: each milestone gets a "profile" from a
 hash of its plan and number: most go green and complete by their due date, some slip to amber
-and recover, a few go red and end up overdue. Updates are recorded through
+and recover, some slip to amber late (amber at the last update), a few go red and end up
+overdue. Updates are recorded through
 `actions.record_milestone_update` by the locality's demo manager, dated in the first days of the
 following month. At test scale every third milestone is tracked, to keep the test session fast.
 
@@ -82,13 +83,23 @@ def trajectory(milestone: Milestone, key: str) -> list[tuple[dt.date, str]]:
     start = add_months(FIRST_MONTH, pick(key + "start", 3))
     due = milestone.due_date or dt.date(2009, 3, 31)
     due_month = due.replace(day=1)
-    profile = pick(key + "profile", 10)  # 0-5 on track, 6-7 wobble, 8-9 slipping
+    # 0-5 on track, 6 wobbles and recovers, 7 slips late (amber at the last update unless
+    # complete), 8-9 slipping to red.
+    profile = pick(key + "profile", 10)
     updates = []
     month = start
     while month <= LAST_MONTH:
         if profile <= 5:
             status = "complete" if month >= due_month else "green"
-        elif profile <= 7:
+        elif profile == 7:
+            status = (
+                "complete"
+                if month >= add_months(due_month, 1)
+                else "amber"
+                if month >= add_months(LAST_MONTH, -2)
+                else "green"
+            )
+        elif profile == 6:
             midway = add_months(start, 2)
             status = (
                 "complete"

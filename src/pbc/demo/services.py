@@ -7,8 +7,9 @@ write goes through `actions`, so the demo exercises the same checks as an upload
 - Sign-ups: every practice to smoking cessation and Choose & Book; about three in five to
   extended hours; Dacorum practices to counselling and end of life (from October 2008), Welwyn
   Hatfield practices to gynaecology and phlebotomy.
-- Claims: 2008/09 Q1–Q3 for every sign-up. Q1 and Q2 approved and paid the month after the
-  quarter; Q3 submitted (one over its cap, so queried).
+- Claims: 2008/09 Q1–Q3 for every sign-up: 60% to 130% of the quarter's target where the
+  service has one (smoking cessation: 8 quitters), else 30% to 90% of its cap. Q1 and Q2
+  approved and paid the month after the quarter; Q3 submitted (one over its cap, so queried).
 - Provider contracts for Dacorum: the Tier 2 ophthalmology service (NT4, £95 a case), WHHT
   physiotherapy (RWG, cost per case) and MRSA screening (RWG), counselling waiting times (RWR).
 - Returns: October to December 2008 for each monthly contract (January 2009 ophthalmology
@@ -108,6 +109,10 @@ def _sign_ups(specs: dict[str, ServiceSpecification], practices: list[Practice])
 
 def _claims(specs: dict[str, ServiceSpecification]) -> None:
     sign_ups = list(SignUp.objects.select_related("practice", "specification__service"))
+    # The one claim over its cap: on a service paid by activity, not one counted against a target.
+    over_cap_index = next(
+        (i for i, row in enumerate(sign_ups) if not row.specification.target_per_quarter), -1
+    )
     for quarter in CLAIM_QUARTERS:
         end = periods.quarter_end(quarter)
         for index, row in enumerate(sign_ups):
@@ -119,8 +124,12 @@ def _claims(specs: dict[str, ServiceSpecification]) -> None:
             ).exists():
                 continue
             cap = spec.cap_per_quarter or 100
-            units = max(1, int(cap * (0.3 + 0.6 * _share("claim", row.pk, quarter))))
-            over_cap = quarter == CLAIM_QUARTERS[-1] and index == 0
+            share = _share("claim", row.pk, quarter)
+            if spec.target_per_quarter:  # around the target: 60% to 130% of it
+                units = max(1, round(spec.target_per_quarter * (0.6 + 0.7 * share)))
+            else:
+                units = max(1, int(cap * (0.3 + 0.6 * share)))
+            over_cap = quarter == CLAIM_QUARTERS[-1] and index == over_cap_index
             if over_cap:
                 units = cap + 5
             payable = min(units, cap)

@@ -83,15 +83,44 @@ def _write_token() -> None:
 def changed() -> None:
     """Mark the stored results stale: at once, and again when the current transaction commits
     (a result another process computed meanwhile from the uncommitted state is then not used).
-    Within one transaction the token is written once, however many records change."""
+    Within one transaction the token is written once, however many records change; the
+    transaction's own changes are counted (`_Commit`), so that what it reads after a change is
+    keyed by that transaction and change, never shared with another transaction."""
     memo = _request_state.get()
     if memo is not None:
         memo.clear()
     if not connection.in_atomic_block:
         _write_token()
-    elif not any(callback[1] is _write_token for callback in connection.run_on_commit):
+        return
+    commit = _open_commit()
+    if commit is None:
         _write_token()
-        transaction.on_commit(_write_token)
+        commit = _Commit()
+        transaction.on_commit(commit)
+    commit.changes += 1
+
+
+class _Commit:
+    """What the open transaction changed: a random tag and how many changes. Called when the
+    transaction commits (it writes the token); a rolled-back transaction's is dropped with it."""
+
+    def __init__(self) -> None:
+        self.tag = secrets.token_hex(8)
+        self.changes = 0
+
+    def __call__(self) -> None:
+        _write_token()
+
+    @property
+    def state(self) -> str:
+        return f"{self.tag}.{self.changes}"
+
+
+def _open_commit() -> _Commit | None:
+    for callback in connection.run_on_commit:
+        if isinstance(callback[1], _Commit):
+            return callback[1]
+    return None
 
 
 def _is_content(model: Any) -> bool:
@@ -174,7 +203,9 @@ def _read_data_state() -> str:
         token = changes_file().read_text(encoding="utf-8")
     except OSError:
         token = ""
-    return f"{refreshed['latest']}|{refreshed['last']}|{imported}|{token}"
+    commit = _open_commit() if connection.in_atomic_block else None
+    pending = commit.state if commit is not None else ""
+    return f"{refreshed['latest']}|{refreshed['last']}|{imported}|{token}|{pending}"
 
 
 def key_of(what: str, organisation: Any, *inputs: object) -> str:

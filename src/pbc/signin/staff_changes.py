@@ -162,32 +162,33 @@ def account_deleted(administrator: Any, user: Any, request: HttpRequest | None) 
     notifications.notify(user, "account_deleted", request, administrator=administrator)
 
 
-@transaction.atomic
 def reset_second_factor(
     administrator: Any, user: Any, evidence: str, request: HttpRequest | None
 ) -> str:
     """A user lost their authenticator and recovery codes: remove every second-factor device,
     give them a new temporary password (returned, to be handed over as at enrolment) and end
     their sessions, so that they enrol again exactly as a new user does (ASVS 2.5.7). `evidence`
-    is how the administrator confirmed who they are; it goes into the audit log."""
-    removed = (
-        Authenticator.objects.filter(user=user).delete()[0]
-        + RecoveryCodeDevice.objects.filter(user=user).delete()[0]
-        + SecurityKey.objects.filter(user=user).delete()[0]
-    )
+    is how the administrator confirmed who they are; it goes into the audit log. The user is
+    told once the change is committed (a slow mail server holds no database lock)."""
     password = temporary_passwords.generate()
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    temporary_passwords.mark(user, administrator)
-    ended = active_sessions.end_sessions(user, keep=None)
-    audit.record(
-        administrator,
-        "second_factor_reset",
-        user,
-        detail=f"identity confirmed by: {evidence}"[:1000],
-        after={"devices_removed": removed, "sessions_ended": ended},
-        path=request.path if request is not None else "",
-    )
+    with transaction.atomic():
+        removed = (
+            Authenticator.objects.filter(user=user).delete()[0]
+            + RecoveryCodeDevice.objects.filter(user=user).delete()[0]
+            + SecurityKey.objects.filter(user=user).delete()[0]
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        temporary_passwords.mark(user, administrator)
+        ended = active_sessions.end_sessions(user, keep=None)
+        audit.record(
+            administrator,
+            "second_factor_reset",
+            user,
+            detail=f"identity confirmed by: {evidence}"[:1000],
+            after={"devices_removed": removed, "sessions_ended": ended},
+            path=request.path if request is not None else "",
+        )
     notifications.notify(user, "second_factor_reset", request, administrator=administrator)
     return password
 

@@ -6,7 +6,9 @@ pbc generates for them, is a temporary one. It must be changed at the next sign-
   (audited "login_refused"; the user asks their administrator for a new one);
 - `ChangeTemporaryPasswordMiddleware` sends a user signed in with one to the change-password
   page before any other page (after the second factor), so it never becomes their long-term
-  password;
+  password. Whether the session's password is temporary is noted in the session at sign-in
+  (`SESSION_FLAG`; no query per request): a password is only made temporary together with
+  ending every session of its user (`pbc.signin.staff_changes`), or for a new account;
 - the user's own password change (`pbc.signin.views.change_password`) ends it.
 
 `generate()` makes one from 80 random bits (`secrets`), in groups that are easy to read out.
@@ -30,6 +32,7 @@ from pbc.orgs import audit
 from pbc.signin.models import TemporaryPassword
 
 # No 0/o, 1/l/i: read out over the telephone or copied from paper without mistakes.
+SESSION_FLAG = "pbc_temporary_password"  # set at sign-in (pbc.signin.audit_events)
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 GROUPS, GROUP_LENGTH = 4, 4  # 16 characters from 31: 79 bits
 
@@ -60,6 +63,10 @@ def temporary_password_of(user: Any) -> TemporaryPassword | None:
         return None
     row: TemporaryPassword | None = TemporaryPassword.objects.filter(user=user).first()
     return row
+
+
+def is_temporary(user: Any) -> bool:
+    return temporary_password_of(user) is not None
 
 
 def has_expired(row: TemporaryPassword, now: datetime.datetime | None = None) -> bool:
@@ -107,8 +114,7 @@ class ChangeTemporaryPasswordMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> Any:
-        user = request.user
-        if user.is_authenticated and temporary_password_of(user) is not None:
+        if request.user.is_authenticated and request.session.get(SESSION_FLAG):
             exempt = {resolve_url(name) for name in self.EXEMPT}
             if request.path not in exempt:
                 target = resolve_url("change_password")

@@ -174,10 +174,11 @@ def change_password(request: HttpRequest) -> HttpResponse:
     password, which no longer matches.
     """
     form = ChangePasswordForm(request, data=request.POST if request.method == "POST" else None)
-    temporary = temporary_passwords.temporary_password_of(request.user) is not None
+    temporary = temporary_passwords.is_temporary(request.user)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         temporary_passwords.clear(user)
+        request.session[temporary_passwords.SESSION_FLAG] = False
         update_session_auth_hash(request, user)
         active_sessions.track(request, user)
         ended = active_sessions.end_sessions(user, keep=request.session.session_key)

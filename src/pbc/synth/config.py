@@ -62,6 +62,15 @@ class SynthConfig:
         return to_day(month_end(parse_month(self.end)))
 
 
+# Injected faults per fault type: at full scale 0.5% of eligible rows, which puts the money at
+# stake in challengeable faults at the size the Dacorum plan reports (October to December 2007,
+# "£283k of activity to challenge" in a locality of about 140,000 patients: hundreds of
+# thousands a quarter, not millions). The test scale (4,000 patients) keeps 2% so that every
+# rule still has rows to find.
+FULL_SCALE_FAULT_RATE = 0.005
+TEST_SCALE_FAULT_RATE = 0.02
+
+
 def demo_scale(name: str) -> SynthConfig:
     """The two demo scales.
 
@@ -71,13 +80,15 @@ def demo_scale(name: str) -> SynthConfig:
       same years; generated in a few seconds for the test suite.
     """
     if name == "full":
-        return SynthConfig(population=None, seed=2009, localities=None, fault_rate=0.02)
+        return SynthConfig(
+            population=None, seed=2009, localities=None, fault_rate=FULL_SCALE_FAULT_RATE
+        )
     if name == "test":
         return SynthConfig(
             population=4000,
             seed=2009,
             localities=geography.TEST_SCALE_LOCALITIES,
-            fault_rate=0.02,
+            fault_rate=TEST_SCALE_FAULT_RATE,
         )
     raise ValueError(f"unknown demo scale {name!r}: use 'full' or 'test'")
 

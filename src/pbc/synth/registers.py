@@ -192,6 +192,44 @@ PRESENTATIONS: tuple[tuple[str, str, float, float, float, float, float], ...] = 
 )
 
 
+# The rest of each BNF chapter (real prescribing has thousands of presentations): one line per
+# chapter, coded "<chapter>OTHER" and padded to 15 characters so that no measure's BNF prefix
+# (0501, 0212, 0205...) ever takes it in. Same columns as PRESENTATIONS.
+OTHER_PRESENTATIONS: tuple[tuple[str, str, float, float, float, float, float], ...] = (
+    ("01OTHER00000000", "Other gastro-intestinal presentations (BNF 1)", 260, 11.0, 9.5, 28, 0.0),
+    ("02OTHER00000000", "Other cardiovascular presentations (BNF 2)", 900, 12.0, 10.0, 28, 0.0),
+    ("03OTHER00000000", "Other respiratory presentations (BNF 3)", 250, 22.0, 21.0, 1, 0.1),
+    ("04OTHER00000000", "Other central nervous system presentations (BNF 4)", 700, 16.0, 14.0,
+     28, 0.0),
+    ("05OTHER00000000", "Other infection presentations (BNF 5, not antibacterials)", 60, 15.0,
+     15.0, 14, 0.2),
+    ("06OTHER00000000", "Other endocrine presentations, insulins included (BNF 6)", 400, 22.0,
+     22.0, 28, 0.0),
+    ("07OTHER00000000", "Obstetrics, gynaecology and urinary presentations (BNF 7)", 150, 14.0,
+     11.0, 28, 0.0),
+    ("09OTHER00000000", "Nutrition and blood presentations (BNF 9)", 150, 10.0, 10.0, 28, 0.0),
+    ("10OTHER00000000", "Other musculoskeletal presentations (BNF 10)", 150, 8.0, 6.0, 28, 0.0),
+    ("13OTHER00000000", "Skin presentations (BNF 13)", 200, 7.0, 7.0, 1, 0.0),
+    ("21OTHER00000000", "Appliances and blood glucose test strips (BNF 21)", 250, 14.0, 14.0,
+     50, 0.0),
+)  # fmt: skip
+# 2008/09 calibration (England, NHS Prescription Cost Analysis): about 16 items and £150-160 of
+# net ingredient cost a registered patient a year (842 million items, £8.3 billion). The
+# named presentations above are scaled to their real volumes (simvastatin, omeprazole and
+# amoxicillin were each about 4-5 times the rates above a year); the chapter lines carry the
+# rest, so that a practice of 10,000 patients prescribes about £1.5 million a year.
+NAMED_VOLUME = 4.5
+
+
+def prescribing_lines() -> tuple[tuple[str, str, float, float, float, float, float], ...]:
+    """Every line the generator prescribes, with its calibrated items per 1,000 ASTRO-PU a year."""
+    named = tuple(
+        (code, name, rate * NAMED_VOLUME, nic0, nic1, qty, winter)
+        for code, name, rate, nic0, nic1, qty, winter in PRESENTATIONS
+    )
+    return named + OTHER_PRESENTATIONS
+
+
 def prescribing_frame(
     config: SynthConfig, list_sizes: pd.DataFrame, weights: pd.DataFrame
 ) -> pd.DataFrame:
@@ -206,14 +244,15 @@ def prescribing_frame(
     # each month takes the ASTRO-PU of its quarter
     q_of_month = np.array([max(q for q in pu["quarter_start"].unique() if q <= d) for d in months])
     practices = np.sort(pu["gp_practice_code"].unique())
-    propensity = rng.lognormal(0, 0.15, (len(practices), len(PRESENTATIONS)))
+    lines = prescribing_lines()
+    propensity = rng.lognormal(0, 0.15, (len(practices), len(lines)))
     pu_idx = pu.set_index(["gp_practice_code", "quarter_start"])["pu"]
     rows = []
     _y, mon = year_month(np.array(months))
     progress = np.clip((np.array(months) - 12874) / (14334 - 12874), 0, 1)
     for pi, prac in enumerate(practices):
         pus = pu_idx.loc[prac].reindex(q_of_month).to_numpy() / 1000.0
-        for k, (code, name, rate, nic0, nic1, qty, winter) in enumerate(PRESENTATIONS):
+        for k, (code, name, rate, nic0, nic1, qty, winter) in enumerate(lines):
             season = 1 + winter * np.cos(2 * np.pi * (mon - 1) / 12)
             lam = pus * rate * propensity[pi, k] * season / 12 * 12 / 12
             items = rng.poisson(lam)

@@ -6,8 +6,8 @@ What happens, in order (see `sources`, `coerce` and `store` for the rules of eac
    and changes nothing.
 2. Under the dataset's lock, leftovers of any interrupted import are removed (`store.recover`).
 3. One vectorised DuckDB query types and checks every row; the result streams in Arrow batches.
-   Good rows are written to Parquet under the dataset's staging folder, partitioned by period
-   month (and provider); bad rows (a few, usually) go to a quarantine CSV with the source row
+   Good rows are written to Parquet in the dataset's staging folder, one file per partition
+   (period month, provider, commissioner) named by it, in one flat folder; bad rows (a few, usually) go to a quarantine CSV with the source row
    number, field, value and reason. A row with several problems has one quarantine line each.
    Rows that fail a named check are loaded with `<field>_valid = false`.
 4. The staged partitions replace the same partitions of the dataset in one atomic commit;
