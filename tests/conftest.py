@@ -40,6 +40,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+# First, before pytest-xdist's own hook reads the `xdist_group` marks to group the tests (run
+# after it, the Spark group was ignored: both workers ran Spark tests, each starting a JVM).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -50,6 +53,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # worker runs every Spark test on the one SparkSession it starts.
             item.add_marker(pytest.mark.xdist_group("spark"))
     items[:] = longest_first(items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Refuse to run when `--dist loadgroup` lost the groups (pytest-xdist tells a worker's
+    tests apart by the group it appends to their ids; a pytest that keeps ids elsewhere makes
+    it ignore every group in silence, and each worker then starts its own Spark JVM and builds
+    its own demo site)."""
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup")):
+        return
+    lost = [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if lost:
+        raise pytest.UsageError(
+            f"pytest-xdist did not group {len(lost)} tests marked xdist_group (first: {lost[0]}): "
+            "this pytest and pytest-xdist do not work together; see the pin in pyproject.toml"
+        )
 
 
 def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
