@@ -29,6 +29,7 @@ ENGINE_PARAMS = ["duckdb", pytest.param("pyspark", marks=pytest.mark.spark)]
 
 # Test-only Spark settings: the test tables hold a handful of rows, so the time goes in planning
 # and compiling (large Ibis expressions), not in moving data.
+JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 TEST_SPARK_CONFIG = {
     "spark.sql.shuffle.partitions": "1",
     "spark.default.parallelism": "1",
@@ -37,6 +38,12 @@ TEST_SPARK_CONFIG = {
     # costing, rule and indicator spark tests fell from ~75 s to ~40 s).
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    # The JVMs' own just-in-time compiling: the client compiler only, and one garbage collector
+    # thread. A test's JVM lives minutes over tiny tables, so the optimising compiler's work never
+    # pays back (measured on the test-scale refresh: the driver's CPU time for validation fell
+    # from 66 s to 51 s and for finance from 42 s to 30 s).
+    "spark.driver.extraJavaOptions": JVM_OPTIONS,
+    "spark.executor.extraJavaOptions": JVM_OPTIONS,
 }
 
 

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine_fixtures import JVM_OPTIONS
+
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
 WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
 READY_SECONDS = 90  # the longest a daemon may take to say it is up (JVM start on a busy machine)
@@ -83,6 +85,7 @@ def _daemon_environment(folder: Path) -> dict[str, str]:
         SPARK_HOME=str(spark_home()),
         SPARK_LOCAL_IP="127.0.0.1",
         SPARK_DAEMON_MEMORY="256m",  # the master's and workers' own heaps (not the executors')
+        SPARK_DAEMON_JAVA_OPTS=JVM_OPTIONS,  # as the tests' driver and executors (engine_fixtures)
         SPARK_WORKER_DIR=str(folder / "work"),
         SPARK_NO_DAEMONIZE="1",
         PYSPARK_PYTHON=sys.executable,
