@@ -40,8 +40,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-# First, before pytest-xdist's own hook reads the `xdist_group` marks to group the tests (run
-# after it, the Spark group was ignored: both workers ran Spark tests, each starting a JVM).
+# Before pytest-xdist's own hook, which reads the `xdist_group` marks added here to group tests.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
