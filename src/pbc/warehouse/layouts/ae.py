@@ -64,12 +64,41 @@ NHSE_MONTHLY = Layout(
     unpivot=Unpivot(
         "count",
         (
-            _wide("A&E attendances Type 1", "01", "attendances"),
-            _wide("A&E attendances Type 2", "02", "attendances"),
-            _wide("A&E attendances Other A&E Department", "other", "attendances"),
-            _wide("Attendances over 4hrs Type 1", "01", "over_4_hours"),
-            _wide("Attendances over 4hrs Type 2", "02", "over_4_hours"),
-            _wide("Attendances over 4hrs Other Department", "other", "over_4_hours"),
+            # The twelve files of 2019/20 prefix "Number of" (and name the other
+            # departments' over-4-hour column "... Other A&E Department"); the current
+            # headings from April 2020.
+            _wide(
+                ("A&E attendances Type 1", "Number of A&E attendances Type 1"), "01", "attendances"
+            ),
+            _wide(
+                ("A&E attendances Type 2", "Number of A&E attendances Type 2"), "02", "attendances"
+            ),
+            _wide(
+                (
+                    "A&E attendances Other A&E Department",
+                    "Number of A&E attendances Other A&E Department",
+                ),
+                "other",
+                "attendances",
+            ),
+            _wide(
+                ("Attendances over 4hrs Type 1", "Number of attendances over 4hrs Type 1"),
+                "01",
+                "over_4_hours",
+            ),
+            _wide(
+                ("Attendances over 4hrs Type 2", "Number of attendances over 4hrs Type 2"),
+                "02",
+                "over_4_hours",
+            ),
+            _wide(
+                (
+                    "Attendances over 4hrs Other Department",
+                    "Number of attendances over 4hrs Other A&E Department",
+                ),
+                "other",
+                "over_4_hours",
+            ),
             # Attendances and over-4-hour counts are the file's core; the admission and
             # decision-to-admit columns are read where a file has them (optional).
             _wide("Emergency admissions via A&E - Type 1", "01", "emergency_admissions", True),
@@ -88,6 +117,7 @@ NHSE_MONTHLY = Layout(
                 (
                     "Patients who have waited 4-12 hs from DTA to admission",
                     "Patients who have waited 4-12 hrs from DTA to admission",
+                    "Patients who have waited 4-12 hours from DTA to admission",
                 ),
                 "all",
                 "dta_over_4_hours",
@@ -128,68 +158,114 @@ _TYPE_3 = (
 )
 
 
-def _second(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f"{n}#2" for n in names)
+def _nth(names: tuple[str, ...], nth: str) -> tuple[str, ...]:
+    return tuple(f"{n}{nth}" for n in names)
 
 
-NHSE_MONTHLY_XLS = Layout(
-    name="ae_monthly_xls",
-    dataset="ae_attendances",
-    title="NHS England monthly A&E attendances and emergency admissions by provider, the .xls "
-    "workbook (sheet 'Provider Level Data', from November 2010)",
-    source=NHSE_SOURCE,
-    spec=NHSE_SPEC,
-    columns=(
-        Column("provider_code", names=("Code", "Org Code")),
-        Column("_org_name", names=("Name", "Org name", "System"), optional=True),
-    ),
-    ignored=(
-        "Region",
-        "SHA",
-        "Parent Org",
-        "Total attendances",
-        "Total Attendances > 4 hours",
-        "Percentage in 4 hours or less (type 1)",
-        "Percentage in 4 hours or less (all)",
-        "Total Emergency Admissions via A&E",
-        "Total Emergency Admissions",
-        # counts the 12+ hour waits too (not the 4-12 hour measure of the CSV)
-        "Number of patients spending >4 hours from decision to admit to admission",
-    ),
-    constants={"month": PERIOD},
-    unpivot=Unpivot(
-        "count",
-        (
-            _wide(_TYPE_1, "01", "attendances"),
-            _wide(_TYPE_2, "02", "attendances"),
-            _wide(_TYPE_3, "other", "attendances"),
-            _wide(_second(_TYPE_1), "01", "over_4_hours"),
-            _wide(_second(_TYPE_2), "02", "over_4_hours"),
-            _wide(_second(_TYPE_3), "other", "over_4_hours"),
-            _wide("Emergency Admissions via Type 1 A&E", "01", "emergency_admissions", True),
-            _wide("Emergency Admissions via Type 2 A&E", "02", "emergency_admissions", True),
-            _wide(
-                "Emergency Admissions via Type 3 and 4 A&E", "other", "emergency_admissions", True
-            ),
-            _wide(
-                "Other Emergency admissions (i.e not via A&E)",
-                "all",
-                "other_emergency_admissions",
-                True,
-            ),
-            _wide(
-                "Number of patients spending >12 hours from decision to admit to admission",
-                "all",
-                "dta_over_12_hours",
-                True,
+_XLS_IGNORED = (
+    "Region",
+    "SHA",
+    "Parent Org",
+    "Total attendances",
+    "Total Attendances > 4 hours",
+    "Total Attendances < 4 hours",
+    "Total Attendances <= 4 hours",
+    "Percentage in 4 hours or less (type 1)",
+    "Percentage in 4 hours or less (type 2)",
+    "Percentage in 4 hours or less (type 3)",
+    "Percentage in 4 hours or less (all)",
+    "Total Emergency Admissions via A&E",
+    "Total Emergency Admissions",
+    # counts the 12+ hour waits too (not the 4-12 hour measure of the CSV)
+    "Number of patients spending >4 hours from decision to admit to admission",
+)
+
+
+def _workbook(name: str, title: str, over_4: str, under_4: str | None = None) -> Layout:
+    """The monthly workbook: the department sub-headings' first columns are the attendances,
+    the `over_4` occurrence ("#2", or "#3" where `under_4` stands between) the attendances over
+    four hours. The under-four-hour group (from 2017/18's workbooks) is recognised by its
+    columns and not stored: it is attendances minus those over four hours."""
+    under = (
+        ()
+        if under_4 is None
+        else tuple(
+            Column(f"_under_4_{kind}", names=tuple(f"{n}{under_4}" for n in names))
+            for kind, names in (("1", _TYPE_1), ("2", _TYPE_2), ("3", _TYPE_3))
+        )
+    )
+    return Layout(
+        name=name,
+        dataset="ae_attendances",
+        title=title,
+        source=NHSE_SOURCE,
+        spec=NHSE_SPEC,
+        columns=(
+            Column("provider_code", names=("Code", "Org Code")),
+            Column("_org_name", names=("Name", "Org name", "System"), optional=True),
+            *under,
+        ),
+        ignored=_XLS_IGNORED,
+        constants={"month": PERIOD},
+        unpivot=Unpivot(
+            "count",
+            (
+                _wide(_TYPE_1, "01", "attendances"),
+                _wide(_TYPE_2, "02", "attendances"),
+                _wide(_TYPE_3, "other", "attendances"),
+                _wide(_nth(_TYPE_1, over_4), "01", "over_4_hours"),
+                _wide(_nth(_TYPE_2, over_4), "02", "over_4_hours"),
+                _wide(_nth(_TYPE_3, over_4), "other", "over_4_hours"),
+                _wide("Emergency Admissions via Type 1 A&E", "01", "emergency_admissions", True),
+                _wide("Emergency Admissions via Type 2 A&E", "02", "emergency_admissions", True),
+                _wide(
+                    "Emergency Admissions via Type 3 and 4 A&E",
+                    "other",
+                    "emergency_admissions",
+                    True,
+                ),
+                _wide(
+                    "Other Emergency admissions (i.e not via A&E)",
+                    "all",
+                    "other_emergency_admissions",
+                    True,
+                ),
+                _wide(
+                    "Number of patients spending >12 hours from decision to admit to admission",
+                    "all",
+                    "dta_over_12_hours",
+                    True,
+                ),
             ),
         ),
-    ),
-    drops=(
-        Drop(field="provider_code", reason=_TOTAL_ROW, values=("TOTAL", "-")),
-        Drop(field="_org_name", reason=_TOTAL_ROW, values=("TOTAL", "ENGLAND")),
-    ),
-    period_text="the month of the workbook, which it gives only in its title rows and name",
+        drops=(
+            Drop(field="provider_code", reason=_TOTAL_ROW, values=("TOTAL", "-")),
+            Drop(field="_org_name", reason=_TOTAL_ROW, values=("TOTAL", "ENGLAND")),
+        ),
+        period_text="the month of the workbook, which it gives only in its title rows and name",
+    )
+
+
+NHSE_MONTHLY_XLS = _workbook(
+    "ae_monthly_xls",
+    "NHS England monthly A&E attendances and emergency admissions by provider, the .xls "
+    "workbook (sheet 'Provider Level Data', November 2010 - 2017)",
+    over_4="#2",
+)
+
+# From 2017/18 (HorridTom/nhsAEscraper's test workbook of January 2018) a third group, "A&E
+# attendances less than 4 hours from arrival to admission, transfer or discharge", stands
+# between the attendances and the over-four-hour group, under the same sub-headings: the
+# second occurrence is then the under-four-hour count and the third the over-four-hour one.
+# (Read by the older layout's "#2", the under-four-hour counts would have loaded as
+# over_4_hours; a workbook with a third occurrence matches this layout, which names more of
+# its columns.) Percentages are published per type from then on (type 2, type 3).
+NHSE_MONTHLY_XLS_UNDER_4 = _workbook(
+    "ae_monthly_xls_2018",
+    "NHS England monthly A&E attendances and emergency admissions by provider, the .xls "
+    "workbook with an under-four-hour group (from 2017/18)",
+    over_4="#3",
+    under_4="#2",
 )
 
 NHSR_TIDY = Layout(
@@ -216,4 +292,4 @@ NHSR_TIDY = Layout(
     ),
 )
 
-LAYOUTS = (NHSE_MONTHLY, NHSE_MONTHLY_XLS, NHSR_TIDY)
+LAYOUTS = (NHSE_MONTHLY, NHSE_MONTHLY_XLS, NHSE_MONTHLY_XLS_UNDER_4, NHSR_TIDY)
