@@ -4,6 +4,7 @@ practice of today sees its own prescribing dashboard."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -176,3 +177,33 @@ def test_epraccur_as_data_search_and_export_writes_status_and_role(own_data: Pat
         ("M88004", "A"),
         ("M88009", "C"),
     ]
+
+
+def test_epraccur_commissioner_falls_back_to_the_purchaser_column(tmp_path: Path) -> None:
+    """Column 15 (Commissioner) blank: column 24 (Provider/Purchaser) names the practice's
+    commissioner; where both are filled column 15 wins; a bad join date is quarantined naming
+    the file, its row and field."""
+    blank_15 = epraccur_row("P81001", "BLANK FIFTEEN", "Y54", "Q72", "", "20130401")
+    blank_15[23] = "00T"
+    differ = epraccur_row("P81002", "BOTH FILLED", "Y54", "Q72", "00V", "20130401")
+    differ[23] = "00T"
+    neither = epraccur_row("P81003", "NEITHER", "Y54", "Q72", "", "20130401")
+    bad = epraccur_row("P81004", "BAD DATE", "Y54", "Q72", "00V", "20131301")
+    path = write_csv(tmp_path / "epraccur.csv", [blank_15, differ, neither, bad])
+    result = import_file("practices", path, data_dir=tmp_path / "d")
+    assert (result.layout, result.rows_read, result.rows_loaded) == ("epraccur", 4, 3)
+    got = dict(
+        duckdb.sql(
+            f"SELECT gp_practice_code, pct_code FROM read_parquet("
+            f"'{tmp_path}/d/warehouse/practices/**/*.parquet')"
+        ).fetchall()
+    )
+    assert got == {"P81001": "00T", "P81002": "00V", "P81003": None}
+    assert result.source_name == "epraccur.csv"
+    with open(str(result.quarantine_path), newline="") as fh:
+        [line] = list(csv.DictReader(fh))
+    assert (line["source_row"], line["field"], line["value"]) == (
+        "4",
+        "commissioner_start_date",
+        "20131301",
+    )

@@ -161,6 +161,11 @@ def _headerless_match(layout: Layout, sheet: Sheet, width: int) -> Match:
         sheet_name=sheet.name,
         header_row=number if headed else 0,
         positions={c.field: (c.position or 1) - 1 for c in layout.columns},
+        coalesced={
+            c.field: ((c.position or 1) - 1, c.fallback_position - 1)
+            for c in layout.columns
+            if c.fallback_position is not None
+        },
         width=width,
         matched=0,
         header=tuple("" if v is None else " ".join(str(v).split()) for v in raw) if headed else (),

@@ -60,7 +60,10 @@ EPRACCUR = Layout(
         Column("open_date", position=11, date=_ODS_DATES),
         Column("close_date", position=12, date=_ODS_DATES),
         Column("status_code", position=13, recode=_DSE_STATUS),
-        Column("pct_code", position=15),  # Commissioner
+        # Commissioner (column 15), else Provider/Purchaser (column 24) where 15 is blank: the
+        # file's own specification (the PDF in epraccur.zip) names both; OpenPrescribing reads
+        # the practice's CCG from 24. Where both are filled pbc keeps 15, as before.
+        Column("pct_code", position=15, fallback_position=24),
         Column("commissioner_start_date", position=16, date=_ODS_DATES),
         Column("prescribing_setting", position=26, recode=_DSE_SETTING),
     ),

@@ -68,6 +68,8 @@ class Column:
       names the second column headed NAME (a workbook repeating one sub-heading under several
       group headings); wide columns' names take the same form.
     - `position`: for a headerless file, the documented column number (1 is the first).
+      `fallback_position`: another documented column read where `position`'s cell is blank
+      (epraccur: the Commissioner, column 15, else the Provider/Purchaser, column 24).
     - `date`: the date form(s) of the column (see `DATE_FORMS`); the value becomes an ISO date.
     - `truncate`: "month" or "quarter": the date becomes the first day of its month or
       (calendar) quarter (a monthly snapshot's quarter, say).
@@ -97,6 +99,7 @@ class Column:
     field: str
     names: tuple[str, ...] = ()
     position: int | None = None
+    fallback_position: int | None = None
     date: str | tuple[str, ...] | None = None
     recode: Mapping[str, str] | None = None
     optional: bool = False
