@@ -26,6 +26,7 @@ from pbc.warehouse.layouts import (
     prescribing,
     qof,
     rtt,
+    sus,
     tariff,
 )
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
@@ -51,7 +52,7 @@ register(*prescribing.LAYOUTS)
 register(*list_sizes.LAYOUTS)
 register(*practices.LAYOUTS)
 register(*qof.LAYOUTS, *rtt.LAYOUTS, *ae.LAYOUTS)
-register(*hes.LAYOUTS, *invoices.LAYOUTS, *tariff.LAYOUTS, *mff.LAYOUTS)
+register(*hes.LAYOUTS, *sus.LAYOUTS, *invoices.LAYOUTS, *tariff.LAYOUTS, *mff.LAYOUTS)
 
 
 def layouts_for(dataset: str) -> tuple[Layout, ...]:

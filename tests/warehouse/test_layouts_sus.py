@@ -1,0 +1,180 @@
+"""SUS activity as a commissioner receives it from the NCDR (the SUS Extract Mart tables and
+the ECDS, in their column names): each layout loads a small file in its published form with
+exact counts and meanings, and a bad cell is quarantined naming the file, row and field."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from tests.warehouse.real_samples import write_csv
+
+from pbc.warehouse.ingest import ImportResult, import_file
+
+
+def load(dataset: str, path: Path, data: Path) -> tuple[ImportResult, dict[str, dict[str, Any]]]:
+    result = import_file(dataset, path, data_dir=data)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_dropped
+    rel = duckdb.connect().sql(
+        f"SELECT * FROM read_parquet('{data}/warehouse/{dataset}/**/*.parquet', "
+        "hive_partitioning = true)"
+    )
+    rows = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+    key = "spell_id" if dataset == "apc" else "attendance_id"
+    return result, {r[key]: r for r in rows}
+
+
+def quarantined(result: ImportResult) -> list[tuple[str, str, str]]:
+    assert result.quarantine_path is not None
+    with open(result.quarantine_path, newline="", encoding="utf-8") as fh:
+        return [(r["source_row"], r["field"], r["value"]) for r in csv.DictReader(fh)]
+
+
+APCS = [
+    "APCS_Ident", "Hospital_Spell_No", "Der_Pseudo_NHS_Number", "Der_Provider_Code",
+    "Der_Provider_Site_Code", "GP_Practice_Code", "Der_Commissioner_Code", "Sex",
+    "Age_At_Start_of_Spell_SUS", "Admission_Date", "Discharge_Date", "Der_Spell_LoS",
+    "Admission_Method", "Patient_Classification", "Der_Admit_Treatment_Function_Code",
+    "Der_Primary_Diagnosis_Code", "Der_Primary_Procedure_Code", "Discharge_Method",
+    "Spell_Core_HRG_SUS", "Der_Financial_Year", "Der_Activity_Month",
+]  # fmt: skip
+
+
+def test_sus_apcs_spells_load_with_their_spell_hrg(tmp_path: Path) -> None:
+    rows = [
+        APCS,
+        # A 2008/09 emergency spell in the NCDR's 5-character codes and datetime form.
+        ["1001", "SP1", "P1", "RWG00", "RWG01", "E82001", "5P200", "2", "67",
+         "2009-01-03 00:00:00.000", "2009-01-10 00:00:00.000", "7", "21", "1", "300", "J189",
+         "-", "1", "DZ11C", "2008/09", "200901"],
+        # No spell number: the NCDR's spell id; UK dates; SUS's not-known sex and infant age.
+        ["1002", "", "P2", "RWG", "RWG01", "E82001", "5P2", "0", "7003", "20/01/2009",
+         "21/01/2009", "1", "11", "2", "101", "N200", "M459", "1", "LB36Z", "2008/09",
+         "200901"],
+        # Not yet discharged: dropped, counted.
+        ["1003", "SP3", "P3", "RWG", "RWG01", "E82001", "5P2", "1", "80", "2009-01-25", "",
+         "", "21", "1", "300", "I10", "-", "", "", "2008/09", "200901"],
+        # A date that is not one: quarantined naming row and field.
+        ["1004", "SP4", "P4", "RWG", "RWG01", "E82001", "5P2", "1", "80", "2009-02-30",
+         "2009-03-02", "1", "21", "1", "300", "I10", "-", "1", "", "2008/09", "200903"],
+    ]  # fmt: skip
+    result, spells = load("apc", write_csv(tmp_path / "apcs_200901.csv", rows), tmp_path / "d")
+    assert result.layout == "sus_apcs" and result.ignored_columns == ()
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 1)
+    assert result.dropped == {
+        "spell not discharged (no Discharge_Date): PbR pays a spell at discharge": 1
+    }
+    assert quarantined(result) == [("5", "admission_date", "2009-02-30")]
+    assert result.source_name == "apcs_200901.csv"
+    one, two = spells["RWG:SP1"], spells["RWG:1002"]
+    assert (one["provider_code"], one["commissioner_code"], one["patient_pseudonym"]) == (
+        "RWG", "5P2", "P1",
+    )  # fmt: skip
+    assert (one["length_of_stay"], one["admission_method"], one["procedure_flag"]) == (
+        7, "21", False,
+    )  # fmt: skip
+    assert (one["hrg_code"], one["hrg_code_valid"], one["not_known"]) == ("DZ11C", True, None)
+    assert str(one["discharge_date"]) == "2009-01-10" and one["sex"] == "F"
+    assert (two["sex"], two["age_on_admission"], two["procedure_flag"]) == (None, 0, True)
+    assert two["not_known"] == "Age_At_Start_of_Spell_SUS=7003; Sex=0"  # merged: sorted
+    assert (two["patient_classification"], two["length_of_stay"]) == ("2", 1)
+
+
+OPA = [
+    "OPA_Ident", "Der_Pseudo_NHS_Number", "Der_Provider_Code", "GP_Practice_Code",
+    "Der_Commissioner_Code", "Sex", "Age_at_Start_of_Episode_SUS", "Appointment_Date",
+    "First_Attendance", "Attendance_Status", "Treatment_Function_Code", "Main_Specialty_Code",
+    "OPA_Referral_Source", "Priority_Type", "Der_Primary_Procedure_Code", "Core_HRG", "SUS_HRG",
+    "Der_Financial_Year", "Der_Activity_Month",
+]  # fmt: skip
+
+
+def test_sus_opa_attendances_load(tmp_path: Path) -> None:
+    rows = [
+        OPA,
+        ["5001", "P1", "RWG", "E82001", "5P2", "1", "54", "2009-01-05", "1", "5", "101",
+         "101", "03", "2", "", "WF01B", "WF01B", "2008/09", "200901"],
+        ["5002", "P2", "RWG", "V81999", "5P2", "2", "30", "2009-01-06", "2", "3", "300", "300",
+         "99", "1", "", "WF01A", "", "2008/09", "200901"],
+        ["5003", "P3", "RWG", "E82001", "5P2", "2", "30", "06/01/2009", "X1", "5", "300",
+         "300", "03", "1", "", "", "", "2008/09", "200901"],
+    ]  # fmt: skip
+    result, attendances = load("op", write_csv(tmp_path / "opa.csv", rows), tmp_path / "d")
+    assert result.layout == "sus_opa" and result.ignored_columns == ()
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert quarantined(result) == [("4", "first_attendance", "X1")]
+    first, dna = attendances["RWG:5001"], attendances["RWG:5002"]
+    assert (first["first_attendance"], first["attended_or_did_not_attend"]) == ("1", "5")
+    assert (first["referral_source"], first["hrg_code"], first["not_known"]) == (
+        "03", "WF01B", None,
+    )  # fmt: skip
+    assert (dna["attended_or_did_not_attend"], dna["referral_source"]) == ("3", None)
+    assert dna["not_known"] == "GP_Practice_Code=V81999; OPA_Referral_Source=99"
+    assert dna["gp_practice_code"] == "V81999" and dna["gp_practice_code_valid"] is False
+
+
+AEA = [
+    "AEA_Ident", "AEA_Attendance_Number", "Der_Pseudo_NHS_Number", "Der_Provider_Code",
+    "GP_Practice_Code", "Der_Commissioner_Code", "Sex", "Der_Age_At_CDS_Activity_Date",
+    "Arrival_Date", "Arrival_Time", "AEA_Department_Type", "AEA_Attendance_Category",
+    "AEA_Attendance_Disposal", "HRG_Code", "Der_Financial_Year",
+]  # fmt: skip
+
+
+def test_sus_aea_attendances_of_2008_load(tmp_path: Path) -> None:
+    rows = [
+        AEA,
+        ["9001", "A123", "P1", "RWG", "E82001", "5P2", "1", "34", "2008-06-03", "10:20", "1",
+         "1", "3", "VB09Z", "2008/09"],
+        ["9002", "", "P2", "RWG", "E82001", "5P2", "2", "7005", "2008-06-04", "11:00", "99",
+         "2", "02", "", "2008/09"],
+        ["9003", "A125", "P3", "RWG", "E82001", "5P2", "2", "40", "2008-06-31", "11:00", "1",
+         "1", "3", "", "2008/09"],
+    ]  # fmt: skip
+    result, attendances = load("ae", write_csv(tmp_path / "aea.csv", rows), tmp_path / "d")
+    assert result.layout == "sus_aea" and result.ignored_columns == ()
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert quarantined(result) == [("4", "arrival_date", "2008-06-31")]
+    by_number, by_ident = attendances["RWG:A123"], attendances["RWG:9002"]
+    assert (by_number["ae_department_type"], by_number["ae_attendance_disposal"]) == ("01", "03")
+    assert (by_number["hrg_code"], by_number["ae_attendance_category"]) == ("VB09Z", "1")
+    assert (by_ident["ae_department_type"], by_ident["age_at_attendance"]) == (None, 0)
+    assert by_ident["not_known"] == "Der_Age_At_CDS_Activity_Date=7005; AEA_Department_Type=99"
+
+
+ECDS = [
+    "EC_Ident", "Der_Pseudo_NHS_Number", "Der_Provider_Code", "Der_Provider_Site_Code",
+    "GP_Practice_Code", "Der_Commissioner_Code", "Sex", "Age_At_Arrival", "Arrival_Date",
+    "Der_EC_Arrival_Date_Time", "EC_Department_Type", "EC_AttendanceCategory",
+    "EC_Discharge_Status_SNOMED_CT", "SUS_HRG_Code", "Der_Dupe_Flag", "Finished_Indicator",
+]  # fmt: skip
+
+
+def test_sus_ecds_attendances_load_duplicates_and_unfinished_dropped(tmp_path: Path) -> None:
+    rows = [
+        ECDS,
+        ["7001", "P1", "RWG", "RWG01", "E82001", "15E00", "1", "34", "2023-06-03",
+         "2023-06-03 10:20:00", "01", "1", "182992009", "VB09Z", "0", "1"],
+        ["7002", "P1", "RWG", "RWG01", "E82001", "15E", "1", "34", "2023-06-03",
+         "2023-06-03 10:20:00", "01", "1", "182992009", "VB09Z", "1", "1"],
+        ["7003", "P2", "RWG", "RWG01", "E82001", "QHL", "2", "70", "2023-06-04",
+         "2023-06-04 10:20:00", "03", "4", "", "", "0", "0"],
+        ["7004", "P3", "RWG", "RWG01", "E82001", "15E", "2", "70", "", "",
+         "01", "1", "", "", "0", "1"],
+    ]  # fmt: skip
+    result, attendances = load("ae", write_csv(tmp_path / "ecds.csv", rows), tmp_path / "d")
+    assert result.layout == "sus_ecds" and result.ignored_columns == ()
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 1, 1)
+    assert result.dropped == {
+        "duplicate record (Der_Dupe_Flag 1: SUS marks it a copy of another attendance)": 1,
+        "attendance not finished at the extract (Finished_Indicator 0)": 1,
+    }
+    assert quarantined(result) == [("5", "arrival_date", "")]
+    (row,) = attendances.values()
+    assert (row["attendance_id"], row["commissioner_code"], row["ae_department_type"]) == (
+        "RWG:7001", "15E", "01",
+    )  # fmt: skip
+    assert row["ae_attendance_category"] is None  # ECDS's own code list: not loaded
+    assert (row["hrg_code"], str(row["arrival_date"])) == ("VB09Z", "2023-06-03")
