@@ -65,3 +65,35 @@ class RiskScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gp_practice_code} #{self.rank}: {self.score:.3f}"
+
+
+class CaseloadEntry(models.Model):
+    """A patient taken onto a community matron's caseload from the practice's case-finding list
+    (`pbc.population.caseload.take_on`). The risk score and rank are the list's when the patient
+    was taken on: the comparison group is matched on them."""
+
+    practice = models.ForeignKey(
+        "orgs.Practice", on_delete=models.PROTECT, related_name="caseload_entries"
+    )
+    nhs_number = models.CharField(max_length=10)
+    matron = models.CharField(max_length=150, help_text="The community matron's name")
+    taken_on = models.DateField(help_text="The date the matron took the patient on")
+    risk_score = models.FloatField(help_text="Risk on the case-finding list when taken on")
+    risk_rank = models.PositiveIntegerField()
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "nhs_number"], name="on_a_practice_caseload_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(risk_score__gte=0) & models.Q(risk_score__lte=1),
+                name="caseload_score_is_risk",
+            ),
+        ]
+        ordering = ["practice", "taken_on", "nhs_number"]
+
+    def __str__(self) -> str:
+        return f"{self.nhs_number} on {self.matron}'s caseload from {self.taken_on}"

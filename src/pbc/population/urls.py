@@ -22,4 +22,9 @@ urlpatterns = [
         views.case_finding,
         name="population_case_finding",
     ),
+    path(
+        "practices/<str:practice>/caseload/",
+        views.caseload_page,
+        name="population_caseload",
+    ),
 ]

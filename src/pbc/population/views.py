@@ -7,15 +7,20 @@ Access:
 - a case-finding list is patient rows of one practice (VIEW_PATIENT_ROWS for that practice:
   the practice's own users and the PCT's analysts). Every view and every CSV export writes a
   `view_patient_rows` audit event naming the practice, the filter and the rows shown.
+- a matrons' caseload is patient rows of one practice too (same rule, same audit); taking
+  patients on from the case-finding list is a POST to the caseload (`caseload.take_on`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from pbc import exports
@@ -25,7 +30,7 @@ from pbc.orgs import audit
 from pbc.orgs.access import has_permission, visible_practices
 from pbc.orgs.models import Locality, Practice
 from pbc.orgs.roles import Permission
-from pbc.population import present, risk
+from pbc.population import caseload, present, risk
 from pbc.population.models import RiskScore
 from pbc.refresh import results
 from pbc.web import tables
@@ -226,6 +231,8 @@ def case_finding(request: HttpRequest, practice: Practice) -> HttpResponse:
             "page": page,
             "condition": condition,
             "conditions": [(c, CONDITION_LABELS[c]) for c in CONDITIONS],
+            "on_caseload": set(practice.caseload_entries.values_list("nhs_number", flat=True)),
+            "today": dt.date.today(),
             "breadcrumbs": _crumbs(
                 ("Home", reverse("home")),
                 (practice.name, reverse("practice", args=[practice.code])),
@@ -285,3 +292,58 @@ def _case_finding_csv(
         f'attachment; filename="case-finding-{practice.code}{suffix}.csv"'
     )
     return response
+
+
+def _take_on(request: HttpRequest, practice: Practice) -> HttpResponse:
+    back = reverse("population_case_finding", args=[practice.code])
+    try:
+        taken_on = dt.date.fromisoformat(request.POST.get("taken_on", "").strip())
+    except ValueError:
+        messages.error(request, "Taken on: give the date as YYYY-MM-DD. No patient was taken on.")
+        return redirect(back)
+    try:
+        entries = caseload.take_on(
+            request.user,
+            practice,
+            request.POST.getlist("nhs_number"),
+            matron=request.POST.get("matron", ""),
+            taken_on=taken_on,
+            path=request.get_full_path(),
+        )
+    except PermissionError as error:
+        raise PermissionDenied(str(error)) from error
+    except caseload.CaseloadError as error:
+        messages.error(request, f"{error}. No patient was taken on.")
+        return redirect(back)
+    messages.success(
+        request, f"{len(entries)} patient(s) taken onto {entries[0].matron}'s caseload."
+    )
+    return redirect(reverse("population_caseload", args=[practice.code]))
+
+
+@requires(Permission.VIEW_PATIENT_ROWS, scope="practice")
+def caseload_page(request: HttpRequest, practice: Practice) -> HttpResponse:
+    if request.method == "POST":
+        return _take_on(request, practice)
+    data = caseload.report(practice)
+    audit.record(
+        request.user,
+        "view_patient_rows",
+        practice,
+        detail=f"community matron caseload: {len(data.rows)} patients",
+        path=request.get_full_path(),
+    )
+    return render(
+        request,
+        "population/caseload.jinja",
+        {
+            "title": f"Community matron caseload, {practice.name}",
+            "practice": practice,
+            "report": data,
+            "breadcrumbs": _crumbs(
+                ("Home", reverse("home")),
+                (practice.name, reverse("practice", args=[practice.code])),
+                ("Case finding", reverse("population_case_finding", args=[practice.code])),
+            ),
+        },
+    )

@@ -15,6 +15,7 @@ from pbc.services.models import (
     Claim,
     EnhancedService,
     ProviderContract,
+    ReturnRow,
     ServiceSpecification,
     SignUp,
 )
@@ -166,3 +167,45 @@ def latest_returns(provider_code: str) -> list[ReturnState]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class MatronContact:
+    """One referral of a patient in a community matrons' return: when referred, when first
+    contacted, and whether that was within one working day (the template's measure)."""
+
+    nhs_number: str
+    provider_code: str
+    referral_date: dt.date | None
+    first_contact_date: dt.date | None
+    within_one_working_day: bool | None
+
+
+def matron_contacts(practice_code: str, nhs_numbers: set[str]) -> list[MatronContact]:
+    """The referrals of these patients of the practice in the current community matrons'
+    returns (`return_templates.COMMUNITY_MATRONS`), by NHS number and referral date."""
+    from pbc.services.return_templates import TEMPLATES
+    from pbc.services.validation import from_json
+
+    template = TEMPLATES["community-matrons"]
+    rows = ReturnRow.objects.filter(
+        gp_practice_code=practice_code,
+        provider_return__current=True,
+        provider_return__contract__template=template.key,
+    ).select_related("provider_return__contract__provider")
+    out = []
+    for row in rows:
+        if row.values.get("nhs_number") not in nhs_numbers:
+            continue
+        values = from_json(template, row.values)
+        met = template.compliance.met(values) if template.compliance else None
+        out.append(
+            MatronContact(
+                nhs_number=values["nhs_number"],
+                provider_code=row.provider_return.contract.provider.code,
+                referral_date=values.get("referral_date"),
+                first_contact_date=values.get("first_contact_date"),
+                within_one_working_day=met,
+            )
+        )
+    return sorted(out, key=lambda c: (c.nhs_number, c.referral_date or dt.date.min))

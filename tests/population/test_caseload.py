@@ -1,0 +1,195 @@
+"""Community matron caseloads on the test-scale demo: taking patients on from the case-finding
+list (scoped, audited, refused with a message), the before/after comparison against a plain
+recomputation from the warehouse's Parquet files, and the matrons' return linked by NHS
+number."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from pbc.analytics.population import caseload as cl
+from pbc.orgs.models import AuditEvent, Locality, Practice, Provider
+from pbc.population import caseload, risk
+from pbc.population.models import CaseloadEntry, RiskScore
+from pbc.services import actions
+from pbc.services.models import ProviderContract
+from pbc.services.return_templates import TEMPLATES
+from pbc.services.tabular import read_table
+from pbc.services.validation import validate
+from pbc.synth import geography
+from pbc.warehouse import store
+from services.return_files import csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+DACORUM = geography.locality("dacorum")
+PRACTICE_A = DACORUM.practices[0].code  # the "practice" demo user's
+PRACTICE_B = DACORUM.practices[1].code  # "practice2"'s
+EMERGENCY = {"21", "22", "23", "24", "28", "2A", "2B", "2C", "2D"}
+TAKEN_ON = (dt.date(2008, 4, 1), dt.date(2008, 7, 14), dt.date(2007, 10, 1))
+
+
+def _user(username: str):  # type: ignore[no-untyped-def]
+    return get_user_model().objects.get(username=username)
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    client.force_login(_user(username))
+    return client
+
+
+def _top(code: str, n: int) -> list[RiskScore]:
+    return list(
+        RiskScore.objects.filter(model=risk.current_model(), gp_practice_code=code).order_by(
+            "rank"
+        )[:n]
+    )
+
+
+def plain_counts(nhs: str, taken_on: dt.date, spells: dict[str, list[tuple[dt.date, int]]]):  # type: ignore[no-untyped-def]
+    """(admissions before, bed days before, admissions after, bed days after), by hand."""
+    start, end = cl.shift_year(taken_on, -1), cl.shift_year(taken_on, 1)
+    before = [los for day, los in spells.get(nhs, []) if start <= day < taken_on]
+    after = [los for day, los in spells.get(nhs, []) if taken_on <= day < end]
+    return len(before), sum(before), len(after), sum(after)
+
+
+def emergency_spells() -> dict[str, list[tuple[dt.date, int]]]:
+    """Every emergency spell of the warehouse's apc files, read with pyarrow, by NHS number."""
+    out: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
+    for path in store.live_files("apc", settings.DATA_DIR):
+        for r in pq.read_table(
+            path, columns=["nhs_number", "admission_method", "admission_date", "length_of_stay"]
+        ).to_pylist():
+            if r["nhs_number"] and r["admission_method"] in EMERGENCY:
+                out[r["nhs_number"]].append((r["admission_date"], r["length_of_stay"] or 0))
+    return out
+
+
+def test_before_and_after_equal_a_plain_recomputation_on_the_test_warehouse() -> None:
+    practice = Practice.objects.get(code=PRACTICE_A)
+    top = _top(PRACTICE_A, 3)
+    for score, day in zip(top, TAKEN_ON, strict=True):
+        caseload.take_on(
+            _user("analyst"), practice, [score.nhs_number], matron="Jo Bloggs", taken_on=day
+        )
+    got = caseload.report(practice)
+    spells = emergency_spells()
+    dates = {s.nhs_number: d for s, d in zip(top, TAKEN_ON, strict=True)}
+    rows = {r.entry.nhs_number: r for r in got.rows}
+    assert set(rows) == set(dates)
+    for nhs, day in dates.items():
+        r = rows[nhs]
+        mine = (r.before_admissions, r.before_bed_days, r.after_admissions, r.after_bed_days)
+        assert mine == plain_counts(nhs, day, spells), nhs
+    assert sum(r.before_admissions for r in rows.values()) > 0  # the top of the list was admitted
+    # The comparison group: each case's nearest-risk person of the locality, followed over the
+    # case's own dates, recomputed by hand from the same files.
+    pool = [
+        (s.nhs_number, s.score)
+        for s in RiskScore.objects.filter(
+            model=risk.current_model(),
+            gp_practice_code__in=[p.code for p in DACORUM.practices],
+        )
+    ]
+    matches = cl.match_on_risk([(s.nhs_number, s.score) for s in top], pool)
+    assert all(m is not None and m not in dates for m in matches.values())
+    plain = [plain_counts(m, dates[case], spells) for case, m in matches.items() if m]
+    c = got.comparison
+    assert c is not None and c.unmatched == 0 and c.comparison.people == 3
+    assert (
+        c.comparison.before_admissions,
+        c.comparison.before_bed_days,
+        c.comparison.after_admissions,
+        c.comparison.after_bed_days,
+    ) == tuple(sum(p[i] for p in plain) for i in range(4))
+    assert c.caseload.before_admissions == sum(r.before_admissions for r in rows.values())
+    # The demo's data end in March 2009: a year from 14 July 2008 is partly observed.
+    end = got.data_end
+    assert end is not None and dt.date(2009, 3, 1) <= end <= dt.date(2009, 3, 31)
+    assert rows[top[1].nhs_number].observed_days == (end - TAKEN_ON[1]).days + 1 < 365
+
+
+def test_matrons_return_contacts_are_linked_to_the_caseload() -> None:
+    practice = Practice.objects.get(code=PRACTICE_A)
+    a, b, c = _top(PRACTICE_A, 3)
+    caseload.take_on(
+        _user("analyst"), practice, [a.nhs_number, b.nhs_number], matron="Jo Bloggs",
+        taken_on=dt.date(2008, 12, 1),
+    )  # fmt: skip
+    provider, _ = Provider.objects.get_or_create(
+        code="NQ2", defaults={"name": "Community matrons", "kind": "community"}
+    )
+    contract = ProviderContract.objects.create(
+        provider=provider, locality=Locality.objects.get(slug="dacorum"),
+        template="community-matrons", price_per_case=Decimal("0"),
+    )  # fmt: skip
+    template = TEMPLATES["community-matrons"]
+    base = {"gp_practice_code": PRACTICE_A, "care_plan_agreed": "Y"}
+    rows = [
+        dict(base, nhs_number=a.nhs_number, referral_date="2009-01-09",
+             first_contact_date="2009-01-12"),  # Friday -> Monday: met
+        dict(base, nhs_number=b.nhs_number, referral_date="2009-01-09",
+             first_contact_date="2009-01-13"),  # Friday -> Tuesday: late
+        dict(base, nhs_number=c.nhs_number, referral_date="2009-01-05",
+             first_contact_date="2009-01-05"),  # not on the caseload
+    ]  # fmt: skip
+    practices = frozenset(contract.locality.practices.values_list("code", flat=True))
+    table = read_table(csv_bytes(template.column_names, rows), "r.csv")
+    result = validate(template, table, dt.date(2009, 1, 1), practices, "Dacorum")
+    assert not result.problems
+    actions.submit_return(
+        None, contract, result, filename="m.csv", sha256="b" * 64,
+        accept_with_problems=False, note="",
+    )  # fmt: skip
+    got = caseload.report(practice)
+    assert (got.contacts_met, got.contacts_applicable) == (1, 2)
+    linked = {r.entry.nhs_number: r.contacts for r in got.rows}
+    assert [k.within_one_working_day for k in linked[a.nhs_number]] == [True]
+    assert [k.within_one_working_day for k in linked[b.nhs_number]] == [False]
+
+
+def test_take_on_is_scoped_audited_and_refused_with_a_message() -> None:
+    a, b = _top(PRACTICE_A, 2)
+    other = _top(PRACTICE_B, 1)[0]
+    url = f"/population/practices/{PRACTICE_A}/caseload/"
+    form = {"nhs_number": [a.nhs_number], "matron": "Jo Bloggs", "taken_on": "2008-04-01"}
+    # Another practice's user may neither take on nor see this practice's caseload.
+    assert _client("practice2").post(url, form).status_code == 403
+    assert _client("practice2").get(url).status_code == 403
+    assert AuditEvent.objects.filter(username="practice2", action="denied", path=url).count() == 2
+    assert not CaseloadEntry.objects.exists()
+    analyst = _client("analyst")
+    # A patient of another practice's list is refused, naming the number.
+    response = analyst.post(url, dict(form, nhs_number=[other.nhs_number]), follow=True)
+    assert f"{other.nhs_number} not on {PRACTICE_A}" in response.content.decode()
+    response = analyst.post(url, dict(form, matron=" "), follow=True)
+    assert "give the community matron" in response.content.decode()
+    assert not CaseloadEntry.objects.exists()
+    response = analyst.post(url, dict(form, nhs_number=[a.nhs_number, b.nhs_number]))
+    assert response.status_code == 302 and response["Location"] == url
+    entries = list(CaseloadEntry.objects.order_by("risk_rank"))
+    assert [(e.nhs_number, e.matron, str(e.taken_on), e.recorded_by) for e in entries] == [
+        (a.nhs_number, "Jo Bloggs", "2008-04-01", "analyst"),
+        (b.nhs_number, "Jo Bloggs", "2008-04-01", "analyst"),
+    ]
+    created = AuditEvent.objects.filter(action="create", object_type="CaseloadEntry")
+    assert sorted(e.after["nhs_number"] for e in created) == sorted([a.nhs_number, b.nhs_number])
+    response = analyst.post(url, form, follow=True)  # again: already on it
+    assert "already on the caseload" in response.content.decode()
+    # The analyst and the practice's own user see them; each view is audited.
+    assert analyst.get(url).status_code == 200
+    html = _client("practice").get(url).content.decode()
+    assert a.nhs_number in html and b.nhs_number in html
+    views = AuditEvent.objects.filter(action="view_patient_rows", path=url)
+    assert [e.username for e in views.order_by("pk")] == ["analyst", "practice"]
+    assert "2 patients" in views.last().detail  # type: ignore[union-attr]
