@@ -483,3 +483,43 @@ def test_refresh_of_a_warehouse_of_published_aggregates_only(
         IndicatorValue.objects.filter(indicator_id="ae-four-hour").values_list("month", flat=True)
     )
     assert len(months) == 36  # April 2016 - March 2019
+
+
+def test_nhs_england_commissioner_workbook_of_2015_names_the_ccg(tmp_path: Path) -> None:
+    """From April 2013 NHS England published the same commissioner tables with "Region Code",
+    "CCG Code", "CCG Name" and its own median and 95th percentile columns (e.g.
+    Admitted-Commissioner-Apr15, as BenGoodair/waiting_times_LA keeps it): they load by the
+    DH layout, the CCG as commissioner, the published totals and percentiles not loaded; a
+    bad band count is quarantined naming the file, row and field."""
+    header, *data = read_rows(sample(RTT))
+    renamed = {"SHA Code": "Region Code", "PCT Code": "CCG Code", "PCT Name": "CCG Name"}
+    new_header = [renamed.get(h, h) for h in header[1:]]
+    new_header = [*new_header, "Average (median) waiting time (in weeks)",
+                  "95th percentile waiting time (in weeks)"]  # fmt: skip
+    chosen = [["Y54", "00C", "NHS DARLINGTON CCG", *r[4:], "7.5", "20.1"]
+              for r in data if r[2] == "5D7"]  # fmt: skip
+    bad = list(chosen[0])
+    bad[3] = "IP650"
+    bad[6] = "many"  # the '>1-2' band
+    path = write_xls(
+        tmp_path / "Incomplete-Commissioner-Apr15.xls",
+        [new_header, *chosen, bad],
+        title_rows=["Referral to Treatment Waiting Times Statistics", "Incomplete pathways"],
+    )
+    result = import_file("rtt_returns", path, data_dir=tmp_path / "d", period="2015-04")
+    assert result.layout == "rtt_dh_commissioner" and result.ignored_columns == ()
+    assert result.rows_read == (len(chosen) + 1) * 53
+    assert (result.rows_dropped, result.rows_rejected) == (53, 1)
+    assert result.source_name == "Incomplete-Commissioner-Apr15.xls"
+    assert quarantine_cells(result.quarantine_path) == [
+        (str(len(chosen) + 4), "pathways", "many")
+    ]  # sheet row
+    got = stored(tmp_path / "d", "rtt_returns")
+    assert {r["commissioner_code"] for r in got} == {"00C"}
+    assert {r["pathway_type"] for r in got} == {"incomplete"}
+
+
+def quarantine_cells(path: str | None) -> list[tuple[str, str, str]]:
+    assert path is not None
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [(r["source_row"], r["field"], r["value"]) for r in csv.DictReader(fh)]

@@ -95,6 +95,13 @@ DH_IGNORED = (
     "% within 18 weeks",
     "Median waiting time (in weeks)",
     "95th percentile waiting time (in weeks)",
+    # NHS England's monthly workbooks of the same tables (from 2013/14): region or area team
+    # columns, and the published median and percentiles (recomputed by pbc, never loaded).
+    "Region Code",
+    "Area Team Code",
+    "Area Team Name",
+    "Average (median) waiting time (in weeks)",
+    "92nd percentile waiting time (in weeks)",
 )
 
 DH_COMMISSIONER = Layout(
@@ -105,10 +112,12 @@ DH_COMMISSIONER = Layout(
     source=DH_SOURCE,
     spec=DH_SPEC,
     columns=(
-        Column("commissioner_code", names=("PCT Code", "Commissioner Code")),
+        # PCTs and care trusts to March 2013; NHS England's workbooks from April 2013 name
+        # the commissioner "CCG Code" (CCGs, and national commissioning hubs).
+        Column("commissioner_code", names=("PCT Code", "Commissioner Code", "CCG Code")),
         *_dh_treatment_function(),
     ),
-    ignored=(*DH_IGNORED, "PCT Name", "Commissioner Name"),
+    ignored=(*DH_IGNORED, "PCT Name", "Commissioner Name", "CCG Name"),
     constants={"month": PERIOD},
     unpivot=dh_bands(),
     drops=(DH_TOTAL_ROWS,),
