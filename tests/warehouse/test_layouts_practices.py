@@ -207,3 +207,17 @@ def test_epraccur_commissioner_falls_back_to_the_purchaser_column(tmp_path: Path
         "commissioner_start_date",
         "20131301",
     )
+
+
+def test_epraccur_status_words_read_as_the_legacy_codes(tmp_path: Path) -> None:
+    rows = [
+        epraccur_row(f"P8200{i}", "P", "Y54", "Q72", "00V", "20130401", status=word)
+        for i, word in enumerate(("ACTIVE", "Closed", "DORMANT", "Proposed", "INACTIVE"))
+    ]
+    result = import_file("practices", write_csv(tmp_path / "e.csv", rows), data_dir=tmp_path / "d")
+    assert (result.rows_loaded, result.rows_rejected) == (5, 0)
+    got = duckdb.sql(
+        f"SELECT status_code FROM read_parquet('{tmp_path}/d/warehouse/practices/**/*.parquet') "
+        "ORDER BY gp_practice_code"
+    ).fetchall()
+    assert [r[0] for r in got] == ["A", "C", "D", "P", "C"]

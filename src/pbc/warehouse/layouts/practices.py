@@ -26,7 +26,15 @@ _ODS_DATES = ("yyyymmdd", "dd/mm/yyyy", "excel")
 # ODS's Data Search and Export (DSE) describes a record's status as active or inactive (from its
 # operational dates) and a GP practice by its role RO76 "GP Practice", the legacy prescribing
 # setting 4; the legacy csv wrote A/C/D/P and 4. Both are read (docs/data.md, epraccur).
-_DSE_STATUS = {"ACTIVE": "A", "INACTIVE": "C"}
+# The legacy codes' own words (epraccur specification: A Active, C Closed, D Dormant, P
+# Proposed) are read too, as readers of the DSE report meet them ("CLOSED" beside "INACTIVE").
+_DSE_STATUS = {
+    "ACTIVE": "A",
+    "INACTIVE": "C",
+    "CLOSED": "C",
+    "DORMANT": "D",
+    "PROPOSED": "P",
+}
 _DSE_SETTING = {"RO76": "4"}
 # The first column's name where a redistribution (or DSE's "with headers" download) adds a
 # header row to a headerless ODS file: the ODS standard's own field name first, then the names
