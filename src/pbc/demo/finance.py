@@ -47,7 +47,7 @@ from django.db.models import Sum
 
 from pbc.analytics.finance.lines import ACUTE_LINES, BudgetLine
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.finance import actions
+from pbc.finance import actions, quality
 from pbc.finance.agreements import record_repayment
 from pbc.finance.models import (
     BudgetVersion,
@@ -270,6 +270,34 @@ def _repayment_agreement() -> None:
     )  # fmt: skip
 
 
+# West Herts PCT's 2008/09 acute contract with WHHT: its quality schedule (the Dacorum plan:
+# "2008/9 contracts to include introduction of MRSA screening for all elective admissions";
+# patient experience "measures are included in contracts with providers of services"); name,
+# category, source, threshold %, withheld % of the month's contract value.
+QUALITY_SCHEDULE = (
+    ("MRSA screening of elective admissions", "infection", "return:mrsa-screening", "90", "0.50"),
+    ("Patient experience: care rated good or better", "experience",
+     "return:patient-experience", "85", "0.25"),
+    ("A&E attendances within four hours", "response", "indicator:ae-four-hour", "98", "0.25"),
+)  # fmt: skip
+
+
+@transaction.atomic
+def _quality_schedule() -> None:
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    contract = Contract.objects.filter(
+        provider__code=PHYSIO_PROVIDER, pct__code=PHYSIO_PCT, name="Acute services",
+        financial_year=BUDGET_YEAR,
+    ).first()  # fmt: skip
+    if analyst is None or contract is None:
+        return
+    for name, category, source, threshold, withheld in QUALITY_SCHEDULE:
+        quality.add_measure(
+            analyst, contract, name=name, category=category, source=source,
+            threshold=threshold, withheld_percent=withheld,
+        )  # fmt: skip
+
+
 def load(scale: str = "test", report: Callable[[str], None] = print) -> dict[str, int]:
     """Build the finance demo (contracts, other spend, budgets) and refresh to January 2009."""
     pcts = list(Pct.objects.filter(localities__practices__isnull=False).distinct())
@@ -282,6 +310,7 @@ def load(scale: str = "test", report: Callable[[str], None] = print) -> dict[str
     # the same facts again.
     run = pipeline.run_step("finance", REPORT_MONTH)
     _plans()
+    _quality_schedule()
     approved = _budgets(pcts)
     _repayment_agreement()
     report(f"finance: {approved} budgets approved, statements refreshed to {REPORT_MONTH}")

@@ -11,7 +11,8 @@ write goes through `actions`, so the demo exercises the same checks as an upload
   service has one (smoking cessation: 8 quitters), else 30% to 90% of its cap. Q1 and Q2
   approved and paid the month after the quarter; Q3 submitted (one over its cap, so queried).
 - Provider contracts for Dacorum: the Tier 2 ophthalmology service (NT4, £95 a case), WHHT
-  physiotherapy (RWG, cost per case) and MRSA screening (RWG), counselling waiting times (RWR).
+  physiotherapy (RWG, cost per case), MRSA screening and patient experience questionnaires
+  (RWG), counselling waiting times (RWR).
 - Returns: October to December 2008 for each monthly contract (January 2009 ophthalmology
   accepted with known problems); counselling for 2008/09 Q2 and Q3.
 - Patient survey: 2008/09 Q2 and Q3 for every practice and domain; two actions in the log.
@@ -52,6 +53,7 @@ CONTRACTS = (  # provider, locality, template, price per case
     ("NT4", "dacorum", "tier2-ophthalmology", Decimal("95.00")),
     ("RWG", "dacorum", "physiotherapy", None),
     ("RWG", "dacorum", "mrsa-screening", None),
+    ("RWG", "dacorum", "patient-experience", None),
     ("RWR", "dacorum", "counselling-waits", None),
 )
 
@@ -320,6 +322,30 @@ def mrsa_table(rng: random.Random, month: dt.date, practices: list[str], n: int)
     return Table(TEMPLATES["mrsa-screening"].column_names, rows)
 
 
+def experience_table(rng: random.Random, month: dt.date, practices: list[str], n: int) -> Table:
+    """Questionnaires: about 88% rate their care good or better (a month may fall short)."""
+    good = rng.uniform(0.8, 0.95)
+    rows = []
+    for i in range(n):
+        rating = (
+            rng.choice(["excellent", "very_good", "good"])
+            if rng.random() < good
+            else rng.choice(["fair", "poor"])
+        )
+        rows.append(
+            (
+                i + 2,
+                [
+                    _day(rng, month).isoformat(),
+                    rng.choice(["100", "101", "110", "300", "502"]),
+                    rating,
+                    "Y" if rng.random() < 0.93 else "N",
+                ],
+            )
+        )
+    return Table(TEMPLATES["patient-experience"].column_names, rows)
+
+
 def counselling_table(rng: random.Random, quarter: dt.date, practices: list[str], n: int) -> Table:
     rows = []
     for i, code in enumerate(practices):
@@ -348,6 +374,7 @@ BUILDERS: dict[str, Callable[[random.Random, dt.date, list[str], int], Table]] =
     "tier2-ophthalmology": ophthalmology_table,
     "physiotherapy": physiotherapy_table,
     "mrsa-screening": mrsa_table,
+    "patient-experience": experience_table,
     "counselling-waits": counselling_table,
 }
 

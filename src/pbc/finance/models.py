@@ -213,6 +213,60 @@ class ContractLine(models.Model):
         return self.contract.provider
 
 
+class QualityMeasure(models.Model):
+    """A measure of a contract's quality schedule: monitored each month from the provider's
+    returns (a return template's standard) or from an indicator at the provider, with a
+    threshold (a percentage it must reach) and the consequence of missing it (a percentage of
+    the contract's monthly value withheld). `pbc.finance.quality`."""
+
+    class Source(models.TextChoices):
+        RETURN = "return", "Provider return"
+        INDICATOR = "indicator", "Indicator"
+
+    class Category(models.TextChoices):
+        INFECTION = "infection", "Infection control"
+        EXPERIENCE = "experience", "Patient experience"
+        RESPONSE = "response", "Response times"
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="quality_measures"
+    )
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_key = models.CharField(max_length=80, help_text="Return template key or indicator id")
+    threshold = models.DecimalField(
+        max_digits=5, decimal_places=2, help_text="Percentage each month must reach"
+    )
+    withheld_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        help_text="Percentage of the contract's monthly value withheld for a month below it",
+    )
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract", "category", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "name"], name="one_measure_per_name"),
+            models.CheckConstraint(
+                condition=Q(threshold__gte=0) & Q(threshold__lte=100),
+                name="quality_threshold_is_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(withheld_percent__gte=0) & Q(withheld_percent__lte=100),
+                name="quality_withheld_is_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.name} (at least {self.threshold}%)"
+
+    def scope_organisation(self) -> Provider:
+        return self.contract.provider
+
+
 class ContractPlan(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="plan")
     month = models.DateField()

@@ -25,13 +25,14 @@ from django.urls import reverse
 from pbc.analytics.finance import freed
 from pbc.analytics.finance.forecast import METHOD_LABELS, METHODS
 from pbc.analytics.finance.lines import LINES, BudgetLine
-from pbc.finance import actions, agreements, charts, export, statements, variations
+from pbc.finance import actions, agreements, charts, export, quality, statements, variations
 from pbc.finance import contracts as contract_review
 from pbc.finance.forms import ContractForm, plan_text
 from pbc.finance.models import (
     BudgetVersion,
     Contract,
     ContractLine,
+    QualityMeasure,
     RepaymentAgreement,
     SpendFact,
 )
@@ -553,6 +554,7 @@ def provider_contracts(request: HttpRequest, provider: Provider) -> HttpResponse
             "month": month,
             "reviews": reviews,
             "breakdowns": contract_review.BREAKDOWNS,
+            "quality": {r.contract.pk: quality.schedule(r.contract, month) for r in reviews},
             "xlsx": reverse("finance_contracts_xlsx", args=[provider.code])
             + (f"?month={month:%Y-%m}" if month else ""),
             "can_edit": {
@@ -612,6 +614,23 @@ def _vary(request: HttpRequest, contract: Contract) -> HttpResponse:
     return redirect(back)
 
 
+def _add_quality(request: HttpRequest, contract: Contract) -> HttpResponse:
+    """POST action=quality: name, category, source ("return:<template>" or
+    "indicator:<id>"), threshold and withheld (percentages)."""
+    back = reverse("finance_contract_edit", args=[contract.pct.slug]) + f"?contract={contract.pk}"
+    try:
+        measure = quality.add_measure(
+            request.user, contract,
+            name=request.POST.get("name", ""), category=request.POST.get("category", ""),
+            source=request.POST.get("source", ""), threshold=request.POST.get("threshold", ""),
+            withheld_percent=request.POST.get("withheld", ""),
+        )  # fmt: skip
+        messages.success(request, f"Quality measure added: {measure.name}.")
+    except quality.QualityError as err:
+        messages.error(request, f"Not added: {err}")
+    return redirect(back)
+
+
 @requires(Permission.MANAGE_BUDGETS, scope="pct")
 def contract_edit(request: HttpRequest, pct: Pct) -> HttpResponse:
     """A PCT analyst creates a contract (no ?contract=) or changes one (?contract=<id>): type,
@@ -625,6 +644,8 @@ def contract_edit(request: HttpRequest, pct: Pct) -> HttpResponse:
             raise Http404("no such contract of this PCT") from err
     if request.method == "POST" and request.POST.get("action") == "vary" and contract is not None:
         return _vary(request, contract)
+    if request.method == "POST" and request.POST.get("action") == "quality" and contract:
+        return _add_quality(request, contract)
     if request.method == "POST":
         form = ContractForm(request.POST)
         if form.is_valid():
@@ -669,6 +690,8 @@ def contract_edit(request: HttpRequest, pct: Pct) -> HttpResponse:
             "form": form,
             "history": history,
             "kinds": Contract.Kind.choices,
+            "quality_sources": quality.sources(),
+            "quality_categories": QualityMeasure.Category.choices,
             "budget_lines": [(line.value, line.label) for line in LINES],
             "contracts": Contract.objects.filter(pct=pct)
             .select_related("provider")

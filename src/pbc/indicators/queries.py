@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pbc.indicators.models import ManualValue
+from pbc.indicators.models import IndicatorValue, ManualValue
 
 
 def values_entered_since(since: dt.datetime) -> tuple[int, dt.datetime | None]:
@@ -42,3 +42,19 @@ def indicator_titles() -> dict[str, str]:
     from pbc.indicators import definitions as defs
 
     return {d.id: d.title for d in defs.catalogue().values()}
+
+
+def provider_monthly(
+    indicator_id: str, provider_code: str, start: dt.date, end: dt.date
+) -> dict[dt.date, tuple[float, float]]:
+    """month -> (numerator, denominator) of the indicator at the provider, months start..end."""
+    rows = IndicatorValue.objects.filter(
+        indicator_id=indicator_id,
+        level="provider",
+        org_code=provider_code,
+        month__gte=start,
+        month__lte=end,
+        numerator__isnull=False,
+        denominator__isnull=False,
+    ).values_list("month", "numerator", "denominator")
+    return {m: (float(n), float(d)) for m, n, d in rows}

@@ -209,3 +209,40 @@ def matron_contacts(practice_code: str, nhs_numbers: set[str]) -> list[MatronCon
             )
         )
     return sorted(out, key=lambda c: (c.nhs_number, c.referral_date or dt.date.min))
+
+
+def monthly_compliance(
+    provider_code: str, template_key: str, pct_code: str, start: dt.date, end: dt.date
+) -> dict[dt.date, tuple[float, float]]:
+    """month -> (rows meeting the template's standard, rows it applies to) in the provider's
+    current returns of this template to the PCT's localities, months start..end."""
+    from pbc.services.return_templates import TEMPLATES
+    from pbc.services.validation import from_json
+
+    template = TEMPLATES[template_key]
+    if template.compliance is None:
+        raise ValueError(f"return {template_key} has no standard to meet")
+    rows = ReturnRow.objects.filter(
+        provider_return__current=True,
+        provider_return__contract__template=template_key,
+        provider_return__contract__provider__code=provider_code,
+        provider_return__contract__locality__pct__code=pct_code,
+        provider_return__period__gte=start,
+        provider_return__period__lte=end,
+    ).values_list("provider_return__period", "values")
+    out: dict[dt.date, list[float]] = {}
+    for period, values in rows:
+        met = template.compliance.met(from_json(template, values))
+        if met is None:
+            continue
+        counts = out.setdefault(period, [0.0, 0.0])
+        counts[0] += bool(met)
+        counts[1] += 1
+    return {m: (c[0], c[1]) for m, c in out.items()}
+
+
+def standards() -> list[tuple[str, str]]:
+    """(template key, the standard it measures) of every return template with one."""
+    from pbc.services.return_templates import TEMPLATES
+
+    return [(k, f"{t.name}: {t.compliance.label}") for k, t in TEMPLATES.items() if t.compliance]

@@ -16,6 +16,9 @@ Choices where the plans are silent (a PCT contract manager's reading):
   (Monday to Friday, England and Wales bank holidays of 2008–2010 excluded).
 - MRSA screening: every elective admission (admission method 11, 12 or 13) should be screened
   on or before the admission date; compliance is screened ÷ elective admissions.
+- Patient experience: one row per completed questionnaire, anonymous (the Picker / national
+  inpatient survey asks overall "how would you rate the care you received"); the standard is
+  the share rating it good, very good or excellent.
 - Counselling waiting times are per practice and quarterly; waiting is banded at 4, 8 and 13
   weeks (the Improving Access to Psychological Therapies bands).
 """
@@ -442,6 +445,40 @@ MRSA_SCREENING = ReturnTemplate(
 )
 
 
+# --- Patient experience (acute contract measure 2008/09) ---------------------------------------
+
+RATINGS = ("excellent", "very_good", "good", "fair", "poor")
+
+
+def _rated_good(row: Row) -> bool | None:
+    rating = row.get("overall_rating")
+    return None if rating is None else rating in RATINGS[:3]
+
+
+PATIENT_EXPERIENCE = ReturnTemplate(
+    key="patient-experience",
+    name="Patient experience of hospital care",
+    frequency="monthly",
+    provider_kinds=("acute", "community"),
+    description="Monthly: one row per completed patient questionnaire (no patient identifier).",
+    columns=(
+        Column("discharge_date", "Date of discharge", "date", in_period=True),
+        Column(
+            "treatment_function_code",
+            "Treatment function",
+            "code",
+            pattern=r"^[1-9][0-9]{2}$",
+            help="three digits, e.g. 110",
+        ),
+        Column("overall_rating", "Overall, how was your care", "choice", choices=RATINGS),
+        Column("treated_with_dignity", "Treated with respect and dignity (Y/N)", "yes_no"),
+    ),
+    volume_label="questionnaires",
+    outcomes=("overall_rating",),
+    compliance=Compliance("Rated their care good, very good or excellent", _rated_good),
+)
+
+
 TEMPLATES: dict[str, ReturnTemplate] = {
     t.key: t
     for t in (
@@ -451,5 +488,6 @@ TEMPLATES: dict[str, ReturnTemplate] = {
         INTERMEDIATE_CARE,
         COMMUNITY_MATRONS,
         MRSA_SCREENING,
+        PATIENT_EXPERIENCE,
     )
 }
