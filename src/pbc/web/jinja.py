@@ -18,7 +18,7 @@ from jinja2 import ChainableUndefined, Environment
 from pbc.orgs.access import has_permission, roles_of
 from pbc.orgs.roles import Permission
 from pbc.warehouse import titles
-from pbc.web import disclosure, navigation, stylesheet
+from pbc.web import components, disclosure, navigation, stylesheet
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -93,6 +93,7 @@ def environment(**options: Any) -> Environment:
             "frontend_stylesheet_url": stylesheet.stylesheet_url,
             "service_name": "Practice Based Commissioning",
             "disclosure": disclosure,
+            "component": components.renderer(env),
         }
     )
     env.filters.update(
