@@ -178,3 +178,87 @@ def test_sus_ecds_attendances_load_duplicates_and_unfinished_dropped(tmp_path: P
     )  # fmt: skip
     assert row["ae_attendance_category"] is None  # ECDS's own code list: not loaded
     assert (row["hrg_code"], str(row["arrival_date"])) == ("VB09Z", "2023-06-03")
+
+
+PBR_APC = [
+    "Generated Record ID", "Hospital Provider Spell No", "Episode Number", "Episode Start Date",
+    "Organisation Code (Code Of Provider)", "Organisation Code (Code Of Commissioner)",
+    "GP Practice Code (Derived)", "Gender Code", "Age At CDS Activity Date",
+    "Start Date (Hospital Provider Spell)", "End Date (Hospital Provider Spell)",
+    "Admission Method (Hospital Provider Spell)", "Patient Classification",
+    "Treatment Function Code", "Primary Diagnosis Code", "Primary Procedure Code",
+    "Discharge Method (Hospital Provider Spell)", "Core HRG (Calculated)", "Spell Core HRG",
+    "Spell In PbR/Not In PbR", "PbR Final Tariff",
+]  # fmt: skip
+
+
+def test_sus_pbr_extract_episodes_roll_up_to_spells(tmp_path: Path) -> None:
+    """Two episodes of spell S1 (hand-worked: the first episode's admission and treatment
+    function, the last one's discharge method, a procedure in either, the spell HRG, 7 days),
+    a one-episode day case, a spell not yet discharged, and a bad admission date."""
+    rows = [
+        PBR_APC,
+        ["g1", "S1", "1", "2009-01-03", "RWG00", "5P200", "E82001", "1", "67", "2009-01-03",
+         "2009-01-10", "21", "1", "300", "J189", "-", "", "DZ11C", "DZ11C", "PbR", "2107"],
+        ["g2", "S1", "2", "2009-01-06", "RWG00", "5P200", "E82001", "1", "67", "2009-01-03",
+         "2009-01-10", "21", "1", "320", "I209", "K401", "1", "EB10Z", "DZ11C", "PbR", "2107"],
+        ["g3", "S2", "1", "2009-01-20", "RWG", "5P2", "E82001", "2", "7002", "20/01/2009",
+         "20/01/2009", "11", "2", "101", "N200", "M459", "1", "LB36Z", "LB36Z", "PbR", "598"],
+        ["g4", "S3", "1", "2009-01-25", "RWG", "5P2", "E82001", "2", "80", "2009-01-25", "",
+         "21", "1", "300", "I10", "-", "", "", "", "", ""],
+        ["g5", "S4", "1", "2009-13-01", "RWG", "5P2", "E82001", "2", "80", "2009-13-01",
+         "2009-01-30", "21", "1", "300", "I10", "-", "1", "", "", "", ""],
+    ]  # fmt: skip
+    result, spells = load("apc", write_csv(tmp_path / "pbr_apc.csv", rows), tmp_path / "d")
+    assert result.layout == "sus_pbr_apc" and result.ignored_columns == ()
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 2, 1)
+    assert sorted(result.dropped.values()) == [1, 1]  # one episode merged, one unfinished
+    # The stay cannot be computed without the date: both named, one row rejected.
+    assert quarantined(result) == [
+        ("6", "admission_date", "2009-13-01"),
+        ("6", "length_of_stay", ""),
+    ]
+    s1, s2 = spells["RWG:S1"], spells["RWG:S2"]
+    assert (str(s1["admission_date"]), str(s1["discharge_date"]), s1["length_of_stay"]) == (
+        "2009-01-03", "2009-01-10", 7,
+    )  # fmt: skip
+    assert (s1["treatment_function_code"], s1["procedure_flag"], s1["discharge_method"]) == (
+        "300", True, "1",
+    )  # fmt: skip
+    assert (s1["hrg_code"], s1["commissioner_code"], s1["primary_diagnosis_code"]) == (
+        "DZ11C", "5P2", "J189",
+    )  # fmt: skip
+    assert (s2["length_of_stay"], s2["age_on_admission"], s2["sex"], s2["hrg_code"]) == (
+        0, 0, "F", "LB36Z",
+    )  # fmt: skip
+    assert s2["not_known"] == "Age At CDS Activity Date=7002"
+
+
+PBR_OP = [
+    "Attendance Identifier", "Organisation Code (Code Of Provider)",
+    "Organisation Code (Code Of Commissioner)", "GP Practice Code (Derived)", "Gender Code",
+    "Age", "Appointment Date", "First Attendance", "Attended Or Did Not Attend",
+    "Treatment Function Code", "Source Of Referral For Outpatients", "Priority Type",
+    "Primary Procedure Code", "Core HRG", "HRG Used For Tariff", "PbR Final Tariff",
+]  # fmt: skip
+
+
+def test_sus_pbr_extract_outpatient_attendances_load(tmp_path: Path) -> None:
+    rows = [
+        PBR_OP,
+        ["A1", "RWG", "5P2", "E82001", "1", "54", "2009-01-05", "1", "5", "101", "03", "2",
+         "", "WF01B", "WF01B", "112"],
+        ["A2", "RWG", "5P2", "E82001", "2", "61", "2009-01-06", "2", "5", "330", "03", "1",
+         "S068", "JC43B", "JC43B", "98"],
+        ["A3", "RWG", "5P2", "E82001", "2", "61", "2009-01-06", "2", "8", "330", "03", "1",
+         "", "", "", ""],
+    ]  # fmt: skip
+    result, attendances = load("op", write_csv(tmp_path / "pbr_op.csv", rows), tmp_path / "d")
+    assert result.layout == "sus_pbr_op" and result.ignored_columns == ()
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert quarantined(result) == [("4", "attended_or_did_not_attend", "8")]
+    first, procedure = attendances["RWG:A1"], attendances["RWG:A2"]
+    assert (first["first_attendance"], first["procedure_flag"], first["hrg_code"]) == (
+        "1", None, "WF01B",
+    )  # fmt: skip
+    assert (procedure["procedure_flag"], procedure["hrg_code"]) == (True, "JC43B")

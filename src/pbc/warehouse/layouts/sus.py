@@ -411,4 +411,252 @@ SUS_ECDS = Layout(
     ),
 )
 
-LAYOUTS = (SUS_APCS, SUS_OPA, SUS_AEA, SUS_ECDS)
+# The SUS+ PbR extracts themselves (SUS+ "extract specification", data items of each PbR
+# extract from the Portal), as a commissioner's data mart loads them: one row per episode
+# (admitted care) or attendance, in the data items' own names, spaces and brackets
+# included ("Start Date (Hospital Provider Spell)"), with SUS's grouping and pricing.
+PBR_SOURCE = (
+    "NHS England (formerly NHS Digital), Secondary Uses Service (SUS+), Payment by Results "
+    "extracts for commissioners (admitted patient care episodes, outpatient attendances), "
+    "delivered monthly through the SUS+ Portal or the DSCRO"
+)
+PBR_SPEC = (
+    "https://digital.nhs.uk/services/secondary-uses-service-sus/payment-by-results-guidance "
+    "('Extract specification': the data items of each PbR extract; 'SUS+ PbR reference "
+    "manual': spell construction and pricing)"
+)
+_PBR_PROVIDER = Column(
+    "provider_code",
+    names=("Organisation Code (Code Of Provider)", "Provider Code (Original Data)"),
+    coalesce=True,
+    extract=_THREE,
+)
+_PBR_COMMISSIONER = Column(
+    "commissioner_code",
+    names=(
+        "Organisation Code (Code Of Commissioner)",
+        "Derived Commissioner",
+        "Commissioner Code (Original Data)",
+    ),
+    coalesce=True,
+    extract=_THREE,
+    not_known=NOT_KNOWN_CODE,
+)
+_PBR_PRACTICE = Column(
+    "gp_practice_code",
+    names=("GP Practice Code (Derived)", "GP Practice Code (Original Data)"),
+    optional=True,
+    coalesce=True,
+    not_known=PRACTICE_NOT_KNOWN,
+)
+_PBR_IGNORED = (
+    "Generated Record ID",
+    "Unique CDS Identifier",
+    "CDS Record Type",
+    "CDS Activity Date",
+    "Spell In PbR/Not In PbR",
+    "PbR Final Tariff",
+    "Tariff Initial Amount National",
+    "Tariff Pre MFF Adjusted National",
+    "Tariff Total Payment National",
+    "Organisation Code (PCT Of Residence)",
+    "PCT Derived From GP Practice",
+    "Patient Postcode Derived PCT",
+    "Derived Commissioner Type",
+    "Main Specialty Code",
+    "Consultant Code",
+    "Ethnic Category Code",
+    "Local Patient Identifier",
+)
+
+SUS_PBR_APC = Layout(
+    name="sus_pbr_apc",
+    dataset="apc",
+    title="SUS+ PbR extract, admitted patient care: one row per episode, in the extract's "
+    "data item names (rolled up to provider spells)",
+    source=PBR_SOURCE,
+    spec=PBR_SPEC,
+    columns=(
+        Column(
+            "spell_id",
+            names=("Hospital Provider Spell No", "Hospital Provider Spell Number"),
+            optional=True,
+            coalesce=True,
+        ),
+        Column("nhs_number", names=("NHS Number",), optional=True),
+        _PBR_PRACTICE,
+        _PBR_PROVIDER,
+        _PBR_COMMISSIONER,
+        Column("sex", names=("Gender Code",), recode=SEX, not_known=SEX_NOT_KNOWN, optional=True),
+        Column(
+            "age_on_admission",
+            names=("Age At CDS Activity Date", "Age At Start Of Episode"),
+            optional=True,
+            coalesce=True,
+            not_known=UNDER_ONE,
+        ),
+        Column(
+            "admission_date",
+            names=("Start Date (Hospital Provider Spell)",),
+            date=HES_DATES,
+            not_known_pattern=NULL_DATE,
+        ),
+        Column(
+            "discharge_date",
+            names=(
+                "End Date (Hospital Provider Spell)",
+                "Discharge Date (Hospital Provider Spell)",
+            ),
+            date=HES_DATES,
+            not_known_pattern=NULL_DATE,
+        ),
+        Column(
+            "length_of_stay", names=("Length Of Stay (Hospital Provider Spell)",), optional=True
+        ),
+        Column(
+            "admission_method",
+            names=("Admission Method (Hospital Provider Spell)", "Admission Method"),
+            not_known={"98": None, "99": None},
+        ),
+        Column(
+            "patient_classification",
+            names=("Patient Classification",),
+            not_known={"8": None, "9": None},
+        ),
+        Column(
+            "treatment_function_code",
+            names=("Treatment Function Code",),
+            optional=True,
+            not_known=NOT_KNOWN_CODE,
+        ),
+        Column(
+            "primary_diagnosis_code",
+            names=("Primary Diagnosis Code",),
+            optional=True,
+            not_known=NOT_KNOWN_CODE,
+        ),
+        Column(
+            "procedure_flag",
+            names=("Primary Procedure Code",),
+            optional=True,
+            recode={"-": "false"},
+            otherwise="true",
+            not_known=NOT_KNOWN_CODE,
+        ),
+        Column(
+            "discharge_method",
+            names=("Discharge Method (Hospital Provider Spell)", "Discharge Method"),
+            optional=True,
+            not_known={"9": "9"},
+        ),
+        # The spell HRG SUS writes on every episode of the spell (the episode's own HRG,
+        # "Core HRG (Calculated)", is not the spell's).
+        Column("hrg_code", names=("Spell Core HRG", "Spell HRG"), optional=True, coalesce=True),
+        Column("_episode_order", names=("Episode Number",), optional=True),
+        Column("_episode_start", names=("Episode Start Date",), date=HES_DATES, optional=True),
+    ),
+    ignored=(
+        *_PBR_IGNORED,
+        "Spell Identifier",
+        "Last Episode In Spell Indicator",
+        "Episode End Date",
+        "Intended Management",
+        "Core HRG (Calculated)",
+        "Source Of Admission (Hospital Provider Spell)",
+        "Discharge Destination (Hospital Provider Spell)",
+        "Administrative Category (On Admission)",
+        "Site Code Of Treatment (At Start Of Episode)",
+        "Decided To Admit Date",
+    ),
+    not_known_field="not_known",
+    spells=Spells(
+        spell_field="spell_id",
+        patient_fields=("nhs_number",),
+        admission_field="admission_date",
+        order_fields=("_episode_order", "_episode_start"),
+        last_fields=("discharge_date", "discharge_method"),
+        any_fields=("procedure_flag",),
+        first_known_fields=("hrg_code",),
+        merged_fields=("not_known",),
+        length_of_stay=("length_of_stay", "admission_date", "discharge_date"),
+        required_end="discharge_date",
+        unfinished_reason="spell without a discharge date on its last episode (unfinished at "
+        "the extract): PbR pays a spell at discharge",
+    ),
+)
+
+SUS_PBR_OP = Layout(
+    name="sus_pbr_op",
+    dataset="op",
+    title="SUS+ PbR extract, outpatient attendances: one row per appointment, in the "
+    "extract's data item names",
+    source=PBR_SOURCE,
+    spec=PBR_SPEC,
+    columns=(
+        Column(
+            "attendance_id",
+            names=("Attendance Identifier", "Generated Record ID"),
+            coalesce=True,
+            qualify="provider_code",
+        ),
+        Column("nhs_number", names=("NHS Number",), optional=True),
+        _PBR_PRACTICE,
+        _PBR_PROVIDER,
+        _PBR_COMMISSIONER,
+        Column("sex", names=("Gender Code",), recode=SEX, not_known=SEX_NOT_KNOWN, optional=True),
+        Column(
+            "age_at_attendance",
+            names=("Age", "Age At CDS Activity Date"),
+            optional=True,
+            coalesce=True,
+            not_known=UNDER_ONE,
+        ),
+        Column(
+            "attendance_date",
+            names=("Appointment Date",),
+            date=HES_DATES,
+            not_known_pattern=NULL_DATE,
+        ),
+        Column("first_attendance", names=("First Attendance",), not_known={"9": None, "X": None}),
+        Column(
+            "attended_or_did_not_attend",
+            names=("Attended Or Did Not Attend",),
+            not_known={"0": None, "9": None, "X": None},
+        ),
+        Column(
+            "treatment_function_code",
+            names=("Treatment Function Code",),
+            optional=True,
+            not_known=NOT_KNOWN_CODE,
+        ),
+        Column(
+            "referral_source",
+            names=("Source Of Referral For Outpatients",),
+            optional=True,
+            not_known={"99": None, "X": None, "&": None},
+        ),
+        Column("priority_type", names=("Priority Type",), optional=True, not_known={"9": None}),
+        Column(
+            "procedure_flag",
+            names=("Primary Procedure Code",),
+            optional=True,
+            recode={"-": "false"},
+            otherwise="true",
+            not_known=NOT_KNOWN_CODE,
+        ),
+        Column("hrg_code", names=("HRG Used For Tariff", "Core HRG"), optional=True, coalesce=True),
+    ),
+    ignored=(
+        *_PBR_IGNORED,
+        "Spell Identifier",
+        "Outcome Of Attendance",
+        "Administrative Category",
+        "Referral Request Received Date",
+        "Provider Site Code",
+        "Site Code Of Treatment",
+        "Medical Staff Type Seeing Patient",
+    ),
+    not_known_field="not_known",
+)
+
+LAYOUTS = (SUS_APCS, SUS_OPA, SUS_AEA, SUS_ECDS, SUS_PBR_APC, SUS_PBR_OP)
