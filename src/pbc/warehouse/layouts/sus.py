@@ -11,6 +11,9 @@ names. docs/data.md "SUS extracts as the NCDR gives them" lists the columns and 
 - `sus_aea`: A&E attendances in the commissioning data set (tbl_Data_SEM_AEA: "taken from SUS
   SEM from 2008/09 until 2014/15 and from SUS+ for 2015/16 onwards", to the ECDS).
 - `sus_ecds`: Emergency Care Data Set attendances (tbl_Data_SUS_EC; UDAL MESH_ECDS.EC_Core).
+- `sus_pbr_apc`, `sus_pbr_op`: the SUS+ PbR extracts themselves, in their data item names
+  ("Start Date (Hospital Provider Spell)", "Spell Core HRG"): admitted care one row per
+  episode, rolled up to spells by provider and Hospital Provider Spell No.
 
 The cost columns SUS adds (tariff, MFF: the *_Cost tables) are not read: they are SUS's own
 pricing, not what the provider charged (that is the invoice) and not pbc's expected cost (pbc
