@@ -262,3 +262,27 @@ def test_sus_pbr_extract_outpatient_attendances_load(tmp_path: Path) -> None:
         "1", None, "WF01B",
     )  # fmt: skip
     assert (procedure["procedure_flag"], procedure["hrg_code"]) == (True, "JC43B")
+
+
+def test_sql_server_null_text_reads_as_an_empty_cell(tmp_path: Path) -> None:
+    """An extract saved from SQL Server writes NULL for a null: a spell without a spell
+    number takes the NCDR's id, its empty codes load empty (not flagged, not rejected), and a
+    spell whose discharge date is NULL is not yet discharged (dropped and counted)."""
+    rows = [
+        APCS,
+        ["1006", "NULL", "P6", "RWG", "NULL", "NULL", "5P2", "1", "50", "2009-01-05",
+         "2009-01-07", "NULL", "21", "1", "NULL", "NULL", "NULL", "1", "NULL", "2008/09",
+         "200901"],
+        ["1007", "NULL", "P7", "RWG", "NULL", "E82001", "5P2", "1", "50", "2009-01-05", "NULL",
+         "NULL", "21", "1", "300", "I10", "-", "NULL", "NULL", "2008/09", "200901"],
+    ]  # fmt: skip
+    result, spells = load("apc", write_csv(tmp_path / "ssms.csv", rows), tmp_path / "d")
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 0)
+    assert result.dropped == {
+        "spell not discharged (no Discharge_Date): PbR pays a spell at discharge": 1
+    }
+    (spell,) = spells.values()
+    assert (spell["spell_id"], spell["length_of_stay"], spell["hrg_code"]) == ("RWG:1006", 2, None)
+    assert (spell["gp_practice_code"], spell["procedure_flag"], spell["not_known"]) == (
+        None, None, None,
+    )  # fmt: skip

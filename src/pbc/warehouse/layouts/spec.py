@@ -235,6 +235,8 @@ class Layout:
     - `not_known_field`: the pbc field that notes which published fields carried a "not known"
       or null code (`Column.not_known`), as "NAME=value; ...".
     - `spells`: episodes rolled up to spells (`Spells`) before the key is enforced.
+    - `null_text`: cell texts that mean an empty cell in this form (compared trimmed, ignoring
+      case): extracts saved from SQL Server write a null as the text NULL.
     """
 
     name: str
@@ -256,6 +258,7 @@ class Layout:
     period_text: str = "the month the file covers"
     not_known_field: str | None = None
     spells: Spells | None = None
+    null_text: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.headerless:

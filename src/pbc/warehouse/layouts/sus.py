@@ -44,6 +44,9 @@ SUS_SPEC = (
     "columns and data elements; NHS Data Model and Dictionary for the codes)"
 )
 
+# Extracts saved from SQL Server (Management Studio's "save results as") write a null as NULL.
+SQL_NULL = ("NULL",)
+
 # SUS writes organisation codes in their 5-character form too (RWG00, 5P200, 00C00): the 3-
 # character code is kept.
 _THREE = r"^([A-Z0-9]{3})00$"
@@ -197,6 +200,7 @@ SUS_APCS = Layout(
         "Der_Postcode_LSOA_2011_Code",
     ),
     not_known_field="not_known",
+    null_text=SQL_NULL,
     # One row per spell already: the roll-up only computes the length of stay and drops the
     # spells not yet discharged (PbR pays at discharge); a spell repeated in the file is one.
     spells=Spells(
@@ -285,6 +289,7 @@ SUS_OPA = Layout(
         "Administrative_Category",
     ),
     not_known_field="not_known",
+    null_text=SQL_NULL,
 )
 
 SUS_AEA = Layout(
@@ -344,6 +349,7 @@ SUS_AEA = Layout(
         "Der_Treatment_All",
     ),
     not_known_field="not_known",
+    null_text=SQL_NULL,
 )
 
 SUS_ECDS = Layout(
@@ -404,6 +410,7 @@ SUS_ECDS = Layout(
         "Arrival_Planned",
     ),
     not_known_field="not_known",
+    null_text=SQL_NULL,
     drops=(
         _DUPLICATE,
         Drop(
@@ -572,6 +579,7 @@ SUS_PBR_APC = Layout(
         "Decided To Admit Date",
     ),
     not_known_field="not_known",
+    null_text=SQL_NULL,
     spells=Spells(
         spell_field="spell_id",
         patient_fields=("nhs_number",),
@@ -660,6 +668,7 @@ SUS_PBR_OP = Layout(
         "Medical Staff Type Seeing Patient",
     ),
     not_known_field="not_known",
+    null_text=SQL_NULL,
 )
 
 LAYOUTS = (SUS_APCS, SUS_OPA, SUS_AEA, SUS_ECDS, SUS_PBR_APC, SUS_PBR_OP)

@@ -113,11 +113,18 @@ def _raw(index: int) -> str:
     return ident(f"c{index + 1}")
 
 
-def _trimmed(names: list[str]) -> str:
-    """The SELECT list of table `raw`: `_row`, and every cell trimmed, NULL when empty (once
-    per cell, however many expressions read it)."""
-    cells = [f"NULLIF(trim({ident(n)}, ' \t\r\n'), '') AS {ident(n)}" for n in names]
-    return ", ".join([ROW_COLUMN, *cells])
+def _trimmed(names: list[str], null_text: tuple[str, ...] = ()) -> str:
+    """The SELECT list of table `raw`: `_row`, and every cell trimmed, NULL when empty or one of
+    the layout's `null_text` (once per cell, however many expressions read it)."""
+
+    def cell(n: str) -> str:
+        x = f"NULLIF(trim({ident(n)}, ' \t\r\n'), '')"
+        if null_text:
+            listed = ", ".join(sql_string(t.strip().upper()) for t in null_text)
+            x = f"CASE WHEN list_contains([{listed}], upper({x})) THEN NULL ELSE {x} END"
+        return f"{x} AS {ident(n)}"
+
+    return ", ".join([ROW_COLUMN, *(cell(n) for n in names)])
 
 
 def _source_sql(col: Column, match: Match) -> str | None:
@@ -329,7 +336,7 @@ def convert(
         con.register("src", reader)
         try:
             cells = [n for n in reader.schema.names if n != ROW_COLUMN]
-            con.execute(f"CREATE TABLE raw AS SELECT {_trimmed(cells)} FROM src")
+            con.execute(f"CREATE TABLE raw AS SELECT {_trimmed(cells, layout.null_text)} FROM src")
         except duckdb.Error:
             if ragged.refusal is None:
                 raise
