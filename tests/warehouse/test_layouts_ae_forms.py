@@ -135,3 +135,15 @@ def test_the_older_workbook_still_reads_its_second_group(tmp_path: Path) -> None
     result = import_file("ae_attendances", path, data_dir=tmp_path / "d", period="2016-06")
     assert (result.layout, result.rows_loaded, result.rows_rejected) == ("ae_monthly_xls", 11, 0)
     assert stored(tmp_path / "d")[("RF4", "01", "over_4_hours")][0] == 2879
+
+
+def test_a_bad_count_in_the_2018_workbook_names_file_row_and_field(tmp_path: Path) -> None:
+    values = ["RF4", "London", "BARKING", "21289", "813", "2850", "24952", "18410", "791",
+              "2844", "22045", "2879", "lots", "6", "2907", "0.86", "0.88", "0.97", "1.0",
+              "5060", "0", "0", "5060", "700", "5760", "300", "2"]  # fmt: skip
+    path = write_xls(tmp_path / "March-2018-AE-by-provider.xls", [GROUPS, HEADER_2018, values])
+    result = import_file("ae_attendances", path, data_dir=tmp_path / "d", period="2018-03")
+    assert result.layout == "ae_monthly_xls_2018"
+    assert (result.rows_loaded, result.rows_rejected) == (10, 1)
+    assert result.source_name == "March-2018-AE-by-provider.xls"
+    assert quarantined(result.quarantine_path) == [("3", "count", "lots")]
