@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pbc.codes import is_valid_nhs_number
 from pbc.periods import FinancialYear, year_end
@@ -212,8 +214,13 @@ def find_not_registered(
         & (m["pct_code"] == m["commissioner_code"])
     )
     ids = rows[_ID_COL[dataset]]
-    # The few uncovered ids, found column-wise (a set of every row's id costs seconds at scale).
-    return set(ids[~ids.isin(m.loc[ok, _ID_COL[dataset]])])
+    # The few uncovered ids, found column-wise (a set of every row's id costs seconds at scale;
+    # so does pandas' `isin` on text, which converts every value it is given one by one).
+    covered = pc.is_in(
+        pa.array(ids, type=pa.string()),
+        value_set=pa.array(m.loc[ok, _ID_COL[dataset]], type=pa.string()),
+    )
+    return set(ids[~covered.to_numpy(zero_copy_only=False)])
 
 
 def find_invalid_nhs(df: pd.DataFrame, dataset: str) -> set[str]:

@@ -35,9 +35,12 @@ def _key_rows(df: pd.DataFrame, id_col: str, prefix: str, date_col: str) -> pd.D
     clean = df[~df["_new"]]
     added = df[df["_new"]]
     ordered = pd.concat([clean, added], ignore_index=True)
-    ordered[id_col] = _ids(prefix, len(ordered), 10)
-    ordered = ordered.sort_values([date_col, id_col], kind="stable").reset_index(drop=True)
-    ordered[id_col] = ordered["provider_code"].astype(str) + ":" + ordered[id_col]
+    # Sorted by the key's number: the same order as its zero-padded text, without sorting text.
+    key = np.arange(len(ordered))
+    dates = ordered[date_col].to_numpy(dtype="float64", na_value=np.inf)  # missing: last
+    order = np.lexsort((key, dates))
+    ordered = ordered.take(order).reset_index(drop=True)
+    ordered[id_col] = ordered["provider_code"].astype(str) + ":" + _ids(prefix, len(key), 10)[order]
     return ordered
 
 
