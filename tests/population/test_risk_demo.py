@@ -67,3 +67,27 @@ def test_commands_train_then_score() -> None:
     assert commands.risk_score_command(stdout=out, stderr=err) == 0
     assert "people registered on 01 Apr 2009" in out.getvalue()
     assert risk.current_model() == RiskModel.objects.get()
+
+
+@pytest.mark.django_db
+def test_demo_scores_computed_beside_the_refresh_equal_scores_computed_here() -> None:
+    # `pbc demo` trains and scores in a process of its own beside the refresh
+    # (pbc.demo.population.start) and stores the result; the same computation in this process
+    # gives the same model choice, the same people and the same scores and ranks.
+    from pbc.analytics.population import risk_run
+
+    here = risk_run.train_and_score(settings.DATA_DIR)
+    model = RiskModel.objects.get()
+    assert here.training.chosen == model.kind
+    assert str(here.on) == str(model.score_date)
+    stored = {
+        s.nhs_number: (round(s.score, 9), s.rank) for s in RiskScore.objects.filter(model=model)
+    }
+    computed = {
+        n: (round(min(max(float(score), 0.0), 1.0), 9), int(rank))
+        for n, score, rank in zip(
+            here.people["nhs_number"], here.people["score"], here.people["rank"], strict=True
+        )
+    }
+    assert len(stored) > 3000
+    assert computed == stored

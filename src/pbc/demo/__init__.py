@@ -233,6 +233,7 @@ STEPS: tuple[steps.Step, ...] = (
     steps.Step("indicators", _refresh_indicators, {"full": 14, "test": 8}),
     steps.Step("risk scores", _load_population, {"full": 24, "test": 5}),
 )
+RISK_STEP = STEPS[-1]
 
 
 def build(
@@ -247,19 +248,27 @@ def build(
     create_users()
     report("geography and demo users ready")
     progress = steps.Progress(scale, STEPS, rebuild=rebuild, report=report)
-    for step in STEPS:
-        if step.name == "synthetic data":
-            with progress.step(step) as done:
-                done(
-                    "generated"
-                    if warehouse_demo.generate(scale, rebuild)
-                    else "unchanged, not generated again"
-                )
-        elif step.name == "warehouse imports":
-            with progress.step(step) as done:
-                loaded, imported = warehouse_demo.import_all(scale, rebuild)
-                done(f"{sum(loaded.values()):,} rows; {imported} of {len(loaded)} files imported")
-            progress.inputs_changed(warehouse_demo.state())
-        else:
-            progress.run(step)
+    try:
+        for step in STEPS:
+            if step.name == "synthetic data":
+                with progress.step(step) as done:
+                    done(
+                        "generated"
+                        if warehouse_demo.generate(scale, rebuild)
+                        else "unchanged, not generated again"
+                    )
+            elif step.name == "warehouse imports":
+                with progress.step(step) as done:
+                    loaded, imported = warehouse_demo.import_all(scale, rebuild)
+                    done(
+                        f"{sum(loaded.values()):,} rows; {imported} of {len(loaded)} files imported"
+                    )
+                progress.inputs_changed(warehouse_demo.state())
+                # The risk scores read only the warehouse: computed beside the refresh steps.
+                if progress.will_run(RISK_STEP) and population_demo.start():
+                    report("    risk scores: training and scoring started beside the refresh")
+            else:
+                progress.run(step)
+    finally:
+        population_demo.cancel()
     progress.finish()

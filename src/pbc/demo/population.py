@@ -1,11 +1,74 @@
-"""The demo's risk stratification: train and score on the demo warehouse (`pbc demo`)."""
+"""The demo's risk stratification: train and score on the demo warehouse (`pbc demo`).
+
+Training and scoring read only the warehouse, so `pbc demo` starts them in a process of their
+own as soon as the warehouse is imported (`start`) and they run beside the refresh steps; the
+risk step then stores what that process computed (`load`). Only this process writes the app
+database. On Spark, or when the scores are already stored, nothing is started early and `load`
+does the work itself.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
+from multiprocessing.pool import AsyncResult, Pool
 
+from django.conf import settings
+
+from pbc.analytics.population import risk_run
 from pbc.population import risk
 from pbc.population.models import RiskModel, RiskScore
+from pbc.warehouse import engine as wh
+
+_background: tuple[Pool, AsyncResult[risk_run.TrainedAndScored]] | None = None
+
+
+def _stored() -> int | None:
+    """How many people the demo's model has scores for (None: not trained and scored yet)."""
+    existing = RiskModel.objects.filter(
+        train_year=risk.TRAIN_YEAR, evaluation_year=risk.EVALUATION_YEAR
+    ).first()
+    if existing is None or not RiskScore.objects.filter(model=existing).exists():
+        return None
+    return RiskScore.objects.filter(model=existing).count()
+
+
+def start() -> bool:
+    """Start training and scoring in a separate process (DuckDB only, and only when the scores
+    are not stored yet). Returns whether it started."""
+    global _background
+    if _background is not None or wh.engine_name() != "duckdb" or _stored() is not None:
+        return False
+    pool = multiprocessing.get_context("spawn").Pool(1)
+    future = pool.apply_async(
+        risk_run.train_and_score,
+        (str(settings.DATA_DIR), "duckdb", risk.TRAIN_YEAR, risk.EVALUATION_YEAR),
+    )
+    _background = (pool, future)
+    return True
+
+
+def cancel() -> None:
+    """Stop a started computation that will not be used (a build that failed before its end)."""
+    global _background
+    if _background is not None:
+        pool, _ = _background
+        _background = None
+        pool.terminate()
+        pool.join()
+
+
+def _take() -> risk_run.TrainedAndScored | None:
+    global _background
+    if _background is None:
+        return None
+    pool, future = _background
+    _background = None
+    try:
+        return future.get()
+    finally:
+        pool.close()
+        pool.join()
 
 
 def load(scale: str = "full", report: Callable[[str], None] = print) -> int:
@@ -15,15 +78,18 @@ def load(scale: str = "full", report: Callable[[str], None] = print) -> int:
     that scale's data. Returns the number of people scored. Idempotent: when a model for the
     demo's years already has its scores, nothing is retrained (`pbc risk train` retrains).
     """
-    existing = RiskModel.objects.filter(
-        train_year=risk.TRAIN_YEAR, evaluation_year=risk.EVALUATION_YEAR
-    ).first()
-    if existing is not None and RiskScore.objects.filter(model=existing).exists():
-        n = RiskScore.objects.filter(model=existing).count()
+    computed = _take()
+    n = _stored()
+    if n is not None:
         report(f"risk model already trained and scored ({n:,} people)")
         return n
-    row = risk.train()
-    report(f"risk model trained ({row.kind}, {scale} scale)")
-    n = risk.score(model=row)
+    if computed is None:
+        row = risk.train()
+        report(f"risk model trained ({row.kind}, {scale} scale)")
+        n = risk.score(model=row)
+    else:
+        row = risk.store_model(computed.training, risk.TRAIN_YEAR, risk.EVALUATION_YEAR)
+        report(f"risk model trained ({row.kind}, {scale} scale; beside the refresh)")
+        n = risk.store_scores(row, computed.people, computed.on)
     report(f"risk scores stored: {n:,} people")
     return n

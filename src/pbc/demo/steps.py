@@ -163,6 +163,16 @@ class Progress:
             step.run(self.scale, lambda text: self.report(f"    {text}"))
         self.changed = True
 
+    def will_run(self, step: Step) -> bool:
+        """Whether `step` will run when its turn comes (as far as can be told now: it runs
+        when anything changed, or when it or any step between here and it is not recorded as
+        done with the current inputs)."""
+        if self.changed:
+            return True
+        later = self.steps[self.steps.index(step) :]
+        before = [s for s in self.steps if s not in later and s.name not in self.state["steps"]]
+        return any(self.done.get(s.name) != self.inputs for s in (*before, step))
+
     def inputs_changed(self, value: str) -> None:
         """Fold `value` (e.g. the warehouse's state) into the inputs of the steps after."""
         self.inputs = _digest(self.inputs, value)

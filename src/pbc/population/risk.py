@@ -28,28 +28,21 @@ from django.utils import timezone
 from pbc import periods
 from pbc.analytics.population import risk_features as rf
 from pbc.analytics.population import risk_model as rm
+from pbc.analytics.population import risk_run as rr
 from pbc.analytics.population.cohort import CONDITIONS
 from pbc.bulk import insert_rows
 from pbc.orgs import audit
 from pbc.population.models import RiskModel, RiskScore
 from pbc.warehouse import engine as wh
 
-TRAIN_YEAR = "2006/07"
-EVALUATION_YEAR = "2007/08"
+TRAIN_YEAR = rr.TRAIN_YEAR
+EVALUATION_YEAR = rr.EVALUATION_YEAR
 BATCH = 5000
 Progress = Callable[[str], None]
 
 
-def _tables(con: Any, data_dir: Any) -> dict[str, Any]:
-    return {n: wh.table(con, n, data_dir=data_dir) for n in ("patients", "apc", "ae", "op")}
-
-
 def build_dataset(con: Any, index_date: dt.date, data_dir: Any = None) -> pd.DataFrame:
-    t = _tables(con, data_dir if data_dir is not None else settings.DATA_DIR)
-    frame: pd.DataFrame = rf.dataset(
-        t["patients"], t["apc"], t["ae"], t["op"], index_date
-    ).to_pandas()
-    return frame
+    return rr.dataset(con, index_date, data_dir if data_dir is not None else settings.DATA_DIR)
 
 
 def models_dir() -> Path:
@@ -68,11 +61,19 @@ def train(
 ) -> RiskModel:
     """Train on `train_year`, evaluate on `evaluation_year`, store the model and its card."""
     con = wh.connect(engine)
-    train_df = build_dataset(con, periods.year_start(train_year))
-    progress(f"training year {train_year}: {len(train_df):,} people")
-    eval_df = build_dataset(con, periods.year_start(evaluation_year))
-    progress(f"held-out year {evaluation_year}: {len(eval_df):,} people")
-    result = rm.train(train_df, eval_df, progress=progress)
+    result = rr.training(con, settings.DATA_DIR, train_year, evaluation_year, progress)
+    return store_model(result, train_year, evaluation_year, user=user, progress=progress)
+
+
+def store_model(
+    result: rm.Training,
+    train_year: str,
+    evaluation_year: str,
+    *,
+    user: Any = None,
+    progress: Progress = lambda step: None,
+) -> RiskModel:
+    """Save a trained model (joblib, under `models_dir()`) and record its card."""
     trained_at = timezone.now()
     path = models_dir() / f"risk-{trained_at:%Y%m%dT%H%M%S%f}.joblib"
     joblib.dump(result.model, path)
@@ -99,13 +100,7 @@ def train(
 
 
 def default_score_date(con: Any) -> dt.date:
-    apc = wh.table(con, "apc", data_dir=settings.DATA_DIR)
-    last = apc.discharge_date.max().execute()
-    if last is None or pd.isna(last):
-        raise RuntimeError("the warehouse holds no admitted patient care: import apc first")
-    last = pd.Timestamp(last).date()
-    nxt = last + dt.timedelta(days=1)
-    return nxt if nxt.day == 1 else periods.add_months(nxt, 1)
+    return rr.score_date(con, settings.DATA_DIR)
 
 
 def load_model(row: RiskModel) -> Any:
@@ -126,17 +121,19 @@ def score(
         raise RuntimeError("no risk model has been trained: run `pbc risk train` first")
     con = wh.connect(engine)
     on = on or default_score_date(con)
-    t = _tables(con, settings.DATA_DIR)
-    people: pd.DataFrame = rf.features(t["patients"], t["apc"], t["ae"], t["op"], on).to_pandas()
-    progress(f"{len(people):,} people registered on {on:%d %b %Y}")
-    fitted = load_model(row)
-    people["score"] = rm.predict(fitted, people)
-    people["factors"] = rm.main_factors(fitted, people, base=people["score"].to_numpy())
-    progress("scored and explained")
-    people = people.sort_values(
-        ["gp_practice_code", "score", "nhs_number"], ascending=[True, False, True]
-    )
-    people["rank"] = people.groupby("gp_practice_code").cumcount() + 1
+    people = rr.scored(con, settings.DATA_DIR, load_model(row), on, progress)
+    return store_scores(row, people, on, user=user, progress=progress)
+
+
+def store_scores(
+    row: RiskModel,
+    people: pd.DataFrame,
+    on: dt.date,
+    *,
+    user: Any = None,
+    progress: Progress = lambda step: None,
+) -> int:
+    """Replace the stored scores with `people` (scored and ranked, `risk_run.scored`)."""
     rows = _score_rows(row.pk, people)
     with transaction.atomic():
         # Only the latest scoring is kept (lists are of the current population).
@@ -194,7 +191,7 @@ def pseudonymised_evaluation(
     figures only (no pseudonym leaves this function). docs/data.md "Risk and case finding on
     pseudonymised extracts"."""
     con = wh.connect(engine)
-    t = _tables(con, data_dir if data_dir is not None else settings.DATA_DIR)
+    t = rr.tables(con, data_dir if data_dir is not None else settings.DATA_DIR)
     index = periods.year_start(outcome_year)
     frame: pd.DataFrame = rf.pseudonymised_dataset(t["apc"], t["ae"], t["op"], index).to_pandas()
     y = frame["admitted"].to_numpy() if len(frame) else np.zeros(0)
