@@ -14,6 +14,7 @@ from pbc.plans.models import (
     BusinessCase,
     FastTrackThreshold,
     Lead,
+    MeasureLink,
     Milestone,
     MilestoneUpdate,
     Objective,
@@ -67,13 +68,27 @@ def test_objective_and_milestone_numbers_are_unique_and_texts_not_empty() -> Non
 
 
 @pytest.mark.django_db
-def test_an_outcome_target_needs_an_indicator() -> None:
+def test_a_measure_link_has_one_subject_an_indicator_and_a_target() -> None:
     objective = Plan.objects.get(slug="dacorum-2008-09").objectives.get(number=1)
+    outcome = Outcome.objects.create(objective=objective, number=50, text="x")
+    milestone = objective.milestones.first()
+    now = timezone.now()
+    for fields in (
+        {"indicator_id": "rtt-admitted-18-weeks", "target": ""},
+        {"indicator_id": "", "target": "90%"},
+        {"indicator_id": "rtt-admitted-18-weeks", "target": "90%", "milestone": milestone},
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            MeasureLink.objects.create(outcome=outcome, linked_at=now, **fields)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Outcome.objects.create(objective=objective, number=50, text="x", target="90%")
-    Outcome.objects.create(
-        objective=objective, number=50, text="x", indicator_id="rtt-admitted-18wk", target="90%"
+        MeasureLink.objects.create(indicator_id="x", target="y", linked_at=now)
+    MeasureLink.objects.create(
+        outcome=outcome, indicator_id="rtt-admitted-18-weeks", target="90%", linked_at=now
     )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MeasureLink.objects.create(
+            outcome=outcome, indicator_id="rtt-admitted-18-weeks", target="95%", linked_at=now
+        )
 
 
 @pytest.mark.django_db

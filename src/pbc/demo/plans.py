@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pbc import plans
+from pbc.demo import measures
 from pbc.orgs.models import Locality
 from pbc.periods import add_months
 from pbc.plans import actions
@@ -38,7 +39,6 @@ from pbc.plans.models import (
     Milestone,
     MilestoneUpdate,
     Objective,
-    Outcome,
     Plan,
 )
 from pbc.plans.reading import read_plan
@@ -234,50 +234,13 @@ def load_business_cases(plan: Plan) -> None:
     )
 
 
-# Which expected outcomes the demo links to which indicator, and the target the plan states:
-# (locality, words the outcome's text contains, indicator id, target).
-OUTCOME_LINKS: tuple[tuple[str, str, str, str], ...] = (
-    ("dacorum", "Improved throughput of patient activity", "rtt-admitted-18-weeks", "90%"),
-    ("dacorum", "Increased numbers of quitters", "smoking-quitters", "quarterly quit target"),
-    ("dacorum", "Compliance with the Hygiene Code", "mrsa-bacteraemia", "half the 2003/04 count"),
-    ("dacorum", "Compliance with the End of Life Strategy", "deaths-usual-place-of-residence", ""),
-    ("dacorum", "Manage the majority of adult patients being referred by GPs, optometrists",
-     "gp-referral-rate-ophthalmology", ""),
-    ("welwyn-hatfield", "90% of pathways for patients admitted", "rtt-admitted-18-weeks", "90%"),
-    ("welwyn-hatfield", "Reduction in anti-biotic prescribing",
-     "antibiotics-cephalosporins-quinolones", ""),
-    ("welwyn-hatfield", "Numbers of quitters to rise", "smoking-quitters", "quarterly quit target"),
-    ("welwyn-hatfield", "Patient service delivered", "referrals-outside-pct-neurology", ""),
-    ("welwyn-hatfield", "Interim plan developed to deliver", "op-first-attendances-in-hospital",
-     "1,460 fewer, half by December 2008"),
-)  # fmt: skip
-
-
-def link_outcomes(plan: Plan) -> int:
-    """Link the plan's outcomes to indicators as `OUTCOME_LINKS` says (idempotent)."""
-    linked = 0
-    for slug, words, indicator_id, target in OUTCOME_LINKS:
-        if slug != plan.locality.slug:
-            continue
-        outcome = (
-            Outcome.objects.filter(objective__plan=plan, text__contains=words)
-            .order_by("objective__number", "number")
-            .first()
-        )
-        if outcome is None:
-            continue
-        outcome.indicator_id, outcome.target = indicator_id, target
-        outcome.save(update_fields=["indicator_id", "target"])
-        linked += 1
-    return linked
-
-
 @transaction.atomic
 def load(scale: str = "full", report: Callable[[str], None] = print) -> None:
     """Import both seed plans, record demo progress and the Dacorum business cases."""
     plans = import_seed_plans()
+    users = get_user_model().objects
     for plan in plans:
-        link_outcomes(plan)
+        measures.link_declared(plan, users.get(username=SEEDS[plan.locality.slug][1]))
     written = sum(record_progress(plan, SEEDS[plan.locality.slug][1], scale) for plan in plans)
     dacorum = next(p for p in plans if p.locality.slug == "dacorum")
     load_business_cases(dacorum)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from pbc.indicators.models import IndicatorValue, ManualValue
 
@@ -58,3 +60,46 @@ def provider_monthly(
         denominator__isnull=False,
     ).values_list("month", "numerator", "denominator")
     return {m: (float(n), float(d)) for m, n, d in rows}
+
+
+def indicator_catalogue() -> dict[str, tuple[str, str]]:
+    """Every indicator of the catalogue: id → (title, what it is about: why it matters and
+    the plan objectives it monitors), for matching plans' outcomes to indicators."""
+    from pbc.indicators import definitions as defs
+
+    return {
+        d.id: (d.title, " ".join([d.why_it_matters, *d.plans])) for d in defs.catalogue().values()
+    }
+
+
+@dataclass(frozen=True)
+class PublicLatest:
+    """An indicator's latest publishable value at a locality (small numbers suppressed as on
+    the published indicator pages), with the SPC chart its icons come from."""
+
+    indicator_id: str
+    text: str  # "12.3 %" or "–" when nothing is publishable
+    month: dt.date | None
+    spc: Any
+    href: str  # the published indicator page for the locality
+    derived_from: str  # the disclosure test's key: "indicator:<id>:locality:<slug>:<month>"
+
+
+def public_latest(locality: Any) -> dict[str, PublicLatest]:
+    """Every indicator reported for the locality, as its published dashboard shows it."""
+    from pbc.indicators import present
+    from pbc.indicators.views import dashboard_lines, org_of
+
+    org = org_of(locality)
+    out = {}
+    for line in dashboard_lines(org, public_page=True, link_name="indicators_public_indicator"):
+        d, latest = line.definition, line.latest
+        out[d.id] = PublicLatest(
+            d.id,
+            f"{present.fmt(latest.value, d.decimals)} {d.unit}" if latest else "–",
+            latest.month if latest else None,
+            line.spc,
+            line.href,
+            f"indicator:{d.id}:{org.level}:{org.code}:{latest.month.isoformat()}" if latest else "",
+        )
+    return out

@@ -4,7 +4,9 @@
   plan for its financial year. Importing the same content again changes nothing ("unchanged");
   different content replaces the plan's sections, objectives and milestones, unless progress
   updates or business cases hang on them, in which case the import is refused and nothing
-  changes (a re-import would orphan them).
+  changes (a re-import would orphan them). The outcomes' and milestones' links to indicators
+  are carried forward (`pbc.plans.measures.carry_forward`): from the plan a re-import replaces,
+  or, for a new plan, from the locality's plan of the year before.
 - `record_milestone_update`: one month's status for a milestone, with optimistic locking: the
   caller says which version it saw; if someone saved in between, `MilestoneChanged` is raised and
   nothing is written.
@@ -29,6 +31,7 @@ from django.utils import timezone
 
 from pbc.orgs import audit
 from pbc.orgs.models import Locality
+from pbc.plans import measures
 from pbc.plans.models import (
     STATUS_ORDER,
     Action,
@@ -208,9 +211,11 @@ def import_plan(
         "imported_by": user if getattr(user, "is_authenticated", False) else None,
     }
     before = None
+    kept: list[measures.Kept] = []
     if assessment.existing is not None:
         plan = assessment.existing
         before = plan_summary(plan)
+        kept = measures.links_of(plan)
         plan.sections.all().delete()  # objectives, milestones and the rest cascade
         for key, value in fields.items():
             setattr(plan, key, value)
@@ -220,6 +225,10 @@ def import_plan(
             locality=locality, financial_year=parsed.financial_year, **fields
         )
     write_objectives(plan, parsed.objectives)
+    if assessment.existing is None:
+        previous = measures.previous_plan(plan)
+        kept = measures.links_of(previous) if previous else []
+    measures.carry_forward(user, plan, kept)
     audit.record(
         user,
         "import",

@@ -202,30 +202,29 @@ class Action(models.Model):
 
 
 class Outcome(models.Model):
-    """An expected outcome, optionally linked to a performance indicator and its target.
-
-    The indicator catalogue arrives with the indicators issue: until then the link is the
-    indicator's id as text.
-    """
+    """An expected outcome; its measures (indicators and targets) are `MeasureLink`s."""
 
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="outcomes")
     number = models.PositiveIntegerField()
     text = models.TextField()
-    indicator_id = models.CharField(max_length=100, blank=True)
-    target = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["objective", "number"]
         constraints = [
             models.UniqueConstraint(fields=["objective", "number"], name="one_outcome_per_number"),
             models.CheckConstraint(condition=~Q(text=""), name="outcome_has_text"),
-            models.CheckConstraint(
-                condition=Q(target="") | ~Q(indicator_id=""), name="outcome_target_needs_indicator"
-            ),
         ]
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def ref(self) -> str:
+        """ "3.2": objective 3's second expected outcome."""
+        return f"{self.objective.number}.{self.number}"
+
+    def scope_organisation(self) -> Locality:
+        return self.objective.plan.locality
 
 
 class Milestone(models.Model):
@@ -267,6 +266,65 @@ class Milestone(models.Model):
 
     def scope_organisation(self) -> Locality:
         return self.objective.plan.locality
+
+
+class MeasureLink(models.Model):
+    """An outcome, or a milestone that states a number, measured by a catalogue indicator,
+    with the target as the plan states it (`pbc.plans.measures` links, unlinks and carries
+    links forward to next year's plan, each audited).
+
+    `carried_from` names the plan (slug) the link was carried from when a plan was imported;
+    empty for a link made on this plan.
+    """
+
+    outcome = models.ForeignKey(
+        Outcome, null=True, blank=True, on_delete=models.CASCADE, related_name="measures"
+    )
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="measures"
+    )
+    indicator_id = models.CharField(max_length=80)
+    target = models.CharField(max_length=200)
+    carried_from = models.CharField(max_length=80, blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__isnull=False, milestone__isnull=True)
+                | Q(outcome__isnull=True, milestone__isnull=False),
+                name="measure_link_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["outcome", "indicator_id"], name="one_link_per_outcome_indicator"
+            ),
+            models.UniqueConstraint(
+                fields=["milestone", "indicator_id"], name="one_link_per_milestone_indicator"
+            ),
+            models.CheckConstraint(condition=~Q(indicator_id=""), name="measure_link_indicator"),
+            models.CheckConstraint(condition=~Q(target=""), name="measure_link_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_ref} → {self.indicator_id} ({self.target})"
+
+    @property
+    def subject(self) -> Outcome | Milestone:
+        subject = self.outcome or self.milestone
+        assert subject is not None
+        return subject
+
+    @property
+    def subject_ref(self) -> str:
+        """ "outcome 3.2" or "milestone 3.2"."""
+        return f"{'outcome' if self.outcome_id else 'milestone'} {self.subject.ref}"
+
+    def scope_organisation(self) -> Locality:
+        return self.subject.objective.plan.locality
 
 
 class Status(models.TextChoices):

@@ -2,8 +2,9 @@
 
 Contents, in order: summary counts (plan and per section), a status table per objective, what
 changed since the previous month, overdue milestones and those due in the next two months, and the
-linked indicators (each linked outcome's indicator for the locality: latest value up to the
-report's month, target, Making Data Count variation and assurance; "No data yet" when none).
+linked indicators (each measured outcome's and milestone's indicators for the locality: latest
+value up to the report's month, the plan's target, Making Data Count variation and assurance
+icons; "No data yet" when none).
 
 The report is for the locality board and the PCT, so it includes private commentary, marked
 "(private)"; the public plan page leaves it out.
@@ -27,10 +28,12 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pbc.exports import Workbook
+from pbc.indicators.present import Spc
 from pbc.indicators.summary import Status, latest_status
 from pbc.orgs.models import Locality
 from pbc.periods import add_months
-from pbc.plans.models import STATUS_ORDER, Outcome, Plan
+from pbc.plans.measures import plan_links
+from pbc.plans.models import STATUS_ORDER, MeasureLink, Plan
 from pbc.plans.tracking import (
     STATUS_LABELS,
     Change,
@@ -54,6 +57,66 @@ class ReportError(Exception):
     """No plan covers the month asked for, or the month or format is not understood."""
 
 
+@dataclass(frozen=True)
+class MeasureLine:
+    """A linked indicator of an outcome or milestone, with its latest value at the locality
+    (status None when the indicator has left the catalogue)."""
+
+    link: MeasureLink
+    status: Status | None
+
+    @property
+    def objective_number(self) -> int:
+        return self.link.subject.objective.number
+
+    @property
+    def subject(self) -> str:
+        """ "Outcome 3.2" or "Milestone 3.2"."""
+        return self.link.subject_ref.capitalize()
+
+    @property
+    def text(self) -> str:
+        return self.link.subject.text
+
+    @property
+    def indicator(self) -> str:
+        return self.status.title if self.status else self.link.indicator_id
+
+    @property
+    def target(self) -> str:
+        return self.link.target
+
+    @property
+    def value_text(self) -> str:
+        if self.status is None or self.status.month is None:
+            return "No data yet"
+        return f"{self.status.text} ({self.status.month:%B %Y})"
+
+    @property
+    def spc(self) -> Spc | None:
+        """What the Making Data Count icon macros read (None: too few values for a chart)."""
+        return self.status.chart if self.status else None
+
+    @property
+    def variation_text(self) -> str:
+        return self.spc.variation_text if self.spc else "Not enough data"
+
+    @property
+    def assurance_text(self) -> str:
+        return self.spc.assurance_text if self.spc else "No target"
+
+
+def measure_lines(
+    plan: Plan, level: str, org_code: str, month: dt.date | None
+) -> list[MeasureLine]:
+    """Every measure of the plan with its indicator's latest value up to `month` at the
+    organisation (None: the latest of all)."""
+    return [
+        MeasureLine(link, latest_status(link.indicator_id, level, org_code, month))
+        for link in plan_links(plan)
+    ]
+
+
 @dataclass
 class PlanReport:
     locality: Locality
@@ -61,11 +124,10 @@ class PlanReport:
     month: dt.date
     current: PlanMonth
     changes: list[Change]
-    outcomes: list[Outcome]
     generated_at: dt.datetime
-    # Each linked outcome's indicator at the locality, latest month up to the report's month
-    # (None when the id is not in the catalogue).
-    indicators: dict[int, Status | None] = field(default_factory=dict)
+    # Each outcome's (and milestone's) measures: its indicators at the locality, latest month
+    # up to the report's month.
+    measures: list[MeasureLine] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -87,23 +149,14 @@ def build_report(locality: Locality, month: dt.date) -> PlanReport:
         raise ReportError(
             f"{locality.name} has no plan for a financial year including {month:%B %Y}"
         )
-    outcomes = list(
-        Outcome.objects.filter(objective__plan=plan)
-        .exclude(indicator_id="")
-        .select_related("objective")
-        .order_by("objective__number", "number")
-    )
     return PlanReport(
         locality=locality,
         plan=plan,
         month=month,
         current=plan_month(plan, month),
         changes=changes_since_previous_month(plan, month),
-        outcomes=outcomes,
         generated_at=timezone.localtime(),
-        indicators={
-            o.pk: latest_status(o.indicator_id, "locality", locality.slug, month) for o in outcomes
-        },
+        measures=measure_lines(plan, "locality", locality.slug, month),
     )
 
 
@@ -228,25 +281,26 @@ def render_xlsx(report: PlanReport) -> bytes:
 
     indicators = book.create_sheet("Indicators")
     indicators.append(
-        ["Objective", "Outcome", "Indicator", "Target", "Latest value", "Month", "Variation",
-         "Assurance"]
+        ["Objective", "Measured", "Text", "Indicator", "Target", "Latest value", "Month",
+         "Variation", "Assurance"]
     )  # fmt: skip
-    for outcome in report.outcomes:
-        status = report.indicators.get(outcome.pk)
+    for line in report.measures:
+        status = line.status
         indicators.append(
             [
-                outcome.objective.number,
-                outcome.text,
-                status.title if status else outcome.indicator_id,
-                outcome.target,
+                line.objective_number,
+                line.subject,
+                line.text,
+                line.indicator,
+                line.target,
                 status.text if status else "No data yet",
                 (status.month.strftime("%B %Y") if status and status.month else ""),
-                (status.variation_icon or "") if status else "",
-                (status.assurance or "") if status else "",
+                line.variation_text,
+                line.assurance_text,
             ]
         )
-    if not report.outcomes:
-        indicators.append(["", "No outcomes are linked to indicators yet", "", "", ""])
+    if not report.measures:
+        indicators.append(["", "", "No outcomes are linked to indicators yet", "", ""])
     for ws in (changes, overdue, indicators):
         for cell in ws[1]:
             cell.font = bold

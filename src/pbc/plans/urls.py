@@ -20,6 +20,7 @@ urlpatterns = [
         name="business_case_new",
     ),
     path("localities/<slug:locality>/meetings/", views.meetings_page, name="plans_meetings"),
+    path("localities/<slug:locality>/measures/", views.measures_page, name="plans_measures"),
     path("milestones/<str:milestone>/", views.milestone_page, name="milestone"),
     path("milestones/<str:milestone>/update/", views.milestone_update, name="milestone_update"),
     path("business-cases/<slug:case>/", views.business_case, name="business_case"),

@@ -17,12 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from pbc.indicators.queries import indicator_titles, public_latest
 from pbc.orgs import audit
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import Locality
 from pbc.orgs.roles import Permission
 from pbc.periods import month_or_none
-from pbc.plans import actions, meetings, report
+from pbc.plans import actions, measures, meetings, report
 from pbc.plans.forms import (
     BusinessCaseChangeForm,
     BusinessCaseForm,
@@ -411,6 +412,9 @@ def public_plan(request: HttpRequest, plan: str) -> HttpResponse:
             "plan": found,
             "current": plan_month(found, month),
             "month": month,
+            "measures": measures.plan_links(found),
+            "published": public_latest(found.locality),
+            "titles": indicator_titles(),
             "breadcrumbs": crumbs(
                 ("Published information", reverse("public_home")),
                 ("Commissioning plans", reverse("plans_public_index")),
@@ -471,6 +475,68 @@ def meetings_page(request: HttpRequest, locality: Locality) -> HttpResponse:
             "today": today,
             "kinds": Meeting.Kind.choices,
             "can_manage": has_permission(request.user, Permission.MANAGE_PLANS, locality),
+            "breadcrumbs": locality_crumbs(locality),
+        },
+    )
+
+
+# --- measures: outcomes and milestones linked to indicators -----------------------------------
+
+
+@requires(Permission.MANAGE_PLANS, scope="locality")
+def measures_page(request: HttpRequest, locality: Locality) -> HttpResponse:
+    """Link the plan's outcomes (and milestones that state a number) to indicators with the
+    plan's target, with suggestions from their words. POST action=link (subject, indicator,
+    target) or action=unlink (link); each audited (`pbc.plans.measures`)."""
+    plan, month = chosen_plan(locality, request)
+    if plan is None:
+        raise Http404(f"{locality.name} has no plan yet")
+    if request.method == "POST":
+        here = reverse("plans_measures", args=[locality.slug])
+        here += f"?month={month:%Y-%m}" if month and request.GET.get("month") else ""
+        try:
+            if request.POST.get("action") == "unlink":
+                link = next(
+                    (
+                        link
+                        for link in measures.plan_links(plan)
+                        if str(link.pk) == request.POST.get("link", "")
+                    ),
+                    None,
+                )
+                if link is None:
+                    raise Http404("no such link on this plan")
+                measures.unlink_measure(request.user, link)
+                messages.success(request, f"Unlinked {link.subject_ref} from {link.indicator_id}.")
+            else:
+                subject = measures.find_subject(plan, request.POST.get("subject", ""))
+                if subject is None:
+                    raise Http404("no such outcome or milestone on this plan")
+                link = measures.link_measure(
+                    request.user,
+                    subject,
+                    request.POST.get("indicator", ""),
+                    request.POST.get("target", ""),
+                )
+                messages.success(
+                    request, f"Linked {link.subject_ref} to {link.indicator_id}: {link.target}."
+                )
+        except measures.MeasureRefused as err:
+            messages.error(request, f"Not linked: {err}")
+        return redirect(f"{here}#measure-{request.POST.get('subject', '')}")
+    subjects = measures.subjects(plan)
+    titles = indicator_titles()
+    return render(
+        request,
+        "plans/measures.jinja",
+        {
+            "title": f"{plan.title}: measures",
+            "locality": locality,
+            "plan": plan,
+            "subjects": subjects,
+            "linked": sum(1 for s in subjects if s.links),
+            "catalogue": sorted(titles.items(), key=lambda item: item[1]),
+            "catalogue_titles": titles,
             "breadcrumbs": locality_crumbs(locality),
         },
     )

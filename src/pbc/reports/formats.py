@@ -128,25 +128,18 @@ def _xlsx_plan(pack: BoardPack, ws: Worksheet) -> None:
     _note(ws, f"Changed status since {report.previous_month:%B %Y}: {len(report.changes)}")
     ws.append([])
     _note(ws, "Indicators linked to the plan's outcomes")
-    if not report.outcomes:
+    if not report.measures:
         _note(ws, "No outcomes are linked to indicators yet.")
     _table(
         ws,
-        ["Objective", "Outcome", "Indicator", "Target", "Latest value", "Variation", "Assurance"],
+        ["Objective", "Measured", "Text", "Indicator", "Target", "Latest value", "Variation",
+         "Assurance"],
         (
-            [
-                o.objective.number,
-                o.text,
-                s.title if s else o.indicator_id,
-                o.target,
-                s.text if s else "No data yet",
-                (s.variation_icon or "") if s else "",
-                (s.assurance or "") if s else "",
-            ]
-            for o in report.outcomes
-            for s in [report.indicators.get(o.pk)]
+            [line.objective_number, line.subject, line.text, line.indicator, line.target,
+             line.value_text, line.variation_text, line.assurance_text]
+            for line in report.measures
         ),
-    )
+    )  # fmt: skip
     _xlsx_overdue_actions(pack, ws)
 
 
