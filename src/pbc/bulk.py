@@ -5,7 +5,7 @@ batch, preparing every value through the field machinery; for the hundreds of th
 a refresh stores that is most of its time. `insert_rows` takes plain mappings (field attribute
 name -> value, e.g. `practice_id`), prepares each value once with a converter chosen per field
 (values a driver takes as they are pass straight through), and runs one parameterised INSERT
-with `executemany`. Fields a row leaves out get the field's default (`auto_now_add` fields: now).
+with `executemany` (on PostgreSQL, one `COPY … FROM STDIN` per batch). Fields a row leaves out get the field's default (`auto_now_add` fields: now).
 
 Use it only for plain rows: no signals are sent, no `save()` runs, primary keys are not returned.
 """
@@ -77,6 +77,7 @@ def insert_rows(
     missing = object()
     inserted = 0
     it = iter(rows)
+    copy = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor:
         while batch := list(islice(it, batch_size)):
             unknown = set(batch[0]) - known
@@ -89,6 +90,12 @@ def insert_rows(
                     value = row.get(name, missing)
                     values.append(convert(default() if value is missing else value))
                 params.append(values)
-            cursor.executemany(sql, params)
+            if connection.vendor == "postgresql":
+                # PostgreSQL's COPY: one stream of rows, no statement per row.
+                with cursor.cursor.copy(copy) as stream:
+                    for values in params:
+                        stream.write_row(values)
+            else:
+                cursor.executemany(sql, params)
             inserted += len(batch)
     return inserted
