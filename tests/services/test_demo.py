@@ -20,7 +20,7 @@ def test_demo_is_idempotent_and_has_a_return_with_known_problems(services_demo: 
     assert flawed.contract.template == "tier2-ophthalmology"
     assert len(flawed.problems) == 2
     assert all(p["column"] == "nhs_number" for p in flawed.problems)
-    # Four monthly contracts (ophthalmology's January aside) for three months, and counselling
-    # for two quarters.
-    assert ProviderReturn.objects.filter(status="accepted").count() == 4 * 3 + 2
+    # Six monthly contracts (ophthalmology's January aside) for three months, the private
+    # physiotherapy provider not accredited for October only, and counselling for two quarters.
+    assert ProviderReturn.objects.filter(status="accepted").count() == 6 * 3 + 1 + 2
     assert Claim.objects.filter(status="queried").count() == 1

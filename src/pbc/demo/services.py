@@ -10,6 +10,8 @@ write goes through `actions`, so the demo exercises the same checks as an upload
 - Claims: 2008/09 Q1–Q3 for every sign-up: 60% to 130% of the quarter's target where the
   service has one (smoking cessation: 8 quitters), else 30% to 90% of its cap. Q1 and Q2
   approved and paid the month after the quarter; Q3 submitted (one over its cap, so queried).
+- Any willing provider: Dacorum's physiotherapy from 1 October 2008, WHHT and two of the three
+  private providers accredited at a price per case; the third's October return is a finding.
 - Provider contracts for Dacorum: the Tier 2 ophthalmology service (NT4, £95 a case), WHHT
   physiotherapy (RWG, cost per case), MRSA screening and patient experience questionnaires
   (RWG), counselling waiting times (RWR).
@@ -30,9 +32,10 @@ from django.contrib.auth import get_user_model
 
 from pbc import codes, periods
 from pbc.orgs.models import Locality, Practice, Provider
-from pbc.services import actions
+from pbc.services import actions, awp
 from pbc.services.experience import SURVEY_TEMPLATE
 from pbc.services.models import (
+    Accreditation,
     Claim,
     ProviderContract,
     ProviderReturn,
@@ -55,7 +58,24 @@ CONTRACTS = (  # provider, locality, template, price per case
     ("RWG", "dacorum", "mrsa-screening", None),
     ("RWG", "dacorum", "patient-experience", None),
     ("RWR", "dacorum", "counselling-waits", None),
+    *(("NX" + str(i), "dacorum", "physiotherapy", None) for i in (1, 2, 3)),
 )
+# Dacorum's direct access physiotherapy from 1 October 2008 (the plan: the three private
+# providers' contracts cease and the block part of WHHT's SLA is removed; any provider meeting
+# the specification is accredited at an agreed cost per case). Fictional names. Two private
+# providers and WHHT are accredited; the third has not met the specification yet but still
+# sent its October return (a finding).
+AWP_FROM = dt.date(2008, 10, 1)
+PRIVATE_PHYSIO = (  # code, name, accredited price per case (None: not accredited)
+    ("NX1", "Berkhamsted Physiotherapy Clinic", Decimal("150.00")),
+    ("NX2", "Hemel Sports Injury and Physiotherapy Centre", Decimal("145.00")),
+    ("NX3", "Tring Physiotherapy Practice", None),
+)
+WHHT_PHYSIO_PRICE = Decimal("155.00")
+ONLY_MONTHS = {"NX3": [AWP_FROM]}  # returns sent only for these months
+# The private providers are small (an eighth of WHHT's referrals); the accredited ones charge
+# their agreed price for each case seen, the one not accredited its own per-attendance rate.
+PRIVATE_PRICES: dict[str, Decimal | None] = {code: price for code, _, price in PRIVATE_PHYSIO}
 
 
 def _rng(*parts: object) -> random.Random:
@@ -81,8 +101,9 @@ def load(scale: str = "full", report: Callable[[str], None] = print) -> None:
     _sign_ups(specs, practices)
     _claims(specs)
     report("services: catalogue, sign-ups and claims ready")
+    _accreditations()
     _returns(scale)
-    report("services: provider returns ready")
+    report("services: accredited physiotherapy providers and provider returns ready")
     _surveys(practices)
     report("services: patient survey ready")
 
@@ -153,6 +174,28 @@ def _claims(specs: dict[str, ServiceSpecification]) -> None:
                 actions.pay_claims(None, [claim], periods.add_months(quarter, 3))
 
 
+def _accreditations() -> None:
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    dacorum = Locality.objects.filter(slug="dacorum").first()
+    if analyst is None or dacorum is None:
+        return
+    prices = [("RWG", WHHT_PHYSIO_PRICE)]
+    for code, name, price in PRIVATE_PHYSIO:
+        Provider.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": Provider.Kind.INDEPENDENT}
+        )
+        if price is not None:
+            prices.append((code, price))
+    for code, price in prices:
+        if not Accreditation.objects.filter(
+            locality=dacorum, service="physiotherapy", provider__code=code
+        ).exists():
+            awp.accredit(
+                analyst, dacorum, service="physiotherapy", provider_code=code,
+                accredited_from=AWP_FROM, price_per_case=price,
+            )  # fmt: skip
+
+
 def _contracts() -> list[ProviderContract]:
     result = []
     for provider, locality, template, price in CONTRACTS:
@@ -178,14 +221,18 @@ def _returns(scale: str) -> None:
         if template.frequency == "quarterly":
             periods_ = [(q, False) for q in SURVEY_QUARTERS]
         else:
-            periods_ = [(m, False) for m in RETURN_MONTHS]
+            periods_ = [(m, False) for m in ONLY_MONTHS.get(contract.provider.code, RETURN_MONTHS)]
             if contract.template == "tier2-ophthalmology":
                 periods_.append((dt.date(2009, 1, 1), True))
         for period, damaged in periods_:
             if ProviderReturn.objects.filter(contract=contract, period=period).exists():
                 continue
             rng = _rng("return", contract.template, contract.provider.code, period)
-            table = BUILDERS[contract.template](rng, period, codes_, per_month)
+            private = PRIVATE_PRICES.get(contract.provider.code, "none")
+            n = per_month // 8 if private != "none" else per_month
+            table = BUILDERS[contract.template](rng, period, codes_, n)
+            if isinstance(private, Decimal):
+                table = _at_price(table, private)
             if damaged:
                 table = _damage(table)
             checked = validate(template, table, period, frozenset(codes_), contract.locality.name)
@@ -377,6 +424,16 @@ BUILDERS: dict[str, Callable[[random.Random, dt.date, list[str], int], Table]] =
     "patient-experience": experience_table,
     "counselling-waits": counselling_table,
 }
+
+
+def _at_price(table: Table, price: Decimal) -> Table:
+    """Each case seen (any cost but nothing) charged at the agreed price per case."""
+    column = table.header.index("case_cost")
+    rows = [(n, list(cells)) for n, cells in table.rows]
+    for _, cells in rows:
+        if cells[column] != "0.00":
+            cells[column] = f"{price:.2f}"
+    return Table(table.header, rows)
 
 
 def _damage(table: Table) -> Table:

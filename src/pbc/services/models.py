@@ -201,6 +201,46 @@ class ProviderContract(models.Model):
         return self.provider
 
 
+class Accreditation(models.Model):
+    """A provider accredited to a locality's any willing provider service (a return template:
+    e.g. direct access physiotherapy) from a date, at an agreed price per case, without any
+    guarantee of activity. `pbc.services.awp`."""
+
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="accreditations")
+    service = models.CharField(max_length=50, help_text="Return template key")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="accreditations")
+    accredited_from = models.DateField()
+    accredited_to = models.DateField(
+        null=True, blank=True, help_text="The first day it no longer applies"
+    )
+    price_per_case = models.DecimalField(max_digits=10, decimal_places=2)
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["locality", "service", "accredited_from", "provider__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["locality", "service", "provider", "accredited_from"],
+                name="one_accreditation_per_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_per_case__gte=0), name="accredited_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(accredited_to__isnull=True)
+                | Q(accredited_to__gt=models.F("accredited_from")),
+                name="accreditation_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.code} accredited for {self.service} from {self.accredited_from}"
+
+    def scope_organisation(self) -> Locality:
+        return self.locality
+
+
 class ProviderReturn(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"

@@ -23,6 +23,7 @@ urlpatterns = [
     path("returns/providers/<str:provider>/", views.provider_returns, name="provider_returns"),
     path("returns/providers/<str:provider>/upload/", views.return_upload, name="return_upload"),
     path("returns/localities/<slug:locality>/", views.returns_report, name="returns_report"),
+    path("awp/localities/<slug:locality>/", views.awp_report, name="awp_report"),
     path(
         "experience/localities/<slug:locality>/",
         views.experience_report,

@@ -22,11 +22,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from pbc import periods
+from pbc.orgs import audit
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import AuditEvent, Locality, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.periods import add_years, parse_month
-from pbc.services import actions, experience, feeds, published, reports
+from pbc.services import actions, awp, experience, feeds, published, reports
 from pbc.services.claims import check_claims
 from pbc.services.experience import SURVEY_TEMPLATE
 from pbc.services.forms import (
@@ -608,6 +609,45 @@ def returns_report(request: HttpRequest, locality: Locality) -> HttpResponse:
                 key=lambda p: p.name,
             ),
             "period_label": period_label,
+            "breadcrumbs": crumbs(("Services", reverse("services_index"))),
+        },
+    )
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def awp_report(request: HttpRequest, locality: Locality) -> HttpResponse:
+    """Any willing provider: accredited providers per service, their activity and cost per
+    case, and returns from providers not accredited (aggregates only: no patient rows). A POST
+    accredits a provider (`awp.accredit`: the PCT's analysts)."""
+    back = reverse("awp_report", args=[locality.slug])
+    if request.method == "POST":
+        try:
+            to_text = request.POST.get("accredited_to", "").strip()
+            row = awp.accredit(
+                request.user, locality,
+                service=request.POST.get("service", ""),
+                provider_code=request.POST.get("provider", ""),
+                accredited_from=dt.date.fromisoformat(request.POST.get("accredited_from", "")),
+                accredited_to=dt.date.fromisoformat(to_text) if to_text else None,
+                price_per_case=request.POST.get("price_per_case", ""),
+            )  # fmt: skip
+        except PermissionDenied as err:
+            audit.record(request.user, "denied", locality, detail=str(err), path=request.path)
+            raise
+        except ValueError as err:  # AccreditationError or a date not in YYYY-MM-DD form
+            messages.error(request, f"Not accredited: {err}")
+        else:
+            messages.success(request, f"{row.provider.name} accredited from {row.accredited_from}.")
+        return redirect(back)
+    return render(
+        request,
+        "services/awp.jinja",
+        {
+            "title": f"Any willing provider: {locality.name}",
+            "locality": locality,
+            "reports": [awp.report(locality, s) for s in awp.services_of(locality)],
+            "can_accredit": has_permission(request.user, Permission.MANAGE_SERVICES, locality),
+            "services": [(k, t.name) for k, t in TEMPLATES.items() if t.cost == "case_cost"],
             "breadcrumbs": crumbs(("Services", reverse("services_index"))),
         },
     )

@@ -1,0 +1,197 @@
+"""Any willing provider (issue 20, item 2): the providers accredited to a locality's service,
+their activity and cost per case, and the returns of providers that are not accredited.
+
+The Dacorum plan: physiotherapy "provided by any physiotherapy provider who meets the criteria
+set out in a service specification at an agreed cost per case without any guarantees of
+activity". A service is commissioned this way in a locality once it has an accreditation there.
+
+- `accredit(...)`: one action, scoped to the users who manage the locality's services
+  (`Permission.MANAGE_SERVICES`), audited; refused with a message naming the field.
+- `report(locality, service)`: each accredited provider (who, from when, to when, the agreed
+  price) and each provider with a current return of the service: cases (the return's rows),
+  cost (the return's costs, or cases at the accredited price where the return has none) and
+  cost per case, and each month's return from a provider not accredited in that month: a
+  *finding* (the return is stored, its cases are reported, but the locality did not accredit
+  the provider for that month).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from pbc import periods
+from pbc.orgs import audit
+from pbc.orgs.access import has_permission
+from pbc.orgs.models import Locality, Provider
+from pbc.orgs.roles import Permission
+from pbc.services import reports
+from pbc.services.models import Accreditation, ProviderContract
+from pbc.services.return_templates import TEMPLATES
+
+ZERO = Decimal("0.00")
+
+
+class AccreditationError(ValueError):
+    """An accreditation that cannot be recorded; the message names the field."""
+
+
+def accredit(
+    user: Any,
+    locality: Locality,
+    *,
+    service: str,
+    provider_code: str,
+    accredited_from: dt.date,
+    price_per_case: Any,
+    accredited_to: dt.date | None = None,
+) -> Accreditation:
+    if not has_permission(user, Permission.MANAGE_SERVICES, locality):
+        raise PermissionDenied("You may not change this locality's services.")
+    if service not in TEMPLATES or TEMPLATES[service].cost != "case_cost":
+        raise AccreditationError(f"service: '{service}' is not a service paid by the case")
+    provider = Provider.objects.filter(code=provider_code.strip().upper()).first()
+    if provider is None:
+        raise AccreditationError(f"provider: no provider with the ODS code '{provider_code}'")
+    try:
+        price = Decimal(str(price_per_case).strip().lstrip("£")).quantize(Decimal("0.01"))
+    except InvalidOperation as err:
+        raise AccreditationError(f"price per case: '{price_per_case}' is not an amount") from err
+    if price < 0:
+        raise AccreditationError(f"price per case: {price} is negative")
+    if accredited_to is not None and accredited_to <= accredited_from:
+        raise AccreditationError("accredited to: must be after accredited from")
+    if Accreditation.objects.filter(
+        locality=locality, service=service, provider=provider, accredited_from=accredited_from
+    ).exists():
+        raise AccreditationError(
+            f"accredited from: {provider.code} is already accredited from {accredited_from}"
+        )
+    with transaction.atomic():
+        row = Accreditation.objects.create(
+            locality=locality,
+            service=service,
+            provider=provider,
+            accredited_from=accredited_from,
+            accredited_to=accredited_to,
+            price_per_case=price,
+            recorded_by=user.get_username(),
+        )
+        audit.record(
+            user,
+            "create",
+            row,
+            after={
+                "locality": locality.slug,
+                "service": service,
+                "provider": provider.code,
+                "accredited_from": accredited_from.isoformat(),
+                "accredited_to": accredited_to.isoformat() if accredited_to else None,
+                "price_per_case": str(price),
+            },
+            detail=f"{provider.code} accredited for {TEMPLATES[service].name}",
+        )
+    return row
+
+
+def accredited_in(rows: list[Accreditation], start: dt.date, end: dt.date) -> Accreditation | None:
+    """The accreditation in force on any day of [start, end], latest start first."""
+    for a in sorted(rows, key=lambda a: a.accredited_from, reverse=True):
+        if a.accredited_from <= end and (a.accredited_to is None or a.accredited_to > start):
+            return a
+    return None
+
+
+@dataclass
+class ProviderActivity:
+    provider: Provider
+    accreditations: list[Accreditation]
+    cases: int = 0
+    cost: Decimal = ZERO
+    by_month: dict[dt.date, int] = field(default_factory=dict)
+
+    @property
+    def cost_per_case(self) -> Decimal | None:
+        return (self.cost / self.cases).quantize(Decimal("0.01")) if self.cases else None
+
+    @property
+    def price(self) -> Decimal | None:
+        return self.accreditations[-1].price_per_case if self.accreditations else None
+
+
+@dataclass(frozen=True)
+class Finding:
+    provider: Provider
+    period: dt.date
+    cases: int
+    cost: Decimal
+    reason: str
+
+
+@dataclass
+class AwpReport:
+    service: str
+    providers: list[ProviderActivity]
+    findings: list[Finding]
+
+    @property
+    def name(self) -> str:
+        return TEMPLATES[self.service].name
+
+
+def services_of(locality: Locality) -> list[str]:
+    """The locality's services commissioned from any willing provider."""
+    return sorted(
+        set(Accreditation.objects.filter(locality=locality).values_list("service", flat=True))
+    )
+
+
+def report(locality: Locality, service: str) -> AwpReport:
+    template = TEMPLATES[service]
+    accreditations = list(
+        Accreditation.objects.filter(locality=locality, service=service).select_related("provider")
+    )
+    first = min((a.accredited_from for a in accreditations), default=None)
+    by_provider: dict[str, ProviderActivity] = {}
+    for a in accreditations:
+        by_provider.setdefault(
+            a.provider.code, ProviderActivity(a.provider, [])
+        ).accreditations.append(a)
+    findings = []
+    contracts = ProviderContract.objects.filter(locality=locality, template=service)
+    for contract in contracts.select_related("provider"):
+        mine = [a for a in accreditations if a.provider_id == contract.provider_id]
+        for provider_return in reports.current_returns(contract, start=first):
+            start = provider_return.period
+            end = periods.month_end(start)
+            summary = reports.summarise(contract, [provider_return])
+            accreditation = accredited_in(mine, start, end)
+            cost = summary.cost or ZERO
+            if accreditation is not None and not summary.cases:
+                cost = accreditation.price_per_case * summary.volume
+            activity = by_provider.setdefault(
+                contract.provider.code, ProviderActivity(contract.provider, mine)
+            )
+            activity.cases += summary.volume
+            activity.cost += cost
+            activity.by_month[start] = activity.by_month.get(start, 0) + summary.volume
+            if accreditation is None:
+                findings.append(
+                    Finding(
+                        contract.provider,
+                        start,
+                        summary.volume,
+                        cost,
+                        f"{contract.provider.name} is not accredited for {template.name} "
+                        f"in {start:%B %Y}",
+                    )
+                )
+    providers = sorted(by_provider.values(), key=lambda p: (not p.accreditations, p.provider.name))
+    return AwpReport(
+        service, providers, sorted(findings, key=lambda f: (f.period, f.provider.code))
+    )
