@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path("localities/<slug:locality>/", views.locality_signoff, name="validation_locality"),
     path(
+        "localities/<slug:locality>/participation/",
+        views.locality_participation,
+        name="validation_participation",
+    ),
+    path(
         "localities/<slug:locality>/schedule.csv",
         views.locality_schedule_csv,
         name="validation_locality_schedule_csv",

@@ -34,7 +34,7 @@ from pbc.orgs.roles import Permission, Role
 from pbc.periods import month_or_none
 from pbc.refresh.queries import staleness
 from pbc.uploads import UploadRefused
-from pbc.validation import actions, files
+from pbc.validation import actions, files, participation
 from pbc.validation.models import Finding, Status
 from pbc.web import tables
 from pbc.web.rules import requires, signed_in
@@ -129,6 +129,14 @@ def index(request: HttpRequest) -> HttpResponse:
                 links.append(
                     (f"Sign-off for {loc.name}", reverse("validation_locality", args=[loc.slug]))
                 )
+    for loc in Locality.objects.order_by("name"):
+        if has_permission(request.user, Permission.VIEW_LOCALITY, loc):
+            links.append(
+                (
+                    f"Practices taking part and providers' data quality, {loc.name}",
+                    reverse("validation_participation", args=[loc.slug]),
+                )
+            )
     links.append(
         ("Ledger: £ challenged, agreed, recovered, written off", reverse("validation_ledger"))
     )
@@ -506,5 +514,31 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "totals": totals,
             "month": month.strftime("%Y-%m") if month else "",
+        },
+    )
+
+
+@requires(Permission.VIEW_LOCALITY, scope="locality")
+def locality_participation(request: HttpRequest, locality: Locality) -> HttpResponse:
+    """Which practices reviewed their findings each month, and each provider's findings and
+    quarantined rows by month (aggregates only)."""
+    year = request.GET.get("year") or participation.latest_year(locality)
+    data = None
+    if year:
+        try:
+            data = participation.report(locality, year)
+        except ValueError:
+            data = None
+    return render(
+        request,
+        "validation/participation.jinja",
+        {
+            "title": f"Validation participation, {locality.name}",
+            "locality": locality,
+            "report": data,
+            "breadcrumbs": [
+                {"text": "Home", "href": reverse("home")},
+                {"text": "Validation", "href": reverse("validation_index")},
+            ],
         },
     )
