@@ -5,12 +5,14 @@ audited, shown in the contract review with the money at stake; the demo's WHHT s
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from openpyxl import load_workbook
 
 from pbc.analytics.finance import quality as q
 from pbc.finance import quality
@@ -116,6 +118,11 @@ def test_schedule_from_returns_and_an_indicator_in_the_contract_review(
     assert 'data-measure="MRSA screening" data-withheld="100.00"' in html
     assert 'data-measure="A&amp;E four hours" data-withheld="25.00"' in html
     assert "£1,200.00" in html  # at stake in the year
+    response = client.get("/finance/providers/RXQ/contracts.xlsx?month=2009-01")
+    sheet = load_workbook(io.BytesIO(response.content))["Quality schedule"]
+    rows = {r[3]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["MRSA screening"][6:] == (1, 1, 8, 100.0, 1200.0, 100.0)
+    assert rows["A&E four hours"][6:] == (0, 1, 9, 25.0, 300.0, 25.0)
 
 
 @pytest.mark.django_db

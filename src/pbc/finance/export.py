@@ -168,9 +168,13 @@ def empty_workbook(title: str) -> bytes:
     return out.getvalue()
 
 
-def contracts_workbook(title: str, reviews: list[Any]) -> bytes:
+def contracts_workbook(
+    title: str, reviews: list[Any], quality: dict[int, list[Any]] | None = None
+) -> bytes:
     """Plan against actual of a provider's contracts: one sheet per breakdown (point of
-    delivery, specialty, month, locality, practice), one block of rows per contract."""
+    delivery, specialty, month, locality, practice), one block of rows per contract; and, when
+    a contract has a quality schedule (`quality`: contract id -> `MeasureResult`s), a sheet of
+    its measures and the money at stake."""
     from pbc.finance.contracts import BREAKDOWNS
 
     wb = Workbook()
@@ -195,6 +199,25 @@ def contracts_workbook(title: str, reviews: list[Any]) -> bytes:
                            _money(r.value_variance), rv.actual_basis])  # fmt: skip
         width = 4 + len(by)
         for row in ws.iter_rows(min_row=3, min_col=width + 4, max_col=width + 6):
+            for cell in row:
+                cell.number_format = MONEY_FORMAT
+    if quality and any(quality.values()):
+        ws = wb.create_sheet("Quality schedule")
+        ws.append([f"{title}: quality schedule and money at stake"])
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.append(["Contract", "PCT", "Year", "Measure", "Threshold %", "Withheld %",
+                   "Months met", "Months below", "Months not reported",
+                   "Withheld a month below £", "At stake in the year £", "Withheld £"])  # fmt: skip
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+        for rv in reviews:
+            c = rv.contract
+            for m in quality.get(c.pk, []):
+                ws.append([c.name, c.pct.name, c.financial_year, m.name, float(m.threshold),
+                           float(m.withheld_percent), m.months_met, m.months_failed,
+                           m.months_not_reported, _money(m.monthly_amount), _money(m.at_stake),
+                           _money(m.withheld)])  # fmt: skip
+        for row in ws.iter_rows(min_row=3, min_col=10, max_col=12):
             for cell in row:
                 cell.number_format = MONEY_FORMAT
     out = io.BytesIO()

@@ -573,7 +573,9 @@ def provider_contracts_xlsx(request: HttpRequest, provider: Provider) -> HttpRes
     month, fy, reviews = _reviews(request, provider)
     title = f"{provider.name} contracts {fy}" + (f" to {month:%B %Y}" if month else "")
     response = HttpResponse(
-        export.contracts_workbook(title, reviews),
+        export.contracts_workbook(
+            title, reviews, {r.contract.pk: quality.schedule(r.contract, month) for r in reviews}
+        ),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     stamp = f"{month:%Y-%m}" if month else fy.replace("/", "-")
