@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import json
 import os
 import re
@@ -60,7 +59,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -416,29 +415,17 @@ def import_file(
                 source = _Source(
                     file, name, fmt, names, file_names, header_row, xlsx_rows, published, converted
                 )
-                stage = functools.partial(
-                    _stage_file,
-                    con,
-                    ds,
-                    source,
-                    staging,
-                    period=period,
-                    python_checks=python_checks,
-                    report=report,
-                    batch_rows=batch_rows,
-                    scope=scope,
-                    limits=limits,
-                )
+                job = _Job(con, ds, staging, period, python_checks, report, batch_rows, scope)
                 # Keys: staged without the row-by-row check, then one DuckDB query over the
                 # staged rows; only a file that does repeat a key is staged again with the
                 # check that quarantines each repeat (`pbc.warehouse.keys`).
-                staged = stage(check_keys=False, stored=None)
+                staged = _stage_file(job, source, limits)
                 stored = _stored_repeats(con, ds, folder, staged, scope)
                 if not staged.rows_out_of_scope and (
                     stored.num_rows or keys.staged_repeats(con, ds, staged.files())
                 ):
                     shutil.rmtree(staging / "data", ignore_errors=True)
-                    staged = stage(check_keys=True, stored=stored)
+                    staged = _stage_file(job.checking_keys(stored), source, limits)
             finally:
                 con.close()
             dropped = dict(converted.dropped) if converted is not None else {}
@@ -597,70 +584,74 @@ class _Source:
     converted: transform.Converted | None  # a published layout's rows, converted
 
 
-def _stage_file(
-    con: duckdb.DuckDBPyConnection,
-    ds: Dataset,
-    source: _Source,
-    staging: Path,
-    *,
-    period: str | None,
-    python_checks: list[str],
-    report: ProgressCallback,
-    batch_rows: int,
-    scope: frozenset[str] | None,
-    limits: UploadLimits | None,
-    check_keys: bool,
-    stored: pa.Table | None,
-) -> _Staged:
-    """Read the file and stage its rows (see `_stage`); with `check_keys`, rows repeating a key
-    of the file are quarantined one by one (`keys.RepeatedKeys`). May be called again: it reads
-    the file afresh and overwrites what it staged before (not the converted layout rows)."""
+@dataclass(frozen=True)
+class _Job:
+    """What every staging pass of one import shares: where and how rows are staged. The first
+    pass leaves repeated keys to one query over the staged rows (`check_keys` false); a second
+    pass, only for a file that repeats a key, checks row by row against `stored` (the stored
+    rows the import keeps)."""
+
+    con: duckdb.DuckDBPyConnection
+    ds: Dataset
+    staging: Path
+    period: str | None
+    python_checks: list[str]
+    report: ProgressCallback
+    batch_rows: int
+    scope: frozenset[str] | None
+    check_keys: bool = False
+    stored: pa.Table | None = None
+
+    def checking_keys(self, stored: pa.Table) -> _Job:
+        return replace(self, check_keys=True, stored=stored)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One way of reading the file's rows: the SQL that yields them (typed by `_stage`'s
+    query), how their source rows are numbered (a row column, or positions from `first_row`),
+    and what is known of them beforehand."""
+
+    source_sql: str
+    has_row: bool
+    first_row: int
+    bounds: _Bounds
+    estimate: int | None = None
+    ragged: list[RaggedRow] = field(default_factory=list)
+    prerejected: list[tuple[int, str, str, str]] = field(default_factory=list)
+    layout: str = "pbc"
+
+
+def _stage_file(job: _Job, source: _Source, limits: UploadLimits | None) -> _Staged:
+    """Read the file and stage its rows (see `_stage`). May be called again: it reads the file
+    afresh and overwrites what it staged before (not the converted layout rows)."""
     file, name, names = source.file, source.name, source.names
     if source.converted is not None:
         assert source.published is not None
         quoted = str(source.converted.path).replace("'", "''")
-        return _stage(
-            con,
-            ds,
+        read = _Read(
             f"(SELECT * FROM read_parquet('{quoted}'))",
-            staging,
-            period=period,
             has_row=True,
             first_row=2,
-            python_checks=python_checks,
-            estimate=None,
-            report=report,
-            batch_rows=batch_rows,
-            scope=scope,
-            prerejected=source.converted.rejected,
             bounds=_Bounds(name, limits, count_rows=False),
+            prerejected=source.converted.rejected,
             layout=source.published.layout.name,
-            check_keys=check_keys,
-            stored=stored,
         )
+        return _stage(job, read)
     reader: pa.RecordBatchReader | None = None
     log = SlowReadLog()
     if source.fmt == "csv":
+        read = _Read(
+            sources.duckdb_csv_source(file, names),
+            has_row=False,
+            first_row=2,
+            bounds=_Bounds(name, limits),
+            estimate=sources.estimate_csv_rows(file),
+        )
         try:
-            return _stage(
-                con,
-                ds,
-                sources.duckdb_csv_source(file, names),
-                staging,
-                period=period,
-                has_row=False,
-                first_row=2,
-                python_checks=python_checks,
-                estimate=sources.estimate_csv_rows(file),
-                report=report,
-                batch_rows=batch_rows,
-                scope=scope,
-                bounds=_Bounds(name, limits),
-                check_keys=check_keys,
-                stored=stored,
-            )
+            return _stage(job, read)
         except _SlowPathNeeded:
-            shutil.rmtree(staging / "data", ignore_errors=True)
+            shutil.rmtree(job.staging / "data", ignore_errors=True)
             reader = sources.read_csv_rows(file, names, log, name)
     elif source.fmt == "xlsx":
         rows, source.xlsx_rows = source.xlsx_rows, None  # an iterator: read once
@@ -669,41 +660,16 @@ def _stage_file(
             _, header_row, rows = sources.open_xlsx(file, name)
         reader = sources.read_xlsx_rows(rows, names, log, name, header_row)
     if reader is not None:  # the slow CSV path, XLSX
-        return _stage_reader(
-            con,
-            ds,
-            reader,
-            staging,
-            period,
-            python_checks,
-            report,
-            batch_rows,
-            estimate=sources.estimate_csv_rows(file) if source.fmt == "csv" else None,
-            log=log,
-            source_name=name,
-            scope=scope,
-            bounds=_Bounds(name, limits),
-            check_keys=check_keys,
-            stored=stored,
-        )
+        estimate = sources.estimate_csv_rows(file) if source.fmt == "csv" else None
+        return _stage_reader(job, reader, log, name, _Bounds(name, limits), estimate)
+    read = _Read(
+        sources.duckdb_parquet_source(file, source.file_names, names),
+        has_row=False,
+        first_row=1,
+        bounds=_Bounds(name, limits),
+    )
     try:
-        return _stage(
-            con,
-            ds,
-            sources.duckdb_parquet_source(file, source.file_names, names),
-            staging,
-            period=period,
-            has_row=False,
-            first_row=1,
-            python_checks=python_checks,
-            estimate=None,
-            report=report,
-            batch_rows=batch_rows,
-            scope=scope,
-            bounds=_Bounds(name, limits),
-            check_keys=check_keys,
-            stored=stored,
-        )
+        return _stage(job, read)
     except _SlowPathNeeded as err:
         raise ImportRefused(name, f"could not read the Parquet file ({err})") from None
 
@@ -784,44 +750,25 @@ def _refuse_unowned_partitions(folder: Path, dataset: str, staged: _Staged, name
 
 
 def _stage_reader(
-    con: duckdb.DuckDBPyConnection,
-    ds: Dataset,
+    job: _Job,
     reader: pa.RecordBatchReader,
-    staging: Path,
-    period: str | None,
-    python_checks: list[str],
-    report: ProgressCallback,
-    batch_rows: int,
-    *,
-    estimate: int | None,
     log: SlowReadLog,
     source_name: str,
-    scope: frozenset[str] | None = None,
-    bounds: _Bounds | None = None,
-    check_keys: bool = True,
-    stored: pa.Table | None = None,
+    bounds: _Bounds,
+    estimate: int | None,
 ) -> _Staged:
     """Stage text batches produced in Python (slow CSV path, XLSX), then their ragged rows."""
-    con.register("pbc_source", reader)
+    job.con.register("pbc_source", reader)
     try:
-        staged = _stage(
-            con,
-            ds,
+        read = _Read(
             "pbc_source",
-            staging,
-            period=period,
             has_row=True,
             first_row=2,
-            python_checks=python_checks,
-            estimate=estimate,
-            report=report,
-            batch_rows=batch_rows,
-            ragged=log.ragged,
-            scope=scope,
             bounds=bounds,
-            check_keys=check_keys,
-            stored=stored,
+            estimate=estimate,
+            ragged=log.ragged,
         )
+        staged = _stage(job, read)
     except LimitExceeded:
         raise
     except (_SlowPathNeeded, ImportRefused) as err:
@@ -829,7 +776,7 @@ def _stage_reader(
             raise log.refusal from None
         raise ImportRefused(source_name, f"could not read the file ({err})") from None
     finally:
-        con.unregister("pbc_source")
+        job.con.unregister("pbc_source")
     return staged
 
 
@@ -942,32 +889,22 @@ class _Bounds:
             raise LimitExceeded(self.source_name, refused.detail) from None
 
 
-def _stage(
-    con: duckdb.DuckDBPyConnection,
-    ds: Dataset,
-    source_sql: str,
-    staging: Path,
-    *,
-    period: str | None,
-    has_row: bool,
-    first_row: int,
-    python_checks: list[str],
-    estimate: int | None,
-    report: ProgressCallback,
-    batch_rows: int,
-    ragged: list[RaggedRow] | None = None,
-    scope: frozenset[str] | None = None,
-    bounds: _Bounds | None = None,
-    prerejected: list[tuple[int, str, str, str]] | None = None,
-    layout: str = "pbc",
-    check_keys: bool = True,
-    stored: pa.Table | None = None,
-) -> _Staged:
-    """Run the typing query over `source_sql`; write good rows to staging, bad ones (and, with
-    `check_keys`, rows repeating a key of the file: `keys.RepeatedKeys`) to quarantine. Rows
-    repeating a key of `stored` (stored rows the import keeps) go to `stored_repeats`."""
+def _stage(job: _Job, read: _Read) -> _Staged:
+    """Run the typing query over the rows `read` yields; write good rows to staging, bad ones
+    (and, with `job.check_keys`, rows repeating a key of the file: `keys.RepeatedKeys`) to
+    quarantine. Rows repeating a key of `job.stored` (stored rows the import keeps) go to
+    `stored_repeats`."""
+    con, ds, staging, report, scope = job.con, job.ds, job.staging, job.report, job.scope
+    check_keys, stored, layout = job.check_keys, job.stored, read.layout
+    source_sql, has_row, first_row, bounds = (
+        read.source_sql,
+        read.has_row,
+        read.first_row,
+        read.bounds,
+    )
+    estimate = read.estimate
     query = coerce.build_query(
-        ds, source_sql, period=period, has_row_column=has_row, python_checks=python_checks
+        ds, source_sql, period=job.period, has_row_column=has_row, python_checks=job.python_checks
     )
     out_cols = coerce.output_columns(ds)
     keys = store.partition_keys(ds)
@@ -981,7 +918,7 @@ def _stage(
 
     _check_plan_keeps_order(con, query)
     try:
-        result = con.sql(query).to_arrow_reader(batch_rows)
+        result = con.sql(query).to_arrow_reader(job.batch_rows)
     except duckdb.Error as err:
         quarantine.close()
         if _is_read_error(err, source_sql):
@@ -1000,8 +937,7 @@ def _stage(
             for batch in result:
                 n = batch.num_rows
                 staged.rows_read += n
-                if bounds is not None:
-                    bounds.check(batch, staged.rows_read, has_row, offset + first_row)
+                bounds.check(batch, staged.rows_read, has_row, offset + first_row)
                 bad_mask = batch.column("_bad")
                 nbad = pc.sum(bad_mask).as_py() or 0
                 if nbad:
@@ -1086,12 +1022,12 @@ def _stage(
             file_visitor=visit,
             create_dir=True,
         )
-        for r in ragged or []:
+        for r in read.ragged:
             reason = f"row has {r.found} fields; the header has {r.expected}"
             writer.writerow((r.source_row, "", r.text, reason))
             staged.rows_read += 1
             staged.rows_rejected += 1
-        for source_row, field_name, value, reason in prerejected or []:
+        for source_row, field_name, value, reason in read.prerejected:
             writer.writerow((source_row, field_name, value, reason))
             staged.rows_read += 1
             staged.rows_rejected += 1
