@@ -118,6 +118,7 @@ def may_see(username: str) -> set[str]:
 
 
 @pytest.mark.django_db
+@pytest.mark.slow  # a crawl of every page the role reaches: 5-15 s each
 @pytest.mark.parametrize("username", [u.username for u in DEMO_USERS])
 def test_every_view_the_role_may_see_is_linked_from_its_home(username: str) -> None:
     expected = may_see(username)  # (makes an import with a quarantine file: its link too)

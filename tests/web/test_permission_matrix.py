@@ -177,6 +177,7 @@ def test_every_view_declares_its_rule() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.slow  # every URL for the role: 5-20 s each; `make test` runs it, `make check` not
 @pytest.mark.parametrize("username", [u.username for u in DEMO_USERS] + ["anonymous"])
 def test_matrix(username: str) -> None:
     client = Client()
@@ -311,6 +312,7 @@ def _write_form(route: Route, value: str | None) -> dict[str, object]:
 
 
 @pytest.mark.django_db
+@pytest.mark.slow  # every form for the role, with a snapshot around each: 5-15 s each
 @pytest.mark.parametrize("username", [u.username for u in DEMO_USERS] + ["anonymous"])
 def test_write_matrix(username: str) -> None:
     client = Client()
