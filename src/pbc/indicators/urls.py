@@ -6,13 +6,18 @@ come in the query string (`?org=locality:dacorum`) and are checked by the view.
 
 from django.urls import path
 
-from pbc.indicators import views
+from pbc.indicators import referrals, views
 
 urlpatterns = [
     path("", views.index, name="indicators_index"),
     path("plotly.min.js", views.plotly_js, name="plotly_js"),
     path("pct/<slug:pct>/", views.pct_dashboard, name="indicators_pct"),
     path("localities/<slug:locality>/", views.locality_dashboard, name="indicators_locality"),
+    path(
+        "localities/<slug:locality>/referrals/",
+        referrals.referrals_page,
+        name="indicators_referrals",
+    ),
     path("practices/<str:practice>/", views.practice_dashboard, name="indicators_practice"),
     path("rtt/practices/<str:practice>/watch/", views.watch_practice, name="rtt_watch_practice"),
     path("rtt/pct/<slug:pct>/watch/", views.watch_pct, name="rtt_watch_pct"),

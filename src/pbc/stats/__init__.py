@@ -5,6 +5,7 @@ PHEindicatormethods (UKHSA) for intervals, DSR, ISR, funnels and life expectancy
 NHSRplotthedots (NHS-R Community) for Making Data Count SPC. See ``docs/stats.md``.
 """
 
+from pbc.stats.compare import rate_ratio
 from pbc.stats.funnels import (
     FunnelLimits,
     FunnelSignificance,
@@ -57,6 +58,7 @@ __all__ = [
     "life_expectancy",
     "mean_ci",
     "proportion_ci",
+    "rate_ratio",
     "rate_ci",
     "suppress",
     "xmr",
