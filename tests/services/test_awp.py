@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
+from pbc.finance.models import SpendFact
 from pbc.orgs.models import AuditEvent, Locality, Provider
 from pbc.services import actions, awp
 from pbc.services.models import Accreditation, ProviderContract, ReturnRow
@@ -52,12 +53,27 @@ def test_demo_physiotherapy_from_any_willing_provider() -> None:
         assert p.cases and p.cost_per_case == (p.cost / p.cases).quantize(Decimal("0.01"))
     # Before October (the private contracts and the block) nothing is counted.
     assert min(min(p.by_month) for p in got.providers) == OCTOBER
-    [finding] = got.findings
+    [finding] = [f for f in got.findings if f.source == "return"]
     assert (finding.provider.code, finding.period) == ("NX3", OCTOBER)
     assert (finding.cases, finding.cost) == _plain("NX3")
     assert "Tring Physiotherapy Practice is not accredited" in finding.reason
+    # Hospital invoices of physiotherapy (650) from a provider not accredited that month.
+    plain: dict[tuple[str, dt.date], list[object]] = {}
+    for f in SpendFact.objects.filter(
+        practice__locality=dacorum, source="activity", treatment_function_code="650",
+        month__gte=OCTOBER,
+    ).exclude(provider__code__in=["RWG", "NX1", "NX2"]):  # fmt: skip
+        cell = plain.setdefault((f.provider.code, f.month), [0, Decimal("0.00")])
+        cell[0] += f.activity  # type: ignore[operator]
+        cell[1] += f.charged  # type: ignore[operator]
+    invoiced = {
+        (f.provider.code, f.period): [f.cases, f.cost]
+        for f in got.findings
+        if f.source == "invoice"
+    }
+    assert invoiced == plain
     html = _client("locality").get("/services/awp/localities/dacorum/").content.decode()
-    assert 'data-provider="NX3" data-period="2008-10-01"' in html
+    assert 'data-source="return" data-provider="NX3" data-period="2008-10-01"' in html
     assert 'id="accredit"' not in html  # the locality manager sees, does not accredit
 
 
@@ -105,10 +121,23 @@ def test_an_ended_accreditation_and_the_months_outside_it() -> None:
     _physio_return(contract, OCTOBER, ["90.00"])
     _physio_return(contract, NOVEMBER, ["100.00", "110.00"])
     _physio_return(contract, DECEMBER, ["95.00"])
+    practice = dacorum.practices.order_by("code").first()
+    for month, charged in ((OCTOBER, "61.00"), (NOVEMBER, "62.00")):  # invoiced by a hospital
+        SpendFact.objects.create(
+            practice=practice, financial_year="2008/09", month=month, line="community",
+            source="activity", provider=row.provider, treatment_function_code="650",
+            activity=2, charged=Decimal(charged),
+        )  # fmt: skip
     got = awp.report(dacorum, "physiotherapy")
+    assert [
+        (f.period, f.cases, f.cost)
+        for f in got.findings
+        if f.provider.code == "NX9" and f.source == "invoice"
+    ] == [(OCTOBER, 2, Decimal("61.00"))]  # November's invoice is within the accreditation
     mine = next(p for p in got.providers if p.provider.code == "NX9")
     assert (mine.cases, mine.cost, mine.cost_per_case) == (4, Decimal("395.00"), Decimal("98.75"))
-    assert [(f.period, f.cases, f.cost) for f in got.findings if f.provider.code == "NX9"] == [
+    nx9 = [f for f in got.findings if f.provider.code == "NX9" and f.source == "return"]
+    assert [(f.period, f.cases, f.cost) for f in nx9] == [
         (OCTOBER, 1, Decimal("90.00")),
         (DECEMBER, 1, Decimal("95.00")),  # the accreditation ended on 1 December
     ]

@@ -66,3 +66,26 @@ def contracts_of(pct_code: str) -> dict[int, str]:
         .order_by("-financial_year", "provider__code", "name")
         .values_list("pk", "provider__code", "financial_year", "name")
     }
+
+
+def invoiced_by_provider(
+    locality: Locality, treatment_function_code: str, start: dt.date
+) -> list[tuple[str, dt.date, int, object]]:
+    """(provider code, month, activity, £ charged) of the activity providers invoiced for the
+    locality's practices in the specialty from `start` (the refresh's facts), by provider and
+    month."""
+    from django.db.models import Sum
+
+    rows = (
+        SpendFact.objects.filter(
+            practice__locality=locality,
+            source=SpendFact.Source.ACTIVITY,
+            treatment_function_code=treatment_function_code,
+            month__gte=start,
+            provider__isnull=False,
+        )
+        .values("provider__code", "month")
+        .annotate(activity=Sum("activity"), charged=Sum("charged"))
+        .order_by("provider__code", "month")
+    )
+    return [(r["provider__code"], r["month"], int(r["activity"]), r["charged"]) for r in rows]

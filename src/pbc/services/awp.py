@@ -35,6 +35,9 @@ from pbc.services.models import Accreditation, ProviderContract
 from pbc.services.return_templates import TEMPLATES
 
 ZERO = Decimal("0.00")
+# The specialty (treatment function) a service's activity is invoiced under, where hospital
+# invoices can carry it: an invoice for it from a provider not accredited is a finding too.
+INVOICED_AS = {"physiotherapy": "650"}  # NHS Data Dictionary: 650 physiotherapy
 
 
 class AccreditationError(ValueError):
@@ -131,6 +134,7 @@ class Finding:
     cases: int
     cost: Decimal
     reason: str
+    source: str = "return"  # or "invoice"
 
 
 @dataclass
@@ -191,7 +195,39 @@ def report(locality: Locality, service: str) -> AwpReport:
                         f"in {start:%B %Y}",
                     )
                 )
+    findings += _invoice_findings(locality, service, accreditations, first)
     providers = sorted(by_provider.values(), key=lambda p: (not p.accreditations, p.provider.name))
     return AwpReport(
         service, providers, sorted(findings, key=lambda f: (f.period, f.provider.code))
     )
+
+
+def _invoice_findings(
+    locality: Locality, service: str, accreditations: list[Accreditation], first: dt.date | None
+) -> list[Finding]:
+    """Each month's hospital invoice of the service's specialty (`INVOICED_AS`) for the
+    locality's practices from a provider not accredited that month (from the first
+    accreditation; the refresh's invoiced activity)."""
+    from pbc.finance import queries as finance
+
+    specialty = INVOICED_AS.get(service)
+    if specialty is None or first is None:
+        return []
+    rows = finance.invoiced_by_provider(locality, specialty, first)
+    providers = {p.code: p for p in Provider.objects.filter(code__in={r[0] for r in rows})}
+    out = []
+    for code, month, activity, charged in rows:
+        mine = [a for a in accreditations if a.provider.code == code]
+        if accredited_in(mine, month, periods.month_end(month)) is None:
+            out.append(
+                Finding(
+                    providers[code],
+                    month,
+                    activity,
+                    Decimal(charged).quantize(Decimal("0.01")),
+                    f"{providers[code].name} invoiced {TEMPLATES[service].name.lower()} "
+                    f"(specialty {specialty}) in {month:%B %Y} without being accredited",
+                    "invoice",
+                )
+            )
+    return out
