@@ -233,3 +233,42 @@ def test_page_says_where_the_latest_value_came_from(django_user_model: Any) -> N
     html = client.get("/indicators/i/extended-hours/?org=locality:dacorum").content.decode()
     assert 'id="value-source"' in html and "services data" in html
     assert "entered by hand only for quarters the services data does not cover" in html
+
+
+@pytest.mark.django_db
+def test_statuses_from_values_and_targets_read_once_equal_those_read_one_by_one() -> None:
+    # Home pages and the board pack read every indicator's values and local targets at an
+    # organisation in two queries (`present.series_by_indicator`,
+    # `present.local_targets_by_indicator`); the statuses are those read indicator by indicator.
+    from pbc.indicators.summary import latest_status
+
+    month = dt.date(2008, 10, 1)
+    # A level-wide target, then the locality's own from a later month, and an older year's.
+    for org, valid_from, value in (
+        ("", dt.date(2008, 4, 1), 11.0),
+        ("dacorum", dt.date(2008, 7, 1), 12.0),
+        ("dacorum", dt.date(2007, 4, 1), 99.0),
+    ):
+        Target.objects.create(
+            indicator_id=INDICATOR, level="locality", org_code=org, valid_from=valid_from,
+            value=value,
+        )  # fmt: skip
+    values = present.series_by_indicator("locality", "dacorum")
+    targets = present.local_targets_by_indicator("locality", "dacorum")
+    compared = 0
+    for definition in defs.catalogue().values():
+        if "locality" not in definition.levels:
+            continue
+        for when in (None, month):
+            one_by_one = latest_status(definition.id, "locality", "dacorum", when)
+            read_once = latest_status(
+                definition.id, "locality", "dacorum", when,
+                series=values.get(definition.id, []),
+                local_targets=targets.get(definition.id, []),
+            )  # fmt: skip
+            # (compared as text: an SPC chart of a constant series has NaN limits, never equal)
+            assert repr(read_once) == repr(one_by_one), definition.id
+            compared += one_by_one is not None and one_by_one.value is not None
+    assert compared > 20
+    own = present.target_for(defs.get(INDICATOR), "locality", "dacorum", month, targets[INDICATOR])
+    assert own == 12.0

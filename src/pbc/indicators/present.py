@@ -29,6 +29,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from pbc import stats
 from pbc.indicators import definitions as defs
@@ -125,30 +126,56 @@ class ResolvedTarget:
     note: str = ""
 
 
-def target_for(definition: Definition, level: str, org_code: str, month: dt.date) -> float | None:
+def target_for(
+    definition: Definition,
+    level: str,
+    org_code: str,
+    month: dt.date,
+    local_targets: Sequence[Target] | None = None,
+) -> float | None:
     """The target value in force (`resolve_target`)."""
-    return resolve_target(definition, level, org_code, month).value
+    return resolve_target(definition, level, org_code, month, local_targets).value
+
+
+def local_targets_by_indicator(level: str, org_code: str) -> dict[str, list[Target]]:
+    """Every local target that may apply to the organisation (its own and its level's), by
+    indicator, in one query: for `resolve_target` on pages that show many indicators."""
+    found: dict[str, list[Target]] = {}
+    for target in Target.objects.filter(level=level, org_code__in=[org_code, ""]):
+        found.setdefault(target.indicator_id, []).append(target)
+    return found
 
 
 def resolve_target(
-    definition: Definition, level: str, org_code: str, month: dt.date
+    definition: Definition,
+    level: str,
+    org_code: str,
+    month: dt.date,
+    local_targets: Sequence[Target] | None = None,
 ) -> ResolvedTarget:
     """A local target set for the month's financial year (this organisation, then every
     organisation at the level), the latest point in force at the month; else the target
     derived from the baseline (`derived_target`); else the definition's trajectory or target.
-    A local target never carries over into the next financial year."""
+    A local target never carries over into the next financial year. `local_targets`: the
+    indicator's local targets at the level for this organisation and for all, when the caller
+    read them already (`local_targets_by_indicator`)."""
     first_day = FinancialYear.of(month).start
-    local = (
-        Target.objects.filter(
-            indicator_id=definition.id,
-            level=level,
-            org_code__in=[org_code, ""],
-            valid_from__gte=first_day,
-            valid_from__lte=month,
+    local: Target | None
+    if local_targets is None:
+        local = (
+            Target.objects.filter(
+                indicator_id=definition.id,
+                level=level,
+                org_code__in=[org_code, ""],
+                valid_from__gte=first_day,
+                valid_from__lte=month,
+            )
+            .order_by("-org_code", "-valid_from")
+            .first()
         )
-        .order_by("-org_code", "-valid_from")
-        .first()
-    )
+    else:  # the same choice: this organisation's before the level's, then the latest
+        in_force = [t for t in local_targets if first_day <= t.valid_from <= month]
+        local = max(in_force, key=lambda t: (t.org_code, t.valid_from), default=None)
     if local is not None:
         return ResolvedTarget(local.value, "local", local.note)
     if definition.derived is not None:
@@ -225,22 +252,36 @@ def derived_target(
     return ResolvedTarget(value, "derived", f"{note}, {fmt(value, 1)} for {month:%B %Y}")
 
 
+_ROW_FIELDS = ("month", "numerator", "denominator", "value", "lower", "upper", "extra", "source")
+
+
+def _row(values: tuple[Any, ...]) -> Row:
+    month, numerator, denominator, value, lower, upper, extra, source = values
+    return Row(month, numerator, denominator, value, lower, upper, extra=extra, source=source)
+
+
 def series(definition: Definition, level: str, org_code: str) -> list[Row]:
     return [
-        Row(
-            v.month,
-            v.numerator,
-            v.denominator,
-            v.value,
-            v.lower,
-            v.upper,
-            extra=v.extra,
-            source=v.source,
-        )
+        _row(v)
         for v in IndicatorValue.objects.filter(
             indicator_id=definition.id, level=level, org_code=org_code
-        ).order_by("month")
+        )
+        .order_by("month")
+        .values_list(*_ROW_FIELDS)
     ]
+
+
+def series_by_indicator(level: str, org_code: str) -> dict[str, list[Row]]:
+    """`series` of every indicator at the organisation, in one query (pages that show many
+    indicators of one organisation: a home page's flags, the board pack)."""
+    found: dict[str, list[Row]] = {}
+    for indicator_id, *values in (
+        IndicatorValue.objects.filter(level=level, org_code=org_code)
+        .order_by("indicator_id", "month")
+        .values_list("indicator_id", *_ROW_FIELDS)
+    ):
+        found.setdefault(indicator_id, []).append(_row(tuple(values)))
+    return found
 
 
 def _count_denominator(definition: Definition) -> bool:

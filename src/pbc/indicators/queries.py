@@ -23,13 +23,22 @@ def flagged(level: str, org_code: str) -> tuple[list[tuple[str, str]], list[tupl
     latest value fails its target (SPC assurance "fail"), and those showing special-cause
     concern (Making Data Count variation "concern high" or "concern low")."""
     from pbc.indicators import definitions as defs
+    from pbc.indicators.present import local_targets_by_indicator, series_by_indicator
     from pbc.indicators.summary import latest_status
 
     off_target, concern = [], []
+    values = series_by_indicator(level, org_code)
+    targets = local_targets_by_indicator(level, org_code)
     for definition in defs.catalogue().values():
         if level not in definition.levels:
             continue
-        status = latest_status(definition.id, level, org_code)
+        status = latest_status(
+            definition.id,
+            level,
+            org_code,
+            series=values.get(definition.id, []),
+            local_targets=targets.get(definition.id, []),
+        )
         if status is None or status.value is None:
             continue
         if status.assurance == "fail":

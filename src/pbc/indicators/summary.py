@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from pbc.indicators import definitions as defs
 from pbc.indicators import present
+from pbc.indicators.models import Target
 
 
 @dataclass(frozen=True)
@@ -25,19 +26,26 @@ class Status:
 
 
 def latest_status(
-    indicator_id: str, level: str, org_code: str, month: dt.date | None = None
+    indicator_id: str,
+    level: str,
+    org_code: str,
+    month: dt.date | None = None,
+    series: list[present.Row] | None = None,
+    local_targets: list[Target] | None = None,
 ) -> Status | None:
     """The indicator at the organisation for the latest month up to `month` (None: latest
-    of all); None when the id is not in the catalogue."""
+    of all); None when the id is not in the catalogue. `series`: its values, when the caller
+    read them already (`present.series_by_indicator`); `local_targets` likewise
+    (`present.local_targets_by_indicator`)."""
     definition = defs.get(indicator_id)
     if definition is None:
         return None
-    rows = present.series(definition, level, org_code)
+    rows = present.series(definition, level, org_code) if series is None else series
     if month is not None:
         rows = [r for r in rows if r.month <= month]
     latest = next((r for r in reversed(rows) if r.value is not None), None)
     target = (
-        present.target_for(definition, level, org_code, latest.month)
+        present.target_for(definition, level, org_code, latest.month, local_targets)
         if latest
         else definition.target
     )

@@ -53,6 +53,7 @@ from pbc.finance import statements
 from pbc.indicators import definitions as indicator_definitions
 from pbc.indicators import present
 from pbc.indicators.definitions import Definition
+from pbc.indicators.present import local_targets_by_indicator, series_by_indicator
 from pbc.indicators.summary import Status, latest_status
 from pbc.orgs.models import Locality, Practice
 from pbc.plans import queries as plan_queries
@@ -207,10 +208,19 @@ class IndicatorSection:
 
 def indicator_section(locality: Locality, month: dt.date) -> IndicatorSection:
     lines = []
+    values = series_by_indicator("locality", locality.slug)
+    targets = local_targets_by_indicator("locality", locality.slug)
     for definition in indicator_definitions.catalogue().values():
         if "locality" not in definition.levels:
             continue
-        status = latest_status(definition.id, "locality", locality.slug, month)
+        status = latest_status(
+            definition.id,
+            "locality",
+            locality.slug,
+            month,
+            series=values.get(definition.id, []),
+            local_targets=targets.get(definition.id, []),
+        )
         if status is not None:
             lines.append(IndicatorLine(definition, status, month))
     return IndicatorSection(lines)
