@@ -287,8 +287,8 @@ def test_epd_from_march_2025_renamed_columns_and_unattributed_rows(tmp_path: Pat
     assert result.rows_rejected == 0 and result.rows_flagged == 0  # type: ignore[attr-defined]
     assert (
         result.dropped[  # type: ignore[attr-defined]
-            "not attributed to a practice (NHSBSA's UNIDENTIFIED DOCTORS / DEPUTISING SERVICES "
-            "or dummy dental prescriber)"
+            "not attributed to a practice (NHSBSA's UNIDENTIFIED DOCTORS / DEPUTISING SERVICES, "
+            "UNSPECIFIED PRACTICE / UNKNOWN SURGERY, or dummy dental prescriber)"
         ]
         == 2
     )

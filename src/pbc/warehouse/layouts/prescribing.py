@@ -18,12 +18,15 @@ TEST_ITEMS = Drop(
 # Prescribing NHSBSA could not attribute to a practice: EPD writes it against dummy prescribers
 # (PRACTICE_NAME "UNIDENTIFIED DOCTORS" or "UNIDENTIFIED DEPUTISING SERVICES", PRACTICE_CODE
 # "-" or the commissioner's code followed by 998, e.g. 00L998; "ENGLISH/WELSH DUMMY DENTAL").
+# Prescribing NHSBSA could allocate to a commissioner but not to a practice is written against
+# "UNSPECIFIED PRACTICE" (OpenPrescribing issue #349) or "UNKNOWN SURGERY" (as OpenPrescribing's
+# fixture of NHSBSA's 2016 file has it: Q58998, an area team's code followed by 998).
 # No practice's prescribing: dropped and counted (OpenPrescribing drops them too).
 UNATTRIBUTED = Drop(
     field="_practice_name",
-    reason="not attributed to a practice (NHSBSA's UNIDENTIFIED DOCTORS / DEPUTISING SERVICES "
-    "or dummy dental prescriber)",
-    pattern=r"unidentified (doctors|deputising)|.*dummy dental",
+    reason="not attributed to a practice (NHSBSA's UNIDENTIFIED DOCTORS / DEPUTISING SERVICES, "
+    "UNSPECIFIED PRACTICE / UNKNOWN SURGERY, or dummy dental prescriber)",
+    pattern=r"unidentified (doctors|deputising)|unspecified practice|unknown surgery|.*dummy dental",
 )
 
 PDPI = Layout(
