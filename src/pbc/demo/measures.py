@@ -105,7 +105,7 @@ def docs_markdown(outcomes: dict[str, list[tuple[str, str]]], titles: dict[str, 
         "outcome's text is the same.",
         "",
         "This file is written from `measures.yaml` (`pbc.demo.measures.docs_markdown`); "
-        "`tests/plans/test_demo_measures.py` checks that it is up to date.",
+        "`tests/plans/test_measures.py` checks that it is up to date.",
         "",
     ]
     for locality, items in outcomes.items():
