@@ -91,6 +91,8 @@ PBC_PASSWORD_OLD_PEPPERS = [
 ]
 
 INSTALLED_APPS = [
+    # First: its changepassword and createsuperuser replace Django's (audited, told, temporary).
+    "pbc.server_commands",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -206,3 +206,53 @@ def role_changed(
         administrator=administrator,
         details=f"{what} the role {role} of {organisation}.",
     )
+
+
+class _Operator:
+    """Who changes an account at the server's command line (`changepassword`,
+    `createsuperuser`): no account of theirs to name, so the notice and the audit say so."""
+
+    pk = None
+    is_authenticated = False
+
+    def get_full_name(self) -> str:
+        return "the system operator, at the server's command line"
+
+    def get_username(self) -> str:
+        return "operator"
+
+
+OPERATOR = _Operator()
+
+
+def password_set_by_operator(user: Any, command: str) -> None:
+    """The operator set `user`'s password with `command` on the server: audited (by
+    "operator"), told to the user once committed, temporary (changed at the next sign-in), and
+    every session of the account ended, as when an administrator sets it in the admin."""
+    with transaction.atomic():
+        audit.record(
+            None,
+            "password_set_by_administrator",
+            user,
+            detail=f"at the server's command line: {command}",
+            username=OPERATOR.get_username(),
+        )
+        temporary_passwords.mark(user, None)
+        active_sessions.end_sessions(user, keep=None)
+    notifications.notify(user, "password_set_by_administrator", None, administrator=OPERATOR)
+
+
+def account_created_by_operator(user: Any, command: str) -> None:
+    """The operator made an account with `command` on the server: audited (by "operator");
+    its first password, if it has one, is temporary."""
+    with transaction.atomic():
+        audit.record(
+            None,
+            "account_created",
+            user,
+            after=_describe(list(DETAILS), snapshot(user)),
+            detail=f"at the server's command line: {command}",
+            username=OPERATOR.get_username(),
+        )
+        if user.has_usable_password():
+            temporary_passwords.mark(user, None)
