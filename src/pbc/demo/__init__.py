@@ -16,6 +16,7 @@ from pbc.demo import challenges as challenges_demo
 from pbc.demo import finance as finance_demo
 from pbc.demo import plans as plans_demo
 from pbc.demo import population as population_demo
+from pbc.demo import scheme as scheme_demo
 from pbc.demo import services as services_demo
 from pbc.demo import steps
 from pbc.demo import warehouse as warehouse_demo
@@ -216,6 +217,10 @@ def _load_population(scale: str, report: Callable[[str], None]) -> None:
     population_demo.load(scale, report=report)
 
 
+def _load_scheme(scale: str, report: Callable[[str], None]) -> None:
+    scheme_demo.load(scale, report=report)
+
+
 # The steps after the warehouse, in order. Validation, finance and indicators are the steps of
 # `pbc refresh` (`pbc.refresh.pipeline`), run and recorded as it runs them, in its order
 # (findings before statements). Each is skipped when it completed before in this
@@ -232,6 +237,7 @@ STEPS: tuple[steps.Step, ...] = (
     steps.Step("finance", _load_finance, {"full": 12, "test": 10}),
     steps.Step("indicators", _refresh_indicators, {"full": 14, "test": 8}),
     steps.Step("risk scores", _load_population, {"full": 24, "test": 5}),
+    steps.Step("prescribing scheme", _load_scheme, {"full": 2, "test": 2}),
 )
 RISK_STEP = STEPS[-1]
 

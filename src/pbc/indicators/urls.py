@@ -6,7 +6,7 @@ come in the query string (`?org=locality:dacorum`) and are checked by the view.
 
 from django.urls import path
 
-from pbc.indicators import referrals, views
+from pbc.indicators import referrals, scheme_views, views
 
 urlpatterns = [
     path("", views.index, name="indicators_index"),
@@ -23,6 +23,17 @@ urlpatterns = [
     path("rtt/pct/<slug:pct>/watch/", views.watch_pct, name="rtt_watch_pct"),
     path("manual/pct/<slug:pct>/", views.manual_entry, name="indicators_manual"),
     path("targets/pct/<slug:pct>/", views.targets, name="indicators_targets"),
+    path("prescribing-scheme/pct/<slug:pct>/", scheme_views.scheme_pct, name="scheme_pct"),
+    path(
+        "prescribing-scheme/localities/<slug:locality>/",
+        scheme_views.scheme_locality,
+        name="scheme_locality",
+    ),
+    path(
+        "prescribing-scheme/practices/<str:practice>/",
+        scheme_views.scheme_practice,
+        name="scheme_practice",
+    ),
     path("rtt/week-bands/", views.rtt_week_bands, name="rtt_week_bands"),
     path("public/", views.public_index, name="indicators_public"),
     path(

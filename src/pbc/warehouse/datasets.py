@@ -36,6 +36,7 @@ from pbc import codes
 from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
 from pbc.warehouse.datasets_invoices import invoice_lines
 from pbc.warehouse.datasets_returns import RETURN_DATASETS
+from pbc.warehouse.datasets_schemes import SCHEME_DATASETS
 from pbc.warehouse.schema import Dataset, Field
 
 # --- code lists ------------------------------------------------------------------------------
@@ -997,6 +998,7 @@ DATASETS: dict[str, Dataset] = {
         INVOICE_LINES,
         *AGGREGATE_DATASETS,
         *RETURN_DATASETS,
+        *SCHEME_DATASETS,
     )
 }
 
@@ -1008,7 +1010,7 @@ DATASETS: dict[str, Dataset] = {
 # the demo make every other dataset (hospital activity as HES / SUS extracts and the providers'
 # invoice lines, `pbc.synth.hes`).
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS)}
+    {d.name for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS, *SCHEME_DATASETS)}
     | {PCN_MEMBERSHIPS.name, PCNS.name, COMMISSIONERS.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)
