@@ -24,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from pbc import exports
+from pbc.analytics.population import inequalities as iq
 from pbc.analytics.population import risk_model as rm
 from pbc.analytics.population.cohort import CONDITION_LABELS, CONDITIONS
 from pbc.orgs import audit
@@ -129,6 +130,7 @@ def inequalities(request: HttpRequest, locality: Locality) -> HttpResponse:
             "title": f"Inequalities in life expectancy, {locality.name}",
             "locality": locality,
             "series": series,
+            "trajectories": {name: iq.against_halving(years) for name, years in series.items()},
             "gap_figure": present.gap_figure(series),
             "quintile_figure": present.quintile_figure(latest_pct, pct_name)
             if latest_pct

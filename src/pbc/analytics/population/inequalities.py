@@ -8,6 +8,10 @@ deprived fifth of areas and the average. Here, for each financial year the data 
 - **deaths**: registered deaths (`deaths`) in the financial year, by age at death and quintile;
 - **life expectancy**: Chiang II with Silcocks' 95% limits (`pbc.stats.life_expectancy`), for
   each quintile and for everyone ("average");
+- **trajectory**: "halve the difference" as a straight line from the first year's gap (the
+  baseline) to half of it in 2010/11 (`TARGET_YEAR_START`); each year's gap is better than
+  the trajectory when its upper 95% limit is below the line, worse when its lower limit is
+  above it, else consistent with it (`against_halving`);
 - **gap**: the average minus the most deprived fifth (years by which the most deprived fall
   short; positive = a gap to close). Its 95% limits combine the two standard errors
   as if independent (the most deprived fifth is part of the average, so this is conservative:
@@ -151,6 +155,57 @@ def year_life_expectancy(
     return YearLe(year, tuple(out))
 
 
+# The halving target's horizon: the plans' "halve the difference" carries the national
+# 2010 inequalities target, so the trajectory reaches half the baseline gap in 2010/11.
+TARGET_YEAR_START = 2010
+
+
+@dataclass(frozen=True)
+class TrajectoryPoint:
+    year: str  # '2007/08'
+    gap: Gap
+    target: float  # the trajectory's gap for the year
+    status: str  # "better than trajectory", "worse than trajectory", "consistent with trajectory"
+
+
+def halving_target(baseline_gap: float, baseline_year: int, target_year: int, year: int) -> float:
+    """The gap a straight line from the baseline year's gap to half of it in `target_year`
+    allows in `year` (start years of financial years; flat at half after the target year)."""
+    if target_year <= baseline_year:
+        raise ValueError("the target year must come after the baseline year")
+    share = min(max(year - baseline_year, 0), target_year - baseline_year)
+    return baseline_gap * (1 - 0.5 * share / (target_year - baseline_year))
+
+
+def trajectory_status(gap: Gap, target: float) -> str:
+    """Better: the gap's upper 95% limit is below the trajectory; worse: its lower limit is
+    above it; otherwise (or without limits) consistent with it."""
+    if gap.upper is not None and gap.upper < target:
+        return "better than trajectory"
+    if gap.lower is not None and gap.lower > target:
+        return "worse than trajectory"
+    return "consistent with trajectory"
+
+
+def against_halving(
+    years: Sequence[YearLe], target_year: int = TARGET_YEAR_START
+) -> dict[str, TrajectoryPoint]:
+    """Each year's gap against the halving trajectory, by year label. The baseline is the
+    first year with a gap value; nothing before it (or without a gap) is judged."""
+    known = [y for y in years if y.gap.value is not None]
+    if not known:
+        return {}
+    base_year = int(known[0].year[:4])
+    if target_year <= base_year:
+        return {}
+    base_gap = float(known[0].gap.value)  # type: ignore[arg-type]
+    out: dict[str, TrajectoryPoint] = {}
+    for y in known:
+        target = halving_target(base_gap, base_year, target_year, int(y.year[:4]))
+        out[y.year] = TrajectoryPoint(y.year, y.gap, target, trajectory_status(y.gap, target))
+    return out
+
+
 def financial_years(first_day: dt.date, last_day: dt.date) -> list[int]:
     """Start years of the whole financial years between two dates."""
     first_day, last_day = _as_date(first_day), _as_date(last_day)
@@ -168,13 +223,18 @@ def _as_date(value: dt.date) -> dt.date:
 
 __all__ = [
     "ALL",
+    "TARGET_YEAR_START",
     "Gap",
     "QuintileLe",
     "YearLe",
+    "TrajectoryPoint",
+    "against_halving",
     "age_on",
     "deaths_in_year",
     "financial_years",
+    "halving_target",
     "populations",
+    "trajectory_status",
     "year_life_expectancy",
     "years_covered",
 ]
