@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 from pbc import codes
 from pbc.warehouse.datasets_aggregates import AGGREGATE_DATASETS
+from pbc.warehouse.datasets_deprivation import DEPRIVATION_DATASETS
 from pbc.warehouse.datasets_invoices import invoice_lines
 from pbc.warehouse.datasets_returns import RETURN_DATASETS
 from pbc.warehouse.datasets_schemes import SCHEME_DATASETS
@@ -207,6 +208,8 @@ CHECKS: dict[str, Callable[[object], bool]] = {
     "rtt_treatment_function_code": _matches(_RTT_TF_RE),
     "ods_code": _matches(_ODS_RE),
     "commissioner_code": codes.is_commissioner_code,
+    # ONS lower layer super output area: E01 and six digits (2001 and 2011 geographies alike).
+    "lsoa_code": _matches(re.compile(r"^E01\d{6}$")),
     # A row's `not_known` note: any note means a published field carried a "not known" code.
     "nothing_not_known": lambda value: not (isinstance(value, str) and value.strip()),
 }
@@ -999,6 +1002,7 @@ DATASETS: dict[str, Dataset] = {
         *AGGREGATE_DATASETS,
         *RETURN_DATASETS,
         *SCHEME_DATASETS,
+        *DEPRIVATION_DATASETS,
     )
 }
 
@@ -1010,7 +1014,10 @@ DATASETS: dict[str, Dataset] = {
 # the demo make every other dataset (hospital activity as HES / SUS extracts and the providers'
 # invoice lines, `pbc.synth.hes`).
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {d.name for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS, *SCHEME_DATASETS)}
+    {
+        d.name
+        for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS, *SCHEME_DATASETS, *DEPRIVATION_DATASETS)
+    }
     | {PCN_MEMBERSHIPS.name, PCNS.name, COMMISSIONERS.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)

@@ -18,6 +18,7 @@ TITLES: dict[str, str] = {
     "good_buys": "Prescribing switch list (Good Buys)",
     "hcai_returns": "Healthcare-associated infections (return)",
     "hpv_returns": "HPV vaccination (return)",
+    "imd_lsoa": "Index of Multiple Deprivation by LSOA",
     "imaging": "Unbundled diagnostic imaging",
     "invoice_lines": "Provider invoice lines",
     "list_sizes": "Registered patients (list sizes)",

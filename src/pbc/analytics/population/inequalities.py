@@ -155,6 +155,29 @@ def year_life_expectancy(
     return YearLe(year, tuple(out))
 
 
+def imd_quintile(rank: int, areas: int, decile: int | None = None) -> int:
+    """The national IMD quintile of an LSOA (1 = the most deprived fifth of England's LSOAs):
+    from its published decile where there is one (deciles 1-2 are quintile 1, ...), else
+    from its rank among `areas` LSOAs (rank 1 the most deprived): ceil(5 x rank / areas)."""
+    if decile is not None:
+        if not 1 <= decile <= 10:
+            raise ValueError(f"IMD decile {decile} is not 1-10")
+        return (decile + 1) // 2
+    if not 1 <= rank <= areas:
+        raise ValueError(f"IMD rank {rank} is not 1-{areas}")
+    return -(-5 * rank // areas)
+
+
+def lsoa_quintiles(imd: ir.Table, edition: str) -> ir.Table:
+    """lsoa_code, deprivation_quintile for one edition of `imd_lsoa` (national quintiles, as
+    `imd_quintile`): what a patient's LSOA is joined to."""
+    t = imd.filter(imd.imd_edition == edition)
+    areas = t.count().as_scalar()
+    from_rank = ((t.imd_rank * 5 + areas - 1) // areas).cast("int64")
+    from_decile = ((t.imd_decile + 1) // 2).cast("int64")
+    return t.select("lsoa_code", deprivation_quintile=ibis.coalesce(from_decile, from_rank))
+
+
 # The halving target's horizon: the plans' "halve the difference" carries the national
 # 2010 inequalities target, so the trajectory reaches half the baseline gap in 2010/11.
 TARGET_YEAR_START = 2010
@@ -233,6 +256,8 @@ __all__ = [
     "deaths_in_year",
     "financial_years",
     "halving_target",
+    "imd_quintile",
+    "lsoa_quintiles",
     "populations",
     "trajectory_status",
     "year_life_expectancy",

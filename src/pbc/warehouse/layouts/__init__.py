@@ -18,6 +18,7 @@ from typing import Any
 
 from pbc.warehouse.layouts import (
     ae,
+    deprivation,
     hes,
     invoices,
     list_sizes,
@@ -49,6 +50,7 @@ def register(*layouts: Layout) -> None:
 
 
 register(*prescribing.LAYOUTS)
+register(*deprivation.LAYOUTS)
 register(*list_sizes.LAYOUTS)
 register(*practices.LAYOUTS)
 register(*qof.LAYOUTS, *rtt.LAYOUTS, *ae.LAYOUTS)
