@@ -132,8 +132,9 @@ def test_median_and_95th_percentile_interpolated_in_the_bands_by_hand() -> None:
     # >0-1: 2, >1-2: 4, >2-3: 2, 3 plus: 2 (N = 10)
     bands = [agg.Band(0, 1, 2), agg.Band(1, 2, 4), agg.Band(2, 3, 2), agg.Band(3, None, 2)]
     got = agg.summarise_returns(bands)
-    # median: pN = 5; 2 before the >1-2 band, which holds 4: 1 + (5 - 2) / 4 = 1.75 weeks
-    assert got.median == pytest.approx(1.75)
+    # median, as NHS England publishes it, at rank (N + 1) / 2 = 5.5; 2 before the >1-2 band,
+    # which holds 4: 1 + (5.5 - 2) / 4 = 1.875 weeks (at N / 2 it would be 1.75)
+    assert got.median == pytest.approx(1.875)
     # 95th: pN = 9.5 lies in the open "3 plus" band: no value
     assert got.p95 is None
     assert rtt.percentile_interpolated(agg.band_counts(bands), 0.8) == pytest.approx(3.0)

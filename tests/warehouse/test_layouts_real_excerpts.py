@@ -95,9 +95,8 @@ def test_nhs_england_admitted_commissioner_workbook_as_published(tmp_path: Path)
     published = sheet_records(RTT_2015, "Commissioner", 13)
     assert len(published) == 40
     assert check_rtt_recomputed(tmp_path / "d", published, "CCG Code", "AP") == 36
-    # The published 95th percentile equals pbc's, interpolated in the bands at rank 0.95 N, on
-    # every row that has one; the published median is interpolated at rank (N + 1) / 2, not
-    # pbc's N / 2 (docs/data.md, "Second pass"): both are checked, so a change shows here.
+    # The published 95th percentile and median equal pbc's on every row that has them: the
+    # 95th interpolated in the bands at rank 0.95 N, the median at rank (N + 1) / 2.
     bands: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 53)
     for r in got:
         bands[(r["commissioner_code"], r["treatment_function_code"])][r["weeks_from"]] += int(
@@ -118,6 +117,7 @@ def test_nhs_england_admitted_commissioner_workbook_as_published(tmp_path: Path)
             agg.Band(k, k + 1 if k < 52 else None, c) for k, c in enumerate(counts)
         )
         assert summary.p95 == pytest.approx(p95, abs=1e-6)
+        assert summary.median == pytest.approx(median, abs=1e-6)
         assert rtt.percentile_interpolated(counts, (n + 1) / (2 * n)) == pytest.approx(
             median, abs=1e-6
         )

@@ -15,8 +15,9 @@ Definitions (each recomputed by pbc from the parts, never copied from a publishe
   pathways in the bands x 100. Pathways with an unknown clock start are not in any band and not
   counted, as in the published % (NHS England's "Total" excludes them).
 - **RTT median and 95th percentile** (weeks): linear interpolation within the week band, as
-  the published statistics do, L + (pN - F) / f x w (`rtt.percentile_interpolated`); none when
-  the percentile falls in the open top band.
+  the published statistics do, L + (pN - F) / f x w (`rtt.percentile_interpolated`), the
+  median at rank (N + 1) / 2 as NHS England's published medians are (`rtt.median_interpolated`);
+  none when the percentile falls in the open top band.
 - **A&E four-hour performance** = (attendances - attendances over four hours) / attendances x
   100, over the department types asked for (all types by default, as the national standard).
 """
@@ -187,7 +188,7 @@ def summarise_returns(bands: Iterable[Band]) -> rtt.WaitSummary:
         pathways=total,
         within_18_weeks=within,
         percent_within_18_weeks=100 * within / total if total else None,
-        median=rtt.percentile_interpolated(counts, 0.5) if total else None,
+        median=rtt.median_interpolated(counts) if total else None,
         p95=rtt.percentile_interpolated(counts, 0.95) if total else None,
         unit="weeks",
     )

@@ -288,7 +288,12 @@ def _compute_banded_percentile(
                 continue
             counts = agg.band_counts(found)
             total = float(sum(counts))
-            q = rtt_analytics.percentile_interpolated(counts, spec.percentile) if total else None
+            if not total:
+                q = None
+            elif spec.percentile == 0.5:  # the median as published: rank (N + 1) / 2
+                q = rtt_analytics.median_interpolated(counts)
+            else:
+                q = rtt_analytics.percentile_interpolated(counts, spec.percentile)
             value = None if q is None else q * spec.scale
             values.append(Value(level, org, month, total, None, value, None, None))
     return values

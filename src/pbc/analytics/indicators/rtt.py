@@ -244,6 +244,18 @@ def percentile_interpolated(band_counts: Sequence[int], p: float) -> float | Non
     return None  # pragma: no cover - target <= total always lands in a band
 
 
+def median_interpolated(band_counts: Sequence[int]) -> float | None:
+    """The median in weeks from week-band counts as NHS England publishes it: interpolated at
+    rank (N + 1) / 2, L + ((N + 1) / 2 - F) / f x 1 week (its 95th percentile is at 0.95 N, as
+    `percentile_interpolated`). Checked against the published medians of the April 2015
+    commissioner workbooks (docs/data.md). None when there are no pathways or it falls in the
+    open band."""
+    total = sum(band_counts)
+    if total == 0:
+        return None
+    return percentile_interpolated(band_counts, (total + 1) / (2 * total))
+
+
 def bands_from_days(day_counts: Mapping[int, int], top: int = TOP_BAND) -> list[int]:
     """Week-band counts (the published layout) from {wait_days: pathways}."""
     bands = [0] * (top + 1)
