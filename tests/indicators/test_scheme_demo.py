@@ -22,4 +22,5 @@ def test_the_demo_scheme_has_targets_payments_and_savings() -> None:
     assert html.count("Losartan 50mg tablets (0205052N0AAAAAA)") == 1
     total = re.search(r'id="scheme-total-saving">£([\d,.]+)<', html)
     assert total is not None and float(total.group(1).replace(",", "")) > 0
-    print(re.search(r'id="scheme-total-payment">[^<]*<', html), total.group(0))
+    index = client.get("/indicators/").content.decode()
+    assert 'href="/indicators/prescribing-scheme/pct/west-herts/"' in index

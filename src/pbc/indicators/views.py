@@ -199,7 +199,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _work_links(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     """The user's indicator pages other than the catalogue, by heading: a dashboard for each
-    organisation it may see, the 17-week watch lists, and (analysts) manual entry and targets."""
+    organisation it may see, its prescribing incentive scheme pages, the 17-week watch lists,
+    and (analysts) manual entry and targets."""
     sections: list[tuple[str, list[tuple[str, str]]]] = []
     dashboards = [
         (
@@ -230,6 +231,16 @@ def _work_links(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
         (p.name, reverse("rtt_watch_practice", args=[p.code]))
         for p in sorted(visible_practices(user, Permission.VIEW_PATIENT_ROWS), key=lambda p: p.code)
     ]
+    # The prescribing incentive scheme: a page for each organisation the user may see.
+    scheme = [
+        (name, reverse(view, args=[key]))
+        for (_heading, _dashboard, orgs), view in zip(
+            dashboards, ("scheme_pct", "scheme_locality", "scheme_practice"), strict=True
+        )
+        for name, key in orgs
+    ]
+    if scheme:
+        sections.append(("Prescribing incentive scheme", scheme))
     rtt = [("Pathways by week band", reverse("rtt_week_bands"))]
     sections.append(
         ("Referral to treatment", rtt + [(f"17-week watch list: {t}", h) for t, h in watch])
