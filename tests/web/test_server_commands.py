@@ -52,9 +52,7 @@ def test_createsuperuser_at_the_server_is_audited_with_a_temporary_password(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", NEW_PASSWORD)
-    call_command(
-        "createsuperuser", interactive=False, username="root2", email="root2@example.org"
-    )
+    call_command("createsuperuser", interactive=False, username="root2", email="root2@example.org")
     root = user("root2")
     assert root.is_superuser and root.check_password(NEW_PASSWORD)
     event = AuditEvent.objects.get(action="account_created", object_id=root.pk)

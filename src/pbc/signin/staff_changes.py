@@ -117,10 +117,12 @@ def account_changed(
             path=path,
         )
         details = _details_sentence(fields, before, after)
-        notifications.notify(user, change, request, administrator=administrator, details=details)
+        # Told once the admin's transaction commits: a slow mail server then holds no lock,
+        # and a change rolled back is never told.
+        _notify_on_commit(user, change, request, administrator=administrator, details=details)
         if "email" in fields and before["email"]:
             # The former address hears of it too: the new one may be an attacker's.
-            notifications.notify(
+            _notify_on_commit(
                 user,
                 change,
                 request,
@@ -134,6 +136,10 @@ def account_changed(
             active_sessions.end_sessions(user, keep=None)
         done.append(change)
     return done
+
+
+def _notify_on_commit(user: Any, change: str, request: HttpRequest | None, **kwargs: Any) -> None:
+    transaction.on_commit(lambda: notifications.notify(user, change, request, **kwargs))
 
 
 def account_created(administrator: Any, user: Any, request: HttpRequest | None) -> None:
