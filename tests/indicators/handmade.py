@@ -289,7 +289,19 @@ def return_arrow_tables() -> dict[str, pa.Table]:
         ]),
         "stroke_returns": _table("stroke_returns", [
             {"quarter_start": D(2008, 10, 1), "commissioner_code": "5P3", "tia_referred": 40,
-             "tia_seen_within_7_days": 30, "thrombolysed": 8, "thrombolysed_within_3_hours": 6},
+             "tia_seen_within_7_days": 30, "thrombolysed": 8, "thrombolysed_within_3_hours": 6,
+             "call_to_needle_within_60_minutes": 2},
+        ]),
+        "breastfeeding_returns": _table("breastfeeding_returns", [
+            {"quarter_start": D(2008, 10, 1), "commissioner_code": "5P3", "infants_due": 400,
+             "status_recorded": 380, "breastfed": 190},
+        ]),
+        "smoking_survey_returns": _table("smoking_survey_returns", [
+            {"year_start": APR_2008, "commissioner_code": "5P3", "respondents": 2000,
+             "smokers": 430},
+        ]),
+        "choice_returns": _table("choice_returns", [
+            {"month": NOV, "commissioner_code": "5P3", "respondents": 250, "offered_choice": 115},
         ]),
     }  # fmt: skip
 
@@ -316,6 +328,11 @@ EXPECTED_RETURNS: dict[str, tuple[str, str, dt.date, float]] = {
     "cancer-62-day": ("pct", "5D7", NOV, 17 / 20 * 100),
     "tia-seen-within-7-days": ("pct", "5P3", OCT, 30 / 40 * 100),
     "stroke-thrombolysis-within-3-hours": ("pct", "5P3", OCT, 6 / 8 * 100),
+    "stroke-call-to-needle-60-minutes": ("pct", "5P3", OCT, 2 / 8 * 100),
+    # breastfed of those due a check (status not recorded counts as not breastfed)
+    "breastfeeding-6-8-weeks": ("pct", "5P3", OCT, 190 / 400 * 100),
+    "smoking-prevalence": ("pct", "5P3", APR_2008, 430 / 2000 * 100),
+    "patients-offered-choice": ("pct", "5P3", NOV, 115 / 250 * 100),
     # the routine cohort only: 960 of 1,200 (the catch-up cohort is left out)
     "hpv-vaccination-three-doses": ("pct", "5P3", APR_2008, 80.0),
 }

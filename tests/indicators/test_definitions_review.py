@@ -77,6 +77,8 @@ AWAITING_REVIEW |= {
     "child-obesity-year-6", "chlamydia-screening-coverage", "chlamydia-positivity",
     "cancer-31-day", "cancer-62-day", "tia-seen-within-7-days",
     "stroke-thrombolysis-within-3-hours", "hpv-vaccination-three-doses",
+    "stroke-call-to-needle-60-minutes", "breastfeeding-6-8-weeks", "smoking-prevalence",
+    "patients-offered-choice",
 }  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Periodic returns for national measures (issue 19): infections (MRSA, C. difficile), child
-measurement and chlamydia screening, uploaded in pbc's template through the imports page (the
+measurement, chlamydia screening, cancer waits, stroke and TIA, HPV, breastfeeding, smoking
+prevalence and patient choice, uploaded in pbc's template through the imports page (the
 one bounded upload path) into aggregate datasets, and feeding their indicators through the
 aggregate route. Per return: a hand-made file loads; a file with bad cells is refused naming
 each cell's row, column and reason, and nothing of it is stored; the indicator's value and
@@ -312,7 +313,8 @@ def test_the_imports_page_offers_each_return_s_template_and_it_loads(analyst: Cl
     page = analyst.get("/imports/").content.decode()
     for name in (
         "hcai_returns", "ncmp_returns", "chlamydia_returns", "cancer_waits_returns",
-        "stroke_returns", "hpv_returns",
+        "stroke_returns", "hpv_returns", "breastfeeding_returns", "smoking_survey_returns",
+        "choice_returns",
     ):  # fmt: skip
         assert f"/imports/templates/{name}.csv" in page
         assert f"/imports/templates/{name}.xlsx" in page
@@ -441,15 +443,20 @@ def test_cancer_waits_return_with_bad_cells_is_refused_whole(analyst: Client) ->
 
 STROKE_HEADER = [
     "quarter_start", "commissioner_code", "tia_referred", "tia_seen_within_7_days",
-    "thrombolysed", "thrombolysed_within_3_hours",
+    "thrombolysed", "thrombolysed_within_3_hours", "call_to_needle_within_60_minutes",
 ]  # fmt: skip
 
 
 def test_stroke_return_feeds_tia_within_7_days_and_thrombolysis(analyst: Client) -> None:
-    good = [STROKE_HEADER, ["2008-10-01", "5P3", 40, 30, 8, 6], ["2009-01-01", "5P3", 50, 45, 0, 0]]
+    good = [
+        STROKE_HEADER, ["2008-10-01", "5P3", 40, 30, 8, 6, 2], ["2009-01-01", "5P3", 50, 45, 0, 0, 0]
+    ]  # fmt: skip
     run = upload(analyst, "stroke_returns", "stroke-2008-09.csv", csv_bytes(good))
     assert run.status == "loaded", run.message
-    got = refreshed("tia-seen-within-7-days", "stroke-thrombolysis-within-3-hours")
+    got = refreshed(
+        "tia-seen-within-7-days", "stroke-thrombolysis-within-3-hours",
+        "stroke-call-to-needle-60-minutes",
+    )  # fmt: skip
     q3, q4 = D(2008, 10, 1), D(2009, 1, 1)
     tia = got[("tia-seen-within-7-days", "5P3", q3)]
     assert (tia.numerator, tia.denominator, tia.value) == (30, 40, 75.0)
@@ -458,6 +465,23 @@ def test_stroke_return_feeds_tia_within_7_days_and_thrombolysis(analyst: Client)
     assert lysis.value == 75.0 and lysis.source == "aggregate"
     # nobody thrombolysed in the quarter: no value (not 0%)
     assert got[("stroke-thrombolysis-within-3-hours", "5P3", q4)].value is None
+    # call to needle within 60 minutes: 2 of the 8 thrombolysed
+    needle = got[("stroke-call-to-needle-60-minutes", "5P3", q3)]
+    assert (needle.numerator, needle.denominator, needle.value) == (2, 8, 25.0)
+    assert got[("stroke-call-to-needle-60-minutes", "5P3", q4)].value is None
+    # the plan's target is relative (10% better): none in the definition, the analyst's own
+    # for the year wins once entered
+    call = defs.get("stroke-call-to-needle-60-minutes")
+    assert call is not None and call.target is None
+    assert present.target_for(call, "pct", "5P3", q3) is None
+    user = get_user_model().objects.get(username="analyst")
+    from pbc.indicators.models import Target
+
+    Target.objects.create(
+        indicator_id=call.id, level="pct", org_code="5P3", valid_from=D(2008, 4, 1),
+        value=27.5, note="10% better than 2007/08's 25%", set_by=user,
+    )  # fmt: skip
+    assert present.target_for(call, "pct", "5P3", q3) == 27.5  # 25% misses it
     # the plan names no percentage for either: no target, and the page says so
     for indicator in ("tia-seen-within-7-days", "stroke-thrombolysis-within-3-hours"):
         definition = defs.get(indicator)
@@ -469,9 +493,9 @@ def test_stroke_return_feeds_tia_within_7_days_and_thrombolysis(analyst: Client)
 def test_stroke_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
     bad = [
         STROKE_HEADER,
-        ["2008-10-01", "5P3", 40, 41, 8, 6],
-        ["2008-10-01", "5P3", 40, 30, 8, 9],
-        ["2008-11-01", "5P3", 1.5, 1, 0, 0],
+        ["2008-10-01", "5P3", 40, 41, 8, 6, 2],
+        ["2008-10-01", "5P3", 40, 30, 8, 9, 9],
+        ["2008-11-01", "5P3", 1.5, 1, 0, 0, 0],
     ]
     run = upload(analyst, "stroke_returns", "stroke-bad.csv", csv_bytes(bad))
     assert run.status == "refused"
@@ -481,6 +505,9 @@ def test_stroke_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
         message
     )
     assert "row 4, column quarter_start, value '2008-11-01': not the first day of a quarter" in (
+        message
+    )
+    assert "row 3, column call_to_needle_within_60_minutes, value '9': more than thrombolysed" in (
         message
     )
     assert "row 4, column tia_referred, value '1.5': not a whole number" in message
@@ -523,3 +550,126 @@ def test_hpv_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
     assert "row 3, column cohort, value 'year8': not in the code list" in message
     assert "row 3, column first_dose, value '1201': more than eligible" in message
     assert stored_rows("hpv_returns") == []
+
+
+# --- breastfeeding at 6-8 weeks ------------------------------------------------------------
+
+BREASTFEEDING_HEADER = [
+    "quarter_start", "commissioner_code", "infants_due", "status_recorded", "breastfed"
+]  # fmt: skip
+
+
+def test_breastfeeding_return_feeds_breastfeeding_at_6_8_weeks(analyst: Client) -> None:
+    good = [
+        BREASTFEEDING_HEADER,
+        ["2008-10-01", "5P3", 400, 380, 190],
+        ["2009-01-01", "5P3", 420, 420, 231],
+    ]
+    run = upload(analyst, "breastfeeding_returns", "bf-2008-09.csv", csv_bytes(good))
+    assert run.status == "loaded", run.message
+    got = refreshed("breastfeeding-6-8-weeks")
+    q3 = got[("breastfeeding-6-8-weeks", "5P3", D(2008, 10, 1))]
+    # of the 400 due a check: the 20 not recorded count as not breastfed (190 / 400)
+    assert (q3.numerator, q3.denominator, q3.value) == (190, 400, 47.5)
+    assert q3.source == "aggregate" and q3.extra["dataset"] == "breastfeeding_returns"
+    q4 = got[("breastfeeding-6-8-weeks", "5P3", D(2009, 1, 1))].value
+    assert q4 is not None and math.isclose(q4, 55.0)  # 231 / 420
+    definition = defs.get("breastfeeding-6-8-weeks")
+    assert definition is not None and definition.target is None
+    assert present.target_for(definition, "pct", "5P3", D(2008, 10, 1)) is None
+    assert "names no percentage" in definition.target_description
+
+
+def test_breastfeeding_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
+    bad = [
+        BREASTFEEDING_HEADER,
+        ["2008-10-01", "5P3", 400, 380, 190],  # a good row: must not load either
+        ["2008-10-01", "5P3", 400, 401, 190],
+        ["2008-12-01", "5P3", 400, 380, 381],
+        ["2009-01-01", "5P3", "", 3, 1],
+    ]
+    run = upload(analyst, "breastfeeding_returns", "bf-bad.csv", csv_bytes(bad))
+    assert run.status == "refused"
+    message = run.message
+    assert "row 3, column status_recorded, value '401': more than infants_due" in message
+    assert "row 4, column quarter_start, value '2008-12-01': not the first day of a quarter" in (
+        message
+    )
+    assert "row 4, column breastfed, value '381': more than status_recorded" in message
+    assert "row 5, column infants_due: missing required field" in message
+    assert stored_rows("breastfeeding_returns") == []
+
+
+# --- smoking prevalence survey -------------------------------------------------------------
+
+SMOKING_HEADER = ["year_start", "commissioner_code", "respondents", "smokers"]
+
+
+def test_smoking_survey_return_feeds_smoking_prevalence(analyst: Client) -> None:
+    good = [SMOKING_HEADER, ["2008-04-01", "5P3", 2000, 430], ["2009-04-01", "5P3", 1600, 320]]
+    run = upload(analyst, "smoking_survey_returns", "smoking.csv", csv_bytes(good))
+    assert run.status == "loaded", run.message
+    got = refreshed("smoking-prevalence")
+    first = got[("smoking-prevalence", "5P3", D(2008, 4, 1))]
+    assert (first.numerator, first.denominator, first.value) == (430, 2000, 21.5)
+    assert first.lower is not None and first.upper is not None
+    assert first.lower < 21.5 < first.upper
+    later = got[("smoking-prevalence", "5P3", D(2009, 4, 1))].value
+    assert later is not None and math.isclose(later, 20.0)  # 320 / 1,600
+    definition = defs.get("smoking-prevalence")
+    assert definition is not None and definition.polarity == "decrease"
+    # 21% or fewer by 2010: 21.5% misses it, 20.0% meets it
+    assert present.target_for(definition, "pct", "5P3", D(2008, 4, 1)) == 21
+
+
+def test_smoking_survey_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
+    bad = [
+        SMOKING_HEADER,
+        ["2008-04-01", "5P3", 2000, 2001],
+        ["2008-05-01", "5P3", 2000, 400],
+        ["2009-04-01", "5P3", -5, 0],
+    ]
+    run = upload(analyst, "smoking_survey_returns", "smoking-bad.csv", csv_bytes(bad))
+    assert run.status == "refused"
+    message = run.message
+    assert "row 2, column smokers, value '2001': more than respondents" in message
+    assert "row 3, column year_start, value '2008-05-01': not the first day of a financial " in (
+        message
+    )
+    assert "row 4, column respondents, value '-5': below 0" in message
+    assert stored_rows("smoking_survey_returns") == []
+
+
+# --- patients offered choice ---------------------------------------------------------------
+
+CHOICE_HEADER = ["month", "commissioner_code", "respondents", "offered_choice"]
+
+
+def test_choice_survey_return_feeds_patients_offered_choice(analyst: Client) -> None:
+    good = [CHOICE_HEADER, ["2008-05-01", "5P3", 250, 115], ["2008-07-01", "5P3", 300, 141]]
+    run = upload(analyst, "choice_returns", "choice-2008.csv", csv_bytes(good))
+    assert run.status == "loaded", run.message
+    got = refreshed("patients-offered-choice")
+    may = got[("patients-offered-choice", "5P3", D(2008, 5, 1))]
+    assert (may.numerator, may.denominator, may.value) == (115, 250, 46.0)
+    july = got[("patients-offered-choice", "5P3", D(2008, 7, 1))].value
+    assert july is not None and math.isclose(july, 47.0)  # 141 / 300
+    assert ("patients-offered-choice", "5P3", D(2008, 6, 1)) not in got  # no wave in June
+    definition = defs.get("patients-offered-choice")
+    assert definition is not None and definition.target is None
+    assert present.target_for(definition, "pct", "5P3", D(2008, 5, 1)) is None
+
+
+def test_choice_survey_return_with_bad_cells_is_refused_whole(analyst: Client) -> None:
+    bad = [
+        CHOICE_HEADER,
+        ["2008-05-01", "5P3", 250, 251],
+        ["2008-05-01", "5P3", 250, 100],
+        ["2008-07-01", "5P3", "many", 10],
+    ]
+    run = upload(analyst, "choice_returns", "choice-bad.csv", csv_bytes(bad))
+    assert run.status == "refused"
+    message = run.message
+    assert "row 2, column offered_choice, value '251': more than respondents" in message
+    assert "row 4, column respondents, value 'many': not a whole number" in message
+    assert stored_rows("choice_returns") == []

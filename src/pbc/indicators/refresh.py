@@ -59,6 +59,9 @@ DATASETS = (
     "cancer_waits_returns",
     "stroke_returns",
     "hpv_returns",
+    "breastfeeding_returns",
+    "smoking_survey_returns",
+    "choice_returns",
 )
 # (aggregate dataset, date column): the months aggregate routes are computed for.
 AGGREGATE_DATES = (
@@ -70,6 +73,9 @@ AGGREGATE_DATES = (
     ("cancer_waits_returns", "month"),
     ("stroke_returns", "quarter_start"),
     ("hpv_returns", "year_start"),
+    ("breastfeeding_returns", "quarter_start"),
+    ("smoking_survey_returns", "year_start"),
+    ("choice_returns", "month"),
 )
 # (dataset, date column) whose range defines the months a full refresh covers.
 # Prescribing counts too: a locality that has loaded only the ODS files and the published

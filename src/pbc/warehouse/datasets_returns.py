@@ -25,13 +25,26 @@ whole, naming each cell's row, column and reason, and nothing is stored.
   Health's Cancer Waiting Times database, by commissioner).
 
 - `stroke_returns`: stroke and TIA services per quarter and PCT: TIA patients referred and
-  assessed within 7 days, stroke patients thrombolysed and thrombolysed within 3 hours.
+  assessed within 7 days, stroke patients thrombolysed, thrombolysed within 3 hours of onset
+  and within 60 minutes of the call for help (call to needle).
 
 - `hpv_returns`: HPV vaccination of girls per programme year, PCT and cohort: eligible, first
   dose, all three doses.
 
-Totals are never stored: pbc adds the parts. The child measurement, chlamydia, cancer waits,
-stroke and HPV returns are partitioned by commissioner: a PCT's upload holds and replaces only its own PCT's rows. The
+- `breastfeeding_returns`: infants due a 6-8 week check per quarter and PCT, those whose
+  feeding status was recorded, and those totally or partially breastfed (the Department of
+  Health's breastfeeding at 6-8 weeks return, a Vital Signs measure from 2008/09).
+
+- `smoking_survey_returns`: a PCT's adult smoking prevalence survey per survey year: adults
+  who answered and of them current smokers.
+
+- `choice_returns`: the National Patient Choice Survey per wave (the month of the referrals
+  surveyed) and PCT: patients who answered and of them those who recall being offered a
+  choice of hospital for their first outpatient appointment (Department of Health, Ipsos
+  MORI).
+
+Totals are never stored: pbc adds the parts. All but the infection return are
+partitioned by commissioner: a PCT's upload holds and replaces only its own PCT's rows. The
 infection return names trusts as well as PCTs, so it is not (a PCT analyst's upload may hold
 the trusts it commissions from).
 """
@@ -206,6 +219,11 @@ STROKE_RETURNS = Dataset(
             "Of them, within 3 hours of the onset of symptoms.",
             at_most="thrombolysed",
         ),
+        _count(
+            "call_to_needle_within_60_minutes",
+            "Of them, within 60 minutes of the call for help (call to needle).",
+            at_most="thrombolysed",
+        ),
     ),
 )
 
@@ -236,6 +254,80 @@ HPV_RETURNS = Dataset(
     ),
 )
 
+
+def _commissioner_return(
+    name: str, description: str, period: str, starts: str | None, period_text: str,
+    counts: tuple[Field, ...],
+) -> Dataset:  # fmt: skip
+    """A return of counts per period and PCT (partitioned by commissioner, whole file)."""
+    return Dataset(
+        name=name,
+        description=description,
+        key=(period, "commissioner_code"),
+        period_field=period,
+        partition_by_commissioner=True,
+        whole_file=True,
+        fields=(
+            _f(period, "date", True, starts=starts, description=period_text),
+            _f("commissioner_code", "string", True, check="commissioner_code"),
+            *counts,
+        ),
+    )
+
+
+BREASTFEEDING_RETURNS = _commissioner_return(
+    "breastfeeding_returns",
+    "Breastfeeding at 6-8 weeks per quarter and PCT: infants due a 6-8 week check, those "
+    "whose feeding status was recorded, and those totally or partially breastfed.",
+    "quarter_start",
+    "quarter",
+    "First day of the calendar quarter the infants were due their 6-8 week check in.",
+    (
+        _count("infants_due", "Infants due a 6-8 week check in the quarter."),
+        _count(
+            "status_recorded",
+            "Of them, infants whose feeding status at 6-8 weeks was recorded.",
+            at_most="infants_due",
+        ),
+        _count(
+            "breastfed",
+            "Of them, infants totally or partially breastfed at 6-8 weeks.",
+            at_most="status_recorded",
+        ),
+    ),
+)
+
+SMOKING_SURVEY_RETURNS = _commissioner_return(
+    "smoking_survey_returns",
+    "Adult smoking prevalence survey per survey year and PCT: adults (16 and over) who "
+    "answered and of them current smokers.",
+    "year_start",
+    "financial_year",
+    "The survey year as the financial year it was carried out in: 2008/09 is 2008-04-01.",
+    (
+        _count("respondents", "Adults who answered the smoking question."),
+        _count("smokers", "Of them, current smokers.", at_most="respondents"),
+    ),
+)
+
+CHOICE_RETURNS = _commissioner_return(
+    "choice_returns",
+    "National Patient Choice Survey per wave and PCT: patients referred for a first "
+    "outpatient appointment who answered, and of them those who recall being offered a "
+    "choice of hospital.",
+    "month",
+    None,
+    "First day of the month of the referrals the wave surveyed (May 2008: 2008-05-01).",
+    (
+        _count("respondents", "Patients who answered the question on being offered choice."),
+        _count(
+            "offered_choice",
+            "Of them, patients who recall being offered a choice of hospital.",
+            at_most="respondents",
+        ),
+    ),
+)
+
 RETURN_DATASETS: tuple[Dataset, ...] = (
     HCAI_RETURNS,
     NCMP_RETURNS,
@@ -243,4 +335,7 @@ RETURN_DATASETS: tuple[Dataset, ...] = (
     CANCER_WAITS_RETURNS,
     STROKE_RETURNS,
     HPV_RETURNS,
+    BREASTFEEDING_RETURNS,
+    SMOKING_SURVEY_RETURNS,
+    CHOICE_RETURNS,
 )

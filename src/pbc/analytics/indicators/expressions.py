@@ -626,6 +626,7 @@ STROKE_MEASURES = (
     "tia_seen_within_7_days",
     "thrombolysed",
     "thrombolysed_within_3_hours",
+    "call_to_needle_within_60_minutes",
 )
 
 
@@ -656,3 +657,41 @@ def hpv_girls(ctx: Context, measure: str = "eligible", cohorts: Sequence[str] = 
         h = h.filter(h.cohort.isin(list(cohorts)))
     h = _in_months(h.mutate(unit=_commissioner_unit(h.commissioner_code), month=h.year_start), ctx)
     return h.group_by(["unit", "month"]).aggregate(count=h[measure].sum().cast("float64"))
+
+
+# (dataset, its period column, the counts it holds): returns of counts per PCT and period.
+COMMISSIONER_RETURNS = {
+    "breastfeeding_returns": ("quarter_start", ("infants_due", "status_recorded", "breastfed")),
+    "smoking_survey_returns": ("year_start", ("respondents", "smokers")),
+    "choice_returns": ("month", ("respondents", "offered_choice")),
+}
+
+
+def _commissioner_return_count(ctx: Context, dataset: str, measure: str) -> ir.Table:
+    period, measures = COMMISSIONER_RETURNS[dataset]
+    if measure not in measures:
+        raise ValueError(f"measure must be one of {measures}, not {measure!r}")
+    r = ctx.table(dataset)
+    r = _in_months(r.mutate(unit=_commissioner_unit(r.commissioner_code), month=r[period]), ctx)
+    return r.group_by(["unit", "month"]).aggregate(count=r[measure].sum().cast("float64"))
+
+
+@expression("breastfeeding_returns.infants", unit="commissioner", dataset="breastfeeding_returns")
+def breastfeeding_infants(ctx: Context, measure: str = "infants_due") -> ir.Table:
+    """Infants due a 6-8 week check, with their feeding status recorded, or breastfed
+    (`measure`) per PCT and quarter (its first month)."""
+    return _commissioner_return_count(ctx, "breastfeeding_returns", measure)
+
+
+@expression("smoking_survey_returns.adults", unit="commissioner", dataset="smoking_survey_returns")
+def smoking_survey_adults(ctx: Context, measure: str = "respondents") -> ir.Table:
+    """Adults who answered the smoking prevalence survey, or current smokers (`measure`), per
+    PCT and survey year (1 April)."""
+    return _commissioner_return_count(ctx, "smoking_survey_returns", measure)
+
+
+@expression("choice_returns.patients", unit="commissioner", dataset="choice_returns")
+def choice_patients(ctx: Context, measure: str = "respondents") -> ir.Table:
+    """Patients who answered the National Patient Choice Survey, or recall being offered a
+    choice of hospital (`measure`), per PCT and wave (the month of the referrals surveyed)."""
+    return _commissioner_return_count(ctx, "choice_returns", measure)
