@@ -14,7 +14,8 @@ from django.db.models import F, Sum
 from pbc.finance import statements
 from pbc.finance.models import Contract, SpendFact
 from pbc.finance.refresh import activity_with_invoices, refresh
-from pbc.finance.variations import keep_main_line
+from pbc.finance.variations import NewLine, add_line, keep_main_line
+from pbc.periods import add_months
 from pbc.validation import actions
 from pbc.validation.finance import agreed_recoveries
 from pbc.validation.models import Finding
@@ -148,5 +149,62 @@ def test_agreed_challenge_under_a_block_contract_credits_nothing(finance_demo: N
     under = SpendFact.objects.filter(
         source="under_block", provider=finding.provider, practice=finding.practice,
         month=finding.month,
+    )  # fmt: skip
+    assert under.exists() and _charged(pk__in=under.values("pk")) == Decimal("0.00")
+
+
+def test_agreed_challenge_under_a_specialty_block_credits_nothing(finance_demo: None) -> None:
+    """A block for one specialty only (the block part of an SLA for one service) pays for that
+    specialty's rows: an agreed challenge on such a row is not credited, in the months the
+    block is in force; a block for another specialty changes nothing."""
+    analyst = get_user_model().objects.get(username="analyst")
+    finding = _finding()
+    practice, provider = finding.practice, finding.provider
+    assert practice is not None and provider is not None
+    con = wh.connect()
+    apc = wh.table(con, "apc")
+    tf = con.to_pyarrow(
+        apc.filter(apc.spell_id == finding.row_id).select("treatment_function_code")
+    ).to_pylist()[0]["treatment_function_code"]
+    other = "110" if tf != "110" else "120"
+    month = finding.month.replace(day=1)
+    refresh(MONTH)
+    demo_recoveries = agreed_recoveries("2008/09", MONTH)
+    demo_credits = _charged(source="recovery")
+
+    # The finding's provider is paid by results for the year, with a block for another
+    # specialty, and a block for the finding's own specialty from the month after it.
+    contract = Contract.objects.create(
+        pct=practice.locality.pct, provider=provider, financial_year="2008/09",
+        name="SLA (test)", kind="pbr", annual_value=Decimal("0.00"),
+    )  # fmt: skip
+    keep_main_line(contract)
+    add_line(contract, NewLine("block", Decimal("1200.00"), "Other block", other, "elective"))
+    later = add_line(
+        contract, NewLine("block", Decimal("1200.00"), "Own block", str(tf), "elective"),
+        starts=add_months(month, 1),
+    )  # fmt: skip
+    recovered = Decimal("7.00")
+    actions.decide(analyst, finding.pk, "challenge", "Charged above tariff")
+    actions.sign_off(analyst, [finding.pk])
+    actions.record_responses(
+        analyst, provider,
+        [actions.ResponseRow(1, finding.key, "agreed", "Agreed in part", recovered)], "test",
+    )  # fmt: skip
+    # Neither block covers the row in its month: the £7.00 is credited.
+    found = [r for r in agreed_recoveries("2008/09", MONTH) if r not in demo_recoveries]
+    assert [(r.practice_code, r.month, r.amount) for r in found] == [
+        (practice.code, month, recovered)
+    ]
+
+    # The specialty's block from the start of the year: the row was paid within the block.
+    later.starts = dt.date(2008, 4, 1)
+    later.save()
+    assert agreed_recoveries("2008/09", MONTH) == demo_recoveries
+    refresh(MONTH)
+    assert _charged(source="recovery") == demo_credits
+    under = SpendFact.objects.filter(
+        source="under_block", provider=provider, practice=practice, month=month,
+        treatment_function_code=tf, line="elective",
     )  # fmt: skip
     assert under.exists() and _charged(pk__in=under.values("pk")) == Decimal("0.00")

@@ -4,37 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pbc.analytics.finance.contracts import LineTerms, line_for
 from pbc.finance.models import Contract, ContractLine, RefreshRun, SpendFact
 from pbc.orgs.models import Locality
 
 
-def block_contracts(
-    financial_year: str,
-) -> dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]]:
-    """(PCT code, provider code) → the periods (from, up to but not including; None: open) in
-    `financial_year` when a block line for all of the provider's activity is in force."""
-    out: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = {}
-    for pct, provider, starts, ends in ContractLine.objects.filter(
-        contract__financial_year=financial_year,
-        kind=Contract.Kind.BLOCK,
-        treatment_function_code="",
-    ).values_list("contract__pct__code", "contract__provider__code", "starts", "ends"):
-        out.setdefault((pct, provider), []).append((starts, ends))
+def contract_lines(financial_year: str) -> dict[tuple[str, str], list[LineTerms]]:
+    """(PCT code, provider code) → the terms of every line of the provider's contracts with the
+    PCT in `financial_year` (`pbc.analytics.finance.contracts.LineTerms`), as the refresh reads
+    them."""
+    out: dict[tuple[str, str], list[LineTerms]] = {}
+    for line in ContractLine.objects.filter(contract__financial_year=financial_year).values(
+        "pk", "kind", "treatment_function_code", "budget_line", "annual_value", "starts", "ends",
+        "contract__pct__code", "contract__provider__code",
+    ):  # fmt: skip
+        key = (line["contract__pct__code"], line["contract__provider__code"])
+        out.setdefault(key, []).append(
+            LineTerms(
+                kind=line["kind"],
+                treatment_function=line["treatment_function_code"],
+                budget_line=line["budget_line"],
+                annual_value=line["annual_value"],
+                starts=line["starts"],
+                ends=line["ends"],
+                key=line["pk"],
+            )
+        )
     return out
 
 
 def under_block(
-    blocks: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]],
+    lines: dict[tuple[str, str], list[LineTerms]],
     pct: str,
     provider: str,
     month: dt.date,
+    treatment_function: str,
 ) -> bool:
-    """Whether the provider's activity for the PCT in `month` is under a block (`blocks` from
-    `block_contracts`)."""
-    return any(
-        starts <= month and (ends is None or month < ends)
-        for starts, ends in blocks.get((pct, provider), [])
-    )
+    """Whether an activity row of the provider for the PCT in `month` and `treatment_function`
+    falls under a block line (`lines` from `contract_lines`): the line the refresh charges it by
+    (`line_for`: the specialty's own line before the line for all activity) is a block, so the
+    row was paid within the block, not charged on its own."""
+    line = line_for(lines.get((pct, provider), ()), month, treatment_function)
+    return line is not None and line.kind == Contract.Kind.BLOCK
 
 
 def latest_refresh_month() -> dt.date | None:
