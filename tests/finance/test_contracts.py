@@ -26,6 +26,7 @@ from pbc.bulk import insert_rows
 from pbc.finance import contracts as review
 from pbc.finance.models import Contract, ContractPlan, SpendFact
 from pbc.finance.refresh import FactBuilder
+from pbc.finance.variations import keep_main_line
 from pbc.orgs.models import AuditEvent, Locality, Pct, Practice, Provider
 
 # --- pure: apportioning the plan ----------------------------------------------------------------
@@ -87,6 +88,7 @@ def _hand_made_contract() -> tuple[Contract, dict[str, D]]:
     provider = Provider.objects.create(code="RXX", name="Test Provider Trust")
     contract = Contract.objects.create(pct=pct, provider=provider, financial_year="2008/09",
                                        name="Acute", kind="pbr", annual_value=D("1200.00"))  # fmt: skip
+    keep_main_line(contract)  # as saving it on the contract page does
     ContractPlan.objects.create(contract=contract, month=dt.date(2008, 4, 1),
                                 point_of_delivery="EL", treatment_function_code="110",
                                 activity=10, value=D("1000.00"))  # fmt: skip

@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.test import Client
 
 from pbc.analytics.finance import spend
+from pbc.analytics.finance.contract_lines import Charge, assign
 from pbc.analytics.finance.contracts import (
     LineTerms,
     block_charges_to,
@@ -27,6 +28,7 @@ from pbc.analytics.finance.contracts import (
 )
 from pbc.analytics.finance.money import round_money
 from pbc.finance import statements
+from pbc.finance.contracts import review as contract_review
 from pbc.finance.models import Contract, ContractLine, ContractVariation, SpendFact
 from pbc.finance.refresh import activity_with_invoices, refresh
 from pbc.finance.variations import NewLine, VariationError, keep_main_line, vary_contract
@@ -68,6 +70,31 @@ def test_the_line_in_force_takes_the_row() -> None:
     assert line_for([tariff, physio_block], OCTOBER, "650") == physio_block
     assert line_for([tariff, physio_block], OCTOBER, "110") == tariff
     assert line_for([tariff, block], APRIL, "110") == block
+
+
+def test_charges_are_assigned_line_by_line() -> None:
+    """By hand: a pbr main line, a physiotherapy block to September, cost per case after; two
+    blocks on one budget line in one month share its charge by their values."""
+    main = LineTerms("pbr", "", "", D("0.00"), APRIL, key=1)
+    block = LineTerms("block", "650", "community", D("1200.00"), APRIL, OCTOBER, key=2)
+    per_case = LineTerms("cost_per_case", "650", "", D("0.00"), OCTOBER, key=3)
+    other = LineTerms("block", "", "elective", D("300.00"), APRIL, key=4)
+    sept = dt.date(2008, 9, 1)
+    charges = [
+        Charge("under_block", sept, "650", "community", 4, D("0.00"), D("120.00")),
+        Charge("block", sept, "community", "community", 0, D("100.00"), D("0.00")),
+        Charge("activity", OCTOBER, "650", "community", 3, D("90.00"), D("95.00")),
+        Charge("activity", OCTOBER, "110", "elective", 2, D("500.00"), D("480.00")),
+        Charge("block", OCTOBER, "community", "community", 0, D("5.00"), D("0.00")),
+    ]
+    got = assign([main, block, per_case], charges)
+    assert (got[2].activity, got[2].at_tariff, got[2].charged) == (4, D("120.00"), D("100.00"))
+    assert (got[3].activity, got[3].charged) == (3, D("90.00"))
+    assert (got[1].activity, got[1].charged) == (2, D("500.00"))
+    assert got[None].charged == D("5.00")  # a block charge when no block is in force
+    twin = LineTerms("block", "110", "community", D("600.00"), APRIL, key=5)
+    shared = assign([block, twin, other], charges[1:2])
+    assert (shared[2].charged, shared[5].charged) == (D("66.67"), D("33.33"))
 
 
 def _rc9_by_month(codes: list[str]) -> dict[dt.date, D]:
@@ -228,3 +255,61 @@ def test_a_variation_is_made_on_the_contract_page(finance_demo: None) -> None:
     other.force_login(get_user_model().objects.get(username="enh-analyst"))
     assert other.post(url, {**form, "effective_from": "2009-02-01"}).status_code == 403
     assert contract.variations.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_contract_review_reports_each_line_s_charges(finance_demo: None) -> None:
+    """WHHT's acute contract is by results with a physiotherapy block to September and cost per
+    case for physiotherapy from October: the review reports each part on its own line, against
+    a plain sum of the refresh's facts, and the block's activity counts in plan against actual
+    though the contract's headline kind is payment by results."""
+    contract = Contract.objects.get(
+        pct__code="5P3", provider__code="RWG", financial_year="2008/09", name="Acute services"
+    )
+    assert contract.kind == "pbr"
+    facts = SpendFact.objects.filter(
+        provider=contract.provider, financial_year="2008/09", practice__locality__pct__code="5P3",
+        month__lte=MONTH,
+    )  # fmt: skip
+
+    def total(qs: object, field: str = "charged") -> D:
+        return round_money(qs.aggregate(t=Sum(field))["t"] or D("0.00"))  # type: ignore[attr-defined]
+
+    def count(qs: object) -> int:
+        return int(qs.aggregate(t=Sum("activity"))["t"] or 0)  # type: ignore[attr-defined]
+
+    physio_block = contract.lines.get(kind="block", treatment_function_code="650")
+    per_case = contract.lines.get(kind="cost_per_case", treatment_function_code="650")
+    main = contract.lines.get(main=True)
+    under = facts.filter(source="under_block", treatment_function_code="650")
+    after = facts.filter(source="activity", treatment_function_code="650", month__gte=OCTOBER)
+    rest = facts.filter(source="activity").exclude(treatment_function_code="650")
+    # The demo's warehouse holds no WHHT physiotherapy rows (its physiotherapy comes in the
+    # services returns), so the physiotherapy lines take the block's charges and no activity.
+    assert rest.exists()
+    block_charged = total(facts.filter(source="block", line="community"))
+    assert block_charged == sum(block_monthly_values(physio_block.annual_value)[:6]) > 0
+
+    rv = contract_review(contract, MONTH)
+    got = {line.pk: c for line, c in rv.lines}
+    assert (got[physio_block.pk].activity, got[physio_block.pk].at_tariff) == (
+        count(under), total(under, "at_tariff"),
+    )  # fmt: skip
+    assert got[physio_block.pk].charged == block_charged
+    assert (got[per_case.pk].activity, got[per_case.pk].charged) == (count(after), total(after))
+    assert (got[main.pk].activity, got[main.pk].charged) == (count(rest), total(rest))
+    assert rv.charged == block_charged + total(after) + total(rest)
+    assert rv.has_block and rv.actual_basis.startswith("at tariff under its block lines")
+    # Plan against actual counts the activity under the block at tariff, the rest as charged.
+    assert rv.total is not None
+    assert rv.total.actual_activity == count(under) + count(after) + count(rest)
+    assert rv.total.actual_value == total(under, "at_tariff") + total(after) + total(rest)
+
+    # The page shows each line's charges.
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="analyst"))
+    html = client.get(
+        f"/finance/providers/{contract.provider.code}/contracts/?month={MONTH:%Y-%m}"
+    ).content.decode()
+    assert f'data-line="{physio_block.pk}" data-kind="block" data-activity="{count(under)}"' in html
+    assert f'data-charged="{block_charged}"' in html

@@ -9,10 +9,13 @@ registered patients when that weighting is missing), so a practice's plan is its
 the contract and the practice plans add up to the locality's and to the contract exactly.
 
 Actual is what `refresh` stored (`SpendFact`) for the practices of the contract's PCT, through
-the month chosen: for an activity contract (payment by results, cost per case, any willing
-provider) the invoiced activity and the £ charged; for a block contract the activity under the
-block (source "under_block") and its £ at tariff — what it would have cost per spell — since the
-budget is charged the block's value instead (`Review.charged`: the block facts' total).
+the month chosen, line by line (`pbc.analytics.finance.contract_lines.assign`: each fact on the
+line the refresh charged it by, whatever the contract's headline kind): under an activity line
+(payment by results, cost per case, any willing provider) the invoiced activity and the £
+charged; under a block line the activity under the block (source "under_block") and its £ at
+tariff — what it would have cost per spell — since the budget is charged the block's value
+instead. `Review.lines` is each line's activity, £ at tariff and £ charged; `Review.charged` is
+what the contract's lines charged to budgets (block charges and activity charged).
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from pbc.analytics.finance.contract_lines import Charge, LineCharges, assign
 from pbc.analytics.finance.contracts import (
     Comparison,
     PlanRow,
     ShareRow,
     apportion_plan,
+    line_for,
     plan_vs_actual,
 )
 from pbc.analytics.finance.money import ZERO, round_money
-from pbc.finance.models import Contract, SpendFact
+from pbc.finance.models import Contract, ContractLine, SpendFact
+from pbc.finance.queries import contract_lines
 from pbc.orgs.models import Practice
 from pbc.periods import year_start
 
@@ -45,6 +51,9 @@ BREAKDOWNS: dict[str, tuple[str, list[str]]] = {
     "practice": ("Practice", ["locality", "practice"]),
 }
 SHARED = ("locality", "practice")
+# The facts a contract's lines account for: activity charged per row, activity under a block,
+# a block's own charge.
+SOURCES = (SpendFact.Source.ACTIVITY, SpendFact.Source.UNDER_BLOCK, SpendFact.Source.BLOCK)
 
 
 @dataclass
@@ -57,11 +66,21 @@ class Review:
     total: Comparison | None = None
     practice_names: dict[str, str] = field(default_factory=dict)
     charged: Decimal = Decimal("0.00")  # charged to the practices' budgets through the month
+    lines: list[tuple[ContractLine, LineCharges]] = field(default_factory=list)
 
     @property
     def actual_basis(self) -> str:
-        """What the actual £ is: at tariff under a block, else what the provider charged."""
-        return "at tariff" if self.contract.kind == Contract.Kind.BLOCK else "charged"
+        """What the actual £ is: at tariff under a block line, else what the provider charged."""
+        kinds = {line.kind == Contract.Kind.BLOCK for line, _ in self.lines}
+        if kinds == {True}:
+            return "at tariff"
+        if kinds == {False} or not kinds:
+            return "charged"
+        return "at tariff under its block lines, charged under the others"
+
+    @property
+    def has_block(self) -> bool:
+        return any(line.kind == Contract.Kind.BLOCK for line, _ in self.lines)
 
 
 def practice_weights(contract: Contract) -> tuple[str, dict[str, Decimal]]:
@@ -104,7 +123,6 @@ def review(
         )  # fmt: skip
         for p in plan_qs
     ]
-    block = contract.kind == Contract.Kind.BLOCK
     of_contract = SpendFact.objects.filter(
         provider=contract.provider,
         financial_year=contract.financial_year,
@@ -112,35 +130,57 @@ def review(
     )
     if through is not None:
         of_contract = of_contract.filter(month__lte=through)
-    if block:
-        # The block's own charges for this contract: its budget line (another block contract
-        # with the same provider charges another line or is the same contract).
-        charged_facts = of_contract.filter(source=SpendFact.Source.BLOCK, line=contract.budget_line)
-        facts = of_contract.filter(source=SpendFact.Source.UNDER_BLOCK)
-        value_field = "at_tariff"
-    else:
-        facts = charged_facts = of_contract.filter(source=SpendFact.Source.ACTIVITY)
-        value_field = "charged"
-    actual = [
-        ShareRow(
-            provider,
-            f["practice__code"],
-            locality_of.get(f["practice__code"], ""),
-            f"{f['month']:%Y-%m}",
-            f["point_of_delivery"],
+    # Every line of the provider's contracts with the PCT that year (the refresh picks among
+    # them all), and this contract's own.
+    lines = contract_lines(contract.financial_year).get(
+        (contract.pct.code, contract.provider.code), []
+    )
+    own = {line.pk: line for line in contract.lines.all()}
+    sums = dict(activity=Sum("activity"), charged=Sum("charged"), at_tariff=Sum("at_tariff"))
+    charges = [
+        Charge(
+            f["source"],
+            f["month"],
             f["treatment_function_code"],
+            f["line"],
             int(f["activity"] or 0),
-            round_money(f["value"] or ZERO),
-        )
-        for f in facts.values(
-            "practice__code", "month", "point_of_delivery", "treatment_function_code"
-        ).annotate(activity=Sum("activity"), value=Sum(value_field))
+            round_money(f["charged"] or ZERO),
+            round_money(f["at_tariff"] or ZERO),
+        )  # fmt: skip
+        for f in of_contract.filter(source__in=SOURCES)
+        .values("source", "month", "treatment_function_code", "line")
+        .annotate(**sums)
+        .order_by("source", "month", "treatment_function_code", "line")
     ]
+    by_line = assign(lines, charges)
+    actual = []
+    for f in (
+        of_contract.filter(source__in=SOURCES[:2])
+        .values("practice__code", "month", "point_of_delivery", "treatment_function_code", "source")
+        .annotate(**sums)
+    ):
+        line = line_for(lines, f["month"], f["treatment_function_code"])
+        if line is None or line.key not in own:
+            continue  # another contract's line, or charged outside any contract
+        under = f["source"] == SpendFact.Source.UNDER_BLOCK
+        actual.append(
+            ShareRow(
+                provider,
+                f["practice__code"],
+                locality_of.get(f["practice__code"], ""),
+                f"{f['month']:%Y-%m}",
+                f["point_of_delivery"],
+                f["treatment_function_code"],
+                int(f["activity"] or 0),
+                round_money((f["at_tariff"] if under else f["charged"]) or ZERO),
+            )
+        )
+    own_lines = [(line, by_line.get(key, LineCharges())) for key, line in own.items()]
     shared = apportion_plan(plan, shares, locality_of)
-    charged = charged_facts.aggregate(t=Sum("charged"))["t"]
+    charged = sum((got.charged for _, got in own_lines), ZERO)
     out = Review(contract, through, weighting, shares,
                  practice_names={code: p.name for code, p in practices.items()},
-                 charged=round_money(charged or ZERO))  # fmt: skip
+                 charged=round_money(charged), lines=own_lines)  # fmt: skip
     for key, (_label, by) in BREAKDOWNS.items():
         # Provider-level breakdowns compare the plan as held; by locality and practice, the
         # apportioned plan (the same totals).
