@@ -36,7 +36,7 @@ def test_suggestions_come_from_the_outcomes_words() -> None:
     assert top("Deliver a 30 per cent reduction in C. Difficile infections") == "c-difficile"
     assert top("Maintain the annual number of MRSA bloodstream infections") == "mrsa-bacteraemia"
     assert top("Improvement in 'call to needle' time targets") == (
-        "stroke-thrombolysis-within-3-hours"
+        "stroke-call-to-needle-60-minutes"
     )
     assert top("90% of pathways for patients admitted to hospital", "18 week wait") == (
         "rtt-admitted-18-weeks"

@@ -16,6 +16,7 @@ from pbc.demo import challenges as challenges_demo
 from pbc.demo import finance as finance_demo
 from pbc.demo import plans as plans_demo
 from pbc.demo import population as population_demo
+from pbc.demo import returns as returns_demo
 from pbc.demo import scheme as scheme_demo
 from pbc.demo import services as services_demo
 from pbc.demo import steps
@@ -266,8 +267,12 @@ def build(
             elif step.name == "warehouse imports":
                 with progress.step(step) as done:
                     loaded, imported = warehouse_demo.import_all(scale, rebuild)
+                    # the periodic returns for the national measures, as a PCT uploads them
+                    return_rows, returns_imported = returns_demo.load(scale)
                     done(
-                        f"{sum(loaded.values()):,} rows; {imported} of {len(loaded)} files imported"
+                        f"{sum(loaded.values()):,} rows; {imported} of {len(loaded)} files "
+                        f"imported; returns {return_rows:,} rows, {returns_imported} of "
+                        f"{len(returns_demo.RETURNS)} files imported"
                     )
                 progress.inputs_changed(warehouse_demo.state())
                 # The risk scores read only the warehouse: computed beside the refresh steps.

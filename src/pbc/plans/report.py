@@ -28,6 +28,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pbc.exports import Workbook
+from pbc.indicators import definitions as defs
 from pbc.indicators.present import Spc
 from pbc.indicators.summary import Status, latest_status
 from pbc.orgs.models import Locality
@@ -64,6 +65,9 @@ class MeasureLine:
 
     link: MeasureLink
     status: Status | None
+    # Where the value is from when not the organisation itself: "PCT 5P3" for an indicator
+    # reported for the whole PCT only (a national return's), shown beside the value.
+    scope: str = ""
 
     @property
     def objective_number(self) -> int:
@@ -90,7 +94,8 @@ class MeasureLine:
     def value_text(self) -> str:
         if self.status is None or self.status.month is None:
             return "No data yet"
-        return f"{self.status.text} ({self.status.month:%B %Y})"
+        scope = f", {self.scope}" if self.scope else ""
+        return f"{self.status.text} ({self.status.month:%B %Y}{scope})"
 
     @property
     def spc(self) -> Spc | None:
@@ -107,14 +112,28 @@ class MeasureLine:
 
 
 def measure_lines(
-    plan: Plan, level: str, org_code: str, month: dt.date | None
+    plan: Plan, level: str, org_code: str, month: dt.date | None, pct_code: str = ""
 ) -> list[MeasureLine]:
     """Every measure of the plan with its indicator's latest value up to `month` at the
-    organisation (None: the latest of all)."""
-    return [
-        MeasureLine(link, latest_status(link.indicator_id, level, org_code, month))
-        for link in plan_links(plan)
-    ]
+    organisation (None: the latest of all). An indicator not reported at the organisation's
+    level but for PCTs (the national returns are a PCT's) takes the value of `pct_code`, the
+    organisation's PCT, and says so."""
+    lines = []
+    for link in plan_links(plan):
+        definition = defs.get(link.indicator_id)
+        if (
+            pct_code
+            and definition is not None
+            and level not in definition.levels
+            and "pct" in definition.levels
+        ):
+            status = latest_status(link.indicator_id, "pct", pct_code, month)
+            lines.append(MeasureLine(link, status, scope=f"PCT {pct_code}"))
+        else:
+            lines.append(
+                MeasureLine(link, latest_status(link.indicator_id, level, org_code, month))
+            )
+    return lines
 
 
 @dataclass
@@ -156,7 +175,7 @@ def build_report(locality: Locality, month: dt.date) -> PlanReport:
         current=plan_month(plan, month),
         changes=changes_since_previous_month(plan, month),
         generated_at=timezone.localtime(),
-        measures=measure_lines(plan, "locality", locality.slug, month),
+        measures=measure_lines(plan, "locality", locality.slug, month, locality.pct.code),
     )
 
 
@@ -293,7 +312,9 @@ def render_xlsx(report: PlanReport) -> bytes:
                 line.text,
                 line.indicator,
                 line.target,
-                status.text if status else "No data yet",
+                (status.text + (f" ({line.scope})" if line.scope else ""))
+                if status
+                else "No data yet",
                 (status.month.strftime("%B %Y") if status and status.month else ""),
                 line.variation_text,
                 line.assurance_text,
