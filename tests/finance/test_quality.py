@@ -172,3 +172,74 @@ def test_demo_whht_schedule_monitors_mrsa_experience_and_ae(finance_demo: None) 
     for m in got.values():
         assert m.withheld == m.monthly_amount * m.months_failed
         assert m.at_stake == q.monthly_amount(contract.annual_value, m.withheld_percent) * 12
+
+
+@pytest.mark.django_db
+def test_a_measure_is_changed_and_removed_on_the_contract_page_audited(
+    finance_demo: None,
+) -> None:
+    User = get_user_model()
+    analyst = User.objects.get(username="analyst")
+    provider = Provider.objects.create(code="RXQ", name="Quality Test Trust", kind="acute")
+    contract = Contract.objects.create(
+        pct=Pct.objects.get(code="5P3"), provider=provider, financial_year="2008/09",
+        name="Acute", kind="pbr", annual_value=D("120000.00"),
+    )  # fmt: skip
+    ae = quality.add_measure(
+        analyst, contract, name="A&E four hours", category="response",
+        source="indicator:ae-four-hour", threshold="98", withheld_percent="0.25",
+    )  # fmt: skip
+    quality.add_measure(
+        analyst, contract, name="MRSA screening", category="infection",
+        source="return:mrsa-screening", threshold="90", withheld_percent="1",
+    )  # fmt: skip
+    IndicatorValue.objects.create(
+        indicator_id="ae-four-hour", level="provider", org_code="RXQ",
+        month=dt.date(2008, 11, 1), numerator=97, denominator=100, value=97.0,
+    )  # fmt: skip
+
+    def withheld() -> D:
+        got = {m.name: m for m in quality.schedule(contract, dt.date(2009, 1, 1))}
+        return got["A&E four hours"].withheld
+
+    assert withheld() == D("25.00")  # 97% below 98%: 0.25% of £10,000
+    url = f"/finance/pct/west-herts/contracts/edit/?contract={contract.pk}"
+    change = {"action": "quality", "measure": ae.pk, "name": "A&E within four hours",
+              "category": "response", "source": "indicator:ae-four-hour", "threshold": "96",
+              "withheld": "0.5"}  # fmt: skip
+    locality = Client()
+    locality.force_login(User.objects.get(username="locality"))
+    assert locality.post(url, change).status_code == 403
+    assert locality.post(url, {**change, "action": "quality_remove"}).status_code == 403
+    client = Client()
+    client.force_login(analyst)
+    assert f'id="quality-{ae.pk}"' in client.get(url).content.decode()
+    # Refused by field: another measure's name; a measure of another contract is not found.
+    client.post(url, {**change, "name": "MRSA screening"})
+    ae.refresh_from_db()
+    assert (ae.name, ae.threshold) == ("A&E four hours", D("98.00"))
+    other = QualityMeasure.objects.exclude(contract=contract).first()
+    assert other is not None
+    assert client.post(url, {**change, "measure": other.pk}).status_code == 404
+
+    client.post(url, change)
+    ae.refresh_from_db()
+    assert (ae.name, ae.threshold, ae.withheld_percent) == (
+        "A&E within four hours", D("96.00"), D("0.50"),
+    )  # fmt: skip
+    got = {m.name: m for m in quality.schedule(contract, dt.date(2009, 1, 1))}
+    assert got["A&E within four hours"].withheld == D("0.00")  # 97% now meets 96%
+    assert got["A&E within four hours"].at_stake == D("600.00")  # 0.5% of £10,000 × 12
+    event = AuditEvent.objects.filter(object_type="QualityMeasure", object_id=str(ae.pk)).latest(
+        "pk"
+    )
+    assert (event.action, event.user) == ("update", analyst)
+    assert (event.before["threshold"], event.after["threshold"]) == ("98.00", "96.00")
+
+    client.post(url, {"action": "quality_remove", "contract": contract.pk, "measure": ae.pk})
+    assert not QualityMeasure.objects.filter(pk=ae.pk).exists()
+    assert [m.name for m in quality.schedule(contract, dt.date(2009, 1, 1))] == ["MRSA screening"]
+    event = AuditEvent.objects.filter(object_type="QualityMeasure", object_id=str(ae.pk)).latest(
+        "pk"
+    )
+    assert (event.action, event.before["name"]) == ("delete", "A&E within four hours")

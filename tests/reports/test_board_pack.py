@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from pbc.cli import app
-from pbc.finance import statements
+from pbc.finance import quality, statements
+from pbc.finance.models import Contract
 from pbc.indicators import definitions
 from pbc.indicators.models import IndicatorValue
 from pbc.indicators.summary import latest_status
@@ -411,6 +413,37 @@ def test_a_month_without_spend_or_plan_says_so() -> None:
     assert "No spend has been recorded for Welwyn Hatfield in June 2009" in html
     assert "No validation findings for Welwyn Hatfield's practices" in html
     assert "No enhanced-service sign-ups or claims for Welwyn Hatfield in 2009/10" in html
+
+
+@pytest.mark.django_db
+def test_the_pack_shows_the_contracts_quality_schedules() -> None:
+    """The money at stake and withheld of each quality measure of the PCT's contracts, as the
+    contract review computes them (the demo's WHHT schedule), in the page and the XLSX; a year
+    with no schedule says so."""
+    locality = Locality.objects.get(slug="dacorum")
+    contract = Contract.objects.get(
+        provider__code="RWG", pct__code="5P3", name="Acute services", financial_year="2008/09"
+    )
+    expected = {m.name: m for m in quality.schedule(contract, JANUARY)}
+    assert len(expected) == 3 and sum(m.at_stake for m in expected.values()) > 0
+    pack = board.build(locality, JANUARY)
+    html = formats.render(pack, "html").decode()
+    for name, m in expected.items():
+        assert (
+            f'data-measure="{escape(name)}" data-at-stake="{m.at_stake}" '
+            f'data-withheld="{m.withheld}"'
+        ) in html
+    at_stake = sum(m.at_stake for m in expected.values())
+    withheld = sum(m.withheld for m in expected.values())
+    assert f"{money(at_stake)} at stake in the year" in html
+    assert f"{money(withheld)} withheld from April to January 2009" in html
+    rows = sheet_rows(formats.render(pack, "xlsx"), "Finance")
+    for name, m in expected.items():
+        row = next(r for r in rows if r[:2] == ("RWG Acute services", name))
+        assert (row[3], row[4], row[5]) == (m.months_met, m.months_failed, m.months_not_reported)
+        assert (Decimal(str(row[7])), Decimal(str(row[8]))) == (m.at_stake, m.withheld)
+    later = formats.render(board.build(locality, dt.date(2009, 6, 1)), "html").decode()
+    assert "has a quality schedule" in later and 'id="board-quality"' not in later
 
 
 # --- the command ------------------------------------------------------------------------------

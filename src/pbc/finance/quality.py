@@ -3,8 +3,10 @@ withheld when a month falls short, monitored from the provider's returns (the se
 return standards, e.g. MRSA screening of elective admissions, contact within one working day)
 or from an indicator at the provider (e.g. A&E within four hours).
 
-- `add_measure(...)`: one action, scoped to the users who may manage the contract's PCT's
-  budgets (`Permission.MANAGE_BUDGETS`), audited; refused with a message naming the field.
+- `add_measure(...)`, `change_measure(...)`, `remove_measure(...)`: actions scoped to the users
+  who may manage the contract's PCT's budgets (`Permission.MANAGE_BUDGETS`), each audited (a
+  change with the measure before and after, a removal with what was removed); refused with a
+  message naming the field.
 - `schedule(contract, through)`: each measure month by month from the contract year's first
   month to `through` (or the year's end), assessed by `pbc.analytics.finance.quality.assess`.
 """
@@ -55,6 +57,48 @@ def sources() -> list[tuple[str, str, str]]:
     return returns + sorted(at_provider, key=lambda s: s[2])
 
 
+def _checked(
+    contract: Contract, *, name: str, category: str, source: str, threshold: Any,
+    withheld_percent: Any, other_than: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A measure's fields checked (QualityError naming the field)."""
+    name = name.strip()
+    if not name:
+        raise QualityError("name: give the measure a name")
+    if category not in QualityMeasure.Category.values:
+        raise QualityError(f"category: '{category}' is not one of the categories")
+    kind, _, key = source.partition(":")
+    if (kind, key) not in {(s, k) for s, k, _ in sources()}:
+        raise QualityError(f"source: '{source}' is not a return standard or provider indicator")
+    if contract.quality_measures.filter(name=name).exclude(pk=other_than).exists():
+        raise QualityError(f"name: the contract already has a measure '{name}'")
+    return {
+        "name": name,
+        "category": category,
+        "source": kind,
+        "source_key": key,
+        "threshold": _percent("threshold", threshold),
+        "withheld_percent": _percent("withheld", withheld_percent),
+    }
+
+
+def _state(measure: QualityMeasure) -> dict[str, Any]:
+    """A measure for the audit log."""
+    return {
+        "contract": measure.contract_id,
+        "name": measure.name,
+        "category": measure.category,
+        "source": f"{measure.source}:{measure.source_key}",
+        "threshold": str(measure.threshold),
+        "withheld_percent": str(measure.withheld_percent),
+    }
+
+
+def _may_change(user: Any, contract: Contract) -> None:
+    if not has_permission(user, Permission.MANAGE_BUDGETS, contract.pct):
+        raise PermissionDenied("You may not change this PCT's contracts.")
+
+
 def add_measure(
     user: Any,
     contract: Contract,
@@ -65,43 +109,64 @@ def add_measure(
     threshold: Any,
     withheld_percent: Any,
 ) -> QualityMeasure:
-    if not has_permission(user, Permission.MANAGE_BUDGETS, contract.pct):
-        raise PermissionDenied("You may not change this PCT's contracts.")
-    name = name.strip()
-    if not name:
-        raise QualityError("name: give the measure a name")
-    if category not in QualityMeasure.Category.values:
-        raise QualityError(f"category: '{category}' is not one of the categories")
-    kind, _, key = source.partition(":")
-    if (kind, key) not in {(s, k) for s, k, _ in sources()}:
-        raise QualityError(f"source: '{source}' is not a return standard or provider indicator")
-    if contract.quality_measures.filter(name=name).exists():
-        raise QualityError(f"name: the contract already has a measure '{name}'")
+    _may_change(user, contract)
+    fields = _checked(
+        contract, name=name, category=category, source=source, threshold=threshold,
+        withheld_percent=withheld_percent,
+    )  # fmt: skip
     with transaction.atomic():
         measure = QualityMeasure.objects.create(
-            contract=contract,
-            name=name,
-            category=category,
-            source=kind,
-            source_key=key,
-            threshold=_percent("threshold", threshold),
-            withheld_percent=_percent("withheld", withheld_percent),
-            recorded_by=user.get_username(),
+            contract=contract, recorded_by=user.get_username(), **fields
         )
         audit.record(
-            user,
-            "create",
-            measure,
-            after={
-                "contract": contract.pk,
-                "name": name,
-                "source": f"{kind}:{key}",
-                "threshold": str(measure.threshold),
-                "withheld_percent": str(measure.withheld_percent),
-            },
+            user, "create", measure, after=_state(measure),
             detail=f"quality measure added to {contract}",
-        )
+        )  # fmt: skip
     return measure
+
+
+def change_measure(
+    user: Any,
+    measure: QualityMeasure,
+    *,
+    name: str,
+    category: str,
+    source: str,
+    threshold: Any,
+    withheld_percent: Any,
+) -> QualityMeasure:
+    """Change a measure's name, category, source, threshold or withheld percentage (the
+    schedule is worked out again from them for every month of the year)."""
+    contract = measure.contract
+    _may_change(user, contract)
+    fields = _checked(
+        contract, name=name, category=category, source=source, threshold=threshold,
+        withheld_percent=withheld_percent, other_than=measure.pk,
+    )  # fmt: skip
+    with transaction.atomic():
+        measure = QualityMeasure.objects.select_for_update().get(pk=measure.pk)
+        before = _state(measure)
+        for key, value in fields.items():
+            setattr(measure, key, value)
+        measure.save()
+        audit.record(
+            user, "update", measure, before=before, after=_state(measure),
+            detail=f"quality measure '{measure.name}' of {contract} changed",
+        )  # fmt: skip
+    return measure
+
+
+def remove_measure(user: Any, measure: QualityMeasure) -> None:
+    """Take a measure out of the contract's schedule (the audit log keeps what it was)."""
+    contract = measure.contract
+    _may_change(user, contract)
+    with transaction.atomic():
+        before = _state(measure)
+        audit.record(
+            user, "delete", measure, before=before,
+            detail=f"quality measure '{measure.name}' removed from {contract}",
+        )  # fmt: skip
+        measure.delete()
 
 
 def observed(

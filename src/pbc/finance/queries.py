@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
 from pbc.analytics.finance.contracts import LineTerms, line_for
 from pbc.finance.models import Contract, ContractLine, RefreshRun, SpendFact
 from pbc.orgs.models import Locality
+from pbc.periods import financial_year_of
 
 
 def contract_lines(financial_year: str) -> dict[tuple[str, str], list[LineTerms]]:
@@ -100,3 +103,50 @@ def invoiced_by_provider(
         .order_by("provider__code", "month")
     )
     return [(r["provider__code"], r["month"], int(r["activity"]), r["charged"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class QualityAtStake:
+    """One quality measure of a contract, through a month (`pbc.finance.quality.schedule`)."""
+
+    contract: str  # provider code and contract name
+    measure: str
+    threshold: Decimal
+    withheld_percent: Decimal
+    months_met: int
+    months_below: int
+    months_not_reported: int
+    at_stake: Decimal  # in the year: every month below the threshold
+    withheld: Decimal  # to the month
+
+
+def quality_at_stake(pct_code: str, month: dt.date) -> list[QualityAtStake]:
+    """The quality schedules of the PCT's contracts of `month`'s financial year, each measure
+    from April to `month`: the money at stake in the year and withheld so far."""
+    from pbc.finance import quality
+
+    contracts = (
+        Contract.objects.filter(
+            pct__code=pct_code,
+            financial_year=financial_year_of(month),
+            quality_measures__isnull=False,
+        )
+        .distinct()
+        .select_related("provider", "pct")
+        .order_by("provider__code", "name")
+    )
+    return [
+        QualityAtStake(
+            f"{contract.provider.code} {contract.name}",
+            m.name,
+            m.threshold,
+            m.withheld_percent,
+            m.months_met,
+            m.months_failed,
+            m.months_not_reported,
+            m.at_stake,
+            m.withheld,
+        )  # fmt: skip
+        for contract in contracts
+        for m in quality.schedule(contract, month)
+    ]

@@ -616,20 +616,38 @@ def _vary(request: HttpRequest, contract: Contract) -> HttpResponse:
     return redirect(back)
 
 
-def _add_quality(request: HttpRequest, contract: Contract) -> HttpResponse:
+def _quality(request: HttpRequest, contract: Contract) -> HttpResponse:
     """POST action=quality: name, category, source ("return:<template>" or
-    "indicator:<id>"), threshold and withheld (percentages)."""
+    "indicator:<id>"), threshold and withheld (percentages); with `measure` (its id) the
+    contract's measure is changed, else one is added. action=quality_remove with `measure`
+    removes it."""
     back = reverse("finance_contract_edit", args=[contract.pct.slug]) + f"?contract={contract.pk}"
+    measure = None
+    if request.POST.get("measure"):
+        try:
+            measure = contract.quality_measures.get(pk=int(request.POST["measure"]))
+        except (ValueError, QualityMeasure.DoesNotExist) as err:
+            raise Http404("no such quality measure of this contract") from err
+    if request.POST.get("action") == "quality_remove":
+        if measure is None:
+            raise Http404("which quality measure?")
+        quality.remove_measure(request.user, measure)
+        messages.success(request, f"Quality measure removed: {measure.name}.")
+        return redirect(back)
+    fields = {
+        "name": request.POST.get("name", ""), "category": request.POST.get("category", ""),
+        "source": request.POST.get("source", ""), "threshold": request.POST.get("threshold", ""),
+        "withheld_percent": request.POST.get("withheld", ""),
+    }  # fmt: skip
     try:
-        measure = quality.add_measure(
-            request.user, contract,
-            name=request.POST.get("name", ""), category=request.POST.get("category", ""),
-            source=request.POST.get("source", ""), threshold=request.POST.get("threshold", ""),
-            withheld_percent=request.POST.get("withheld", ""),
-        )  # fmt: skip
-        messages.success(request, f"Quality measure added: {measure.name}.")
+        if measure is None:
+            measure = quality.add_measure(request.user, contract, **fields)
+            messages.success(request, f"Quality measure added: {measure.name}.")
+        else:
+            measure = quality.change_measure(request.user, measure, **fields)
+            messages.success(request, f"Quality measure changed: {measure.name}.")
     except quality.QualityError as err:
-        messages.error(request, f"Not added: {err}")
+        messages.error(request, f"Not {'added' if measure is None else 'changed'}: {err}")
     return redirect(back)
 
 
@@ -646,8 +664,10 @@ def contract_edit(request: HttpRequest, pct: Pct) -> HttpResponse:
             raise Http404("no such contract of this PCT") from err
     if request.method == "POST" and request.POST.get("action") == "vary" and contract is not None:
         return _vary(request, contract)
-    if request.method == "POST" and request.POST.get("action") == "quality" and contract:
-        return _add_quality(request, contract)
+    if request.method == "POST" and request.POST.get("action") in ("quality", "quality_remove"):
+        if contract is None:
+            raise Http404("which contract?")
+        return _quality(request, contract)
     if request.method == "POST":
         form = ContractForm(request.POST)
         if form.is_valid():

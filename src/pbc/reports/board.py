@@ -12,7 +12,10 @@ b. **Indicators** (`pbc.indicators.summary.latest_status`): every catalogue indi
    variation and assurance.
 c. **Finance** (`pbc.finance.statements.report`): the locality's statement at the month, by
    budget line: annual budget, year to date budget, actual and variance, forecast outturn and
-   forecast variance, in pounds and per cent of budget; positive variance = overspend.
+   forecast variance, in pounds and per cent of budget; positive variance = overspend. Then the
+   quality schedules of the PCT's contracts for the year (`pbc.finance.queries.quality_at_stake`):
+   each measure's months met, below and not reported, the money at stake in the year and
+   withheld to the month.
 d. **Validation ledger** (`pbc.validation.queries.locality_ledger`, the amounts the challenge
    process writes): findings on the locality's practices' activity from April to the report's month:
    at stake, challenged, agreed, recovered and written off, by rule and by provider.
@@ -234,6 +237,16 @@ class FinanceSection:
     report: statements.Report | None
     missing: str = ""
     latest_spend_month: dt.date | None = None
+    # The quality schedules of the PCT's contracts: money at stake and withheld to the month.
+    quality: list[finance_queries.QualityAtStake] = field(default_factory=list)
+
+    @property
+    def quality_withheld(self) -> Decimal:
+        return sum((q.withheld for q in self.quality), ZERO)
+
+    @property
+    def quality_at_stake(self) -> Decimal:
+        return sum((q.at_stake for q in self.quality), ZERO)
 
     @property
     def lines(self) -> list[st.LineStatement]:
@@ -245,6 +258,12 @@ class FinanceSection:
 
 
 def finance_section(locality: Locality, month: dt.date) -> FinanceSection:
+    section = _statement_section(locality, month)
+    section.quality = finance_queries.quality_at_stake(locality.pct.code, month)
+    return section
+
+
+def _statement_section(locality: Locality, month: dt.date) -> FinanceSection:
     practices = list(
         locality.practices.select_related("locality__pct").order_by("code")  # as finance does
     )

@@ -178,6 +178,35 @@ def _xlsx_indicators(pack: BoardPack, ws: Worksheet) -> None:
 
 
 def _xlsx_finance(pack: BoardPack, ws: Worksheet) -> None:
+    _xlsx_statement(pack, ws)
+    ws.append([])
+    quality = pack.finance.quality
+    if not quality:
+        _note(ws, f"No contract for {pack.financial_year} has a quality schedule.")
+        return
+    _note(ws, f"Contracts' quality schedules, April to {pack.month:%B %Y}: money at stake in "
+              "the year and withheld for the months below the threshold.")  # fmt: skip
+    header = ["Contract", "Measure", "Threshold %", "Months met", "Months below",
+              "Months not reported", "Withheld % a month below", "At stake in the year",
+              "Withheld"]  # fmt: skip
+    rows = [
+        [
+            q.contract,
+            q.measure,
+            q.threshold,
+            q.months_met,
+            q.months_below,
+            q.months_not_reported,
+            q.withheld_percent,
+            q.at_stake,
+            q.withheld,
+        ]  # fmt: skip
+        for q in quality
+    ]
+    _table(ws, header, rows, money=(8, 9))
+
+
+def _xlsx_statement(pack: BoardPack, ws: Worksheet) -> None:
     finance = pack.finance
     if finance.report is None or finance.total is None:
         _note(ws, finance.missing)
