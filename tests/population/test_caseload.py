@@ -94,12 +94,18 @@ def test_before_and_after_equal_a_plain_recomputation_on_the_test_warehouse() ->
     assert sum(r.before_admissions for r in rows.values()) > 0  # the top of the list was admitted
     # The comparison group: each case's nearest-risk person of the locality, followed over the
     # case's own dates, recomputed by hand from the same files.
+    # (less the demo's own caseload, at another Dacorum practice: no one on a caseload is a
+    # comparison)
+    demo_caseload = set(
+        CaseloadEntry.objects.exclude(practice=practice).values_list("nhs_number", flat=True)
+    )
     pool = [
         (s.nhs_number, s.score)
         for s in RiskScore.objects.filter(
             model=risk.current_model(),
             gp_practice_code__in=[p.code for p in DACORUM.practices],
         )
+        if s.nhs_number not in demo_caseload
     ]
     matches = cl.match_on_risk([(s.nhs_number, s.score) for s in top], pool)
     assert all(m is not None and m not in dates for m in matches.values())
@@ -167,22 +173,24 @@ def test_take_on_is_scoped_audited_and_refused_with_a_message() -> None:
     assert _client("practice2").post(url, form).status_code == 403
     assert _client("practice2").get(url).status_code == 403
     assert AuditEvent.objects.filter(username="practice2", action="denied", path=url).count() == 2
-    assert not CaseloadEntry.objects.exists()
+    assert not CaseloadEntry.objects.filter(practice__code=PRACTICE_A).exists()
     analyst = _client("analyst")
     # A patient of another practice's list is refused, naming the number.
     response = analyst.post(url, dict(form, nhs_number=[other.nhs_number]), follow=True)
     assert f"{other.nhs_number} not on {PRACTICE_A}" in response.content.decode()
     response = analyst.post(url, dict(form, matron=" "), follow=True)
     assert "give the community matron" in response.content.decode()
-    assert not CaseloadEntry.objects.exists()
+    assert not CaseloadEntry.objects.filter(practice__code=PRACTICE_A).exists()
     response = analyst.post(url, dict(form, nhs_number=[a.nhs_number, b.nhs_number]))
     assert response.status_code == 302 and response["Location"] == url
-    entries = list(CaseloadEntry.objects.order_by("risk_rank"))
+    entries = list(CaseloadEntry.objects.filter(practice__code=PRACTICE_A).order_by("risk_rank"))
     assert [(e.nhs_number, e.matron, str(e.taken_on), e.recorded_by) for e in entries] == [
         (a.nhs_number, "Jo Bloggs", "2008-04-01", "analyst"),
         (b.nhs_number, "Jo Bloggs", "2008-04-01", "analyst"),
     ]
-    created = AuditEvent.objects.filter(action="create", object_type="CaseloadEntry")
+    created = AuditEvent.objects.filter(
+        action="create", object_type="CaseloadEntry", after__practice=PRACTICE_A
+    )
     assert sorted(e.after["nhs_number"] for e in created) == sorted([a.nhs_number, b.nhs_number])
     response = analyst.post(url, form, follow=True)  # again: already on it
     assert "already on the caseload" in response.content.decode()
@@ -193,3 +201,58 @@ def test_take_on_is_scoped_audited_and_refused_with_a_message() -> None:
     views = AuditEvent.objects.filter(action="view_patient_rows", path=url)
     assert [e.username for e in views.order_by("pk")] == ["analyst", "practice"]
     assert "2 patients" in views.last().detail  # type: ignore[union-attr]
+
+
+def test_the_demo_caseload_and_a_discharge_scoped_audited_and_refused_by_field() -> None:
+    """The demo: four patients at the top of a Dacorum practice's list taken on 14 July 2008,
+    one discharged on 2 February 2009. A discharge through the page: another practice's user
+    is refused; a date before taken on, a bad reason, a second discharge are refused by field."""
+    code = DACORUM.practices[2].code
+    practice = Practice.objects.get(code=code)
+    top = _top(code, 4)
+    demo = list(CaseloadEntry.objects.filter(practice=practice).order_by("risk_rank"))
+    assert [(e.nhs_number, e.taken_on) for e in demo] == [
+        (s.nhs_number, dt.date(2008, 7, 14)) for s in top
+    ]
+    assert [(e.discharged_on, e.discharge_reason) for e in demo] == [(None, "")] * 3 + [
+        (dt.date(2009, 2, 2), "stable")
+    ]
+    demo_events = AuditEvent.objects.filter(
+        object_type="CaseloadEntry", object_id__in=[str(e.pk) for e in demo]
+    )
+    assert sorted(demo_events.values_list("action", flat=True)) == ["create"] * 4 + ["update"]
+
+    entry = demo[0]
+    url = f"/population/practices/{code}/caseload/"
+    form = {"action": "discharge", "entry": entry.pk, "discharged_on": "2009-01-05",
+            "reason": "long_term_care"}  # fmt: skip
+    assert _client("practice2").post(url, form).status_code == 403
+    analyst = _client("analyst")
+    for bad, message in (
+        ({"discharged_on": "2008-07-13"}, "is before"),
+        ({"reason": "bored"}, "is not one of the discharge reasons"),
+        ({"discharged_on": "5 Jan"}, "give the date as YYYY-MM-DD"),
+        ({"entry": demo[-1].pk}, "was discharged on 02 Feb 2009"),
+    ):
+        html = analyst.post(url, {**form, **bad}, follow=True).content.decode()
+        assert message in html, message
+    entry.refresh_from_db()
+    assert entry.discharged_on is None
+    other = CaseloadEntry.objects.exclude(practice=practice).first()
+    if other is not None:  # another practice's entry is not found through this practice
+        assert analyst.post(url, {**form, "entry": other.pk}).status_code == 404
+    assert analyst.post(url, form).status_code == 302
+    entry.refresh_from_db()
+    assert (entry.discharged_on, entry.discharge_reason, entry.discharged_by) == (
+        dt.date(2009, 1, 5), "long_term_care", "analyst",
+    )  # fmt: skip
+    event = AuditEvent.objects.filter(object_type="CaseloadEntry", object_id=str(entry.pk)).latest(
+        "pk"
+    )
+    assert (event.action, event.username, event.after["discharged_on"]) == (
+        "update", "analyst", "2009-01-05",
+    )  # fmt: skip
+    html = analyst.get(url).content.decode()
+    assert (
+        'data-discharged="2009-01-05"' in html and "2 of 4 patients still on the caseload" in html
+    )

@@ -5,10 +5,18 @@ own as soon as the warehouse is imported (`start`) and they run beside the refre
 risk step then stores what that process computed (`load`). Only this process writes the app
 database. On Spark, or when the scores are already stored, nothing is started early and `load`
 does the work itself.
+
+The demo's community matron caseload (`caseload`): a Dacorum practice's matron takes the four
+patients at the top of its case-finding list onto her caseload on 14 July 2008 (the Dacorum
+plan's case management of people at high risk of emergency admission), and discharges one on
+2 February 2009, stable and self-managing. Taken on and discharged through the real actions,
+as the PCT's analyst, so the audit log holds them. Its practice is Dacorum's third (the tests
+take patients on at the first two).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 from collections.abc import Callable
 from multiprocessing.pool import AsyncResult, Pool
@@ -82,6 +90,7 @@ def load(scale: str = "full", report: Callable[[str], None] = print) -> int:
     n = _stored()
     if n is not None:
         report(f"risk model already trained and scored ({n:,} people)")
+        caseload(report)
         return n
     if computed is None:
         row = risk.train()
@@ -92,4 +101,40 @@ def load(scale: str = "full", report: Callable[[str], None] = print) -> int:
         report(f"risk model trained ({row.kind}, {scale} scale; beside the refresh)")
         n = risk.store_scores(row, computed.people, computed.on)
     report(f"risk scores stored: {n:,} people")
+    caseload(report)
     return n
+
+
+CASELOAD_MATRON = "Sue Hart (community matron, Dacorum)"
+CASELOAD_TAKEN_ON = dt.date(2008, 7, 14)
+CASELOAD_DISCHARGED_ON = dt.date(2009, 2, 2)
+
+
+def caseload(report: Callable[[str], None] = print) -> int:
+    """The demo caseload (idempotent: nothing when the practice has one). Returns its size."""
+    from django.contrib.auth import get_user_model
+
+    from pbc.orgs.models import Practice
+    from pbc.population import caseload as cl
+    from pbc.population.models import CaseloadEntry
+    from pbc.synth import geography
+
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    dacorum = geography.locality("dacorum").practices
+    practice = Practice.objects.filter(code=dacorum[2].code).first() if len(dacorum) > 2 else None
+    model = risk.current_model()
+    if analyst is None or practice is None or model is None:
+        return 0
+    if CaseloadEntry.objects.filter(practice=practice).exists():
+        return CaseloadEntry.objects.filter(practice=practice).count()
+    top = list(
+        RiskScore.objects.filter(model=model, gp_practice_code=practice.code)
+        .order_by("rank")
+        .values_list("nhs_number", flat=True)[:4]
+    )
+    if not top:
+        return 0
+    entries = cl.take_on(analyst, practice, top, matron=CASELOAD_MATRON, taken_on=CASELOAD_TAKEN_ON)
+    cl.discharge(analyst, entries[-1], on=CASELOAD_DISCHARGED_ON, reason="stable")
+    report(f"community matron caseload: {len(entries)} patients at {practice.code}, one discharged")
+    return len(entries)

@@ -5,6 +5,10 @@ happened to them.
   patient rows (its own users and its PCT's analysts: `Permission.VIEW_PATIENT_ROWS`); every
   patient must be on the practice's current case-finding list and not already on its caseload.
   One `create` audit event per patient, naming the practice, the matron and the date.
+- `discharge(...)`: a patient leaves the caseload on a date for a reason (same permission; one
+  `update` audit event with the entry before and after). The year after is still counted from
+  the date taken on: the comparison asks what happened to the patients taken on, discharged or
+  not.
 - `report(practice)`: the practice's caseload with each patient's emergency admissions and bed
   days in the year before and after they were taken on, against a comparison group matched on
   risk score from the locality's case-finding lists
@@ -28,7 +32,7 @@ from pbc.orgs.access import has_permission
 from pbc.orgs.models import Practice
 from pbc.orgs.roles import Permission
 from pbc.population import risk
-from pbc.population.models import CaseloadEntry, RiskScore
+from pbc.population.models import DISCHARGE_REASONS, CaseloadEntry, RiskScore
 from pbc.services import queries as services
 from pbc.warehouse import engine as wh
 
@@ -107,6 +111,57 @@ def take_on(
             )
             entries.append(entry)
     return entries
+
+
+REASONS = dict(DISCHARGE_REASONS)
+
+
+def discharge(
+    user: Any,
+    entry: CaseloadEntry,
+    *,
+    on: dt.date,
+    reason: str,
+    path: str = "",
+) -> CaseloadEntry:
+    """Discharge a patient from the caseload on `on` for `reason` (a `DISCHARGE_REASONS` key)."""
+    practice = entry.practice
+    if not has_permission(user, Permission.VIEW_PATIENT_ROWS, practice):
+        audit.record(user, "denied", practice, detail="discharge from caseload", path=path)
+        raise PermissionError("You may not change this practice's caseload.")
+    if reason not in REASONS:
+        raise CaseloadError(f"reason: '{reason}' is not one of the discharge reasons")
+    if on > dt.date.today():
+        raise CaseloadError(f"discharged: {on:%d %b %Y} is in the future")
+    with transaction.atomic():
+        entry = CaseloadEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.discharged_on is not None:
+            raise CaseloadError(
+                f"patients: {entry.nhs_number} was discharged on {entry.discharged_on:%d %b %Y}"
+            )
+        if on < entry.taken_on:
+            raise CaseloadError(
+                f"discharged: {on:%d %b %Y} is before {entry.nhs_number} was taken on "
+                f"({entry.taken_on:%d %b %Y})"
+            )
+        entry.discharged_on, entry.discharge_reason = on, reason
+        entry.discharged_by = user.get_username()
+        entry.save(update_fields=["discharged_on", "discharge_reason", "discharged_by"])
+        audit.record(
+            user,
+            "update",
+            entry,
+            before={"nhs_number": entry.nhs_number, "discharged_on": None},
+            after={
+                "nhs_number": entry.nhs_number,
+                "discharged_on": on.isoformat(),
+                "reason": reason,
+            },
+            detail=f"discharged from {entry.matron}'s caseload at {practice.code}: "
+            f"{REASONS[reason]}",
+            path=path,
+        )
+    return entry
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,18 @@ class RiskScore(models.Model):
         return f"{self.gp_practice_code} #{self.rank}: {self.score:.3f}"
 
 
+# Why a patient leaves a matron's caseload (a choice of pbc's: the matrons' return has no code
+# list for it).
+DISCHARGE_REASONS = [
+    ("stable", "Condition stable: self-managing with the practice"),
+    ("long_term_care", "Moved into long-term or residential care"),
+    ("moved_away", "Moved away or registered elsewhere"),
+    ("died", "Died"),
+    ("declined", "Declined case management"),
+    ("other", "Other"),
+]
+
+
 class CaseloadEntry(models.Model):
     """A patient taken onto a community matron's caseload from the practice's case-finding list
     (`pbc.population.caseload.take_on`). The risk score and rank are the list's when the patient
@@ -82,11 +94,22 @@ class CaseloadEntry(models.Model):
     risk_rank = models.PositiveIntegerField()
     recorded_by = models.CharField(max_length=150)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Discharged from the caseload (`pbc.population.caseload.discharge`); null: still on it.
+    discharged_on = models.DateField(null=True, blank=True)
+    discharge_reason = models.CharField(
+        max_length=30, blank=True, default="", choices=DISCHARGE_REASONS
+    )
+    discharged_by = models.CharField(max_length=150, blank=True, default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["practice", "nhs_number"], name="on_a_practice_caseload_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discharged_on__isnull=True)
+                | models.Q(discharged_on__gte=models.F("taken_on")),
+                name="caseload_discharged_after_taken_on",
             ),
             models.CheckConstraint(
                 condition=models.Q(risk_score__gte=0) & models.Q(risk_score__lte=1),

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -32,7 +32,7 @@ from pbc.orgs.access import has_permission, visible_practices
 from pbc.orgs.models import Locality, Practice
 from pbc.orgs.roles import Permission
 from pbc.population import caseload, present, risk
-from pbc.population.models import RiskScore
+from pbc.population.models import DISCHARGE_REASONS, CaseloadEntry, RiskScore
 from pbc.refresh import results
 from pbc.web import tables
 from pbc.web.rules import requires, signed_in
@@ -323,8 +323,35 @@ def _take_on(request: HttpRequest, practice: Practice) -> HttpResponse:
     return redirect(reverse("population_caseload", args=[practice.code]))
 
 
+def _discharge(request: HttpRequest, practice: Practice) -> HttpResponse:
+    back = reverse("population_caseload", args=[practice.code])
+    try:
+        entry = practice.caseload_entries.get(pk=int(request.POST.get("entry", "")))
+    except (ValueError, CaseloadEntry.DoesNotExist) as error:
+        raise Http404("no such patient on this practice's caseload") from error
+    try:
+        on = dt.date.fromisoformat(request.POST.get("discharged_on", "").strip())
+    except ValueError:
+        messages.error(request, "Discharged: give the date as YYYY-MM-DD. Not discharged.")
+        return redirect(back)
+    try:
+        caseload.discharge(
+            request.user, entry, on=on, reason=request.POST.get("reason", ""),
+            path=request.get_full_path(),
+        )  # fmt: skip
+    except PermissionError as error:
+        raise PermissionDenied(str(error)) from error
+    except caseload.CaseloadError as error:
+        messages.error(request, f"{error}. Not discharged.")
+        return redirect(back)
+    messages.success(request, f"{entry.nhs_number} discharged from the caseload.")
+    return redirect(back)
+
+
 @requires(Permission.VIEW_PATIENT_ROWS, scope="practice")
 def caseload_page(request: HttpRequest, practice: Practice) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("action") == "discharge":
+        return _discharge(request, practice)
     if request.method == "POST":
         return _take_on(request, practice)
     data = caseload.report(practice)
@@ -342,6 +369,7 @@ def caseload_page(request: HttpRequest, practice: Practice) -> HttpResponse:
             "title": f"Community matron caseload, {practice.name}",
             "practice": practice,
             "report": data,
+            "reasons": DISCHARGE_REASONS,
             "breadcrumbs": _crumbs(
                 ("Home", reverse("home")),
                 (practice.name, reverse("practice", args=[practice.code])),
