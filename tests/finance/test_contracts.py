@@ -157,7 +157,7 @@ def test_contracts_page_and_xlsx(finance_demo: None, client: Client) -> None:
     response = client.get("/finance/providers/RXX/contracts.xlsx?month=2008-05")
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == [label[:31] for label, _ in review.BREAKDOWNS.values()]
+    assert wb.sheetnames == [*(label[:31] for label, _ in review.BREAKDOWNS.values()), "Lines"]
     ws = wb["Point of delivery"]
     rows = {r[4]: r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert rows["EL"][5:] == (10, 6, -4, 1000.0, 650.0, -350.0, "charged")

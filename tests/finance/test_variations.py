@@ -9,6 +9,7 @@ by month."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import defaultdict
 from decimal import Decimal as D
 
@@ -17,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.test import Client
+from openpyxl import load_workbook
 
 from pbc.analytics.finance import spend
 from pbc.analytics.finance.contract_lines import Charge, assign
@@ -313,3 +315,12 @@ def test_the_contract_review_reports_each_line_s_charges(finance_demo: None) -> 
     ).content.decode()
     assert f'data-line="{physio_block.pk}" data-kind="block" data-activity="{count(under)}"' in html
     assert f'data-charged="{block_charged}"' in html
+    response = client.get(
+        f"/finance/providers/{contract.provider.code}/contracts.xlsx?month={MONTH:%Y-%m}"
+    )
+    sheet = load_workbook(io.BytesIO(response.content))["Lines"]
+    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == contract.name]
+    by_kind = {(r[3], r[5]): r for r in rows}
+    assert round(D(str(by_kind[("Block", "650")][12])), 2) == block_charged
+    assert by_kind[("Payment by results", "all")][10] == count(rest)
+    assert round(D(str(by_kind[("Payment by results", "all")][12])), 2) == total(rest)

@@ -172,7 +172,8 @@ def contracts_workbook(
     title: str, reviews: list[Any], quality: dict[int, list[Any]] | None = None
 ) -> bytes:
     """Plan against actual of a provider's contracts: one sheet per breakdown (point of
-    delivery, specialty, month, locality, practice), one block of rows per contract; and, when
+    delivery, specialty, month, locality, practice), one block of rows per contract; a sheet of
+    each line's activity, £ at tariff and £ charged (`Review.lines`); and, when
     a contract has a quality schedule (`quality`: contract id -> `MeasureResult`s), a sheet of
     its measures and the money at stake."""
     from pbc.finance.contracts import BREAKDOWNS
@@ -201,6 +202,24 @@ def contracts_workbook(
         for row in ws.iter_rows(min_row=3, min_col=width + 4, max_col=width + 6):
             for cell in row:
                 cell.number_format = MONEY_FORMAT
+    ws = wb.create_sheet("Lines")
+    ws.append([f"{title}: what each line of the contract charged"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(["Contract", "PCT", "Year", "Line", "Description", "Specialty", "Budget line",
+               "Value a year £", "From", "To (not included)", "Activity", "£ at tariff",
+               "£ charged"])  # fmt: skip
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for rv in reviews:
+        c = rv.contract
+        for line, got in rv.lines:
+            ws.append([c.name, c.pct.name, c.financial_year, line.get_kind_display(),
+                       line.description, line.treatment_function_code or "all",
+                       line.budget_line, _money(line.annual_value), line.starts, line.ends,
+                       got.activity, _money(got.at_tariff), _money(got.charged)])  # fmt: skip
+    for row in ws.iter_rows(min_row=3, min_col=12, max_col=13):
+        for cell in row:
+            cell.number_format = MONEY_FORMAT
     if quality and any(quality.values()):
         ws = wb.create_sheet("Quality schedule")
         ws.append([f"{title}: quality schedule and money at stake"])
