@@ -84,6 +84,9 @@ def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
     3. transactional database tests (live server, browser), long modules first;
     4. the other tests without the database.
 
+    Tests marked `pristine_demo` (the demo fingerprint) run before all of these, on the demo as
+    the session built it.
+
     A module's tests of one kind stay together and in their own order (module fixtures are made
     once)."""
 
@@ -95,6 +98,8 @@ def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
         return 2
 
     def phase(item: pytest.Item) -> int:
+        if item.get_closest_marker("pristine_demo"):
+            return 0  # before any test that could leave the session's demo changed
         fixtures = set(getattr(item, "fixturenames", ()))
         marker = item.get_closest_marker("django_db")
         flags = marker.kwargs if marker else {}

@@ -13,12 +13,12 @@ simvastatin 40mg, lansoprazole 30mg to omeprazole 20mg, losartan 50mg to ramipri
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 
+from pbc import exports
 from pbc.imports.actions import import_unless_unchanged
 from pbc.orgs.models import Pct, Practice
 
@@ -44,7 +44,7 @@ SWITCH_HEADER = ["year_start", "commissioner_code", "from_bnf_code", "from_name"
 def _write(path: Path, rows: list[list[object]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
+        exports.csv_writer(fh).writerows(rows)
     return path
 
 
