@@ -159,23 +159,16 @@ def resolve_target(
     A local target never carries over into the next financial year. `local_targets`: the
     indicator's local targets at the level for this organisation and for all, when the caller
     read them already (`local_targets_by_indicator`)."""
-    first_day = FinancialYear.of(month).start
-    local: Target | None
     if local_targets is None:
-        local = (
+        local_targets = list(
             Target.objects.filter(
-                indicator_id=definition.id,
-                level=level,
-                org_code__in=[org_code, ""],
-                valid_from__gte=first_day,
-                valid_from__lte=month,
+                indicator_id=definition.id, level=level, org_code__in=[org_code, ""]
             )
-            .order_by("-org_code", "-valid_from")
-            .first()
         )
-    else:  # the same choice: this organisation's before the level's, then the latest
-        in_force = [t for t in local_targets if first_day <= t.valid_from <= month]
-        local = max(in_force, key=lambda t: (t.org_code, t.valid_from), default=None)
+    # This organisation's before the level's, then the latest in force in the month's year.
+    first_day = FinancialYear.of(month).start
+    in_force = [t for t in local_targets if first_day <= t.valid_from <= month]
+    local = max(in_force, key=lambda t: (t.org_code, t.valid_from), default=None)
     if local is not None:
         return ResolvedTarget(local.value, "local", local.note)
     if definition.derived is not None:
