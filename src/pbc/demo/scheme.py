@@ -49,7 +49,12 @@ def _write(path: Path, rows: list[list[object]]) -> Path:
 
 
 def load(scale: str, report: Callable[[str], None] = print) -> None:
+    """Write and import the scheme's two files, each holding every PCT's rows. One file per
+    dataset: imported by the system, a file replaces its period for every commissioner, so one
+    file per PCT would replace the other PCT's rows and be imported again on every build."""
     folder = Path(settings.DATA_DIR) / "demo-source" / scale / "scheme"
+    targets: list[list[object]] = [TARGET_HEADER]
+    switches: list[list[object]] = [SWITCH_HEADER]
     for pct in Pct.objects.order_by("code"):
         practices = list(
             Practice.objects.filter(locality__pct=pct)
@@ -58,15 +63,13 @@ def load(scale: str, report: Callable[[str], None] = print) -> None:
         )
         if not practices:
             continue
-        targets: list[list[object]] = [TARGET_HEADER]
         for practice in practices:
             for indicator, value, rate in TARGETS:
                 targets.append([YEAR_START, pct.code, practice, indicator, value, rate])
-        switches: list[list[object]] = [SWITCH_HEADER]
         switches += [[YEAR_START, pct.code, *s] for s in SWITCHES]
-        for dataset, rows in (("prescribing_targets", targets), ("good_buys", switches)):
-            path = _write(folder / f"{dataset}-{pct.code}-2008-09.csv", rows)
-            run, _ = import_unless_unchanged(dataset, path, via="demo")
-            if run.status != "loaded":
-                raise RuntimeError(f"demo {dataset} for {pct.code}: {run.message}")
+    for dataset, rows in (("prescribing_targets", targets), ("good_buys", switches)):
+        path = _write(folder / f"{dataset}-2008-09.csv", rows)
+        run, _ = import_unless_unchanged(dataset, path, via="demo")
+        if run.status != "loaded":
+            raise RuntimeError(f"demo {dataset}: {run.message}")
     report("prescribing scheme: 2008/09 targets and switch list loaded")
