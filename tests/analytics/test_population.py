@@ -489,3 +489,50 @@ def test_financial_years_whole_years_only() -> None:
     assert iq.financial_years(D(2005, 4, 1), D(2009, 2, 27)) == [2005, 2006, 2007]
     assert iq.financial_years(D(2005, 4, 2), D(2009, 3, 31)) == [2006, 2007, 2008]
     assert str(FinancialYear(2007)) == "2007/08"
+
+
+def test_deprivation_is_the_imd_of_the_lsoa_not_the_register(engine: Any) -> None:  # noqa: F811
+    # IMD 2007 shape: ranks only, 10 LSOAs, so quintile = ceil(5 x rank / 10) = ceil(rank / 2).
+    imd = [{"imd_edition": "2007", "lsoa_code": f"E0100000{r - 1}", "imd_score": 50.0 - r,
+            "imd_rank": r, "imd_decile": None} for r in range(1, 11)]  # fmt: skip
+    # Everyone's register says quintile 3; their areas say otherwise.
+    lsoas = ["E01000000", "E01000001", "E01000002", "E01000009", None, "E01999999"]
+    people = [{**_person(f"A{i}", P1, D(1950, 1, 1)), "lsoa_code": code}
+              for i, code in enumerate(lsoas)]  # fmt: skip
+    deaths = [{"nhs_number": "Z1", "gp_practice_code": P1, "date_of_death": D(2007, 6, 1),
+               "age_at_death": 70, "sex": "F", "deprivation_quintile": 3,
+               "lsoa_code": "E01000009", "place_of_death": "home"},
+              {"nhs_number": "Z2", "gp_practice_code": P1, "date_of_death": D(2007, 7, 1),
+               "age_at_death": 71, "sex": "M", "deprivation_quintile": 3,
+               "lsoa_code": None, "place_of_death": "home"}]  # fmt: skip
+    areas = iq.lsoa_quintiles(ibis.memtable(_arrow("imd_lsoa", imd)), "2007")
+    pt, dt_ = ibis.memtable(_arrow("patients", people)), ibis.memtable(_arrow("deaths", deaths))
+    pops = engine.execute(iq.populations(pt, 2007, [P1], areas))
+    got = {(None if pd.isna(q) else int(q)): int(n) for q, n in
+           pops.groupby("deprivation_quintile", dropna=False)["population"].sum().items()}  # fmt: skip
+    # ranks 1, 2 -> Q1; rank 3 -> Q2; rank 10 -> Q5; no LSOA and an unknown LSOA -> none.
+    assert got == {1: 2, 2: 1, 5: 1, None: 2}
+    dths = engine.execute(iq.deaths_in_year(dt_, 2007, [P1], areas))
+    year = iq.year_life_expectancy("2007/08", pops.to_dict("records"), dths.to_dict("records"))
+    assert [year.of(q).population for q in (1, 2, 3, 4, 5, iq.ALL)] == [2, 1, 0, 0, 1, 6]
+    assert [year.of(q).deaths for q in (1, 5, iq.ALL)] == [0, 1, 2]
+    assert (year.unknown_population, year.unknown_deaths) == (2, 1)
+    # Without an IMD edition, the register's recorded quintile.
+    recorded = engine.execute(iq.populations(pt, 2007, [P1]))
+    assert recorded.set_index("deprivation_quintile")["population"].to_dict() == {3: 6}
+
+
+def test_imd_edition_and_standardised_mortality_by_hand() -> None:
+    assert iq.edition_for(["2019", "2007"], 2008) == "2007"  # 2008/09: the 2007 indices
+    assert iq.edition_for(["2007", "2019"], 2019) == "2019"
+    assert iq.edition_for(["2019"], 2007) == "2019"  # the nearest there is
+    assert iq.edition_for([], 2007) is None
+    # 1,000 people in each life-table band (2,000 in 0-4 once 0 and 1-4 are joined); deaths:
+    # 2 aged 0 and 3 aged 1-4, 10 aged 85-89. ESP 2013 weights 0-4 5,000 and 85-89 1,500 of
+    # 100,000: DSR = (5,000 x 5/2,000 + 1,500 x 10/1,000) / 100,000 x 100,000 = 12.5 + 15.
+    pop = {a: 1000 for a in iq.STANDARD_START_AGES}
+    rate = iq.mortality_rate(pop, {0: 2, 1: 3, 85: 10})
+    assert rate is not None and math.isclose(rate.value, 27.5)
+    assert rate.lower is not None and rate.lower < 27.5 < rate.upper
+    assert iq.mortality_rate(pop, {85: 9}) is None  # fewer than 10 deaths
+    assert iq.mortality_rate({**pop, 40: 0}, {85: 20}) is None  # a band with nobody in it

@@ -8,6 +8,7 @@ these tests do not train a model; `test_risk_demo.py` covers training and scorin
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -194,3 +195,44 @@ def test_inequalities_page_and_locality_link() -> None:
     assert years[:4] == ["2005/06", "2006/07", "2007/08", "2008/09"]
     # The test-scale population is 4,000 people: the life tables are withheld, with the reason.
     assert "5,000 or less" in html
+    # Deprivation is the IMD of each person's LSOA: the demo's synthetic IMD 2007 file.
+    assert "English indices of deprivation 2007" in html
+    shown = _mortality_people(html, "Dacorum locality", "2008/09")
+    assert shown == _plain_quintile_population(
+        [p.code for p in DACORUM.practices], dt.date(2008, 10, 1)
+    )
+    assert sum(shown.values()) > 0
+
+
+def _mortality_people(html: str, area: str, year: str) -> dict[int, int]:
+    table = html.split(f'data-area-mortality="{area}"', 1)[1].split("</table>", 1)[0]
+    row = table.split(f'data-year="{year}"', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'data-quintile="(\d)" data-deaths="\d+" data-population="(\d+)"', row)
+    return {int(q): int(n) for q, n in cells if q != "0"}
+
+
+def _plain_quintile_population(practices: list[str], on: dt.date) -> dict[int, int]:
+    """People registered and alive on `on` at `practices`, by the national quintile of their
+    LSOA's IMD 2007 rank (ceil(5 x rank / LSOAs)), read straight from the Parquet files."""
+    import pandas as pd
+    from django.conf import settings
+
+    from pbc.warehouse.store import live_files
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.concat(pd.read_parquet(f) for f in live_files(name, settings.DATA_DIR))
+
+    p = read("patients")
+    day = pd.Timestamp(on)
+    for c in ("registration_start_date", "registration_end_date", "date_of_death"):
+        p[c] = pd.to_datetime(p[c])
+    p = p[(p.registration_start_date <= day)
+          & (p.registration_end_date.isna() | (p.registration_end_date >= day))
+          & (p.date_of_death.isna() | (p.date_of_death >= day))]  # fmt: skip
+    p = p.sort_values(["registration_start_date", "gp_practice_code"]).groupby("nhs_number").tail(1)
+    p = p[p.gp_practice_code.isin(practices)]
+    imd = read("imd_lsoa")
+    imd = imd[imd.imd_edition == "2007"]
+    quintile = {r.lsoa_code: -(-5 * r.imd_rank // len(imd)) for r in imd.itertuples()}
+    counts = p.lsoa_code.map(quintile).value_counts()
+    return {q: int(counts.get(q, 0)) for q in range(1, 6)}

@@ -29,6 +29,7 @@ IMPORT_ORDER = (
     "local_prices",
     "follow_up_caps",
     "population_weights",
+    "imd_lsoa",
     "patients",
     "list_sizes",
     "weighted_populations",

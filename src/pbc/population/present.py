@@ -153,16 +153,30 @@ def register_funnel(
 class Inequalities:
     locality: tuple[iq.YearLe, ...]
     pct: tuple[iq.YearLe, ...]
+    # The IMD edition each year's quintiles come from (year label -> edition); empty when no
+    # edition is loaded and the register's recorded quintile is used.
+    editions: tuple[tuple[str, str], ...] = ()
 
 
-def _years(con: Any, practices: Sequence[str], years: Sequence[int]) -> tuple[iq.YearLe, ...]:
+def _years(
+    con: Any, practices: Sequence[str], years: Sequence[int], editions: Sequence[str]
+) -> tuple[iq.YearLe, ...]:
     patients, deaths = _table(con, "patients"), _table(con, "deaths")
+    imd = _table(con, "imd_lsoa")
     out = []
     for y in years:
-        pops = iq.populations(patients, y, practices).to_pandas().to_dict("records")
-        dths = iq.deaths_in_year(deaths, y, practices).to_pandas().to_dict("records")
+        edition = iq.edition_for(editions, y)
+        areas = None if edition is None else iq.lsoa_quintiles(imd, edition)
+        pops = iq.populations(patients, y, practices, areas).to_pandas().to_dict("records")
+        dths = iq.deaths_in_year(deaths, y, practices, areas).to_pandas().to_dict("records")
         out.append(iq.year_life_expectancy(str(FinancialYear(y)), pops, dths))
     return tuple(out)
+
+
+def imd_editions(con: Any) -> list[str]:
+    """The IMD editions loaded into `imd_lsoa`, oldest first."""
+    imd = _table(con, "imd_lsoa")
+    return sorted(str(e) for e in imd.select("imd_edition").distinct().to_pandas()["imd_edition"])
 
 
 def inequalities_for(locality_codes: Sequence[str], pct_codes: Sequence[str]) -> Inequalities:
@@ -184,7 +198,15 @@ def _inequalities(
     if pd.isna(first) or pd.isna(last):
         return Inequalities((), ())
     years = iq.financial_years(pd.Timestamp(first).date(), pd.Timestamp(last).date())
-    return Inequalities(_years(con, locality_codes, years), _years(con, pct_codes, years))
+    editions = imd_editions(con)
+    used = tuple(
+        (str(FinancialYear(y)), e) for y in years if (e := iq.edition_for(editions, y)) is not None
+    )
+    return Inequalities(
+        _years(con, locality_codes, years, editions),
+        _years(con, pct_codes, years, editions),
+        used,
+    )
 
 
 def gap_figure(series: dict[str, Sequence[iq.YearLe]]) -> dict[str, Any]:

@@ -131,6 +131,7 @@ def inequalities(request: HttpRequest, locality: Locality) -> HttpResponse:
             "locality": locality,
             "series": series,
             "trajectories": {name: iq.against_halving(years) for name, years in series.items()},
+            "editions": dict(getattr(data, "editions", ())),
             "gap_figure": present.gap_figure(series),
             "quintile_figure": present.quintile_figure(latest_pct, pct_name)
             if latest_pct

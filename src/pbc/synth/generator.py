@@ -16,7 +16,18 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from pbc.synth import build, faults, hes, imaging, people, registers, tables, tariff, weights
+from pbc.synth import (
+    areas,
+    build,
+    faults,
+    hes,
+    imaging,
+    people,
+    registers,
+    tables,
+    tariff,
+    weights,
+)
 from pbc.synth.config import SynthConfig, financial_year_start
 
 # Bytes per activity row on disk (CSV, measured) used to refuse writes that cannot fit.
@@ -129,6 +140,7 @@ def generate_frames(config: SynthConfig) -> dict[str, pd.DataFrame]:
         "market_forces_factors": mff_df,
         "follow_up_caps": tariff.for_every_pct(caps_df),
         "population_weights": weights_df,
+        "imd_lsoa": areas.imd_frame(),
         "weighted_populations": weights.weighted_populations(list_sizes, weights_df),
         "faults": truth,
         "invoice_lines": hes.invoice_frame({"apc": apc, "op": op, "ae": ae}),

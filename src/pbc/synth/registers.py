@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from pbc.periods import add_months, parse_month, quarter_of
+from pbc.synth import areas, geography
 from pbc.synth import calibration as cal
-from pbc.synth import geography
 from pbc.synth.config import SynthConfig, age_in_years, to_day, year_month
 from pbc.synth.people import NO_DAY, Population, PracticeTable
 from pbc.warehouse.datasets import AGE_BANDS
@@ -77,6 +77,7 @@ def patients_frame(pop: Population, practices: PracticeTable) -> pd.DataFrame:
             "date_of_birth": pop.dob[person],
             "sex": np.where(pop.female[person], "F", "M"),
             "deprivation_quintile": pop.quintile[person],
+            "lsoa_code": areas.lsoa_codes(pop.quintile[person], person),
             "date_of_death": _nullable_day(pop.death_day[person]),
         }
     )
@@ -108,6 +109,7 @@ def deaths_frame(
                 "age_at_death": age_in_years(pop.dob[dead], pop.death_day[dead]),
                 "sex": np.where(pop.female[dead], "F", "M"),
                 "deprivation_quintile": pop.quintile[dead],
+                "lsoa_code": areas.lsoa_codes(pop.quintile[dead], dead),
                 "place_of_death": place[dead],
                 "underlying_cause_code": cause,
             }

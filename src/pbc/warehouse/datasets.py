@@ -545,8 +545,18 @@ PATIENTS = Dataset(
             "deprivation_quintile",
             "int",
             True,
-            description="IMD 2007 quintile of the patient's small area: 1 most deprived, "
-            "5 least deprived.",
+            description="Deprivation quintile as the register records it (1 most deprived, "
+            "5 least deprived). Used by the risk model; inequalities use the IMD of "
+            "`lsoa_code` instead wherever an `imd_lsoa` edition is loaded.",
+        ),
+        _f(
+            "lsoa_code",
+            "string",
+            False,
+            check="lsoa_code",
+            description="Lower layer super output area of the patient's residence (as HES "
+            "LSOA01 / LSOA11, derived from the postcode): joined to `imd_lsoa` for the "
+            "deprivation quintile of the area the patient lives in.",
         ),
         _f("diabetes_diagnosis_date", "date", False),
         _f("copd_diagnosis_date", "date", False),
@@ -569,6 +579,13 @@ DEATHS = Dataset(
         _f("age_at_death", "int", True),
         _f("sex", "string", True, codes=SEX_CODES),
         _f("deprivation_quintile", "int", True),
+        _f(
+            "lsoa_code",
+            "string",
+            False,
+            check="lsoa_code",
+            description="LSOA of usual residence at death (derived from the postcode).",
+        ),
         _f("place_of_death", "string", True, codes=PLACES_OF_DEATH),
         _f("underlying_cause_code", "string", False, check="icd10_code"),
     ),
@@ -1012,12 +1029,10 @@ DATASETS: dict[str, Dataset] = {
 # which a commissioner without patient-level rows loads instead, and the ODS ePCN (memberships
 # and PCN details) and eccg files, which have no 2008 equivalent. The synthetic generator and
 # the demo make every other dataset (hospital activity as HES / SUS extracts and the providers'
-# invoice lines, `pbc.synth.hes`).
+# invoice lines, `pbc.synth.hes`), including a synthetic IMD 2007 file ranking the synthetic
+# LSOAs the patients live in (`pbc.synth.areas`).
 PUBLISHED_ONLY: frozenset[str] = frozenset(
-    {
-        d.name
-        for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS, *SCHEME_DATASETS, *DEPRIVATION_DATASETS)
-    }
+    {d.name for d in (*AGGREGATE_DATASETS, *RETURN_DATASETS, *SCHEME_DATASETS)}
     | {PCN_MEMBERSHIPS.name, PCNS.name, COMMISSIONERS.name}
 )
 GENERATED_DATASETS: tuple[str, ...] = tuple(n for n in DATASETS if n not in PUBLISHED_ONLY)

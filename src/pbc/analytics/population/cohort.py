@@ -55,7 +55,8 @@ def five_year_band(age: ir.IntegerValue) -> ir.StringValue:
 def registered_on(patients: ir.Table, on: dt.date) -> ir.Table:
     """One row per person registered and alive on `on`.
 
-    Columns: nhs_number, gp_practice_code, sex, deprivation_quintile, age, age_band, and one
+    Columns: nhs_number, gp_practice_code, sex, deprivation_quintile, lsoa_code, age, age_band,
+    and one
     boolean per condition (`CONDITIONS` keys).
     """
     d = ibis.literal(on, type="date")
@@ -82,6 +83,7 @@ def registered_on(patients: ir.Table, on: dt.date) -> ir.Table:
         gp_practice_code=live.gp_practice_code,
         sex=live.sex,
         deprivation_quintile=live.deprivation_quintile.cast("int64"),
+        lsoa_code=live.lsoa_code if "lsoa_code" in live.columns else ibis.null("string"),
         age=age,
         age_band=five_year_band(age),
         **flags,

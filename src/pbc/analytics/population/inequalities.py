@@ -3,11 +3,18 @@
 The national target of 2008/09 was to narrow the gap in life expectancy between the most
 deprived fifth of areas and the average. Here, for each financial year the data cover:
 
+- **deprivation**: the national IMD quintile of the LSOA a person lives in (`lsoa_code` on
+  `patients` and `deaths`, joined to an `imd_lsoa` edition through `lsoa_quintiles`; the
+  edition by `edition_for`), not an attribute of the person; someone whose LSOA is missing or
+  not in the edition counts in the average only. Without any IMD edition loaded, the quintile
+  the register records is used;
 - **population**: people registered and alive on 1 October (mid-year), by the 20 abridged
   life-table bands (0, 1-4, 5-9, ..., 85-89, 90+) and deprivation quintile (1 = most deprived);
 - **deaths**: registered deaths (`deaths`) in the financial year, by age at death and quintile;
 - **life expectancy**: Chiang II with Silcocks' 95% limits (`pbc.stats.life_expectancy`), for
   each quintile and for everyone ("average");
+- **mortality rate**: deaths per 100,000 a year directly standardised to the European Standard
+  Population 2013 with Dobson 95% limits (`pbc.stats.dsr`), per quintile and overall;
 - **trajectory**: "halve the difference" as a straight line from the first year's gap (the
   baseline) to half of it in 2010/11 (`TARGET_YEAR_START`); each year's gap is better than
   the trajectory when its upper 95% limit is below the line, worse when its lower limit is
@@ -36,7 +43,7 @@ import ibis.expr.types as ir
 
 from pbc.analytics.population.cohort import age_on, registered_on
 from pbc.periods import FinancialYear
-from pbc.stats import STANDARD_START_AGES, LifeExpectancyBand, life_expectancy
+from pbc.stats import STANDARD_START_AGES, Interval, LifeExpectancyBand, dsr, life_expectancy
 
 QUINTILES = (1, 2, 3, 4, 5)
 ALL = 0  # quintile key of the whole population ("average")
@@ -57,11 +64,29 @@ def _in_practices(t: ir.Table, practices: Sequence[str] | None) -> ir.Table:
     return t if practices is None else t.filter(t.gp_practice_code.isin(list(practices)))
 
 
+def _by_area(t: ir.Table, areas: ir.Table | None) -> ir.Table:
+    """`t` with deprivation_quintile the IMD quintile of its LSOA (`areas`: lsoa_code,
+    deprivation_quintile, from `lsoa_quintiles`), missing where the LSOA is missing or not in
+    the edition; without `areas`, the quintile the register records."""
+    if areas is None:
+        return t.mutate(deprivation_quintile=t.deprivation_quintile.cast("int64"))
+    a = areas.select(_lsoa=areas.lsoa_code, _area_quintile=areas.deprivation_quintile)
+    j = t.left_join(a, t.lsoa_code == a._lsoa)
+    return j.mutate(deprivation_quintile=j._area_quintile.cast("int64")).drop(
+        "_lsoa", "_area_quintile"
+    )
+
+
 def populations(
-    patients: ir.Table, year_start: int, practices: Sequence[str] | None = None
+    patients: ir.Table,
+    year_start: int,
+    practices: Sequence[str] | None = None,
+    areas: ir.Table | None = None,
 ) -> ir.Table:
-    """Mid-year population: deprivation_quintile, start_age, population."""
+    """Mid-year population: deprivation_quintile, start_age, population. With `areas`, the
+    quintile is the IMD quintile of the patient's LSOA (missing where it is not known)."""
     people = _in_practices(registered_on(patients, dt.date(year_start, 10, 1)), practices)
+    people = _by_area(people, areas)
     people = people.mutate(start_age=start_age(people.age))
     return people.group_by(["deprivation_quintile", "start_age"]).aggregate(
         population=people.count()
@@ -69,18 +94,31 @@ def populations(
 
 
 def deaths_in_year(
-    deaths: ir.Table, year_start: int, practices: Sequence[str] | None = None
+    deaths: ir.Table,
+    year_start: int,
+    practices: Sequence[str] | None = None,
+    areas: ir.Table | None = None,
 ) -> ir.Table:
-    """Deaths in the financial year: deprivation_quintile, start_age, deaths."""
+    """Deaths in the financial year: deprivation_quintile, start_age, deaths (with `areas`, by
+    the IMD quintile of the LSOA of residence at death)."""
     lo = ibis.literal(dt.date(year_start, 4, 1), type="date")
     hi = ibis.literal(dt.date(year_start + 1, 4, 1), type="date")
     d = _in_practices(deaths, practices)
     d = d.filter(d.date_of_death >= lo, d.date_of_death < hi)
-    d = d.mutate(
-        deprivation_quintile=d.deprivation_quintile.cast("int64"),
-        start_age=start_age(d.age_at_death.cast("int64")),
-    )
+    d = _by_area(d, areas)
+    d = d.mutate(start_age=start_age(d.age_at_death.cast("int64")))
     return d.group_by(["deprivation_quintile", "start_age"]).aggregate(deaths=d.count())
+
+
+def edition_for(editions: Iterable[str], year_start: int) -> str | None:
+    """The IMD edition to read a financial year's deprivation from: the latest published by
+    the year's end (the 2007 indices for 2007/08 to 2009/10), else the earliest loaded (a
+    later edition is the nearest there is)."""
+    loaded = sorted({str(e) for e in editions})
+    if not loaded:
+        return None
+    by_then = [e for e in loaded if int(e) <= year_start + 1]
+    return by_then[-1] if by_then else loaded[0]
 
 
 def years_covered(deaths: ir.Table) -> ir.Table:
@@ -96,6 +134,9 @@ class QuintileLe:
     population: int
     deaths: int
     at_birth: LifeExpectancyBand
+    # Directly age-standardised mortality per 100,000 (ESP 2013) with Dobson 95% limits;
+    # None below 10 deaths or where an age band has no population (`mortality_rate`).
+    mortality: Interval | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +151,10 @@ class Gap:
 class YearLe:
     year: str  # '2007/08'
     quintiles: tuple[QuintileLe, ...]  # 1..5 then ALL
+    # People and deaths with no quintile (no LSOA, or one not in the IMD edition): in the
+    # average, in no quintile.
+    unknown_population: int = 0
+    unknown_deaths: int = 0
 
     def of(self, quintile: int) -> QuintileLe:
         return next(q for q in self.quintiles if q.quintile == quintile)
@@ -136,23 +181,53 @@ def _le(pop: Mapping[int, int], dth: Mapping[int, int]) -> LifeExpectancyBand:
     return bands[0]
 
 
+def mortality_rate(pop: Mapping[int, int], dth: Mapping[int, int]) -> Interval | None:
+    """All-age, all-cause mortality per 100,000 a year, directly standardised to the European
+    Standard Population 2013 (19 bands: the life table's 0 and 1-4 together as 0-4), with
+    Dobson 95% limits (`pbc.stats.dsr`). None below 10 deaths, or where a band has no people
+    (a rate per person needs people in every band)."""
+    ages = [a for a in STANDARD_START_AGES if a != 1]
+    people = [pop.get(a, 0) + (pop.get(1, 0) if a == 0 else 0) for a in ages]
+    deaths = [dth.get(a, 0) + (dth.get(1, 0) if a == 0 else 0) for a in ages]
+    if any(n <= 0 for n in people):
+        return None
+    return dsr(deaths, people)
+
+
+def _quintile_key(raw: Any) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):  # None, NaN, pd.NA: not known
+        return None
+
+
 def year_life_expectancy(
     year: str, population_rows: Iterable[Mapping[str, Any]], death_rows: Iterable[Mapping[str, Any]]
 ) -> YearLe:
-    """Life expectancy at birth per quintile and overall from `populations`/`deaths_in_year`."""
+    """Life expectancy at birth and standardised mortality per quintile and overall from
+    `populations`/`deaths_in_year`. A row with no quintile counts in the average only."""
     pops: dict[int, dict[int, int]] = {q: {} for q in (*QUINTILES, ALL)}
     dths: dict[int, dict[int, int]] = {q: {} for q in (*QUINTILES, ALL)}
+    unknown = {"population": 0, "deaths": 0}
     for target, rows, col in ((pops, population_rows, "population"), (dths, death_rows, "deaths")):
         for r in rows:
-            q, a, n = int(r["deprivation_quintile"]), int(r["start_age"]), int(r[col])
+            q, a, n = _quintile_key(r["deprivation_quintile"]), int(r["start_age"]), int(r[col])
+            if q is None:
+                unknown[col] += n
             for key in (q, ALL):
-                if key in target:
+                if key is not None and key in target:
                     target[key][a] = target[key].get(a, 0) + n
     out = [
-        QuintileLe(q, sum(pops[q].values()), sum(dths[q].values()), _le(pops[q], dths[q]))
+        QuintileLe(
+            q,
+            sum(pops[q].values()),
+            sum(dths[q].values()),
+            _le(pops[q], dths[q]),
+            mortality_rate(pops[q], dths[q]),
+        )
         for q in (*QUINTILES, ALL)
     ]
-    return YearLe(year, tuple(out))
+    return YearLe(year, tuple(out), unknown["population"], unknown["deaths"])
 
 
 def imd_quintile(rank: int, areas: int, decile: int | None = None) -> int:
@@ -254,10 +329,12 @@ __all__ = [
     "against_halving",
     "age_on",
     "deaths_in_year",
+    "edition_for",
     "financial_years",
     "halving_target",
     "imd_quintile",
     "lsoa_quintiles",
+    "mortality_rate",
     "populations",
     "trajectory_status",
     "year_life_expectancy",
