@@ -24,6 +24,11 @@ There is one workbook a year and its headings moved a little between years: each
 the variants seen; `pbc import --layout` forces a sheet's layout where several match. From
 2017/18 the admitted care sheet gives separate day case and ordinary elective prices for some
 HRGs ("-" in the combined column): DC and EL read them, falling back to the combined price.
+
+Confirmed headings (docs/data.md "Which years' headings are confirmed"): the 2017/18 to
+2020/21 workbooks only. The DH spreadsheets of 2008/09 (HRG v3.5) to 2016/17 were not found in
+any public copy or reader; for them the names below are the PbR guidance's names of each price,
+and a sheet headed otherwise is refused naming the columns it lacks.
 """
 
 from __future__ import annotations
