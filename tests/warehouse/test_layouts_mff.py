@@ -162,9 +162,9 @@ def test_costing_applies_the_workbook_mff_equal_to_the_oracle(
     engine: ibis.BaseBackend, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    # The same prices for 2008/09 and 2009/10 (the 2008/09 workbook loaded for both years).
-    tariff_file = tariff_workbook(tmp_path / "tariff.xlsx")
-    for year in ("2008-04", "2009-04"):
+    # The same prices for 2008/09 and 2009/10 (each workbook titled with its own year).
+    for year, title in (("2008-04", "2008-09"), ("2009-04", "2009-10")):
+        tariff_file = tariff_workbook(tmp_path / f"tariff_{title}.xlsx", title)
         import_file("tariff", tariff_file, data_dir=data, period=year)
     import_file("market_forces_factors", mff_workbook(tmp_path / "mff.xlsx"), data_dir=data)
     spells = pa.Table.from_pylist([{**r, "charged_price": D("0.00")} for r in SPELLS])

@@ -58,6 +58,9 @@ def test_the_2010_11_diabetes_table_loads_against_the_17_and_over_list(tmp_path:
     data = tmp_path / "d"
     with pytest.raises(ImportRefused, match="--period"):
         import_file("qof_prevalence", path, data_dir=data)
+    # the title rows name 2010/11: another year's --period is refused, naming them
+    with pytest.raises(ImportRefused, match=r"name 2010/11 \(row 1\)"):
+        import_file("qof_prevalence", path, data_dir=data, period="2009-04")
     result = import_file("qof_prevalence", path, data_dir=data, period="2010-04")
     assert result.layout == "qof_prevalence_ic_dm"
     assert (result.rows_read, result.rows_loaded, result.rows_rejected, result.rows_dropped) == (

@@ -39,14 +39,15 @@ OP_HEADER = ["Treatment function code", "Treatment function name", "First attend
 OP_ROWS = [["110", "Trauma & Orthopaedics", 160, 85, ""], ["300", "General Medicine", 245, "-", ""]]
 
 
-def workbook(path: Path) -> Path:
+def workbook(path: Path, year: str = "2008-09") -> Path:
+    """The 2008/09 workbook (or the same prices under another year's title)."""
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "1. APC & OPPROC"
-    ws.append(["Payment by Results 2008-09: national tariff (HRG v3.5)"])
+    ws.append([f"Payment by Results {year}: national tariff (HRG v3.5)"])
     ws.append(["Admitted patient care and outpatient procedures"])
     ws.append([])
     ws.append([None, None, "Outpatients", "Elective", None, "Non-elective", None, None,
@@ -58,7 +59,7 @@ def workbook(path: Path) -> Path:
     for row in APC_ROWS:
         ws.append(row)
     op = wb.create_sheet("2. OP attendances")
-    op.append(["Payment by Results 2008-09: outpatient attendance tariff"])
+    op.append([f"Payment by Results {year}: outpatient attendance tariff"])
     op.append([])
     op.append(OP_HEADER)
     for row in OP_ROWS:
@@ -189,3 +190,31 @@ def test_a_sheet_without_procedure_and_short_stay_prices_loads_the_spell_prices(
     result = import_file("tariff", path, data_dir=tmp_path / "d", period="2008-04")
     assert (result.layout, result.rows_loaded, result.rows_rejected) == ("pbr_tariff_apc", 3, 0)
     assert stored(tmp_path / "d") == {k: v for k, v in APC_EXPECTED.items() if k[1] == "H80"}
+
+
+def test_a_period_of_another_year_than_the_title_names_is_refused(tmp_path: Path) -> None:
+    """The workbook names its year only in its title: --period 2009-04 for the 2008/09
+    workbook would store 2008/09 prices as 2009/10's (replacing them), so it is refused, naming
+    the year the title gives and its row; nothing is stored."""
+    path = workbook(tmp_path / "tariff_2008_09.xlsx")
+    data = tmp_path / "d"
+    with pytest.raises(ImportRefused) as refused:
+        import_file("tariff", path, data_dir=data, period="2009-04")
+    assert str(refused.value) == (
+        "tariff_2008_09.xlsx: --period 2009-04 is in 2009/10, but the title rows of sheet "
+        "'1. APC & OPPROC' name 2008/09 (row 1): give the workbook's own year (--period 2008-04)"
+    )
+    assert not (data / "warehouse" / "tariff").exists()
+    # the outpatient sheet, forced, is checked against its own title rows
+    with pytest.raises(ImportRefused, match="sheet '2. OP attendances' name 2008/09"):
+        import_file("tariff", path, data_dir=data, period="2009-04", layout="pbr_tariff_op")
+
+
+def test_years_named_in_a_title() -> None:
+    from pbc.warehouse.layouts.title_year import years_named
+
+    assert years_named("Payment by Results 2008-09: national tariff") == {"2008/09"}
+    assert years_named("2017/18 and 2018/19 National Tariff") == {"2017/18", "2018/19"}
+    assert years_named("tariff 2009-2010") == {"2009/10"}
+    # a date, a month and a span that is not one year are not financial years
+    assert years_named("extracted 2009-10-05; 2008-04; 2008-2010; 12008/09") == set()

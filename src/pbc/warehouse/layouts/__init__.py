@@ -33,6 +33,7 @@ from pbc.warehouse.layouts import (
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
 from pbc.warehouse.layouts.readers import checksum_and_encoding, file_format, previews
 from pbc.warehouse.layouts.spec import PERIOD, Layout, normalise_name
+from pbc.warehouse.layouts.title_year import title_year_refusal
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ImportRefused
 
@@ -198,6 +199,11 @@ def resolve(
                 f"--period {period} is not the first month of a financial year: layout "
                 f"{found.layout.name} covers a year ({found.layout.period_text})",
             )
+    if found.layout.year_in_title and period is not None:
+        sheet = next(s for s in sheets if s.index == found.sheet)
+        refusal = title_year_refusal(sheet, found.header_row, period)
+        if refusal is not None:
+            raise ImportRefused(source_name, refusal)
     return Resolved(found, fmt, encoding, checksum)
 
 

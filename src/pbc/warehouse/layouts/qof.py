@@ -90,6 +90,7 @@ IC_DIABETES = Layout(
     ignored=(*IC_IDENTIFYING, "Practice Name", "Prevalence"),
     constants={"year_start": PERIOD, "indicator_group": "DM", "patient_list_type": "17OV"},
     period_text=PERIOD_TEXT,
+    year_in_title=True,
 )
 
 LAYOUTS = (BY_PRACTICE, RAW_PREVALENCE, IC_DIABETES)

@@ -237,6 +237,9 @@ class Layout:
     - `spells`: episodes rolled up to spells (`Spells`) before the key is enforced.
     - `null_text`: cell texts that mean an empty cell in this form (compared trimmed, ignoring
       case): extracts saved from SQL Server write a null as the text NULL.
+    - `year_in_title`: a yearly form that names its year only in its title rows: the import is
+      refused when those rows name financial years and `--period`'s is not among them
+      (`pbc.warehouse.layouts.title_year`).
     """
 
     name: str
@@ -259,6 +262,7 @@ class Layout:
     not_known_field: str | None = None
     spells: Spells | None = None
     null_text: tuple[str, ...] = ()
+    year_in_title: bool = False
 
     def __post_init__(self) -> None:
         if self.headerless:

@@ -177,6 +177,7 @@ PBR_TARIFF_APC = Layout(
         no_value_reason=NO_PRICE_REASON,
     ),
     period_text=YEAR_TEXT,
+    year_in_title=True,
 )
 
 PBR_TARIFF_OP = Layout(
@@ -241,6 +242,7 @@ PBR_TARIFF_OP = Layout(
         no_value_reason=NO_PRICE_REASON,
     ),
     period_text=YEAR_TEXT,
+    year_in_title=True,
 )
 
 PBR_TARIFF_AE = Layout(
@@ -275,6 +277,7 @@ PBR_TARIFF_AE = Layout(
         no_value_reason=NO_PRICE_REASON,
     ),
     period_text=YEAR_TEXT,
+    year_in_title=True,
 )
 
 LAYOUTS = (PBR_TARIFF_APC, PBR_TARIFF_OP, PBR_TARIFF_AE)
