@@ -22,8 +22,6 @@ from pbc.indicators import definitions as defs
 from pbc.indicators import refresh
 from pbc.indicators.models import IndicatorValue
 
-pytestmark = pytest.mark.django_db
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,6 +59,7 @@ def test_ae_four_hour_from_the_statistics_on_every_engine(engine: Any) -> None: 
     assert v.lower is not None and v.upper is not None and v.lower < expected < v.upper
 
 
+@pytest.mark.django_db
 def test_refresh_keeps_patient_level_values_and_fills_the_rest_from_aggregates() -> None:
     con = ibis.duckdb.connect()
     ids = [
@@ -102,6 +101,7 @@ def test_refresh_keeps_patient_level_values_and_fills_the_rest_from_aggregates()
     )
 
 
+@pytest.mark.django_db
 def test_the_indicator_page_names_the_aggregate_source(django_user_model: Any) -> None:
     con = ibis.duckdb.connect()
     refresh.refresh(con=con, tables=handmade.tables(), indicator_ids=["ae-four-hour"])
@@ -146,6 +146,7 @@ def qof_only(settings: Any, tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.django_db
 def test_register_funnels_draw_from_qof_when_there_is_no_patient_register(qof_only: Path) -> None:
     from pbc.population import present
 

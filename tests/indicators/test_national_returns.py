@@ -4,7 +4,8 @@ prevalence and patient choice, uploaded in pbc's template through the imports pa
 one bounded upload path) into aggregate datasets, and feeding their indicators through the
 aggregate route. Per return: a hand-made file loads; a file with bad cells is refused naming
 each cell's row, column and reason, and nothing of it is stored; the indicator's value and
-target are worked by hand here."""
+target are worked by hand here. The returns' indicator expressions on every engine are in
+test_national_return_expressions.py (no app database)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import io
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import ibis
 import openpyxl
@@ -22,10 +22,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 
 import import_page
-from engine_fixtures import engine, spark_session  # noqa: F401  (fixtures)
 from indicators import handmade
-from pbc.analytics.indicators import compute as cp
-from pbc.analytics.indicators import expressions as ex
 from pbc.imports.models import ImportRun
 from pbc.indicators import actions, present, refresh
 from pbc.indicators import definitions as defs
@@ -74,29 +71,6 @@ def refreshed(*ids: str) -> dict[tuple[str, str, dt.date], IndicatorValue]:
         (v.indicator_id, v.org_code, v.month): v
         for v in IndicatorValue.objects.filter(indicator_id__in=ids)
     }
-
-
-# --- every engine: the expressions over the returns ----------------------------------------
-
-
-@pytest.mark.parametrize("indicator", sorted(handmade.EXPECTED_RETURNS))
-def test_each_return_indicator_on_every_engine(engine: Any, indicator: str) -> None:  # noqa: F811
-    level, org, month, expected = handmade.EXPECTED_RETURNS[indicator]
-    tables = handmade.return_tables()
-    units = cp.load_units(engine, tables["practices"], tables["providers"])
-    definition = defs.get(indicator)
-    assert definition is not None
-    got = cp.compute(definition.compute_spec(), ex.Context(tables, (month,)), engine, units)
-    found = {(v.level, v.org_code, v.month): v for v in got}
-    value = found[(level, org, month)].value
-    assert value is not None and math.isclose(value, expected, rel_tol=1e-12)
-    # only the organisations in the returns (5P300 read as 5P3; RAL's zero is a value)
-    if level == "provider" and indicator.startswith("c-difficile"):
-        assert set(found) == {("provider", "RWG", month), ("provider", "RAL", month)}
-    elif indicator.startswith("cancer"):
-        assert set(found) == {(level, org, month)}  # 5P3's return has the two-week wait only
-    else:
-        assert set(found) == {(level, org, month)}
 
 
 # --- infections: MRSA bacteraemia and C. difficile, by PCT and trust --------------------------
