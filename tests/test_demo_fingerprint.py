@@ -31,8 +31,10 @@ from pbc.indicators.models import IndicatorValue
 from pbc.orgs.models import Pct, Practice
 from pbc.validation.models import Finding
 
-# First in its worker: a test that leaves the session's demo changed (noticed: 5P3's outpatients
-# in December 2008, £19.39 lower after some other tests) must not move the fingerprint.
+# First in its worker, so that no test that changes the session's demo runs before it. (The
+# 5P3 outpatients figure once seen to move between runs was not such a test: new findings took
+# their ids in the engine's row order, and the demo's challenges followed that order; findings
+# are now stored in key order and the challenges chosen by key.)
 pytestmark = [pytest.mark.django_db, pytest.mark.pristine_demo]
 
 FINGERPRINT = Path(__file__).parent / "data" / "demo_fingerprint.json"

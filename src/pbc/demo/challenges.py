@@ -99,7 +99,10 @@ def _practice_work(user: object, practice_id: int) -> tuple[list[Finding], int]:
 def _answer(provider_user: object, signed_off: list[Finding]) -> tuple[int, int]:
     """RWG's response file (see the module's docstring). Returns (agreed, disputed)."""
     provider = Provider.objects.filter(code=PROVIDER).first()
-    on_schedule = [f for f in signed_off if f.provider_code == PROVIDER]
+    # In key order, so that which are agreed, disputed or part-recovered is the same each build.
+    on_schedule = sorted(
+        (f for f in signed_off if f.provider_code == PROVIDER), key=lambda f: f.key
+    )
     on_schedule = on_schedule[: len(on_schedule) - UNANSWERED]  # the last await the response
     if provider is None or not on_schedule:
         return 0, 0

@@ -353,6 +353,9 @@ def store_findings(
         current.still_flagged = True
         current.last_found_at = now
         changed.append(current)
+    # In key order: the rules' rows come from the engine in no fixed order, and new findings'
+    # ids (the order lists fall back on) should not depend on it.
+    new.sort(key=lambda row: row["key"])
     insert_rows(Finding, new)
     Finding.objects.bulk_update(
         changed, [*FIGURES, "still_flagged", "last_found_at"], batch_size=2000
