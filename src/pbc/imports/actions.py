@@ -279,6 +279,8 @@ ODS_LAYOUTS = frozenset(
         "epcn_details",
         "epcn_details_dse",
         "eccg",
+        "gp_reg_pat_map",
+        "gp_reg_pat_map_pcn",
     }
 )
 

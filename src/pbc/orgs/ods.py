@@ -29,7 +29,9 @@ Choices: only rows whose code is a GP practice code (A12345) and whose prescribi
 (epraccur column 26) is 4, "GP practice", or not given (older files) become practices: the ODS
 file also lists out-of-hours services, walk-in centres, prisons and other prescribing cost
 centres, often with codes of the same shape (Y02905), kept in the warehouse and skipped here; a practice with no commissioner is skipped and counted. A commissioner's name
-is its code until a file names it (the ODS practice file does not carry commissioner names).
+is its code until a file names it (the ODS practice file does not carry commissioner names;
+the eccg file and the registered-patients mapping file, gp-reg-pat-prac-map.csv, do: the
+eccg file's name wins).
 """
 
 from __future__ import annotations
@@ -96,13 +98,23 @@ def _commissioner(code: str, parent: str, region: str, summary: SyncSummary, nam
     return pct
 
 
+def parent_kind(child_kind: str, parent: str) -> str:
+    """The kind of a commissioner's parent, from its code's shape (`codes.commissioner_kind`),
+    except that a CCG's or sub-ICB location's parent shaped like a merged sub-ICB location
+    (letter digit letter digit letter) is an ICB: the ICBs formed by the mergers of April 2026
+    have such codes (Z9B2Z, NHS West and North London ICB, in gp-reg-pat-prac-map.csv)."""
+    kind = codes.commissioner_kind(parent)
+    sub_icb_kinds = {"ccg_or_sub_icb", "ccg", "sub_icb_location"}
+    return "icb" if kind == "ccg_or_sub_icb" and child_kind in sub_icb_kinds else kind
+
+
 def _link_above(pct: Pct, source: str) -> None:
     """The commissioner's dated edges to its parent and region (`OrgLink`)."""
     if pct.parent_code:
         _link(
             "commissioner",
             pct.code,
-            codes.commissioner_kind(pct.parent_code),
+            parent_kind(pct.kind, pct.parent_code),
             pct.parent_code,
             source=source,
         )
@@ -197,6 +209,21 @@ def commissioner_parents(
     return {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
 
 
+def commissioner_names(
+    practices: Iterable[tuple[str, Mapping[str, object]]],
+) -> dict[str, str]:
+    """Each commissioner's name as its practices' rows give it (`pct_name`: the CCG_NAME or
+    SUB_ICB_LOCATION_NAME of gp-reg-pat-prac-map.csv; the ODS practice file gives none), the
+    name most of them give, a tie going to the first practice's."""
+    votes: dict[str, Counter[str]] = {}
+    for raw, row in practices:
+        name = str(row.get("pct_name") or "").strip()
+        if name:
+            key = codes.normalise_commissioner_code(raw)
+            votes.setdefault(key, Counter())[name] += 1
+    return {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
+
+
 def current_pcns(
     memberships: Iterable[Mapping[str, object]], today: dt.date
 ) -> dict[str, Mapping[str, object]]:
@@ -260,6 +287,7 @@ def sync(
             continue
         eligible.append((code, row, raw))
     parents = commissioner_parents((raw, row) for _, row, raw in eligible)
+    names = commissioner_names((raw, row) for _, row, raw in eligible)
     for code, row, raw in eligible:
         member = pcn_now.get(code)
         key = codes.normalise_commissioner_code(raw)
@@ -267,8 +295,13 @@ def sync(
             if key in listed:
                 commissioners[key] = listed[key]
             else:
-                commissioners[key] = _commissioner(raw, *parents[key], summary)
-                _link_above(commissioners[key], "epraccur")
+                name = names.get(key, "")
+                pct = _commissioner(raw, *parents[key], summary, name=name)
+                if name and listed_kind(pct.code, name) != pct.kind:
+                    pct.kind = listed_kind(pct.code, name)
+                    pct.save(update_fields=["kind"])
+                commissioners[key] = pct
+                _link_above(pct, "epraccur")
         pct = commissioners[key]
         _link(
             "practice",

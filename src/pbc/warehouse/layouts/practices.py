@@ -16,11 +16,16 @@ practice file and the ePCN file" describes both with their sources.
   standard 27-column organisation layout, headerless: one row per CCG (April 2013 to June
   2022) or, since July 2022, per sub-ICB location (the former CCG codes, renamed, and the
   5-character codes of merged CCGs), with commissioning hubs and sub-ICB reporting entities.
+- `gp_reg_pat_map` / `gp_reg_pat_map_pcn`: NHS Digital's "Patients Registered at a GP
+  Practice" mapping file (gp-reg-pat-prac-map.csv, monthly): one row per practice with its
+  PCN, CCG or sub-ICB location, STP or ICB and NHS England region, read into `practices` (the
+  practice's commissioner, parent and region) or into `pcn_memberships` (its PCN on the
+  extract date; "U" / "Unallocated", no PCN, is dropped and counted).
 """
 
 from __future__ import annotations
 
-from pbc.warehouse.layouts.spec import Column, Layout
+from pbc.warehouse.layouts.spec import Column, Drop, Layout
 
 _ODS_DATES = ("yyyymmdd", "dd/mm/yyyy", "excel")
 # ODS's Data Search and Export (DSE) describes a record's status as active or inactive (from its
@@ -260,4 +265,103 @@ ECCG = Layout(
     ),
 )
 
-LAYOUTS = (EPRACCUR, EPCN, EPCN_DSE, EPCN_SHEET_10, EPCN_DETAILS, EPCN_DETAILS_DSE, ECCG)
+# NHS Digital, "Patients Registered at a GP Practice": gp-reg-pat-prac-map.csv, one row per
+# practice with a registered list on the extract date. Columns (metadata page of the
+# publication; real files of January 2022 and April 2026 in tests/data/real): PUBLICATION,
+# EXTRACT_DATE, PRACTICE_CODE, PRACTICE_NAME, PRACTICE_POSTCODE, PCN_CODE, PCN_NAME (since the
+# PCNs of July 2019), then the commissioner: ONS_CCG_CODE, CCG_CODE, CCG_NAME, ONS_STP_CODE,
+# STP_CODE, STP_NAME to June 2022; ONS_SUB_ICB_LOCATION_CODE, SUB_ICB_LOCATION_CODE,
+# SUB_ICB_LOCATION_NAME, ONS_ICB_CODE, ICB_CODE, ICB_NAME from July 2022; then
+# ONS_COMM_REGION_CODE, COMM_REGION_CODE, COMM_REGION_NAME, and SUPPLIER_NAME (the clinical
+# system) in later files. Column order differs between years; pbc reads them by name.
+_MAP_DATES = ("ddmonyyyy", "dd-mon-yy", "dd/mm/yyyy", "iso")
+_MAP_SOURCE = (
+    "NHS Digital (now NHS England), 'Patients Registered at a GP Practice', monthly: "
+    "gp-reg-pat-prac-map.csv (practice to PCN, CCG or sub-ICB location, STP or ICB, region)"
+)
+_MAP_SPEC = (
+    "https://digital.nhs.uk/data-and-information/publications/statistical/"
+    "patients-registered-at-a-gp-practice (each month's 'Metadata' and the mapping file)"
+)
+_MAP_COMMISSIONER = ("SUB_ICB_LOCATION_CODE", "CCG_CODE")
+_MAP_IGNORED_ALWAYS = (
+    "PUBLICATION",
+    "ONS_SUB_ICB_LOCATION_CODE",
+    "ONS_CCG_CODE",
+    "ONS_ICB_CODE",
+    "ONS_STP_CODE",
+    "ICB_NAME",
+    "STP_NAME",
+    "ONS_COMM_REGION_CODE",
+    "COMM_REGION_NAME",
+    "SUPPLIER_NAME",
+)
+
+GP_REG_MAP = Layout(
+    name="gp_reg_pat_map",
+    dataset="practices",
+    title="GP practice mapping (gp-reg-pat-prac-map.csv): practice, its CCG or sub-ICB "
+    "location, STP or ICB and region",
+    source=_MAP_SOURCE,
+    spec=_MAP_SPEC,
+    columns=(
+        Column("gp_practice_code", names=("PRACTICE_CODE",)),
+        Column("practice_name", names=("PRACTICE_NAME",)),
+        Column("postcode", names=("PRACTICE_POSTCODE",), optional=True),
+        # The practice's commissioner: its sub-ICB location from July 2022 (3-character former
+        # CCG codes, or 5-character codes such as W2U3Z), its CCG before.
+        Column("pct_code", names=_MAP_COMMISSIONER, coalesce=True),
+        Column("pct_name", names=("SUB_ICB_LOCATION_NAME", "CCG_NAME"), coalesce=True),
+        # The commissioner's parent: the ICB (QHM; 5-character codes such as Z9B2Z after the
+        # mergers of April 2026), the STP before July 2022; the NHS England region (Y63).
+        Column("parent_code", names=("ICB_CODE", "STP_CODE"), coalesce=True, optional=True),
+        Column("region_code", names=("COMM_REGION_CODE",), optional=True),
+    ),
+    ignored=(*_MAP_IGNORED_ALWAYS, "EXTRACT_DATE", "PCN_CODE", "PCN_NAME"),
+)
+
+GP_REG_MAP_PCN = Layout(
+    name="gp_reg_pat_map_pcn",
+    dataset="pcn_memberships",
+    title="GP practice mapping (gp-reg-pat-prac-map.csv): each practice's PCN on the extract date",
+    source=_MAP_SOURCE,
+    spec=_MAP_SPEC,
+    columns=(
+        Column("gp_practice_code", names=("PRACTICE_CODE",)),
+        Column("pcn_code", names=("PCN_CODE",)),
+        Column("pcn_name", names=("PCN_NAME",)),
+        Column("commissioner_code", names=_MAP_COMMISSIONER, coalesce=True),
+        # The file gives no membership dates: the membership is known from the extract date
+        # (the date the list was taken, the 1st of the month). docs/data.md says why.
+        Column("start_date", names=("EXTRACT_DATE",), date=_MAP_DATES),
+    ),
+    ignored=(
+        *_MAP_IGNORED_ALWAYS,
+        "PRACTICE_NAME",
+        "PRACTICE_POSTCODE",
+        "SUB_ICB_LOCATION_NAME",
+        "CCG_NAME",
+        "ICB_CODE",
+        "STP_CODE",
+        "COMM_REGION_CODE",
+    ),
+    drops=(
+        Drop(
+            field="pcn_code",
+            reason="practice in no PCN (PCN_CODE U, 'Unallocated')",
+            values=("U",),
+        ),
+    ),
+)
+
+LAYOUTS = (
+    EPRACCUR,
+    EPCN,
+    EPCN_DSE,
+    EPCN_SHEET_10,
+    EPCN_DETAILS,
+    EPCN_DETAILS_DSE,
+    ECCG,
+    GP_REG_MAP,
+    GP_REG_MAP_PCN,
+)

@@ -1,0 +1,130 @@
+"""NHS Digital's GP practice mapping file (gp-reg-pat-prac-map.csv, "Patients Registered at a
+GP Practice") loads as published into `practices` and `pcn_memberships`, from real excerpts of
+the CCG era (January 2022) and of today (April 2026, sub-ICB locations and ICBs, the merged
+ICBs' 5-character codes): every stored value equals the file's, practices in no PCN
+("U", "Unallocated") are dropped and counted, and the app's organisations of today follow.
+Sources: tests/data/real/README.md."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pbc.cli import app
+from pbc.orgs.models import Locality, OrgLink, Pct, Practice
+from pbc.warehouse.ingest import import_file
+
+runner = CliRunner()
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+MAP_2022 = REAL / "gp-reg-pat-prac-map-2022-01-systemhierarchies.csv"
+MAP_2026 = REAL / "gp-reg-pat-prac-map-2026-04-primarycareresearchmap.csv"
+
+
+def published(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def stored(data_dir: Path, dataset: str) -> dict[str, dict[str, Any]]:
+    rel = duckdb.connect().sql(
+        f"SELECT * FROM read_parquet('{data_dir}/warehouse/{dataset}/**/*.parquet')"
+    )
+    rows = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+    return {r["gp_practice_code"]: r for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("path", "commissioner", "parent", "extract", "unallocated"),
+    [
+        (MAP_2022, "CCG", "STP_CODE", "2022-01-01", 4),
+        (MAP_2026, "SUB_ICB_LOCATION", "ICB_CODE", "2026-04-01", 2),
+    ],
+)
+def test_mapping_file_loads_practices_and_pcns_as_published(
+    tmp_path: Path, path: Path, commissioner: str, parent: str, extract: str, unallocated: int
+) -> None:
+    rows = published(path)
+    data = tmp_path / "d"
+    result = import_file("practices", path, data_dir=data)
+    assert (result.layout, result.ignored_columns) == ("gp_reg_pat_map", ())
+    assert (result.rows_read, result.rows_loaded, result.rows_dropped) == (len(rows), len(rows), 0)
+    assert (result.rows_rejected, result.rows_flagged) == (0, 0)  # 5-character codes included
+    practices = stored(data, "practices")
+    for row in rows:
+        got = practices[row["PRACTICE_CODE"]]
+        assert got["practice_name"] == row["PRACTICE_NAME"]
+        assert got["postcode"] == row["PRACTICE_POSTCODE"]
+        assert got["pct_code"] == row[f"{commissioner}_CODE"]
+        assert got["pct_name"] == row[f"{commissioner}_NAME"]
+        assert got["parent_code"] == row[parent]
+        assert got["region_code"] == row["COMM_REGION_CODE"]
+        assert got["status_code"] is None and got["open_date"] is None  # not in this file
+
+    result = import_file("pcn_memberships", path, data_dir=data)
+    assert result.layout == "gp_reg_pat_map_pcn"
+    assert (result.rows_read, result.rows_rejected) == (len(rows), 0)
+    assert result.dropped == {"practice in no PCN (PCN_CODE U, 'Unallocated')": unallocated}
+    assert result.rows_loaded == len(rows) - unallocated
+    members = stored(data, "pcn_memberships")
+    for row in rows:
+        if row["PCN_CODE"] == "U":
+            assert row["PRACTICE_CODE"] not in members
+            continue
+        got = members[row["PRACTICE_CODE"]]
+        assert (got["pcn_code"], got["pcn_name"]) == (row["PCN_CODE"], row["PCN_NAME"])
+        assert got["commissioner_code"] == row[f"{commissioner}_CODE"]
+        assert str(got["start_date"]) == extract and got["end_date"] is None
+
+
+def test_a_bad_extract_date_is_quarantined_naming_file_row_and_field(tmp_path: Path) -> None:
+    text = MAP_2026.read_text(encoding="utf-8").splitlines()
+    text[3] = text[3].replace("01-Apr-26", "31-Apr-26")  # line 4 of the file (A81004)
+    path = tmp_path / "gp-reg-pat-prac-map.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    result = import_file("pcn_memberships", path, data_dir=tmp_path / "d")
+    assert (result.rows_loaded, result.rows_rejected, result.rows_dropped) == (11, 1, 2)
+    assert result.source_name == "gp-reg-pat-prac-map.csv"
+    with open(str(result.quarantine_path), newline="") as fh:
+        [line] = list(csv.DictReader(fh))
+    assert (line["source_row"], line["field"], line["value"]) == ("4", "start_date", "31-Apr-26")
+
+
+@pytest.fixture
+def own_data(settings: object, tmp_path: Path) -> Path:
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+    settings.WAREHOUSE_DIR = tmp_path / "warehouse"  # type: ignore[attr-defined]
+    return tmp_path
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_mapping_file_creates_todays_sub_icb_locations_icbs_and_pcns(own_data: Path) -> None:
+    for dataset in ("practices", "pcn_memberships"):
+        result = runner.invoke(app, ["import", dataset, str(MAP_2026), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["layout"].startswith("gp_reg_pat_map")
+    tees = Pct.objects.get(code="16C")
+    assert tees.name == "NHS North East and North Cumbria ICB - 16C"  # SUB_ICB_LOCATION_NAME
+    assert (tees.kind, tees.parent_code, tees.region_code) == ("sub_icb_location", "QHM", "Y63")
+    assert OrgLink.objects.filter(child_code="16C", parent_kind="icb", parent_code="QHM").exists()
+    # A sub-ICB location of a merged ICB (April 2026): the 5-character ICB code is an ICB.
+    assert Pct.objects.get(code="W2U3Z").parent_code == "Z9B2Z"
+    assert OrgLink.objects.filter(child_code="W2U3Z", parent_kind="icb", parent_code="Z9B2Z")
+    densham = Practice.objects.get(code="A81001")
+    assert densham.name == "THE DENSHAM SURGERY"
+    assert (densham.locality.kind, densham.locality.code) == (Locality.Kind.PCN, "U89141")
+    assert densham.locality.name == "STOCKTON PCN" and densham.locality.pct == tees
+    assert (
+        Practice.objects.get(code="A81006").locality == Practice.objects.get(code="A81002").locality
+    )  # both NORTH STOCKTON PCN
+    silver_end = Practice.objects.get(code="Y05023")  # PCN "U", Unallocated
+    assert silver_end.locality.kind == Locality.Kind.NO_PCN
+    assert silver_end.locality.pct.code == "06Q"
+    codes = [row["PRACTICE_CODE"] for row in published(MAP_2026)]
+    assert Practice.objects.filter(code__in=codes).count() == len(codes) == 14
