@@ -56,3 +56,13 @@ def test_a_finding_with_no_practice_is_listed_for_its_pct() -> None:
         client_for("practice").get("/validation/pcts/west-herts/without-practice/").status_code
         == 403
     )
+
+
+@pytest.mark.django_db
+def test_new_findings_take_their_ids_in_key_order() -> None:
+    """The rules' rows come from the engine in no fixed order; the ids (which lists and the
+    demo's challenges fall back on) must not depend on it."""
+    rows = [{**record(), "row_id": f"RWG:{n}"} for n in (9003, 9001, 9002)]
+    store_findings(rows, month=dt.date(2009, 1, 1))
+    stored = Finding.objects.filter(row_id__in=["RWG:9001", "RWG:9002", "RWG:9003"])
+    assert [f.row_id for f in stored.order_by("pk")] == ["RWG:9001", "RWG:9002", "RWG:9003"]
