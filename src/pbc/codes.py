@@ -83,6 +83,13 @@ def is_practice_code(value: object) -> bool:
 _HRG4_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z]$")
 _HRG35_RE = re.compile(r"^[A-Z][0-9]{2}$")
 HRG4_FIRST_YEAR = 2009  # the financial year 2009/10
+# A&E stayed on the HRG v3.5 A&E tariff in 2009/10 when HRG4 priced the rest: "A&E will
+# continue to base charges on the HRG3.5 tariff" (DH, D. Flory to SHA chief executives,
+# November 2008, as HSJ reported it); "Tariffs for accident and emergency services will remain
+# based on the current tariff structure" (Hansard, written answer, 12 January 2009). The year
+# A&E moved to HRG4 was not found: from 2010/11 A&E is judged as the rest (where a year's A&E
+# tariff is loaded, its own codes decide: `pbc.analytics.validation.hrg_rules`).
+AE_HRG4_FIRST_YEAR = HRG4_FIRST_YEAR + 1
 
 
 def hrg_version(value: object) -> str | None:
@@ -96,9 +103,10 @@ def hrg_version(value: object) -> str | None:
     return None
 
 
-def hrg_version_for_year(start_year: int) -> str:
-    """The HRG version the national tariff of the financial year starting in `start_year` uses."""
-    return "4" if start_year >= HRG4_FIRST_YEAR else "3.5"
+def hrg_version_for_year(start_year: int, ae: bool = False) -> str:
+    """The HRG version the national tariff of the financial year starting in `start_year` uses
+    (for A&E when `ae`: v3.5 through 2009/10)."""
+    return "4" if start_year >= (AE_HRG4_FIRST_YEAR if ae else HRG4_FIRST_YEAR) else "3.5"
 
 
 def is_hrg_code(value: object) -> bool:

@@ -11,15 +11,15 @@ from typing import Any
 
 from pbc.analytics import invoices
 from pbc.analytics import validation as v
-from validation.world import World, apc_row, day, extract, line_row, op_row
+from validation.world import World, ae_row, apc_row, day, extract, line_row, op_row
 
 D = Decimal
 RULE = "hrg_version_for_year"
 
 
-def tariff_row(year: str, hrg: str, price: str) -> dict[str, Any]:
+def tariff_row(year: str, hrg: str, price: str, pod: str = "EL") -> dict[str, Any]:
     return {
-        "financial_year": year, "point_of_delivery": "EL", "hrg_code": hrg,
+        "financial_year": year, "point_of_delivery": pod, "hrg_code": hrg,
         "treatment_function_code": None, "hrg_description": None, "price": D(price),
         "trim_point_days": 5, "excess_bed_day_rate": D("200.00"),
         "short_stay_max_los_days": None, "short_stay_min_age": None,
@@ -128,3 +128,52 @@ def test_invoice_lines_are_judged_matched_or_not(engine: Any, world: World) -> N
         "apc", dt.date(2009, 7, 1), dt.date(2009, 7, 1), D("2100.00"),
     )  # fmt: skip
     assert line["detail"] == "HRG v3.5 code in a year priced by HRG4: invoiced HRG H80, 2009/10"
+
+
+def attendance(key: str, arrived: str, hrg: str) -> dict[str, Any]:
+    return ae_row(key, arrival_date=day(arrived), hrg_code=hrg, charged_hrg_code=hrg)
+
+
+def test_ae_is_judged_by_its_own_tariff_v35_in_2009_10(engine: Any, world: World) -> None:
+    """A&E stayed on the HRG v3.5 A&E tariff in 2009/10 while HRG4 priced the rest (DH,
+    November 2008; Hansard, 12 January 2009): the real 2009/10 tariff, HRG4 spell prices and a
+    v3.5 A&E sheet, flags neither its v3.5 attendances nor its HRG4 spells. (V03 stands for a
+    v3.5 A&E HRG: a letter and two digits.)"""
+    world.tariff = [
+        tariff_row("2009/10", "HB12C", "5200.00"),
+        tariff_row("2009/10", "FZ17A", "1900.00"),
+        tariff_row("2009/10", "V03", "95.00", pod="AE"),
+    ]
+    world.apc = [
+        spell("hrg4-0910", "2009-06-05", "HB12C", "HB12C"),
+        spell("v35-0910", "2009-06-05", "H80", "H80"),
+    ]
+    world.ae = [
+        attendance("ae-v35-0910", "2009-06-05", "V03"),
+        attendance("ae-hrg4-0910", "2009-06-05", "VB08Z"),
+        # no tariff for 2010/11: the calendar judges A&E as the rest from then (HRG4)
+        attendance("ae-v35-1011", "2010-05-01", "V03"),
+    ]
+    out = find(engine, world)
+    assert set(out.index) == {"v35-0910", "ae-hrg4-0910", "ae-v35-1011"}
+    assert out.loc["ae-hrg4-0910", "detail"] == (
+        "HRG4 code in a year priced by HRG v3.5: charged HRG VB08Z, 2009/10"
+    )
+    assert out.loc["ae-hrg4-0910", "dataset"] == "ae"
+    assert out.loc["ae-v35-1011", "detail"] == (
+        "HRG v3.5 code in a year priced by HRG4: charged HRG V03, 2010/11"
+    )
+
+
+def test_without_an_ae_tariff_2009_10_ae_is_judged_v35_by_the_calendar(
+    engine: Any, world: World
+) -> None:
+    world.tariff = [tariff_row("2009/10", "HB12C", "5200.00")]
+    world.apc = [spell("v35-0910", "2009-06-05", "H80", "H80")]
+    world.ae = [
+        attendance("ae-v35-0910", "2009-06-05", "V03"),
+        attendance("ae-hrg4-0809", "2009-03-05", "VB08Z"),
+    ]
+    out = find(engine, world)
+    assert set(out.index) == {"v35-0910", "ae-hrg4-0809"}
+    assert out.loc["ae-hrg4-0809", "detail"].endswith("charged HRG VB08Z, 2008/09")

@@ -271,6 +271,10 @@ def test_hrg_versions_each_valid_code_shape_and_the_year_it_prices() -> None:
     assert [codes.hrg_version_for_year(y) for y in (2006, 2008, 2009, 2012)] == [
         "3.5", "3.5", "4", "4",
     ]  # fmt: skip
+    # A&E stayed on the v3.5 A&E tariff in 2009/10
+    assert [codes.hrg_version_for_year(y, ae=True) for y in (2008, 2009, 2010)] == [
+        "3.5", "3.5", "4",
+    ]  # fmt: skip
 
 
 def test_a_2008_09_spell_with_an_hrg_v3_5_code_loads_valid(tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ own years only (`pbc.codes.hrg_version`). `hrg_version_for_year` flags:
 The version a financial year is priced by is that of the year's tariff as loaded (the published
 tariffs: v3.5 for 2008/09, HRG4 from 2009/10; a year's rows of mixed shapes go by the more
 common one); a year without tariff rows (or with as many of each) uses the national calendar
-(`pbc.codes.hrg_version_for_year`). So a locally agreed or synthetic tariff in one version
+(`pbc.codes.hrg_version_for_year`). A&E is judged apart, by the year's A&E tariff rows (point
+of delivery AE) else the calendar: it stayed on the HRG v3.5 A&E tariff in 2009/10 while HRG4
+priced admitted care and outpatients (`pbc.codes.AE_HRG4_FIRST_YEAR`), so the real 2009/10
+tariff, HRG4 codes with a v3.5 A&E sheet, flags neither its A&E attendances nor its spells. So a locally agreed or synthetic tariff in one version
 throughout (pbc's generator writes HRG4 shapes in every year) is not contradicted row by row.
 
 At stake: the whole charge where the charged HRG is of the wrong version (it cannot be priced
@@ -42,7 +45,7 @@ from pbc.analytics.validation.common import (
 )
 from pbc.analytics.validation.invoice_rules import DATASET_OF_POD
 from pbc.analytics.validation.settings import ValidationSettings
-from pbc.codes import HRG4_FIRST_YEAR
+from pbc.codes import AE_HRG4_FIRST_YEAR, HRG4_FIRST_YEAR
 
 RULE = "hrg_version_for_year"
 VERSION_NAME = {"3.5": "HRG v3.5", "4": "HRG4"}
@@ -60,15 +63,19 @@ def hrg_version(code: ir.StringValue) -> ir.StringValue:
 
 
 def year_versions(tariff: ir.Table) -> ir.Table:
-    """`y_start` (2008 for 2008/09) → `y_version`: the version most of the year's tariff HRG
-    codes have (null when as many of each)."""
+    """(`y_start` (2008 for 2008/09), `y_ae`: A&E or the rest) → `y_version`: the version most
+    of the year's tariff HRG codes of that setting have (null when as many of each)."""
     coded = tariff.filter(tariff.hrg_code.notnull()).mutate(_v=hrg_version(tariff.hrg_code))
-    counts = coded.group_by(y_start=fy_label_start_year(coded.financial_year)).aggregate(
+    counts = coded.group_by(
+        y_start=fy_label_start_year(coded.financial_year),
+        y_ae=(coded.point_of_delivery == "AE").fill_null(False),
+    ).aggregate(
         n4=(coded._v == "4").cast("int64").sum(),
         n35=(coded._v == "3.5").cast("int64").sum(),
     )
     return counts.select(
         "y_start",
+        "y_ae",
         y_version=ibis.cases(
             (counts.n4 > counts.n35, "4"),
             (counts.n35 > counts.n4, "3.5"),
@@ -77,16 +84,22 @@ def year_versions(tariff: ir.Table) -> ir.Table:
     )
 
 
-def _with_year_version(rows: ir.Table, day: ir.DateValue, tariff: ir.Table) -> ir.Table:
-    """`rows` with `_fy` ('2009/10') and `_year_version` of the day's financial year."""
-    dated = rows.mutate(_start=fy_start_year(day))
+def _with_year_version(
+    rows: ir.Table, day: ir.DateValue, tariff: ir.Table, ae: bool | ir.BooleanValue
+) -> ir.Table:
+    """`rows` with `_fy` ('2009/10') and `_year_version` of the day's financial year, for A&E
+    rows (`ae`) from the year's A&E tariff, for the others from the rest of it."""
+    dated = rows.mutate(_start=fy_start_year(day), _ae=ae)
     versions = year_versions(tariff)
-    joined = dated.left_join(versions, dated._start == versions.y_start)
-    calendar = ibis.ifelse(joined._start >= HRG4_FIRST_YEAR, "4", "3.5")
+    joined = dated.left_join(
+        versions, (dated._start == versions.y_start) & (dated._ae == versions.y_ae)
+    )
+    first = ibis.ifelse(joined._ae, AE_HRG4_FIRST_YEAR, HRG4_FIRST_YEAR)
+    calendar = ibis.ifelse(joined._start >= first, "4", "3.5")
     return joined.mutate(
         _fy=fy_label(joined._start),
         _year_version=ibis.coalesce(joined.y_version, calendar),
-    ).drop("y_start", "y_version")
+    ).drop("y_start", "y_ae", "y_version", "_ae")
 
 
 def _wrong(code: ir.StringValue, year_version: ir.StringValue) -> ir.BooleanValue:
@@ -113,7 +126,8 @@ def _phrase(code: ir.StringValue) -> ir.StringValue:
 
 def _activity(inputs: Inputs, dataset: str, settings: ValidationSettings) -> ir.Table:
     rows = inputs.activity(dataset)
-    dated = _with_year_version(rows, rows[INVOICE_DATE[dataset]], inputs.tariff)
+    ae = ibis.literal(dataset == "ae")
+    dated = _with_year_version(rows, rows[INVOICE_DATE[dataset]], inputs.tariff, ae)
     charged_wrong = _wrong(dated.charged_hrg_code, dated._year_version)
     derived_wrong = _wrong(dated.hrg_code, dated._year_version)
     flagged = dated.filter(charged_wrong | derived_wrong)
@@ -135,7 +149,8 @@ def _lines(inputs: Inputs, settings: ValidationSettings) -> ir.Table | None:
     orphan = unmatched_lines(lines, *keys)
     orphan = orphan.filter(orphan.point_of_delivery.isin(tuple(DATASET_OF_POD)))
     day = ibis.coalesce(orphan.activity_date.cast("date"), orphan.invoice_month.cast("date"))
-    dated = _with_year_version(orphan.mutate(_day=day), day, inputs.tariff)
+    ae = (orphan.point_of_delivery == "AE").fill_null(False)
+    dated = _with_year_version(orphan.mutate(_day=day), day, inputs.tariff, ae)
     flagged = dated.filter(_wrong(dated.hrg_code, dated._year_version))
     # One finding per id named (as `invoice_line_without_activity`): its lines summed.
     per_id = flagged.group_by(
