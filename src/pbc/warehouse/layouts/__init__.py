@@ -31,8 +31,14 @@ from pbc.warehouse.layouts import (
     tariff,
 )
 from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
-from pbc.warehouse.layouts.readers import checksum_and_encoding, file_format, previews
-from pbc.warehouse.layouts.spec import PERIOD, Layout, normalise_name
+from pbc.warehouse.layouts.readers import Sheet, checksum_and_encoding, file_format, previews
+from pbc.warehouse.layouts.spec import (
+    PERIOD,
+    Layout,
+    name_value,
+    needs_name_value,
+    normalise_name,
+)
 from pbc.warehouse.layouts.title_year import title_year_refusal
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ImportRefused
@@ -127,6 +133,25 @@ def _native_diff_text(sheets: list[Any], ds: Dataset) -> str:
     return f" (this file against it: {'; '.join(parts)})" if parts else ""
 
 
+def _name_missing(found: Match, sheets: list[Sheet], source_name: str) -> str | None:
+    """The first field the layout takes from the file's name where a row lacks it (among the
+    rows read to recognise the file) and the name gives none (`Layout.name_values`)."""
+    layout = found.layout
+    sheet = next((s for s in sheets if s.index == found.sheet), None)
+    if sheet is None:
+        return None
+    by_field = {c.field: c for c in layout.columns}
+    for name in layout.name_values:
+        at = found.positions.get(name)
+        col = by_field.get(name)
+        if at is None or col is None or name_value(layout, name, source_name) is not None:
+            continue
+        for number, cells in sheet.preview:
+            if number > found.header_row and at < len(cells) and needs_name_value(col, cells[at]):
+                return name
+    return None
+
+
 def resolve(
     ds: Dataset, path: Path, source_name: str, layout: str | None, period: str | None
 ) -> Resolved | None:
@@ -169,6 +194,13 @@ def resolve(
             f"not a layout pbc knows for {ds.name}: {nearest}. pbc's own layout has the "
             f"columns {own}{_native_diff_text(sheets, ds)}. Force a layout with --layout NAME "
             "(`pbc import --layouts` lists them).",
+        )
+    unnamed = _name_missing(found, sheets, source_name)
+    if unnamed is not None:
+        raise ImportRefused(
+            source_name,
+            f"layout {found.layout.name}: field {unnamed} is not in the file's rows, and its "
+            f"name does not give it: {found.layout.name_hint}",
         )
     if found.layout.needs_period and period is None:
         raise ImportRefused(

@@ -11,6 +11,8 @@ counted; total columns are named in `ignored` so detection recognises the whole 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pbc.warehouse.layouts.spec import PERIOD, Column, Drop, Layout, Unpivot, WideColumn
 
 DH_SOURCE = (
@@ -77,6 +79,27 @@ def _dh_treatment_function() -> tuple[Column, ...]:
     )
 
 
+# NHS England's workbooks from about 2016 code the treatment function C_100, without the
+# pathway prefix; the pathway is in the title rows ("Summary: ... incomplete pathways") and in
+# the file's name as published: Incomplete-Provider-May25-XLSX-9M-32711.xlsx,
+# Admitted-Commissioner-..., NonAdmitted-... (NHS England's RTT pages; readers of the files
+# select them by these names). NonAdmitted is tried before Admitted, which it contains.
+WORKBOOK_PATHWAY_NAMES = (
+    (r"non[-_ ]?admitted", "non_admitted"),
+    (r"incomplete", "incomplete"),
+    (r"admitted", "admitted"),
+)
+WORKBOOK_NAME_HINT = (
+    "NHS England's RTT workbooks from 2016 code the treatment function C_100, without the "
+    "pathway prefix (IP, AP, NP) of the earlier ones, and give the pathway only in their title "
+    "and file name. Import the workbook under the name NHS England publishes it with "
+    "(Incomplete-Provider-May25-XLSX-9M-32711.xlsx, Admitted-Commissioner-..., "
+    "NonAdmitted-...: the first word names the pathway), or import instead the same month's "
+    "full CSV extract from NHS England's RTT page ('Full CSV data file May25 (ZIP)', holding "
+    "20250531-RTT-May-2025-full-extract.csv; layouts rtt_full_csv and rtt_full_csv_104), which "
+    "gives the pathway (RTT Part Type) and the month on every row and needs no --period"
+)
+
 DH_TOTAL_ROWS = Drop(
     field="treatment_function_code",
     reason="total row (treatment function 999 'Total'): pbc recomputes totals from the rows",
@@ -122,6 +145,8 @@ DH_COMMISSIONER = Layout(
     unpivot=dh_bands(),
     drops=(DH_TOTAL_ROWS,),
     period_text="the month of the return, which the file gives only in its name or title",
+    name_values={"pathway_type": WORKBOOK_PATHWAY_NAMES},
+    name_hint=WORKBOOK_NAME_HINT,
 )
 
 DH_PROVIDER = Layout(
@@ -140,6 +165,49 @@ DH_PROVIDER = Layout(
     unpivot=dh_bands(),
     drops=(DH_TOTAL_ROWS,),
     period_text="the month of the return, which the file gives only in its name or title",
+    name_values={"pathway_type": WORKBOOK_PATHWAY_NAMES},
+    name_hint=WORKBOOK_NAME_HINT,
+)
+
+
+# NHS England's workbooks from April 2021: bands ">0-1" ... ">103-104", "104 plus" (readers
+# of the monthly Provider and Commissioner workbooks name them so, with "Total 52 plus weeks"
+# and, later, 65 and 78 plus totals and the 92nd percentile), treatment functions C_100 ...
+# C_999, the pathway in the file's name. Same title rows and first columns as before.
+WORKBOOK_104_IGNORED = (
+    *DH_IGNORED,
+    "Total 52 plus weeks",
+    "Total 65 plus weeks",
+    "Total 78 plus weeks",
+    "Total 104 plus weeks",
+)
+
+
+def _workbook_104(base: Layout, name: str, title: str) -> Layout:
+    return replace(
+        base,
+        name=name,
+        title=title,
+        source="NHS England, 'Consultant-led Referral to Treatment Waiting Times Data', "
+        "monthly workbooks (Incomplete-, Admitted-, NonAdmitted-Provider / -Commissioner), "
+        "bands to 104 weeks and over (from April 2021)",
+        spec=NHSE_SPEC,
+        ignored=(*base.ignored, *WORKBOOK_104_IGNORED),
+        unpivot=dh_bands(104),
+    )
+
+
+WORKBOOK_COMMISSIONER_104 = _workbook_104(
+    DH_COMMISSIONER,
+    "rtt_workbook_commissioner_104",
+    "NHS England RTT workbook, commissioner-based, bands to '104 plus' (from April 2021; "
+    "pathway from the file name)",
+)
+WORKBOOK_PROVIDER_104 = _workbook_104(
+    DH_PROVIDER,
+    "rtt_workbook_provider_104",
+    "NHS England RTT workbook, provider-based, bands to '104 plus' (from April 2021; pathway "
+    "from the file name)",
 )
 
 
@@ -199,4 +267,11 @@ NHSE_FULL_CSV_104 = _nhse(
     "NHS England RTT full CSV extract, bands to 104 weeks and over (from April 2021)",
 )
 
-LAYOUTS = (DH_COMMISSIONER, DH_PROVIDER, NHSE_FULL_CSV, NHSE_FULL_CSV_104)
+LAYOUTS = (
+    DH_COMMISSIONER,
+    DH_PROVIDER,
+    WORKBOOK_COMMISSIONER_104,
+    WORKBOOK_PROVIDER_104,
+    NHSE_FULL_CSV,
+    NHSE_FULL_CSV_104,
+)

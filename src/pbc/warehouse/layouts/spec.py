@@ -240,6 +240,13 @@ class Layout:
     - `year_in_title`: a yearly form that names its year only in its title rows: the import is
       refused when those rows name financial years and `--period`'s is not among them
       (`pbc.warehouse.layouts.title_year`).
+    - `name_values`: field -> ((pattern, value), ...): a value the file gives only in its name
+      (NHS England's RTT workbooks from 2016 code the treatment function C_100, the pathway
+      being in the name: Incomplete-Provider-May25-...). The first pattern found in the file's
+      name (a regular expression, searched ignoring case) gives the value; it fills the field
+      on the rows whose own column does not give it (the column's `extract` does not match,
+      or the cell is empty). A file whose name gives none while a row needs one is refused
+      with `name_hint` (`name_missing`).
     """
 
     name: str
@@ -263,6 +270,8 @@ class Layout:
     spells: Spells | None = None
     null_text: tuple[str, ...] = ()
     year_in_title: bool = False
+    name_values: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    name_hint: str = ""
 
     def __post_init__(self) -> None:
         if self.headerless:
@@ -288,3 +297,20 @@ class Layout:
             for w in self.unpivot.columns:
                 names += [f for f in (*w.fields, *w.read) if f not in names]
         return tuple(dict.fromkeys(names))
+
+
+def name_value(layout: Layout, field_name: str, source_name: str) -> str | None:
+    """The value `layout.name_values` gives `field_name` from the file's name, or None."""
+    for pattern, value in layout.name_values.get(field_name, ()):
+        if re.search(pattern, source_name, re.IGNORECASE):
+            return value
+    return None
+
+
+def needs_name_value(column: Column, cell: str | None) -> bool:
+    """Does a row whose cell of `column` is `cell` need the value the file's name gives? A
+    filled cell the column's `extract` does not match (an empty cell is a blank row, or a
+    missing value the dataset's checks quarantine)."""
+    if cell is None or not cell.strip() or column.extract is None:
+        return False
+    return re.search(column.extract, cell.strip()) is None

@@ -29,7 +29,7 @@ from pbc.warehouse.coerce import THOUSANDS, ident, sql_string
 from pbc.warehouse.layouts import spells
 from pbc.warehouse.layouts.detect import ABSENT, Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
-from pbc.warehouse.layouts.spec import FINANCIAL_YEAR, PERIOD, Column, Layout
+from pbc.warehouse.layouts.spec import FINANCIAL_YEAR, PERIOD, Column, Layout, name_value
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ROW_COLUMN, ImportRefused
 
@@ -220,7 +220,9 @@ def _drop_sql(layout: Layout, match: Match) -> str:
     return f"(CASE {' '.join(cases)} END)" if cases else "CAST(NULL AS VARCHAR)"
 
 
-def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -> str:
+def _select_sql(
+    layout: Layout, match: Match, ds: Dataset, period: str | None, source_name: str = ""
+) -> str:
     """One SELECT (or a UNION ALL per wide column) giving _row, _col, _drop and every field."""
     by_field = {c.field: c for c in layout.columns}
     wide_fields = set()
@@ -249,6 +251,15 @@ def _select_sql(layout: Layout, match: Match, ds: Dataset, period: str | None) -
         if name in by_field:
             col = by_field[name]
             value = _column_sql(col, match)
+            named = name_value(layout, name, source_name)
+            source = _source_sql(col, match)
+            if named is not None and source is not None:
+                own = (
+                    "TRUE"
+                    if col.extract is None
+                    else f"regexp_matches({source}, {sql_string(col.extract)})"
+                )
+                value = f"(CASE WHEN {source} IS NOT NULL AND {own} THEN {value} ELSE {sql_string(named)} END)"
             if col.qualify is not None:
                 prefix = field_sql(col.qualify, wide_index)
                 value = (
@@ -343,7 +354,7 @@ def convert(
         con.unregister("src")
         if ragged.refusal is not None:
             raise ImportRefused(source_name, ragged.refusal.detail)
-        con.execute(f"CREATE TABLE conv AS {_select_sql(layout, match, ds, period)}")
+        con.execute(f"CREATE TABLE conv AS {_select_sql(layout, match, ds, period, source_name)}")
         if layout.spells is not None:
             spells.roll_up(con, layout.spells, ds)
         dropped = {
