@@ -7,11 +7,17 @@ confirmed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import ibis
+import pyarrow as pa
 from openpyxl import Workbook
 
+from analytics.test_costing_oracle import Oracle
+from pbc.analytics import costing
+from pbc.warehouse.engine import table
 from pbc.warehouse.ingest import import_file
 from pbc.warehouse.layouts.tariff import NO_PRICE_REASON
 from warehouse.test_layouts_mff import stored as stored_mff
@@ -120,3 +126,49 @@ def test_mff_sheets_of_2019_20_and_2020_21_load(tmp_path: Path) -> None:
         result = import_file("market_forces_factors", path, data_dir=data)
         assert (result.layout, result.rows_loaded, result.ignored_columns) == ("pbr_mff", 1, ())
     assert stored_mff(data) == {("2019/20", "RJ1"): D("1.2022"), ("2020/21", "RJ1"): D("1.1912")}
+
+
+def test_spells_are_priced_to_the_penny_against_the_annex_a_workbook(tmp_path: Path) -> None:
+    """Costing against the loaded 2017/18 workbook equals the plain-Python costing oracle and
+    the hand-worked prices: an HRG priced apart takes its own day case and ordinary elective
+    prices, one priced once the combined price for both."""
+    data = tmp_path / "data"
+    import_file("tariff", annex_a(tmp_path / "annex_a.xlsx"), data_dir=data, period="2017-04")
+
+    def spell(key: str, method: str, los: int, hrg: str, age: int = 60) -> dict[str, object]:
+        start = dt.date(2017, 6, 1)
+        return {
+            "spell_id": key, "provider_code": "RWG", "admission_method": method,
+            "admission_date": start, "discharge_date": start + dt.timedelta(days=los),
+            "length_of_stay": los, "age_on_admission": age, "hrg_code": hrg,
+            "charged_price": D("0.00"),
+        }  # fmt: skip
+
+    spells = [
+        spell("hernia-dc", "11", 0, "FZ17A"),  # the day case price 1,159
+        spell("hernia-el", "11", 5, "FZ17A"),  # 1,903 + 2 x 273 beyond the trim point of 3
+        spell("hip-dc", "12", 0, "HB12C"),  # priced once: the combined 5,852
+        spell("hip-el", "11", 8, "HB12C"),  # 5,852 + 3 x 247
+        spell("hernia-short", "21", 1, "FZ17A", age=45),  # reduced short stay emergency 790
+        spell("hernia-child", "21", 1, "FZ17A", age=12),  # a child: the full 2,632
+    ]
+    mff_rows = [{"financial_year": FY, "provider_code": "RWG", "market_forces_factor": D("1.1")}]
+    mff = pa.Table.from_pylist(
+        mff_rows,
+        schema=pa.schema(
+            [("financial_year", pa.string()), ("provider_code", pa.string()),
+             ("market_forces_factor", pa.decimal128(6, 4))]
+        ),
+    )  # fmt: skip
+    con = ibis.duckdb.connect()
+    tariff = table(con, "tariff", data_dir=data)
+    priced = con.to_pyarrow(
+        costing.cost_apc(ibis.memtable(pa.Table.from_pylist(spells)), tariff, ibis.memtable(mff))
+    )
+    ours = {r["spell_id"]: r["expected_price"] for r in priced.to_pylist()}
+    oracle = Oracle(con.to_pyarrow(tariff).to_pylist(), mff_rows)
+    assert ours == {s["spell_id"]: oracle.price("apc", s) for s in spells}
+    assert ours == {
+        "hernia-dc": D("1274.90"), "hernia-el": D("2693.90"), "hip-dc": D("6437.20"),
+        "hip-el": D("7252.30"), "hernia-short": D("869.00"), "hernia-child": D("2895.20"),
+    }  # fmt: skip
