@@ -174,6 +174,18 @@ def test_without_an_ae_tariff_2009_10_ae_is_judged_v35_by_the_calendar(
         attendance("ae-v35-0910", "2009-06-05", "V03"),
         attendance("ae-hrg4-0809", "2009-03-05", "VB08Z"),
     ]
+    world.invoice_lines = [
+        # A&E lines naming no attendance are judged as A&E: v3.5 right in 2009/10
+        line_row("8001", point_of_delivery="AE", hrg_code="V03", activity_date=day("2009-06-05"),
+                 invoice_month=day("2009-06-01"), price=D("95.00")),
+        line_row("8002", point_of_delivery="AE", hrg_code="VB08Z",
+                 activity_date=day("2009-06-05"), invoice_month=day("2009-06-01"),
+                 price=D("110.00")),
+    ]  # fmt: skip
     out = find(engine, world)
-    assert set(out.index) == {"v35-0910", "ae-hrg4-0809"}
+    assert set(out.index) == {"v35-0910", "ae-hrg4-0809", "RWG:8002"}
     assert out.loc["ae-hrg4-0809", "detail"].endswith("charged HRG VB08Z, 2008/09")
+    assert out.loc["RWG:8002", "dataset"] == "ae"
+    assert out.loc["RWG:8002", "detail"] == (
+        "HRG4 code in a year priced by HRG v3.5: invoiced HRG VB08Z, 2009/10"
+    )
