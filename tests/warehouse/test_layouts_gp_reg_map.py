@@ -128,3 +128,84 @@ def test_mapping_file_creates_todays_sub_icb_locations_icbs_and_pcns(own_data: P
     assert silver_end.locality.pct.code == "06Q"
     codes = [row["PRACTICE_CODE"] for row in published(MAP_2026)]
     assert Practice.objects.filter(code__in=codes).count() == len(codes) == 14
+
+
+EPRACCUR_2025 = REAL / "epraccur-2025-09-uk_frontend.csv"
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_a_current_ods_practice_file_and_the_mapping_files_pcns(own_data: Path) -> None:
+    """A real epraccur of September 2025 (England and Wales: the Welsh practices' local
+    health boards, 7A1 ... 7A7, once crashed the sync), then the April 2026 mapping file's
+    PCNs: today's practices keep epraccur's status and dates and take their PCN."""
+    result = runner.invoke(app, ["import", "practices", str(EPRACCUR_2025), "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["layout"], record["rows_read"], record["rows_loaded"]) == ("epraccur", 12, 12)
+    assert record["rows_flagged"] == 2  # W00005 (7A6), W00007 (7A1): not English commissioners
+    made = set(Practice.objects.filter(code__regex=r"^[AMW]8?[0-9]").values_list("code", flat=True))
+    assert {"A81001", "A81003", "A81634", "M87001", "M87003"} <= made
+    assert not made & {"W00005", "W00007", "A83642", "A83643"}  # Wales; setting 8
+    assert Practice.objects.get(code="A81634").status == "D"
+    assert Pct.objects.get(code="D2P2L").parent_code == "QUA"
+
+    result = runner.invoke(app, ["import", "pcn_memberships", str(MAP_2026), "--json"])
+    assert result.exit_code == 0, result.output
+    densham = Practice.objects.get(code="A81001")
+    assert (densham.status, str(densham.open_date)) == ("A", "1974-04-01")  # epraccur's
+    assert (densham.locality.code, densham.locality.name) == ("U89141", "STOCKTON PCN")
+    assert Practice.objects.get(code="A81004").locality.name == "GREATER MIDDLESBROUGH PCN"
+    assert Practice.objects.get(code="M87001").locality.kind == Locality.Kind.NO_PCN
+
+
+EPCN_2022 = REAL / "ePCN-2022-05-pcn_hi_2022_des-excerpt.xlsx"
+EPCN_2026 = REAL / "ePCN-2026-02-r-tutorials-excerpt.xlsx"
+
+
+def sheet(path: Path, name: str) -> list[dict[str, Any]]:
+    """A sheet of the real ePCN workbook as published, header cells' line breaks as spaces."""
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(path, read_only=True)[name].iter_rows(values_only=True))
+    header = [" ".join(str(c).split()) for c in rows[0]]
+    return [dict(zip(header, r, strict=True)) for r in rows[1:]]
+
+
+@pytest.mark.parametrize(("path", "parent"), [(EPCN_2022, "CCG"), (EPCN_2026, "Sub ICB Loc")])
+def test_real_epcn_workbooks_load_both_sheets(tmp_path: Path, path: Path, parent: str) -> None:
+    """ODS's ePCN.xlsx of May 2022 (CCG era: "Current Clinical Commissioning Group Code") and of
+    February 2026: every column recognised, the PCN's commissioner loaded (it was left empty
+    for the CCG-era workbook), dates and end dates as published."""
+    data = tmp_path / "d"
+    result = import_file("pcn_memberships", path, data_dir=data)
+    core = sheet(path, "PCN Core Partner Details")
+    assert (result.layout, result.ignored_columns) == ("epcn", ())
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (len(core), len(core), 0)
+    members = stored(data, "pcn_memberships")
+    for row in core:
+        got = members[row["Partner Organisation Code"]]
+        assert (got["pcn_code"], got["commissioner_code"]) == (
+            row["PCN Code"],
+            row[f"Practice Parent {parent} Code"],
+        )
+        assert (
+            got["start_date"].strftime("%Y%m%d") == row["Practice to PCN Relationship Start Date"]
+        )
+        end = row["Practice to PCN Relationship End Date"]
+        assert (got["end_date"].strftime("%Y%m%d") if got["end_date"] else None) == (end or None)
+    assert any(m["end_date"] for m in members.values())  # a practice that left its PCN
+
+    result = import_file("pcns", path, data_dir=data)
+    details = sheet(path, "PCNDetails")
+    assert (result.layout, result.ignored_columns) == ("epcn_details", ())
+    assert (result.rows_loaded, result.rows_rejected, result.rows_flagged) == (len(details), 0, 0)
+    rel = duckdb.connect().sql(
+        f"SELECT pcn_code, commissioner_code, close_date FROM read_parquet("
+        f"'{data}/warehouse/pcns/**/*.parquet')"
+    )
+    pcns = {code: (sub, close) for code, sub, close in rel.fetchall()}
+    for row in details:
+        sub, close = pcns[row["PCN Code"]]
+        assert sub == list(row.values())[2] and sub  # Current ... Code, third column
+        assert (close.strftime("%Y%m%d") if close else "") == (row["Close Date"] or "")

@@ -68,6 +68,7 @@ class SyncSummary:
             "practices_created": self.practices_created,
             "practices_updated": self.practices_updated,
             "skipped": self.skipped[:20],
+            "skipped_count": len(self.skipped),
         }
 
 
@@ -284,6 +285,11 @@ def sync(
         raw = str(row.get("pct_code") or (pcn_now.get(code) or {}).get("commissioner_code") or "")
         if not raw:
             summary.skipped.append(f"{code}: no commissioner")
+            continue
+        if not codes.is_commissioner_code(raw):
+            # epraccur lists the practices of Wales too (national grouping W00), whose parent
+            # is a local health board (7A1 ... 7A7): no English commissioner holds them.
+            summary.skipped.append(f"{code}: {raw} is not an English commissioner's code")
             continue
         eligible.append((code, row, raw))
     parents = commissioner_parents((raw, row) for _, row, raw in eligible)

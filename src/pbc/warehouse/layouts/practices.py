@@ -126,6 +126,10 @@ EPCN = Layout(
         "PCN Parent CCG Name",
         "Practice Sub ICB and PCN Sub ICB Match?",
         "Practice CCG and PCN CCG Match?",
+        # as the published workbooks write it (ePCN.xlsx of May 2022, February 2023 and
+        # February 2026: "Loc", no question mark, a trailing space)
+        "Practice Sub ICB Loc and PCN Sub ICB Loc Match",
+        "Practice CCG and PCN CCG Match",
     ),
 )
 
@@ -177,6 +181,9 @@ _PCN_COMMISSIONER = (
     "Sub ICB Loc Code",
     "Current CCG Code",
     "CCG Code",
+    # the CCG-era workbook spells it out (ePCN.xlsx of May 2022, header cells over lines)
+    "Current Clinical Commissioning Group Code",
+    "Clinical Commissioning Group Code",
 )
 EPCN_DETAILS = Layout(
     name="epcn_details",
@@ -202,6 +209,7 @@ EPCN_DETAILS = Layout(
         "Current Sub ICB Location Name",
         "CCG Name",
         "Current CCG Name",
+        "Clinical Commissioning Group Name",
         "CCG",
         *(f"Address Line {i}" for i in range(1, 6)),
         "Town",
