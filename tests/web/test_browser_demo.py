@@ -119,8 +119,13 @@ def served_demo(demo_site: Path, served_demo_env: dict[str, str]) -> Iterator[st
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.terminate()  # gunicorn stops its workers gracefully: slow on a busy machine
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            raise
 
 
 @pytest.mark.browser
