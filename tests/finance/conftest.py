@@ -4,10 +4,30 @@ for the finance tests and checks the demo really holds it; `rows_of` reads a pag
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from html.parser import HTMLParser
 
 import pytest
+
+
+@pytest.fixture
+def demo_facts() -> Callable[[dt.date], None]:
+    """`demo_facts(month)`: the facts behind the statements for report month `month` as a
+    refresh would store them now, for a test's "before". The session's demo stores them already
+    when its last finance step ran for `month` and nothing it reads has changed since (the
+    pipeline's own record, `pbc.refresh.queries.staleness`): then no refresh is needed, otherwise
+    (another month, or the demo changed) the refresh runs."""
+    from pbc.finance.refresh import refresh
+    from pbc.refresh import pipeline
+    from pbc.refresh.queries import staleness
+
+    def current(month: dt.date) -> None:
+        last = pipeline.last_completed("finance")
+        if last is None or last.month != month or staleness("finance") is not None:
+            refresh(month)
+
+    return current
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ recoveries). The challenge goes through the validation app's real actions."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -54,7 +55,7 @@ def _charged(**filters: object) -> Decimal:
 
 
 def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(
-    finance_demo: None,
+    finance_demo: None, demo_facts: Callable[[dt.date], None]
 ) -> None:
     analyst = get_user_model().objects.get(username="analyst")
     finding = _finding()
@@ -67,7 +68,7 @@ def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(
     practice = finding.practice
     assert practice is not None and finding.provider is not None
 
-    refresh(MONTH)
+    demo_facts(MONTH)  # the facts before the change
     # The demo's own agreed challenges (pbc.demo.challenges) are recovered already.
     demo_recoveries = agreed_recoveries("2008/09", MONTH)
     demo_credits = _charged(source="recovery")
@@ -112,13 +113,15 @@ def test_agreed_challenge_reduces_spend_exactly_in_its_month_and_line(
     assert after.ytd_actual == charged - recovered
 
 
-def test_agreed_challenge_under_a_block_contract_credits_nothing(finance_demo: None) -> None:
+def test_agreed_challenge_under_a_block_contract_credits_nothing(
+    finance_demo: None, demo_facts: Callable[[dt.date], None]
+) -> None:
     """A row under a block contract was never charged per row, so agreeing it recovers nothing
     from the practice budget (the block is reconciled at its value)."""
     analyst = get_user_model().objects.get(username="analyst")
     finding = _finding()
     assert finding.practice is not None and finding.provider is not None
-    refresh(MONTH)
+    demo_facts(MONTH)  # the facts before the change
     # The demo's own agreed challenges (pbc.demo.challenges) are recovered already.
     demo_recoveries = agreed_recoveries("2008/09", MONTH)
     demo_credits = SpendFact.objects.filter(source="recovery").count()
@@ -153,7 +156,9 @@ def test_agreed_challenge_under_a_block_contract_credits_nothing(finance_demo: N
     assert under.exists() and _charged(pk__in=under.values("pk")) == Decimal("0.00")
 
 
-def test_agreed_challenge_under_a_specialty_block_credits_nothing(finance_demo: None) -> None:
+def test_agreed_challenge_under_a_specialty_block_credits_nothing(
+    finance_demo: None, demo_facts: Callable[[dt.date], None]
+) -> None:
     """A block for one specialty only (the block part of an SLA for one service) pays for that
     specialty's rows: an agreed challenge on such a row is not credited, in the months the
     block is in force; a block for another specialty changes nothing."""
@@ -168,7 +173,7 @@ def test_agreed_challenge_under_a_specialty_block_credits_nothing(finance_demo: 
     ).to_pylist()[0]["treatment_function_code"]
     other = "110" if tf != "110" else "120"
     month = finding.month.replace(day=1)
-    refresh(MONTH)
+    demo_facts(MONTH)  # the facts before the change
     demo_recoveries = agreed_recoveries("2008/09", MONTH)
     demo_credits = _charged(source="recovery")
 
