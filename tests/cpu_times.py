@@ -103,13 +103,16 @@ def summary(folder: Path, top: int = 40) -> str:
     tests: dict[str, float] = defaultdict(float)
     files: dict[str, float] = defaultdict(float)
     totals: dict[str, float] = defaultdict(float)
-    for path in folder.glob("*.jsonl"):
-        lane = path.name.split("-")[0]
+    paths = sorted(folder.glob("*.jsonl"))
+    with_workers = {p.name.split("-")[0] for p in paths if p.name.split("-")[1].startswith("gw")}
+    for path in paths:
+        lane, worker = path.name.split("-")[:2]
         for line in path.read_text().splitlines():
             r = json.loads(line)
             cpu = r["cpu"] + r["children"]
             if r["test"] == "(process total)":
-                totals[lane] += cpu
+                # pytest-xdist's controller: its children are the workers, counted already.
+                totals[lane] += r["cpu"] if worker == "main" and lane in with_workers else cpu
                 continue
             tests[f"{lane} {r['test']}"] += cpu
             files[f"{lane} {r['test'].split('::')[0]}"] += cpu
