@@ -89,6 +89,7 @@ def test_pages_with_charts_and_forms_work_under_the_policy(
 
 
 @pytest.mark.browser
+@pytest.mark.any_database  # the login page's console in the browser: the same on either database
 def test_a_violation_would_be_seen(
     live_url: str,
     page,  # type: ignore[no-untyped-def]

@@ -12,7 +12,9 @@ from django.contrib.auth import get_user_model
 from pbc.demo import DEMO_ADMIN
 from signin import sign_in
 
-pytestmark = pytest.mark.browser
+# The meter is worked out in the browser: nothing it shows depends on the database, so these run
+# on SQLite only (not again in the PostgreSQL lane).
+pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
 WEAK = "password1234"  # long enough, but a common word and a run of digits
 STRONG = "a quiet harbour at dusk 42"
