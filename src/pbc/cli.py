@@ -299,13 +299,40 @@ def backup_command(
 
 
 @app.command("retention")
-def retention_command() -> None:
-    """Delete what is past its retention period (quarantined rows, old audit events and sign-in
-    records, expired uploads and sessions): run it daily. docs/security.md, "Retention"."""
+def retention_command(
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="list the warehouse partitions and quarantine files that would be deleted; "
+            "delete nothing",
+        ),
+    ] = False,
+) -> None:
+    """Delete what is past its retention period (the warehouse's old patient-level periods,
+    quarantined rows, old audit events and sign-in records, expired uploads and sessions): run
+    it daily. docs/security.md, "Retention"."""
     setup_django()
     migrate()
     from pbc import retention
 
+    if dry_run:
+        plan = retention.preview()
+        if plan.first_kept is None:
+            typer.echo("warehouse: patient-level data kept (PBC_RETAIN_PATIENT_YEARS is 'keep')")
+        else:
+            rows = sum(a.rows for a in plan.partitions)
+            typer.echo(
+                f"warehouse: {len(plan.partitions)} patient-level partitions ({rows} rows) "
+                f"of periods before {plan.first_kept} would be aged out"
+            )
+            for aged in plan.partitions:
+                typer.echo(f"  {aged.dataset}/{aged.partition}: {aged.rows} rows")
+        typer.echo(f"quarantine: {len(plan.quarantine_files)} files would be deleted")
+        for path in plan.quarantine_files:
+            typer.echo(f"  {path}")
+        typer.echo("dry run: nothing deleted")
+        return
     counts = retention.apply()
     typer.echo("deleted: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
 

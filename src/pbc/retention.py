@@ -16,12 +16,20 @@ Each kind of record is classified (`RULES`, listed in docs/security.md, "Retenti
 - the rows naming users' sessions once their session has gone, and Django's expired sessions;
 - e-mail notices written to files in development (`<data>/mail`): after 30 days.
 
-Not deleted here: patient-level activity in the warehouse and the figures made from it (the
-commissioner's records, kept under its records management policy; a period's data is replaced
-by a newer import, never aged out by pbc), users' accounts (the administrator's), and temporary
-password records (deleting one would make an expired temporary password work again).
+- the warehouse's patient-level datasets (activity, referrals, RTT pathways, deaths, invoice
+  lines: `pbc.warehouse.ageing`): a month's partitions once `PBC_RETAIN_PATIENT_YEARS` whole
+  financial years have passed since the end of its financial year (6 in production; kept in
+  development unless set), each dataset in one atomic commit of its manifest.
 
-A run writes one audit event, "retention", with how many of each kind it deleted.
+Not deleted here: the patient register (replaced whole by every import of it), the figures
+made from the activity, aggregate and reference datasets (not about people), users' accounts
+(the administrator's), and temporary password records (deleting one would make an expired
+temporary password work again).
+
+A run writes one audit event, "retention", with how many of each kind it deleted, and, when it
+aged warehouse partitions out, one "warehouse_aged_out" naming each dataset's partitions and
+rows. `preview` (`pbc retention --dry-run`) lists what the warehouse and quarantine rules would
+delete, deleting nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from django.utils import timezone
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
 from pbc.signin.models import KnownBrowser, UserSession
-from pbc.warehouse import store
+from pbc.warehouse import ageing, store
 from pbc.web import uploads
 
 DEVELOPMENT_MAIL_DAYS = 30
@@ -141,11 +149,65 @@ RULES = (
 )
 
 
+def first_kept_period(now: datetime.datetime) -> str | None:
+    """The first month of patient-level warehouse data kept at `now` (None: all kept)."""
+    years = settings.PBC_RETAIN_PATIENT_YEARS
+    return None if years is None else ageing.first_kept_period(now.date(), years)
+
+
+def _age_warehouse(now: datetime.datetime) -> list[ageing.Aged]:
+    first_kept = first_kept_period(now)
+    if first_kept is None:
+        return []
+    gone = ageing.age_out(first_kept, settings.DATA_DIR, tag=f"retention-{now:%Y%m%dT%H%M%S}")
+    if gone:
+        partitions: dict[str, list[str]] = {}
+        rows: dict[str, int] = {}
+        for aged in gone:
+            partitions.setdefault(aged.dataset, []).append(aged.partition)
+            rows[aged.dataset] = rows.get(aged.dataset, 0) + aged.rows
+        names = sorted(partitions)
+        audit.record(
+            None,
+            "warehouse_aged_out",
+            after={n: {"partitions": partitions[n], "rows": rows[n]} for n in names},
+            detail=f"patient-level periods before {first_kept} aged out "
+            f"(PBC_RETAIN_PATIENT_YEARS {settings.PBC_RETAIN_PATIENT_YEARS}): "
+            + ", ".join(f"{n} {len(partitions[n])} partitions, {rows[n]} rows" for n in names),
+        )
+    return gone
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a run at `now` would delete of the warehouse and the quarantine."""
+
+    first_kept: str | None  # None: the warehouse's patient-level data are kept
+    partitions: list[ageing.Aged]
+    quarantine_files: list[Path]
+
+
+def preview(now: datetime.datetime | None = None) -> Preview:
+    """What `apply` would delete now of the warehouse and the quarantine, deleting nothing."""
+    now = now or timezone.now()
+    first_kept = first_kept_period(now)
+    partitions = (
+        [] if first_kept is None else ageing.age_out(first_kept, settings.DATA_DIR, dry_run=True)
+    )
+    limit = (now - datetime.timedelta(days=settings.PBC_RETAIN_QUARANTINE_DAYS)).timestamp()
+    root = store.quarantine_dir(settings.DATA_DIR)
+    files = sorted(p for p in root.glob("*/*.csv") if p.is_file() and p.stat().st_mtime < limit)
+    return Preview(first_kept, partitions, files)
+
+
 def apply(now: datetime.datetime | None = None) -> dict[str, int]:
     """Delete what every rule no longer keeps at `now`; audited. Returns the counts."""
     now = now or timezone.now()
     started = time.monotonic()
     counts = {rule.name: rule.delete(now - datetime.timedelta(days=rule.days())) for rule in RULES}
+    aged = _age_warehouse(now)
+    counts["warehouse_partitions"] = len(aged)
+    counts["warehouse_rows"] = sum(a.rows for a in aged)
     audit.record(
         None,
         "retention",

@@ -391,6 +391,26 @@ PBC_UPLOAD_KEEP_SECONDS = _env_int("PBC_UPLOAD_KEEP_SECONDS", 60 * 60)
 PBC_RETAIN_QUARANTINE_DAYS = _env_int("PBC_RETAIN_QUARANTINE_DAYS", 90)
 PBC_RETAIN_AUDIT_DAYS = _env_int("PBC_RETAIN_AUDIT_DAYS", 2192)  # six years
 PBC_RETAIN_SIGN_IN_DAYS = _env_int("PBC_RETAIN_SIGN_IN_DAYS", 365)
+
+
+# The warehouse's patient-level periods (pbc.warehouse.ageing): whole financial years kept after
+# a year's 31 March, then aged out. Production: 6 unless set. Development (the demo's synthetic
+# data are of 2008/09, which six years would age out at the first start): kept unless set.
+# "keep": never aged out by pbc.
+def _retention_years(name: str, default: str) -> int | None:
+    value = os.environ.get(name, default).strip().lower()
+    if value == "keep":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(
+            f"{name} is {value!r}: a whole number of years (1 or more) or 'keep'"
+        )
+    return int(value)
+
+
+PBC_RETAIN_PATIENT_YEARS = _retention_years(
+    "PBC_RETAIN_PATIENT_YEARS", "6" if PRODUCTION else "keep"
+)
 # Every uploaded file goes to an owner-only file under DATA_DIR/uploads/incoming, never memory.
 FILE_UPLOAD_HANDLERS = ["pbc.web.uploads.BoundedUploadHandler"]
 

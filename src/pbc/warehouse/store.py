@@ -492,7 +492,15 @@ def commit(
         updated_at=now,
         imports=dict(list(imports.items())[-IMPORTS_KEPT:]),
     )
-    tmp = folder / f"{MANIFEST}.tmp-{import_id}"
+    _write_manifest(folder, manifest, import_id)
+    _delete_files(folder, old, replaced)
+    return manifest, replaced
+
+
+def _write_manifest(folder: Path, manifest: Manifest, tag: str) -> None:
+    """Write `manifest` to a temporary file, fsync it and rename it over the committed one: the
+    commit point. Pause points: manifest_staged, committed."""
+    tmp = folder / f"{MANIFEST}.tmp-{tag}"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(manifest.to_json())
         fh.flush()
@@ -502,8 +510,42 @@ def commit(
     _fsync_dir(folder)
     pause_point("committed")
 
-    for name in replaced:
+
+def _delete_files(folder: Path, old: Manifest, names: list[str]) -> None:
+    """Delete the files of partitions `names` of `old` (after a commit that no longer lists
+    them; what a crash here leaves, `recover` deletes)."""
+    for name in names:
         for rel in old.partitions[name].files:
             with contextlib.suppress(FileNotFoundError):
                 (folder / rel).unlink()
-    return manifest, replaced
+    for name in names:  # the partition's folders, where empty
+        sub = folder / name if name else None
+        while sub is not None and sub != folder and sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()
+            sub = sub.parent
+
+
+def drop_partitions(
+    folder: Path, dataset_name: str, names: list[str], tag: str, record: Mapping[str, object]
+) -> Manifest:
+    """Remove the committed partitions `names` from a dataset, atomically: a new manifest
+    without them (recording `record` under `tag` in `Manifest.imports`) is renamed over the old
+    one, then their files are deleted. Partitions not committed are ignored, so a second call
+    changes nothing. Call while holding `dataset_lock(folder)` (retention's ageing out)."""
+    old = read_manifest(folder, dataset_name)
+    gone = sorted(name for name in names if name in old.partitions)
+    if not gone:
+        return old
+    now = _utcnow()
+    imports = dict(old.imports)
+    imports[tag] = {**record, "committed_at": now}
+    manifest = Manifest(
+        dataset=dataset_name,
+        generation=old.generation + 1,
+        partitions={k: v for k, v in old.partitions.items() if k not in gone},
+        updated_at=now,
+        imports=dict(list(imports.items())[-IMPORTS_KEPT:]),
+    )
+    _write_manifest(folder, manifest, tag)
+    _delete_files(folder, old, gone)
+    return manifest
