@@ -51,7 +51,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # With parallel workers (`pytest -n 2 --dist loadgroup`, as `make test` runs), one
             # worker runs every Spark test on the one SparkSession it starts.
             item.add_marker(pytest.mark.xdist_group("spark"))
-    items[:] = longest_first(items)
+
+
+class _Order:
+    """Puts the tests in `longest_first` order after every other plugin's ordering: pytest-django
+    sorts the tests (database, then transactional, then the others) in its own hook, which
+    would otherwise undo the order of `longest_first`; its one rule that matters, transactional
+    tests after the other database tests, is also `longest_first`'s."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items[:] = longest_first(items)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_Order(), "pbc-test-order")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -80,12 +94,15 @@ def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
 
     1. tests without the database that are long: modules with Spark tests (one worker runs them
        all, in one go), then those with tests marked slow or browser;
-    2. database tests, long modules first;
-    3. transactional database tests (live server, browser), long modules first;
-    4. the other tests without the database.
+    2. the other tests without the database;
+    3. database tests, long modules first;
+    4. transactional database tests (live server, browser), long modules first.
 
     Tests marked `pristine_demo` (the demo fingerprint) run before all of these, on the demo as
-    the session built it.
+    the session built it. The first database test of the run builds the demo (about a minute)
+    and the other worker waits for it at its own first database test: the tests without the
+    database come first so that it runs those meanwhile (`make check`, which has no long ones,
+    left that worker idle for the whole build).
 
     A module's tests of one kind stay together and in their own order (module fixtures are made
     once)."""
@@ -108,10 +125,10 @@ def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
             or flags.get("transaction")
             or (flags.get("reset_sequences"))
         ):
-            return 3
+            return 4
         if marker or fixtures & DB_FIXTURES:
-            return 2
-        return 1 if weight(item) < 2 else 4
+            return 3
+        return 1 if weight(item) < 2 else 2
 
     groups: dict[tuple[int, str], list[pytest.Item]] = {}
     for item in items:
