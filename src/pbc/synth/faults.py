@@ -133,30 +133,41 @@ _ID_COL = {"apc": "spell_id", "op": "attendance_id", "ae": "attendance_id"}
 _DATE_COL = {"apc": "admission_date", "op": "attendance_date", "ae": "arrival_date"}
 
 
+_NHS_WEIGHTS = np.array([10, 9, 8, 7, 6, 5, 4, 3, 2])
+
+
 def valid_nhs(series: pd.Series) -> np.ndarray:
-    """`pbc.codes.is_valid_nhs_number` for a whole column, vectorised (modulus 11 on a digit
-    matrix); values with spaces or dashes take the scalar path so the definition is the same."""
-    values = series.fillna("").astype(str).to_numpy().astype(str)
-    n = len(values)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    lengths = np.char.str_len(values)
-    odd = (np.char.find(values, " ") >= 0) | (np.char.find(values, "-") >= 0)
-    ten = (lengths == 10) & ~odd
-    raw = np.char.encode(np.where(ten, values, "0000000000").astype("U10"), "utf-8")
-    digits = (
-        np.frombuffer(raw.astype("S10").tobytes(), dtype=np.uint8).reshape(n, 10).astype(np.int64)
-        - 48
-    )
-    all_digits = ((digits >= 0) & (digits <= 9)).all(axis=1)
-    total = digits[:, :9] @ np.array([10, 9, 8, 7, 6, 5, 4, 3, 2])
-    check = 11 - total % 11
-    check = np.where(check == 11, 0, check)
+    """`pbc.codes.is_valid_nhs_number` for a whole column, vectorised: values of exactly ten
+    ASCII digits take modulus 11 on a digit matrix; every other non-empty value (spaces,
+    dashes, anything odd) takes the scalar path, so the definition is the same."""
+    text = _arrow_text(series.fillna("").astype(str))
+    ok = np.zeros(len(text), dtype=bool)
+    ten = pc.match_substring_regex(text, r"^[0-9]{10}$").to_numpy(zero_copy_only=False)
+    digits = _digit_matrix(pc.filter(text, ten))
+    check = 11 - digits[:, :9] @ _NHS_WEIGHTS % 11
+    check[check == 11] = 0  # 10 never equals a digit: no valid number has that check
     same = (digits == digits[:, :1]).all(axis=1)
-    ok = ten & all_digits & (check != 10) & (check == digits[:, 9]) & ~same
-    for i in np.flatnonzero(odd):
-        ok[i] = is_valid_nhs_number(values[i])
+    ok[ten] = (check == digits[:, 9]) & ~same
+    others = pc.filter(text, ~ten).to_pylist()
+    ok[~ten] = [v != "" and is_valid_nhs_number(v) for v in others]
     return ok
+
+
+def _arrow_text(series: pd.Series) -> pa.LargeStringArray:
+    """A text column as one Arrow array (no copy when it is Arrow-backed in one chunk)."""
+    text = pa.array(series, type=pa.large_string())
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _digit_matrix(tens: pa.LargeStringArray) -> np.ndarray:
+    """The digits of strings of ten ASCII digits as an (n, 10) integer matrix, read from Arrow's
+    buffer (the values lie end to end, ten bytes each)."""
+    _, offsets, data = tens.buffers()
+    if len(tens) == 0 or data is None:
+        return np.zeros((0, 10), dtype=np.int64)
+    first = int(np.frombuffer(offsets, dtype=np.int64)[tens.offset])
+    raw = np.frombuffer(data, dtype=np.uint8)[first : first + 10 * len(tens)]
+    return raw.reshape(len(tens), 10).astype(np.int64) - 48
 
 
 VALID_NHS = "_nhs_ok"
@@ -170,57 +181,99 @@ def _valid(df: pd.DataFrame) -> np.ndarray:
     return valid_nhs(df["nhs_number"])
 
 
+# The finders below compare patients by their NHS number as a 64-bit integer (two valid NHS
+# numbers are the same text exactly when they are the same number) and group by codes for
+# other text columns: the same comparisons, without hashing or moving millions of strings.
+
+
+def _valid_rows(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The rows with a valid NHS number, only `columns`, with `nhs` (the number as int64) and
+    `row` (the row's position in `df`)."""
+    ok = _valid(df)
+    out = pd.DataFrame({c: df[c].to_numpy()[ok] for c in columns})
+    out["nhs"] = _nhs_int(df["nhs_number"], ok)
+    out["row"] = np.flatnonzero(ok)
+    return out
+
+
+def _nhs_int(series: pd.Series, ok: np.ndarray) -> np.ndarray:
+    """The NHS numbers of the rows where `ok` (valid: ten digits) as int64."""
+    text = _arrow_text(series.fillna("").astype(str))
+    return np.asarray(pc.cast(pc.filter(text, ok), pa.int64()), dtype=np.int64)
+
+
+def _codes(series: pd.Series) -> np.ndarray:
+    """Integer codes of a text column: equal codes for equal values (missing is a value)."""
+    encoded = pc.dictionary_encode(_arrow_text(series), null_encoding="encode")
+    return np.asarray(encoded.indices, dtype=np.int64)
+
+
+def _index_in(series: pd.Series, values: pa.Array) -> np.ndarray:
+    """Each value's position in `values`, -1 when absent (missing included)."""
+    found = pc.index_in(_arrow_text(series), value_set=values)
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+
+def _text_order(series: pd.Series) -> np.ndarray:
+    """Each value's rank in ascending text order (row keys: a tie-break by key)."""
+    ranks = pc.rank(_arrow_text(series), sort_keys="ascending", tiebreaker="first")
+    return np.asarray(ranks, dtype=np.int64)
+
+
 # --- the rule definitions, as plain pandas (the truth oracle) ---------------------------------
 
 
 def find_duplicate_spell(apc: pd.DataFrame) -> set[str]:
-    a = apc[_valid(apc)].sort_values(
-        ["nhs_number", "admission_date", "discharge_date", "spell_id"], kind="stable"
-    )
-    same = a["nhs_number"].to_numpy()
-    same = np.r_[False, same[1:] == same[:-1]]
-    prev_max = a.groupby("nhs_number")["discharge_date"].cummax().shift(1).to_numpy()
+    a = _valid_rows(apc, ["admission_date", "discharge_date"])
+    a["key"] = _text_order(apc["spell_id"])[a["row"]]
+    a = a.sort_values(["nhs", "admission_date", "discharge_date", "key"], kind="stable")
+    nhs = a["nhs"].to_numpy()
+    same = np.r_[False, nhs[1:] == nhs[:-1]]
+    prev_max = a.groupby("nhs")["discharge_date"].cummax().shift(1).to_numpy()
     adm = a["admission_date"].to_numpy()
     prev_adm = np.r_[-(10**9), adm[:-1]]
     flag = same & ((adm == prev_adm) | (prev_max > adm))
-    return set(a["spell_id"].to_numpy()[flag])
+    return set(apc["spell_id"].to_numpy()[a["row"].to_numpy()[flag]])
 
 
 def find_duplicate_first_attendance(op: pd.DataFrame) -> set[str]:
-    f = op[
-        _valid(op)
-        & op["first_attendance"].isin(["1", "3"]).to_numpy()
-        & op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
-    ].sort_values("attendance_id")
-    dup = f.duplicated(
-        ["nhs_number", "provider_code", "treatment_function_code", "attendance_date"]
-    )
-    return set(f["attendance_id"][dup])
+    keys = ["nhs", "provider", "function", "attendance_date"]
+    f = _valid_rows(op, ["attendance_date"])
+    f["provider"] = _codes(op["provider_code"])[f["row"]]
+    f["function"] = _codes(op["treatment_function_code"])[f["row"]]
+    first = op["first_attendance"].isin(["1", "3"]).to_numpy()
+    attended = op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
+    f = f[(first & attended)[f["row"]]]
+    # of each set of copies, all but the smallest attendance_id
+    copies = f[f.duplicated(keys, keep=False)].copy()
+    copies["attendance_id"] = op["attendance_id"].to_numpy()[copies["row"]]
+    dup = copies.sort_values("attendance_id").duplicated(keys)
+    return set(copies.loc[dup[dup].index, "attendance_id"])
 
 
 def find_not_registered(
     df: pd.DataFrame, dataset: str, patients: pd.DataFrame, practices: pd.DataFrame
 ) -> set[str]:
     date_col = _DATE_COL[dataset]
-    rows = df[_valid(df)][[_ID_COL[dataset], "nhs_number", date_col, "commissioner_code"]]
-    reg = patients[
-        ["nhs_number", "gp_practice_code", "registration_start_date", "registration_end_date"]
-    ].merge(practices[["gp_practice_code", "pct_code"]], on="gp_practice_code")
-    m = rows.merge(reg, on="nhs_number", how="inner")
+    rows = _valid_rows(df, [date_col])
+    pcts = pa.array(practices["pct_code"].drop_duplicates(), type=pa.large_string())
+    rows["pct"] = _index_in(df["commissioner_code"], pcts)[rows["row"]]
+    registered = _valid(patients)
+    reg = patients.loc[
+        registered, ["gp_practice_code", "registration_start_date", "registration_end_date"]
+    ]
+    reg["nhs"] = _nhs_int(patients["nhs_number"], registered)
+    reg = reg.merge(practices[["gp_practice_code", "pct_code"]], on="gp_practice_code")
+    reg["pct"] = _index_in(reg["pct_code"], pcts)
+    reg = reg[["nhs", "pct", "registration_start_date", "registration_end_date"]]
+    # registrations with a practice of the row's commissioner, then the dates
+    m = rows.merge(reg, on=["nhs", "pct"])
     end = m["registration_end_date"].fillna(10**9)
-    ok = (
-        (m["registration_start_date"] <= m[date_col])
-        & (m[date_col] <= end)
-        & (m["pct_code"] == m["commissioner_code"])
-    )
-    ids = rows[_ID_COL[dataset]]
-    # The few uncovered ids, found column-wise (a set of every row's id costs seconds at scale;
-    # so does pandas' `isin` on text, which converts every value it is given one by one).
-    covered = pc.is_in(
-        pa.array(ids, type=pa.string()),
-        value_set=pa.array(m.loc[ok, _ID_COL[dataset]], type=pa.string()),
-    )
-    return set(ids[~covered.to_numpy(zero_copy_only=False)])
+    ok = (m["registration_start_date"] <= m[date_col]) & (m[date_col] <= end)
+    covered = np.zeros(len(df), dtype=bool)
+    covered[m.loc[ok, "row"]] = True
+    uncovered = rows["row"].to_numpy()[~covered[rows["row"]]]
+    return set(df[_ID_COL[dataset]].to_numpy()[uncovered])
 
 
 def find_invalid_nhs(df: pd.DataFrame, dataset: str) -> set[str]:
@@ -228,19 +281,21 @@ def find_invalid_nhs(df: pd.DataFrame, dataset: str) -> set[str]:
 
 
 def find_follow_up_without_first(op: pd.DataFrame) -> set[str]:
-    v = op[_valid(op) & op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()]
+    v = _valid_rows(op, ["attendance_date"])
+    v["function"] = _codes(op["treatment_function_code"])[v["row"]]
+    attended = op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()[v["row"]]
+    first = op["first_attendance"].isin(["1", "3"]).to_numpy()[v["row"]]
+    follow_up = op["first_attendance"].isin(["2", "4"]).to_numpy()[v["row"]]
     firsts = (
-        v[v["first_attendance"].isin(["1", "3"])]
-        .groupby(["nhs_number", "treatment_function_code"])["attendance_date"]
+        v[attended & first]
+        .groupby(["nhs", "function"])["attendance_date"]
         .min()
         .rename("first_date")
         .reset_index()
     )
-    fu = v[v["first_attendance"].isin(["2", "4"])].merge(
-        firsts, on=["nhs_number", "treatment_function_code"], how="left"
-    )
+    fu = v[attended & follow_up].merge(firsts, on=["nhs", "function"], how="left")
     bad = fu["first_date"].isna() | (fu["first_date"] > fu["attendance_date"])
-    return set(fu["attendance_id"][bad])
+    return set(op["attendance_id"].to_numpy()[fu["row"][bad]])
 
 
 def find_op_procedure_as_day_case(apc: pd.DataFrame, tariff: pd.DataFrame) -> set[str]:
@@ -301,21 +356,23 @@ def find_c2c_without_gp_approval(op: pd.DataFrame) -> set[str]:
 
 
 def find_emergency_readmission(apc: pd.DataFrame) -> set[str]:
-    a = apc[_valid(apc)].sort_values(
-        ["nhs_number", "discharge_date", "admission_date", "spell_id"], kind="stable"
-    )
+    a = _valid_rows(apc, ["discharge_date", "admission_date"])
+    a["key"] = _text_order(apc["spell_id"])[a["row"]]
+    a = a.sort_values(["nhs", "discharge_date", "admission_date", "key"], kind="stable")
     # previous spell = latest discharge on or before this admission (other spells)
-    idx = a.reset_index(drop=True)
+    rows = a["row"].to_numpy()
     out: set[str] = set()
-    emerg = idx["admission_method"].isin(list(EMERGENCY_METHODS)).to_numpy()
-    maternity = idx["admission_method"].isin(["31", "32"]).to_numpy()
-    cancer = idx["primary_diagnosis_code"].fillna("").str.match(r"^(C|D[0-3]|D4[0-8])").to_numpy()
-    young = idx["age_on_admission"].fillna(99).to_numpy() < 4
-    nhs = idx["nhs_number"].to_numpy()
-    dis = idx["discharge_date"].to_numpy()
-    adm = idx["admission_date"].to_numpy()
-    method4 = (idx["discharge_method"] == "4").to_numpy()
-    ids = idx["spell_id"].to_numpy()
+    emerg = apc["admission_method"].isin(list(EMERGENCY_METHODS)).to_numpy()[rows]
+    maternity = apc["admission_method"].isin(["31", "32"]).to_numpy()[rows]
+    diagnosis = apc["primary_diagnosis_code"].fillna("")
+    cancer = diagnosis.str.match(r"^(C|D[0-3]|D4[0-8])").to_numpy()[rows]
+    young = apc["age_on_admission"].fillna(99).to_numpy()[rows] < 4
+    nhs = a["nhs"].to_numpy()
+    dis = a["discharge_date"].to_numpy()
+    adm = a["admission_date"].to_numpy()
+    method4 = (apc["discharge_method"] == "4").to_numpy()[rows]
+    key = a["key"].to_numpy()
+    spell_ids = apc["spell_id"].to_numpy()[rows]
     # per patient, search the discharge array
     starts = np.r_[0, np.flatnonzero(nhs[1:] != nhs[:-1]) + 1]
     ends = np.r_[starts[1:], len(nhs)]
@@ -328,7 +385,7 @@ def find_emergency_readmission(apc: pd.DataFrame) -> set[str]:
         j = np.searchsorted(d, adm[i], side="right") - 1
         # skip the spell itself (and any spell discharged on the same day after admitting)
         while j >= 0 and (
-            s + j == i or adm[s + j] > adm[i] or (adm[s + j] == adm[i] and ids[s + j] > ids[i])
+            s + j == i or adm[s + j] > adm[i] or (adm[s + j] == adm[i] and key[s + j] > key[i])
         ):
             j -= 1
         if j < 0:
@@ -337,29 +394,53 @@ def find_emergency_readmission(apc: pd.DataFrame) -> set[str]:
         if method4[p] or maternity[p]:
             continue
         if 0 <= adm[i] - dis[p] <= READMISSION_DAYS:
-            out.add(ids[i])
+            out.add(spell_ids[i])
     return out
 
 
 def find_over_cap(op: pd.DataFrame, caps: pd.DataFrame) -> set[str]:
-    v = op[op["attended_or_did_not_attend"].isin(["5", "6"])]
-    first = v["first_attendance"].isin(["1", "3"])
+    attended = op["attended_or_did_not_attend"].isin(["5", "6"]).to_numpy()
+    first = op["first_attendance"].isin(["1", "3"]).to_numpy()
     keys = ["provider_code", "treatment_function_code", "financial_year"]
-    n_first = v[first].groupby(keys).size().rename("n_first")
-    fu = v[~first].sort_values(["attendance_date", "attendance_id"])
+    cell = _group_numbers(op, keys)
+    n_first = np.bincount(cell[attended & first], minlength=cell.max() + 1)
+    fu = pd.DataFrame({"row": np.flatnonzero(attended & ~first)})
+    fu["cell"] = cell[fu["row"]]
+    fu["n_first"] = n_first[fu["cell"]]
+    fu["attendance_date"] = op["attendance_date"].to_numpy()[fu["row"]]
+    fu["key"] = _text_order(op["attendance_id"].iloc[fu["row"]])
+    fu = fu.sort_values(["attendance_date", "key"])
     # Caps keyed by PCT (the `follow_up_caps` dataset): a follow-up is held to its
     # commissioner's cap; the generator's own table has one list for every commissioner.
     on = ["financial_year", "treatment_function_code"]
     if "commissioner_code" in caps.columns:
         on.append("commissioner_code")
-    fu = fu.merge(n_first.reset_index(), on=keys, how="left").merge(caps, on=on, how="left")
-    fu["n_first"] = fu["n_first"].fillna(0)
-    allowed = np.floor(fu["follow_up_ratio_cap"].fillna(np.inf) * fu["n_first"] + 1e-9)
-    rank_from_end = fu.groupby(keys).cumcount(ascending=False)  # 0 = latest
-    total = fu.groupby(keys)["attendance_id"].transform("size")
+    cap = _lookup(op, fu["row"].to_numpy(), caps, on, "follow_up_ratio_cap")
+    allowed = np.floor(pd.Series(cap).fillna(np.inf).to_numpy() * fu["n_first"] + 1e-9)
+    rank_from_end = fu.groupby("cell").cumcount(ascending=False)  # 0 = latest
+    total = fu.groupby("cell")["row"].transform("size")
     excess = total - allowed
     flag = rank_from_end < excess
-    return set(fu["attendance_id"][flag.to_numpy()])
+    return set(op["attendance_id"].to_numpy()[fu["row"][flag.to_numpy()]])
+
+
+def _group_numbers(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A number for each distinct combination of the text `columns`, for every row."""
+    codes = pd.DataFrame({c: _codes(df[c]) for c in columns})
+    return codes.groupby(columns).ngroup().to_numpy()
+
+
+def _lookup(
+    df: pd.DataFrame, rows: np.ndarray, table: pd.DataFrame, on: list[str], value: str
+) -> np.ndarray:
+    """`table[value]` (a number) for each of `rows` of `df` matched on the text columns `on`
+    (a left merge, NaN when nothing matches; `table` has one row per key), merged once per distinct
+    key instead of once per row."""
+    sub = df[on].iloc[rows]
+    group = _group_numbers(sub, on)
+    distinct = sub.iloc[np.unique(group, return_index=True)[1]]
+    matched = distinct.merge(table[[*on, value]], on=on, how="left", validate="many_to_one")
+    return np.asarray(matched[value].to_numpy(dtype=np.float64)[group], dtype=np.float64)
 
 
 def find_high_cost(df: pd.DataFrame, dataset: str) -> set[str]:
@@ -375,9 +456,9 @@ def truth(
     injected: dict[tuple[str, str], set[str]],
 ) -> pd.DataFrame:
     """The truth file: (rule_id, dataset, row_id, origin) for every row a rule flags."""
-    apc, op, ae = (
-        tables[name].assign(**{VALID_NHS: valid_nhs(tables[name]["nhs_number"])})
-        for name in ("apc", "op", "ae")
+    apc, op, ae, patients = (
+        df.assign(**{VALID_NHS: valid_nhs(df["nhs_number"])})
+        for df in (tables["apc"], tables["op"], tables["ae"], patients)
     )
     found: dict[tuple[str, str], set[str]] = {
         ("duplicate_spell", "apc"): find_duplicate_spell(apc),
