@@ -5,6 +5,7 @@ demo on top."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -28,15 +29,17 @@ def _enhanced(practice: Practice, month: dt.date) -> Decimal:
     return total or Decimal("0.00")
 
 
-def test_a_paid_claim_appears_once(finance_demo: None) -> None:
+def test_a_paid_claim_appears_once(
+    finance_demo: None, demo_facts: Callable[[dt.date], None]
+) -> None:
     practice = Practice.objects.get(code="E82601")
     assert not OtherSpend.objects.filter(line="enhanced_services", recurrent=True).exists()
     spec = ServiceSpecification.objects.filter(financial_year="2008/09").order_by("pk").first()
     assert spec is not None
     quarter = dt.date(2008, 1, 1)  # a quarter of the year before: no live demo claim clashes
-    Claim.objects.filter(practice=practice, specification=spec, quarter=quarter).delete()
+    assert not Claim.objects.filter(practice=practice, specification=spec, quarter=quarter).exists()
 
-    refresh(MONTH)
+    demo_facts(MONTH)  # the facts before the claim
     before = _enhanced(practice, PAID)
     paid = Claim.objects.filter(practice=practice, status="paid", paid_month=PAID).aggregate(
         t=Sum("amount")
