@@ -20,7 +20,10 @@ from typer.testing import CliRunner
 
 from pbc import retention
 from pbc.cli import app
+from pbc.indicators.models import WatchPathway
 from pbc.orgs.models import AuditEvent
+from pbc.population.models import RiskModel, RiskScore
+from pbc.validation.models import Finding
 from pbc.warehouse import ageing, store
 from pbc.warehouse.datasets import DATASETS
 
@@ -157,3 +160,65 @@ def test_the_dry_run_says_what_would_go_and_deletes_nothing(own_warehouse: Path)
     assert result.stdout.endswith("dry run: nothing deleted\n")
     assert {n: manifest(n, own_warehouse) for n in COPIED} == before
     assert quarantined.exists() and rows > 0
+
+
+def test_what_the_app_database_made_from_aged_out_periods_loses_its_patients(
+    own_warehouse: Path,
+) -> None:
+    old_finding, new_finding = Finding.objects.exclude(nhs_number="")[:2]
+    Finding.objects.filter(pk=old_finding.pk).update(month=datetime.date(2008, 3, 1))
+    Finding.objects.filter(pk=new_finding.pk).update(month=datetime.date(2008, 4, 1))
+    watch = {
+        census: WatchPathway.objects.create(
+            census_date=census,
+            pathway_id=f"P{census:%Y}",
+            nhs_number="9434765919",
+            practice_code="E82001",
+            provider_code="RWG",
+            treatment_function_code="100",
+            clock_start_date=datetime.date(2007, 1, 1),
+            wait_days=200,
+        )
+        for census in (datetime.date(2008, 3, 31), datetime.date(2009, 3, 31))
+    }
+    scores = {}
+    for score_date in (datetime.date(2008, 3, 31), datetime.date(2009, 3, 31)):
+        model = RiskModel.objects.create(
+            trained_at=timezone.now(),
+            kind="logistic_regression",
+            train_year="2006/07",
+            evaluation_year="2007/08",
+            path="none.joblib",
+            score_date=score_date,
+        )
+        scores[score_date] = RiskScore.objects.create(
+            model=model,
+            nhs_number="9434765919",
+            gp_practice_code="E82001",
+            rank=1,
+            score=0.5,
+            age=70,
+            sex="1",
+            deprivation_quintile=3,
+            emergency_admissions=1,
+        )
+    old_findings = Finding.objects.filter(month__lt=datetime.date(2008, 4, 1))
+    expected = {
+        "finding_nhs_numbers": old_findings.exclude(nhs_number="").count(),  # ours among them
+        "watch_pathways": 1,
+        "risk_scores": 1,
+    }
+
+    assert retention.preview(NOW).derived == expected
+    counts = retention.apply(NOW)
+
+    assert {k: counts[k] for k in expected} == expected
+    old_finding.refresh_from_db()
+    new_finding.refresh_from_db()
+    assert old_finding.nhs_number == "" and old_finding.amount is not None  # the finding stays
+    assert new_finding.nhs_number != ""
+    assert list(WatchPathway.objects.filter(pk__in=[w.pk for w in watch.values()])) == [
+        watch[datetime.date(2009, 3, 31)]
+    ]
+    kept_scores = RiskScore.objects.filter(pk__in=[s.pk for s in scores.values()])
+    assert list(kept_scores) == [scores[datetime.date(2009, 3, 31)]]

@@ -328,6 +328,8 @@ def retention_command(
             )
             for aged in plan.partitions:
                 typer.echo(f"  {aged.dataset}/{aged.partition}: {aged.rows} rows")
+            for name, n in plan.derived.items():
+                typer.echo(f"  app database, {name.replace('_', ' ')}: {n} would be removed")
         typer.echo(f"quarantine: {len(plan.quarantine_files)} files would be deleted")
         for path in plan.quarantine_files:
             typer.echo(f"  {path}")

@@ -19,7 +19,10 @@ Each kind of record is classified (`RULES`, listed in docs/security.md, "Retenti
 - the warehouse's patient-level datasets (activity, referrals, RTT pathways, deaths, invoice
   lines: `pbc.warehouse.ageing`): a month's partitions once `PBC_RETAIN_PATIENT_YEARS` whole
   financial years have passed since the end of its financial year (6 in production; kept in
-  development unless set), each dataset in one atomic commit of its manifest.
+  development unless set), each dataset in one atomic commit of its manifest; with them, what
+  the app database made from those periods: findings of those months lose the NHS number (the
+  finding stays: the commissioner's financial record of a challenge), RTT watch lists and risk
+  scores of earlier census or index dates are deleted.
 
 Not deleted here: the patient register (replaced whole by every import of it), the figures
 made from the activity, aggregate and reference datasets (not about people), users' accounts
@@ -40,14 +43,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from pbc.indicators.models import WatchPathway
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
+from pbc.population.models import RiskScore
 from pbc.signin.models import KnownBrowser, UserSession
+from pbc.validation.models import Finding
 from pbc.warehouse import ageing, store
 from pbc.web import uploads
 
@@ -178,6 +186,33 @@ def _age_warehouse(now: datetime.datetime) -> list[ageing.Aged]:
     return gone
 
 
+def _derived(first_kept: str) -> dict[str, QuerySet[Any]]:
+    """What the app database made from the periods before `first_kept`, holding NHS numbers:
+    findings of those months (their NHS numbers), RTT watch lists and risk scores of census or
+    index dates before it."""
+    start = datetime.date.fromisoformat(f"{first_kept}-01")
+    return {
+        "finding_nhs_numbers": Finding.objects.filter(month__lt=start).exclude(nhs_number=""),
+        "watch_pathways": WatchPathway.objects.filter(census_date__lt=start),
+        "risk_scores": RiskScore.objects.filter(model__score_date__lt=start),
+    }
+
+
+def _clear_derived(now: datetime.datetime) -> dict[str, int]:
+    """Findings of aged-out months lose the patient's NHS number (a finding is the
+    commissioner's financial record of a challenge and its recovery: it stays, naming the
+    provider's row); watch-list rows and risk scores made from them are deleted."""
+    first_kept = first_kept_period(now)
+    if first_kept is None:
+        return dict.fromkeys(("finding_nhs_numbers", "watch_pathways", "risk_scores"), 0)
+    rows = _derived(first_kept)
+    return {
+        "finding_nhs_numbers": rows["finding_nhs_numbers"].update(nhs_number=""),
+        "watch_pathways": rows["watch_pathways"].delete()[0],
+        "risk_scores": rows["risk_scores"].delete()[0],
+    }
+
+
 @dataclass(frozen=True)
 class Preview:
     """What a run at `now` would delete of the warehouse and the quarantine."""
@@ -185,6 +220,7 @@ class Preview:
     first_kept: str | None  # None: the warehouse's patient-level data are kept
     partitions: list[ageing.Aged]
     quarantine_files: list[Path]
+    derived: dict[str, int]  # rows of the app database made from the aged-out periods
 
 
 def preview(now: datetime.datetime | None = None) -> Preview:
@@ -197,7 +233,8 @@ def preview(now: datetime.datetime | None = None) -> Preview:
     limit = (now - datetime.timedelta(days=settings.PBC_RETAIN_QUARANTINE_DAYS)).timestamp()
     root = store.quarantine_dir(settings.DATA_DIR)
     files = sorted(p for p in root.glob("*/*.csv") if p.is_file() and p.stat().st_mtime < limit)
-    return Preview(first_kept, partitions, files)
+    derived = {} if first_kept is None else {k: q.count() for k, q in _derived(first_kept).items()}
+    return Preview(first_kept, partitions, files, derived)
 
 
 def apply(now: datetime.datetime | None = None) -> dict[str, int]:
@@ -208,6 +245,7 @@ def apply(now: datetime.datetime | None = None) -> dict[str, int]:
     aged = _age_warehouse(now)
     counts["warehouse_partitions"] = len(aged)
     counts["warehouse_rows"] = sum(a.rows for a in aged)
+    counts.update(_clear_derived(now))
     audit.record(
         None,
         "retention",
