@@ -418,5 +418,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+        # the error page's incident ids with their tracebacks (pbc.web.views.error_500)
+        "pbc.errors": {"handlers": ["console"], "level": "ERROR"},
+    },
 }

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import secrets
+import sys
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from pbc.orgs import actions
+from pbc.orgs import actions, audit
 from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.forms import PracticeForm
 from pbc.orgs.models import AuditEvent, Locality, Membership, Pct, Practice, Provider
@@ -24,6 +28,8 @@ from pbc.orgs.roles import Permission, Role
 from pbc.signin.temporary_passwords import TemporaryPasswordForm
 from pbc.web import homes, tables
 from pbc.web.rules import public, requires
+
+errors = logging.getLogger("pbc.errors")
 
 
 def crumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
@@ -361,9 +367,24 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    """The last-resort error page (ASVS 7.4.1): a generic message and an incident id, which
+    the server log (logger "pbc.errors", with the traceback) and the audit log also carry, so
+    that a user quoting it finds the error without the page saying anything about it."""
+    incident = secrets.token_hex(4).upper()
+    path = request.path[:500]
+    errors.error(
+        "incident %s: %s %s", incident, request.method, path, exc_info=sys.exc_info()[0] is not None
+    )
+    try:  # the database may be what failed: the log line above is the record then
+        with transaction.atomic():
+            audit.record(
+                getattr(request, "user", None), "error", path=path, detail=f"incident {incident}"
+            )
+    except Exception:  # noqa: BLE001 - the error page must still be shown
+        errors.exception("incident %s: the audit event could not be written", incident)
     return render(
         request,
         "web/error.jinja",
-        {"title": "Sorry, there is a problem with the service", "code": 500},
+        {"title": "Sorry, there is a problem with the service", "code": 500, "incident": incident},
         status=500,
     )
