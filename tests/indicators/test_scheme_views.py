@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv as csv_module
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
+from openpyxl import load_workbook
 
 import import_page
 from pbc.imports.actions import run_import
@@ -131,3 +133,21 @@ def test_a_bad_target_file_is_refused_whole(scheme: None) -> None:
     assert "target_value" in run.message and "3" in run.message
     page = client("analyst").get("/indicators/prescribing-scheme/pct/west-herts/?year=2009")
     assert "No scheme targets" in page.content.decode() or "2009/10" not in page.content.decode()
+
+
+def test_board_pack_shows_the_scheme_to_the_month(scheme: None) -> None:
+    """Dacorum's January 2009 board pack: targets met, payments and the switch list as worked
+    by hand above, on the page and in the XLSX; the May 2008 pack counts only April and May
+    (no statin items yet): nothing assessed, nothing paid."""
+    html = client("locality").get("/reports/localities/dacorum/2009-01/").content.decode()
+    assert "2 of 3 practice targets met" in html and "£5,000.00 payable" in html
+    rows = dict(re.findall(r'data-practice="(E8260\d)" data-payment="([\d.]+)"', html))
+    assert (rows[P1], rows[P2], rows[P3]) == ("3000.00", "0.00", "2000.00")
+    # £16.50 a item x (30 + 40 + 10) atorvastatin items in the locality = £1,320.00.
+    assert re.search(r'id="board-good-buys".*£16\.50.*>80<.*£1,320\.00', html, re.S)
+    xlsx = client("locality").get("/reports/localities/dacorum/2009-01/?format=xlsx").content
+    sheet = load_workbook(io.BytesIO(xlsx))["Prescribing scheme"]
+    assert (P1, 1, 1, 3000, 495) in [r[1:6] for r in sheet.iter_rows(values_only=True)]
+    early = client("locality").get("/reports/localities/dacorum/2008-05/").content.decode()
+    assert "0 of 3 practice targets met" in early and "£0.00 payable" in early
+    assert "not assessed" in early

@@ -52,3 +52,33 @@ def test_draft_plans_are_not_published() -> None:
     plan.status = Plan.Status.DRAFT
     plan.save()
     assert Client().get(reverse("plan_public", args=[plan.slug])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_measures_reported_only_for_pcts_show_the_pct_value_suppressed_when_small() -> None:
+    """Breastfeeding at 6-8 weeks is reported for PCTs only (a national return): Dacorum's
+    public plan shows West Herts' (5P3) latest value, marked, with its source; once that
+    month's count is small, the page shows an earlier month instead, never the small one."""
+    from pbc.indicators.models import IndicatorValue
+
+    indicator = "breastfeeding-6-8-weeks"
+    plan = Plan.objects.get(locality__slug="dacorum", financial_year="2008/09")
+    values = IndicatorValue.objects.filter(indicator_id=indicator, level="pct", org_code="5P3")
+    latest = values.exclude(value=None).latest("month")
+    page = Client().get(reverse("plan_public", args=[plan.slug])).content.decode()
+    key = f"indicator:{indicator}:pct:5P3:{latest.month.isoformat()}"
+    row = _row(page, indicator)
+    assert f'data-derived-from="{key}"' in row
+    assert f"(PCT 5P3) ({latest.month:%B %Y})" in row
+    latest.numerator = 3  # within every disclosure rule's suppressed range
+    latest.save()
+    row = _row(Client().get(reverse("plan_public", args=[plan.slug])).content.decode(), indicator)
+    assert key not in row and f"({latest.month:%B %Y})" not in row
+    before = values.exclude(value=None).filter(month__lt=latest.month).latest("month")
+    assert f'data-derived-from="indicator:{indicator}:pct:5P3:{before.month.isoformat()}"' in row
+    assert f"(PCT 5P3) ({before.month:%B %Y})" in row
+
+
+def _row(page: str, indicator: str) -> str:
+    """The first row of the measures table for `indicator`."""
+    return page.split(f'data-indicator="{indicator}"', 1)[1].split("</tr>", 1)[0]

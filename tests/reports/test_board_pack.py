@@ -49,7 +49,7 @@ SECTION_HEADINGS = (
     "4. Validation ledger",
     "5. Services and provider performance",
 )
-SHEETS = ["Plan", "Indicators", "Finance", "Validation", "Services"]
+SHEETS = ["Plan", "Indicators", "Finance", "Validation", "Prescribing scheme", "Services"]
 
 
 @dataclass(frozen=True)

@@ -95,20 +95,29 @@ class PublicLatest:
 
 
 def public_latest(locality: Any) -> dict[str, PublicLatest]:
-    """Every indicator reported for the locality, as its published dashboard shows it."""
+    """Every indicator reported for the locality, as its published dashboard shows it; an
+    indicator reported only for PCTs (the national returns) as the PCT's published dashboard
+    shows it, marked "PCT <code>". Small numbers are suppressed by the same rule either way."""
     from pbc.indicators import present
     from pbc.indicators.views import dashboard_lines, org_of
 
-    org = org_of(locality)
     out = {}
-    for line in dashboard_lines(org, public_page=True, link_name="indicators_public_indicator"):
-        d, latest = line.definition, line.latest
-        out[d.id] = PublicLatest(
-            d.id,
-            f"{present.fmt(latest.value, d.decimals)} {d.unit}" if latest else "–",
-            latest.month if latest else None,
-            line.spc,
-            line.href,
-            f"indicator:{d.id}:{org.level}:{org.code}:{latest.month.isoformat()}" if latest else "",
-        )
+    local = org_of(locality)
+    pct = org_of(locality.pct)
+    for org in (local, pct):
+        for line in dashboard_lines(org, public_page=True, link_name="indicators_public_indicator"):
+            d, latest = line.definition, line.latest
+            if d.id in out:
+                continue  # the locality's own value first
+            where = f" (PCT {org.code})" if org is pct and latest else ""
+            out[d.id] = PublicLatest(
+                d.id,
+                f"{present.fmt(latest.value, d.decimals)} {d.unit}{where}" if latest else "–",
+                latest.month if latest else None,
+                line.spc,
+                line.href,
+                f"indicator:{d.id}:{org.level}:{org.code}:{latest.month.isoformat()}"
+                if latest
+                else "",
+            )
     return out

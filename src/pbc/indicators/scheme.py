@@ -80,9 +80,15 @@ def _years(con: Any, pct_code: str) -> tuple[int, ...]:
     return tuple(sorted({int(str(s)[:4]) for s in starts}))
 
 
-def scheme(pct_code: str, practices: Sequence[str], year_start: int | None = None) -> Scheme:
+def scheme(
+    pct_code: str,
+    practices: Sequence[str],
+    year_start: int | None = None,
+    through: dt.date | None = None,
+) -> Scheme:
     """The scheme of PCT `pct_code` (whose practices are `practices`) for the financial year
-    starting in `year_start` (default: the latest year with targets)."""
+    starting in `year_start` (default: the latest year with targets), from the prescribing of
+    the whole year, or of its months up to `through` (a month: the year so far)."""
     con = wh.connect()
     years = _years(con, pct_code)
     if year_start is None:
@@ -97,6 +103,9 @@ def scheme(pct_code: str, practices: Sequence[str], year_start: int | None = Non
     ).to_pandas()
     prescribing = _table(con, "prescribing")
     prescribing = prescribing.filter(prescribing.gp_practice_code.isin(list(practices)))
+    if through is not None:
+        last = ibis.literal(through.replace(day=1), type="date")
+        prescribing = prescribing.filter(prescribing.month <= last)
     sizes = list_size_by_quarter(_table(con, "list_sizes"))
     sizes = sizes.filter(sizes.gp_practice_code.isin(list(practices))).order_by("quarter_start")
     series: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)

@@ -15,7 +15,9 @@ c. **Finance** (`pbc.finance.statements.report`): the locality's statement at th
    forecast variance, in pounds and per cent of budget; positive variance = overspend. Then the
    quality schedules of the PCT's contracts for the year (`pbc.finance.queries.quality_at_stake`):
    each measure's months met, below and not reported, the money at stake in the year and
-   withheld to the month.
+   withheld to the month. Then the prescribing incentive scheme for the year so far
+   (`pbc.reports.board_scheme`): each practice's targets met and payment, and the switch list
+   with the locality's potential saving.
 d. **Validation ledger** (`pbc.validation.queries.locality_ledger`, the amounts the challenge
    process writes): findings on the locality's practices' activity from April to the report's month:
    at stake, challenged, agreed, recovered and written off, by rule and by provider.
@@ -64,6 +66,7 @@ from pbc.plans.report import PlanReport, ReportError
 from pbc.plans.report import build_report as build_plan_report
 from pbc.refresh.queries import Staleness, staleness
 from pbc.reports import charts
+from pbc.reports.board_scheme import SchemeSection, scheme_section
 from pbc.services import experience, feeds, reports
 from pbc.services import queries as service_queries
 from pbc.services.queries import ServiceClaims
@@ -404,6 +407,8 @@ class BoardPack:
     validation: Ledger
     services: ServicesSection
     practices: list[Practice] = field(default_factory=list)
+    # The prescribing incentive scheme for the locality's practices (`board_scheme`).
+    scheme: SchemeSection | None = None
     # Section (a `SECTION_STEPS` key) -> why its figures are older than their inputs; a
     # section whose figures are up to date is not listed.
     stale: dict[str, Staleness] = field(default_factory=dict)
@@ -443,6 +448,7 @@ def build(locality: Locality, month: dt.date) -> BoardPack:
         validation=validation_section(locality, month),
         services=services_section(locality, month),
         practices=list(locality.practices.order_by("code")),
+        scheme=scheme_section(locality, month),
         stale=stale_sections(),
     )
 

@@ -82,6 +82,7 @@ def render_xlsx(pack: BoardPack) -> bytes:
         if section in pack.stale:
             _note(ws, f"Figures out of date. {pack.stale[section].text}")
         write(pack, ws)
+    _xlsx_scheme(pack, _sheet(book, "Prescribing scheme", f"{pack.title}: prescribing scheme"))
     _xlsx_services(pack, _sheet(book, "Services", f"{pack.title}: services and providers"))
     for ws in book.worksheets:
         ws.column_dimensions["A"].width = 48
@@ -204,6 +205,40 @@ def _xlsx_finance(pack: BoardPack, ws: Worksheet) -> None:
         for q in quality
     ]
     _table(ws, header, rows, money=(8, 9))
+
+
+def _xlsx_scheme(pack: BoardPack, ws: Worksheet) -> None:
+    sch = pack.scheme
+    if sch is None or not sch.has_targets:
+        _note(ws, f"No prescribing incentive scheme targets for {pack.financial_year}.")
+        return
+    _note(ws, f"Prescribing from April to {pack.month:%B %Y}: targets met and the payment if "
+              "the year ended now; potential saving from the good-buy list.")  # fmt: skip
+    _table(
+        ws,
+        ["Practice", "Code", "Targets met", "Targets", "Payment", "Potential saving"],
+        [
+            [p.name, p.practice, p.met, p.targets, p.payment, p.potential_saving]
+            for p in sch.practices
+        ],  # fmt: skip
+        money=(5, 6),
+    )
+    ws.append([])
+    _table(
+        ws,
+        ["From", "To", "Saving per item", "Locality items of from", "Potential saving"],
+        [
+            [
+                w.saving.switch.from_name,
+                w.saving.switch.to_name,
+                w.saving.saving_per_item,
+                w.from_items,
+                w.potential_saving,
+            ]
+            for w in sch.switches
+        ],  # fmt: skip
+        money=(3, 5),
+    )
 
 
 def _xlsx_statement(pack: BoardPack, ws: Worksheet) -> None:
