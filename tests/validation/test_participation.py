@@ -5,6 +5,7 @@ count of the stored findings and decisions, an import's quarantine attributed to
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from decimal import Decimal
 
@@ -99,3 +100,21 @@ def test_demo_dacorum_participation_equals_a_plain_count() -> None:
     html = client.get("/validation/localities/dacorum/participation/").content.decode()
     assert 'data-month="2008-11-01" data-took-part="2"' in html
     assert 'data-provider="RWG"' in html
+
+
+@pytest.mark.django_db
+def test_board_pack_shows_participation_to_the_month() -> None:
+    """Dacorum's December 2008 pack: April to December (not later), each month as the
+    participation page counts it; November: the demo's two practice users' practices."""
+    got = participation.report(Locality.objects.get(slug="dacorum"), "2008/09")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="locality"))
+    html = client.get("/reports/localities/dacorum/2008-12/").content.decode()
+    table = html.split('id="board-participation"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(
+        r'data-month="([\d-]+)" data-took-part="(\d+)" data-with-findings="(\d+)"', table
+    )
+    months = [dt.date(2008, m, 1) for m in range(4, 13)]
+    assert rows == [(m.isoformat(), *map(str, got.participation.month_figure(m))) for m in months]
+    assert ("2008-11-01", "2", rows[7][2]) == rows[7]
+    assert "practices with findings reviewed at least one" in html

@@ -20,7 +20,9 @@ c. **Finance** (`pbc.finance.statements.report`): the locality's statement at th
    with the locality's potential saving.
 d. **Validation ledger** (`pbc.validation.queries.locality_ledger`, the amounts the challenge
    process writes): findings on the locality's practices' activity from April to the report's month:
-   at stake, challenged, agreed, recovered and written off, by rule and by provider.
+   at stake, challenged, agreed, recovered and written off, by rule and by provider. Then the
+   practices' participation (`pbc.reports.board_participation`): per month, the practices that
+   reviewed their findings of the month out of those that had findings.
 e. **Services and providers** (`pbc.services`): enhanced-service claims and payments in the
    year to date, extended hours and smoking quitters for the latest claimed quarter; provider
    returns summarised per contract for the year to date (`pbc.services.reports`: volumes, DNA
@@ -66,6 +68,7 @@ from pbc.plans.report import PlanReport, ReportError
 from pbc.plans.report import build_report as build_plan_report
 from pbc.refresh.queries import Staleness, staleness
 from pbc.reports import charts
+from pbc.reports.board_participation import ParticipationSection, participation_section
 from pbc.reports.board_scheme import SchemeSection, scheme_section
 from pbc.services import experience, feeds, reports
 from pbc.services import queries as service_queries
@@ -409,6 +412,8 @@ class BoardPack:
     practices: list[Practice] = field(default_factory=list)
     # The prescribing incentive scheme for the locality's practices (`board_scheme`).
     scheme: SchemeSection | None = None
+    # Which practices reviewed their findings, month by month (`board_participation`).
+    participation: ParticipationSection | None = None
     # Section (a `SECTION_STEPS` key) -> why its figures are older than their inputs; a
     # section whose figures are up to date is not listed.
     stale: dict[str, Staleness] = field(default_factory=dict)
@@ -449,6 +454,7 @@ def build(locality: Locality, month: dt.date) -> BoardPack:
         services=services_section(locality, month),
         practices=list(locality.practices.order_by("code")),
         scheme=scheme_section(locality, month),
+        participation=participation_section(locality, month),
         stale=stale_sections(),
     )
 

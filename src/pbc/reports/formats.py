@@ -306,6 +306,20 @@ def _xlsx_validation(pack: BoardPack, ws: Worksheet) -> None:
     _table(ws, ["Provider", *LEDGER_HEADER[1:]], _ledger_rows(v.by_provider), money)
     ws.append([])
     _table(ws, ["Month", *LEDGER_HEADER[1:]], _ledger_rows([v.this_month]), money)
+    _xlsx_participation(pack, ws)
+
+
+def _xlsx_participation(pack: BoardPack, ws: Worksheet) -> None:
+    part = pack.participation
+    if part is None or not part.practices_with_findings:
+        return
+    ws.append([])
+    _note(ws, "Practices taking part in validation: reviewed a finding of the month.")
+    _table(
+        ws,
+        ["Month of the activity", "Practices taking part", "Practices with findings"],
+        [[f"{m.month:%B %Y}", m.took_part, m.with_findings] for m in part.months],
+    )
 
 
 def _xlsx_services(pack: BoardPack, ws: Worksheet) -> None:
