@@ -256,3 +256,33 @@ def test_the_demo_caseload_and_a_discharge_scoped_audited_and_refused_by_field()
     assert (
         'data-discharged="2009-01-05"' in html and "2 of 4 patients still on the caseload" in html
     )
+
+
+def test_the_caseload_csv_is_the_page_through_the_safe_writer_scoped_and_audited() -> None:
+    """The demo caseload (Dacorum's third practice) as CSV: one row per patient with the
+    page's figures, a hostile matron name neutralised by pbc.exports, the download audited as
+    patient rows; another practice's user is refused and the refusal audited."""
+    import csv
+    import io
+
+    code = DACORUM.practices[2].code
+    practice = Practice.objects.get(code=code)
+    first = CaseloadEntry.objects.filter(practice=practice).order_by("risk_rank").first()
+    assert first is not None
+    CaseloadEntry.objects.filter(pk=first.pk).update(matron="=HYPERLINK(1)")
+    url = f"/population/practices/{code}/caseload/?format=csv"
+    response = _client("analyst").get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    report = caseload.report(practice)
+    assert [r["nhs_number"] for r in rows] == [p.entry.nhs_number for p in report.rows]
+    assert [(r["emergency_admissions_year_before"], r["bed_days_year_after"]) for r in rows] == [
+        (str(p.before_admissions), str(p.after_bed_days)) for p in report.rows
+    ]
+    by_nhs = {r["nhs_number"]: r for r in rows}
+    assert by_nhs[first.nhs_number]["matron"] == "'=HYPERLINK(1)"
+    assert sorted(r["discharged_on"] for r in rows) == ["", "", "", "2009-02-02"]
+    event = AuditEvent.objects.filter(action="view_patient_rows", username="analyst").latest("pk")
+    assert "caseload CSV export: 4 patients" in event.detail and event.path == url
+    assert _client("practice").get(url).status_code == 403
+    assert AuditEvent.objects.filter(action="denied", username="practice").exists()

@@ -349,6 +349,52 @@ def _discharge(request: HttpRequest, practice: Practice) -> HttpResponse:
     return redirect(back)
 
 
+CASELOAD_CSV_COLUMNS = (
+    "nhs_number",
+    "matron",
+    "taken_on",
+    "risk_percent_when_taken_on",
+    "rank_when_taken_on",
+    "discharged_on",
+    "discharge_reason",
+    "emergency_admissions_year_before",
+    "emergency_admissions_year_after",
+    "bed_days_year_before",
+    "bed_days_year_after",
+    "days_of_year_after_observed",
+    "matron_contacts_within_one_working_day",
+    "matron_contacts_applicable",
+)
+
+
+def _caseload_csv(request: HttpRequest, practice: Practice, data: Any) -> HttpResponse:
+    """The practice's caseload, one row per patient, through `pbc.exports` (patient rows:
+    audited like the page)."""
+    rows: list[list[Any]] = [list(CASELOAD_CSV_COLUMNS)]
+    for r in data.rows:
+        e = r.entry
+        met = [c.within_one_working_day for c in r.contacts if c.within_one_working_day is not None]
+        rows.append(
+            [
+                e.nhs_number, e.matron, e.taken_on.isoformat(), f"{e.risk_score * 100:.1f}",
+                e.risk_rank, e.discharged_on.isoformat() if e.discharged_on else "",
+                e.get_discharge_reason_display() if e.discharge_reason else "",
+                r.before_admissions, r.after_admissions, r.before_bed_days, r.after_bed_days,
+                r.observed_days, sum(met), len(met),
+            ]
+        )  # fmt: skip
+    audit.record(
+        request.user,
+        "view_patient_rows",
+        practice,
+        detail=f"community matron caseload CSV export: {len(data.rows)} patients",
+        path=request.get_full_path(),
+    )
+    response = HttpResponse(exports.csv_text(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="caseload-{practice.code}.csv"'
+    return response
+
+
 @requires(Permission.VIEW_PATIENT_ROWS, scope="practice")
 def caseload_page(request: HttpRequest, practice: Practice) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "discharge":
@@ -356,6 +402,8 @@ def caseload_page(request: HttpRequest, practice: Practice) -> HttpResponse:
     if request.method == "POST":
         return _take_on(request, practice)
     data = caseload.report(practice)
+    if request.GET.get("format") == "csv":
+        return _caseload_csv(request, practice, data)
     audit.record(
         request.user,
         "view_patient_rows",
