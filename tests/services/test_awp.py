@@ -171,3 +171,49 @@ def test_accrediting_is_scoped_and_refused_by_field() -> None:
     assert not Accreditation.objects.filter(provider__code="NX3").exists()
     assert _client("analyst").post(url, form).status_code == 302
     assert Accreditation.objects.filter(provider__code="NX3", accredited_from=NOVEMBER).exists()
+
+
+def test_findings_raised_into_the_challenge_process() -> None:
+    """The analyst raises Dacorum's physiotherapy findings: each becomes a finding of West Herts
+    with no practice (once: raising again adds none), audited; the locality manager may not
+    raise them; on the PCT's page the analyst challenges NX3's October return and signs it off,
+    and it is on NX3's challenge schedule; the rules' refresh leaves it flagged."""
+    from pbc.validation.actions import store_findings
+    from pbc.validation.models import Finding
+
+    dacorum = Locality.objects.get(slug="dacorum")
+    expected = awp.report(dacorum, "physiotherapy").findings
+    url = "/services/awp/localities/dacorum/"
+    form = {"action": "raise", "service": "physiotherapy"}
+    assert _client("locality").post(url, form).status_code == 403
+    assert AuditEvent.objects.filter(action="denied", username="locality").exists()
+    analyst = _client("analyst")
+    html = analyst.post(url, form, follow=True).content.decode()
+    assert f"{len(expected)} finding(s) raised" in html
+    raised = Finding.objects.filter(dataset="awp").order_by("month", "provider_code", "rule_id")
+    assert sorted((f.provider_code, f.month, f.amount) for f in raised) == sorted(
+        (f.provider.code, f.period, f.cost) for f in expected
+    )
+    assert {(f.pct.code, f.practice) for f in raised} == {("5P3", None)}
+    assert AuditEvent.objects.filter(
+        action="create", object_type="Finding", username="analyst"
+    ).count() == len(expected)
+    assert "0 finding(s) raised" in analyst.post(url, form, follow=True).content.decode()
+    nx3 = raised.get(provider_code="NX3", rule_id="awp-return-not-accredited")
+    assert nx3.amount == _plain("NX3")[1]
+
+    page = "/validation/pcts/west-herts/without-practice/"
+    assert f'data-finding="{nx3.key}"' in analyst.get(page).content.decode()
+    analyst.post(page, {"finding": nx3.pk, "decision": "challenge", "version": nx3.version,
+                        "reason": "Not accredited for physiotherapy in October"})  # fmt: skip
+    analyst.post(page, {"finding": nx3.pk, "decision": "sign_off"})
+    nx3.refresh_from_db()
+    assert (nx3.status, nx3.challenged_amount) == ("signed_off", nx3.amount)
+    assert list(nx3.decisions.values_list("action", flat=True).order_by("pk")) == [
+        "challenge", "sign_off",
+    ]  # fmt: skip
+    schedule = analyst.get("/validation/providers/NX3/").content.decode()
+    assert nx3.key in schedule
+    store_findings([], month=OCTOBER)  # the rules find nothing for October: not gone
+    nx3.refresh_from_db()
+    assert nx3.still_flagged

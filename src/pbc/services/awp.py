@@ -202,6 +202,28 @@ def report(locality: Locality, service: str) -> AwpReport:
     )
 
 
+def raise_findings(user: Any, locality: Locality, service: str) -> int:
+    """Put the service's findings (`report`) into the challenge process as findings of the
+    locality's PCT with no practice (`pbc.validation.actions.raise_findings`: the PCT's
+    analysts; each audited; a finding raised before is not raised again). Returns how many
+    are new."""
+    from pbc.validation import actions as challenge
+
+    raised = [
+        challenge.RaisedFinding(
+            rule_id=f"awp-{f.source}-not-accredited",
+            dataset="awp",
+            row_id=f"{locality.slug}:{service}:{f.provider.code}:{f.period:%Y-%m}:{f.source}",
+            provider_code=f.provider.code,
+            month=f.period,
+            amount=f.cost,
+            detail=f"{f.reason}: {f.cases} {'cases' if f.source == 'return' else 'attendances or spells'}",
+        )
+        for f in report(locality, service).findings
+    ]
+    return len(challenge.raise_findings(user, locality.pct, raised))
+
+
 def _invoice_findings(
     locality: Locality, service: str, accreditations: list[Accreditation], first: dt.date | None
 ) -> list[Finding]:

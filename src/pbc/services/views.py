@@ -620,6 +620,8 @@ def awp_report(request: HttpRequest, locality: Locality) -> HttpResponse:
     case, and returns from providers not accredited (aggregates only: no patient rows). A POST
     accredits a provider (`awp.accredit`: the PCT's analysts)."""
     back = reverse("awp_report", args=[locality.slug])
+    if request.method == "POST" and request.POST.get("action") == "raise":
+        return _raise_awp_findings(request, locality, back)
     if request.method == "POST":
         try:
             to_text = request.POST.get("accredited_to", "").strip()
@@ -647,10 +649,32 @@ def awp_report(request: HttpRequest, locality: Locality) -> HttpResponse:
             "locality": locality,
             "reports": [awp.report(locality, s) for s in awp.services_of(locality)],
             "can_accredit": has_permission(request.user, Permission.MANAGE_SERVICES, locality),
+            "can_raise": has_permission(request.user, Permission.REVIEW_FINDINGS, locality.pct),
             "services": [(k, t.name) for k, t in TEMPLATES.items() if t.cost == "case_cost"],
             "breadcrumbs": crumbs(("Services", reverse("services_index"))),
         },
     )
+
+
+def _raise_awp_findings(request: HttpRequest, locality: Locality, back: str) -> HttpResponse:
+    """Put a service's any-willing-provider findings into the challenge process (the PCT's
+    analysts: `awp.raise_findings`)."""
+    from pbc.validation.actions import ActionRefused
+
+    service = request.POST.get("service", "")
+    if service not in awp.services_of(locality):
+        messages.error(request, f"Not raised: '{service}' has no accredited providers here.")
+        return redirect(back)
+    try:
+        n = awp.raise_findings(request.user, locality, service)
+    except ActionRefused as err:
+        audit.record(request.user, "denied", locality, detail=str(err), path=request.path)
+        raise PermissionDenied(str(err)) from err
+    messages.success(
+        request,
+        f"{n} finding(s) raised for challenge: see {locality.pct.name}'s findings with no practice.",
+    )
+    return redirect(back)
 
 
 # --- patient experience -----------------------------------------------------------------------

@@ -14,6 +14,10 @@
 - `write_off`: the locality or an analyst drops a disputed challenge.
 - `store_findings`: copy the rules' findings in (used by `refresh`): new keys are added,
   existing ones get the rule's latest figures, decisions are never touched.
+- `raise_findings`: a PCT analyst puts findings another part of pbc makes (any willing
+  provider: a return or invoice from a provider not accredited that month) into the same
+  challenge process, as findings of the PCT with no practice (`RAISED_DATASETS`); the rules'
+  refresh never marks them gone.
 
 Each raises `ActionRefused` (nothing written) when the user lacks the permission for the
 finding's organisation or the finding is not in a state the action applies to.
@@ -49,6 +53,67 @@ PRACTICE_DECISIONS = {
 
 class ActionRefused(Exception):
     """The action is not allowed for this user or this finding; nothing was written."""
+
+
+# Findings raised by hand from other parts of pbc (not by the validation rules), by dataset:
+# the rules' refresh leaves them alone.
+RAISED_DATASETS = ("awp",)
+RAISED_RULE_TITLES = {
+    "awp-return-not-accredited": "Any willing provider: a return from a provider not accredited",
+    "awp-invoice-not-accredited": "Any willing provider: an invoice from a provider not accredited",
+}
+
+
+@dataclass(frozen=True)
+class RaisedFinding:
+    """A finding made outside the rules: one provider's charge for one month."""
+
+    rule_id: str  # a `RAISED_RULE_TITLES` key
+    dataset: str  # a `RAISED_DATASETS` value
+    row_id: str  # unique within the rule and dataset
+    provider_code: str
+    month: dt.date
+    amount: Decimal
+    detail: str
+
+
+@transaction.atomic
+def raise_findings(user: Any, pct: Pct, raised: Sequence[RaisedFinding]) -> list[Finding]:
+    """Put findings into the challenge process as the PCT's findings with no practice (its
+    analysts challenge and sign them off on the PCT's page; the provider answers them on its
+    schedule). A finding already raised (same key) is left as it is. Returns the new ones."""
+    _require(user, Permission.REVIEW_FINDINGS, pct)
+    providers = {
+        p.code: p for p in Provider.objects.filter(code__in={r.provider_code for r in raised})
+    }
+    created = []
+    for r in raised:
+        if r.rule_id not in RAISED_RULE_TITLES or r.dataset not in RAISED_DATASETS:
+            raise ActionRefused(f"{r.rule_id} on {r.dataset} is not a finding pbc raises")
+        if r.amount < 0:
+            raise ActionRefused(f"{r.row_id}: the amount {r.amount} is negative")
+        key = f"{r.rule_id}:{r.dataset}:{r.row_id}"
+        if Finding.objects.filter(key=key).exists():
+            continue
+        amount = r.amount.quantize(Decimal("0.01"))
+        finding = Finding.objects.create(
+            key=key,
+            rule_id=r.rule_id,
+            dataset=r.dataset,
+            row_id=r.row_id,
+            pct=pct,
+            provider=providers.get(r.provider_code),
+            provider_code=r.provider_code,
+            commissioner_code=pct.code,
+            month=r.month,
+            activity_date=r.month,
+            charged_price=amount,
+            amount=amount,
+            detail=r.detail,
+        )
+        audit.record(user, "create", finding, after=finding.snapshot(), detail=r.detail)
+        created.append(finding)
+    return created
 
 
 def _user_name(user: Any) -> str:
@@ -360,7 +425,7 @@ def store_findings(
     Finding.objects.bulk_update(
         changed, [*FIGURES, "still_flagged", "last_found_at"], batch_size=2000
     )
-    scope = Finding.objects.filter(still_flagged=True)
+    scope = Finding.objects.filter(still_flagged=True).exclude(dataset__in=RAISED_DATASETS)
     if month is not None:
         scope = scope.filter(month=month)
     produced = set(keys)

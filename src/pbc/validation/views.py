@@ -89,7 +89,7 @@ def _rules() -> list[dict[str, Any]]:
 
 
 def _titles() -> dict[str, str]:
-    return {r.id: r.title for r in RULES.values()}
+    return {**{r.id: r.title for r in RULES.values()}, **actions.RAISED_RULE_TITLES}
 
 
 @signed_in
@@ -245,7 +245,12 @@ def practice_findings(request: HttpRequest, practice: Practice) -> HttpResponse:
 @requires(Permission.REVIEW_FINDINGS, scope="pct")
 def pct_without_practice(request: HttpRequest, pct: Pct) -> HttpResponse:
     """The PCT's findings that name no practice of its own (an invoice line without activity,
-    activity whose practice is not known), for its analysts: read-only, no NHS numbers."""
+    activity whose practice is not known, a finding raised by hand such as any willing
+    provider's), for its analysts; no NHS numbers. A POST decides one (`actions.decide`:
+    accept, challenge, more information) or signs a challenged one off to the provider's
+    schedule (`actions.sign_off`), each audited."""
+    if request.method == "POST":
+        return _decide_without_practice(request, pct)
     qs, filters = _filtered(request, Finding.objects.filter(pct=pct, practice__isnull=True))
     total = qs.aggregate(n=Count("id"), amount=Sum("amount"))
     rows = list(qs.order_by("-month", "rule_id", "row_id")[:PAGE_SIZE])
@@ -263,6 +268,31 @@ def pct_without_practice(request: HttpRequest, pct: Pct) -> HttpResponse:
             "stale": staleness("validation"),
         },
     )
+
+
+def _decide_without_practice(request: HttpRequest, pct: Pct) -> HttpResponse:
+    try:
+        finding = Finding.objects.get(
+            pk=int(request.POST.get("finding", "0")), pct=pct, practice__isnull=True
+        )
+        if request.POST.get("decision") == "sign_off":
+            actions.sign_off(request.user, [finding.pk])
+        else:
+            version = request.POST.get("version")
+            actions.decide(
+                request.user,
+                finding.pk,
+                request.POST.get("decision", ""),
+                request.POST.get("reason", ""),
+                int(version) if version else None,
+            )
+        finding.refresh_from_db()
+        messages.success(request, f"{finding.key}: {finding.get_status_display()}.")
+    except (Finding.DoesNotExist, ValueError):
+        messages.error(request, "That finding is not one of this PCT's findings with no practice.")
+    except actions.ActionRefused as err:
+        messages.error(request, str(err))
+    return redirect(request.get_full_path())
 
 
 @requires(Permission.VIEW_PATIENT_ROWS, scope="practice")
