@@ -100,3 +100,38 @@ def test_a_temporary_password_still_valid_an_hour_before_it_expires() -> None:
     temporary = give_temporary_password("board", hours_ago=hours - 1)
     response = Client().post("/accounts/login/", {"username": "board", "password": temporary})
     assert response.status_code == 302
+
+
+def test_a_common_password_found_at_sign_in_must_be_changed() -> None:
+    """ASVS 2.1.7 at sign-in: a password on the common-password list, set before the list was
+    checked (here straight into the database), is made temporary when it is used."""
+    board = user("board")
+    board.set_password("iloveyou")
+    board.save()
+    assert temporary_passwords.is_common("iloveyou")
+    client = Client()
+
+    signed_in = client.post("/accounts/login/", {"username": "board", "password": "iloveyou"})
+
+    assert signed_in.status_code == 302
+    assert TemporaryPassword.objects.filter(user=board).exists()
+    sent = client.get("/plans/")
+    assert sent["Location"] == "/accounts/password/?next=%2Fplans%2F"
+    page = client.get(sent["Location"]).content.decode()
+    assert "on a list of common passwords" in page
+    event = AuditEvent.objects.filter(action="common_password_at_sign_in").latest("pk")
+    assert event.username == "board" and "iloveyou" not in event.detail
+
+
+def test_an_uncommon_password_at_sign_in_is_left_alone() -> None:
+    board = user("board")
+    board.set_password(OWN_PASSWORD)
+    board.save()
+    assert not temporary_passwords.is_common(OWN_PASSWORD)
+    client = Client()
+    assert (
+        client.post("/accounts/login/", {"username": "board", "password": OWN_PASSWORD}).status_code
+        == 302
+    )
+    assert not TemporaryPassword.objects.filter(user=board).exists()
+    assert client.get("/plans/").status_code == 200

@@ -11,17 +11,25 @@ pbc generates for them, is a temporary one. It must be changed at the next sign-
   ending every session of its user (`pbc.signin.staff_changes`), or for a new account;
 - the user's own password change (`pbc.signin.views.change_password`) ends it.
 
+A password found at sign-in on Django's list of 20,000 common passwords (ASVS 2.1.7: one set
+before the list was checked, or by a command that did not check it) is made temporary the same
+way: the user signs in, is told why, and must choose another before any other page (audited
+"common_password_at_sign_in").
+
 `generate()` makes one from 80 random bits (`secrets`), in groups that are easy to read out.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -96,6 +104,34 @@ class TemporaryPasswordForm(AuthenticationForm):
                 "Your temporary password has expired. Ask your pbc administrator for a new one.",
                 code="temporary_password_expired",
             )
+        if row is None and is_common(self.cleaned_data.get("password") or ""):
+            mark(user, None)
+            audit.record(
+                user,
+                "common_password_at_sign_in",
+                path=self.request.path if self.request is not None else "",
+                detail="the password is on the list of common passwords: it must be changed now",
+            )
+            if self.request is not None:
+                messages.warning(
+                    self.request,
+                    "Your password is on a list of common passwords that attackers try first. "
+                    "Choose a new one now.",
+                )
+
+
+@functools.cache
+def _common_passwords() -> CommonPasswordValidator:
+    return CommonPasswordValidator()  # reads Django's list once
+
+
+def is_common(password: str) -> bool:
+    """Whether `password` is on Django's list of common passwords (no network lookup)."""
+    try:
+        _common_passwords().validate(password)
+    except ValidationError:
+        return True
+    return False
 
 
 class ChangeTemporaryPasswordMiddleware:
