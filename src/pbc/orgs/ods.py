@@ -5,6 +5,9 @@ ODS practice file, epraccur), `pcn_memberships` (the ePCN file) and `commissione
 CCG / sub-ICB location file, eccg) rows, in one transaction, with one audit event. It runs
 after any of these files is imported in its published layout
 (`pbc.imports.actions.run_import`), so the order of the imports does not matter.
+Every commissioner, locality, practice and link is read once and the rows that changed are
+written back in batches (`pbc.orgs.ods_store.OrgStore`): a national file costs some 200
+queries, not several per practice.
 
 - Every commissioner a practice names (PCT 5P3, care trust TAK, CCG or sub-ICB location 00K,
   national YDD82; 5-character forms such as 00C00 read as 00C) becomes a `Pct` with its kind,
@@ -47,7 +50,8 @@ from django.db import transaction
 
 from pbc import codes
 from pbc.orgs import audit
-from pbc.orgs.models import Locality, OrgLink, Pct, Practice
+from pbc.orgs.models import Locality, Pct
+from pbc.orgs.ods_store import OrgStore
 
 GP_PRACTICE_SETTING = "4"
 """ODS prescribing setting of a GP practice (epraccur column 26)."""
@@ -82,20 +86,13 @@ def _date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _commissioner(code: str, parent: str, region: str, summary: SyncSummary, name: str = "") -> Pct:
-    code = codes.normalise_commissioner_code(code)
-    pct = Pct.objects.filter(code=code).first()
-    if pct is None:
-        pct = Pct(code=code, slug=code.lower(), name=code, kind=codes.commissioner_kind(code))
-        summary.commissioners_created += 1
-    if name:
-        pct.name = name
-    if parent:
-        pct.parent_code = parent
-    if region:
-        pct.region_code = region
-    pct.full_clean()
-    pct.save()
+def _commissioner(
+    store: OrgStore, code: str, parent: str, region: str, summary: SyncSummary, name: str = ""
+) -> Pct:
+    pct, created = store.commissioner(codes.normalise_commissioner_code(code))
+    summary.commissioners_created += created
+    values = {"name": name, "parent_code": parent, "region_code": region}
+    store.set_pct(pct, **{k: v for k, v in values.items() if v})
     return pct
 
 
@@ -109,10 +106,10 @@ def parent_kind(child_kind: str, parent: str) -> str:
     return "icb" if kind == "ccg_or_sub_icb" and child_kind in sub_icb_kinds else kind
 
 
-def _link_above(pct: Pct, source: str) -> None:
+def _link_above(store: OrgStore, pct: Pct, source: str) -> None:
     """The commissioner's dated edges to its parent and region (`OrgLink`)."""
     if pct.parent_code:
-        _link(
+        store.link(
             "commissioner",
             pct.code,
             parent_kind(pct.kind, pct.parent_code),
@@ -120,16 +117,16 @@ def _link_above(pct: Pct, source: str) -> None:
             source=source,
         )
     if pct.region_code:
-        _link("commissioner", pct.code, "region", pct.region_code, source=source)
+        store.link("commissioner", pct.code, "region", pct.region_code, source=source)
 
 
-def _link_pcns(rows: Iterable[Mapping[str, object]]) -> None:
+def _link_pcns(store: OrgStore, rows: Iterable[Mapping[str, object]]) -> None:
     """Each PCN's dated edge to the sub-ICB location (or CCG) it sits in (the PCN details)."""
     for row in rows:
         raw = str(row.get("commissioner_code") or "")
         if not codes.is_commissioner_code(raw):
             continue
-        _link(
+        store.link(
             "pcn",
             str(row["pcn_code"]),
             "commissioner",
@@ -156,7 +153,7 @@ def listed_kind(code: str, name: str) -> str:
 
 
 def _listed_commissioners(
-    rows: Iterable[Mapping[str, object]], summary: SyncSummary
+    store: OrgStore, rows: Iterable[Mapping[str, object]], summary: SyncSummary
 ) -> dict[str, Pct]:
     """The commissioners of the eccg file, created or updated (name, parent, region)."""
     out: dict[str, Pct] = {}
@@ -167,30 +164,17 @@ def _listed_commissioners(
             continue
         name = str(row.get("commissioner_name") or "")
         pct = _commissioner(
+            store,
             raw,
             str(row.get("parent_code") or ""),
             str(row.get("region_code") or ""),
             summary,
             name=name,
         )
-        kind = listed_kind(pct.code, name)
-        if kind != pct.kind:
-            pct.kind = kind
-            pct.save(update_fields=["kind"])
-        _link_above(pct, "eccg")
+        store.set_pct(pct, kind=listed_kind(pct.code, name))
+        _link_above(store, pct, "eccg")
         out[pct.code] = pct
     return out
-
-
-def _link(child_kind: str, child: str, parent_kind: str, parent: str, **kw: Any) -> None:
-    OrgLink.objects.update_or_create(
-        child_kind=child_kind,
-        child_code=child,
-        parent_kind=parent_kind,
-        parent_code=parent,
-        start_date=kw.pop("start_date", None),
-        defaults=kw,
-    )
 
 
 def commissioner_parents(
@@ -257,14 +241,15 @@ def sync(
     """Create or update commissioners, PCNs and practices from ODS rows (see the module)."""
     today = today or dt.date.today()
     summary = SyncSummary()
-    listed = _listed_commissioners(commissioner_rows, summary)
+    store = OrgStore()
+    listed = _listed_commissioners(store, commissioner_rows, summary)
     details = {str(r["pcn_code"]): r for r in pcn_rows}
-    _link_pcns(details.values())
+    _link_pcns(store, details.values())
     members = list(memberships)
     pcn_now = current_pcns(members, today)
     rows = {str(r["gp_practice_code"]): r for r in practices}
     for m in members:
-        _link(
+        store.link(
             "practice",
             str(m["gp_practice_code"]),
             "pcn",
@@ -302,14 +287,13 @@ def sync(
                 commissioners[key] = listed[key]
             else:
                 name = names.get(key, "")
-                pct = _commissioner(raw, *parents[key], summary, name=name)
-                if name and listed_kind(pct.code, name) != pct.kind:
-                    pct.kind = listed_kind(pct.code, name)
-                    pct.save(update_fields=["kind"])
+                pct = _commissioner(store, raw, *parents[key], summary, name=name)
+                if name:
+                    store.set_pct(pct, kind=listed_kind(pct.code, name))
                 commissioners[key] = pct
-                _link_above(pct, "epraccur")
+                _link_above(store, pct, "epraccur")
         pct = commissioners[key]
-        _link(
+        store.link(
             "practice",
             code,
             "commissioner",
@@ -317,13 +301,13 @@ def sync(
             start_date=_date(row.get("commissioner_start_date")),
             source="epraccur",
         )
-        existing = Practice.objects.select_related("locality").filter(code=code).first()
+        existing = store.practices.get(code)
         if member is not None:
             pcn_code = str(member["pcn_code"])
-            locality = Locality.objects.filter(kind=Locality.Kind.PCN, code=pcn_code).first()
+            locality = store.pcn_locality(pcn_code)
             if locality is None:
                 named = (details.get(pcn_code) or {}).get("pcn_name") or member.get("pcn_name")
-                locality = Locality.objects.create(
+                locality = store.new_locality(
                     pct=pct,
                     slug=f"pcn-{pcn_code.lower()}",
                     name=str(named or pcn_code),
@@ -331,16 +315,15 @@ def sync(
                     code=pcn_code,
                 )
                 summary.pcns_created += 1
-        elif existing is not None and existing.locality.kind == Locality.Kind.CONSORTIUM:
-            locality = existing.locality
+        elif existing is not None and store.locality_of(existing).kind == Locality.Kind.CONSORTIUM:
+            locality = store.locality_of(existing)
         else:
-            locality, _ = Locality.objects.get_or_create(
-                slug=f"{pct.slug}-no-pcn",
-                defaults={
-                    "pct": pct,
-                    "name": f"{pct.name}: practices in no PCN",
-                    "kind": Locality.Kind.NO_PCN,
-                },
+            slug = f"{pct.slug}-no-pcn"
+            locality = store.by_slug.get(slug) or store.new_locality(
+                slug=slug,
+                pct=pct,
+                name=f"{pct.name}: practices in no PCN",
+                kind=Locality.Kind.NO_PCN,
             )
         values = {
             "name": str(row.get("practice_name") or code),
@@ -349,20 +332,14 @@ def sync(
             "open_date": _date(row.get("open_date")),
             "close_date": _date(row.get("close_date")),
         }
-        if existing is None:
-            practice = Practice(code=code, **values)
-            practice.full_clean()
-            practice.save()
+        if store.set_practice(code, values):
             summary.practices_created += 1
         else:
-            for name, value in values.items():
-                setattr(existing, name, value)
-            existing.full_clean()
-            existing.save()
             summary.practices_updated += 1
     for code, row in details.items():  # the PCN details name the PCNs (after the memberships)
         name = str(row.get("pcn_name") or "")
         if name:
-            Locality.objects.filter(kind=Locality.Kind.PCN, code=code).update(name=name)
+            store.name_pcn(code, name)
+    store.flush()
     audit.record(user, "update", None, after={"ods_sync": summary.as_dict()}, detail=source)
     return summary
