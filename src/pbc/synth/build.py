@@ -15,6 +15,7 @@ from pbc.synth import tariff as tf
 from pbc.synth.activity import DIAGNOSIS, HRG_INFO, SURGICAL, ActivityBuilder
 from pbc.synth.config import SynthConfig, financial_year_start
 from pbc.synth.people import NO_DAY, Population, PracticeTable, registration_at
+from pbc.synth.tables import sort_rows
 
 HRG_TF = {code: h.treatment_function for code, h in HRG_INFO.items()}
 STALE_SHARE = 0.3  # share of activity after leaving the area still invoiced to the old PCT
@@ -157,9 +158,9 @@ def build_activity(
     )
 
     return {
-        "apc": _sorted(apc, ["discharge_date", "provider_code", "person", "admission_date"]),
-        "op": _sorted(op, ["attendance_date", "provider_code", "person", "first_attendance"]),
-        "ae": _sorted(ae, ["arrival_date", "provider_code", "person"]),
+        "apc": sort_rows(apc, ["discharge_date", "provider_code", "person", "admission_date"]),
+        "op": sort_rows(op, ["attendance_date", "provider_code", "person", "first_attendance"]),
+        "ae": sort_rows(ae, ["arrival_date", "provider_code", "person"]),
         "referrals": referrals.reset_index(drop=True),
         "rtt": rtt,
         "place_of_death": place_of_death,
@@ -207,22 +208,6 @@ def price_activity(
         tables[name]["not_known"] = None
         if (tables[name]["charged_price"] < 0).any():
             raise RuntimeError(f"{name}: a row has no tariff price")
-
-
-def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """`df` stably sorted by the columns `by`: one permutation worked out on number keys (text
-    columns by their sorted codes) and applied once, rather than pandas sorting text columns
-    (slow on Arrow-backed text). A column with a missing value falls back to pandas' sort."""
-    keys = []
-    for column in reversed(by):
-        values = df[column]
-        if values.isna().any():
-            return df.sort_values(by, kind="stable").reset_index(drop=True)
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            keys.append(values.to_numpy())
-        else:
-            keys.append(pd.factorize(values, sort=True)[0])
-    return df.take(np.lexsort(keys)).reset_index(drop=True)
 
 
 def _fy(days: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -35,10 +36,6 @@ BYTES_PER_ROW_ESTIMATE = 260
 ROWS_PER_PERSON_YEAR_ESTIMATE = 2.4
 
 
-def _ids(prefix: str, n: int, width: int) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(np.arange(n).astype(str), width))
-
-
 def _key_rows(df: pd.DataFrame, id_col: str, prefix: str, date_col: str) -> pd.DataFrame:
     """Clean rows keep their order and get keys 0..n-1; added rows get the keys after them.
     The result is sorted by (date, key). A key is the provider's id qualified by the provider,
@@ -51,7 +48,13 @@ def _key_rows(df: pd.DataFrame, id_col: str, prefix: str, date_col: str) -> pd.D
     dates = ordered[date_col].to_numpy(dtype="float64", na_value=np.inf)  # missing: last
     order = np.lexsort((key, dates))
     ordered = ordered.take(order).reset_index(drop=True)
-    ordered[id_col] = ordered["provider_code"].astype(str) + ":" + _ids(prefix, len(key), 10)[order]
+    number = pc.utf8_lpad(pc.cast(pa.array(order), pa.string()), width=10, padding="0")
+    ids = pc.binary_join_element_wise(
+        pa.array(ordered["provider_code"], type=pa.string()),
+        pc.binary_join_element_wise(prefix, number, ""),
+        ":",
+    )
+    ordered[id_col] = ids.to_pandas().array
     return ordered
 
 

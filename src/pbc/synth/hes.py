@@ -194,20 +194,21 @@ def invoice_frame(tables_: dict[str, pd.DataFrame]) -> pd.DataFrame:
     attendance."""
     parts = []
     for name in ("apc", "op", "ae"):
+        # text columns stay Arrow-backed (`.array`): no round trip through Python strings
         df = tables_[name]
         day = df[DATE_FIELD[name]].to_numpy(dtype=np.int64)
         tf = df.get("treatment_function_code")
-        ids = _local_id(pa.array(df[ID_FIELD[name]].to_numpy(), pa.string()))
+        ids = _local_id(pa.array(df[ID_FIELD[name]]))
         parts.append(
             pd.DataFrame(
                 {
-                    "provider_code": df["provider_code"].to_numpy(),
-                    "commissioner_code": df["commissioner_code"].to_numpy(),
+                    "provider_code": df["provider_code"].array,
+                    "commissioner_code": df["commissioner_code"].array,
                     "invoice_month": _month_start(day),
-                    "activity_id": ids.to_numpy(zero_copy_only=False),
-                    "point_of_delivery": df["charged_point_of_delivery"].to_numpy(),
-                    "hrg_code": df["charged_hrg_code"].to_numpy(),
-                    "treatment_function_code": None if tf is None else tf.to_numpy(),
+                    "activity_id": ids.to_pandas().array,
+                    "point_of_delivery": df["charged_point_of_delivery"].array,
+                    "hrg_code": df["charged_hrg_code"].array,
+                    "treatment_function_code": None if tf is None else tf.array,
                     "activity_date": day,
                     "excess_bed_days": df["charged_excess_bed_days"].to_numpy(),
                     "market_forces_factor": df["market_forces_factor"].to_numpy(),
@@ -216,9 +217,7 @@ def invoice_frame(tables_: dict[str, pd.DataFrame]) -> pd.DataFrame:
             )
         )
     lines = pd.concat(parts, ignore_index=True)
-    return lines.sort_values(
-        ["activity_date", "provider_code", "activity_id"], kind="stable"
-    ).reset_index(drop=True)
+    return tables.sort_rows(lines, ["activity_date", "provider_code", "activity_id"])
 
 
 def _month_start(days: np.ndarray) -> np.ndarray:

@@ -30,6 +30,15 @@ def _decimal(units: np.ndarray, valid: np.ndarray, field: Field) -> pa.Array:
     return arr
 
 
+def sort_rows(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """`df` stably sorted by the columns `by`, ascending, missing values last (as pandas'
+    `sort_values(by, kind="stable")`): the permutation worked out by Arrow's stable sort of the
+    key columns alone and applied once (pandas sorts Arrow-backed text slowly)."""
+    keys = pa.table({c: pa.array(df[c], from_pandas=True) for c in by})
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_end") for c in by])
+    return df.take(np.asarray(order)).reset_index(drop=True)
+
+
 def arrow_type(field: Field) -> pa.DataType:
     return {
         "string": pa.string(),
