@@ -23,6 +23,7 @@ from pbc.cli import app
 from pbc.indicators.models import WatchPathway
 from pbc.orgs.models import AuditEvent
 from pbc.population.models import RiskModel, RiskScore
+from pbc.refresh import results
 from pbc.validation.models import Finding
 from pbc.warehouse import ageing, store
 from pbc.warehouse.datasets import DATASETS
@@ -77,8 +78,11 @@ def test_old_patient_level_periods_are_aged_out_atomically_recorded_and_audited(
     assert old and kept
     untouched = {n: manifest(n, own_warehouse) for n in ("patients", "prescribing", "tariff")}
 
+    state_before = results.data_state()
     counts = retention.apply(NOW)
 
+    # The stored pages (the result store) are stale: they were computed from what has gone.
+    assert results.data_state() != state_before
     apc_after = manifest("apc", own_warehouse)
     assert apc_after.partitions == kept  # the 2008/09 partitions as they were
     assert apc_after.generation == apc_before.generation + 1

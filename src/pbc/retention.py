@@ -54,6 +54,7 @@ from pbc.indicators.models import WatchPathway
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
 from pbc.population.models import RiskScore
+from pbc.refresh import results
 from pbc.signin.models import KnownBrowser, UserSession
 from pbc.validation.models import Finding
 from pbc.warehouse import ageing, store
@@ -246,6 +247,8 @@ def apply(now: datetime.datetime | None = None) -> dict[str, int]:
     counts["warehouse_partitions"] = len(aged)
     counts["warehouse_rows"] = sum(a.rows for a in aged)
     counts.update(_clear_derived(now))
+    if aged or any(counts[k] for k in ("finding_nhs_numbers", "watch_pathways", "risk_scores")):
+        results.changed()  # the stored pages were computed from what has just gone
     audit.record(
         None,
         "retention",
