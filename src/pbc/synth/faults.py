@@ -735,8 +735,9 @@ class Injector:
         if self.rate == 0:
             return []
         keys = ["provider_code", "treatment_function_code", "financial_year"]
-        v = op[attended]
-        first = v["first_attendance"].isin(["1", "3"])
+        rows_attended = np.flatnonzero(attended)
+        v = op[keys].iloc[rows_attended]  # the cell's columns only: no copy of every column
+        first = op["first_attendance"].isin(["1", "3"]).to_numpy()[rows_attended]
         cells = v.groupby(keys).size().rename("n").reset_index()
         n_first = v[first].groupby(keys).size().rename("n_first").reset_index()
         n_fu = v[~first].groupby(keys).size().rename("n_fu").reset_index()
@@ -752,19 +753,20 @@ class Injector:
         chosen = cells.iloc[
             np.sort(self.rng.choice(len(cells), size=min(k, len(cells)), replace=False))
         ]
+        # each attended row's cell, numbered as the cells' keys
+        grouped = v.groupby(keys)
+        cell_number = {key: i for i, key in enumerate(grouped.size().index)}
+        row_cell = grouped.ngroup().to_numpy()
+        last_activity = int(op["attendance_date"].max())
         out = []
         for _, c in chosen.iterrows():
             last_day = to_day(year_end(c["financial_year"]))
-            if last_day > int(op["attendance_date"].max()):
+            if last_day > last_activity:
                 continue
-            src = v[
-                (~first)
-                & (v["provider_code"] == c["provider_code"])
-                & (v["treatment_function_code"] == c["treatment_function_code"])
-                & (v["financial_year"] == c["financial_year"])
-            ]
+            in_cell = row_cell == cell_number[tuple(c[keys])]
+            src = rows_attended[~first & in_cell]  # the cell's follow-ups, in op's order
             n_add = int(c["slack"]) + 1 + int(self.rng.integers(0, 3))
-            rows = src.iloc[self.rng.integers(0, len(src), n_add)].copy()
+            rows = op.iloc[src[self.rng.integers(0, len(src), n_add)]].copy()
             rows["attendance_date"] = last_day
             rows["_new"] = True
             rows["_rule"] = "over_cap_follow_up_ratio"
