@@ -17,15 +17,18 @@ from pbc.orgs import ods
 from pbc.orgs.models import AuditEvent, Locality, OrgLink, Pct, Practice
 
 pytestmark = pytest.mark.django_db
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def files(first: int, practices: int) -> tuple[list[dict[str, Any]], ...]:
     """ODS rows of `practices` practices from A<first>, four to a PCN and twelve to a
-    commissioner (sub-ICB locations 10A, 10B, ... under ICB QHM); the last of each PCN's
-    practices in no PCN; the eccg file names every other commissioner."""
+    commissioner (sub-ICB locations 10A, 11A, ... under ICB QHM; up to 38,880 practices); the
+    last of each PCN's practices in no PCN; the eccg file names every other commissioner."""
     epraccur, members, pcns, eccg = [], [], [], []
     for i in range(first, first + practices):
-        code, sub_icb, pcn = f"A{i:05d}", f"1{i // 12 % 10}{chr(65 + i // 120)}", f"U{i // 4:05d}"
+        group = i // 12  # 10A, 11A, ... 19A, 10B, ... 19Z, 100, ... 199, 20A, ...
+        sub_icb = f"{1 + group // 360}{group % 10}{ALNUM[group // 10 % 36]}"
+        code, pcn = f"A{i:05d}", f"U{i // 4:05d}"
         epraccur.append(
             {
                 "gp_practice_code": code,
