@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pbc.periods import FinancialYear
 from pbc.synth import tariff as tf
@@ -152,7 +154,9 @@ def build_activity(
     referrals = referrals[referrals["referral_date"] <= end]
     referrals = attach_registration(referrals, "referral_date", pop, practices, rng)
     rtt = rtt[rtt["clock_start_date"] <= end]
-    rtt = rtt[rtt["referral_id"].isin(referrals["referral_id"])].reset_index(drop=True)
+    # pyarrow's set lookup: pandas' `isin` on text converts every value it is given one by one
+    kept = pc.is_in(pa.array(rtt["referral_id"]), value_set=pa.array(referrals["referral_id"]))
+    rtt = rtt[kept.to_numpy(zero_copy_only=False)].reset_index(drop=True)
     rtt["gp_practice_code"] = (
         referrals.set_index("referral_id").loc[rtt["referral_id"], "gp_practice_code"].to_numpy()
     )
