@@ -40,14 +40,13 @@ def _key_rows(df: pd.DataFrame, id_col: str, prefix: str, date_col: str) -> pd.D
     """Clean rows keep their order and get keys 0..n-1; added rows get the keys after them.
     The result is sorted by (date, key). A key is the provider's id qualified by the provider,
     "RWG:S0000000001", as a HES / SUS extract's PROVSPNO or attendance id loads."""
-    clean = df[~df["_new"]]
-    added = df[df["_new"]]
-    ordered = pd.concat([clean, added], ignore_index=True)
+    new = df["_new"].to_numpy(dtype=bool)
+    clean_then_added = np.r_[np.flatnonzero(~new), np.flatnonzero(new)]  # row i gets key i
     # Sorted by the key's number: the same order as its zero-padded text, without sorting text.
-    key = np.arange(len(ordered))
-    dates = ordered[date_col].to_numpy(dtype="float64", na_value=np.inf)  # missing: last
-    order = np.lexsort((key, dates))
-    ordered = ordered.take(order).reset_index(drop=True)
+    key = np.arange(len(df))
+    dates = df[date_col].to_numpy(dtype="float64", na_value=np.inf)[clean_then_added]
+    order = np.lexsort((key, dates))  # missing dates last
+    ordered = df.take(clean_then_added[order]).reset_index(drop=True)  # one take of every column
     number = pc.utf8_lpad(pc.cast(pa.array(order), pa.string()), width=10, padding="0")
     ids = pc.binary_join_element_wise(
         pa.array(ordered["provider_code"], type=pa.string()),
