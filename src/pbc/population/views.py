@@ -289,7 +289,7 @@ def _case_finding_csv(
         ),
         path=request.get_full_path(),
     )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(buffer.getvalue(), content_type=exports.CSV_CONTENT_TYPE)
     suffix = f"-{condition}" if condition else ""
     response["Content-Disposition"] = (
         f'attachment; filename="case-finding-{practice.code}{suffix}.csv"'
@@ -390,7 +390,7 @@ def _caseload_csv(request: HttpRequest, practice: Practice, data: Any) -> HttpRe
         detail=f"community matron caseload CSV export: {len(data.rows)} patients",
         path=request.get_full_path(),
     )
-    response = HttpResponse(exports.csv_text(rows), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(exports.csv_text(rows), content_type=exports.CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="caseload-{practice.code}.csv"'
     return response
 

@@ -198,21 +198,28 @@ def _filtered(
     }
 
 
+def _decide_posted(request: HttpRequest, finding: Finding) -> None:
+    """`actions.decide` on `finding` with the posted decision, reason and version (the version
+    the user saw: a stale form is refused). Raises ValueError for a version that is not a
+    number."""
+    version = request.POST.get("version")
+    actions.decide(
+        request.user,
+        finding.pk,
+        request.POST.get("decision", ""),
+        request.POST.get("reason", ""),
+        int(version) if version else None,
+    )
+
+
 @requires(Permission.REVIEW_FINDINGS, scope="practice")
 def practice_findings(request: HttpRequest, practice: Practice) -> HttpResponse:
     if request.method == "POST":
         try:
-            version = request.POST.get("version")
             finding = Finding.objects.get(
                 pk=int(request.POST.get("finding", "0")), practice=practice
             )
-            actions.decide(
-                request.user,
-                finding.pk,
-                request.POST.get("decision", ""),
-                request.POST.get("reason", ""),
-                int(version) if version else None,
-            )
+            _decide_posted(request, finding)
             messages.success(
                 request,
                 f"{_titles().get(finding.rule_id, finding.rule_id)} ({finding.row_id}): {Finding.objects.get(pk=finding.pk).get_status_display()}.",
@@ -278,14 +285,7 @@ def _decide_without_practice(request: HttpRequest, pct: Pct) -> HttpResponse:
         if request.POST.get("decision") == "sign_off":
             actions.sign_off(request.user, [finding.pk])
         else:
-            version = request.POST.get("version")
-            actions.decide(
-                request.user,
-                finding.pk,
-                request.POST.get("decision", ""),
-                request.POST.get("reason", ""),
-                int(version) if version else None,
-            )
+            _decide_posted(request, finding)
         finding.refresh_from_db()
         messages.success(request, f"{finding.key}: {finding.get_status_display()}.")
     except (Finding.DoesNotExist, ValueError):
