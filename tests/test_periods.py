@@ -20,6 +20,8 @@ from pbc.periods import (
 
 D = dt.date
 DAYS = st.dates(min_value=D(1000, 1, 1), max_value=D(9998, 12, 31))
+# Days whose financial year lies in the calendar (the last, 9997/98, ends on 31 March 9998).
+FINANCIAL_DAYS = st.dates(min_value=D(1000, 1, 1), max_value=D(9998, 3, 31))
 MONTHS = DAYS.map(Month.of)
 STEPS = st.integers(min_value=-5000, max_value=5000)
 
@@ -91,7 +93,7 @@ def test_add_then_subtract_months(month: Month, n: int) -> None:
     assert periods.months_between(month.start, moved.start) == n
 
 
-@given(DAYS)
+@given(FINANCIAL_DAYS)
 def test_month_quarter_year_nest(day: dt.date) -> None:
     """A day's month lies in its quarters, which lie in its financial year."""
     month = Month.of(day)
@@ -104,6 +106,31 @@ def test_month_quarter_year_nest(day: dt.date) -> None:
     assert fy.start <= day <= fy.end
     assert periods.financial_year_of(day) == str(fy)
     assert periods.month_number(day) == fy.months().index(month) + 1
+
+
+def test_the_calendar_ends_with_the_last_whole_financial_year() -> None:
+    """Months run to December 9998; a financial year must end in the calendar, so the last is
+    9997/98 (to March 9998), and April to December 9998 belong to none (a clear ValueError, not
+    a year whose months cannot be made)."""
+    last = FinancialYear(9997)
+    assert last.months()[-1] == Month(9998, 3) and last.end == D(9998, 3, 31)
+    assert Month(9998, 3).financial_year == last and Month(9998, 3) in last.quarters()[-1]
+    assert Month(9998, 12).end == D(9998, 12, 31) and Month(9998, 12).calendar_quarter.end == (
+        D(9998, 12, 31)
+    )
+    for refused in (
+        lambda: FinancialYear(9998),
+        lambda: FinancialYear.parse("9998/99"),
+        lambda: FinancialQuarter(9998, 1),
+        lambda: Month(9998, 4).financial_year,
+        lambda: Month(9998, 12).financial_quarter,
+        lambda: last + 1,
+        lambda: FinancialYear(0),
+        lambda: Month(1, 3).financial_year,
+    ):
+        with pytest.raises(ValueError, match="out of range"):
+            refused()
+    assert Month(1, 4).financial_year == FinancialYear(1)
 
 
 # --- quarters -------------------------------------------------------------------------------------
@@ -229,7 +256,7 @@ def test_financial_year_round_trips(start: int, n: int) -> None:
     assert FinancialYear.parse(str(year)) == year
     assert periods.financial_year_of(periods.year_start(str(year))) == str(year)
     assert periods.financial_year_of(periods.year_end(str(year))) == str(year)
-    if 1 <= start + n <= 9998:
+    if 1 <= start + n <= 9997:
         assert (year + n) - n == year and (year + n) - year == n
         assert periods.add_years(periods.add_years(str(year), n), -n) == str(year)
 

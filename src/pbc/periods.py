@@ -32,7 +32,11 @@ _FINANCIAL_YEAR = re.compile(r"([0-9]{4})/([0-9]{2})")
 _FINANCIAL_QUARTER = re.compile(r"([0-9]{4})/([0-9]{2}) Q([1-4])")
 _CALENDAR_QUARTER = re.compile(r"([0-9]{4})[ -]?Q([1-4])")
 
-MIN_YEAR, MAX_YEAR = 1, 9998  # room for the year after (a financial year ends the next March)
+# The calendar's span: months and calendar quarters of these years (9998, so that the day after a
+# month's last day, which `month_end` counts back from, is still a date). A financial year (and
+# its quarters) must lie wholly inside it: 0001/02 to 9997/98, since 9998/99 would end in March
+# 9999, a month the calendar does not have.
+MIN_YEAR, MAX_YEAR = 1, 9998
 
 
 def _index(day: dt.date) -> int:
@@ -47,6 +51,13 @@ def _of_index(index: int) -> dt.date:
 def _check_year(year: int, what: str) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"{what}: year {year} is out of range")
+
+
+def _check_financial_year(start_year: int, what: str) -> None:
+    """A financial year starting in April of `start_year` ends in March of the next year: both
+    must be in the calendar's span."""
+    if not MIN_YEAR <= start_year <= MAX_YEAR - 1:
+        raise ValueError(f"{what}: financial year starting in {start_year} is out of range")
 
 
 # --- value types -------------------------------------------------------------------------------
@@ -228,7 +239,7 @@ class FinancialYear:
     start_year: int
 
     def __post_init__(self) -> None:
-        _check_year(self.start_year, "financial year")
+        _check_financial_year(self.start_year, "financial year")
 
     @classmethod
     def of(cls, day: dt.date) -> Self:
@@ -292,6 +303,7 @@ class FinancialQuarter(_Quarter):
     number: int
 
     def __post_init__(self) -> None:
+        _check_financial_year(self.start_year, self._KIND)
         self._check(self.start_year)
 
     @classmethod
