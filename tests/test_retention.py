@@ -89,3 +89,42 @@ def test_pbc_retention_runs_it() -> None:
     assert result.exit_code == 0, result.output
     assert "deleted: quarantine" in result.stdout and "audit 1" in result.stdout
     assert not AuditEvent.objects.filter(pk=old_event.pk).exists()
+
+
+def test_caseload_entries_go_years_after_discharge_and_open_ones_stay() -> None:
+    """Before, community matrons' caseload entries (NHS number, matron, risk when taken on,
+    discharge) were kept for ever. The demo discharged one of its four on 2 February 2009."""
+    from django.test import override_settings
+
+    from pbc.population.models import CaseloadEntry
+
+    entries = list(CaseloadEntry.objects.order_by("pk"))
+    discharged = [e for e in entries if e.discharged_on is not None]
+    assert len(entries) == 4 and [e.discharged_on for e in discharged] == [
+        datetime.date(2009, 2, 2)
+    ]
+    eight_years_on = datetime.datetime(2017, 2, 2, 12, tzinfo=datetime.UTC)
+    with override_settings(PBC_RETAIN_CASELOAD_YEARS=8):
+        assert retention.preview(eight_years_on).caseload_entries == 0  # on the day: kept
+        assert retention.apply(eight_years_on)["caseload_entries"] == 0
+        day_after = eight_years_on + DAY
+        plan = retention.preview(day_after)
+        assert (plan.caseload_before, plan.caseload_entries) == (datetime.date(2009, 2, 3), 1)
+        result = CliRunner().invoke(app, ["retention", "--dry-run"])
+        assert "caseloads: 1 entries of patients discharged before" in result.stdout
+        assert CaseloadEntry.objects.count() == 4  # the dry runs deleted nothing
+        counts = retention.apply(day_after)
+    assert counts["caseload_entries"] == 1
+    assert set(CaseloadEntry.objects.values_list("pk", flat=True)) == {
+        e.pk for e in entries if e.discharged_on is None
+    }
+    event = AuditEvent.objects.filter(action="caseload_aged_out").latest("pk")
+    assert event.after == {
+        "discharged_before": "2009-02-03",
+        "practices": {discharged[0].practice.code: 1},
+    }
+    assert discharged[0].nhs_number not in str(event.after) + event.detail
+    with override_settings(PBC_RETAIN_CASELOAD_YEARS=None):  # 'keep': nothing goes
+        assert retention.preview(day_after + 3650 * DAY).caseload_before is None
+        assert retention.apply(day_after + 3650 * DAY)["caseload_entries"] == 0
+    assert CaseloadEntry.objects.count() == 3

@@ -25,7 +25,7 @@ from pbc.orgs.models import AuditEvent
 from pbc.population.models import RiskModel, RiskScore
 from pbc.refresh import results
 from pbc.validation.models import Finding
-from pbc.warehouse import ageing, store
+from pbc.warehouse import ageing, engine, store
 from pbc.warehouse.datasets import DATASETS
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +53,24 @@ def periods(name: str, data_dir: Path) -> set[str]:
     return {store.partition_values(p)["period"] for p in manifest(name, data_dir).partitions}
 
 
+def registrations(data_dir: Path) -> list[dict[str, Any]]:
+    files = store.live_files("patients", data_dir)
+    return [row for f in files for row in pq.read_table(f).to_pylist()]
+
+
+def ended_registrations(data_dir: Path, before: datetime.date) -> list[dict[str, Any]]:
+    """Registrations whose end (or, with no end, the patient's death) is before `before`."""
+    return [
+        r
+        for r in registrations(data_dir)
+        if (r["registration_end_date"] or r["date_of_death"] or before) < before
+    ]
+
+
 def test_patient_level_datasets_are_those_naming_a_patient_or_their_activity() -> None:
     aged = {d.name for d in ageing.aged_datasets()}
     assert aged == {"apc", "op", "ae", "imaging", "referrals", "rtt", "deaths", "invoice_lines"}
-    # the register holds NHS numbers but has no period: replaced whole by each import
+    # the register holds NHS numbers but has no period: aged row by row (age_register)
     assert ageing.patient_level(DATASETS["patients"]) and "patients" not in aged
     for kept in ("prescribing", "tariff", "list_sizes", "qof_prevalence", "rtt_returns"):
         assert not ageing.patient_level(DATASETS[kept]), kept
@@ -76,7 +90,7 @@ def test_old_patient_level_periods_are_aged_out_atomically_recorded_and_audited(
     old = {k: v for k, v in apc_before.partitions.items() if k < "period=2008-04"}
     kept = {k: v for k, v in apc_before.partitions.items() if k >= "period=2008-04"}
     assert old and kept
-    untouched = {n: manifest(n, own_warehouse) for n in ("patients", "prescribing", "tariff")}
+    untouched = {n: manifest(n, own_warehouse) for n in ("prescribing", "tariff")}
 
     state_before = results.data_state()
     counts = retention.apply(NOW)
@@ -160,6 +174,8 @@ def test_the_dry_run_says_what_would_go_and_deletes_nothing(own_warehouse: Path)
     assert f"  apc/{old[0]}: {before['apc'].partitions[old[0]].rows} rows" in result.stdout
     assert "of periods before 2008-04 would be aged out" in result.stdout
     assert "prescribing" not in result.stdout and "patients/" not in result.stdout
+    ended = len(ended_registrations(own_warehouse, datetime.date(2008, 4, 1)))
+    assert f"patient register: {ended} registrations that ended before 2008-04-01" in result.stdout
     assert f"quarantine: 1 files would be deleted\n  {quarantined}" in result.stdout
     assert result.stdout.endswith("dry run: nothing deleted\n")
     assert {n: manifest(n, own_warehouse) for n in COPIED} == before
@@ -226,3 +242,44 @@ def test_what_the_app_database_made_from_aged_out_periods_loses_its_patients(
     ]
     kept_scores = RiskScore.objects.filter(pk__in=[s.pk for s in scores.values()])
     assert list(kept_scores) == [scores[datetime.date(2009, 3, 31)]]
+
+
+def test_registrations_that_ended_before_the_first_kept_month_are_removed(
+    own_warehouse: Path,
+) -> None:
+    """Before, the register was kept whole for ever: people who left, moved or died decades ago
+    stayed in it as long as the commissioner's extract named them."""
+    before = manifest("patients", own_warehouse)
+    rows = registrations(own_warehouse)
+    ended = ended_registrations(own_warehouse, datetime.date(2008, 4, 1))
+    reasons = {r["deregistration_reason"] for r in ended}
+    assert reasons == {"died", "left_area", "moved_practice"}  # the demo has each kind
+    ended_keys = {(r["nhs_number"], r["registration_start_date"]) for r in ended}
+    kept = [r for r in rows if (r["nhs_number"], r["registration_start_date"]) not in ended_keys]
+    assert any(r["registration_end_date"] is None for r in kept)
+    assert any(r["registration_end_date"] is not None for r in kept)  # ended in 2008/09: kept
+    old_files = [own_warehouse / "warehouse" / "patients" / f for f in before.files()]
+
+    counts = retention.apply(NOW)
+
+    after = manifest("patients", own_warehouse)
+    assert counts["register_rows"] == len(ended)
+    assert after.rows == len(kept) and after.generation == before.generation + 1
+    assert sorted(registrations(own_warehouse), key=str) == sorted(kept, key=str)
+    assert not any(f.exists() for f in old_files)
+    record = after.imports["retention-20140601T000000"]
+    assert record["rows_dropped"] == len(ended) and record["ended_before"] == "2008-04-01"
+    assert not list((own_warehouse / "warehouse" / "patients").glob("_staging/*"))
+    event = AuditEvent.objects.filter(action="register_aged_out").latest("pk")
+    assert event.after == {"patients": {"rows": len(ended), "ended_before": "2008-04-01"}}
+    retention_event = AuditEvent.objects.filter(action="retention").latest("pk")
+    assert retention_event.after["register_rows"] == len(ended)
+
+    again = retention.apply(NOW)  # nothing more to remove, no new commit
+    assert again["register_rows"] == 0
+    assert manifest("patients", own_warehouse) == after
+    # read by the engine as before, with the dataset's own schema
+    con = engine.connect("duckdb")
+    table = engine.table(con, "patients", data_dir=own_warehouse)
+    assert table.count().execute() == len(kept)
+    assert table.schema() == engine.ibis_schema(DATASETS["patients"])

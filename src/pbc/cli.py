@@ -304,13 +304,13 @@ def retention_command(
         bool,
         typer.Option(
             "--dry-run",
-            help="list the warehouse partitions and quarantine files that would be deleted; "
-            "delete nothing",
+            help="list the warehouse partitions, register rows, caseload entries and quarantine "
+            "files that would be deleted; delete nothing",
         ),
     ] = False,
 ) -> None:
-    """Delete what is past its retention period (the warehouse's old patient-level periods,
-    quarantined rows, old audit events and sign-in records, expired uploads and sessions): run
+    """Delete what is past its retention period (the warehouse's old patient-level periods and
+    ended registrations, discharged caseload entries, quarantined rows, old audit events and sign-in records, expired uploads and sessions): run
     it daily. docs/security.md, "Retention"."""
     setup_django()
     migrate()
@@ -330,6 +330,17 @@ def retention_command(
                 typer.echo(f"  {aged.dataset}/{aged.partition}: {aged.rows} rows")
             for name, n in plan.derived.items():
                 typer.echo(f"  app database, {name.replace('_', ' ')}: {n} would be removed")
+            typer.echo(
+                f"patient register: {plan.register_rows} registrations that ended before "
+                f"{plan.first_kept}-01 would be removed"
+            )
+        if plan.caseload_before is None:
+            typer.echo("caseloads: entries kept (PBC_RETAIN_CASELOAD_YEARS is 'keep')")
+        else:
+            typer.echo(
+                f"caseloads: {plan.caseload_entries} entries of patients discharged before "
+                f"{plan.caseload_before.isoformat()} would be deleted"
+            )
         typer.echo(f"quarantine: {len(plan.quarantine_files)} files would be deleted")
         for path in plan.quarantine_files:
             typer.echo(f"  {path}")

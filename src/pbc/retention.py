@@ -24,15 +24,23 @@ Each kind of record is classified (`RULES`, listed in docs/security.md, "Retenti
   finding stays: the commissioner's financial record of a challenge), RTT watch lists and risk
   scores of earlier census or index dates are deleted.
 
-Not deleted here: the patient register (replaced whole by every import of it), the figures
-made from the activity, aggregate and reference datasets (not about people), users' accounts
-(the administrator's), and temporary password records (deleting one would make an expired
-temporary password work again).
+- the patient register (`patients`), row by row: a registration that ended (the patient left,
+  moved practice or died) before the first month of activity kept goes with that activity
+  (`pbc.warehouse.ageing.age_register`, one commit of the register);
+- community matrons' caseload entries: `PBC_RETAIN_CASELOAD_YEARS` (8 in production; kept in
+  development unless set) after the patient was discharged from the caseload; entries still on
+  a caseload are kept.
+
+Not deleted here: the figures made from the activity, aggregate and reference datasets (not
+about people), users' accounts (the administrator's), and temporary password records (deleting
+one would make an expired temporary password work again).
 
 A run writes one audit event, "retention", with how many of each kind it deleted, and, when it
 aged warehouse partitions out, one "warehouse_aged_out" naming each dataset's partitions and
-rows. `preview` (`pbc retention --dry-run`) lists what the warehouse and quarantine rules would
-delete, deleting nothing.
+rows; "register_aged_out" when it removed registrations, and "caseload_aged_out" (entries per
+practice, no NHS numbers) when it deleted caseload entries. `preview` (`pbc retention
+--dry-run`) lists what the warehouse, register, caseload and quarantine rules would delete,
+deleting nothing.
 """
 
 from __future__ import annotations
@@ -53,7 +61,7 @@ from django.utils import timezone
 from pbc.indicators.models import WatchPathway
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
-from pbc.population.models import RiskScore
+from pbc.population.models import CaseloadEntry, RiskScore
 from pbc.refresh import results
 from pbc.signin.models import KnownBrowser, UserSession
 from pbc.validation.models import Finding
@@ -187,6 +195,64 @@ def _age_warehouse(now: datetime.datetime) -> list[ageing.Aged]:
     return gone
 
 
+def _age_register(now: datetime.datetime) -> int:
+    """The register's registrations that ended before the first month of activity kept."""
+    first_kept = first_kept_period(now)
+    if first_kept is None:
+        return 0
+    gone = ageing.age_register(first_kept, settings.DATA_DIR, tag=f"retention-{now:%Y%m%dT%H%M%S}")
+    if gone:
+        audit.record(
+            None,
+            "register_aged_out",
+            after={"patients": {"rows": gone, "ended_before": f"{first_kept}-01"}},
+            detail=f"{gone} registrations of the patient register that ended (left, moved "
+            f"practice or died) before {first_kept}-01 removed "
+            f"(PBC_RETAIN_PATIENT_YEARS {settings.PBC_RETAIN_PATIENT_YEARS})",
+        )
+    return gone
+
+
+def caseload_cutoff(now: datetime.datetime) -> datetime.date | None:
+    """Caseload entries discharged before this date are past their period (None: kept)."""
+    years = settings.PBC_RETAIN_CASELOAD_YEARS
+    if years is None:
+        return None
+    today = timezone.localdate(now) if timezone.is_aware(now) else now.date()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _old_caseload(before: datetime.date) -> QuerySet[CaseloadEntry]:
+    return CaseloadEntry.objects.filter(discharged_on__lt=before)
+
+
+def _age_caseload(now: datetime.datetime) -> int:
+    """Delete the caseload entries of patients discharged more than PBC_RETAIN_CASELOAD_YEARS
+    ago; audited per practice (counts, never NHS numbers)."""
+    before = caseload_cutoff(now)
+    if before is None:
+        return 0
+    old = _old_caseload(before)
+    per_practice: dict[str, int] = {}
+    for code in old.values_list("practice__code", flat=True):
+        per_practice[code] = per_practice.get(code, 0) + 1
+    if not per_practice:
+        return 0
+    gone = int(old.delete()[0])
+    audit.record(
+        None,
+        "caseload_aged_out",
+        after={"discharged_before": before.isoformat(), "practices": per_practice},
+        detail=f"{gone} community matrons' caseload entries of patients discharged before "
+        f"{before.isoformat()} deleted (PBC_RETAIN_CASELOAD_YEARS "
+        f"{settings.PBC_RETAIN_CASELOAD_YEARS})",
+    )
+    return gone
+
+
 def _derived(first_kept: str) -> dict[str, QuerySet[Any]]:
     """What the app database made from the periods before `first_kept`, holding NHS numbers:
     findings of those months (their NHS numbers), RTT watch lists and risk scores of census or
@@ -222,6 +288,9 @@ class Preview:
     partitions: list[ageing.Aged]
     quarantine_files: list[Path]
     derived: dict[str, int]  # rows of the app database made from the aged-out periods
+    register_rows: int  # registrations of the patient register that ended before first_kept
+    caseload_before: datetime.date | None  # None: caseload entries are kept
+    caseload_entries: int  # entries discharged before caseload_before
 
 
 def preview(now: datetime.datetime | None = None) -> Preview:
@@ -235,7 +304,10 @@ def preview(now: datetime.datetime | None = None) -> Preview:
     root = store.quarantine_dir(settings.DATA_DIR)
     files = sorted(p for p in root.glob("*/*.csv") if p.is_file() and p.stat().st_mtime < limit)
     derived = {} if first_kept is None else {k: q.count() for k, q in _derived(first_kept).items()}
-    return Preview(first_kept, partitions, files, derived)
+    register = 0 if first_kept is None else ageing.register_past(first_kept, settings.DATA_DIR)
+    before = caseload_cutoff(now)
+    caseload = 0 if before is None else _old_caseload(before).count()
+    return Preview(first_kept, partitions, files, derived, register, before, caseload)
 
 
 def apply(now: datetime.datetime | None = None) -> dict[str, int]:
@@ -246,8 +318,11 @@ def apply(now: datetime.datetime | None = None) -> dict[str, int]:
     aged = _age_warehouse(now)
     counts["warehouse_partitions"] = len(aged)
     counts["warehouse_rows"] = sum(a.rows for a in aged)
+    counts["register_rows"] = _age_register(now)
     counts.update(_clear_derived(now))
-    if aged or any(counts[k] for k in ("finding_nhs_numbers", "watch_pathways", "risk_scores")):
+    counts["caseload_entries"] = _age_caseload(now)
+    derived = ("register_rows", "finding_nhs_numbers", "watch_pathways", "risk_scores")
+    if aged or any(counts[k] for k in derived):
         results.changed()  # the stored pages were computed from what has just gone
     audit.record(
         None,

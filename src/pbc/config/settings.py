@@ -411,6 +411,12 @@ def _retention_years(name: str, default: str) -> int | None:
 PBC_RETAIN_PATIENT_YEARS = _retention_years(
     "PBC_RETAIN_PATIENT_YEARS", "6" if PRODUCTION else "keep"
 )
+# Community matrons' caseload entries: years kept after the patient's discharge from the
+# caseload (the Records Management Code's adult health records: 8 years after the end of
+# treatment). Development (the demo's caseload is of 2008/09): kept unless set.
+PBC_RETAIN_CASELOAD_YEARS = _retention_years(
+    "PBC_RETAIN_CASELOAD_YEARS", "8" if PRODUCTION else "keep"
+)
 # Every uploaded file goes to an owner-only file under DATA_DIR/uploads/incoming, never memory.
 FILE_UPLOAD_HANDLERS = ["pbc.web.uploads.BoundedUploadHandler"]
 

@@ -13,8 +13,13 @@ through the store's one commit point (`store.drop_partitions`: a new manifest re
 old one, recording what went), under the dataset's import lock, so readers see the partitions
 either all there or all gone and an import never interleaves. Running it again drops nothing.
 
-The patient register (`patients`) has no period: every import replaces it whole, so it holds
-who the latest register names and is not aged out here.
+The patient register (`patients`) has no period: it is aged row by row (`age_register`). A
+registration that ended (the patient left the practice's list, moved practice or died:
+`registration_end_date`, or `date_of_death` where the register gives no end) before the first
+month of activity kept is removed: the activity it attributed to a practice and a person has
+gone, and the practice keeps the patient's own record. Registrations still open stay whatever
+their age. The register without those rows is written again and committed through the store's
+one commit point, under the lock, like an import that replaces it whole.
 
 Pure: no Django (the audit event is `pbc.retention`'s).
 """
@@ -23,8 +28,13 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pbc.warehouse import store
 from pbc.warehouse.datasets import DATASETS
@@ -108,3 +118,87 @@ def age_out(
                 )
         gone.extend(aged)
     return gone
+
+
+# --- the patient register, row by row ---------------------------------------------------------
+
+REGISTER = "patients"
+
+
+def _ended_before(table: pa.Table, first_kept: str) -> pa.ChunkedArray:
+    """Which registrations ended before `first_kept` ("YYYY-MM"): their end date, or the date
+    of death where the register gives no end, falls before its first day. Open ones: false."""
+    start = pa.scalar(datetime.date.fromisoformat(f"{first_kept}-01"), pa.date32())
+    ended = pc.coalesce(
+        table.column("registration_end_date").cast(pa.date32()),
+        table.column("date_of_death").cast(pa.date32()),
+    )
+    return pc.fill_null(pc.less(ended, start), False)
+
+
+def _read_register(folder: Path, manifest: store.Manifest) -> pa.Table:
+    return pa.concat_tables([pq.read_table(folder / rel) for rel in manifest.files()])
+
+
+def register_past(first_kept: str, data_dir: str | os.PathLike[str] | None = None) -> int:
+    """How many rows of the patient register ended before `first_kept` (0: none, or no
+    register imported)."""
+    folder = store.dataset_dir(REGISTER, data_dir)
+    if not (folder / store.MANIFEST).exists():
+        return 0
+    manifest = store.read_manifest(folder, REGISTER)
+    if not manifest.files():
+        return 0
+    return int(pc.sum(_ended_before(_read_register(folder, manifest), first_kept)).as_py() or 0)
+
+
+def age_register(
+    first_kept: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    dry_run: bool = False,
+    tag: str = "retention",
+) -> int:
+    """Remove the register's registrations that ended before `first_kept` (or, in a dry run,
+    only count them): the rest written again and committed atomically under the dataset's lock,
+    recorded in its manifest under `tag`. Returns the rows removed; a second run removes none
+    and commits nothing."""
+    if dry_run:
+        return register_past(first_kept, data_dir)
+    folder = store.dataset_dir(REGISTER, data_dir)
+    if not (folder / store.MANIFEST).exists():
+        return 0
+    with store.dataset_lock(folder):
+        manifest = store.read_manifest(folder, REGISTER)
+        if not manifest.files():
+            return 0
+        table = _read_register(folder, manifest)
+        ended = _ended_before(table, first_kept)
+        gone = int(pc.sum(ended).as_py() or 0)
+        if not gone:
+            return 0
+        staging = folder / store.STAGING / tag
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        try:
+            kept = table.filter(pc.invert(ended))
+            path = staging / "part-0.parquet"
+            pq.write_table(kept, path)
+            source = "; ".join(sorted({e.source_name for e in manifest.partitions.values()}))
+            store.commit(
+                folder,
+                REGISTER,
+                tag,
+                [store.StagedPartition(store.NO_PARTITION, (path,), kept.num_rows)],
+                source_name=source,
+                record={
+                    "dataset": REGISTER,
+                    "kind": "retention",
+                    "ended_before": f"{first_kept}-01",
+                    "rows_dropped": gone,
+                    "rows_kept": kept.num_rows,
+                },
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return gone
