@@ -121,7 +121,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # The content security policy header (CONTENT_SECURITY_POLICY below), on every response.
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, serving only stylesheets, scripts, images and fonts (pbc.web.static_files).
+    "pbc.web.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The cookie naming a browser a user has signed in from (pbc.signin.browsers).
     "pbc.signin.browsers.BrowserCookieMiddleware",
