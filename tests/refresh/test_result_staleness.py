@@ -74,3 +74,31 @@ def test_tables_a_refresh_rewrites_are_deleted_in_one_statement() -> None:
     statements = [q["sql"] for q in queries.captured_queries]
     assert not any(sql.lstrip().upper().startswith("SELECT") for sql in statements), statements
     assert len([s for s in statements if "DELETE" in s.upper()]) == 1
+
+
+def test_a_worker_keeps_its_recent_results_unpickled_until_the_data_change() -> None:
+    """A result used again in the same data state comes from this process's memory (the same
+    object, no unpickling and no computing); after a change it is computed again."""
+    trust = provider()
+    computed: list[int] = []
+
+    def compute() -> dict[str, list[int]]:
+        computed.append(1)
+        return {"rows": [len(computed)]}
+
+    first = results.stored("test figures", trust, compute, "2009-01")
+    results.store().clear()  # the shared store is not read again for a recent result
+    assert results.stored("test figures", trust, compute, "2009-01") is first
+    assert computed == [1]
+
+    trust.name = "Renamed Trust"
+    trust.save()  # a change users make: every stored result is stale
+    again = results.stored("test figures", trust, compute, "2009-01")
+    assert again == {"rows": [2]} and computed == [1, 1]
+
+
+def test_the_recent_results_are_bounded() -> None:
+    trust = provider()
+    for n in range(results.RECENT_IN_PROCESS + 5):
+        results.stored("test bound", trust, lambda n=n: n, n)
+    assert len(results._recent) == results.RECENT_IN_PROCESS

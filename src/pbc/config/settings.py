@@ -155,7 +155,12 @@ TEMPLATES = [
             Path(nhsuk_frontend_jinja.__file__).parent / "templates",
         ],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "pbc.web.jinja.environment", "autoescape": True},
+        "OPTIONS": {
+            "environment": "pbc.web.jinja.environment",
+            "autoescape": True,
+            # csrf_input and csrf_token masked once per page, not once per form.
+            "context_processors": ["pbc.web.jinja.csrf_once"],
+        },
     },
     {
         # The Django admin keeps its own template engine.
