@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import ibis
@@ -12,6 +13,7 @@ import openpyxl
 import pytest
 from django.test import Client
 
+import module_db
 from indicators import handmade
 from pbc.indicators import definitions as defs
 from pbc.indicators import present, refresh
@@ -21,13 +23,18 @@ from pbc.orgs.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def values() -> None:
-    """Only the hand-made warehouse's values (the session demo computed its own: clear them)."""
-    from pbc.indicators.models import IndicatorValue
-
+def handmade_values() -> None:
     IndicatorValue.objects.all().delete()
     refresh.refresh(con=ibis.duckdb.connect(), tables=handmade.tables())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def values(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Only the hand-made warehouse's values (the session demo computed its own: cleared), for
+    every test of the module: refreshed once (`module_db`); a test's own changes are rolled
+    back when it ends."""
+    with module_db.shared(django_db_blocker, handmade_values):
+        yield
 
 
 def client_for(django_user_model: Any, username: str) -> Client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from openpyxl import Workbook, load_workbook
 
+import module_db
 from pbc.demo import DEMO_USERS
 from pbc.orgs.models import AuditEvent, Provider
 from pbc.validation import actions, files
@@ -37,11 +39,18 @@ def records(django_db_setup: None, django_db_blocker: Any) -> list[dict[str, Any
         return findings_records()
 
 
-@pytest.fixture
-def stored(records: list[dict[str, Any]]) -> actions.StoreResult:
-    """The findings stored from scratch (the session demo stored them already: clear first)."""
-    Finding.objects.all().delete()
-    return actions.store_findings(records)
+@pytest.fixture(scope="module", autouse=True)
+def stored(records: list[dict[str, Any]], django_db_blocker: Any) -> Iterator[actions.StoreResult]:
+    """The findings stored from scratch (the session demo stored them already: clear first),
+    once for the module's tests (`module_db`: a test's own changes are rolled back when it
+    ends)."""
+
+    def store() -> actions.StoreResult:
+        Finding.objects.all().delete()
+        return actions.store_findings(records)
+
+    with module_db.shared(django_db_blocker, store) as result:
+        yield result
 
 
 def a_finding(practice: str = PRACTICE_A, provider: str = "RWG") -> Finding:
