@@ -114,6 +114,15 @@ def serve(
     # 15-20 ms with them and 5-10 ms without), and the workers keep sharing their memory pages
     # with the master instead of copying them when the collector touches them.
     gc.freeze()
+    try:
+        _run(application, host=host, port=port, workers=workers, threads=threads)
+    finally:
+        gc.unfreeze()  # objects are freed at exit as usual (nanobind reports frozen ones leaked)
+
+
+def _run(
+    application: Callable[..., Any], *, host: str, port: int, workers: int, threads: int
+) -> None:
     _Server(
         application,
         {

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -59,7 +60,14 @@ class PlanMonth:
     objectives: list[Objective] = field(default_factory=list)
 
     def states_of(self, objective: Objective) -> list[MilestoneState]:
-        return [s for s in self.states if s.milestone.objective_id == objective.pk]
+        return self._by_objective.get(objective.pk, [])
+
+    @cached_property
+    def _by_objective(self) -> dict[int, list[MilestoneState]]:
+        grouped: dict[int, list[MilestoneState]] = {}
+        for s in self.states:
+            grouped.setdefault(s.milestone.objective_id, []).append(s)
+        return grouped
 
     @property
     def overdue(self) -> list[MilestoneState]:
@@ -104,12 +112,16 @@ def plan_month(plan: Plan, month: dt.date) -> PlanMonth:
         .prefetch_related("leads")
         .order_by("objective__number", "number")
     )
-    latest: dict[int, MilestoneUpdate] = {}
-    updates = MilestoneUpdate.objects.filter(
-        milestone__objective__plan=plan, month__lte=month
-    ).order_by("month", "version")
-    for update in updates:
-        latest[update.milestone_id] = update
+    # Each milestone's latest update to `month`: found from (milestone, id) pairs, then only
+    # those updates read whole (a plan has hundreds of updates by the year's end).
+    latest_id: dict[int, int] = dict(
+        MilestoneUpdate.objects.filter(milestone__objective__plan=plan, month__lte=month)
+        .order_by("month", "version")
+        .values_list("milestone_id", "pk")
+    )
+    latest = {
+        u.milestone_id: u for u in MilestoneUpdate.objects.filter(pk__in=latest_id.values())
+    }
     states = []
     for m in milestones:
         update = latest.get(m.pk)

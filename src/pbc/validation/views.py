@@ -231,7 +231,9 @@ def practice_findings(request: HttpRequest, practice: Practice) -> HttpResponse:
         return redirect(request.get_full_path())
     qs, filters = _filtered(request, Finding.objects.filter(practice=practice))
     total = qs.aggregate(n=Count("id"), amount=Sum("amount"))
-    page = tables.paged(request, qs, FINDING_COLUMNS, "-month", numeric=MONEY_COLUMNS)
+    page = tables.paged(
+        request, qs, FINDING_COLUMNS, "-month", numeric=MONEY_COLUMNS, total=total["n"]
+    )
     audit.record(request.user, "view", practice, path=request.get_full_path())
     return render(
         request,

@@ -60,11 +60,13 @@ def paged(
     *,
     numeric: frozenset[str] = frozenset(),
     size: int = PAGE_SIZE,
+    total: int | None = None,
 ) -> Page:
     """Sort `qs` by the request's `sort` (one of `columns`' keys with a field, `-` for
     descending; `default_sort` otherwise) and cut out the request's `page`.
 
     `columns` are (key, heading, model field or None for a column that cannot be sorted).
+    `total` is `qs.count()` when the view has counted the rows already.
     """
     fields = {key: f for key, _, f in columns if f}
     sort = request.GET.get("sort", default_sort)
@@ -72,7 +74,8 @@ def paged(
         sort = default_sort
     descending = sort.startswith("-")
     order = ("-" if descending else "") + fields[sort.lstrip("-")]
-    total = qs.count()
+    if total is None:
+        total = qs.count()
     pages = max(1, -(-total // size))
     try:
         number = min(max(1, int(request.GET.get("page", "1"))), pages)
