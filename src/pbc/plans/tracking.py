@@ -119,9 +119,7 @@ def plan_month(plan: Plan, month: dt.date) -> PlanMonth:
         .order_by("month", "version")
         .values_list("milestone_id", "pk")
     )
-    latest = {
-        u.milestone_id: u for u in MilestoneUpdate.objects.filter(pk__in=latest_id.values())
-    }
+    latest = {u.milestone_id: u for u in MilestoneUpdate.objects.filter(pk__in=latest_id.values())}
     states = []
     for m in milestones:
         update = latest.get(m.pk)
