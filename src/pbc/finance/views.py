@@ -554,7 +554,16 @@ def provider_contracts(request: HttpRequest, provider: Provider) -> HttpResponse
             "month": month,
             "reviews": reviews,
             "breakdowns": contract_review.BREAKDOWNS,
-            "quality": {r.contract.pk: quality.schedule(r.contract, month) for r in reviews},
+            "quality": {
+                r.contract.pk: results.stored(
+                    "quality schedule",
+                    provider,
+                    partial(quality.schedule, r.contract, month),
+                    r.contract.pk,
+                    month,
+                )
+                for r in reviews
+            },
             "xlsx": reverse("finance_contracts_xlsx", args=[provider.code])
             + (f"?month={month:%Y-%m}" if month else ""),
             "can_edit": {
