@@ -5,7 +5,9 @@ refused by field."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -217,3 +219,135 @@ def test_findings_raised_into_the_challenge_process() -> None:
     store_findings([], month=OCTOBER)  # the rules find nothing for October: not gone
     nx3.refresh_from_db()
     assert nx3.still_flagged
+
+
+def _plain_by_practice() -> dict[tuple[str, str], list[object]]:
+    """(practice, provider) -> [cases, cost, cases outside the practice's October 2008 choice]
+    from the stored rows and choices, for Dacorum's physiotherapy from October 2008."""
+    from pbc.services.models import ProviderChoice
+
+    chosen: dict[str, set[str]] = {}
+    for c in ProviderChoice.objects.filter(service="physiotherapy", chosen_from=OCTOBER):
+        chosen.setdefault(c.practice.code, set()).add(c.provider.code)
+    out: dict[tuple[str, str], list[object]] = {}
+    for r in ReturnRow.objects.filter(
+        provider_return__current=True,
+        provider_return__contract__template="physiotherapy",
+        provider_return__contract__locality__slug="dacorum",
+        provider_return__period__gte=OCTOBER,
+    ).select_related("provider_return__contract__provider"):
+        code = r.provider_return.contract.provider.code
+        cell = out.setdefault((r.gp_practice_code, code), [0, Decimal("0.00"), 0])
+        cell[0] += 1  # type: ignore[operator]
+        cell[1] += Decimal(r.values["case_cost"])  # type: ignore[operator]
+        if r.gp_practice_code in chosen and code not in chosen[r.gp_practice_code]:
+            cell[2] += 1  # type: ignore[operator]
+    return out
+
+
+def test_practices_choose_among_the_accredited_providers() -> None:
+    """The demo's Dacorum practices (all but the practice user's) chose among the accredited
+    providers from October 2008; activity and cost per provider per practice equal the stored
+    rows; the practice user records its own practice's choice on its page (audited), which
+    counts its patients' cases from that month; other practices' users, the board and another
+    locality's manager may not; bad choices are refused by field."""
+    from pbc.demo import DEMO_USERS
+    from pbc.services.models import ProviderChoice
+
+    dacorum = Locality.objects.get(slug="dacorum")
+    own = next(u.organisation for u in DEMO_USERS if u.username == "practice")
+    other = next(u.organisation for u in DEMO_USERS if u.username == "practice2")
+    practices = set(dacorum.practices.values_list("code", flat=True))
+    demo_choices = awp.choices_of(dacorum, "physiotherapy")
+    assert set(demo_choices) == practices - {own}
+    assert {c.providers for cs in demo_choices.values() for c in cs} <= {
+        ("NX1", "NX2", "RWG"), ("NX1", "RWG"), ("NX2", "RWG"),
+    }  # fmt: skip
+    assert (
+        AuditEvent.objects.filter(
+            object_type="ProviderChoice", action="create", username="locality"
+        ).count()
+        == len(practices) - 1
+    )
+
+    got = awp.report(dacorum, "physiotherapy")
+    mine = {(c.practice_code, c.provider.code): [c.cases, c.cost, c.not_chosen]
+            for c in got.by_practice}  # fmt: skip
+    assert mine == _plain_by_practice()
+    assert any(v[2] for v in mine.values())  # some cases went outside a practice's choice
+    for p in got.providers:  # the practices' cells add up to the provider's totals
+        cells = [c for c in got.by_practice if c.provider.code == p.provider.code]
+        assert (sum(c.cases for c in cells), sum(c.cost for c in cells)) == (p.cases, p.cost)
+    own_cells = [c for c in got.by_practice if c.practice_code == own]
+    assert own_cells and all(c.no_choice == c.cases for c in own_cells)
+    html = _client("locality").get("/services/awp/localities/dacorum/").content.decode()
+    assert f'data-practice="{own}"' in html and 'id="awp-by-practice-physiotherapy"' in html
+    download = _client("board").get("/services/awp/localities/dacorum/?format=csv")
+    assert download["Content-Type"].startswith("text/csv")
+    lines = list(csv.DictReader(io.StringIO(download.content.decode())))
+    assert {(r["practice_code"], r["provider_code"]): [int(r["cases"]), Decimal(r["cost"]),
+            int(r["cases_not_chosen"])] for r in lines} == mine  # fmt: skip
+    assert {r["latest_choice"] for r in lines if r["practice_code"] == own} == {""}
+
+    url = f"/services/awp/practices/{own}/"
+    form = {"service": "physiotherapy", "provider": ["NX1"], "chosen_from": "2008-11"}
+    practice_user = _client("practice")
+    page = practice_user.get(url).content.decode()
+    assert 'id="choose-physiotherapy"' in page and "No choice recorded yet." in page
+    assert practice_user.post(url, form).status_code == 302
+    event = AuditEvent.objects.get(object_type="ProviderChoice", username="practice")
+    assert event.after == {"practice": own, "service": "physiotherapy",
+                           "chosen_from": "2008-11-01", "providers": ["NX1"]}  # fmt: skip
+    assert set(
+        ProviderChoice.objects.filter(practice__code=own).values_list("provider__code", flat=True)
+    ) == {"NX1"}
+    page = practice_user.get(url).content.decode()
+    assert 'data-chosen-from="2008-11-01" data-providers="NX1"' in page
+    # Its cases: October's before any choice; from November, all but NX1's are not chosen.
+    plain: dict[str, list[int]] = {}
+    for r in ReturnRow.objects.filter(
+        gp_practice_code=own, provider_return__current=True,
+        provider_return__contract__template="physiotherapy",
+        provider_return__contract__locality=dacorum, provider_return__period__gte=OCTOBER,
+    ).select_related("provider_return__contract__provider"):  # fmt: skip
+        code = r.provider_return.contract.provider.code
+        cell = plain.setdefault(code, [0, 0])
+        if r.provider_return.period == OCTOBER:
+            cell[0] += 1
+        elif code != "NX1":
+            cell[1] += 1
+    after = {
+        c.provider.code: [c.no_choice, c.not_chosen]
+        for c in awp.report(dacorum, "physiotherapy").by_practice
+        if c.practice_code == own
+    }
+    assert after == plain
+    assert plain["RWG"][1] > 0  # WHHT's cases from November are there to be counted
+
+    # Who may not: another practice's user (and their own page lets them see, not choose, here),
+    # the board, another locality's manager; each refusal audited.
+    assert _client("practice2").post(url, form).status_code == 403
+    assert _client("board").post(url, dict(form, chosen_from="2008-12")).status_code == 403
+    assert _client("wh-locality").get(url).status_code == 403
+    denied = AuditEvent.objects.filter(action="denied", path=url)
+    assert set(denied.values_list("username", flat=True)) == {"practice2", "board", "wh-locality"}
+    assert 'id="choose-physiotherapy"' not in _client("board").get(url).content.decode()
+    other_url = f"/services/awp/practices/{other}/"
+    assert _client("locality").post(other_url, dict(form, chosen_from="2009-01")).status_code == 302
+    assert awp.choices_of(dacorum, "physiotherapy")[other][-1].providers == ("NX1",)
+
+    manager = get_user_model().objects.get(username="locality")
+    practice = dacorum.practices.get(code=other)
+    fields = {"service": "physiotherapy", "provider_codes": ["RWG"], "chosen_from": DECEMBER}
+    for bad, message in (
+        ({"provider_codes": ["NX3"]}, "providers: NX3 is not accredited"),
+        ({"provider_codes": [" "]}, "providers: choose at least one"),
+        ({"chosen_from": dt.date(2008, 12, 15)}, "chosen from: 2008-12-15 is not the first day"),
+        ({"chosen_from": dt.date(2008, 9, 1)}, "providers: RWG is not accredited"),
+        ({"chosen_from": dt.date(2009, 1, 1)}, "chosen from: .* already has a choice"),
+        ({"service": "counselling-waits"}, "service: 'counselling-waits' has no accredited"),
+    ):
+        with pytest.raises(awp.AccreditationError, match=message):
+            awp.choose(manager, practice, **{**fields, **bad})
+    page = _client("locality").post(other_url, dict(form, chosen_from="Nov"), follow=True)
+    assert "Choice not recorded: chosen from:" in page.content.decode()

@@ -37,6 +37,7 @@ from pbc.services.experience import SURVEY_TEMPLATE
 from pbc.services.models import (
     Accreditation,
     Claim,
+    ProviderChoice,
     ProviderContract,
     ProviderReturn,
     ServiceSpecification,
@@ -102,6 +103,7 @@ def load(scale: str = "full", report: Callable[[str], None] = print) -> None:
     _claims(specs)
     report("services: catalogue, sign-ups and claims ready")
     _accreditations()
+    _choices()
     _returns(scale)
     report("services: accredited physiotherapy providers and provider returns ready")
     _surveys(practices)
@@ -194,6 +196,31 @@ def _accreditations() -> None:
                 analyst, dacorum, service="physiotherapy", provider_code=code,
                 accredited_from=AWP_FROM, price_per_case=price,
             )  # fmt: skip
+
+
+# Each Dacorum practice's choice among the accredited physiotherapy providers from October 2008,
+# recorded by the locality manager: about half refer to all three, the rest to WHHT and one of
+# the private clinics. The demo practice user's own practice has made none yet (its user can).
+AWP_CHOICES = (("RWG", "NX1", "NX2"), ("RWG", "NX1"), ("RWG", "NX2"))
+
+
+def _choices() -> None:
+    manager = get_user_model().objects.filter(username="locality").first()
+    dacorum = Locality.objects.filter(slug="dacorum").first()
+    if manager is None or dacorum is None:
+        return
+    from pbc.demo import DEMO_USERS
+
+    own = next((u.organisation for u in DEMO_USERS if u.username == "practice"), None)
+    for practice in dacorum.practices.order_by("code"):
+        if practice.code == own or ProviderChoice.objects.filter(practice=practice).exists():
+            continue
+        share = _share("awp-choice", practice.code)
+        chosen = AWP_CHOICES[0 if share < 0.5 else 1 if share < 0.8 else 2]
+        awp.choose(
+            manager, practice, service="physiotherapy", provider_codes=list(chosen),
+            chosen_from=AWP_FROM,
+        )  # fmt: skip
 
 
 def _contracts() -> list[ProviderContract]:

@@ -49,6 +49,8 @@ class Permission(StrEnum):
     MANAGE_SERVICES = "manage_services"
     # Signing a practice up to (or withdrawing it from) an enhanced service.
     SIGN_UP_SERVICES = "sign_up_services"
+    # Recording a practice's choice among a service's accredited any willing providers.
+    CHOOSE_PROVIDERS = "choose_providers"
 
 
 class Role(StrEnum):
@@ -97,6 +99,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RECORD_PROVIDER_RESPONSE,
             P.MANAGE_SERVICES,
             P.SIGN_UP_SERVICES,
+            P.CHOOSE_PROVIDERS,
         }
     ),
     Role.LOCALITY_MANAGER: frozenset(
@@ -106,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_PLANS,
             P.UPDATE_MILESTONES,
             P.SIGN_OFF_CHALLENGES,
+            P.CHOOSE_PROVIDERS,
         }
     ),
     Role.BOARD_MEMBER: frozenset({P.VIEW_LOCALITY, P.VIEW_PRACTICE, P.APPROVE_AGREEMENTS}),
@@ -116,6 +120,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.UPDATE_MILESTONES,
             P.REVIEW_FINDINGS,
             P.SIGN_UP_SERVICES,
+            P.CHOOSE_PROVIDERS,
         }
     ),
     Role.PROVIDER_USER: frozenset(

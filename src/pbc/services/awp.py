@@ -13,6 +13,11 @@ activity". A service is commissioned this way in a locality once it has an accre
   cost per case, and each month's return from a provider not accredited in that month: a
   *finding* (the return is stored, its cases are reported, but the locality did not accredit
   the provider for that month).
+- `choose(...)`: a practice's choice among the providers accredited for a service, from the first
+  day of a month until its next choice; recorded by the practice's own users, its locality's
+  managers or the PCT's analysts (`Permission.CHOOSE_PROVIDERS` for the practice), audited.
+  `report` gives activity and cost per case per provider per practice, with the cases each
+  practice's patients had with a provider outside its choice of that month.
 """
 
 from __future__ import annotations
@@ -28,11 +33,12 @@ from django.db import transaction
 from pbc import periods
 from pbc.orgs import audit
 from pbc.orgs.access import has_permission
-from pbc.orgs.models import Locality, Provider
+from pbc.orgs.models import Locality, Practice, Provider
 from pbc.orgs.roles import Permission
 from pbc.services import reports
-from pbc.services.models import Accreditation, ProviderContract
+from pbc.services.models import Accreditation, ProviderChoice, ProviderContract
 from pbc.services.return_templates import TEMPLATES
+from pbc.services.validation import from_json
 
 ZERO = Decimal("0.00")
 # The specialty (treatment function) a service's activity is invoiced under, where hospital
@@ -41,7 +47,8 @@ INVOICED_AS = {"physiotherapy": "650"}  # NHS Data Dictionary: 650 physiotherapy
 
 
 class AccreditationError(ValueError):
-    """An accreditation that cannot be recorded; the message names the field."""
+    """An accreditation (or a practice's choice) that cannot be recorded; the message names the
+    field."""
 
 
 def accredit(
@@ -127,6 +134,33 @@ class ProviderActivity:
         return self.accreditations[-1].price_per_case if self.accreditations else None
 
 
+@dataclass
+class PracticeActivity:
+    """One practice's cases with one provider: `not_chosen` of them in months when the
+    practice's choice did not include the provider, `no_choice` in months it had made none."""
+
+    practice_code: str
+    provider: Provider
+    cases: int = 0
+    cost: Decimal = ZERO
+    not_chosen: int = 0
+    no_choice: int = 0
+
+    @property
+    def cost_per_case(self) -> Decimal | None:
+        return (self.cost / self.cases).quantize(Decimal("0.01")) if self.cases else None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A practice's choice for a service from a month: the providers' codes."""
+
+    practice_code: str
+    chosen_from: dt.date
+    providers: tuple[str, ...]
+    recorded_by: str
+
+
 @dataclass(frozen=True)
 class Finding:
     provider: Provider
@@ -142,6 +176,11 @@ class AwpReport:
     service: str
     providers: list[ProviderActivity]
     findings: list[Finding]
+    by_practice: list[PracticeActivity] = field(default_factory=list)
+    choices: dict[str, list[Choice]] = field(default_factory=dict)  # by practice, oldest first
+
+    def current_choice(self, practice_code: str, on: dt.date) -> Choice | None:
+        return choice_on(self.choices.get(practice_code, []), on)
 
     @property
     def name(self) -> str:
@@ -167,6 +206,8 @@ def report(locality: Locality, service: str) -> AwpReport:
             a.provider.code, ProviderActivity(a.provider, [])
         ).accreditations.append(a)
     findings = []
+    choices = choices_of(locality, service)
+    by_practice: dict[tuple[str, str], PracticeActivity] = {}
     contracts = ProviderContract.objects.filter(locality=locality, template=service)
     for contract in contracts.select_related("provider"):
         mine = [a for a in accreditations if a.provider_id == contract.provider_id]
@@ -176,8 +217,28 @@ def report(locality: Locality, service: str) -> AwpReport:
             summary = reports.summarise(contract, [provider_return])
             accreditation = accredited_in(mine, start, end)
             cost = summary.cost or ZERO
+            price = None
             if accreditation is not None and not summary.cases:
-                cost = accreditation.price_per_case * summary.volume
+                price = accreditation.price_per_case
+                cost = price * summary.volume
+            for stored in provider_return.rows.all():
+                values = from_json(template, stored.values)
+                cases = template.volume(values)
+                cell = by_practice.setdefault(
+                    (stored.gp_practice_code, contract.provider.code),
+                    PracticeActivity(stored.gp_practice_code, contract.provider),
+                )
+                cell.cases += cases
+                cell.cost += (
+                    price * cases
+                    if price is not None
+                    else reports.row_cost(template, contract, values)
+                )
+                chosen = choice_on(choices.get(stored.gp_practice_code, []), start)
+                if chosen is None:
+                    cell.no_choice += cases
+                elif contract.provider.code not in chosen.providers:
+                    cell.not_chosen += cases
             activity = by_provider.setdefault(
                 contract.provider.code, ProviderActivity(contract.provider, mine)
             )
@@ -198,8 +259,105 @@ def report(locality: Locality, service: str) -> AwpReport:
     findings += _invoice_findings(locality, service, accreditations, first)
     providers = sorted(by_provider.values(), key=lambda p: (not p.accreditations, p.provider.name))
     return AwpReport(
-        service, providers, sorted(findings, key=lambda f: (f.period, f.provider.code))
+        service,
+        providers,
+        sorted(findings, key=lambda f: (f.period, f.provider.code)),
+        sorted(by_practice.values(), key=lambda c: (c.practice_code, c.provider.name)),
+        choices,
     )
+
+
+def choices_of(locality: Locality, service: str) -> dict[str, list[Choice]]:
+    """Each practice's choices for the service, oldest first, by practice code."""
+    grouped: dict[tuple[str, dt.date], list[ProviderChoice]] = {}
+    for row in ProviderChoice.objects.filter(
+        practice__locality=locality, service=service
+    ).select_related("practice", "provider"):
+        grouped.setdefault((row.practice.code, row.chosen_from), []).append(row)
+    out: dict[str, list[Choice]] = {}
+    for (code, start), rows in sorted(grouped.items()):
+        out.setdefault(code, []).append(
+            Choice(code, start, tuple(sorted(r.provider.code for r in rows)), rows[0].recorded_by)
+        )
+    return out
+
+
+def choice_on(choices: list[Choice], day: dt.date) -> Choice | None:
+    """The choice in force on `day` (the latest made from that day or before)."""
+    found = None
+    for c in choices:
+        if c.chosen_from <= day:
+            found = c
+    return found
+
+
+def choose(
+    user: Any,
+    practice: Practice,
+    *,
+    service: str,
+    provider_codes: list[str],
+    chosen_from: dt.date,
+) -> Choice:
+    """Record the practice's choice among the service's accredited providers from the first day
+    of a month (one choice a month; a later one replaces it from its own month). Each chosen
+    provider must be accredited for the practice's locality on that day."""
+    if not has_permission(user, Permission.CHOOSE_PROVIDERS, practice):
+        raise PermissionDenied("You may not record this practice's choice of providers.")
+    locality = practice.locality
+    if service not in services_of(locality):
+        raise AccreditationError(
+            f"service: '{service}' has no accredited providers in {locality.name}"
+        )
+    if chosen_from.day != 1:
+        raise AccreditationError(
+            f"chosen from: {chosen_from} is not the first day of a month (returns are monthly)"
+        )
+    codes = sorted({c.strip().upper() for c in provider_codes if c.strip()})
+    if not codes:
+        raise AccreditationError("providers: choose at least one accredited provider")
+    accreditations = list(
+        Accreditation.objects.filter(locality=locality, service=service).select_related("provider")
+    )
+    providers = []
+    for code in codes:
+        mine = [a for a in accreditations if a.provider.code == code]
+        if accredited_in(mine, chosen_from, chosen_from) is None:
+            raise AccreditationError(
+                f"providers: {code} is not accredited for {TEMPLATES[service].name} "
+                f"in {locality.name} on {chosen_from}"
+            )
+        providers.append(mine[0].provider)
+    if ProviderChoice.objects.filter(
+        practice=practice, service=service, chosen_from=chosen_from
+    ).exists():
+        raise AccreditationError(
+            f"chosen from: {practice.code} already has a choice from {chosen_from}"
+        )
+    with transaction.atomic():
+        rows = [
+            ProviderChoice.objects.create(
+                practice=practice,
+                service=service,
+                chosen_from=chosen_from,
+                provider=provider,
+                recorded_by=user.get_username(),
+            )
+            for provider in providers
+        ]
+        audit.record(
+            user,
+            "create",
+            rows[0],
+            after={
+                "practice": practice.code,
+                "service": service,
+                "chosen_from": chosen_from.isoformat(),
+                "providers": codes,
+            },
+            detail=f"{practice.code} chose {', '.join(codes)} for {TEMPLATES[service].name}",
+        )
+    return Choice(practice.code, chosen_from, tuple(codes), user.get_username())
 
 
 def raise_findings(user: Any, locality: Locality, service: str) -> int:

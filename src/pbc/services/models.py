@@ -241,6 +241,35 @@ class Accreditation(models.Model):
         return self.locality
 
 
+class ProviderChoice(models.Model):
+    """One provider of a practice's choice among those accredited to its locality's any willing
+    provider service, from the first day of a month. The rows of one (practice, service,
+    chosen_from) are the practice's choice from that month until its next choice.
+    `pbc.services.awp.choose`."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="awp_choices")
+    service = models.CharField(max_length=50, help_text="Return template key")
+    chosen_from = models.DateField(help_text="First day of the month the choice applies from")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["practice", "service", "chosen_from", "provider__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "service", "chosen_from", "provider"],
+                name="one_choice_row_per_provider",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice.code} chose {self.provider.code} for {self.service} from {self.chosen_from}"
+
+    def scope_organisation(self) -> Practice:
+        return self.practice
+
+
 class ProviderReturn(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("returns/providers/<str:provider>/upload/", views.return_upload, name="return_upload"),
     path("returns/localities/<slug:locality>/", views.returns_report, name="returns_report"),
     path("awp/localities/<slug:locality>/", views.awp_report, name="awp_report"),
+    path("awp/practices/<str:practice>/", views.awp_practice, name="awp_practice"),
     path(
         "experience/localities/<slug:locality>/",
         views.experience_report,

@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from pbc import periods
+from pbc import exports, periods
 from pbc.orgs import audit
 from pbc.orgs.access import has_permission
 from pbc.orgs.models import AuditEvent, Locality, Practice, Provider
@@ -42,6 +42,7 @@ from pbc.services.forms import (
     WithdrawForm,
 )
 from pbc.services.models import (
+    Accreditation,
     Claim,
     EnhancedService,
     ProviderContract,
@@ -641,17 +642,115 @@ def awp_report(request: HttpRequest, locality: Locality) -> HttpResponse:
         else:
             messages.success(request, f"{row.provider.name} accredited from {row.accredited_from}.")
         return redirect(back)
+    reports_ = [awp.report(locality, s) for s in awp.services_of(locality)]
+    if request.GET.get("format") == "csv":
+        return _awp_csv(locality, reports_)
     return render(
         request,
         "services/awp.jinja",
         {
             "title": f"Any willing provider: {locality.name}",
             "locality": locality,
-            "reports": [awp.report(locality, s) for s in awp.services_of(locality)],
+            "reports": reports_,
+            "practices": list(locality.practices.order_by("code")),
             "can_accredit": has_permission(request.user, Permission.MANAGE_SERVICES, locality),
             "can_raise": has_permission(request.user, Permission.REVIEW_FINDINGS, locality.pct),
             "services": [(k, t.name) for k, t in TEMPLATES.items() if t.cost == "case_cost"],
             "breadcrumbs": crumbs(("Services", reverse("services_index"))),
+        },
+    )
+
+
+AWP_CSV_HEADER = [
+    "service", "practice_code", "provider_code", "provider_name", "cases", "cost",
+    "cost_per_case", "cases_not_chosen", "cases_before_any_choice", "latest_choice",
+    "latest_choice_from",
+]  # fmt: skip
+
+
+def _awp_csv(locality: Locality, got: list[awp.AwpReport]) -> HttpResponse:
+    """The page's cases per provider per practice as CSV (aggregates: no patient rows), written
+    by the one safe writer."""
+    rows: list[list[Any]] = [AWP_CSV_HEADER]
+    for r in got:
+        for c in r.by_practice:
+            latest = (r.choices.get(c.practice_code) or [None])[-1]
+            rows.append(
+                [
+                    r.service, c.practice_code, c.provider.code, c.provider.name, c.cases,
+                    c.cost, c.cost_per_case if c.cost_per_case is not None else "",
+                    c.not_chosen, c.no_choice,
+                    " ".join(latest.providers) if latest else "",
+                    latest.chosen_from.isoformat() if latest else "",
+                ]
+            )  # fmt: skip
+    response = HttpResponse(exports.csv_text(rows), content_type=exports.CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="any-willing-provider-{locality.slug}.csv"'
+    )
+    return response
+
+
+@requires(Permission.VIEW_PRACTICE, scope="practice")
+def awp_practice(request: HttpRequest, practice: Practice) -> HttpResponse:
+    """A practice's any willing provider services: the providers accredited now, the practice's
+    choice among them (and its earlier ones), and its patients' cases and cost per case with
+    each provider (aggregates only). A POST records a new choice (`awp.choose`: the practice's
+    own users, its locality's managers and the PCT's analysts; audited)."""
+    locality = practice.locality
+    back = reverse("awp_practice", args=[practice.code])
+    if request.method == "POST":
+        try:
+            try:
+                month = periods.parse_month(request.POST.get("chosen_from", ""))
+            except ValueError as err:
+                raise awp.AccreditationError(f"chosen from: {err}") from err
+            row = awp.choose(
+                request.user, practice,
+                service=request.POST.get("service", ""),
+                provider_codes=request.POST.getlist("provider"),
+                chosen_from=month,
+            )  # fmt: skip
+        except PermissionDenied as err:
+            audit.record(request.user, "denied", practice, detail=str(err), path=request.path)
+            raise
+        except ValueError as err:  # AccreditationError or a month not in YYYY-MM form
+            messages.error(request, f"Choice not recorded: {err}")
+        else:
+            messages.success(
+                request,
+                f"{practice.name} chose {', '.join(row.providers)} from {row.chosen_from:%B %Y}.",
+            )
+        return redirect(back)
+    today = dt.date.today()
+    sections = []
+    for service in awp.services_of(locality):
+        got = awp.report(locality, service)
+        accredited = [
+            a
+            for a in Accreditation.objects.filter(locality=locality, service=service)
+            .select_related("provider")
+            .order_by("provider__name", "accredited_from")
+            if a.accredited_to is None or a.accredited_to > today
+        ]
+        sections.append(
+            {
+                "report": got,
+                "accredited": accredited,
+                "choices": list(reversed(got.choices.get(practice.code, []))),
+                "activity": [c for c in got.by_practice if c.practice_code == practice.code],
+            }
+        )
+    return render(
+        request,
+        "services/awp_practice.jinja",
+        {
+            "title": f"Any willing provider: {practice.name}",
+            "practice": practice,
+            "sections": sections,
+            "can_choose": has_permission(request.user, Permission.CHOOSE_PROVIDERS, practice),
+            "can_see_locality": has_permission(request.user, Permission.VIEW_LOCALITY, locality),
+            "breadcrumbs": crumbs((practice.name, reverse("practice", args=[practice.code]))),
         },
     )
 

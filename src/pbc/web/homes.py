@@ -37,6 +37,7 @@ class Work:
 def practice_work(user: Any, practice: Practice) -> Work:
     from pbc.indicators.queries import flagged
     from pbc.population.queries import case_finding_count
+    from pbc.services.awp import services_of
     from pbc.validation.queries import to_review
 
     work = Work()
@@ -57,6 +58,9 @@ def practice_work(user: Any, practice: Practice) -> Work:
         Task("Indicators", reverse("indicators_practice", args=[practice.code]), figure),
         Task("Enhanced services and claims", reverse("enhanced_practice", args=[practice.code])),
     ]
+    if services_of(practice.locality):
+        href = reverse("awp_practice", args=[practice.code])
+        work.tasks.append(Task("Any willing provider: the practice's choice", href))
     return work
 
 
