@@ -52,3 +52,23 @@ def test_each_year_against_the_trajectory() -> None:
     ]
     assert got["2006/07"].gap.lower == pytest.approx(8.0 - 2**0.5)
     assert iq.against_halving(years[:1]) == {}
+
+
+def test_the_line_to_draw_runs_from_the_baseline_to_the_target_year() -> None:
+    years = [
+        _year("2004/05", None, 80.0),  # no gap: the line starts at the next year
+        _year("2005/06", 74.0, 80.0),  # baseline gap 6.0
+        _year("2006/07", 72.0, 80.0),
+    ]
+    line = iq.halving_line(years)
+    assert [y for y, _ in line] == [
+        "2005/06",
+        "2006/07",
+        "2007/08",
+        "2008/09",
+        "2009/10",
+        "2010/11",
+    ]
+    assert [round(v, 6) for _, v in line] == [6.0, 5.4, 4.8, 4.2, 3.6, 3.0]
+    assert iq.halving_line(years[:1]) == []
+    assert iq.halving_line([_year("2010/11", 74.0, 80.0)]) == []  # no year left to halve in

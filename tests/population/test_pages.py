@@ -202,6 +202,21 @@ def test_inequalities_page_and_locality_link() -> None:
         [p.code for p in DACORUM.practices], dt.date(2008, 10, 1)
     )
     assert sum(shown.values()) > 0
+    # The mortality chart draws the latest year's rates in the table, per area, by quintile.
+    figure = json.loads(html.split('id="mortality-chart-data" type="application/json">', 1)[1]
+                        .split("</script>", 1)[0])  # fmt: skip
+    year = figure["layout"]["title"]["text"].split(", ")[1].split(" ")[0]
+    assert year == years[-1] or year in years
+    for trace in figure["data"]:
+        table = html.split(f'data-area-mortality="{trace["name"]}"', 1)[1].split("</table>")[0]
+        row = table.split(f'data-year="{year}"', 1)[1].split("</tr>", 1)[0]
+        cells = re.findall(r'data-quintile="(\d)"[^>]*>([\d,]+)<br>', row)
+        in_table = {int(q): int(v.replace(",", "")) for q, v in cells}
+        drawn = dict(zip((1, 2, 3, 4, 5, 0), trace["y"], strict=True))
+        assert {q: round(v) for q, v in drawn.items() if v is not None} == in_table
+        assert in_table  # the test-scale demo has rates to draw
+    # Test scale withholds the life tables, so no gap starts a halving trajectory: it says so.
+    assert "no year has a gap to start the halving trajectory from" in html
 
 
 def _mortality_people(html: str, area: str, year: str) -> dict[int, int]:

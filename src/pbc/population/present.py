@@ -24,7 +24,7 @@ Plotly figures are plain dicts (drawn by the page with the locally served plotly
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -209,8 +209,10 @@ def _inequalities(
     )
 
 
-def gap_figure(series: dict[str, Sequence[iq.YearLe]]) -> dict[str, Any]:
-    """The gap (average minus most deprived fifth) by year, one line per area, with 95% bars."""
+def gap_figure(series: Mapping[str, Sequence[iq.YearLe]]) -> dict[str, Any]:
+    """The gap (average minus most deprived fifth) by year, one line per area, with 95% bars,
+    and each area's halving trajectory (`iq.halving_line`: from its baseline gap to half of it
+    in 2010/11) dashed in the same colour, so each year's gap is seen against it."""
     data = []
     for (name, years), colour in zip(series.items(), (BLUE, ORANGE), strict=False):
         gaps = [(y.year, y.gap) for y in years if y.gap.value is not None]
@@ -230,12 +232,78 @@ def gap_figure(series: dict[str, Sequence[iq.YearLe]]) -> dict[str, Any]:
                 "line": {"color": colour},
             }
         )
+        line = iq.halving_line(years)
+        if line:
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": f"{name}: halving trajectory (half by {line[-1][0]})",
+                    "x": [y for y, _ in line],
+                    "y": [round(v, 3) for _, v in line],
+                    "line": {"color": colour, "dash": "dash"},
+                }
+            )
     return {
         "data": data,
         "layout": chart_layout(
-            "Gap in life expectancy: average minus most deprived fifth",
-            {"title": "Financial year", "type": "category"},
+            "Gap in life expectancy: average minus most deprived fifth, against halving it",
+            {"title": "Financial year", "type": "category", "categoryorder": "category ascending"},
             {"title": "Years", "rangemode": "tozero"},
+        ),
+    }
+
+
+QUINTILE_LABELS = {1: "Q1 (most deprived)", 2: "Q2", 3: "Q3", 4: "Q4", 5: "Q5", iq.ALL: "Average"}
+
+
+def mortality_figure(series: Mapping[str, Sequence[iq.YearLe]]) -> dict[str, Any] | None:
+    """All-cause mortality (directly standardised, per 100,000 a year) by deprivation quintile
+    in the latest year any area has a rate: bars per area, with Dobson 95% limits as error
+    bars (a lower limit the method does not give is drawn from zero). None when no area has a
+    rate (every figure below 10 deaths)."""
+    years = sorted(
+        {
+            y.year
+            for ys in series.values()
+            for y in ys
+            if any(q.mortality is not None for q in y.quintiles)
+        }
+    )
+    if not years:
+        return None
+    latest = years[-1]
+    data = []
+    for (name, ys), colour in zip(series.items(), (BLUE, ORANGE), strict=False):
+        year = next((y for y in ys if y.year == latest), None)
+        if year is None:
+            continue
+        order = [year.of(q) for q in (*iq.QUINTILES, iq.ALL)]
+        rates = [q.mortality for q in order]
+        data.append(
+            {
+                "type": "bar",
+                "name": name,
+                "x": [QUINTILE_LABELS[q.quintile] for q in order],
+                "y": [r.value if r else None for r in rates],
+                "marker": {"color": colour},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [r.upper - r.value if r else 0 for r in rates],
+                    "arrayminus": [
+                        r.value - (r.lower if r.lower is not None else 0) if r else 0 for r in rates
+                    ],
+                },
+            }
+        )
+    return {
+        "data": data,
+        "layout": chart_layout(
+            f"All-cause mortality by deprivation quintile, {latest} (age-standardised, 95% CI)",
+            {"title": "Deprivation quintile of the area lived in"},
+            {"title": "Deaths per 100,000 a year (ESP 2013)", "rangemode": "tozero"},
+            barmode="group",
         ),
     }
 

@@ -133,6 +133,8 @@ def inequalities(request: HttpRequest, locality: Locality) -> HttpResponse:
             "trajectories": {name: iq.against_halving(years) for name, years in series.items()},
             "editions": dict(getattr(data, "editions", ())),
             "gap_figure": present.gap_figure(series),
+            "halving_lines": {name: iq.halving_line(years) for name, years in series.items()},
+            "mortality_figure": present.mortality_figure(series),
             "quintile_figure": present.quintile_figure(latest_pct, pct_name)
             if latest_pct
             else None,

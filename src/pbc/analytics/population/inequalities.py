@@ -304,6 +304,25 @@ def against_halving(
     return out
 
 
+def halving_line(
+    years: Sequence[YearLe], target_year: int = TARGET_YEAR_START
+) -> list[tuple[str, float]]:
+    """The halving trajectory to draw: (year label, the gap the line allows) for every year
+    from the baseline (the first year with a gap) to the target year, the years without data
+    included; empty when there is no baseline or it is not before the target year."""
+    known = [y for y in years if y.gap.value is not None]
+    if not known:
+        return []
+    base_year = int(known[0].year[:4])
+    if target_year <= base_year:
+        return []
+    base_gap = float(known[0].gap.value)  # type: ignore[arg-type]
+    return [
+        (str(FinancialYear(y)), halving_target(base_gap, base_year, target_year, y))
+        for y in range(base_year, target_year + 1)
+    ]
+
+
 def financial_years(first_day: dt.date, last_day: dt.date) -> list[int]:
     """Start years of the whole financial years between two dates."""
     first_day, last_day = _as_date(first_day), _as_date(last_day)
@@ -331,6 +350,7 @@ __all__ = [
     "deaths_in_year",
     "edition_for",
     "financial_years",
+    "halving_line",
     "halving_target",
     "imd_quintile",
     "lsoa_quintiles",
