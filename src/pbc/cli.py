@@ -260,6 +260,8 @@ def import_(
         typer.echo(json.dumps({"status": "loaded", "import_run": run.pk, **result.to_dict()}))
         return
     typer.echo(f"{file.name}: read in layout {result.layout}")
+    if result.sheets:
+        typer.echo(f"sheets read: {', '.join(result.sheets)}")
     typer.echo(
         f"{result.dataset}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
         f"rejected {result.rows_rejected:,}, dropped {result.rows_dropped:,} "

@@ -209,3 +209,82 @@ def test_real_epcn_workbooks_load_both_sheets(tmp_path: Path, path: Path, parent
         sub, close = pcns[row["PCN Code"]]
         assert sub == list(row.values())[2] and sub  # Current ... Code, third column
         assert (close.strftime("%Y%m%d") if close else "") == (row["Close Date"] or "")
+
+
+# Mapping files before the PCNs of July 2019: a reconstruction (no public copy was found). The
+# headings are those a reader of the 2018-2019 files names (muschitiello/PrescRiptions,
+# `checkDemogMap`): the usual form, and the form some months had (no PUBLICATION or
+# EXTRACT_DATE; CODE, NAME, ..., REGION_CODE for the commissioning region). The codes are real
+# organisations of 2018; the rows are illustrative.
+PRE_PCN_HEADER = [
+    "PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE",
+    "ONS_CCG_CODE", "CCG_CODE", "CCG_NAME", "STP_CODE", "STP_NAME", "ONS_REGION_CODE",
+    "REGION_CODE", "REGION_NAME", "ONS_COMM_REGION_CODE", "COMM_REGION_CODE", "COMM_REGION_NAME",
+]  # fmt: skip
+PRE_PCN_ROWS = [
+    ["GP_PRAC_PAT_LIST", "01APR2018", "A81001", "THE DENSHAM SURGERY", "TS18 1HU", "E38000075",
+     "00K", "NHS HARTLEPOOL AND STOCKTON-ON-TEES CCG", "E54000050", "Durham, Darlington, Teesside",
+     "E39000047", "Q74", "CUMBRIA AND NORTH EAST", "E40000001", "Y54", "NORTH OF ENGLAND"],
+    ["GP_PRAC_PAT_LIST", "01APR2018", "E82001", "BRIDGE COTTAGE SURGERY", "AL7 1BW", "E38000049",
+     "06K", "NHS EAST AND NORTH HERTFORDSHIRE CCG", "QM7", "Hertfordshire and West Essex",
+     "E39000044", "Q79", "EAST", "E40000007", "Y61", "EAST OF ENGLAND"],
+]  # fmt: skip
+ALT_HEADER = [
+    "CODE", "NAME", "POSTCODE", "CCG_ONS_CODE", "CCG_CODE", "CCG_NAME", "STP_ONS_CODE",
+    "STP_NAME", "REGIONAL_LOCAL_OFFICE_ONS_CODE", "REGIONAL_LOCAL_OFFICE_CODE",
+    "REGIONAL_LOCAL_OFFICE_NAME", "REGION_ONS_CODE", "REGION_CODE", "REGON_NAME",
+]  # fmt: skip
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(header)
+        out.writerows(rows)
+    return path
+
+
+def test_mapping_files_before_july_2019_load_the_practices_commissioners(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "gp-reg-pat-prac-map-apr-18.csv", PRE_PCN_HEADER, PRE_PCN_ROWS)
+    data = tmp_path / "d"
+    result = import_file("practices", path, data_dir=data)
+    assert (result.layout, result.ignored_columns) == ("gp_reg_pat_map", ())
+    assert (result.rows_loaded, result.rows_rejected, result.rows_flagged) == (2, 0, 0)
+    got = stored(data, "practices")
+    assert {k: (v["pct_code"], v["parent_code"], v["region_code"]) for k, v in got.items()} == {
+        # an STP's ONS code (E54...) is not an ODS organisation: no parent
+        "A81001": ("00K", None, "Y54"),
+        "E82001": ("06K", "QM7", "Y61"),
+    }
+
+    alt = [[r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+            r[15]] for r in PRE_PCN_ROWS]  # fmt: skip
+    path = write_csv(tmp_path / "gp-reg-pat-prac-map-jun-18.csv", ALT_HEADER, alt)
+    result = import_file("practices", path, data_dir=tmp_path / "d2")
+    assert (result.layout, result.ignored_columns) == ("gp_reg_pat_map_2018_alt", ())
+    assert (result.rows_loaded, result.rows_rejected, result.rows_flagged) == (2, 0, 0)
+    got = stored(tmp_path / "d2", "practices")
+    assert {k: (v["practice_name"], v["pct_code"], v["region_code"]) for k, v in got.items()} == {
+        "A81001": ("THE DENSHAM SURGERY", "00K", "Y54"),
+        "E82001": ("BRIDGE COTTAGE SURGERY", "06K", "Y61"),
+    }
+
+
+@pytest.mark.parametrize("form", ["usual", "alt"])
+def test_pcn_memberships_refuses_a_mapping_file_without_pcns_saying_why(
+    tmp_path: Path, form: str
+) -> None:
+    from pbc.warehouse.sources import ImportRefused
+
+    if form == "usual":
+        path = write_csv(tmp_path / "map-apr-18.csv", PRE_PCN_HEADER, PRE_PCN_ROWS)
+    else:
+        rows = [[r[2], r[3], r[4], *r[5:]] for r in PRE_PCN_ROWS]
+        path = write_csv(tmp_path / "map-jun-18.csv", ALT_HEADER, rows)
+    with pytest.raises(ImportRefused) as refused:
+        import_file("pcn_memberships", path, data_dir=tmp_path / "d")
+    message = str(refused.value)
+    assert path.name in message and "gp_reg_pat_map_pre_pcn" in message
+    assert "before the Primary Care Networks of July 2019" in message
+    assert "pbc import practices FILE" in message and "ePCN" in message
+    assert not (tmp_path / "d" / "warehouse" / "pcn_memberships").exists()

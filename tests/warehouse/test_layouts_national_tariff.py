@@ -172,3 +172,104 @@ def test_spells_are_priced_to_the_penny_against_the_annex_a_workbook(tmp_path: P
         "hernia-dc": D("1274.90"), "hernia-el": D("2693.90"), "hip-dc": D("6437.20"),
         "hip-el": D("7252.30"), "hernia-short": D("869.00"), "hernia-child": D("2895.20"),
     }  # fmt: skip
+
+
+# The maternity sheet of the 2017/18 and 2018/19 workbooks: its headings as SQL that loads the
+# published sheet names them (the admitted care sheet's, without the outpatient procedure and
+# reduced short stay emergency columns; docs/data.md "Layouts of `tariff`"). The HRGs are real
+# maternity HRG4 codes; their prices here are illustrative, not the published ones.
+MATERNITY_HEADER = [
+    "HRG code", "HRG name", "Combined day case / ordinary elective spell tariff (£)",
+    "Day case spell tariff (£)", "Ordinary elective spell tariff (£)",
+    "Ordinary elective long stay trim point (days)", "Non-elective spell tariff (£)",
+    "Non-elective long stay trim point (days)",
+    "Per day long stay payment (for days exceeding trim point) (£)",
+]  # fmt: skip
+MATERNITY_ROWS = [
+    ["NZ16Z", "Antenatal Admissions not Related to Delivery Event", 441, "-", "-", 5, 533, 5, 301],
+    ["NZ26C", "Planned Caesarean Section with CC Score 0-1", 2630, "-", "-", 6, "-", 5, 247],
+]  # fmt: skip
+MATERNITY_EXPECTED = {
+    ("DC", "NZ16Z"): (FY, D("441.00"), None, None, None, None),
+    ("EL", "NZ16Z"): (FY, D("441.00"), 5, D("301.00"), None, None),
+    ("NEL", "NZ16Z"): (FY, D("533.00"), 5, D("301.00"), None, None),
+    ("DC", "NZ26C"): (FY, D("2630.00"), None, None, None, None),
+    ("EL", "NZ26C"): (FY, D("2630.00"), 6, D("247.00"), None, None),
+}
+
+
+def with_maternity(path: Path, rows: list[list[object]], title: str | None = None) -> Path:
+    """The annex A workbook with its maternity sheet after the admitted care sheet."""
+    from openpyxl import load_workbook
+
+    annex_a(path)
+    wb = load_workbook(path)
+    ws = wb.create_sheet("Maternity", index=1)
+    ws.append([title or "2017/18 and 2018/19 National Tariff: Annex A, maternity prices 2017/18"])
+    ws.append([])
+    ws.append(MATERNITY_HEADER)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_the_maternity_sheet_loads_with_the_admitted_care_sheet_in_one_import(
+    tmp_path: Path,
+) -> None:
+    """Both sheets in the layout are read by one import, so neither replaces the other: before
+    this the maternity sheet could not load beside the admitted care sheet (a second import of
+    DC / EL / NEL prices for the year replaced the first's)."""
+    path = with_maternity(tmp_path / "annex_a.xlsx", MATERNITY_ROWS)
+    data = tmp_path / "data"
+    result = import_file("tariff", path, data_dir=data, period="2017-04")
+    assert result.layout == "pbr_tariff_apc"
+    assert result.sheets == ("APC & OPROC", "Maternity")
+    # admitted care: 10 cells, 2 no price; maternity: 2 x 3 prices, NZ26C has no NEL price
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (16, 13, 0)
+    assert result.dropped == {NO_PRICE_REASON: 3}
+    assert stored(data) == APC_EXPECTED | MATERNITY_EXPECTED
+    # the outpatient sheet's import afterwards replaces its own points of delivery only
+    import_file("tariff", path, data_dir=data, period="2017-04", layout="pbr_tariff_op")
+    assert set(stored(data)) >= set(APC_EXPECTED) | set(MATERNITY_EXPECTED)
+
+
+def test_a_bad_maternity_row_is_named_by_its_sheet_and_row(tmp_path: Path) -> None:
+    """A price repeated on both sheets, and a price that is not a number, are quarantined
+    naming the sheet and the row the workbook shows."""
+    rows = [
+        *MATERNITY_ROWS,
+        ["HB12C", "Major Hip Procedures (repeated)", 100, "-", "-", 5, 200, 19, 247],
+        ["NZ17Z", "Antenatal Admissions (mistyped)", "four hundred", "-", "-", 5, 533, 5, 301],
+    ]
+    path = with_maternity(tmp_path / "annex_a.xlsx", rows)
+    data = tmp_path / "data"
+    result = import_file("tariff", path, data_dir=data, period="2017-04")
+    assert result.rows_rejected == 5  # HB12C's DC, EL, NEL; NZ17Z's DC and EL
+    assert result.quarantine_path is not None
+    import csv
+
+    with open(result.quarantine_path, encoding="utf-8", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    repeats = [x for x in lines if x["source_row"] == "Maternity!6"]
+    assert len(repeats) == 3
+    assert all("of row APC & OPROC!4" in x["reason"] for x in repeats)
+    typed = [x for x in lines if x["source_row"] == "Maternity!7"]
+    assert {(x["field"], x["value"]) for x in typed} == {("price", "four hundred")}
+    assert {g.first_row for g in result.quarantine} <= {6, 7}
+
+
+def test_a_maternity_sheet_of_another_year_refuses_the_whole_workbook(tmp_path: Path) -> None:
+    """One import: a sheet whose title names another year refuses the file, and nothing of the
+    other sheet is stored either."""
+    path = with_maternity(
+        tmp_path / "annex_a.xlsx", MATERNITY_ROWS, title="2016/17 National Tariff: maternity"
+    )
+    data = tmp_path / "data"
+    import pytest
+
+    from pbc.warehouse.sources import ImportRefused
+
+    with pytest.raises(ImportRefused, match="sheet 'Maternity' name 2016/17"):
+        import_file("tariff", path, data_dir=data, period="2017-04")
+    assert not (data / "warehouse" / "tariff").exists() or stored(data) == {}

@@ -105,3 +105,51 @@ def test_workbook_renamed_is_refused_naming_the_file_to_use_instead(tmp_path: Pa
     assert "Incomplete-Provider-May25-XLSX-9M-32711.xlsx" in message
     assert "full CSV extract" in message and "rtt_full_csv_104" in message
     assert not (tmp_path / "d" / "warehouse" / "rtt_returns" / "_manifest.json").exists()
+
+
+def test_every_provider_sheet_of_the_workbook_loads_in_one_import(tmp_path: Path) -> None:
+    """The monthly Incomplete Provider workbook: NHS trusts on "Provider", independent sector
+    providers on "IS Provider", and each again "with DTA" (the pathways with a decision to
+    admit, a subset). One import reads the four sheets (their headings as readers of the
+    workbooks name them: header on row 14, "Region Code", "Provider Code", "Provider Name");
+    the DTA sheets' rows are incomplete_dta, never added to incomplete. Before this only
+    "Provider" was read and the independent sector was lost."""
+    from openpyxl import Workbook
+
+    top = 104
+    bands = [f">{k}-{k + 1}" for k in range(top)] + [f"{top} plus"]
+    header = ["Region Code", "Provider Code", "Provider Name", "Treatment Function Code",
+              "Treatment Function", *bands, "Total number of incomplete pathways"]  # fmt: skip
+    sheets = {
+        "Provider": ("RTD", "THE NEWCASTLE UPON TYNE HOSPITALS NHS FOUNDATION TRUST", 3),
+        "Provider with DTA": ("RTD", "THE NEWCASTLE UPON TYNE HOSPITALS NHS FOUNDATION TRUST", 1),
+        "IS Provider": ("NVC02", "RAMSAY HEALTHCARE UK - BORDERS", 2),
+        "IS Provider with DTA": ("NVC02", "RAMSAY HEALTHCARE UK - BORDERS", 1),
+    }
+    wb = Workbook()
+    assert wb.active is not None
+    wb.active.title = "Notes"
+    for sheet, (code, name, count) in sheets.items():
+        ws = wb.create_sheet(sheet)
+        for title in TITLE:
+            ws.append([title])
+        ws.append(header)
+        ws.append(["Y63", code, name, "C_110", "Trauma and Orthopaedic", *([count] * (top + 1)),
+                   count * (top + 1)])  # fmt: skip
+    path = tmp_path / "Incomplete-Provider-May25-XLSX-9M-32711.xlsx"
+    wb.save(path)
+    data = tmp_path / "d"
+    result = import_file("rtt_returns", path, data_dir=data, period="2025-05")
+    assert result.layout == "rtt_workbook_provider_104"
+    assert result.sheets == tuple(sheets)
+    assert (result.rows_loaded, result.rows_rejected) == (4 * 105, 0)
+    got = duckdb.sql(
+        f"SELECT provider_code, pathway_type, sum(pathways::INT) FROM "
+        f"read_parquet('{data}/warehouse/rtt_returns/**/*.parquet') GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    assert got == [
+        ("NVC02", "incomplete", 2 * 105),
+        ("NVC02", "incomplete_dta", 1 * 105),
+        ("RTD", "incomplete", 3 * 105),
+        ("RTD", "incomplete_dta", 1 * 105),
+    ]

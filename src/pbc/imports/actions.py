@@ -281,6 +281,7 @@ ODS_LAYOUTS = frozenset(
         "eccg",
         "gp_reg_pat_map",
         "gp_reg_pat_map_pcn",
+        "gp_reg_pat_map_2018_alt",
     }
 )
 

@@ -126,7 +126,9 @@ def quarantine_summary(
         reader = csv.DictReader(stream)
         for line in reader:
             reason = _ROW_NUMBER.sub("an earlier row", line["reason"])
-            row = int(line["source_row"]) if line["source_row"].isdigit() else 0
+            # "Maternity!12": a row of a workbook read sheet by sheet
+            number = line["source_row"].rpartition("!")[2]
+            row = int(number) if number.isdigit() else 0
             group = groups.setdefault((line["field"], reason), [0, row])
             group[0] += 1
             group[1] = min(group[1], row)
@@ -165,6 +167,9 @@ class ImportResult:
     dry_run: bool = False
     rows_replaced: dict[str, int] = field(default_factory=dict)
     quarantine: tuple[QuarantineGroup, ...] = ()
+    # The sheets read when a workbook is read whole (`Layout.every_sheet`), in workbook order;
+    # empty when one table was read.
+    sheets: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -172,6 +177,7 @@ class ImportResult:
         data["partitions_replaced"] = list(self.partitions_replaced)
         data["ignored_columns"] = list(self.ignored_columns)
         data["quarantine"] = [asdict(g) for g in self.quarantine]
+        data["sheets"] = list(self.sheets)
         return data
 
     def to_json(self) -> str:
@@ -411,6 +417,7 @@ def import_file(
                         period=period,
                         temp_dir=staging / "layout",
                         limits=limits,
+                        sheets=published.matches,
                     )
                 source = _Source(
                     file, name, fmt, names, file_names, header_row, xlsx_rows, published, converted
@@ -443,6 +450,9 @@ def import_file(
             store.pause_point("staged")
 
             quarantine_staged = staging / "quarantine.csv"
+            if converted is not None and converted.sheets and staged.rows_rejected:
+                _name_sheet_rows(quarantine_staged, converted)
+            sheets_read = converted.sheets if converted is not None else ()
             if dry_run:
                 live = store.read_manifest(folder, ds.name).partitions
                 would_replace = store.replaced_partitions(live, sorted(staged.partitions), scope)
@@ -473,6 +483,7 @@ def import_file(
                     dry_run=True,
                     rows_replaced={part: live[part].rows for part in would_replace},
                     quarantine=summary,
+                    sheets=sheets_read,
                 )
             if staged.rows_rejected:
                 target_dir = store.quarantine_dir(data_dir) / ds.name
@@ -504,6 +515,7 @@ def import_file(
                 "partitions": sorted(staged.partitions),
                 "quarantine_path": str(quarantine_final) if quarantine_final else None,
                 "layout": published.layout.name if published else layouts.NATIVE,
+                "sheets": list(sheets_read),
             }
             _, replaced = store.commit(
                 folder, ds.name, import_id, staged_parts, name, record, scope
@@ -542,7 +554,30 @@ def import_file(
         rows_dropped=rows_dropped,
         dropped=dropped,
         ignored_columns=published.match.extra if published else (),
+        sheets=sheets_read,
     )
+
+
+_NUMBERED_ROW = re.compile(r"\brow ([0-9]+)\b")
+
+
+def _name_sheet_rows(quarantine: Path, converted: transform.Converted) -> None:
+    """Rewrite a quarantine file of a workbook read sheet by sheet (`Layout.every_sheet`) so
+    that every row number, in `source_row` and in the reasons ("repeats the key ... of row
+    N"), names its sheet and row as the workbook shows them: "Maternity!12"."""
+    with open(quarantine, encoding="utf-8", newline="") as fh:
+        lines = list(csv.reader(fh))
+    if not lines:
+        return
+    out = [lines[0]]
+    for line in lines[1:]:
+        row, field_name, value, reason = line
+        if row.isdigit():
+            row = converted.sheet_row(int(row))
+        reason = _NUMBERED_ROW.sub(lambda m: f"row {converted.sheet_row(int(m.group(1)))}", reason)
+        out.append([row, field_name, value, reason])
+    with open(quarantine, "w", encoding="utf-8", newline="") as fh:
+        exports.csv_writer(fh).writerows(out)
 
 
 BAD_CELLS_LISTED = 20

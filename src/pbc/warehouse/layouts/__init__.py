@@ -30,7 +30,7 @@ from pbc.warehouse.layouts import (
     sus,
     tariff,
 )
-from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named
+from pbc.warehouse.layouts.detect import Match, Miss, detect, match_named, same_layout_sheets
 from pbc.warehouse.layouts.readers import Sheet, checksum_and_encoding, file_format, previews
 from pbc.warehouse.layouts.spec import (
     PERIOD,
@@ -76,10 +76,17 @@ class Resolved:
     fmt: str
     encoding: str
     checksum: str
+    # Every sheet read (`Layout.every_sheet`), `match` first among them in workbook order.
+    sheets: tuple[Match, ...] = ()
 
     @property
     def layout(self) -> Layout:
         return self.match.layout
+
+    @property
+    def matches(self) -> tuple[Match, ...]:
+        """The sheets the import reads, in workbook order (one unless `every_sheet`)."""
+        return self.sheets or (self.match,)
 
 
 def _native_header_matches(path: Path, fmt: str | None, ds: Dataset) -> bool:
@@ -195,6 +202,8 @@ def resolve(
             f"columns {own}{_native_diff_text(sheets, ds)}. Force a layout with --layout NAME "
             "(`pbc import --layouts` lists them).",
         )
+    if found.layout.refusal:
+        raise ImportRefused(source_name, f"layout {found.layout.name}: {found.layout.refusal}")
     unnamed = _name_missing(found, sheets, source_name)
     if unnamed is not None:
         raise ImportRefused(
@@ -231,12 +240,14 @@ def resolve(
                 f"--period {period} is not the first month of a financial year: layout "
                 f"{found.layout.name} covers a year ({found.layout.period_text})",
             )
+    every = same_layout_sheets(found, sheets)
     if found.layout.year_in_title and period is not None:
-        sheet = next(s for s in sheets if s.index == found.sheet)
-        refusal = title_year_refusal(sheet, found.header_row, period)
-        if refusal is not None:
-            raise ImportRefused(source_name, refusal)
-    return Resolved(found, fmt, encoding, checksum)
+        for each in every:
+            sheet = next(s for s in sheets if s.index == each.sheet)
+            refusal = title_year_refusal(sheet, each.header_row, period)
+            if refusal is not None:
+                raise ImportRefused(source_name, refusal)
+    return Resolved(found, fmt, encoding, checksum, every if len(every) > 1 else ())
 
 
 def describe() -> list[dict[str, str]]:

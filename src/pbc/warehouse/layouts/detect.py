@@ -218,6 +218,27 @@ def detect(layouts: Sequence[Layout], sheets: Sequence[Sheet]) -> Match | list[M
     return sorted(misses.values(), key=lambda m: (len(m.missing), len(m.unknown)))
 
 
+def same_layout_sheets(found: Match, sheets: Sequence[Sheet]) -> tuple[Match, ...]:
+    """Every sheet `found.layout` matches, in workbook order, `found` among them: each other
+    sheet's best header (the row naming most of the layout's columns) where one matches. Only
+    `found` unless the layout reads `every_sheet`."""
+    if not found.layout.every_sheet or found.layout.headerless:
+        return (found,)
+    out = []
+    for sheet in sheets:
+        if sheet.index == found.sheet:
+            out.append(found)
+            continue
+        best: Match | None = None
+        for number, raw in sheet.preview:
+            tried = _try_header(found.layout, sheet, number, raw)
+            if isinstance(tried, Match) and (best is None or tried.matched > best.matched):
+                best = tried
+        if best is not None:
+            out.append(best)
+    return tuple(out)
+
+
 def match_named(layout: Layout, sheets: Sequence[Sheet]) -> Match | Miss:
     """`layout` forced by name: its best match in the file, or its nearest miss."""
     found = detect([layout], sheets)

@@ -303,7 +303,17 @@ _MAP_IGNORED_ALWAYS = (
     "ONS_COMM_REGION_CODE",
     "COMM_REGION_NAME",
     "SUPPLIER_NAME",
+    # Mapping files before the PCNs of July 2019 also name the NHS England region (the
+    # "regional local office" of 2017-2019) beside the commissioning region: not kept.
+    "ONS_REGION_CODE",
+    "REGION_CODE",
+    "REGION_NAME",
 )
+# An STP's ONS code (E54000050). The mapping files of 2018-2019 head their only STP code column
+# STP_CODE with no ONS_STP_CODE beside it (muschitiello/PrescRiptions, `checkDemogMap`, aligns
+# the months that wrote STP_ONS_CODE to it), so STP_CODE may hold the ONS code there: an ONS
+# code is not an ODS organisation and the practice's parent is then left empty.
+_ONS_STP = r"E54[0-9]{6}"
 
 GP_REG_MAP = Layout(
     name="gp_reg_pat_map",
@@ -322,10 +332,83 @@ GP_REG_MAP = Layout(
         Column("pct_name", names=("SUB_ICB_LOCATION_NAME", "CCG_NAME"), coalesce=True),
         # The commissioner's parent: the ICB (QHM; 5-character codes such as Z9B2Z after the
         # mergers of April 2026), the STP before July 2022; the NHS England region (Y63).
-        Column("parent_code", names=("ICB_CODE", "STP_CODE"), coalesce=True, optional=True),
+        Column(
+            "parent_code",
+            names=("ICB_CODE", "STP_CODE"),
+            coalesce=True,
+            optional=True,
+            not_known_pattern=_ONS_STP,
+        ),
         Column("region_code", names=("COMM_REGION_CODE",), optional=True),
     ),
     ignored=(*_MAP_IGNORED_ALWAYS, "EXTRACT_DATE", "PCN_CODE", "PCN_NAME"),
+)
+
+# Some months of 2018-2019 published the mapping file with other headings and no PUBLICATION or
+# EXTRACT_DATE column (muschitiello/PrescRiptions, `checkDemogMap`: "for some months, the order
+# and label of demogMap file has been found to be different"; it renames CODE, NAME, POSTCODE,
+# CCG_ONS_CODE, CCG_CODE, CCG_NAME, STP_ONS_CODE, STP_NAME, REGIONAL_LOCAL_OFFICE_ONS_CODE,
+# REGIONAL_LOCAL_OFFICE_CODE, REGIONAL_LOCAL_OFFICE_NAME, REGION_ONS_CODE, REGION_CODE and
+# REGON_NAME, as published, to PRACTICE_CODE ... COMM_REGION_NAME). Here REGION_CODE is the
+# commissioning region (Y56); the STP has only its ONS code, so no parent is kept.
+GP_REG_MAP_2018_ALT = Layout(
+    name="gp_reg_pat_map_2018_alt",
+    dataset="practices",
+    title="GP practice mapping of some months of 2018-2019 (CODE, NAME, CCG_ONS_CODE, ..., "
+    "REGIONAL_LOCAL_OFFICE_*, REGION_* headings): practice, its CCG and region",
+    source=_MAP_SOURCE,
+    spec=_MAP_SPEC,
+    columns=(
+        Column("gp_practice_code", names=("CODE",)),
+        Column("practice_name", names=("NAME",)),
+        Column("postcode", names=("POSTCODE",), optional=True),
+        Column("pct_code", names=("CCG_CODE",)),
+        Column("pct_name", names=("CCG_NAME",)),
+        Column("region_code", names=("REGION_CODE",), optional=True),
+    ),
+    ignored=(
+        "CCG_ONS_CODE",
+        "STP_ONS_CODE",
+        "STP_NAME",
+        "REGIONAL_LOCAL_OFFICE_ONS_CODE",
+        "REGIONAL_LOCAL_OFFICE_CODE",
+        "REGIONAL_LOCAL_OFFICE_NAME",
+        "REGION_ONS_CODE",
+        "REGON_NAME",
+        "REGION_NAME",
+    ),
+)
+
+_PRE_PCN_REFUSAL = (
+    "this is a GP practice mapping file from before the Primary Care Networks of July 2019: it "
+    "has no PCN_CODE or PCN_NAME column, so it gives no PCN memberships. Import it into "
+    "practices instead (each practice's CCG and region: `pbc import practices FILE`), and "
+    "take PCN memberships from a mapping file of July 2019 or later, or from the ODS ePCN file"
+)
+
+# The same mapping files read for `pcn_memberships`: recognised, and refused with the reason.
+GP_REG_MAP_PRE_PCN = Layout(
+    name="gp_reg_pat_map_pre_pcn",
+    dataset="pcn_memberships",
+    title="GP practice mapping before July 2019 (no PCN columns): refused, naming what to do",
+    source=_MAP_SOURCE,
+    spec=_MAP_SPEC,
+    columns=(
+        Column("gp_practice_code", names=("PRACTICE_CODE", "CODE")),
+        Column("commissioner_code", names=("CCG_CODE",)),
+        Column("_ccg_name", names=("CCG_NAME",)),
+        Column("_practice_name", names=("PRACTICE_NAME", "NAME")),
+    ),
+    ignored=(
+        *_MAP_IGNORED_ALWAYS,
+        "EXTRACT_DATE",
+        "PRACTICE_POSTCODE",
+        "POSTCODE",
+        "STP_CODE",
+        "COMM_REGION_CODE",
+        *GP_REG_MAP_2018_ALT.ignored,
+    ),
+    refusal=_PRE_PCN_REFUSAL,
 )
 
 GP_REG_MAP_PCN = Layout(
@@ -372,4 +455,6 @@ LAYOUTS = (
     ECCG,
     GP_REG_MAP,
     GP_REG_MAP_PCN,
+    GP_REG_MAP_2018_ALT,
+    GP_REG_MAP_PRE_PCN,
 )

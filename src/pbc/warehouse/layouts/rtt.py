@@ -149,6 +149,16 @@ DH_COMMISSIONER = Layout(
     name_hint=WORKBOOK_NAME_HINT,
 )
 
+# NHS England's provider workbooks (from 2016 at least) hold NHS trusts on sheet "Provider" and
+# independent sector providers on "IS Provider", the same headings on each, header on row 14;
+# the Incomplete workbook adds "Provider with DTA" and "IS Provider with DTA": the incomplete
+# pathways with a decision to admit, a subset of the others (readers: HFAnalyticsLab's
+# targets_rtt_example reads each sheet by these names with 13 rows skipped; WaitWise sums
+# "Provider" and "IS Provider" for England and leaves the DTA sheets out as not additive).
+# Every such sheet is read; the DTA sheets' rows are pathway incomplete_dta (as the full CSV's
+# Part_2A), never added to incomplete.
+PROVIDER_SHEETS = {"pathway_type": ((r"\bwith DTA\b", "incomplete_dta"),)}
+
 DH_PROVIDER = Layout(
     name="rtt_dh_provider",
     dataset="rtt_returns",
@@ -167,6 +177,8 @@ DH_PROVIDER = Layout(
     period_text="the month of the return, which the file gives only in its name or title",
     name_values={"pathway_type": WORKBOOK_PATHWAY_NAMES},
     name_hint=WORKBOOK_NAME_HINT,
+    every_sheet=True,
+    sheet_values=PROVIDER_SHEETS,
 )
 
 

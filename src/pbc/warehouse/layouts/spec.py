@@ -247,6 +247,20 @@ class Layout:
       on the rows whose own column does not give it (the column's `extract` does not match,
       or the cell is empty). A file whose name gives none while a row needs one is refused
       with `name_hint` (`name_missing`).
+    - `every_sheet`: a workbook holding this layout on several sheets is read whole, as one
+      import: every sheet whose header the layout matches, in workbook order (the National
+      Tariff workbook's admitted care sheet and its maternity sheet; NHS England's RTT
+      workbook's Provider and IS Provider sheets). A key repeated across the sheets is
+      quarantined as within one; a row is then named by its sheet and row ("Maternity!12").
+    - `sheet_values`: field -> ((pattern, value), ...): a value a sheet's name gives the field
+      on every row of that sheet, over the field's column and the file's name (the "Provider
+      with DTA" sheets of an RTT incomplete workbook: pathway_type incomplete_dta, a subset of
+      the incomplete pathways kept apart). The first pattern found in the sheet's name
+      (searched ignoring case) gives the value; a sheet no pattern matches reads the field as
+      usual.
+    - `refusal`: a form pbc recognises but cannot load into this dataset: a file found in this
+      layout is refused with this text (the mapping files before the PCNs of July 2019 have no
+      PCN columns: `pcn_memberships` refuses them saying so, and where to import them instead).
     """
 
     name: str
@@ -272,6 +286,9 @@ class Layout:
     year_in_title: bool = False
     name_values: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     name_hint: str = ""
+    every_sheet: bool = False
+    sheet_values: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    refusal: str = ""
 
     def __post_init__(self) -> None:
         if self.headerless:
@@ -303,6 +320,14 @@ def name_value(layout: Layout, field_name: str, source_name: str) -> str | None:
     """The value `layout.name_values` gives `field_name` from the file's name, or None."""
     for pattern, value in layout.name_values.get(field_name, ()):
         if re.search(pattern, source_name, re.IGNORECASE):
+            return value
+    return None
+
+
+def sheet_value(layout: Layout, field_name: str, sheet_name: str) -> str | None:
+    """The value `layout.sheet_values` gives `field_name` on a sheet so named, or None."""
+    for pattern, value in layout.sheet_values.get(field_name, ()):
+        if re.search(pattern, sheet_name, re.IGNORECASE):
             return value
     return None
 

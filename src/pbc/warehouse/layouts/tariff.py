@@ -178,6 +178,9 @@ PBR_TARIFF_APC = Layout(
     ),
     period_text=YEAR_TEXT,
     year_in_title=True,
+    # The 2017/18 and 2018/19 workbooks price the maternity HRGs on a sheet of their own with
+    # the same headings (no outpatient procedure or short stay columns): one import reads both.
+    every_sheet=True,
 )
 
 PBR_TARIFF_OP = Layout(

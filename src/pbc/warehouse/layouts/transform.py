@@ -18,6 +18,7 @@ quarantines it naming the row, field and value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,9 +30,21 @@ from pbc.warehouse.coerce import THOUSANDS, ident, sql_string
 from pbc.warehouse.layouts import spells
 from pbc.warehouse.layouts.detect import ABSENT, Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
-from pbc.warehouse.layouts.spec import FINANCIAL_YEAR, PERIOD, Column, Layout, name_value
+from pbc.warehouse.layouts.spec import (
+    FINANCIAL_YEAR,
+    PERIOD,
+    Column,
+    Layout,
+    name_value,
+    sheet_value,
+)
 from pbc.warehouse.schema import Dataset
 from pbc.warehouse.sources import ROW_COLUMN, ImportRefused
+
+SHEET_SPAN = 10_000_000
+"""Rows of the k-th sheet of a workbook read whole (`Layout.every_sheet`) are numbered
+k * SHEET_SPAN + their row (a worksheet has at most 1,048,576 rows), so that one number names
+sheet and row; `sheet_row` reads it back."""
 
 SUMMED = "split row summed into its key's first row (the specification splits a key over rows)"
 NUMBER = "DECIMAL(38, 10)"
@@ -46,6 +59,17 @@ class Converted:
     dropped: dict[str, int] = field(default_factory=dict)
     # (source row, field, value, reason): rows refused before typing (repeats, ragged rows).
     rejected: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # The sheets read, in workbook order, when a workbook is read whole (`Layout.every_sheet`):
+    # the k-th sheet's rows are numbered k * SHEET_SPAN + row (`sheet_row`).
+    sheets: tuple[str, ...] = ()
+
+    def sheet_row(self, number: int) -> str:
+        """A source row number as the file shows it: "Maternity!12" when several sheets were
+        read, else the row itself."""
+        if len(self.sheets) < 2:
+            return str(number)
+        k, row = divmod(number, SHEET_SPAN)
+        return f"{self.sheets[k]}!{row}" if 0 <= k < len(self.sheets) else str(number)
 
     @property
     def rows_dropped(self) -> int:
@@ -248,6 +272,9 @@ def _select_sql(
     def field_sql(name: str, wide_index: int | None) -> str:
         if name == layout.not_known_field:
             return _not_known_sql(layout, match)
+        given = sheet_value(layout, name, match.sheet_name)
+        if given is not None:
+            return sql_string(given)
         if name in by_field:
             col = by_field[name]
             value = _column_sql(col, match)
@@ -323,38 +350,26 @@ def convert(
     period: str | None,
     temp_dir: Path,
     limits: UploadLimits | None = None,
+    sheets: Sequence[Match] = (),
 ) -> Converted:
     """Convert the file to `out` (Parquet of text columns named as `ds`'s fields, and `_row`).
     `limits`: the upload limits the file's rows and cells are held to as they are read (raises
-    `ImportRefused` naming the row and field)."""
+    `ImportRefused` naming the row and field). `sheets`: every sheet to read, in workbook
+    order (`Layout.every_sheet`; default: `match`'s alone)."""
     layout = match.layout
+    every = tuple(sheets) or (match,)
     ragged = Ragged([])
-    reader = text_batches(
-        path,
-        fmt,
-        encoding,
-        source_name,
-        sheet=match.sheet,
-        after_row=match.header_row,
-        width=max(match.width, 1),
-        ragged=ragged,
-        limits=limits,
-        header=match.header,
-    )
     con = duckdb.connect(config={"temp_directory": str(temp_dir)})
     try:
         con.execute("SET enable_progress_bar = false")
-        con.register("src", reader)
-        try:
-            cells = [n for n in reader.schema.names if n != ROW_COLUMN]
-            con.execute(f"CREATE TABLE raw AS SELECT {_trimmed(cells, layout.null_text)} FROM src")
-        except duckdb.Error:
-            if ragged.refusal is None:
-                raise
-        con.unregister("src")
-        if ragged.refusal is not None:
-            raise ImportRefused(source_name, ragged.refusal.detail)
-        con.execute(f"CREATE TABLE conv AS {_select_sql(layout, match, ds, period, source_name)}")
+        for k, each in enumerate(every):
+            _read_sheet(con, each, k, path, fmt, encoding, source_name, ragged, limits)
+            select = _select_sql(layout, each, ds, period, source_name)
+            if k == 0:
+                con.execute(f"CREATE TABLE conv AS {select}")
+            else:
+                con.execute(f"INSERT INTO conv {select}")
+            con.execute("DROP TABLE raw")
         if layout.spells is not None:
             spells.roll_up(con, layout.spells, ds)
         dropped = {
@@ -415,7 +430,56 @@ def convert(
         )
     finally:
         con.close()
-    return Converted(out, rows, dropped, rejected)
+    names_read = tuple(m.sheet_name for m in every) if len(every) > 1 else ()
+    return Converted(out, rows, dropped, rejected, names_read)
+
+
+def _read_sheet(
+    con: duckdb.DuckDBPyConnection,
+    match: Match,
+    k: int,
+    path: Path,
+    fmt: str,
+    encoding: str,
+    source_name: str,
+    ragged: Ragged,
+    limits: UploadLimits | None,
+) -> None:
+    """Table `raw`: the rows of `match`'s sheet below its header, cells trimmed, rows numbered
+    k * SHEET_SPAN + row (the k-th sheet read)."""
+    reader = text_batches(
+        path,
+        fmt,
+        encoding,
+        source_name,
+        sheet=match.sheet,
+        after_row=match.header_row,
+        width=max(match.width, 1),
+        ragged=ragged,
+        limits=limits,
+        header=match.header,
+    )
+    before = len(ragged.rows)
+    con.register("src", reader)
+    try:
+        cells = [n for n in reader.schema.names if n != ROW_COLUMN]
+        select = _trimmed(cells, match.layout.null_text)
+        if k:
+            select = select.replace(
+                ROW_COLUMN, f"{ROW_COLUMN} + {k * SHEET_SPAN} AS {ROW_COLUMN}", 1
+            )
+        con.execute(f"CREATE TABLE raw AS SELECT {select} FROM src")
+    except duckdb.Error:
+        if ragged.refusal is None:
+            raise
+    finally:
+        con.unregister("src")
+    if ragged.refusal is not None:
+        raise ImportRefused(source_name, ragged.refusal.detail)
+    if k:
+        ragged.rows[before:] = [
+            (number + k * SHEET_SPAN, *rest) for number, *rest in ragged.rows[before:]
+        ]
 
 
 def _has_repeats(con: duckdb.DuckDBPyConnection, kept: str, has_key: str, by: str) -> bool:
