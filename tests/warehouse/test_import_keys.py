@@ -140,6 +140,8 @@ def test_every_dataset_declares_a_key_every_layout_fills() -> None:
         assert ds.key, ds.name
         assert set(ds.key) <= set(ds.names), ds.name
     for layout in LAYOUTS.values():
+        if layout.refusal:
+            continue  # recognised in order to be refused saying why: it loads no row
         ds = DATASETS[layout.dataset]
         missing = [k for k in ds.key if ds.field(k).required and k not in layout.fields()]
         assert not missing, (layout.name, missing)
