@@ -33,6 +33,7 @@ from pbc.orgs.models import Locality, Practice
 from pbc.orgs.roles import Permission
 from pbc.population import caseload, present, risk
 from pbc.population.models import DISCHARGE_REASONS, CaseloadEntry, RiskScore
+from pbc.population.queries import locality_inequalities
 from pbc.refresh import results
 from pbc.web import tables
 from pbc.web.rules import requires, signed_in
@@ -113,16 +114,9 @@ def registers(request: HttpRequest, locality: Locality) -> HttpResponse:
 
 @requires(Permission.VIEW_LOCALITY, scope="locality")
 def inequalities(request: HttpRequest, locality: Locality) -> HttpResponse:
-    local = [p.code for p in locality.practices.all()]
-    pct_codes = list(
-        Practice.objects.filter(locality__pct=locality.pct).values_list("code", flat=True)
-    )
-    data = results.stored(
-        "inequalities", locality, lambda: present.inequalities_for(local, pct_codes)
-    )
+    series, editions = locality_inequalities(locality)
     pct_name = locality.pct.name
-    series = {f"{locality.name} locality": data.locality, pct_name: data.pct}
-    latest_pct = data.pct[-1] if data.pct else None
+    latest_pct = series[pct_name][-1] if series[pct_name] else None
     return render(
         request,
         "population/inequalities.jinja",
@@ -131,7 +125,7 @@ def inequalities(request: HttpRequest, locality: Locality) -> HttpResponse:
             "locality": locality,
             "series": series,
             "trajectories": {name: iq.against_halving(years) for name, years in series.items()},
-            "editions": dict(getattr(data, "editions", ())),
+            "editions": editions,
             "gap_figure": present.gap_figure(series),
             "halving_lines": {name: iq.halving_line(years) for name, years in series.items()},
             "mortality_figure": present.mortality_figure(series),

@@ -9,7 +9,10 @@ a. **Plan progress** (`pbc.plans.report.build_report`): milestones per RAG statu
    previous month, and the indicators linked to the plan's outcomes.
 b. **Indicators** (`pbc.indicators.summary.latest_status`): every catalogue indicator reported at
    locality level, its latest value up to the report's month, target and Making Data Count
-   variation and assurance.
+   variation and assurance. Then the plans' inequalities target
+   (`pbc.reports.board_inequalities`, the inequalities page's figures): the life-expectancy gap
+   between the most deprived fifth and the average in each whole financial year before the
+   month against halving it by 2010/11, and the latest such year's mortality by deprivation.
 c. **Finance** (`pbc.finance.statements.report`): the locality's statement at the month, by
    budget line: annual budget, year to date budget, actual and variance, forecast outturn and
    forecast variance, in pounds and per cent of budget; positive variance = overspend. Then the
@@ -68,6 +71,7 @@ from pbc.plans.report import PlanReport, ReportError
 from pbc.plans.report import build_report as build_plan_report
 from pbc.refresh.queries import Staleness, staleness
 from pbc.reports import charts
+from pbc.reports.board_inequalities import InequalitiesSection, inequalities_section
 from pbc.reports.board_participation import ParticipationSection, participation_section
 from pbc.reports.board_scheme import SchemeSection, scheme_section
 from pbc.services import experience, feeds, reports
@@ -414,6 +418,8 @@ class BoardPack:
     scheme: SchemeSection | None = None
     # Which practices reviewed their findings, month by month (`board_participation`).
     participation: ParticipationSection | None = None
+    # The life-expectancy gap against halving it, and mortality (`board_inequalities`).
+    inequalities: InequalitiesSection | None = None
     # Section (a `SECTION_STEPS` key) -> why its figures are older than their inputs; a
     # section whose figures are up to date is not listed.
     stale: dict[str, Staleness] = field(default_factory=dict)
@@ -455,6 +461,7 @@ def build(locality: Locality, month: dt.date) -> BoardPack:
         practices=list(locality.practices.order_by("code")),
         scheme=scheme_section(locality, month),
         participation=participation_section(locality, month),
+        inequalities=inequalities_section(locality, month),
         stale=stale_sections(),
     )
 

@@ -176,6 +176,47 @@ def _xlsx_indicators(pack: BoardPack, ws: Worksheet) -> None:
             for line in section.lines
         ),
     )
+    _xlsx_inequalities(pack, ws)
+
+
+def _xlsx_inequalities(pack: BoardPack, ws: Worksheet) -> None:
+    ineq = pack.inequalities
+    ws.append([])
+    if ineq is None or ineq.empty:
+        _note(ws, "Inequalities in life expectancy: no whole financial year of deaths yet.")
+        return
+    _note(
+        ws,
+        "Inequalities in life expectancy: the gap (average minus the most deprived fifth) "
+        "against halving it by 2010/11, each whole financial year before the report's month.",
+    )
+    _table(
+        ws,
+        ["Area", "Year", "Gap (years)", "Lower 95%", "Upper 95%", "Halving trajectory",
+         "Against it", "Not calculated because"],
+        (
+            [a.name, y.year, y.gap.value, y.gap.lower, y.gap.upper, y.target, y.status or "",
+             "" if y.gap.value is not None else y.gap.reason or ""]
+            for a in ineq.areas
+            for y in a.years
+        ),
+    )  # fmt: skip
+    ws.append([])
+    _note(ws, "All-cause mortality per 100,000 a year (ESP 2013), latest whole year, 95% CI.")
+
+    def cells(rate: Any) -> list[Any]:
+        return [rate.value, rate.lower, rate.upper] if rate is not None else [None] * 3
+
+    _table(
+        ws,
+        ["Area", "Year", "Most deprived fifth", "Lower 95%", "Upper 95%", "Average",
+         "Lower 95%", "Upper 95%"],
+        (
+            [a.name, a.mortality_year, *cells(a.most_deprived), *cells(a.average)]
+            for a in ineq.areas
+            if a.mortality_year
+        ),
+    )  # fmt: skip
 
 
 def _xlsx_finance(pack: BoardPack, ws: Worksheet) -> None:
