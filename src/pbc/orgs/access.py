@@ -19,7 +19,11 @@ Django's superuser flag grants nothing here: it is for the admin site only.
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from typing import Any
+
+from django.db.models import Q
 
 from pbc.orgs.models import Locality, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
@@ -91,9 +95,22 @@ def roles_of(user: Any) -> list[Role]:
 def visible_practices(
     user: Any, permission: Permission = Permission.VIEW_PRACTICE
 ) -> list[Practice]:
-    """Every practice the user may see with `permission`: the scope for list queries."""
-    found: dict[int, Practice] = {}
-    for practice in Practice.objects.select_related("locality__pct"):
-        if has_permission(user, permission, practice):
-            found[practice.pk] = practice
-    return list(found.values())
+    """Every practice the user may see with `permission`: the scope for list queries.
+
+    One query for the practices `contains` puts within the user's memberships that carry the
+    permission (a national practice list has about 6,500 practices: testing each in Python took
+    a page's worth of processor time)."""
+    within: list[Q] = []
+    for membership in memberships(user):
+        if permission not in Role(membership.role).permissions:
+            continue
+        org = membership.organisation
+        if isinstance(org, Pct):
+            within.append(Q(locality__pct_id=org.pk))
+        elif isinstance(org, Locality):
+            within.append(Q(locality_id=org.pk))
+        elif isinstance(org, Practice):
+            within.append(Q(pk=org.pk))
+    if not within:
+        return []
+    return list(Practice.objects.select_related("locality__pct").filter(reduce(or_, within)))
