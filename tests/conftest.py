@@ -40,10 +40,22 @@ CHROMIUM_ARGS = [
 ]
 
 
+SLOW_TESTS = Path(__file__).with_name("slow_tests.txt")
+
+
+def measured_slow() -> set[str]:
+    """The ids of the tests marked `slow` for their measured processor time (slow_tests.txt)."""
+    lines = (line.strip() for line in SLOW_TESTS.read_text(encoding="utf-8").splitlines())
+    return {line for line in lines if line and not line.startswith("#")}
+
+
 # Before pytest-xdist's own hook, which reads the `xdist_group` marks added here to group tests.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = measured_slow()
     for item in items:
+        if item.nodeid in slow:
+            item.add_marker(pytest.mark.slow)
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & DB_FIXTURES or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.db)
