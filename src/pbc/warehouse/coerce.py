@@ -77,7 +77,7 @@ def flag_fields(dataset: Dataset) -> list[Field]:
     return [f for f in dataset.fields if f.check]
 
 
-def _clean(column: str) -> str:
+def clean_sql(column: str) -> str:
     """Trimmed text, NULL when empty. trim() runs only when the first or last character is a
     space or control character: seven times cheaper than trimming every value."""
     return (
@@ -328,7 +328,7 @@ def build_query(
     from pbc.warehouse.store import partition_keys
 
     row = ", _row" if has_row_column else ""
-    raw = ", ".join(f"{_clean(ident(f.name))} AS {ident('r_' + f.name)}" for f in dataset.fields)
+    raw = ", ".join(f"{clean_sql(ident(f.name))} AS {ident('r_' + f.name)}" for f in dataset.fields)
     typed_columns = [
         f"{_typed(f, ident('r_' + f.name))} AS {ident('t_' + f.name)}" for f in dataset.fields
     ]

@@ -26,7 +26,7 @@ import duckdb
 
 from pbc.periods import financial_year_of, parse_month
 from pbc.uploads import UploadLimits
-from pbc.warehouse.coerce import THOUSANDS, ident, sql_string
+from pbc.warehouse.coerce import THOUSANDS, clean_sql, ident, sql_string
 from pbc.warehouse.layouts import spells
 from pbc.warehouse.layouts.detect import ABSENT, Match
 from pbc.warehouse.layouts.readers import Ragged, text_batches
@@ -76,6 +76,9 @@ class Converted:
         return sum(self.dropped.values())
 
 
+ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
 def _date_tries(x: str, form: str) -> list[str]:
     """SQL DATE expressions reading `x` in `form` (NULL when it does not)."""
     if form == "yyyymm":
@@ -116,7 +119,13 @@ def _date_sql(x: str, forms: tuple[str, ...], truncate: str | None = None) -> st
     its month or quarter's first day if `truncate`; other text passes unchanged."""
     tries = [t for form in forms for t in _date_tries(x, form)]
     tries.append(f"TRY_CAST(TRY_CAST({x} AS TIMESTAMP) AS DATE)")
-    date = f"COALESCE({', '.join(tries)})"
+    # An ISO date (YYYY-MM-DD, what most extracts hold) is read at once: no form's try reads
+    # that text (each needs a "/", a month's name, other lengths or digits where it has "-"),
+    # so the tries would all fail before the last one, which reads it as this cast does.
+    date = (
+        f"(CASE WHEN regexp_full_match({x}, {sql_string(ISO_DATE)}) THEN TRY_CAST({x} AS DATE) "
+        f"ELSE COALESCE({', '.join(tries)}) END)"
+    )
     if truncate is not None:
         date = f"CAST(date_trunc('{truncate}', {date}) AS DATE)"
     return f"COALESCE(CAST({date} AS VARCHAR), {x})"
@@ -142,7 +151,7 @@ def _trimmed(names: list[str], null_text: tuple[str, ...] = ()) -> str:
     the layout's `null_text` (once per cell, however many expressions read it)."""
 
     def cell(n: str) -> str:
-        x = f"NULLIF(trim({ident(n)}, ' \t\r\n'), '')"
+        x = clean_sql(ident(n))
         if null_text:
             listed = ", ".join(sql_string(t.strip().upper()) for t in null_text)
             x = f"CASE WHEN list_contains([{listed}], upper({x})) THEN NULL ELSE {x} END"
