@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from typer.testing import CliRunner
 
+import audit_rows
 from pbc import retention
 from pbc.cli import app
 from pbc.orgs.models import AuditEvent
@@ -35,9 +36,7 @@ def aged(path: Path, days: float) -> Path:
 
 
 def event_aged(days: float) -> AuditEvent:
-    event = AuditEvent.objects.create(action="view_patient_rows", detail=f"{days} days old")
-    AuditEvent.objects.filter(pk=event.pk).update(at=timezone.now() - days * DAY)
-    return event
+    return audit_rows.event_days_ago(days, "view_patient_rows", f"{days} days old")
 
 
 def test_records_past_their_retention_are_deleted_and_the_rest_kept() -> None:

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+import audit_rows
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
 from pbc.synth import geography
@@ -97,8 +98,7 @@ def test_the_audit_log_filters_by_user_type_and_dates_and_pages() -> None:
     for n in range(60):
         audit.record(locality, "view", detail=f"marker-{n}")
     audit.record(board, "export", detail="board-marker")
-    old = audit.record(board, "export", detail="old-marker")
-    AuditEvent.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=40))
+    audit_rows.event_days_ago(40, "export", "old-marker", board)
     client = client_for("analyst")
     page = client.get("/audit/?user=locality&action=view").content.decode()
     assert page.count("marker-") == 50 and "board-marker" not in page
