@@ -248,3 +248,45 @@ def test_the_dataset_list_shows_titles_with_names(analyst: Client) -> None:
     )
     assert "GP practices (practices)" in analyst.get(f"/imports/{run.pk}/").content.decode()
     assert "GP practices (practices)" in analyst.get("/imports/").content.decode()
+
+
+@pytest.mark.django_db
+def test_one_person_keeps_few_uploads_waiting_and_only_they_can_confirm_them(
+    analyst: Client,
+) -> None:
+    """ASVS 12.1.3. Before, every preview kept its file for an hour whoever made it, without
+    number: one analyst could fill the disk with previews, and a preview's token confirmed
+    anyone's kept file."""
+    files = [
+        (f"p{i}.csv", (HEADER + practice_row(f"E8270{i}", f"Practice {i}")).encode())
+        for i in range(settings.PBC_UPLOAD_MAX_KEPT_FILES + 1)
+    ]
+    previews = [preview(analyst, name, content) for name, content in files[:-1]]
+    assert all(r.status_code == 200 for r in previews)
+    again = preview(analyst, *files[0])  # the same file again counts once
+    assert again.status_code == 200
+
+    name, content = files[-1]
+    refused = preview(analyst, name, content)
+    page = text_of(refused.content.decode())
+    assert refused.status_code == 400
+    assert f"{name}: you already have {settings.PBC_UPLOAD_MAX_KEPT_FILES} uploads waiting" in page
+    kept = list((Path(settings.DATA_DIR) / "uploads" / "kept" / "imports").iterdir())
+    assert len(kept) == settings.PBC_UPLOAD_MAX_KEPT_FILES
+
+    # Another analyst is not held up by the first one's uploads, and cannot confirm them.
+    other = Client()
+    other.force_login(get_user_model().objects.get(username="enh-analyst"))
+    fields = hidden_fields(previews[1].content.decode())
+    response = other.post(reverse("import_confirm"), {**fields, "import": "1"}, follow=True)
+    assert "no longer kept" in text_of(response.content.decode())
+    assert practices_rows() == 0
+    assert preview(other, name, content).status_code == 200
+
+    # Cancelling one makes room again; and bytes count as well as files.
+    analyst.post(reverse("import_confirm"), {**fields, "cancel": "1"})
+    assert preview(analyst, name, content).status_code == 200
+    analyst.post(reverse("import_confirm"), {**fields, "cancel": "1"})
+    with override_settings(PBC_UPLOAD_MAX_KEPT_BYTES=len(content) * 2):
+        page = text_of(preview(other, "big.csv", content + b"\n" * 10).content.decode())
+        assert "big.csv: with this file your uploads waiting for their next step" in page

@@ -393,6 +393,9 @@ if PBC_VIRUS_SCANNER.lower() == "none":
     PBC_VIRUS_SCANNER = ""
 # A file kept between two steps (a return's problems page, a plan's preview) is deleted after:
 PBC_UPLOAD_KEEP_SECONDS = _env_int("PBC_UPLOAD_KEEP_SECONDS", 60 * 60)
+# One user keeps at most this many such files, and bytes, at once (pbc.web.uploads.keep).
+PBC_UPLOAD_MAX_KEPT_FILES = _env_int("PBC_UPLOAD_MAX_KEPT_FILES", 5)
+PBC_UPLOAD_MAX_KEPT_BYTES = _env_int("PBC_UPLOAD_MAX_KEPT_BYTES", 150 * 1024 * 1024)
 # Retention (pbc.retention, `pbc retention`): days each kind of record about people is kept.
 PBC_RETAIN_QUARANTINE_DAYS = _env_int("PBC_RETAIN_QUARANTINE_DAYS", 90)
 PBC_RETAIN_AUDIT_DAYS = _env_int("PBC_RETAIN_AUDIT_DAYS", 2192)  # six years

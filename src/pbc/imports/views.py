@@ -32,6 +32,7 @@ from pbc.orgs import audit
 from pbc.orgs.roles import Permission
 from pbc.refresh import background
 from pbc.refresh.queries import stale_steps
+from pbc.uploads import UploadRefused
 from pbc.warehouse import templates
 from pbc.warehouse.datasets import DATASETS
 from pbc.warehouse.ingest import quarantine_summary
@@ -119,7 +120,12 @@ def imports(request: HttpRequest) -> HttpResponse:
                 period=choices["period"], layout=choices["layout"],
             )  # fmt: skip
             return redirect(reverse("import_run", args=[run.pk]))
-        token = keep(path, KEPT)
+        try:
+            token = keep(path, KEPT, request.user, upload.name)
+        except UploadRefused as refused:  # the user's quota of kept files (ASVS 12.1.3)
+            token = ""
+            form.add_error("file", f"{refused}.")
+    if request.method == "POST" and form.is_valid():
         return render(
             request,
             "imports/preview.jinja",
@@ -177,12 +183,12 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("imports")
     token = form.cleaned_data["token"]
     if "cancel" in request.POST:
-        discard(KEPT, token)
+        discard(KEPT, token, request.user)
         messages.info(
             request, f"Import of {form.cleaned_data['source_name']} cancelled: nothing changed."
         )
         return redirect("imports")
-    path = kept(KEPT, token)
+    path = kept(KEPT, token, request.user)
     if path is None:
         messages.error(
             request, "The previewed file is no longer kept (it expires): upload it again."
@@ -199,7 +205,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             via="upload",
             layout=form.cleaned_data["layout"] or None,
         )
-    discard(KEPT, token)
+    discard(KEPT, token, request.user)
     return redirect(reverse("import_run", args=[run.pk]))
 
 

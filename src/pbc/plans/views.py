@@ -35,6 +35,7 @@ from pbc.plans.forms import (
 from pbc.plans.models import BusinessCase, Meeting, MeetingItem, Milestone, Objective, Plan
 from pbc.plans.reading import PlanReadError, read_plan
 from pbc.plans.tracking import default_month, plan_for_month, plan_month
+from pbc.uploads import UploadRefused
 from pbc.web.rules import public, requires, signed_in
 from pbc.web.uploads import checked_upload, discard, keep, kept, upload_limits
 
@@ -132,7 +133,11 @@ def upload(request: HttpRequest, locality: Locality) -> HttpResponse:
     except PlanReadError as error:
         form.add_error("file", f"{error}.")
         return render(request, "plans/upload.jinja", context, status=400)
-    token = keep(path, KEPT_PLANS)  # for the confirm step, until it expires
+    try:
+        token = keep(path, KEPT_PLANS, request.user, uploaded.name)  # for the confirm step
+    except UploadRefused as refused:
+        form.add_error("file", f"{refused}.")
+        return render(request, "plans/upload.jinja", context, status=400)
     context.update(
         {
             "title": f"Check the plan for {locality.name}",
@@ -154,7 +159,7 @@ def confirm_upload(
     request: HttpRequest, locality: Locality, context: dict[str, Any]
 ) -> HttpResponse:
     form = ConfirmImportForm(request.POST)
-    stored = kept(KEPT_PLANS, form.cleaned_data["token"]) if form.is_valid() else None
+    stored = kept(KEPT_PLANS, form.cleaned_data["token"], request.user) if form.is_valid() else None
     if stored is None:
         messages.error(request, "The uploaded file has expired: upload it again.")
         return redirect("plans_upload", locality=locality.slug)
@@ -171,7 +176,7 @@ def confirm_upload(
     except (PlanReadError, actions.PlanImportRefused) as error:
         messages.error(request, str(error))
         return redirect("plans_upload", locality=locality.slug)
-    discard(KEPT_PLANS, form.cleaned_data["token"])
+    discard(KEPT_PLANS, form.cleaned_data["token"], request.user)
     done = {
         "create": "Plan imported",
         "replace": "Plan replaced",

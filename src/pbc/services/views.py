@@ -54,6 +54,7 @@ from pbc.services.models import (
 from pbc.services.return_templates import TEMPLATES
 from pbc.services.tabular import TableReadError, read_table
 from pbc.services.validation import period_label, validate
+from pbc.uploads import UploadRefused
 from pbc.web import disclosure
 from pbc.web.rules import public, requires, signed_in
 from pbc.web.uploads import checked_upload, discard, file_sha256, keep, kept, upload_limits
@@ -517,12 +518,16 @@ def _check_and_store(
             note=note,
         )
     except actions.Refused as refusal:
+        not_kept = ""
         if checked.acceptable:
-            keep(path, KEPT_RETURNS)  # for "accept with known problems", until it expires
+            try:  # for "accept with known problems", until it expires
+                keep(path, KEPT_RETURNS, request.user, filename)
+            except UploadRefused as refused:
+                not_kept = f" It cannot be accepted with its problems now: {refused}."
         context.update(
             {
                 "title": f"Problems in the {template.name} return",
-                "refusal": str(refusal),
+                "refusal": str(refusal) + not_kept,
                 "problems": refusal.problems,
                 "validation": checked,
                 "period_label": period_label(template, checked.period),
@@ -536,12 +541,12 @@ def _check_and_store(
                         "month": month.strftime("%Y-%m"),
                     }
                 )
-                if checked.acceptable
+                if checked.acceptable and not not_kept
                 else None,
             }
         )
         return render(request, "services/return_problems.jinja", context, status=400)
-    discard(KEPT_RETURNS, token)
+    discard(KEPT_RETURNS, token, request.user)
     messages.success(
         request,
         f"{template.name} return for {period_label(template, stored.period)} accepted: "
@@ -560,7 +565,7 @@ def _confirm_return(
 ) -> HttpResponse:
     """Accept a checked upload with its known problems (the file is read and checked again)."""
     form = ReturnConfirmForm(request.POST)
-    path = kept(KEPT_RETURNS, request.POST.get("token", ""))
+    path = kept(KEPT_RETURNS, request.POST.get("token", ""), request.user)
     if path is None:
         raise Http404("That upload is no longer available: upload the file again.")
     try:

@@ -9,8 +9,10 @@
   cap, and runs `pbc.uploads.check_file` (ZIP and Parquet expansion) before any view reads it.
   `checked_upload` does the same for a view that reads `request.FILES` itself.
 - A file needed by a second step (a provider return's "accept with known problems", a plan's
-  preview then confirm) is copied by `keep` to `DATA_DIR/uploads/kept/<purpose>/<sha256>`,
-  owner-only; `sweep_expired` deletes kept files, and incoming files a crashed process left,
+  preview then confirm, an import's preview then confirm) is copied by `keep` to
+  `DATA_DIR/uploads/kept/<purpose>/u<user id>-<sha256>`, owner-only, found again only by the
+  user who uploaded it, at most `PBC_UPLOAD_MAX_KEPT_FILES` files and `PBC_UPLOAD_MAX_KEPT_BYTES`
+  per user at once (ASVS 12.1.3); `sweep_expired` deletes kept files, and incoming files a crashed process left,
   older than `PBC_UPLOAD_KEEP_SECONDS` (it runs on every upload and every kept-file lookup).
 """
 
@@ -32,7 +34,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from pbc.uploads import UploadLimits, UploadRefused, check_file, over_size
+from pbc.uploads import UploadLimits, UploadRefused, check_file, over_size, size_text
 
 PURPOSE = re.compile(r"^[a-z]+$")
 TOKEN = re.compile(r"^[0-9a-f]{64}$")
@@ -172,10 +174,49 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def keep(path: Path, purpose: str) -> str:
-    """Keep a checked upload for a later step; its token (the SHA-256 of its bytes)."""
+def _owner_prefix(owner: Any) -> str:
+    return f"u{int(owner.pk)}-"
+
+
+def _kept_by(owner: Any) -> list[Path]:
+    """The kept files of `owner` that have not expired, of every purpose."""
+    root = Path(settings.DATA_DIR) / "uploads" / "kept"
+    return [p for p in root.glob(f"*/{_owner_prefix(owner)}*") if p.is_file()]
+
+
+def _check_quota(path: Path, target: Path, owner: Any, name: str) -> None:
+    """Refuse to keep another file for `owner` past `PBC_UPLOAD_MAX_KEPT_FILES` files or
+    `PBC_UPLOAD_MAX_KEPT_BYTES` bytes kept at once (ASVS 12.1.3); the same file again replaces
+    itself and counts once."""
+    sweep_expired()
+    others = [p for p in _kept_by(owner) if p != target]
+    if len(others) >= settings.PBC_UPLOAD_MAX_KEPT_FILES:
+        raise UploadRefused(
+            name,
+            f"you already have {len(others)} uploads waiting for their next step, the most "
+            "pbc keeps for one person: finish or cancel one of them (or wait "
+            f"{settings.PBC_UPLOAD_KEEP_SECONDS // 60} minutes for them to expire), then "
+            "upload this file again",
+        )
+    held = sum(p.stat().st_size for p in others) + path.stat().st_size
+    cap = settings.PBC_UPLOAD_MAX_KEPT_BYTES
+    if held > cap:
+        raise UploadRefused(
+            name,
+            f"with this file your uploads waiting for their next step would hold "
+            f"{size_text(held)}, more than the {size_text(cap)} pbc keeps for one person: "
+            "finish or cancel one of them, then upload this file again",
+        )
+
+
+def keep(path: Path, purpose: str, owner: Any, name: str) -> str:
+    """Keep a checked upload of `owner` (a user) for a later step; its token (the SHA-256 of
+    its bytes). Only the same user finds it again (`kept`), and one user keeps at most
+    `PBC_UPLOAD_MAX_KEPT_FILES` files, `PBC_UPLOAD_MAX_KEPT_BYTES` in all (`UploadRefused`,
+    naming the upload `name`)."""
     token = file_sha256(path)
-    target = kept_dir(purpose) / token
+    target = kept_dir(purpose) / f"{_owner_prefix(owner)}{token}"
+    _check_quota(path, target, owner, name)
     partial = target.with_name(f".{token}.{secrets.token_hex(4)}")
     with path.open("rb") as source, _create_private(partial) as out:
         shutil.copyfileobj(source, out)
@@ -183,12 +224,12 @@ def keep(path: Path, purpose: str) -> str:
     return token
 
 
-def kept(purpose: str, token: str) -> Path | None:
-    """The kept upload with this token, if it has not expired."""
+def kept(purpose: str, token: str, owner: Any) -> Path | None:
+    """The upload `owner` kept with this token, if it has not expired."""
     sweep_expired()
     if not TOKEN.fullmatch(token):
         return None
-    path = kept_dir(purpose) / token
+    path = kept_dir(purpose) / f"{_owner_prefix(owner)}{token}"
     return path if path.is_file() else None
 
 
@@ -205,9 +246,9 @@ def named_like(path: Path, name: str) -> Iterator[Path]:
         link.unlink(missing_ok=True)
 
 
-def discard(purpose: str, token: str) -> None:
+def discard(purpose: str, token: str, owner: Any) -> None:
     if TOKEN.fullmatch(token):
-        (kept_dir(purpose) / token).unlink(missing_ok=True)
+        (kept_dir(purpose) / f"{_owner_prefix(owner)}{token}").unlink(missing_ok=True)
 
 
 def sweep_expired(now: float | None = None) -> list[Path]:
