@@ -140,6 +140,9 @@ MIDDLEWARE = [
     "pbc.signin.second_factor.SecondFactorMiddleware",
     # Then a temporary password is changed before any other page (pbc.signin.temporary_passwords).
     "pbc.signin.temporary_passwords.ChangeTemporaryPasswordMiddleware",
+    # The password again before sensitive pages once PBC_REAUTH_MINUTES have passed since it
+    # was given (pbc.signin.reauth).
+    "pbc.signin.reauth.RecentPasswordMiddleware",
     # Throttling and lockout of sign-in attempts: last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -396,6 +399,8 @@ PBC_UPLOAD_KEEP_SECONDS = _env_int("PBC_UPLOAD_KEEP_SECONDS", 60 * 60)
 # One user keeps at most this many such files, and bytes, at once (pbc.web.uploads.keep).
 PBC_UPLOAD_MAX_KEPT_FILES = _env_int("PBC_UPLOAD_MAX_KEPT_FILES", 5)
 PBC_UPLOAD_MAX_KEPT_BYTES = _env_int("PBC_UPLOAD_MAX_KEPT_BYTES", 150 * 1024 * 1024)
+# Minutes a given password lets a session open sensitive pages (pbc.signin.reauth).
+PBC_REAUTH_MINUTES = _env_int("PBC_REAUTH_MINUTES", 15)
 # Retention (pbc.retention, `pbc retention`): days each kind of record about people is kept.
 PBC_RETAIN_QUARANTINE_DAYS = _env_int("PBC_RETAIN_QUARANTINE_DAYS", 90)
 PBC_RETAIN_AUDIT_DAYS = _env_int("PBC_RETAIN_AUDIT_DAYS", 2192)  # six years

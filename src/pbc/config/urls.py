@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/enrol/", signin_views.enrol, name="enrol"),
     path("accounts/", signin_views.account, name="account"),
     path("accounts/password/", signin_views.change_password, name="change_password"),
+    path("accounts/confirm/", signin_views.confirm_password, name="confirm_password"),
     path("accounts/sessions/", signin_views.sessions, name="sessions"),
     path("accounts/recovery-codes/", signin_views.recovery_codes, name="recovery_codes"),
     path("accounts/security-keys/", security_key_views.security_keys_page, name="security_keys"),

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 
 from pbc.orgs import audit
 from pbc.orgs.models import AuditEvent
-from pbc.signin import active_sessions, browsers, notifications, temporary_passwords
+from pbc.signin import active_sessions, browsers, notifications, reauth, temporary_passwords
 from pbc.signin.addresses import client_ip
 from pbc.signin.sessions import SIGNED_IN_AT
 
@@ -51,6 +51,7 @@ def _about_account(action: str, username: str, request: HttpRequest | None, deta
 def signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = time.time()
+        reauth.mark(request)  # a sign-in gives the password: sensitive pages for a while
         request.session[temporary_passwords.SESSION_FLAG] = temporary_passwords.is_temporary(user)
         active_sessions.track(request, user)
     audit.record(user, "login", path=_path(request), detail=f"from {client_address(request)}")

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pbc.orgs import audit
-from pbc.signin import notifications, second_factor, security_keys
+from pbc.signin import notifications, reauth, second_factor, security_keys
 from pbc.signin.models import SecurityKey
 from pbc.web.rules import signed_in
 
@@ -37,6 +37,7 @@ def _may_manage(user: Any) -> bool:
 
 
 @signed_in
+@reauth.recent_password
 def security_keys_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
@@ -61,6 +62,7 @@ def security_keys_page(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_POST
+@reauth.recent_password_call
 def register_begin(request: HttpRequest) -> HttpResponse:
     if not _may_manage(request.user):
         return JsonResponse({"error": "Your session cannot add a security key."}, status=403)
@@ -69,6 +71,7 @@ def register_begin(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_POST
+@reauth.recent_password_call
 def register_finish(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not _may_manage(user):

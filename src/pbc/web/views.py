@@ -25,6 +25,7 @@ from pbc.orgs.access import has_permission, memberships
 from pbc.orgs.forms import PracticeForm
 from pbc.orgs.models import AuditEvent, Locality, Membership, Pct, Practice, Provider
 from pbc.orgs.roles import Permission, Role
+from pbc.signin import reauth
 from pbc.signin.temporary_passwords import TemporaryPasswordForm
 from pbc.web import homes, tables
 from pbc.web.rules import public, requires
@@ -224,6 +225,7 @@ def _organisation_named(pct: Pct, value: str) -> Pct | Locality | Practice | Non
 
 
 @requires(Permission.MANAGE_USERS, scope="pct")
+@reauth.recent_password
 def pct_users(request: HttpRequest, pct: Pct) -> HttpResponse:
     """A PCT administrator gives and takes away its users' roles (`pbc.orgs.actions`)."""
     if request.method == "POST":
