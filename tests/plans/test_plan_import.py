@@ -19,6 +19,7 @@ from pbc.plans import actions
 from pbc.plans.commands import plans_import_command
 from pbc.plans.models import Milestone, MilestoneUpdate, Objective, Plan
 from pbc.plans.reading import read_plan
+from pbc.web.uploads import kept
 
 SEEDS = Path(__file__).resolve().parents[2] / "src" / "pbc" / "plans" / "seeds"
 WELWYN_SEED = SEEDS / "welwyn-hatfield-2008-09.txt"
@@ -236,14 +237,14 @@ def test_upload_preview_then_confirm(settings) -> None:  # type: ignore[no-untyp
 
     token = hashlib.sha256(WELWYN_SEED.read_bytes()).hexdigest()
     assert f'value="{token}"' in page
-    assert (Path(settings.DATA_DIR) / "uploads" / "kept" / "plans" / token).exists()
+    assert kept("plans", token, user("wh-locality")) is not None  # kept for its uploader
     response = client.post(
         url, {"token": token, "filename": WELWYN_SEED.name, "financial_year": "2009/10"}
     )
     assert response.status_code == 302
     plan = Plan.objects.get(locality__slug="welwyn-hatfield", financial_year="2009/10")
     assert plan.objectives.count() == 16 and plan.imported_by == user("wh-locality")
-    assert not (Path(settings.DATA_DIR) / "uploads" / "kept" / "plans" / token).exists()
+    assert kept("plans", token, user("wh-locality")) is None
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ import io
 import re
 import statistics
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -23,7 +24,7 @@ from pbc.services.tabular import read_table
 from pbc.services.validation import validate
 from pbc.services.views import KEPT_RETURNS
 from pbc.stats import proportion_ci
-from pbc.web.uploads import kept_dir
+from pbc.web.uploads import kept
 from services.return_files import csv_bytes
 
 JANUARY = dt.date(2009, 1, 1)
@@ -374,6 +375,13 @@ def nt4_client(demo: None) -> tuple[Client, ProviderContract]:
     return client, contract
 
 
+def provider_user(client: Client) -> Any:
+    """The user `client` is signed in as."""
+    from django.contrib.auth import get_user
+
+    return get_user(client)
+
+
 def test_accept_with_known_problems_on_the_web(nt4_client: tuple[Client, ProviderContract]) -> None:
     client, contract = nt4_client
     template = TEMPLATES["tier2-ophthalmology"]
@@ -388,7 +396,9 @@ def test_accept_with_known_problems_on_the_web(nt4_client: tuple[Client, Provide
     page = response.content.decode()
     assert 'data-row="3" data-column="nhs_number"' in page
     token = re.search(r'name="token" value="([0-9a-f]{64})"', page)
-    assert token is not None and (kept_dir(KEPT_RETURNS) / token.group(1)).exists()
+    assert (
+        token is not None and kept(KEPT_RETURNS, token.group(1), provider_user(client)) is not None
+    )
     assert not ProviderReturn.objects.filter(contract=contract, period=FEBRUARY).exists()
     confirm = {
         "token": token.group(1),
@@ -418,7 +428,7 @@ def test_accept_with_known_problems_on_the_web(nt4_client: tuple[Client, Provide
     assert stored.sha256 == token.group(1) and stored.submitted_by_name == "nt4-web"
     assert [(p["row"], p["column"]) for p in stored.problems] == [(3, "nhs_number")]
     assert stored.rows.get(row_number=3).values["nhs_number"] is None
-    assert not (kept_dir(KEPT_RETURNS) / token.group(1)).exists()
+    assert kept(KEPT_RETURNS, token.group(1), provider_user(client)) is None
     event = AuditEvent.objects.get(object_type="ProviderReturn", object_id=str(stored.pk))
     assert event.action == "import" and event.after["status"] == "accepted_with_problems"
     listing = client.get(response["Location"]).content.decode()

@@ -83,3 +83,25 @@ def test_the_admin_and_the_second_factor_pages_ask_again() -> None:
     # pages that change nothing about who may do what are not held up
     assert analyst.get("/accounts/").status_code == 200
     assert analyst.get("/pct/east-north-herts/").status_code == 200
+
+
+def test_a_user_setting_up_their_authenticator_late_confirms_without_a_loop() -> None:
+    """Setting up an authenticator asks for the password again after a while; the confirmation
+    page must then be open to a session that has not given its second factor yet."""
+    from pbc.orgs.models import Practice
+
+    user = get_user_model().objects.create_user("newcomer", password=DEMO_PASSWORD)
+    Membership.objects.create(user=user, role="practice_user", practice=Practice.objects.first())
+    client = Client()
+    signed = client.post("/accounts/login/", {"username": "newcomer", "password": DEMO_PASSWORD})
+    assert signed.status_code == 302
+    assert client.get("/accounts/enrol/").status_code == 200  # just signed in
+    password_given(client, settings.PBC_REAUTH_MINUTES + 1)
+    asked = client.get("/accounts/enrol/")
+    assert asked.status_code == 302 and asked["Location"].startswith("/accounts/confirm/")
+    assert client.get(asked["Location"]).status_code == 200
+    back = client.post(
+        "/accounts/confirm/", {"password": DEMO_PASSWORD, "next": "/accounts/enrol/"}
+    )
+    assert back.status_code == 302 and back["Location"] == "/accounts/enrol/"
+    assert client.get("/accounts/enrol/").status_code == 200

@@ -142,6 +142,7 @@ class ChangeTemporaryPasswordMiddleware:
         "logout",
         "verify",
         "enrol",
+        "confirm_password",  # the password again (pbc.signin.reauth), asked by enrol
         "security_key_verify_begin",
         "security_key_verify_finish",
     )
