@@ -55,6 +55,16 @@ def notes(rows: list[dict[str, Any]]) -> Counter[str]:
     return out
 
 
+def lsoa(row: dict[str, str]) -> str | None:
+    """The LSOA a HES row gives: LSOA11, else LSOA01, else SOACODE (None when all are blank)."""
+    return next((row[k] for k in ("LSOA11", "LSOA01", "SOACODE") if row.get(k)), None)
+
+
+def lsoa_pseudo(value: str | None) -> bool:
+    """Z99999999 (not known) and the postcode directory's pseudo codes (L99999999, ...)."""
+    return bool(value) and value[1:] == "99999999"  # type: ignore[index]
+
+
 # The samples' artificial values put nearly every row in its own month x provider x commissioner
 # partition (about 1,000 folders each): over 5 s on 2 cores, so marked slow.
 @pytest.mark.slow
@@ -84,7 +94,16 @@ def test_artificial_hes_apc_sample_loads_as_published(tmp_path: Path) -> None:
         "OPERTN_4_01": sum(1 for e in kept if e["OPERTN_4_01"].strip() == "&"),
         "ADMIMETH": sum(1 for e in kept if e["ADMIMETH"] in ("98", "99")),
         "SEX": sum(1 for e in kept if e["SEX"] in ("0", "9")),
+        # the LSOA: LSOA11 (empty throughout this 2001/02 sample), else LSOA01; Z99999999
+        # (not known) is missing and noted under the column that gave it
+        "LSOA01": sum(1 for e in kept if not e["LSOA11"] and lsoa_pseudo(e["LSOA01"])),
     }
+    assert Counter(r["lsoa_code"] for r in rows) == Counter(
+        None if lsoa_pseudo(lsoa(e)) else lsoa(e) for e in kept
+    )
+    # England and Wales: both LSOA forms pass the check (the Welsh W01 codes too)
+    assert {r["lsoa_code"][:3] for r in rows if r["lsoa_code"]} == {"E01", "W01"}
+    assert all(r["lsoa_code_valid"] is not False for r in rows)
     assert Counter(r["sex"] for r in rows) == Counter(
         {"1": "M", "2": "F"}.get(e["SEX"]) for e in kept
     )
@@ -107,7 +126,11 @@ def test_artificial_hes_op_sample_loads_as_published(tmp_path: Path) -> None:
         "GPPRAC": sum(1 for a in appts if a["GPPRAC"] in ("&", "V81997", "V81998", "V81999")),
         "SEX": sum(1 for a in appts if a["SEX"] in ("0", "9")),
         "APPTAGE": sum(1 for a in appts if a["APPTAGE"].startswith("700")),  # "7001.0": under one
+        "LSOA11": sum(1 for a in appts if lsoa_pseudo(a["LSOA11"])),  # L99999999: Channel Islands
     }
+    assert Counter(r["lsoa_code"] for r in rows) == Counter(
+        None if lsoa_pseudo(lsoa(a)) else lsoa(a) for a in appts
+    )
     by_id = {r["attendance_id"]: r for r in rows}
     for a in appts:
         r = by_id[f"{a['PROCODE3']}:{a['ATTENDID']}"]

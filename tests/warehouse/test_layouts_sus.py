@@ -286,3 +286,48 @@ def test_sql_server_null_text_reads_as_an_empty_cell(tmp_path: Path) -> None:
     assert (spell["gp_practice_code"], spell["procedure_flag"], spell["not_known"]) == (
         None, None, None,
     )  # fmt: skip
+
+
+def test_the_patients_lsoa_loads_from_sus_and_hes_extracts(tmp_path: Path) -> None:
+    """The LSOA of the patient's postcode (SUS Der_Postcode_LSOA_2011_Code; HES LSOA11, else
+    LSOA01, else SOACODE) loads into the activity datasets' `lsoa_code`; the not-known and
+    pseudo codes (Z99999999, M99999999 Isle of Man) load as missing, noted under the column that
+    gave them, never rejected; a value that is no LSOA is flagged by the check."""
+    rows = [
+        [*APCS, "Der_Postcode_LSOA_2011_Code"],
+        ["1", "SP1", "P1", "RWG", "RWG01", "E82001", "5P2", "2", "67", "2009-01-03",
+         "2009-01-10", "7", "21", "1", "300", "J189", "-", "1", "DZ11C", "2008/09", "200901",
+         "E01023456"],
+        ["2", "SP2", "P2", "RWG", "RWG01", "E82001", "5P2", "1", "50", "2009-01-04",
+         "2009-01-05", "1", "21", "1", "300", "J189", "-", "1", "DZ11C", "2008/09", "200901",
+         "M99999999"],
+        ["3", "SP3", "P3", "RWG", "RWG01", "E82001", "5P2", "1", "50", "2009-01-04",
+         "2009-01-05", "1", "21", "1", "300", "J189", "-", "1", "DZ11C", "2008/09", "200901",
+         "E02004567"],
+    ]  # fmt: skip
+    result, spells = load("apc", write_csv(tmp_path / "apcs.csv", rows), tmp_path / "d")
+    assert (result.layout, result.ignored_columns, result.rows_loaded) == ("sus_apcs", (), 3)
+    got = {k: (v["lsoa_code"], v["lsoa_code_valid"], v["not_known"]) for k, v in spells.items()}
+    assert got == {
+        "RWG:SP1": ("E01023456", True, None),
+        "RWG:SP2": (None, None, "Der_Postcode_LSOA_2011_Code=M99999999"),
+        "RWG:SP3": ("E02004567", False, None),  # a middle layer SOA: not an LSOA, flagged
+    }
+
+    hes = [
+        ["ATTENDID", "PROCODE3", "PURCODE", "PSEUDO_HESID", "APPTDATE", "FIRSTATT", "ATTENDED",
+         "LSOA11", "LSOA01", "SOACODE"],
+        ["A1", "RWG", "5P2", "P1", "2009-01-05", "1", "5", "W01000123", "", ""],
+        ["A2", "RWG", "5P2", "P2", "2009-01-06", "1", "5", "", "E01000456", ""],
+        ["A3", "RWG", "5P2", "P3", "2009-01-07", "1", "5", "", "Z99999999", ""],
+        ["A4", "RWG", "5P2", "P4", "2009-01-08", "1", "5", "", "", "E01000789"],
+    ]  # fmt: skip
+    result, attendances = load("op", write_csv(tmp_path / "op.csv", hes), tmp_path / "d2")
+    assert (result.layout, result.rows_loaded, result.rows_rejected) == ("hes_op", 4, 0)
+    got = {k: (v["lsoa_code"], v["not_known"]) for k, v in attendances.items()}
+    assert got == {
+        "RWG:A1": ("W01000123", None),
+        "RWG:A2": ("E01000456", None),
+        "RWG:A3": (None, "LSOA01=Z99999999"),
+        "RWG:A4": ("E01000789", None),
+    }

@@ -208,8 +208,10 @@ CHECKS: dict[str, Callable[[object], bool]] = {
     "rtt_treatment_function_code": _matches(_RTT_TF_RE),
     "ods_code": _matches(_ODS_RE),
     "commissioner_code": codes.is_commissioner_code,
-    # ONS lower layer super output area: E01 and six digits (2001 and 2011 geographies alike).
-    "lsoa_code": _matches(re.compile(r"^E01\d{6}$")),
+    # ONS lower layer super output area: E01 / W01 and six digits (2001 and 2011 geographies alike).
+    # Wales too (W01): HES and SUS cover residents of England and Wales (HES data dictionary,
+    # SOACODE: "the first character is either E for England or W for Wales").
+    "lsoa_code": _matches(re.compile(r"^[EW]01\d{6}$")),
     # A row's `not_known` note: any note means a published field carried a "not known" code.
     "nothing_not_known": lambda value: not (isinstance(value, str) and value.strip()),
 }
@@ -256,6 +258,17 @@ _PSEUDONYM = _f(
     False,
     description="Pseudonymised patient id where the extract carries no NHS number (HES "
     "PSEUDO_HESID, HESID, TOKEN_PERSON_ID): identifies the patient within the extract.",
+)
+_LSOA_ACTIVITY = _f(
+    "lsoa_code",
+    "string",
+    False,
+    check="lsoa_code",
+    description="Lower layer super output area of the patient's residence as the extract "
+    "gives it (HES LSOA11, else LSOA01, else SOACODE; SUS Der_Postcode_LSOA_2011_Code), "
+    "derived from the postcode: for inequalities by the IMD of the area (`imd_lsoa`). Empty "
+    "where the extract has none; its not-known and pseudo codes (Z99999999, L99999999) load "
+    "as missing and are noted.",
 )
 _NOT_KNOWN = _f(
     "not_known",
@@ -647,6 +660,7 @@ APC = Dataset(
             "(docs/data.md, 'Deriving the point of delivery'); empty from an extract (costing "
             "derives its own).",
         ),
+        _LSOA_ACTIVITY,
         _NOT_KNOWN,
         *_charged(APC_POINTS_OF_DELIVERY),
     ),
@@ -690,6 +704,7 @@ OP = Dataset(
         _f("procedure_flag", "bool", False),
         _f("hrg_code", "string", False, check="hrg_code", description="Procedure HRG, if any."),
         _f("point_of_delivery", "string", False, codes=OP_POINTS_OF_DELIVERY),
+        _LSOA_ACTIVITY,
         _NOT_KNOWN,
         *_charged(OP_POINTS_OF_DELIVERY),
     ),
@@ -716,6 +731,7 @@ AE = Dataset(
         _f("ae_attendance_disposal", "string", False, codes=AE_DISPOSALS),
         _f("hrg_code", "string", False, check="hrg_code"),
         _f("point_of_delivery", "string", False, codes=AE_POINTS_OF_DELIVERY),
+        _LSOA_ACTIVITY,
         _NOT_KNOWN,
         *_charged(AE_POINTS_OF_DELIVERY),
     ),

@@ -89,6 +89,6 @@ SQL_CHECKS: dict[str, Callable[[str], str]] = {
         "(5[A-Z0-9]{2}|TA[A-Z0-9]|Q[A-Z0-9]{2}|[0-9]{2}[A-Z0-9]|X[0-9]{2})(00)?|Y[A-Z0-9]{4}"
         "|[A-Z][0-9][A-Z][0-9][A-Z]"
     ),
-    "lsoa_code": _regex("E01[0-9]{6}"),
+    "lsoa_code": _regex("[EW]01[0-9]{6}"),
     "nothing_not_known": lambda expr: f"({expr} = '')",
 }

@@ -18,7 +18,9 @@ rejected:
 - dates before 1850 (HES 1800-01-01 null date, 1801-01-01 invalid date, 1600-01-01 and
   1582-10-15 in some years' extracts), in any of the date forms read: missing, noted;
 - GPPRAC V81997 (no registered practice), V81998 (not applicable), V81999 (not known): kept as
-  published, flagged by the practice check (not a practice) and noted.
+  published, flagged by the practice check (not a practice) and noted;
+- LSOA11 / LSOA01 / SOACODE Z99999999 (not known) and the postcode directory's pseudo codes
+  (L99999999 Channel Islands, M99999999 Isle of Man, ...): missing, noted.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ NOT_KNOWN_CODE = {"&": None}
 PRACTICE_NOT_KNOWN = {"&": None, "V81997": "V81997", "V81998": "V81998", "V81999": "V81999"}
 SEX = {"1": "M", "2": "F"}
 SEX_NOT_KNOWN = {"0": None, "9": None, "X": None}
+# LSOA fields: Z99999999 not known (HES data dictionary, SOACODE); the ONS postcode directory's
+# pseudo codes for a postcode with no LSOA (L99999999 Channel Islands, M99999999 Isle of Man,
+# S99999999, N99999999, E99999999, W99999999), which HES LSOA11 carries too: missing, noted.
+LSOA_PSEUDO = r"[A-Z]99999999"
 
 
 def _common(age_field: str, age_names: tuple[str, ...]) -> tuple[Column, ...]:
@@ -87,6 +93,15 @@ def _common(age_field: str, age_names: tuple[str, ...]) -> tuple[Column, ...]:
             names=age_names,
             optional=True,
             not_known=UNDER_ONE,
+        ),
+        # The patient's LSOA of residence, derived from the postcode: LSOA11 (2011 census
+        # geography), else LSOA01 (2001), else SOACODE (the earlier years' super output area).
+        Column(
+            "lsoa_code",
+            names=("LSOA11", "LSOA01", "SOACODE"),
+            optional=True,
+            coalesce=True,
+            not_known_pattern=LSOA_PSEUDO,
         ),
     )
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from pbc.warehouse.layouts.hes import (
     HES_DATES,
+    LSOA_PSEUDO,
     NOT_KNOWN_CODE,
     NULL_DATE,
     PRACTICE_NOT_KNOWN,
@@ -85,6 +86,14 @@ def _common(age_names: tuple[str, ...], age_field: str) -> tuple[Column, ...]:
         ),
         Column("sex", names=("Sex",), recode=SEX, not_known=SEX_NOT_KNOWN, optional=True),
         Column(age_field, names=age_names, optional=True, coalesce=True, not_known=UNDER_ONE),
+        # The LSOA (2011) of the patient's postcode, as the NCDR derives it.
+        Column(
+            "lsoa_code",
+            names=("Der_Postcode_LSOA_2011_Code", "Der_Postcode_LSOA_Code"),
+            optional=True,
+            coalesce=True,
+            not_known_pattern=LSOA_PSEUDO,
+        ),
     )
 
 
@@ -197,7 +206,6 @@ SUS_APCS = Layout(
         "Source_of_Admission",
         "Discharge_Destination",
         "Ethnic_Group",
-        "Der_Postcode_LSOA_2011_Code",
     ),
     not_known_field="not_known",
     null_text=SQL_NULL,

@@ -216,6 +216,21 @@ def _not_known_sql(layout: Layout, match: Match) -> str:
         test = _not_known_test(col, source) if source is not None else None
         if source is None or test is None:
             continue
+        more = match.coalesced.get(col.field, ())
+        if len(more) > 1:
+            # Several published columns read in turn: the note names the one that gave the
+            # value (LSOA01's Z99999999 is noted "LSOA01=...", not under LSOA11's name).
+            whens = []
+            for i in more:
+                cell = _raw(i)
+                label = match.header[i] if i < len(match.header) and match.header[i] else None
+                one = _not_known_test(col, cell)
+                whens.append(
+                    f"WHEN {cell} IS NOT NULL THEN (CASE WHEN {one} THEN "
+                    f"{sql_string((label or col.names[0]) + '=')} || {cell} END)"
+                )
+            parts.append(f"(CASE {' '.join(whens)} END)")
+            continue
         parts.append(f"CASE WHEN {test} THEN {sql_string(col.names[0] + '=')} || {source} END")
     if not parts:
         return "CAST(NULL AS VARCHAR)"
