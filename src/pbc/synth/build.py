@@ -207,9 +207,11 @@ def price_activity(
     ae["charged_price"] = priced["price"].to_numpy()
     for name in ("apc", "op", "ae"):
         # pbc's own layout carries no pseudonymised ids or "not known" notes: NHS numbers and
-        # the dataset's own codes throughout.
+        # the dataset's own codes throughout; nor the patient's LSOA (an extract's field: the
+        # generated patients carry theirs on `patients`).
         tables[name]["patient_pseudonym"] = None
         tables[name]["not_known"] = None
+        tables[name]["lsoa_code"] = None
         if (tables[name]["charged_price"] < 0).any():
             raise RuntimeError(f"{name}: a row has no tariff price")
 
