@@ -5,7 +5,8 @@ batch, preparing every value through the field machinery; for the hundreds of th
 a refresh stores that is most of its time. `insert_rows` takes plain mappings (field attribute
 name -> value, e.g. `practice_id`), prepares each value once with a converter chosen per field
 (values a driver takes as they are pass straight through), and runs one parameterised INSERT
-with `executemany` (on PostgreSQL, one `COPY … FROM STDIN` per batch). Fields a row leaves out get the field's default (`auto_now_add` fields: now).
+with `executemany` (on PostgreSQL, one `COPY … FROM STDIN` per batch). Fields a row leaves out
+get the field's default (`auto_now` and `auto_now_add` fields: one "now" for the whole insert).
 
 Use it only for plain rows: no signals are sent, no `save()` runs, primary keys are not returned.
 """
@@ -39,6 +40,14 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any]
         return connection.ops.adapt_datefield_value  # type: ignore[no-any-return]
     if isinstance(field, models.DateTimeField):
         return _repeats_once(lambda value: field.get_db_prep_save(value, connection))
+    if isinstance(field, models.JSONField):
+        # Most rows carry an empty object (the field's usual default): prepared once.
+        empty = field.get_db_prep_save({}, connection)
+        return lambda value: (
+            empty
+            if type(value) is dict and not value
+            else field.get_db_prep_save(value, connection)
+        )
     return lambda value: field.get_db_prep_save(value, connection)
 
 
@@ -55,8 +64,11 @@ def _repeats_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _default(field: models.Field[Any, Any]) -> Callable[[], Any]:
+    """A field's default for rows that leave it out; `auto_now` and `auto_now_add` fields take
+    one "now" for the whole insert (the moment it started), not one per row."""
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return timezone.now if isinstance(field, models.DateTimeField) else timezone.localdate
+        now = timezone.now() if isinstance(field, models.DateTimeField) else timezone.localdate()
+        return lambda: now
     return field.get_default
 
 

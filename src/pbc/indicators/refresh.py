@@ -159,14 +159,19 @@ def warehouse_tables(con: Any) -> dict[str, ir.Table]:
     return {name: engine.table(con, name, data_dir=settings.DATA_DIR) for name in DATASETS}
 
 
+# A computed value to store: `IndicatorValue`'s fields (attribute name -> value) as
+# `insert_rows` takes them (a model instance per value cost more than computing it).
+ValueRow = dict[str, Any]
+
+
 def compute_definition(
     definition: defs.Definition,
     ctx: ex.Context,
     con: Any,
     units: cp.Units,
     aggregate_ctx: ex.Context | None = None,
-) -> list[IndicatorValue]:
-    """The unsaved values of one computed indicator (levels as the definition lists): from
+) -> list[ValueRow]:
+    """The values to store of one computed indicator (levels as the definition lists): from
     the patient-level route over `ctx`, and where it has no data, from the aggregate route over
     `aggregate_ctx` (an indicator whose own expressions read aggregate data uses that too)."""
     spec = definition.compute_spec()
@@ -198,26 +203,26 @@ def compute_definition(
     ] + [_as_aggregate(_stored(definition, v, {}), route.numerator.name) for v in used]
 
 
-def _as_aggregate(row: IndicatorValue, expression: str) -> IndicatorValue:
-    row.source = IndicatorValue.Source.AGGREGATE
-    row.extra = {**row.extra, "dataset": ex.EXPRESSIONS[expression].dataset}
+def _as_aggregate(row: ValueRow, expression: str) -> ValueRow:
+    row["source"] = IndicatorValue.Source.AGGREGATE
+    row["extra"] = {**row["extra"], "dataset": ex.EXPRESSIONS[expression].dataset}
     return row
 
 
-def _stored(definition: defs.Definition, v: cp.Value, extra: dict[str, Any]) -> IndicatorValue:
-    return IndicatorValue(
-        indicator_id=definition.id,
-        level=v.level,
-        org_code=v.org_code,
-        month=v.month,
-        numerator=v.numerator,
-        denominator=v.denominator,
-        value=v.value,
-        lower=v.lower,
-        upper=v.upper,
-        extra=extra,
-        source=IndicatorValue.Source.COMPUTED,
-    )
+def _stored(definition: defs.Definition, v: cp.Value, extra: dict[str, Any]) -> ValueRow:
+    return {
+        "indicator_id": definition.id,
+        "level": v.level,
+        "org_code": v.org_code,
+        "month": v.month,
+        "numerator": v.numerator,
+        "denominator": v.denominator,
+        "value": v.value,
+        "lower": v.lower,
+        "upper": v.upper,
+        "extra": extra,
+        "source": IndicatorValue.Source.COMPUTED,
+    }
 
 
 def _prescribing_extras(
@@ -237,9 +242,9 @@ def _prescribing_extras(
         return {}
     pct_of = {p: pct for p, _loc, pct in units.practices}
     parents = {p: (("locality", loc), ("pct", pct)) for p, loc, pct in units.practices}
-    costs: dict[str, dict[tuple[str, dt.date], float]] = {}
+    costs: dict[str, Mapping[tuple[str, dt.date], float]] = {}
     for key, ref in (("num", definition.numerator_cost), ("den", definition.denominator_cost)):
-        costs[key] = cp._counts(con, ex.evaluate(ref.name, ctx, ref.params)) if ref else {}
+        costs[key] = cp.counts(con, ctx, ref) if ref else {}
     rows = [
         rx.PracticeMonth(
             practice=v.org_code,
@@ -297,16 +302,6 @@ def _has_organisation(code: Any) -> bool:
     return isinstance(code, str) and code != ""
 
 
-def _value_rows(values: Iterable[IndicatorValue]) -> Iterable[dict[str, Any]]:
-    """Unsaved values as `insert_rows` rows (`updated_at` left to its default: now)."""
-    names = [
-        f.attname
-        for f in IndicatorValue._meta.concrete_fields
-        if not f.primary_key and f.attname != "updated_at"
-    ]
-    return ({name: getattr(value, name) for name in names} for value in values)
-
-
 def refresh(
     month: str | dt.date | None = None,
     *,
@@ -327,7 +322,7 @@ def refresh(
     units = cp.load_units(con, tables["practices"], tables["providers"])
     ctx = ex.Context(tables, months)
     aggregate_ctx = ex.Context(tables, aggregate) if aggregate else None
-    new: list[IndicatorValue] = []
+    new: list[ValueRow] = []
     computed_ids = []
     for definition in chosen:
         if not definition.computed:
@@ -336,7 +331,7 @@ def refresh(
         new += compute_definition(definition, ctx, con, units, aggregate_ctx)
     # A practice with no locality (or PCT) in the warehouse's practice file gives a group with
     # no organisation at that level: nothing to attribute it to, so it is not stored.
-    new = [v for v in new if _has_organisation(v.org_code)]
+    new = [v for v in new if _has_organisation(v["org_code"])]
     every_month = sorted(set(months) | set(aggregate))
     fed = [d for d in chosen if d.services_feed]
     quarters = sorted({quarter_of(m) for m in months})
@@ -360,7 +355,7 @@ def refresh(
         ]
     with transaction.atomic():
         IndicatorValue.objects.filter(indicator_id__in=computed_ids, month__in=every_month).delete()
-        insert_rows(IndicatorValue, _value_rows(new))
+        insert_rows(IndicatorValue, new)  # `updated_at` left to its default: now
         IndicatorValue.objects.filter(
             indicator_id__in=[d.id for d in fed],
             month__in=quarters,

@@ -60,17 +60,23 @@ def _rows(findings: Iterable[Finding]) -> dict[tuple[str, str], tuple[str, str |
             ids[f.dataset].add(f.row_id)
     if not any(ids.values()):
         return {}
-    from pbc.analytics.invoices import with_invoices
+    from pbc.analytics.invoices import line_key, with_invoices
     from pbc.warehouse import engine as wh
 
     con = wh.connect()
     out: dict[tuple[str, str], tuple[str, str | None]] = {}
     if ids["apc"]:
-        apc = with_invoices(wh.table(con, "apc"), wh.table(con, "invoice_lines"), "spell_id")
+        # Only the findings' spells and the lines naming them (a spell's charge is from its own
+        # lines only): the lines are not summed for every spell to read a few.
+        wanted = sorted(ids["apc"])
+        apc, lines = wh.table(con, "apc"), wh.table(con, "invoice_lines")
+        apc = with_invoices(
+            apc.filter(apc.spell_id.isin(wanted)),
+            lines.filter(line_key(lines).isin(wanted)),
+            "spell_id",
+        )
         for r in con.to_pyarrow(
-            apc.filter(apc.spell_id.isin(sorted(ids["apc"]))).select(
-                "spell_id", "treatment_function_code", "charged_point_of_delivery"
-            )
+            apc.select("spell_id", "treatment_function_code", "charged_point_of_delivery")
         ).to_pylist():
             line = LINE_OF_POD.get(r["charged_point_of_delivery"] or "")
             tf = str(r["treatment_function_code"] or "")

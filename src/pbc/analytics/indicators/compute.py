@@ -154,6 +154,16 @@ def _counts(con: Any, expr: ir.Table) -> dict[tuple[str, dt.date], float]:
     return out
 
 
+def counts(con: Any, ctx: ex.Context, ref: ExpressionRef) -> Mapping[tuple[str, dt.date], float]:
+    """The counts by (unit, month) of the expression `ref` names over `ctx`, worked out once per
+    context (the same expression and parameters give the same counts). Read-only."""
+    key = (ref.name, repr(sorted(ref.params.items())))
+    found = ctx.counted.get(key)
+    if found is None:
+        found = ctx.counted[key] = _counts(con, ex.evaluate(ref.name, ctx, ref.params))
+    return found
+
+
 def _distribution(con: Any, expr: ir.Table) -> dict[tuple[str, dt.date], dict[int, int]]:
     out: dict[tuple[str, dt.date], dict[int, int]] = defaultdict(dict)
     for row in con.execute(expr).to_dict("records"):
@@ -219,10 +229,10 @@ def compute(spec: ComputeSpec, ctx: ex.Context, con: Any, units: Units) -> list[
     months = tuple(ctx.months)
     if spec.statistic == "percentile":
         return _compute_percentile(spec, ctx, con, groups, months)
-    num = _counts(con, ex.evaluate(spec.numerator.name, ctx, spec.numerator.params))
-    den: dict[tuple[str, dt.date], float] | None = None
+    num = counts(con, ctx, spec.numerator)
+    den: Mapping[tuple[str, dt.date], float] | None = None
     if spec.denominator is not None:
-        den = _counts(con, ex.evaluate(spec.denominator.name, ctx, spec.denominator.params))
+        den = counts(con, ctx, spec.denominator)
     if info.aggregate:
         groups, months = _data_groups(info.unit, num, den or {})
     sums: dict[tuple[str, str, dt.date], list[float]] = {}

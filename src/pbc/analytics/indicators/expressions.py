@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import ibis
@@ -114,6 +114,9 @@ class Context:
 
     tables: Mapping[str, ir.Table]
     months: tuple[dt.date, ...]
+    # What `compute.counts` worked out over this context, by expression and parameters: many
+    # indicators share a denominator (the weighted population), counted once.
+    counted: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def table(self, name: str) -> ir.Table:
         try:
