@@ -164,7 +164,11 @@ def connect(engine: str | None = None, *, spark: Any = None) -> BaseBackend:
     session `spark_session()` gives unless `spark` is given)."""
     name = engine_name(engine)
     if name == "duckdb":
-        return ibis.duckdb.connect()
+        con = ibis.duckdb.connect()
+        # A dataset is hundreds of Parquet files (one per period partition) that a refresh
+        # reads in many queries: their footers are read once per connection, not per query.
+        con.raw_sql("SET parquet_metadata_cache = true")
+        return con
     return ibis.pyspark.connect(spark if spark is not None else spark_session())
 
 
