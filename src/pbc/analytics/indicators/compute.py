@@ -147,8 +147,9 @@ def _as_date(value: Any) -> dt.date:
 
 def _counts(con: Any, expr: ir.Table) -> dict[tuple[str, dt.date], float]:
     out: dict[tuple[str, dt.date], float] = defaultdict(float)
-    for row in con.execute(expr).to_dict("records"):
-        if row["unit"] is None or pd.isna(row["count"]):
+    # Through Arrow: plain values (str, date, float, None) in C, not a data frame's records.
+    for row in con.to_pyarrow(expr.select("unit", "month", "count")).to_pylist():
+        if row["unit"] is None or row["count"] is None or row["count"] != row["count"]:
             continue
         out[(str(row["unit"]), _as_date(row["month"]))] += float(row["count"])
     return out
