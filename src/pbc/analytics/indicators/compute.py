@@ -167,7 +167,7 @@ def counts(con: Any, ctx: ex.Context, ref: ExpressionRef) -> Mapping[tuple[str, 
 
 def _distribution(con: Any, expr: ir.Table) -> dict[tuple[str, dt.date], dict[int, int]]:
     out: dict[tuple[str, dt.date], dict[int, int]] = defaultdict(dict)
-    for row in con.execute(expr).to_dict("records"):
+    for row in con.to_pyarrow(expr.select("unit", "month", "wait_days", "count")).to_pylist():
         if row["unit"] is None:
             continue
         counts = out[(str(row["unit"]), _as_date(row["month"]))]
