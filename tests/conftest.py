@@ -149,6 +149,14 @@ def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
     return [item for _, group in ordered for item in group]
 
 
+def shared_demo_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """Where this run keeps the demo as built (`demo_snapshot.build_or_copy`): seen by every
+    worker of the run (pytest-xdist gives each worker a base directory in the run's own) and by
+    no other run."""
+    base = tmp_path_factory.getbasetemp()
+    return (base if worker_id == "master" else base.parent) / "shared-demo"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(  # type: ignore[no-untyped-def]
     django_db_setup: None,
@@ -158,8 +166,8 @@ def django_db_setup(  # type: ignore[no-untyped-def]
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[None]:
     """The test-scale demo in the test database: built once per run (with parallel workers,
-    by one of them, and copied by the others), then copied (`demo_snapshot`) so that browser
-    tests can put it back after their flush."""
+    by one of them, and copied by the others), kept as built for the run (`shared_demo`), then
+    copied (`demo_snapshot`) so that browser tests can put it back after their flush."""
     import demo_snapshot
     from pbc import demo
 
@@ -167,15 +175,21 @@ def django_db_setup(  # type: ignore[no-untyped-def]
         demo.build("test", report=lambda step: None)
 
     with django_db_blocker.unblock():
-        if worker_id == "master":  # one process: nothing to share
-            build()
-        else:  # each worker's base directory is in the run's own (pytest-xdist)
-            shared = tmp_path_factory.getbasetemp().parent / "shared-demo"
-            demo_snapshot.build_or_copy(shared, data_dir, build)
+        demo_snapshot.build_or_copy(shared_demo_dir(tmp_path_factory, worker_id), data_dir, build)
         demo_snapshot.take()
     yield
     with django_db_blocker.unblock():
         demo_snapshot.drop()
+
+
+@pytest.fixture(scope="session")
+def shared_demo(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Path:
+    """The folder holding the session's test-scale demo as built (`demo_snapshot`): its
+    database (a SQLite file or a PostgreSQL database, named in `ready.json`) and its data
+    directory (`data`), for tests that need a demo site of their own (`web.conftest.demo_site`)."""
+    return shared_demo_dir(tmp_path_factory, worker_id)
 
 
 @pytest.fixture

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,8 +76,6 @@ def drop() -> None:
     for connection in connections.all():
         name = connection.settings_dict["NAME"]
         if connection.vendor == "sqlite":
-            import os
-
             if os.path.exists(name + TEMPLATE_SUFFIX):
                 os.remove(name + TEMPLATE_SUFFIX)
         elif connection.vendor == "postgresql":
@@ -119,9 +120,6 @@ def _copy_out(shared: Path, data_dir: Path) -> dict[str, str]:
 
 
 def _copy_in(built: dict[str, str], shared: Path, data_dir: Path) -> None:
-    from pbc.backup import rewrite_paths
-    from pbc.demo import steps
-
     connection = connections["default"]
     name = connection.settings_dict["NAME"]
     connection.close()
@@ -133,9 +131,63 @@ def _copy_in(built: dict[str, str], shared: Path, data_dir: Path) -> None:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{built["source"]}"')
     shutil.copytree(shared / "data", data_dir, dirs_exist_ok=True)
-    rewrite_paths(built["data_dir"], str(data_dir))
+    settle_copy(built["data_dir"], data_dir)
+
+
+def settle_copy(built_in: str, data_dir: Path) -> None:
+    """Make the copy (now in the default database and `data_dir`) its own: the paths stored in
+    the database move from the data directory the demo was built in to `data_dir` (as `pbc
+    restore` moves them), and the demo's step record names this database."""
+    from pbc.backup import rewrite_paths
+    from pbc.demo import steps
+
+    rewrite_paths(built_in, str(data_dir))
     # The demo's step record names the database it was built in: this copy is that build.
     record = data_dir / steps.STATE_FILE
     state = json.loads(record.read_text())
     state["database"] = steps.database_identity()
     record.write_text(json.dumps(state, sort_keys=True))
+
+
+SETTLE_SITE = """
+import sys, django
+from pathlib import Path
+django.setup()
+import demo_snapshot
+demo_snapshot.settle_copy(sys.argv[1], Path(sys.argv[2]))
+demo_snapshot.hash_demo_passwords()
+"""
+
+
+def hash_demo_passwords() -> None:
+    """The demo users' passwords hashed as this process's settings hash them: the tests' own
+    (fast, MD5) hasher, which built the copy, is not one a site accepts."""
+    from django.contrib.auth import get_user_model
+
+    from pbc import demo
+
+    names = [u.username for u in demo.DEMO_USERS] + [demo.DEMO_ADMIN]
+    for user in get_user_model().objects.filter(username__in=names):
+        user.set_password(demo.DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+
+
+def copy_site(shared: Path, data_dir: Path) -> None:
+    """A site of its own in `data_dir` (its database the SQLite file there, as `pbc` makes it
+    when DATABASE_URL is unset) holding a copy of the demo `build_or_copy` keeps in `shared`
+    (built on SQLite), its users' passwords hashed as the site hashes them."""
+    built = json.loads((shared / "ready.json").read_text())
+    shutil.copytree(shared / "data", data_dir)
+    with (
+        sqlite3.connect(built["source"]) as copy,
+        sqlite3.connect(data_dir / "pbc.sqlite3") as site,
+    ):
+        copy.backup(site)
+    tests = os.pathsep.join(
+        filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
+    )
+    env = {**os.environ, "PBC_DATA_DIR": str(data_dir), "PYTHONPATH": tests}
+    env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "-c", SETTLE_SITE, built["data_dir"], str(data_dir)], env=env, check=True
+    )

@@ -1,6 +1,6 @@
-"""A test-scale demo site built by `pbc demo` in a data directory of its own, once per run, for
-the tests that serve it in child processes (the browser demo and the web benchmark's smoke test:
-both are in the xdist group `DEMO_SITE_GROUP`, so one worker builds it for both)."""
+"""A test-scale demo site in a data directory of its own, once per run, for the tests that serve
+it in child processes (the browser demo and the web benchmark's smoke test: both are in the
+xdist group `DEMO_SITE_GROUP`, so one worker makes it for both)."""
 
 from __future__ import annotations
 
@@ -34,11 +34,20 @@ def pbc_demo(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The data directory of a demo built from nothing by `pbc demo --scale test`."""
+def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of a test-scale demo site: a copy of the session's demo as built
+    (`shared_demo`, on SQLite: the same `pbc.demo.build` that `pbc demo` runs), with its own
+    SQLite database as `pbc` makes one. When the run is on PostgreSQL, built from nothing by
+    `pbc demo --scale test` instead."""
+    from django.db import connections
+
+    import demo_snapshot
+
     data_dir = tmp_path_factory.mktemp("demo-site") / "var"
-    assert not data_dir.exists()
-    out = pbc_demo(site_env(data_dir))
-    assert "building the demo (test scale)" in out
+    if connections["default"].vendor == "sqlite":
+        demo_snapshot.copy_site(request.getfixturevalue("shared_demo"), data_dir)
+    else:
+        out = pbc_demo(site_env(data_dir))
+        assert "building the demo (test scale)" in out
     assert (data_dir / "pbc.sqlite3").exists()
     return data_dir

@@ -1,5 +1,6 @@
-"""From an empty data directory: build the demo (three times: it is idempotent), serve it, sign in
-as every demo role."""
+"""The demo site: `pbc demo --rebuild` over the session's demo as built (every step run again, the
+same rows: idempotent), then `pbc demo` (nothing left to do); serve it, sign in as every demo
+role."""
 
 from __future__ import annotations
 
@@ -69,9 +70,9 @@ RUN_LOGS = {"orgs.AuditEvent", "imports.ImportRun", "finance.RefreshRun", "refre
 
 @pytest.fixture
 def served_demo(demo_site: Path, served_demo_env: dict[str, str]) -> Iterator[str]:
-    """The demo built from nothing by `pbc demo` (`demo_site`), then again by `pbc demo
-    --rebuild` (idempotent: the same rows, every step run again), then by `pbc demo` (nothing
-    left to do), and served."""
+    """The session's demo as built (`demo_site`: the demo `pbc demo` builds, in a data
+    directory of its own), built again by `pbc demo --rebuild` (idempotent: the same rows,
+    every step run again), then by `pbc demo` (nothing left to do), and served."""
     env = served_demo_env
     site = Site(demo_site, None)
     first = site.figures()
@@ -130,6 +131,8 @@ def served_demo(demo_site: Path, served_demo_env: dict[str, str]) -> Iterator[st
 
 @pytest.mark.browser
 @pytest.mark.xdist_group(DEMO_SITE_GROUP)
+@pytest.mark.django_db  # the session's demo (`demo_site` copies it) is built in the test database
+@pytest.mark.any_database  # ... on SQLite only: the site it serves is on SQLite
 def test_each_demo_role_sees_its_home_and_navigation(
     served_demo: str,
     served_demo_env: dict[str, str],
