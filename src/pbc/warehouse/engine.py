@@ -231,18 +231,28 @@ def table(
         files = [str(_empty_file(ds, data_dir))]
     name = f"wh_{ds.name}_{secrets.token_hex(4)}"
     columns = list(stored_schema(ds).names)
+    # Files stored under an older declaration (before an optional field was added) are read
+    # with columns matched by name, their missing fields as nulls; otherwise the engines take
+    # the columns from one file, which is quicker (0.9 against 1.6 s of CPU for five reads of
+    # 900 files).
+    by_name = store.stored_under_other_declarations(ds, data_dir)
     if con.name == "duckdb":
-        t = con.read_parquet(files, table_name=name, hive_partitioning=False)
+        options = {"union_by_name": True} if by_name else {}
+        t = con.read_parquet(files, table_name=name, hive_partitioning=False, **options)
     elif con.name == "pyspark":
         local_root = str(store.warehouse_dir(data_dir))
         settings = spark_settings()
         paths = [spark_config.cluster_path(f, local_root, settings) for f in files]
-        con._session.read.parquet(*paths).createOrReplaceTempView(name)
+        reader = con._session.read.option("mergeSchema", "true") if by_name else con._session.read
+        reader.parquet(*paths).createOrReplaceTempView(name)
         t = con.table(name)
     else:  # pragma: no cover - guarded by engine_name
         raise ValueError(f"unsupported engine {con.name}")
-    t = t.select(*columns)
     expected = ibis_schema(ds)
+    missing = {c: ibis.null().cast(expected[c]) for c in columns if c not in t.columns}
+    if missing:  # no file has the field yet
+        t = t.mutate(**missing)
+    t = t.select(*columns)
     casts = {c: expected[c] for c in columns if t.schema()[c] != expected[c]}
     return t.cast(casts) if casts else t
 

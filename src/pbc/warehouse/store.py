@@ -322,6 +322,22 @@ def live_files(
     return [folder / f for f in read_manifest(folder, name).files()]
 
 
+def stored_under_other_declarations(
+    dataset: Dataset, explicit_data_dir: str | os.PathLike[str] | None = None
+) -> bool:
+    """Whether some live partition of `dataset` was imported under another declaration of it
+    (a field added since, say) or by an import the manifest no longer remembers: its files may
+    lack a column the declaration now has, so readers must match columns by name."""
+    folder = dataset_dir(dataset.name, explicit_data_dir)
+    manifest = read_manifest(folder, dataset.name)
+    current = dataset.digest()
+    for entry in manifest.partitions.values():
+        record = manifest.imports.get(entry.import_id)
+        if record is None or record.get("schema") != current:
+            return True
+    return False
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
