@@ -28,6 +28,7 @@ VISITS_PER_VIEW = 2  # each view's page is read twice: a list and one of its ite
 NOT_LINKED = {
     "verify": "a step of signing in",
     "enrol": "a step of signing in",
+    "confirm_password": "asked for before a sensitive page once the password is 15 minutes old",
     "security_key_register_begin": "a JSON step of adding a security key (POST)",
     "security_key_register_finish": "a JSON step of adding a security key (POST)",
     "security_key_verify_begin": "a JSON step of signing in with a security key (POST)",
